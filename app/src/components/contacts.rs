@@ -1,0 +1,149 @@
+//! ⋮ → "Novo atendimento": the side panel with the contacts, the search, and "Novo contato".
+
+use crate::api::{search_contacts, CreateContact};
+use atende_domain::contact::{Contact, ContactForm, ContactName};
+use atende_domain::phone::Phone;
+use leptos::prelude::*;
+
+#[component]
+pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let saved = RwSignal::new(0_u32);
+    let creating = RwSignal::new(false);
+    let contacts = Resource::new(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
+
+    view! {
+        <aside class="side-panel" role="dialog" aria-label="Novo atendimento">
+            <header class="panel-header">
+                <h2>"Novo atendimento"</h2>
+                <button type="button" class="icon-button" aria-label="Fechar" on:click=move |_| on_close.run(())>
+                    "×"
+                </button>
+            </header>
+            <Show
+                when=move || creating.get()
+                fallback=move || {
+                    view! {
+                        <button type="button" class="secondary new-contact" on:click=move |_| creating.set(true)>
+                            "Novo contato"
+                        </button>
+                    }
+                }
+            >
+                <NewContactForm
+                    on_saved=Callback::new(move |_contact: Contact| {
+                        creating.set(false);
+                        search.set(String::new());
+                        saved.update(|n| *n += 1);
+                    })
+                    on_cancel=Callback::new(move |()| creating.set(false))
+                />
+            </Show>
+            <input
+                type="search"
+                class="search"
+                aria-label="Pesquisar por nome ou número"
+                placeholder="Pesquisar por nome ou número"
+                bind:value=search
+            />
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match contacts.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted empty-list">"Nenhum contato encontrado."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="rows" aria-label="Contatos">
+                                    {list
+                                        .into_iter()
+                                        .map(|contact| view! { <ContactRow contact on_start /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </aside>
+    }
+}
+
+#[component]
+fn ContactRow(contact: Contact, on_start: Callback<Contact>) -> impl IntoView {
+    let name = contact.name.as_str().to_owned();
+    let phone = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    let label = format!("Iniciar atendimento com {name}");
+    view! {
+        <li class="row contact-row">
+            <div class="row-main">
+                <span class="row-name">{name}</span>
+                <span class="row-phone">{phone}</span>
+            </div>
+            <button
+                type="button"
+                class="icon-button start"
+                aria-label=label
+                title="Iniciar atendimento"
+                on:click=move |_| on_start.run(contact.clone())
+            >
+                "➤"
+            </button>
+        </li>
+    }
+}
+
+/// "Novo contato": validated as the agent types by the same rules the server applies on "Salvar".
+#[component]
+pub fn NewContactForm(on_saved: Callback<Contact>, on_cancel: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let tried = RwSignal::new(false);
+    let create = ServerAction::<CreateContact>::new();
+
+    let name_error = move || ContactName::parse(&name.get()).err().map(|e| e.to_string());
+    let phone_error = move || Phone::parse(&phone.get()).err().map(|e| e.to_string());
+    let server_error = move || match create.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+
+    Effect::new(move |_| {
+        if let Some(Ok(contact)) = create.value().get() {
+            on_saved.run(contact);
+        }
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let form = ContactForm { name: name.get_untracked(), phone: phone.get_untracked() };
+        if form.validate().is_ok() {
+            create.dispatch(CreateContact { form });
+        }
+    };
+
+    view! {
+        <form class="contact-form" role="dialog" aria-label="Novo contato" on:submit=submit novalidate>
+            <h3>"Novo contato"</h3>
+            <label>
+                "Nome" <input type="text" autocomplete="off" bind:value=name
+                    aria-invalid=move || (tried.get() && name_error().is_some()).to_string() />
+            </label>
+            <p class="field-error" role="alert">{move || tried.get().then(name_error).flatten()}</p>
+            <label>
+                "Número com DDD" <input type="tel" inputmode="tel" autocomplete="off" bind:value=phone
+                    aria-invalid=move || (tried.get() && phone_error().is_some()).to_string() />
+            </label>
+            <p class="field-error" role="alert">
+                {move || tried.get().then(phone_error).flatten().or_else(server_error)}
+            </p>
+            <div class="form-actions">
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancelar"</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Salvar"</button>
+            </div>
+        </form>
+    }
+}

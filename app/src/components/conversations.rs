@@ -1,0 +1,75 @@
+//! The tabs "Meus" and "Concluídos" and the conversation list under them.
+
+use crate::api::list_conversations;
+use atende_domain::conversation::{ConversationSummary, Tab};
+use leptos::prelude::*;
+
+#[component]
+pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
+    let tab_button = move |this: Tab| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                class="tab"
+                aria-selected=move || (tab.get() == this).to_string()
+                on:click=move |_| tab.set(this)
+            >
+                {this.label()}
+            </button>
+        }
+    };
+    view! {
+        <div class="tabs" role="tablist" aria-label="Atendimentos">
+            {tab_button(Tab::Mine)}
+            {tab_button(Tab::Concluded)}
+        </div>
+    }
+}
+
+#[component]
+pub fn ConversationList(tab: RwSignal<Tab>) -> impl IntoView {
+    let conversations = Resource::new(move || tab.get(), list_conversations);
+    view! {
+        <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match conversations.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted empty-list">"Nenhum atendimento aqui."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="rows">
+                                    {list
+                                        .into_iter()
+                                        .map(|c| view! { <ConversationRow conversation=c /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
+    let phone = conversation.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    view! {
+        <li class="row">
+            <div class="row-main">
+                <span class="row-name">{conversation.contact_name.as_str().to_owned()}</span>
+                <span class="row-channel">{conversation.channel.label()}</span>
+            </div>
+            <div class="row-sub">
+                <span class="row-phone">{phone}</span>
+                <span class="row-last">{conversation.last_message.unwrap_or_default()}</span>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,55 @@
+//! The one error type that crosses the wire between server functions and components.
+
+use atende_domain::contact::ContactError;
+use atende_domain::phone::PhoneError;
+use atende_domain::ports::StoreError;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What a server function can answer instead of a result. `Display` is what the agent reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("{0}")]
+    Contact(#[from] ContactError),
+    #[error("{0}")]
+    Phone(#[from] PhoneError),
+    #[error("{0}")]
+    Store(StoreError),
+    /// The request itself failed (network, encoding): the agent may simply try again.
+    #[error("Não foi possível falar com o servidor. Verifique a conexão e tente novamente.")]
+    Transport(ServerFnErrorErr),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value)
+    }
+}
+
+/// A database failure's detail is for the server's log, never for the wire.
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => {
+                leptos::logging::error!("store unavailable: {detail}");
+                Self::Store(StoreError::Unavailable(String::new()))
+            }
+            other => Self::Store(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_failure_reaches_the_agent_without_its_detail() {
+        let error = AppError::from(StoreError::Unavailable("connection refused to 10.0.0.5".into()));
+        assert_eq!(error, AppError::Store(StoreError::Unavailable(String::new())));
+        assert_eq!(error.to_string(), "Não foi possível acessar os dados agora. Tente novamente.");
+    }
+}

@@ -1,0 +1,30 @@
+//! Atende's agent console: the Leptos components and the server functions behind them.
+//!
+//! Rendered on the server (`ssr`) for the first load and hydrated in the browser (`hydrate`, wasm32). The rules
+//! both sides apply (phone numbers, contact forms, the window, templates) live in `atende-domain`, so the
+//! browser gives instant feedback and the server stays the authority.
+
+// Leptos views are deeply nested types; computing their layout needs more than the default 128.
+#![recursion_limit = "256"]
+
+pub mod api;
+mod components;
+pub mod error;
+mod pages;
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use shell::{shell, App};
+
+/// The browser's entry point, called by the script Leptos puts in the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // Says "interactive now" to people's tools and to the end-to-end tests, which must not click earlier.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

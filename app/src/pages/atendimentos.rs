@@ -1,0 +1,76 @@
+//! The Atendimentos screen: conversation list on the left, conversation pane on the right, the number field
+//! with "Conversar" at the bottom left, and the ⋮ menu with "Novo atendimento".
+
+use crate::components::contacts::NewConversationPanel;
+use crate::components::conversations::{ConversationList, ConversationTabs};
+use crate::components::number_bar::NumberBar;
+use crate::components::options_menu::OptionsMenu;
+use crate::components::send_message::SendMessagePanel;
+use atende_domain::contact::Contact;
+use atende_domain::conversation::Tab;
+use leptos::prelude::*;
+
+/// What the right-hand side shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pane {
+    Empty,
+    /// "Enviar mensagem" for a contact found (or not) by the number typed.
+    SendMessage { contact: Option<Contact>, typed: String },
+}
+
+#[component]
+pub fn AtendimentosPage() -> impl IntoView {
+    let tab = RwSignal::new(Tab::Mine);
+    let pane = RwSignal::new(Pane::Empty);
+    let side_panel_open = RwSignal::new(false);
+
+    let open_send_message = Callback::new(move |(contact, typed): (Option<Contact>, String)| {
+        side_panel_open.set(false);
+        pane.set(Pane::SendMessage { contact, typed });
+    });
+
+    view! {
+        <div class="atendimentos">
+            <aside class="sidebar" aria-label="Lista de atendimentos">
+                <header class="sidebar-header">
+                    <h1>"Atendimentos"</h1>
+                    <OptionsMenu on_new_conversation=Callback::new(move |()| side_panel_open.set(true)) />
+                </header>
+                <ConversationTabs tab />
+                <ConversationList tab />
+                <NumberBar on_found=open_send_message />
+            </aside>
+            <main class="conversation-pane">
+                {move || match pane.get() {
+                    Pane::Empty => {
+                        view! {
+                            <div class="empty-pane">
+                                <p>"Selecione um atendimento ou digite um número com DDD e clique em “Conversar”."</p>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Pane::SendMessage { contact, typed } => {
+                        view! {
+                            <SendMessagePanel
+                                contact
+                                typed
+                                on_close=Callback::new(move |()| pane.set(Pane::Empty))
+                            />
+                        }
+                            .into_any()
+                    }
+                }}
+            </main>
+            <Show when=move || side_panel_open.get()>
+                <NewConversationPanel
+                    on_close=Callback::new(move |()| side_panel_open.set(false))
+                    on_start=Callback::new(move |contact: Contact| {
+                        let typed = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+                        open_send_message.run((Some(contact), typed));
+                    })
+                />
+            </Show>
+        </div>
+    }
+}

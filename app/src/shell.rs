@@ -1,0 +1,40 @@
+//! The HTML document and the router.
+
+use crate::pages::atendimentos::AtendimentosPage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::StaticSegment;
+
+/// The whole document, rendered on the server for the first load.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="pt-BR">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="atende" href="/pkg/atende.css" />
+        <Title text="Atende" />
+        <Router>
+            <Routes fallback=|| view! { <p class="not-found">"Página não encontrada."</p> }>
+                <Route path=StaticSegment("") view=AtendimentosPage />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,145 @@
+//! Conversations ("atendimentos") and the channels they run on.
+
+use crate::contact::{ContactId, ContactName};
+use crate::phone::Phone;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ConversationId(pub i64);
+
+/// The kinds of channel a business talks through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ChannelKind {
+    /// WhatsApp Cloud API ("API Oficial"): 24-hour window, approved templates outside it.
+    WhatsappOfficial,
+    /// An unofficial WhatsApp gateway ("API Não Oficial"): no window, no templates.
+    WhatsappUnofficial,
+    Instagram,
+    Messenger,
+}
+
+impl ChannelKind {
+    /// The stable code stored in the database and used on the wire.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::WhatsappOfficial => "whatsapp_official",
+            Self::WhatsappUnofficial => "whatsapp_unofficial",
+            Self::Instagram => "instagram",
+            Self::Messenger => "messenger",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::WhatsappOfficial, Self::WhatsappUnofficial, Self::Instagram, Self::Messenger]
+            .into_iter()
+            .find(|kind| kind.code() == code)
+    }
+
+    /// The name agents see.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::WhatsappOfficial => "WhatsApp (API Oficial)",
+            Self::WhatsappUnofficial => "WhatsApp (API Não Oficial)",
+            Self::Instagram => "Instagram",
+            Self::Messenger => "Messenger",
+        }
+    }
+}
+
+/// Where a conversation stands in Atende. Concluding is Atende's own bookkeeping: it never changes Meta's
+/// customer-service window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ConversationStatus {
+    Open,
+    /// A template went out; the conversation waits for the contact to interact.
+    WaitingForContact,
+    Concluded,
+}
+
+impl ConversationStatus {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::WaitingForContact => "waiting",
+            Self::Concluded => "concluded",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Open, Self::WaitingForContact, Self::Concluded].into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// The tabs of the Atendimentos screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tab {
+    /// "Meus": the agent's conversations that are not concluded.
+    Mine,
+    /// "Concluídos".
+    Concluded,
+}
+
+impl Tab {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Mine => "Meus",
+            Self::Concluded => "Concluídos",
+        }
+    }
+
+    /// Whether a conversation in `status` is listed under this tab.
+    pub fn lists(self, status: ConversationStatus) -> bool {
+        match self {
+            Self::Mine => status != ConversationStatus::Concluded,
+            Self::Concluded => status == ConversationStatus::Concluded,
+        }
+    }
+}
+
+/// One row of the conversation list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub contact_id: ContactId,
+    pub contact_name: ContactName,
+    pub contact_phone: Option<Phone>,
+    pub channel: ChannelKind,
+    pub status: ConversationStatus,
+    pub last_message: Option<String>,
+    /// The contact's last message, which opened or renewed the customer-service window.
+    pub last_inbound_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for kind in [
+            ChannelKind::WhatsappOfficial,
+            ChannelKind::WhatsappUnofficial,
+            ChannelKind::Instagram,
+            ChannelKind::Messenger,
+        ] {
+            assert_eq!(ChannelKind::from_code(kind.code()), Some(kind));
+        }
+        for status in
+            [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded]
+        {
+            assert_eq!(ConversationStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(ChannelKind::from_code("telegram"), None);
+    }
+
+    #[test]
+    fn meus_lists_what_is_not_concluded_and_concluidos_the_rest() {
+        assert!(Tab::Mine.lists(ConversationStatus::Open));
+        assert!(Tab::Mine.lists(ConversationStatus::WaitingForContact));
+        assert!(!Tab::Mine.lists(ConversationStatus::Concluded));
+        assert!(Tab::Concluded.lists(ConversationStatus::Concluded));
+        assert!(!Tab::Concluded.lists(ConversationStatus::Open));
+    }
+}

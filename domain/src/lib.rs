@@ -1,0 +1,15 @@
+//! Atende's rules, shared by the browser and the server.
+//!
+//! Architecture invariant: this crate depends on nothing of ours and on no framework, database, runtime,
+//! clock, random source or I/O. Time comes in as a parameter ([`time::Timestamp`]). It is compiled into the
+//! WASM client (instant validation in the panels) and into the server (the authority), so the same input
+//! gets the same answer in both places. Error `Display`s are the Portuguese sentences an agent reads.
+
+pub mod channel;
+pub mod contact;
+pub mod conversation;
+pub mod phone;
+pub mod ports;
+pub mod template;
+pub mod time;
+pub mod window;

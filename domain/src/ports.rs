@@ -1,0 +1,62 @@
+//! What the domain needs from the outside world, as traits with no database or HTTP types.
+//! The server implements them (SQLite and PostgreSQL behind one contract suite).
+
+use crate::contact::{Contact, ContactId, NewContact};
+use crate::conversation::{ChannelKind, ConversationSummary, Tab};
+use crate::phone::Phone;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum StoreError {
+    /// A contact with this number (or its ninth-digit twin) exists already.
+    #[error("Já existe um contato com este número: {name}.")]
+    DuplicatePhone { existing: ContactId, name: String },
+    #[error("Não encontrado.")]
+    NotFound,
+    /// The database failed; the detail is for the logs, never for the agent.
+    #[error("Não foi possível acessar os dados agora. Tente novamente.")]
+    Unavailable(String),
+}
+
+/// A search over contacts by name or number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactQuery {
+    /// Part of the name (any case) or of the number (digits); empty lists everyone.
+    pub text: String,
+    pub limit: u32,
+}
+
+/// Contacts and conversations.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new contact.
+    /// MUST return [`StoreError::DuplicatePhone`] if a contact with any of `contact.phone.variants()`
+    /// exists, and store nothing then.
+    async fn create_contact(&self, contact: NewContact, now: Timestamp) -> Result<Contact, StoreError>;
+
+    /// The contact known by any variant of `phone`, if one exists.
+    async fn find_contact_by_phone(&self, phone: &Phone) -> Result<Option<Contact>, StoreError>;
+
+    /// Contacts whose name contains `query.text` (case-insensitive) or whose number contains its digits,
+    /// ordered by name, at most `query.limit`.
+    async fn search_contacts(&self, query: &ContactQuery) -> Result<Vec<Contact>, StoreError>;
+
+    /// Opens a conversation with a contact on a channel.
+    /// MUST return [`StoreError::NotFound`] if the contact does not exist.
+    async fn open_conversation(
+        &self,
+        contact: ContactId,
+        channel: ChannelKind,
+        now: Timestamp,
+    ) -> Result<ConversationSummary, StoreError>;
+
+    /// The conversations listed under `tab`, most recently updated first.
+    async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError>;
+}
+
+/// The time, as the server sees it. The browser never asks the domain for the time: it passes its own.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Timestamp;
+}

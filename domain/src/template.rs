@@ -1,0 +1,1357 @@
+//! Message templates ("modelos de mensagem") of the WhatsApp Cloud API: their parts, their parameters, the
+//! values an agent fills in, the preview the agent reads and the `components` payload the provider receives.
+//!
+//! A template has a body and, optionally, a header (text or media), a footer and buttons. Parameters are
+//! positional (`{{1}}`, `{{2}}`) or named (`{{nome}}`), never both in one template; URL-button suffixes are
+//! always `{{1}}`. Only APPROVED templates can be sent.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::fmt;
+
+/// Longest template name Meta accepts.
+pub const NAME_MAX_CHARS: usize = 512;
+/// Longest text header, after filling its parameter.
+pub const HEADER_MAX_CHARS: usize = 60;
+/// Longest body, after filling its parameters.
+pub const BODY_MAX_CHARS: usize = 1024;
+pub const FOOTER_MAX_CHARS: usize = 60;
+pub const BUTTON_TEXT_MAX_CHARS: usize = 25;
+pub const MAX_BUTTONS: usize = 10;
+pub const MAX_URL_BUTTONS: usize = 2;
+pub const MAX_PHONE_BUTTONS: usize = 1;
+pub const MAX_COPY_CODE_BUTTONS: usize = 1;
+/// Longest code a copy-code button carries.
+pub const COPY_CODE_MAX_CHARS: usize = 15;
+/// Longest URL a button may open, suffix included.
+pub const URL_MAX_CHARS: usize = 2000;
+/// Longest run of spaces Meta accepts inside a parameter value.
+pub const MAX_CONSECUTIVE_SPACES: usize = 4;
+
+/// Meta's template categories. A re-engagement attempt must keep the category it started with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TemplateCategory {
+    Marketing,
+    Utility,
+    Authentication,
+}
+
+impl TemplateCategory {
+    pub const ALL: [TemplateCategory; 3] = [Self::Marketing, Self::Utility, Self::Authentication];
+
+    /// Meta's spelling: `MARKETING`, `UTILITY`, `AUTHENTICATION`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Marketing => "MARKETING",
+            Self::Utility => "UTILITY",
+            Self::Authentication => "AUTHENTICATION",
+        }
+    }
+
+    /// Accepts Meta's spelling in any case.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Marketing => "Marketing",
+            Self::Utility => "Utilidade",
+            Self::Authentication => "Autenticação",
+        }
+    }
+}
+
+/// A template's review status, as Meta reports it (`message_template_status_update`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TemplateStatus {
+    Approved,
+    Pending,
+    Rejected,
+    Paused,
+    Disabled,
+    Flagged,
+    InAppeal,
+    Reinstated,
+    LimitExceeded,
+    Locked,
+    Archived,
+    Unarchived,
+    Deleted,
+    PendingDeletion,
+}
+
+impl TemplateStatus {
+    pub const ALL: [TemplateStatus; 14] = [
+        Self::Approved,
+        Self::Pending,
+        Self::Rejected,
+        Self::Paused,
+        Self::Disabled,
+        Self::Flagged,
+        Self::InAppeal,
+        Self::Reinstated,
+        Self::LimitExceeded,
+        Self::Locked,
+        Self::Archived,
+        Self::Unarchived,
+        Self::Deleted,
+        Self::PendingDeletion,
+    ];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Approved => "APPROVED",
+            Self::Pending => "PENDING",
+            Self::Rejected => "REJECTED",
+            Self::Paused => "PAUSED",
+            Self::Disabled => "DISABLED",
+            Self::Flagged => "FLAGGED",
+            Self::InAppeal => "IN_APPEAL",
+            Self::Reinstated => "REINSTATED",
+            Self::LimitExceeded => "LIMIT_EXCEEDED",
+            Self::Locked => "LOCKED",
+            Self::Archived => "ARCHIVED",
+            Self::Unarchived => "UNARCHIVED",
+            Self::Deleted => "DELETED",
+            Self::PendingDeletion => "PENDING_DELETION",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Approved => "aprovado",
+            Self::Pending => "em análise",
+            Self::Rejected => "rejeitado",
+            Self::Paused => "pausado",
+            Self::Disabled => "desativado",
+            Self::Flagged => "sinalizado",
+            Self::InAppeal => "em recurso",
+            Self::Reinstated => "restabelecido",
+            Self::LimitExceeded => "acima do limite",
+            Self::Locked => "bloqueado",
+            Self::Archived => "arquivado",
+            Self::Unarchived => "desarquivado",
+            Self::Deleted => "excluído",
+            Self::PendingDeletion => "aguardando exclusão",
+        }
+    }
+
+    /// Only an approved template can be sent.
+    pub const fn is_sendable(self) -> bool {
+        matches!(self, Self::Approved)
+    }
+}
+
+/// How a template names its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ParameterFormat {
+    /// `{{1}}`, `{{2}}`…
+    Positional,
+    /// `{{nome}}`, `{{pedido}}`…
+    Named,
+}
+
+/// One `{{…}}` in a template's text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Placeholder {
+    Positional(u16),
+    Named(String),
+}
+
+impl Placeholder {
+    /// What sits between the braces: `1`, `nome`.
+    fn parse(inner: &str) -> Option<Self> {
+        if !inner.is_empty() && inner.len() <= 3 && inner.bytes().all(|b| b.is_ascii_digit()) {
+            return inner.parse::<u16>().ok().filter(|n| *n > 0).map(Self::Positional);
+        }
+        let mut bytes = inner.bytes();
+        let first_ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_');
+        let rest_ok = bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        (first_ok && rest_ok && inner.len() <= 64).then(|| Self::Named(inner.to_owned()))
+    }
+
+    const fn format(&self) -> ParameterFormat {
+        match self {
+            Self::Positional(_) => ParameterFormat::Positional,
+            Self::Named(_) => ParameterFormat::Named,
+        }
+    }
+}
+
+impl fmt::Display for Placeholder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Positional(n) => write!(f, "{{{{{n}}}}}"),
+            Self::Named(name) => write!(f, "{{{{{name}}}}}"),
+        }
+    }
+}
+
+/// Where each well-formed placeholder sits in `text`: (start, end, placeholder).
+fn scan(text: &str) -> Vec<(usize, usize, Placeholder)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{") {
+        let start = from + open;
+        let Some(close) = text[start + 2..].find("}}") else { break };
+        let end = start + 2 + close + 2;
+        match Placeholder::parse(&text[start + 2..start + 2 + close]) {
+            Some(placeholder) => {
+                found.push((start, end, placeholder));
+                from = end;
+            }
+            None => from = start + 1,
+        }
+    }
+    found
+}
+
+/// The placeholders of `text`, each once, in the order their values are sent: positional by number, named
+/// by first appearance.
+fn placeholders(text: &str) -> Vec<Placeholder> {
+    let mut list: Vec<Placeholder> = Vec::new();
+    for (_, _, placeholder) in scan(text) {
+        if !list.contains(&placeholder) {
+            list.push(placeholder);
+        }
+    }
+    if list.iter().all(|p| matches!(p, Placeholder::Positional(_))) {
+        list.sort();
+    }
+    list
+}
+
+/// `text` with each placeholder replaced by its value, or left as `{{…}}` when there is none yet.
+fn render<'a>(text: &str, value: impl Fn(&Placeholder) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (start, end, placeholder) in scan(text) {
+        out.push_str(&text[from..start]);
+        match value(&placeholder) {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&text[start..end]),
+        }
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// A template name: lowercase letters, digits and underscores.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TemplateName(String);
+
+impl TemplateName {
+    pub fn parse(input: &str) -> Result<Self, TemplateError> {
+        let name = input.trim();
+        let valid = !name.is_empty()
+            && name.chars().count() <= NAME_MAX_CHARS
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if valid {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(TemplateError::InvalidName(input.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TemplateName {
+    type Error = TemplateError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TemplateName> for String {
+    fn from(name: TemplateName) -> Self {
+        name.0
+    }
+}
+
+/// A template language as Meta writes it: `pt_BR`, `en_US`, `es`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LanguageCode(String);
+
+impl LanguageCode {
+    pub fn parse(input: &str) -> Result<Self, TemplateError> {
+        let code = input.trim();
+        let (language, region) = match code.split_once('_') {
+            Some((language, region)) => (language, Some(region)),
+            None => (code, None),
+        };
+        let language_ok =
+            (2..=3).contains(&language.len()) && language.bytes().all(|b| b.is_ascii_lowercase());
+        let region_ok = region.is_none_or(|r| r.len() == 2 && r.bytes().all(|b| b.is_ascii_uppercase()));
+        if language_ok && region_ok {
+            Ok(Self(code.to_owned()))
+        } else {
+            Err(TemplateError::InvalidLanguage(input.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for LanguageCode {
+    type Error = TemplateError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<LanguageCode> for String {
+    fn from(code: LanguageCode) -> Self {
+        code.0
+    }
+}
+
+/// The kind of media a header shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum MediaFormat {
+    Image,
+    Video,
+    Document,
+}
+
+impl MediaFormat {
+    /// The parameter `type` (and object key) in a send.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Document => "document",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Image => "Imagem",
+            Self::Video => "Vídeo",
+            Self::Document => "Documento",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Header {
+    /// At most 60 characters and one parameter.
+    Text(String),
+    /// The link is given at send time.
+    Media(MediaFormat),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Button {
+    QuickReply {
+        text: String,
+    },
+    /// `url` may end with `{{1}}`: the suffix is given at send time.
+    Url {
+        text: String,
+        url: String,
+    },
+    PhoneNumber {
+        text: String,
+        phone: String,
+    },
+    /// The code is given at send time. Marketing templates only.
+    CopyCode,
+}
+
+impl Button {
+    /// What the button shows.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::QuickReply { text } | Self::Url { text, .. } | Self::PhoneNumber { text, .. } => text,
+            Self::CopyCode => "Copiar código",
+        }
+    }
+
+    fn has_dynamic_url(&self) -> bool {
+        matches!(self, Self::Url { url, .. } if url.ends_with("{{1}}"))
+    }
+}
+
+/// A template as Meta describes it (`GET /{WABA-ID}/message_templates`, mapped by the server), before it is
+/// checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateSpec {
+    pub name: String,
+    pub language: String,
+    pub category: TemplateCategory,
+    pub status: TemplateStatus,
+    pub parameter_format: ParameterFormat,
+    pub header: Option<Header>,
+    pub body: String,
+    pub footer: Option<String>,
+    pub buttons: Vec<Button>,
+}
+
+/// Why a template description was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TemplateError {
+    #[error("O nome do modelo “{0}” é inválido: use letras minúsculas, números e _.")]
+    InvalidName(String),
+    #[error("O idioma “{0}” é inválido: use, por exemplo, pt_BR.")]
+    InvalidLanguage(String),
+    #[error("O modelo precisa de um corpo.")]
+    BodyMissing,
+    #[error("O corpo do modelo pode ter no máximo {max} caracteres.")]
+    BodyTooLong { max: usize },
+    #[error("O cabeçalho do modelo pode ter no máximo {max} caracteres.")]
+    HeaderTooLong { max: usize },
+    #[error("O cabeçalho do modelo pode ter no máximo um parâmetro.")]
+    HeaderTooManyParameters,
+    #[error("O rodapé do modelo pode ter no máximo {max} caracteres, sem parâmetros.")]
+    FooterInvalid { max: usize },
+    #[error("O modelo mistura parâmetros numerados ({{{{1}}}}) e nomeados ({{{{nome}}}}).")]
+    MixedParameterFormats,
+    #[error("Os parâmetros numerados devem seguir a ordem {{{{1}}}}, {{{{2}}}}, … sem pular números.")]
+    PositionalNotSequential,
+    #[error("O modelo pode ter no máximo {max} botões.")]
+    TooManyButtons { max: usize },
+    #[error("O modelo pode ter no máximo {max} botões de link.")]
+    TooManyUrlButtons { max: usize },
+    #[error("O modelo pode ter no máximo {max} botão de telefone.")]
+    TooManyPhoneButtons { max: usize },
+    #[error("O modelo pode ter no máximo {max} botão de copiar código.")]
+    TooManyCopyCodeButtons { max: usize },
+    #[error("O botão de copiar código só existe em modelos de marketing.")]
+    CopyCodeOutsideMarketing,
+    #[error("Os botões de resposta rápida devem ficar juntos, antes ou depois dos demais.")]
+    QuickRepliesNotGrouped,
+    #[error("O texto do botão {index} deve ter de 1 a {max} caracteres.")]
+    ButtonTextInvalid { index: usize, max: usize },
+    #[error("O link do botão {index} é inválido: use https://… e, se variável, termine com {{{{1}}}}.")]
+    ButtonUrlInvalid { index: usize },
+}
+
+/// A checked template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "TemplateSpec", into = "TemplateSpec")]
+pub struct Template {
+    name: TemplateName,
+    language: LanguageCode,
+    category: TemplateCategory,
+    status: TemplateStatus,
+    parameter_format: ParameterFormat,
+    header: Option<Header>,
+    body: String,
+    footer: Option<String>,
+    buttons: Vec<Button>,
+}
+
+impl Template {
+    pub fn new(spec: TemplateSpec) -> Result<Self, TemplateError> {
+        let name = TemplateName::parse(&spec.name)?;
+        let language = LanguageCode::parse(&spec.language)?;
+        if spec.body.trim().is_empty() {
+            return Err(TemplateError::BodyMissing);
+        }
+        if spec.body.chars().count() > BODY_MAX_CHARS {
+            return Err(TemplateError::BodyTooLong { max: BODY_MAX_CHARS });
+        }
+        let mut texts = vec![spec.body.as_str()];
+        if let Some(Header::Text(text)) = &spec.header {
+            if text.chars().count() > HEADER_MAX_CHARS {
+                return Err(TemplateError::HeaderTooLong { max: HEADER_MAX_CHARS });
+            }
+            if placeholders(text).len() > 1 {
+                return Err(TemplateError::HeaderTooManyParameters);
+            }
+            texts.push(text);
+        }
+        if let Some(footer) = &spec.footer {
+            if footer.chars().count() > FOOTER_MAX_CHARS || !scan(footer).is_empty() {
+                return Err(TemplateError::FooterInvalid { max: FOOTER_MAX_CHARS });
+            }
+        }
+        for text in texts {
+            let found = placeholders(text);
+            if found.iter().any(|p| p.format() != spec.parameter_format) {
+                return Err(TemplateError::MixedParameterFormats);
+            }
+            let sequential = found.iter().zip(1u16..).all(|(p, n)| *p == Placeholder::Positional(n));
+            if spec.parameter_format == ParameterFormat::Positional && !sequential {
+                return Err(TemplateError::PositionalNotSequential);
+            }
+        }
+        check_buttons(&spec.buttons, spec.category)?;
+        Ok(Self {
+            name,
+            language,
+            category: spec.category,
+            status: spec.status,
+            parameter_format: spec.parameter_format,
+            header: spec.header,
+            body: spec.body,
+            footer: spec.footer,
+            buttons: spec.buttons,
+        })
+    }
+
+    pub fn name(&self) -> &TemplateName {
+        &self.name
+    }
+
+    pub fn language(&self) -> &LanguageCode {
+        &self.language
+    }
+
+    pub const fn category(&self) -> TemplateCategory {
+        self.category
+    }
+
+    pub const fn status(&self) -> TemplateStatus {
+        self.status
+    }
+
+    pub const fn parameter_format(&self) -> ParameterFormat {
+        self.parameter_format
+    }
+
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    pub fn footer(&self) -> Option<&str> {
+        self.footer.as_deref()
+    }
+
+    pub fn buttons(&self) -> &[Button] {
+        &self.buttons
+    }
+
+    /// The fields the agent must fill, in form order: header, body, buttons.
+    pub fn slots(&self) -> Vec<ParamSlot> {
+        let mut slots = Vec::new();
+        match &self.header {
+            Some(Header::Text(text)) => slots.extend(placeholders(text).into_iter().map(ParamSlot::Header)),
+            Some(Header::Media(format)) => slots.push(ParamSlot::HeaderMedia(*format)),
+            None => {}
+        }
+        slots.extend(placeholders(&self.body).into_iter().map(ParamSlot::Body));
+        for (index, button) in self.buttons.iter().enumerate() {
+            let index = button_index(index);
+            if button.has_dynamic_url() {
+                slots.push(ParamSlot::UrlSuffix { index });
+            } else if *button == Button::CopyCode {
+                slots.push(ParamSlot::CopyCode { index });
+            }
+        }
+        slots
+    }
+
+    /// Checks one value as the agent types it. Returns the value that will be sent.
+    pub fn check_value(&self, slot: &ParamSlot, value: &str) -> Result<String, TemplateParamError> {
+        let field = slot.to_string();
+        match slot {
+            ParamSlot::QuickReplyPayload { index } => match self.buttons.get(usize::from(*index)) {
+                Some(Button::QuickReply { .. }) if !value.trim().is_empty() => Ok(value.to_owned()),
+                Some(Button::QuickReply { .. }) => Err(TemplateParamError::Missing { field }),
+                _ => Err(TemplateParamError::Unexpected { field }),
+            },
+            _ if !self.slots().contains(slot) => Err(TemplateParamError::Unexpected { field }),
+            ParamSlot::Header(_) | ParamSlot::Body(_) => check_text(&field, value),
+            ParamSlot::HeaderMedia(_) => check_link(&field, value.trim()),
+            ParamSlot::UrlSuffix { index } => {
+                let suffix = value.trim();
+                if suffix.is_empty() {
+                    return Err(TemplateParamError::Missing { field });
+                }
+                let base = match self.buttons.get(usize::from(*index)) {
+                    Some(Button::Url { url, .. }) => url.trim_end_matches("{{1}}"),
+                    _ => "",
+                };
+                let invalid = suffix.chars().any(|c| c.is_whitespace() || c.is_control())
+                    || base.chars().count() + suffix.chars().count() > URL_MAX_CHARS;
+                if invalid {
+                    return Err(TemplateParamError::InvalidUrlSuffix { field });
+                }
+                Ok(suffix.to_owned())
+            }
+            ParamSlot::CopyCode { .. } => {
+                let code = value.trim();
+                if code.is_empty() {
+                    return Err(TemplateParamError::Missing { field });
+                }
+                if code.chars().count() > COPY_CODE_MAX_CHARS || code.chars().any(char::is_whitespace) {
+                    return Err(TemplateParamError::InvalidCopyCode { field, max: COPY_CODE_MAX_CHARS });
+                }
+                Ok(code.to_owned())
+            }
+        }
+    }
+
+    /// Checks every value; on success the template is ready to send.
+    pub fn fill(&self, values: &TemplateValues) -> Result<FilledTemplate, TemplateSendError> {
+        if !self.status.is_sendable() {
+            return Err(TemplateSendError::NotSendable { name: self.name.0.clone(), status: self.status });
+        }
+        let mut errors = Vec::new();
+        let mut checked = TemplateValues::default();
+        for (slot, value) in &values.0 {
+            match self.check_value(slot, value) {
+                Ok(value) => checked.set(slot.clone(), value),
+                Err(error) => errors.push(error),
+            }
+        }
+        for slot in self.slots() {
+            if values.get(&slot).is_none() {
+                errors.push(TemplateParamError::Missing { field: slot.to_string() });
+            }
+        }
+        if errors.is_empty() {
+            let preview = self.preview(&checked);
+            if let Some(PreviewHeader::Text(text)) = &preview.header {
+                if text.chars().count() > HEADER_MAX_CHARS {
+                    errors.push(TemplateParamError::HeaderTooLong { max: HEADER_MAX_CHARS });
+                }
+            }
+            if preview.body.chars().count() > BODY_MAX_CHARS {
+                errors.push(TemplateParamError::BodyTooLong { max: BODY_MAX_CHARS });
+            }
+        }
+        if errors.is_empty() {
+            Ok(FilledTemplate { template: self.clone(), values: checked })
+        } else {
+            Err(TemplateSendError::Parameters(errors))
+        }
+    }
+
+    /// What the contact will see, with the values given so far; missing ones stay as `{{…}}`.
+    pub fn preview(&self, values: &TemplateValues) -> TemplatePreview {
+        let header = self.header.as_ref().map(|header| match header {
+            Header::Text(text) => {
+                PreviewHeader::Text(render(text, |p| values.get(&ParamSlot::Header(p.clone()))))
+            }
+            Header::Media(format) => PreviewHeader::Media {
+                format: *format,
+                link: values.get(&ParamSlot::HeaderMedia(*format)).map(str::to_owned),
+            },
+        });
+        let buttons = self
+            .buttons
+            .iter()
+            .enumerate()
+            .map(|(index, button)| {
+                let index = button_index(index);
+                let target = match button {
+                    Button::Url { url, .. } => {
+                        Some(render(url, |_| values.get(&ParamSlot::UrlSuffix { index })))
+                    }
+                    Button::PhoneNumber { phone, .. } => Some(phone.clone()),
+                    Button::CopyCode => values.get(&ParamSlot::CopyCode { index }).map(str::to_owned),
+                    Button::QuickReply { .. } => None,
+                };
+                PreviewButton { text: button.text().to_owned(), target }
+            })
+            .collect();
+        TemplatePreview {
+            header,
+            body: render(&self.body, |p| values.get(&ParamSlot::Body(p.clone()))),
+            footer: self.footer.clone(),
+            buttons,
+        }
+    }
+}
+
+impl TryFrom<TemplateSpec> for Template {
+    type Error = TemplateError;
+    fn try_from(spec: TemplateSpec) -> Result<Self, Self::Error> {
+        Self::new(spec)
+    }
+}
+
+impl From<Template> for TemplateSpec {
+    fn from(t: Template) -> Self {
+        Self {
+            name: t.name.0,
+            language: t.language.0,
+            category: t.category,
+            status: t.status,
+            parameter_format: t.parameter_format,
+            header: t.header,
+            body: t.body,
+            footer: t.footer,
+            buttons: t.buttons,
+        }
+    }
+}
+
+fn check_buttons(buttons: &[Button], category: TemplateCategory) -> Result<(), TemplateError> {
+    let count = |f: fn(&Button) -> bool| buttons.iter().filter(|b| f(b)).count();
+    if buttons.len() > MAX_BUTTONS {
+        return Err(TemplateError::TooManyButtons { max: MAX_BUTTONS });
+    }
+    if count(|b| matches!(b, Button::Url { .. })) > MAX_URL_BUTTONS {
+        return Err(TemplateError::TooManyUrlButtons { max: MAX_URL_BUTTONS });
+    }
+    if count(|b| matches!(b, Button::PhoneNumber { .. })) > MAX_PHONE_BUTTONS {
+        return Err(TemplateError::TooManyPhoneButtons { max: MAX_PHONE_BUTTONS });
+    }
+    let copy_codes = count(|b| matches!(b, Button::CopyCode));
+    if copy_codes > MAX_COPY_CODE_BUTTONS {
+        return Err(TemplateError::TooManyCopyCodeButtons { max: MAX_COPY_CODE_BUTTONS });
+    }
+    if copy_codes > 0 && category != TemplateCategory::Marketing {
+        return Err(TemplateError::CopyCodeOutsideMarketing);
+    }
+    // Quick replies form one block: the kind changes at most once along the list.
+    let changes = buttons
+        .windows(2)
+        .filter(|pair| {
+            matches!(pair[0], Button::QuickReply { .. }) != matches!(pair[1], Button::QuickReply { .. })
+        })
+        .count();
+    if changes > 1 {
+        return Err(TemplateError::QuickRepliesNotGrouped);
+    }
+    for (index, button) in buttons.iter().enumerate() {
+        let text = button.text().trim();
+        if text.is_empty() || text.chars().count() > BUTTON_TEXT_MAX_CHARS {
+            return Err(TemplateError::ButtonTextInvalid { index: index + 1, max: BUTTON_TEXT_MAX_CHARS });
+        }
+        if let Button::Url { url, .. } = button {
+            let base = url.strip_suffix("{{1}}").unwrap_or(url);
+            let valid = base.starts_with("https://") || base.starts_with("http://");
+            if !valid || !scan(base).is_empty() || base.chars().any(char::is_whitespace) {
+                return Err(TemplateError::ButtonUrlInvalid { index: index + 1 });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Buttons are at most [`MAX_BUTTONS`], so their index fits a byte.
+fn button_index(index: usize) -> u8 {
+    u8::try_from(index).unwrap_or(u8::MAX)
+}
+
+/// A text parameter: required, on one line, without long runs of spaces.
+fn check_text(field: &str, value: &str) -> Result<String, TemplateParamError> {
+    let field = field.to_owned();
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(TemplateParamError::Missing { field });
+    }
+    if value.contains(['\n', '\r', '\t']) {
+        return Err(TemplateParamError::LineBreakOrTab { field });
+    }
+    if value.contains(&" ".repeat(MAX_CONSECUTIVE_SPACES + 1)) {
+        return Err(TemplateParamError::TooManySpaces { field, max: MAX_CONSECUTIVE_SPACES });
+    }
+    Ok(value.to_owned())
+}
+
+/// A media link the provider will download: http(s), a host with a dot, no spaces.
+fn check_link(field: &str, link: &str) -> Result<String, TemplateParamError> {
+    let field = field.to_owned();
+    if link.is_empty() {
+        return Err(TemplateParamError::Missing { field });
+    }
+    let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    let valid = host.is_some_and(|h| h.contains('.') && !h.starts_with('.') && !h.ends_with('.'))
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+        && link.chars().count() <= URL_MAX_CHARS;
+    if valid {
+        Ok(link.to_owned())
+    } else {
+        Err(TemplateParamError::InvalidLink { field })
+    }
+}
+
+/// One value to fill in a template.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ParamSlot {
+    /// The text header's parameter.
+    Header(Placeholder),
+    /// The link of a media header.
+    HeaderMedia(MediaFormat),
+    Body(Placeholder),
+    /// The end of the link of the URL button at `index` (0-based among all buttons).
+    UrlSuffix {
+        index: u8,
+    },
+    /// The code of the copy-code button at `index`.
+    CopyCode {
+        index: u8,
+    },
+    /// Optional: what comes back in the webhook when the quick-reply button at `index` is tapped.
+    QuickReplyPayload {
+        index: u8,
+    },
+}
+
+impl fmt::Display for ParamSlot {
+    /// The field's label in the form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Header(p) => write!(f, "Cabeçalho {p}"),
+            Self::HeaderMedia(format) => write!(f, "{} do cabeçalho (link)", format.label()),
+            Self::Body(p) => write!(f, "Corpo {p}"),
+            Self::UrlSuffix { index } => write!(f, "Botão {}: final do link", u16::from(*index) + 1),
+            Self::CopyCode { index } => write!(f, "Botão {}: código", u16::from(*index) + 1),
+            Self::QuickReplyPayload { index } => write!(f, "Botão {}: resposta", u16::from(*index) + 1),
+        }
+    }
+}
+
+/// The values an agent typed, by field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateValues(Vec<(ParamSlot, String)>);
+
+impl TemplateValues {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets (or replaces) the value of `slot`.
+    pub fn set(&mut self, slot: ParamSlot, value: impl Into<String>) {
+        let value = value.into();
+        match self.0.iter_mut().find(|(s, _)| *s == slot) {
+            Some((_, existing)) => *existing = value,
+            None => self.0.push((slot, value)),
+        }
+    }
+
+    pub fn with(mut self, slot: ParamSlot, value: impl Into<String>) -> Self {
+        self.set(slot, value);
+        self
+    }
+
+    pub fn get(&self, slot: &ParamSlot) -> Option<&str> {
+        self.0.iter().find(|(s, _)| s == slot).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a filled template cannot go out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TemplateParamError {
+    #[error("Preencha o campo “{field}”.")]
+    Missing { field: String },
+    #[error("O campo “{field}” não pode ter quebras de linha nem tabulações.")]
+    LineBreakOrTab { field: String },
+    #[error("O campo “{field}” não pode ter mais de {max} espaços seguidos.")]
+    TooManySpaces { field: String, max: usize },
+    #[error("O campo “{field}” precisa de um link válido, começando com https://.")]
+    InvalidLink { field: String },
+    #[error("O campo “{field}” deve completar o link: sem espaços e sem deixá-lo longo demais.")]
+    InvalidUrlSuffix { field: String },
+    #[error("O campo “{field}” deve ter até {max} caracteres, sem espaços.")]
+    InvalidCopyCode { field: String, max: usize },
+    #[error("O modelo não tem o campo “{field}”.")]
+    Unexpected { field: String },
+    #[error("Com os valores preenchidos, o cabeçalho passa de {max} caracteres.")]
+    HeaderTooLong { max: usize },
+    #[error("Com os valores preenchidos, a mensagem passa de {max} caracteres.")]
+    BodyTooLong { max: usize },
+}
+
+/// Why a template was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TemplateSendError {
+    #[error("O modelo “{name}” não pode ser enviado: está {}. Só modelos aprovados podem ser enviados.", .status.label())]
+    NotSendable { name: String, status: TemplateStatus },
+    #[error("{}", join_sentences(.0))]
+    Parameters(Vec<TemplateParamError>),
+}
+
+fn join_sentences(errors: &[TemplateParamError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// What the contact will see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplatePreview {
+    pub header: Option<PreviewHeader>,
+    pub body: String,
+    pub footer: Option<String>,
+    pub buttons: Vec<PreviewButton>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreviewHeader {
+    Text(String),
+    Media { format: MediaFormat, link: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewButton {
+    pub text: String,
+    /// The link it opens, the number it calls or the code it copies, when known.
+    pub target: Option<String>,
+}
+
+/// An approved template with every value checked: ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilledTemplate {
+    template: Template,
+    values: TemplateValues,
+}
+
+impl FilledTemplate {
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    pub fn values(&self) -> &TemplateValues {
+        &self.values
+    }
+
+    pub fn preview(&self) -> TemplatePreview {
+        self.template.preview(&self.values)
+    }
+
+    /// The Cloud API `template.components` array.
+    pub fn components(&self) -> Vec<Value> {
+        let template = &self.template;
+        let mut components = Vec::new();
+        let text_parameters = |list: Vec<ParamSlot>| -> Vec<Value> {
+            list.iter()
+                .filter_map(|slot| {
+                    let text = self.values.get(slot)?;
+                    Some(match slot {
+                        ParamSlot::Header(Placeholder::Named(name))
+                        | ParamSlot::Body(Placeholder::Named(name)) => {
+                            json!({ "type": "text", "parameter_name": name, "text": text })
+                        }
+                        _ => json!({ "type": "text", "text": text }),
+                    })
+                })
+                .collect()
+        };
+        match &template.header {
+            Some(Header::Text(text)) => {
+                let parameters =
+                    text_parameters(placeholders(text).into_iter().map(ParamSlot::Header).collect());
+                if !parameters.is_empty() {
+                    components.push(json!({ "type": "header", "parameters": parameters }));
+                }
+            }
+            Some(Header::Media(format)) => {
+                if let Some(link) = self.values.get(&ParamSlot::HeaderMedia(*format)) {
+                    let code = format.code();
+                    components.push(json!({
+                        "type": "header",
+                        "parameters": [{ "type": code, code: { "link": link } }]
+                    }));
+                }
+            }
+            None => {}
+        }
+        let body = text_parameters(placeholders(&template.body).into_iter().map(ParamSlot::Body).collect());
+        if !body.is_empty() {
+            components.push(json!({ "type": "body", "parameters": body }));
+        }
+        for (index, button) in template.buttons.iter().enumerate() {
+            let slot_index = button_index(index);
+            let (sub_type, parameter) = match button {
+                Button::Url { .. } => match self.values.get(&ParamSlot::UrlSuffix { index: slot_index }) {
+                    Some(suffix) => ("url", json!({ "type": "text", "text": suffix })),
+                    None => continue,
+                },
+                Button::CopyCode => match self.values.get(&ParamSlot::CopyCode { index: slot_index }) {
+                    Some(code) => ("copy_code", json!({ "type": "coupon_code", "coupon_code": code })),
+                    None => continue,
+                },
+                Button::QuickReply { .. } => {
+                    match self.values.get(&ParamSlot::QuickReplyPayload { index: slot_index }) {
+                        Some(payload) => ("quick_reply", json!({ "type": "payload", "payload": payload })),
+                        None => continue,
+                    }
+                }
+                Button::PhoneNumber { .. } => continue,
+            };
+            components.push(json!({
+                "type": "button",
+                "sub_type": sub_type,
+                "index": index.to_string(),
+                "parameters": [parameter]
+            }));
+        }
+        components
+    }
+
+    /// The whole `POST /{Phone-Number-ID}/messages` body for a send to `to` (E.164 or a `wa_id`).
+    pub fn message_payload(&self, to: &str) -> Value {
+        let mut template = json!({
+            "name": self.template.name.as_str(),
+            "language": { "code": self.template.language.as_str() },
+        });
+        let components = self.components();
+        if !components.is_empty() {
+            template["components"] = Value::Array(components);
+        }
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": "template",
+            "template": template
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn order_update() -> Template {
+        Template::new(TemplateSpec {
+            name: "order_update".into(),
+            language: "pt_BR".into(),
+            category: TemplateCategory::Utility,
+            status: TemplateStatus::Approved,
+            parameter_format: ParameterFormat::Positional,
+            header: Some(Header::Media(MediaFormat::Image)),
+            body: "Olá, {{1}}! Seu pedido {{2}} saiu para entrega.".into(),
+            footer: Some("Loja Exemplo".into()),
+            buttons: vec![
+                Button::Url { text: "Ver pedido".into(), url: "https://example.com/pedidos/{{1}}".into() },
+                Button::QuickReply { text: "Falar com atendente".into() },
+            ],
+        })
+        .expect("valid template")
+    }
+
+    fn named_welcome(status: TemplateStatus) -> Template {
+        Template::new(TemplateSpec {
+            name: "boas_vindas".into(),
+            language: "pt_BR".into(),
+            category: TemplateCategory::Marketing,
+            status,
+            parameter_format: ParameterFormat::Named,
+            header: Some(Header::Text("Oi, {{nome}}".into())),
+            body: "Olá {{nome}}, use o cupom abaixo até {{data}}. Até logo, {{nome}}!".into(),
+            footer: None,
+            buttons: vec![Button::CopyCode],
+        })
+        .expect("valid template")
+    }
+
+    fn filled_order_update() -> FilledTemplate {
+        let values = TemplateValues::new()
+            .with(ParamSlot::HeaderMedia(MediaFormat::Image), "https://example.com/order.jpg")
+            .with(ParamSlot::Body(Placeholder::Positional(1)), "Maria")
+            .with(ParamSlot::Body(Placeholder::Positional(2)), "A-10423")
+            .with(ParamSlot::UrlSuffix { index: 0 }, "A-10423")
+            .with(ParamSlot::QuickReplyPayload { index: 1 }, "TALK_TO_AGENT");
+        order_update().fill(&values).expect("every value is valid")
+    }
+
+    #[test]
+    fn the_send_payload_is_the_cloud_api_template_message() {
+        let expected: Value = serde_json::from_str(
+            r#"{
+              "messaging_product": "whatsapp",
+              "recipient_type": "individual",
+              "to": "+5511987654321",
+              "type": "template",
+              "template": {
+                "name": "order_update",
+                "language": { "code": "pt_BR" },
+                "components": [
+                  { "type": "header",
+                    "parameters": [ { "type": "image", "image": { "link": "https://example.com/order.jpg" } } ] },
+                  { "type": "body",
+                    "parameters": [ { "type": "text", "text": "Maria" }, { "type": "text", "text": "A-10423" } ] },
+                  { "type": "button", "sub_type": "url", "index": "0",
+                    "parameters": [ { "type": "text", "text": "A-10423" } ] },
+                  { "type": "button", "sub_type": "quick_reply", "index": "1",
+                    "parameters": [ { "type": "payload", "payload": "TALK_TO_AGENT" } ] }
+                ]
+              }
+            }"#,
+        )
+        .expect("the reference example is JSON");
+        assert_eq!(filled_order_update().message_payload("+5511987654321"), expected);
+    }
+
+    #[test]
+    fn named_parameters_carry_their_names_and_are_sent_once() {
+        let template = named_welcome(TemplateStatus::Approved);
+        assert_eq!(
+            template.slots(),
+            vec![
+                ParamSlot::Header(Placeholder::Named("nome".into())),
+                ParamSlot::Body(Placeholder::Named("nome".into())),
+                ParamSlot::Body(Placeholder::Named("data".into())),
+                ParamSlot::CopyCode { index: 0 },
+            ]
+        );
+        let values = TemplateValues::new()
+            .with(ParamSlot::Header(Placeholder::Named("nome".into())), "Ana")
+            .with(ParamSlot::Body(Placeholder::Named("nome".into())), "Ana")
+            .with(ParamSlot::Body(Placeholder::Named("data".into())), "31/12")
+            .with(ParamSlot::CopyCode { index: 0 }, "NATAL25");
+        let filled = template.fill(&values).expect("valid values");
+        assert_eq!(
+            filled.components(),
+            vec![
+                json!({ "type": "header", "parameters": [{ "type": "text", "parameter_name": "nome", "text": "Ana" }] }),
+                json!({ "type": "body", "parameters": [
+                    { "type": "text", "parameter_name": "nome", "text": "Ana" },
+                    { "type": "text", "parameter_name": "data", "text": "31/12" }
+                ] }),
+                json!({ "type": "button", "sub_type": "copy_code", "index": "0",
+                        "parameters": [{ "type": "coupon_code", "coupon_code": "NATAL25" }] }),
+            ]
+        );
+        assert_eq!(filled.preview().body, "Olá Ana, use o cupom abaixo até 31/12. Até logo, Ana!");
+    }
+
+    #[test]
+    fn the_preview_shows_what_is_filled_and_keeps_the_rest_as_placeholders() {
+        let values = TemplateValues::new().with(ParamSlot::Body(Placeholder::Positional(1)), "Maria");
+        let preview = order_update().preview(&values);
+        assert_eq!(preview.body, "Olá, Maria! Seu pedido {{2}} saiu para entrega.");
+        assert_eq!(preview.header, Some(PreviewHeader::Media { format: MediaFormat::Image, link: None }));
+        assert_eq!(
+            preview.buttons[0],
+            PreviewButton {
+                text: "Ver pedido".into(),
+                target: Some("https://example.com/pedidos/{{1}}".into())
+            }
+        );
+        let full = filled_order_update().preview();
+        assert_eq!(full.buttons[0].target.as_deref(), Some("https://example.com/pedidos/A-10423"));
+        assert_eq!(full.footer.as_deref(), Some("Loja Exemplo"));
+    }
+
+    #[test]
+    fn only_approved_templates_can_be_sent() {
+        for status in TemplateStatus::ALL {
+            let template = named_welcome(status);
+            let values = TemplateValues::new()
+                .with(ParamSlot::Header(Placeholder::Named("nome".into())), "Ana")
+                .with(ParamSlot::Body(Placeholder::Named("nome".into())), "Ana")
+                .with(ParamSlot::Body(Placeholder::Named("data".into())), "31/12")
+                .with(ParamSlot::CopyCode { index: 0 }, "NATAL25");
+            assert_eq!(template.fill(&values).is_ok(), status == TemplateStatus::Approved, "{status:?}");
+        }
+        let paused = named_welcome(TemplateStatus::Paused).fill(&TemplateValues::new());
+        assert_eq!(
+            paused.map_err(|e| e.to_string()),
+            Err("O modelo “boas_vindas” não pode ser enviado: está pausado. Só modelos aprovados podem ser enviados."
+                .to_owned())
+        );
+    }
+
+    #[test]
+    fn every_missing_parameter_is_reported_by_its_field() {
+        let result = order_update()
+            .fill(&TemplateValues::new().with(ParamSlot::Body(Placeholder::Positional(1)), "Maria"));
+        let Err(TemplateSendError::Parameters(errors)) = result else { panic!("expected parameter errors") };
+        assert_eq!(
+            errors,
+            vec![
+                TemplateParamError::Missing { field: "Imagem do cabeçalho (link)".into() },
+                TemplateParamError::Missing { field: "Corpo {{2}}".into() },
+                TemplateParamError::Missing { field: "Botão 1: final do link".into() },
+            ]
+        );
+        assert_eq!(errors[1].to_string(), "Preencha o campo “Corpo {{2}}”.");
+    }
+
+    #[test]
+    fn a_parameter_cannot_have_new_lines_tabs_or_more_than_four_spaces_in_a_row() {
+        let template = order_update();
+        let slot = ParamSlot::Body(Placeholder::Positional(1));
+        assert_eq!(
+            template.check_value(&slot, "Maria\nSilva"),
+            Err(TemplateParamError::LineBreakOrTab { field: "Corpo {{1}}".into() })
+        );
+        assert_eq!(
+            template.check_value(&slot, "Maria\tSilva"),
+            Err(TemplateParamError::LineBreakOrTab { field: "Corpo {{1}}".into() })
+        );
+        assert_eq!(template.check_value(&slot, "Maria    Silva"), Ok("Maria    Silva".into()));
+        assert_eq!(
+            template.check_value(&slot, "Maria     Silva"),
+            Err(TemplateParamError::TooManySpaces { field: "Corpo {{1}}".into(), max: 4 })
+        );
+        assert_eq!(
+            template.check_value(&slot, "   "),
+            Err(TemplateParamError::Missing { field: "Corpo {{1}}".into() })
+        );
+    }
+
+    #[test]
+    fn media_links_and_url_suffixes_are_checked() {
+        let template = order_update();
+        let media = ParamSlot::HeaderMedia(MediaFormat::Image);
+        assert!(template.check_value(&media, "https://cdn.example.com/a.jpg").is_ok());
+        for bad in [
+            "example.com/a.jpg",
+            "ftp://example.com/a.jpg",
+            "https://localhost/a.jpg",
+            "https://ex ample.com",
+        ] {
+            assert_eq!(
+                template.check_value(&media, bad),
+                Err(TemplateParamError::InvalidLink { field: "Imagem do cabeçalho (link)".into() }),
+                "{bad}"
+            );
+        }
+        let suffix = ParamSlot::UrlSuffix { index: 0 };
+        assert_eq!(template.check_value(&suffix, " A-1 "), Ok("A-1".into()));
+        assert_eq!(
+            template.check_value(&suffix, "A 1"),
+            Err(TemplateParamError::InvalidUrlSuffix { field: "Botão 1: final do link".into() })
+        );
+        assert_eq!(
+            template.check_value(&ParamSlot::Body(Placeholder::Positional(3)), "x"),
+            Err(TemplateParamError::Unexpected { field: "Corpo {{3}}".into() })
+        );
+    }
+
+    #[test]
+    fn a_filled_header_or_body_may_not_pass_its_length_limit() {
+        let template = named_welcome(TemplateStatus::Approved);
+        let long_name = "A".repeat(HEADER_MAX_CHARS);
+        let values = TemplateValues::new()
+            .with(ParamSlot::Header(Placeholder::Named("nome".into())), long_name.as_str())
+            .with(ParamSlot::Body(Placeholder::Named("nome".into())), "Ana")
+            .with(ParamSlot::Body(Placeholder::Named("data".into())), "31/12")
+            .with(ParamSlot::CopyCode { index: 0 }, "NATAL25");
+        assert_eq!(
+            template.fill(&values),
+            Err(TemplateSendError::Parameters(vec![TemplateParamError::HeaderTooLong {
+                max: HEADER_MAX_CHARS
+            }]))
+        );
+    }
+
+    #[test]
+    fn template_definitions_follow_metas_limits() {
+        let base = TemplateSpec {
+            name: "aviso".into(),
+            language: "pt_BR".into(),
+            category: TemplateCategory::Utility,
+            status: TemplateStatus::Approved,
+            parameter_format: ParameterFormat::Positional,
+            header: None,
+            body: "Olá {{1}}, tudo certo?".into(),
+            footer: None,
+            buttons: vec![],
+        };
+        let with = |change: fn(&mut TemplateSpec)| {
+            let mut spec = base.clone();
+            change(&mut spec);
+            Template::new(spec)
+        };
+        assert!(Template::new(base.clone()).is_ok());
+        assert_eq!(with(|s| s.body = " ".into()), Err(TemplateError::BodyMissing));
+        assert_eq!(
+            with(|s| s.name = "Aviso Novo".into()),
+            Err(TemplateError::InvalidName("Aviso Novo".into()))
+        );
+        assert_eq!(
+            with(|s| s.language = "pt-br".into()),
+            Err(TemplateError::InvalidLanguage("pt-br".into()))
+        );
+        assert_eq!(with(|s| s.body = "Olá {{2}}".into()), Err(TemplateError::PositionalNotSequential));
+        assert_eq!(with(|s| s.body = "Olá {{1}} {{nome}}".into()), Err(TemplateError::MixedParameterFormats));
+        assert_eq!(
+            with(|s| s.header = Some(Header::Text("{{1}} e {{2}}".into()))),
+            Err(TemplateError::HeaderTooManyParameters)
+        );
+        assert_eq!(
+            with(|s| s.buttons = vec![Button::CopyCode]),
+            Err(TemplateError::CopyCodeOutsideMarketing)
+        );
+        assert_eq!(
+            with(|s| s.buttons = vec![
+                Button::QuickReply { text: "Sim".into() },
+                Button::Url { text: "Site".into(), url: "https://example.com".into() },
+                Button::QuickReply { text: "Não".into() },
+            ]),
+            Err(TemplateError::QuickRepliesNotGrouped)
+        );
+        assert_eq!(
+            with(|s| s.buttons =
+                vec![Button::Url { text: "Site".into(), url: "https://example.com/{{1}}/x".into() }]),
+            Err(TemplateError::ButtonUrlInvalid { index: 1 })
+        );
+        assert_eq!(
+            with(|s| s.buttons = vec![Button::QuickReply { text: "x".repeat(26) }]),
+            Err(TemplateError::ButtonTextInvalid { index: 1, max: 25 })
+        );
+    }
+
+    #[test]
+    fn categories_and_statuses_read_metas_codes() {
+        for category in TemplateCategory::ALL {
+            assert_eq!(TemplateCategory::from_code(&category.code().to_lowercase()), Some(category));
+        }
+        for status in TemplateStatus::ALL {
+            assert_eq!(TemplateStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(TemplateStatus::from_code("IN_APPEAL"), Some(TemplateStatus::InAppeal));
+        assert_eq!(TemplateCategory::from_code("SERVICE"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn no_text_makes_the_placeholder_scanner_panic(text in ".{0,80}") {
+            let _ = placeholders(&text);
+            let rendered = render(&text, |_| None);
+            prop_assert_eq!(rendered, text);
+        }
+
+        #[test]
+        fn an_accepted_value_is_on_one_line_without_long_runs_of_spaces(value in "[a-z \\t\\n]{0,30}") {
+            if let Ok(checked) = check_text("Corpo {{1}}", &value) {
+                prop_assert!(!checked.is_empty());
+                prop_assert!(!checked.contains(['\n', '\t', '\r']));
+                prop_assert!(!checked.contains("     "));
+            }
+        }
+
+        #[test]
+        fn filling_every_slot_renders_no_placeholder(a in "[A-Za-z0-9]{1,20}", b in "[A-Za-z0-9-]{1,20}") {
+            let template = order_update();
+            let mut values = TemplateValues::new();
+            for slot in template.slots() {
+                let value = match slot {
+                    ParamSlot::HeaderMedia(_) => format!("https://example.com/{a}.jpg"),
+                    ParamSlot::Body(Placeholder::Positional(1)) => a.clone(),
+                    _ => b.clone(),
+                };
+                values.set(slot, value);
+            }
+            let filled = template.fill(&values).expect("valid values");
+            let preview = filled.preview();
+            prop_assert!(scan(&preview.body).is_empty());
+            prop_assert!(preview.body.contains(&a));
+            prop_assert_eq!(filled.components().len(), 3);
+        }
+
+        #[test]
+        fn a_template_survives_a_trip_through_json(status in prop::sample::select(TemplateStatus::ALL.to_vec())) {
+            let template = named_welcome(status);
+            let json = serde_json::to_string(&template).expect("serialises");
+            prop_assert_eq!(serde_json::from_str::<Template>(&json).ok(), Some(template));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Instants as plain values. The caller reads the clock; the domain only compares.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Milliseconds since the Unix epoch (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const fn from_millis(millis: i64) -> Self {
+        Self(millis)
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// `self + millis`, saturating instead of overflowing.
+    pub const fn plus_millis(self, millis: i64) -> Self {
+        Self(self.0.saturating_add(millis))
+    }
+
+    /// Webhooks carry Unix seconds (`"timestamp": "1749416383"`).
+    pub const fn from_unix_seconds(seconds: i64) -> Self {
+        Self(seconds.saturating_mul(1000))
+    }
+
+    /// `self + duration`, saturating instead of overflowing.
+    pub const fn plus(self, duration: Duration) -> Self {
+        self.plus_millis(duration.0)
+    }
+
+    /// How long from `earlier` to `self`; zero if `earlier` is not earlier.
+    pub const fn since(self, earlier: Timestamp) -> Duration {
+        let millis = self.0.saturating_sub(earlier.0);
+        Duration(if millis > 0 { millis } else { 0 })
+    }
+}
+
+/// A span of time in milliseconds, never negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Duration(i64);
+
+impl Duration {
+    pub const ZERO: Duration = Duration(0);
+    const MINUTE: i64 = 60 * 1000;
+    const HOUR: i64 = 60 * Self::MINUTE;
+    const DAY: i64 = 24 * Self::HOUR;
+
+    /// Negative spans become zero.
+    pub const fn from_millis(millis: i64) -> Self {
+        Self(if millis > 0 { millis } else { 0 })
+    }
+
+    pub const fn minutes(minutes: i64) -> Self {
+        Self::from_millis(minutes.saturating_mul(Self::MINUTE))
+    }
+
+    pub const fn hours(hours: i64) -> Self {
+        Self::from_millis(hours.saturating_mul(Self::HOUR))
+    }
+
+    pub const fn days(days: i64) -> Self {
+        Self::from_millis(days.saturating_mul(Self::DAY))
+    }
+
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Duration {
+    /// How a countdown reads to an agent: `2 d 3 h`, `23 h 05 min`, `7 min`, `menos de 1 min`. Rounded down:
+    /// a countdown never promises more time than is left.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0 / Self::DAY;
+        let hours = self.0 % Self::DAY / Self::HOUR;
+        let minutes = self.0 % Self::HOUR / Self::MINUTE;
+        match (days, hours, minutes) {
+            (0, 0, 0) => write!(f, "menos de 1 min"),
+            (0, 0, m) => write!(f, "{m} min"),
+            (0, h, m) => write!(f, "{h} h {m:02} min"),
+            (d, h, _) => write!(f, "{d} d {h} h"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_countdown_reads_in_days_hours_and_minutes_rounded_down() {
+        let left = Duration::hours(23).as_millis() + Duration::minutes(5).as_millis() + 59_999;
+        assert_eq!(Duration::from_millis(left).to_string(), "23 h 05 min");
+        assert_eq!(Duration::minutes(7).to_string(), "7 min");
+        assert_eq!(Duration::from_millis(59_999).to_string(), "menos de 1 min");
+        assert_eq!(
+            Duration::from_millis(Duration::days(2).as_millis() + 3 * 3_600_000).to_string(),
+            "2 d 3 h"
+        );
+    }
+
+    #[test]
+    fn webhook_seconds_become_milliseconds() {
+        assert_eq!(Timestamp::from_unix_seconds(1_749_416_383).as_millis(), 1_749_416_383_000);
+    }
+
+    proptest! {
+        #[test]
+        fn a_duration_is_never_negative(a in any::<i64>(), b in any::<i64>()) {
+            let (a, b) = (Timestamp::from_millis(a), Timestamp::from_millis(b));
+            prop_assert!(a.since(b).as_millis() >= 0);
+            prop_assert!(Duration::from_millis(a.as_millis()).as_millis() >= 0);
+        }
+
+        #[test]
+        fn adding_the_time_since_gives_the_later_instant(a in -1_000_000_000_000i64..4_000_000_000_000, d in 0i64..1_000_000_000_000) {
+            let earlier = Timestamp::from_millis(a);
+            let later = earlier.plus(Duration::from_millis(d));
+            prop_assert_eq!(later.since(earlier), Duration::from_millis(d));
+            prop_assert_eq!(earlier.since(later), Duration::ZERO);
+        }
+    }
+}

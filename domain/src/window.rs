@@ -1,0 +1,353 @@
+//! Meta's customer-service window ("janela de conversa").
+//!
+//! Only the contact opens or renews it, with any message of any kind: text, emoji, reaction, media, file,
+//! location, a button tap, a call. Nothing the business does moves it: not a template, not a free-form
+//! message, not a delivery receipt, not concluding the conversation in Atende. The window closes 24 hours
+//! after the contact's last message (7 days for a human agent on Instagram/Messenger with the HUMAN_AGENT
+//! tag).
+
+use crate::channel::{Channel, MessageTag, SERVICE_WINDOW};
+use crate::time::{Duration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What the contact sent. Every kind opens or renews the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InboundKind {
+    Text,
+    Emoji,
+    Reaction,
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    Location,
+    Contacts,
+    /// A tap on an interactive reply button.
+    ButtonReply,
+    /// A choice from an interactive list.
+    ListReply,
+    /// A tap on a template's quick-reply button.
+    TemplateButton,
+    Order,
+    /// A WhatsApp call from the contact.
+    Call,
+    /// Messenger/Instagram: Get Started, an ice breaker, an m.me link with `ref`, an ad click.
+    Postback,
+    /// A message the provider could not show us (WhatsApp `unsupported`); the contact still wrote.
+    Unsupported,
+}
+
+impl InboundKind {
+    pub const ALL: [InboundKind; 17] = [
+        Self::Text,
+        Self::Emoji,
+        Self::Reaction,
+        Self::Image,
+        Self::Video,
+        Self::Audio,
+        Self::Document,
+        Self::Sticker,
+        Self::Location,
+        Self::Contacts,
+        Self::ButtonReply,
+        Self::ListReply,
+        Self::TemplateButton,
+        Self::Order,
+        Self::Call,
+        Self::Postback,
+        Self::Unsupported,
+    ];
+}
+
+/// A delivery receipt for one of our messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+    Played,
+}
+
+/// Something that happened in a conversation, as far as the window is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activity {
+    /// The contact wrote (or called, reacted, tapped…).
+    Inbound(InboundKind),
+    /// We sent an approved template.
+    OutboundTemplate,
+    /// We sent a free-form message.
+    OutboundMessage,
+    /// A status callback for one of our messages.
+    Status(DeliveryStatus),
+}
+
+impl Activity {
+    /// Only the contact opens the window.
+    pub const fn opens_window(&self) -> bool {
+        matches!(self, Self::Inbound(_))
+    }
+}
+
+/// The contact's last inbound instant after `activity` happened at `at`. Webhooks may arrive late or out of
+/// order, so an older inbound never moves the window back.
+pub fn last_inbound_after(
+    last_inbound: Option<Timestamp>,
+    activity: Activity,
+    at: Timestamp,
+) -> Option<Timestamp> {
+    if !activity.opens_window() {
+        return last_inbound;
+    }
+    Some(last_inbound.map_or(at, |last| last.max(at)))
+}
+
+/// The state of the window at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceWindow {
+    /// The channel has no window (API Não Oficial): anything can be sent at any time.
+    NoWindow,
+    /// The contact never wrote on this channel.
+    NeverOpened,
+    /// Meta's 24-hour window is open: any message may be sent.
+    Open { closes_at: Timestamp, left: Duration },
+    /// The 24 hours are over, but a human agent may still answer with the HUMAN_AGENT tag.
+    HumanAgentOnly { closes_at: Timestamp, left: Duration },
+    /// The window closed at `closed_at`.
+    Closed { closed_at: Timestamp },
+}
+
+/// The window on `channel` at `now`, given the contact's last inbound message.
+pub fn window(channel: &Channel, last_inbound: Option<Timestamp>, now: Timestamp) -> ServiceWindow {
+    let Some(limit) = channel.reply_limit() else {
+        return ServiceWindow::NoWindow;
+    };
+    let Some(last) = last_inbound else {
+        return ServiceWindow::NeverOpened;
+    };
+    let standard_close = last.plus(SERVICE_WINDOW);
+    let tagged_close = last.plus(limit);
+    if now < standard_close {
+        ServiceWindow::Open { closes_at: standard_close, left: standard_close.since(now) }
+    } else if now < tagged_close {
+        ServiceWindow::HumanAgentOnly { closes_at: tagged_close, left: tagged_close.since(now) }
+    } else {
+        ServiceWindow::Closed { closed_at: tagged_close }
+    }
+}
+
+impl ServiceWindow {
+    /// Whether Meta's 24-hour window is open (what makes utility templates free and lets anything through).
+    pub const fn is_open(&self) -> bool {
+        matches!(self, Self::Open { .. })
+    }
+
+    /// Whether an agent may write a free-form message now (perhaps with a tag).
+    pub const fn allows_free_form(&self) -> bool {
+        matches!(self, Self::NoWindow | Self::Open { .. } | Self::HumanAgentOnly { .. })
+    }
+
+    /// The tag a free-form message needs now, if any.
+    pub const fn required_tag(&self) -> Option<MessageTag> {
+        match self {
+            Self::HumanAgentOnly { .. } => Some(MessageTag::HumanAgent),
+            _ => None,
+        }
+    }
+
+    /// When free-form writing stops being possible, while it still is.
+    pub const fn closes_at(&self) -> Option<Timestamp> {
+        match self {
+            Self::Open { closes_at, .. } | Self::HumanAgentOnly { closes_at, .. } => Some(*closes_at),
+            _ => None,
+        }
+    }
+
+    /// How long free-form writing remains possible, while it still is.
+    pub const fn time_left(&self) -> Option<Duration> {
+        match self {
+            Self::Open { left, .. } | Self::HumanAgentOnly { left, .. } => Some(*left),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ServiceWindow {
+    /// The line under the conversation header.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoWindow => write!(f, "Sem janela de conversa: envie mensagens a qualquer momento."),
+            Self::NeverOpened => {
+                write!(f, "O contato ainda não escreveu: a janela de conversa está fechada.")
+            }
+            Self::Open { left, .. } => write!(f, "Janela de conversa aberta: fecha em {left}."),
+            Self::HumanAgentOnly { left, .. } => write!(
+                f,
+                "Janela de 24 horas encerrada: como atendente humano, você ainda pode responder por {left}."
+            ),
+            Self::Closed { .. } => write!(f, "Janela de conversa encerrada."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::ChannelKind;
+    use proptest::prelude::*;
+
+    const T0: Timestamp = Timestamp::from_millis(1_767_225_600_000); // 2026-01-01 00:00 UTC
+    const HOUR: i64 = 3_600_000;
+
+    fn official() -> Channel {
+        Channel::plain(ChannelKind::WhatsappOfficial)
+    }
+
+    #[test]
+    fn the_window_closes_24_hours_after_the_contacts_last_message() {
+        let now = T0.plus_millis(20 * HOUR);
+        let open = window(&official(), Some(T0), now);
+        assert_eq!(
+            open,
+            ServiceWindow::Open { closes_at: T0.plus_millis(24 * HOUR), left: Duration::hours(4) }
+        );
+        assert_eq!(open.to_string(), "Janela de conversa aberta: fecha em 4 h 00 min.");
+        let at_the_limit = window(&official(), Some(T0), T0.plus_millis(24 * HOUR));
+        assert_eq!(at_the_limit, ServiceWindow::Closed { closed_at: T0.plus_millis(24 * HOUR) });
+        assert!(!at_the_limit.allows_free_form());
+    }
+
+    #[test]
+    fn a_new_message_from_the_contact_renews_the_window() {
+        let renewed =
+            last_inbound_after(Some(T0), Activity::Inbound(InboundKind::Emoji), T0.plus_millis(23 * HOUR));
+        let now = T0.plus_millis(30 * HOUR);
+        assert_eq!(window(&official(), renewed, now).closes_at(), Some(T0.plus_millis(47 * HOUR)));
+    }
+
+    #[test]
+    fn the_window_reopens_when_the_contact_sends_text_emoji_video_or_a_file() {
+        // Reiniciar atendimento, passo 4: "mensagem de texto, emoji, vídeo ou arquivo".
+        let closed_since = T0.plus_millis(48 * HOUR);
+        for kind in [InboundKind::Text, InboundKind::Emoji, InboundKind::Video, InboundKind::Document] {
+            let last = last_inbound_after(Some(T0), Activity::Inbound(kind), closed_since);
+            assert!(window(&official(), last, closed_since.plus_millis(1)).is_open(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_template_sent_outside_the_window_does_not_open_it() {
+        let sent_at = T0.plus_millis(30 * HOUR);
+        let last = last_inbound_after(Some(T0), Activity::OutboundTemplate, sent_at);
+        assert_eq!(last, Some(T0));
+        assert_eq!(
+            window(&official(), last, sent_at.plus_millis(1)),
+            ServiceWindow::Closed { closed_at: T0.plus_millis(24 * HOUR) }
+        );
+    }
+
+    #[test]
+    fn delivery_receipts_never_open_the_window() {
+        for status in
+            [DeliveryStatus::Sent, DeliveryStatus::Delivered, DeliveryStatus::Read, DeliveryStatus::Failed]
+        {
+            assert_eq!(last_inbound_after(None, Activity::Status(status), T0), None);
+        }
+    }
+
+    #[test]
+    fn the_unofficial_api_has_no_window() {
+        let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
+        let years_later = T0.plus_millis(24 * 365 * 24 * HOUR);
+        assert_eq!(window(&unofficial, Some(T0), years_later), ServiceWindow::NoWindow);
+        assert_eq!(window(&unofficial, None, T0), ServiceWindow::NoWindow);
+        assert!(ServiceWindow::NoWindow.allows_free_form());
+    }
+
+    #[test]
+    fn a_contact_who_never_wrote_has_no_open_window() {
+        assert_eq!(window(&official(), None, T0), ServiceWindow::NeverOpened);
+    }
+
+    #[test]
+    fn a_human_agent_may_answer_for_seven_days_on_a_tagged_messenger_page() {
+        let tagged = Channel::new(ChannelKind::Messenger, true).expect("Messenger offers the tag");
+        let day_three = T0.plus_millis(72 * HOUR);
+        let state = window(&tagged, Some(T0), day_three);
+        assert_eq!(
+            state,
+            ServiceWindow::HumanAgentOnly {
+                closes_at: T0.plus_millis(7 * 24 * HOUR),
+                left: Duration::days(4)
+            }
+        );
+        assert_eq!(state.required_tag(), Some(MessageTag::HumanAgent));
+        assert!(!state.is_open());
+        assert_eq!(
+            window(&Channel::plain(ChannelKind::Messenger), Some(T0), day_three),
+            ServiceWindow::Closed { closed_at: T0.plus_millis(24 * HOUR) }
+        );
+    }
+
+    fn any_activity() -> impl Strategy<Value = Activity> {
+        prop_oneof![
+            prop::sample::select(InboundKind::ALL.to_vec()).prop_map(Activity::Inbound),
+            Just(Activity::OutboundTemplate),
+            Just(Activity::OutboundMessage),
+            prop::sample::select(vec![
+                DeliveryStatus::Sent,
+                DeliveryStatus::Delivered,
+                DeliveryStatus::Read,
+                DeliveryStatus::Failed,
+                DeliveryStatus::Played
+            ])
+            .prop_map(Activity::Status),
+        ]
+    }
+
+    fn any_channel() -> impl Strategy<Value = Channel> {
+        (0usize..4, any::<bool>()).prop_map(|(i, tag)| {
+            let kind = ChannelKind::ALL[i];
+            Channel::new(kind, tag).unwrap_or(Channel::plain(kind))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn only_the_contact_moves_the_window(
+            history in prop::collection::vec((any_activity(), 0i64..1_000 * HOUR), 0..30),
+            channel in any_channel(),
+            now in 0i64..1_100 * HOUR,
+        ) {
+            let mut with_everything = None;
+            let mut inbound_only = None;
+            for (activity, at) in &history {
+                let at = T0.plus_millis(*at);
+                with_everything = last_inbound_after(with_everything, *activity, at);
+                if activity.opens_window() {
+                    inbound_only = last_inbound_after(inbound_only, *activity, at);
+                }
+            }
+            let now = T0.plus_millis(now);
+            prop_assert_eq!(window(&channel, with_everything, now), window(&channel, inbound_only, now));
+        }
+
+        #[test]
+        fn the_window_is_open_exactly_within_24_hours_of_the_last_inbound(last in 0i64..100 * HOUR, now in 0i64..200 * HOUR) {
+            let (last, now) = (T0.plus_millis(last), T0.plus_millis(now));
+            let state = window(&official(), Some(last), now);
+            prop_assert_eq!(state.is_open(), now < last.plus(SERVICE_WINDOW));
+            if let Some(left) = state.time_left() {
+                prop_assert_eq!(now.plus(left), last.plus(SERVICE_WINDOW));
+            }
+        }
+
+        #[test]
+        fn an_older_inbound_never_shortens_the_window(a in 0i64..100 * HOUR, b in 0i64..100 * HOUR, kind in prop::sample::select(InboundKind::ALL.to_vec())) {
+            let after_both = last_inbound_after(Some(T0.plus_millis(a)), Activity::Inbound(kind), T0.plus_millis(b));
+            prop_assert_eq!(after_both, Some(T0.plus_millis(a.max(b))));
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The store port over SQLite and PostgreSQL: one implementation on sqlx's `Any` driver, each backend with its
+//! own migrations. SQL stays portable (`$n` binds, `RETURNING`, BIGINT instants); where the backends differ the
+//! adapter says so next to the query.
+
+use crate::settings::Database;
+use anyhow::Context;
+use async_trait::async_trait;
+use atende_domain::contact::{fold_for_search, Contact, ContactId, ContactName, NewContact};
+use atende_domain::conversation::{
+    ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
+};
+use atende_domain::phone::Phone;
+use atende_domain::ports::{ContactQuery, Store, StoreError};
+use atende_domain::time::Timestamp;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects (creating the SQLite file and its folder on first start) and applies the migrations.
+    pub async fn connect(database: &Database) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = match database {
+            Database::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("Failed to create the data directory {}", dir.display()))?;
+                }
+                Backend::Sqlite
+            }
+            Database::Postgres(_) => Backend::Postgres,
+        };
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            // One writer at a time is SQLite's rule; WAL lets readers go on meanwhile.
+            options = options.max_connections(4).after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
+            .connect(&database.url())
+            .await
+            .with_context(|| format!("Failed to connect to {database:?}"))?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.context("Failed to apply the database migrations")?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// `SELECT 1`, for the health check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(unavailable)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn unavailable(error: sqlx::Error) -> StoreError {
+    tracing::error!(error = %error, "store query failed");
+    StoreError::Unavailable(error.to_string())
+}
+
+/// A row's text that the domain refuses means the database was changed behind our back.
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
+}
+
+/// `%` and `_` typed by an agent are letters, not wildcards.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn contact_from_row(row: &AnyRow) -> Result<Contact, StoreError> {
+    let name: String = row.try_get("name").map_err(unavailable)?;
+    let phone: Option<String> = row.try_get("phone").map_err(unavailable)?;
+    Ok(Contact {
+        id: ContactId(row.try_get("contact_id").map_err(unavailable)?),
+        name: ContactName::parse(&name).map_err(|_| corrupt("contact name", &name))?,
+        phone: phone
+            .map(|digits| Phone::parse(&format!("+{digits}")).map_err(|_| corrupt("phone", &digits)))
+            .transpose()?,
+    })
+}
+
+fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError> {
+    let contact = contact_from_row(row)?;
+    let channel: String = row.try_get("channel").map_err(unavailable)?;
+    let status: String = row.try_get("status").map_err(unavailable)?;
+    Ok(ConversationSummary {
+        id: ConversationId(row.try_get("conversation_id").map_err(unavailable)?),
+        contact_id: contact.id,
+        contact_name: contact.name,
+        contact_phone: contact.phone,
+        channel: ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        status: ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+        last_message: row.try_get("last_message").map_err(unavailable)?,
+        last_inbound_at: row
+            .try_get::<Option<i64>, _>("last_inbound_at")
+            .map_err(unavailable)?
+            .map(Timestamp::from_millis),
+        updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(unavailable)?),
+    })
+}
+
+const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
+const CONVERSATION_COLUMNS: &str = "conversation.conversation_id, conversation.channel, conversation.status, \
+     conversation.last_message, conversation.last_inbound_at, conversation.updated_at";
+
+#[async_trait]
+impl Store for SqlStore {
+    #[tracing::instrument(skip_all)]
+    async fn create_contact(&self, contact: NewContact, now: Timestamp) -> Result<Contact, StoreError> {
+        if let Some(existing) = self.find_contact_by_phone(&contact.phone).await? {
+            return Err(StoreError::DuplicatePhone {
+                existing: existing.id,
+                name: existing.name.as_str().to_owned(),
+            });
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO contact (name, name_folded, phone, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING contact_id",
+        )
+        .bind(contact.name.as_str())
+        .bind(fold_for_search(contact.name.as_str()))
+        .bind(contact.phone.digits())
+        .bind(now.as_millis())
+        .fetch_one(&self.pool)
+        .await;
+        match inserted {
+            Ok(row) => Ok(Contact {
+                id: ContactId(row.try_get("contact_id").map_err(unavailable)?),
+                name: contact.name,
+                phone: Some(contact.phone),
+            }),
+            // Another agent saved the same number between our check and our insert.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                match self.find_contact_by_phone(&contact.phone).await? {
+                    Some(existing) => Err(StoreError::DuplicatePhone {
+                        existing: existing.id,
+                        name: existing.name.as_str().to_owned(),
+                    }),
+                    None => Err(StoreError::Unavailable(e.to_string())),
+                }
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_contact_by_phone(&self, phone: &Phone) -> Result<Option<Contact>, StoreError> {
+        let variants = phone.variants();
+        // At most two variants (with and without the ninth digit); the second bind repeats the first otherwise.
+        let second = variants.get(1).unwrap_or(&variants[0]);
+        let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE phone = $1 OR phone = $2"))
+            .bind(&variants[0])
+            .bind(second)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(contact_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn search_contacts(&self, query: &ContactQuery) -> Result<Vec<Contact>, StoreError> {
+        let text = fold_for_search(&query.text);
+        let digits: String = query.text.chars().filter(char::is_ascii_digit).collect();
+        // Only a query with digits searches the numbers: "Ana" must not match every phone.
+        let digits_pattern = if digits.is_empty() { None } else { Some(like_pattern(&digits)) };
+        let rows = sqlx::query(&format!(
+            "SELECT {CONTACT_COLUMNS} FROM contact \
+             WHERE name_folded LIKE $1 ESCAPE '\\' OR ($2 IS NOT NULL AND phone LIKE $2 ESCAPE '\\') \
+             ORDER BY name_folded, contact_id LIMIT $3"
+        ))
+        .bind(like_pattern(&text))
+        .bind(digits_pattern)
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter().map(contact_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn open_conversation(
+        &self,
+        contact: ContactId,
+        channel: ChannelKind,
+        now: Timestamp,
+    ) -> Result<ConversationSummary, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO conversation (contact_id, channel, status, created_at, updated_at) \
+             SELECT contact_id, $2, $3, $4, $4 FROM contact WHERE contact_id = $1 \
+             RETURNING conversation_id",
+        )
+        .bind(contact.0)
+        .bind(channel.code())
+        .bind(ConversationStatus::Open.code())
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?;
+        let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+        let row = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
+             JOIN contact ON contact.contact_id = conversation.contact_id WHERE conversation_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        conversation_from_row(&row)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
+        // The tab's rule is the domain's; the SQL only narrows by the statuses it lists.
+        let statuses: Vec<&str> = [
+            ConversationStatus::Open,
+            ConversationStatus::WaitingForContact,
+            ConversationStatus::Concluded,
+        ]
+        .into_iter()
+        .filter(|status| tab.lists(*status))
+        .map(ConversationStatus::code)
+        .collect();
+        let placeholders: Vec<String> = (1..=statuses.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
+             JOIN contact ON contact.contact_id = conversation.contact_id \
+             WHERE status IN ({}) ORDER BY updated_at DESC, conversation_id DESC LIMIT 500",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for status in statuses {
+            query = query.bind(status);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+}

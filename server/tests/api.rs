@@ -1,0 +1,83 @@
+//! The application over real HTTP on a free port: the first page, health, server functions.
+
+mod common;
+
+use common::spawn_app;
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_first_page_is_the_atendimentos_screen_rendered_on_the_server() {
+    let app = spawn_app().await;
+    let response = app.client.get(&app.address).send().await.expect("GET /");
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("body");
+    for text in ["Atendimentos", "Meus", "Concluídos", "Conversar", "Número com DDD", "Mais opções"] {
+        assert!(html.contains(text), "the page lacks {text:?}");
+    }
+    // The client that hydrates the page.
+    assert!(html.contains("/pkg/atende.js"), "no hydration script");
+    assert!(html.contains(r#"lang="pt-BR""#));
+}
+
+#[tokio::test]
+async fn health_says_which_database_answers() {
+    let app = spawn_app().await;
+    let body: Value = app.client.get(format!("{}/health", app.address)).send().await.expect("GET").json().await.expect("json");
+    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "sqlite" }));
+}
+
+#[tokio::test]
+async fn a_contact_created_through_the_server_function_is_then_listed() {
+    let app = spawn_app().await;
+    let created = app
+        .client
+        .post(format!("{}/api/create_contact", app.address))
+        .form(&[("form[name]", "Maria da Silva"), ("form[phone]", "(11) 98765-4321")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap_or_default());
+    let contact: Value = created.json().await.expect("json");
+    assert_eq!(contact["name"], "Maria da Silva");
+    assert_eq!(contact["phone"], "+5511987654321");
+
+    let listed: Value = app
+        .client
+        .post(format!("{}/api/search_contacts", app.address))
+        .form(&[("text", "silva")])
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["name"], "Maria da Silva");
+}
+
+#[tokio::test]
+async fn an_invalid_contact_is_refused_with_the_reason_in_portuguese_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let refused = app
+        .client
+        .post(format!("{}/api/create_contact", app.address))
+        .form(&[("form[name]", "Maria"), ("form[phone]", "98765-4321")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.expect("body");
+    assert!(body.contains("MissingDdd"), "{body}");
+
+    let listed: Value = app
+        .client
+        .post(format!("{}/api/search_contacts", app.address))
+        .form(&[("text", "")])
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed, serde_json::json!([]));
+}

@@ -1,0 +1,91 @@
+//! One contract for the store port, run over SQLite and PostgreSQL.
+
+mod common;
+
+use atende_domain::contact::{ContactForm, NewContact};
+use atende_domain::conversation::{ChannelKind, ConversationStatus, Tab};
+use atende_domain::phone::Phone;
+use atende_domain::ports::{ContactQuery, Store, StoreError};
+use atende_domain::time::Timestamp;
+
+const NOW: Timestamp = Timestamp::from_millis(1_764_000_000_000);
+
+fn new_contact(name: &str, phone: &str) -> NewContact {
+    ContactForm { name: name.into(), phone: phone.into() }.validate().expect("valid contact")
+}
+
+fn query(text: &str) -> ContactQuery {
+    ContactQuery { text: text.into(), limit: 50 }
+}
+
+fn names(contacts: &[atende_domain::contact::Contact]) -> Vec<&str> {
+    contacts.iter().map(|c| c.name.as_str()).collect()
+}
+
+contract!(a_saved_contact_is_listed_and_found_by_name_or_number, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria da Silva", "(11) 98765-4321"), NOW).await.expect("saved");
+    store.create_contact(new_contact("Ana Souza", "(21) 3456-7890"), NOW).await.expect("saved");
+
+    assert_eq!(names(&store.search_contacts(&query("")).await.expect("list")), ["Ana Souza", "Maria da Silva"]);
+    assert_eq!(names(&store.search_contacts(&query("maria")).await.expect("by name")), ["Maria da Silva"]);
+    assert_eq!(names(&store.search_contacts(&query("98765")).await.expect("by number")), ["Maria da Silva"]);
+    let found = store.find_contact_by_phone(&Phone::parse("11987654321").expect("phone")).await.expect("find");
+    assert_eq!(found, Some(maria));
+});
+
+contract!(a_number_already_known_even_without_the_ninth_digit_is_refused_and_nothing_changes, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let twin = store.create_contact(new_contact("Outra Maria", "+55 11 8765-4321"), NOW).await;
+    assert_eq!(twin, Err(StoreError::DuplicatePhone { existing: maria.id, name: "Maria".into() }));
+    assert_eq!(names(&store.search_contacts(&query("")).await.expect("list")), ["Maria"]);
+});
+
+contract!(search_ignores_case_and_accents_and_reads_wildcards_as_letters, |db| {
+    let store = db.store().await;
+    store.create_contact(new_contact("João Conceição", "(31) 99999-0001"), NOW).await.expect("saved");
+    store.create_contact(new_contact("100% Pneus", "(31) 3333-0002"), NOW).await.expect("saved");
+    store.create_contact(new_contact("Joana_Paz", "(31) 3333-0003"), NOW).await.expect("saved");
+
+    assert_eq!(names(&store.search_contacts(&query("JOAO")).await.expect("s")), ["João Conceição"]);
+    assert_eq!(names(&store.search_contacts(&query("conceicao")).await.expect("s")), ["João Conceição"]);
+    assert_eq!(names(&store.search_contacts(&query("%")).await.expect("s")), ["100% Pneus"]);
+    assert_eq!(names(&store.search_contacts(&query("_")).await.expect("s")), ["Joana_Paz"]);
+    assert!(store.search_contacts(&query("'; DROP TABLE contact; --")).await.expect("s").is_empty());
+    assert_eq!(store.search_contacts(&query("")).await.expect("s").len(), 3);
+});
+
+contract!(the_search_returns_at_most_the_limit_in_name_order, |db| {
+    let store = db.store().await;
+    for n in 0..5 {
+        store.create_contact(new_contact(&format!("Cliente {n}"), &format!("(41) 3333-000{n}")), NOW).await.expect("s");
+    }
+    let page = store.search_contacts(&ContactQuery { text: "cliente".into(), limit: 3 }).await.expect("s");
+    assert_eq!(names(&page), ["Cliente 0", "Cliente 1", "Cliente 2"]);
+});
+
+contract!(a_conversation_opens_only_for_a_known_contact_and_is_listed_under_meus, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let opened = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened");
+    assert_eq!(opened.contact_name.as_str(), "Maria");
+    assert_eq!(opened.status, ConversationStatus::Open);
+    assert_eq!(opened.channel, ChannelKind::WhatsappOfficial);
+    assert_eq!(opened.last_inbound_at, None);
+
+    let missing = store.open_conversation(atende_domain::contact::ContactId(999_999), ChannelKind::Instagram, NOW).await;
+    assert_eq!(missing, Err(StoreError::NotFound));
+
+    assert_eq!(store.list_conversations(Tab::Mine).await.expect("meus"), vec![opened]);
+    assert!(store.list_conversations(Tab::Concluded).await.expect("concluidos").is_empty());
+});
+
+contract!(what_was_saved_survives_a_restart_and_migrations_run_once, |db| {
+    let store = db.store().await;
+    store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    store.close().await;
+    let reopened = db.store().await;
+    assert_eq!(names(&reopened.search_contacts(&query("")).await.expect("list")), ["Maria"]);
+    reopened.close().await;
+});
