@@ -8,8 +8,12 @@
 pub mod channel;
 pub mod contact;
 pub mod conversation;
+pub mod lifecycle;
 pub mod phone;
 pub mod ports;
+pub mod pricing;
+pub mod provider_error;
+pub mod queue;
 pub mod template;
 pub mod time;
 pub mod window;

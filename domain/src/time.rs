@@ -26,6 +26,31 @@ impl Timestamp {
         Self(seconds.saturating_mul(1000))
     }
 
+    /// Midnight UTC of a calendar date (proleptic Gregorian), or `None` if the date does not exist. Used for
+    /// effective dates in configuration (rate cards), never for "now".
+    pub const fn from_utc_date(year: i32, month: u32, day: u32) -> Option<Self> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let month_days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if day == 0 || day > month_days {
+            return None;
+        }
+        // Days from civil (H. Hinnant): 1970-01-01 is day 0.
+        let y = if month <= 2 { year as i64 - 1 } else { year as i64 };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let year_of_era = y - era * 400;
+        let m = month as i64;
+        let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        Some(Self(days * Duration::DAY))
+    }
+
     /// `self + duration`, saturating instead of overflowing.
     pub const fn plus(self, duration: Duration) -> Self {
         self.plus_millis(duration.0)
@@ -104,6 +129,16 @@ mod tests {
     }
 
     #[test]
+    fn calendar_dates_become_midnight_utc() {
+        assert_eq!(Timestamp::from_utc_date(1970, 1, 1), Some(Timestamp::from_millis(0)));
+        assert_eq!(Timestamp::from_utc_date(2026, 1, 1), Some(Timestamp::from_millis(1_767_225_600_000)));
+        assert_eq!(Timestamp::from_utc_date(2026, 10, 1), Some(Timestamp::from_millis(1_790_812_800_000)));
+        assert_eq!(Timestamp::from_utc_date(2024, 2, 29), Some(Timestamp::from_millis(1_709_164_800_000)));
+        assert_eq!(Timestamp::from_utc_date(2026, 2, 29), None);
+        assert_eq!(Timestamp::from_utc_date(2026, 13, 1), None);
+    }
+
+    #[test]
     fn webhook_seconds_become_milliseconds() {
         assert_eq!(Timestamp::from_unix_seconds(1_749_416_383).as_millis(), 1_749_416_383_000);
     }
@@ -114,6 +149,16 @@ mod tests {
             let (a, b) = (Timestamp::from_millis(a), Timestamp::from_millis(b));
             prop_assert!(a.since(b).as_millis() >= 0);
             prop_assert!(Duration::from_millis(a.as_millis()).as_millis() >= 0);
+        }
+
+        #[test]
+        fn consecutive_dates_are_one_day_apart(year in 1900i32..2200, month in 1u32..=12, day in 1u32..=28) {
+            let today = Timestamp::from_utc_date(year, month, day).expect("days 1 to 28 exist in every month");
+            let next = Timestamp::from_utc_date(year, month, day + 1)
+                .or_else(|| Timestamp::from_utc_date(year, month + 1, 1))
+                .or_else(|| Timestamp::from_utc_date(year + 1, 1, 1))
+                .expect("some next day");
+            prop_assert_eq!(next.since(today), Duration::days(1));
         }
 
         #[test]

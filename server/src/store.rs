@@ -51,8 +51,10 @@ impl SqlStore {
             options = options.max_connections(4).after_connect(|conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
-                        .await?;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
                     Ok(())
                 })
             });
@@ -132,7 +134,8 @@ fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError
 }
 
 const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
-const CONVERSATION_COLUMNS: &str = "conversation.conversation_id, conversation.channel, conversation.status, \
+const CONVERSATION_COLUMNS: &str =
+    "conversation.conversation_id, conversation.channel, conversation.status, \
      conversation.last_message, conversation.last_inbound_at, conversation.updated_at";
 
 #[async_trait]
@@ -180,12 +183,13 @@ impl Store for SqlStore {
         let variants = phone.variants();
         // At most two variants (with and without the ninth digit); the second bind repeats the first otherwise.
         let second = variants.get(1).unwrap_or(&variants[0]);
-        let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE phone = $1 OR phone = $2"))
-            .bind(&variants[0])
-            .bind(second)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let row =
+            sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE phone = $1 OR phone = $2"))
+                .bind(&variants[0])
+                .bind(second)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
         row.as_ref().map(contact_from_row).transpose()
     }
 
@@ -244,15 +248,12 @@ impl Store for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
         // The tab's rule is the domain's; the SQL only narrows by the statuses it lists.
-        let statuses: Vec<&str> = [
-            ConversationStatus::Open,
-            ConversationStatus::WaitingForContact,
-            ConversationStatus::Concluded,
-        ]
-        .into_iter()
-        .filter(|status| tab.lists(*status))
-        .map(ConversationStatus::code)
-        .collect();
+        let statuses: Vec<&str> =
+            [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded]
+                .into_iter()
+                .filter(|status| tab.lists(*status))
+                .map(ConversationStatus::code)
+                .collect();
         let placeholders: Vec<String> = (1..=statuses.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \

@@ -22,7 +22,15 @@ async fn the_first_page_is_the_atendimentos_screen_rendered_on_the_server() {
 #[tokio::test]
 async fn health_says_which_database_answers() {
     let app = spawn_app().await;
-    let body: Value = app.client.get(format!("{}/health", app.address)).send().await.expect("GET").json().await.expect("json");
+    let body: Value = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(body, serde_json::json!({ "status": "ok", "database": "sqlite" }));
 }
 

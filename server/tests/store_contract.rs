@@ -24,13 +24,18 @@ fn names(contacts: &[atende_domain::contact::Contact]) -> Vec<&str> {
 
 contract!(a_saved_contact_is_listed_and_found_by_name_or_number, |db| {
     let store = db.store().await;
-    let maria = store.create_contact(new_contact("Maria da Silva", "(11) 98765-4321"), NOW).await.expect("saved");
+    let maria =
+        store.create_contact(new_contact("Maria da Silva", "(11) 98765-4321"), NOW).await.expect("saved");
     store.create_contact(new_contact("Ana Souza", "(21) 3456-7890"), NOW).await.expect("saved");
 
-    assert_eq!(names(&store.search_contacts(&query("")).await.expect("list")), ["Ana Souza", "Maria da Silva"]);
+    assert_eq!(
+        names(&store.search_contacts(&query("")).await.expect("list")),
+        ["Ana Souza", "Maria da Silva"]
+    );
     assert_eq!(names(&store.search_contacts(&query("maria")).await.expect("by name")), ["Maria da Silva"]);
     assert_eq!(names(&store.search_contacts(&query("98765")).await.expect("by number")), ["Maria da Silva"]);
-    let found = store.find_contact_by_phone(&Phone::parse("11987654321").expect("phone")).await.expect("find");
+    let found =
+        store.find_contact_by_phone(&Phone::parse("11987654321").expect("phone")).await.expect("find");
     assert_eq!(found, Some(maria));
 });
 
@@ -59,7 +64,10 @@ contract!(search_ignores_case_and_accents_and_reads_wildcards_as_letters, |db| {
 contract!(the_search_returns_at_most_the_limit_in_name_order, |db| {
     let store = db.store().await;
     for n in 0..5 {
-        store.create_contact(new_contact(&format!("Cliente {n}"), &format!("(41) 3333-000{n}")), NOW).await.expect("s");
+        store
+            .create_contact(new_contact(&format!("Cliente {n}"), &format!("(41) 3333-000{n}")), NOW)
+            .await
+            .expect("s");
     }
     let page = store.search_contacts(&ContactQuery { text: "cliente".into(), limit: 3 }).await.expect("s");
     assert_eq!(names(&page), ["Cliente 0", "Cliente 1", "Cliente 2"]);
@@ -74,7 +82,9 @@ contract!(a_conversation_opens_only_for_a_known_contact_and_is_listed_under_meus
     assert_eq!(opened.channel, ChannelKind::WhatsappOfficial);
     assert_eq!(opened.last_inbound_at, None);
 
-    let missing = store.open_conversation(atende_domain::contact::ContactId(999_999), ChannelKind::Instagram, NOW).await;
+    let missing = store
+        .open_conversation(atende_domain::contact::ContactId(999_999), ChannelKind::Instagram, NOW)
+        .await;
     assert_eq!(missing, Err(StoreError::NotFound));
 
     assert_eq!(store.list_conversations(Tab::Mine).await.expect("meus"), vec![opened]);

@@ -15,7 +15,10 @@ use leptos::prelude::*;
 pub enum Pane {
     Empty,
     /// "Enviar mensagem" for a contact found (or not) by the number typed.
-    SendMessage { contact: Option<Contact>, typed: String },
+    SendMessage {
+        contact: Option<Contact>,
+        typed: String,
+    },
 }
 
 #[component]

@@ -1,0 +1,381 @@
+//! What happens to a message an agent writes now, and the queue ("fila") of messages waiting for the
+//! contact's reply.
+//!
+//! On the official API, after a template sent outside the window, new messages wait in the queue and go out
+//! by themselves, in the order they were written, as soon as the contact interacts. Without a template there
+//! is nothing to wait for: the agent must send one first. Instagram and Messenger cannot be restarted, so a
+//! message written after their window closed is refused.
+
+use crate::channel::{Channel, ChannelKind, MessageTag};
+use crate::conversation::ConversationStatus;
+use crate::lifecycle::Lifecycle;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Longest free-form text we send (WhatsApp's limit for a text message body).
+pub const MESSAGE_MAX_CHARS: usize = 4096;
+
+/// Why a typed message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum MessageTextError {
+    #[error("Escreva a mensagem.")]
+    Empty,
+    #[error("A mensagem pode ter no máximo {max} caracteres.")]
+    TooLong { max: usize },
+}
+
+/// A free-form message as the agent wrote it (line breaks kept).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MessageText(String);
+
+impl MessageText {
+    pub fn parse(input: &str) -> Result<Self, MessageTextError> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err(MessageTextError::Empty);
+        }
+        if text.chars().count() > MESSAGE_MAX_CHARS {
+            return Err(MessageTextError::TooLong { max: MESSAGE_MAX_CHARS });
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MessageText {
+    type Error = MessageTextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<MessageText> for String {
+    fn from(text: MessageText) -> Self {
+        text.0
+    }
+}
+
+/// What to do with a message the agent writes now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComposeDecision {
+    /// Send it now, with this tag if one is needed.
+    SendNow {
+        tag: Option<MessageTag>,
+    },
+    /// Official API, window closed, a template is out: keep it in the queue until the contact interacts.
+    Hold,
+    Refuse(ComposeRefusal),
+}
+
+/// Why a message cannot be sent or queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ComposeRefusal {
+    #[error("Este atendimento foi concluído. Reinicie o atendimento para voltar a escrever ao contato.")]
+    ConversationConcluded,
+    #[error(
+        "A janela de conversa está fechada: envie um modelo de mensagem (Reiniciar) antes de escrever ao \
+         contato."
+    )]
+    TemplateRequired,
+    #[error(
+        "A janela de conversa do {} está fechada e a Meta não permite retomá-la: aguarde o contato escrever.",
+        .channel.label()
+    )]
+    WindowClosed { channel: ChannelKind },
+}
+
+/// The decision for a message written at `now` in `conversation` on `channel`.
+pub fn compose_decision(channel: &Channel, conversation: &Lifecycle, now: Timestamp) -> ComposeDecision {
+    if conversation.status() == ConversationStatus::Concluded {
+        return ComposeDecision::Refuse(ComposeRefusal::ConversationConcluded);
+    }
+    let window = conversation.window(channel, now);
+    if window.allows_free_form() {
+        return ComposeDecision::SendNow { tag: window.required_tag() };
+    }
+    if !channel.kind().sends_templates() {
+        return ComposeDecision::Refuse(ComposeRefusal::WindowClosed { channel: channel.kind() });
+    }
+    if conversation.attempt().is_some() {
+        ComposeDecision::Hold
+    } else {
+        ComposeDecision::Refuse(ComposeRefusal::TemplateRequired)
+    }
+}
+
+/// A message waiting in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    position: u64,
+    enqueued_at: Timestamp,
+    text: MessageText,
+}
+
+impl QueuedMessage {
+    /// Rebuilds a stored entry.
+    pub const fn new(position: u64, enqueued_at: Timestamp, text: MessageText) -> Self {
+        Self { position, enqueued_at, text }
+    }
+
+    /// Its place in the order the agent wrote the messages.
+    pub const fn position(&self) -> u64 {
+        self.position
+    }
+
+    pub const fn enqueued_at(&self) -> Timestamp {
+        self.enqueued_at
+    }
+
+    pub fn text(&self) -> &MessageText {
+        &self.text
+    }
+}
+
+/// What became of an accepted message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Accepted {
+    /// Send these now, in this order (the queue, if any, then the new message), with this tag.
+    Send { messages: Vec<QueuedMessage>, tag: Option<MessageTag> },
+    /// Waiting in the queue at this position.
+    Held { position: u64 },
+}
+
+/// The messages of one conversation waiting for the contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundQueue {
+    next_position: u64,
+    messages: Vec<QueuedMessage>,
+}
+
+impl OutboundQueue {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rebuilds the queue from storage, in position order (entries with equal positions keep their order).
+    pub fn from_stored(mut messages: Vec<QueuedMessage>) -> Self {
+        messages.sort_by_key(QueuedMessage::position);
+        let next_position = messages.last().map_or(0, |m| m.position.saturating_add(1));
+        Self { next_position, messages }
+    }
+
+    pub fn messages(&self) -> &[QueuedMessage] {
+        &self.messages
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Puts a message at the end of the queue and returns its position.
+    pub fn push(&mut self, text: MessageText, at: Timestamp) -> u64 {
+        let position = self.next_position;
+        self.next_position = self.next_position.saturating_add(1);
+        self.messages.push(QueuedMessage { position, enqueued_at: at, text });
+        position
+    }
+
+    /// The contact interacted: every queued message goes out, in the order the agent wrote them.
+    pub fn flush(&mut self) -> Vec<QueuedMessage> {
+        std::mem::take(&mut self.messages)
+    }
+
+    /// Applies `decision` to a message written at `at`. A message sent now never overtakes older queued
+    /// ones: they go out first.
+    pub fn accept(
+        &mut self,
+        decision: ComposeDecision,
+        text: MessageText,
+        at: Timestamp,
+    ) -> Result<Accepted, ComposeRefusal> {
+        match decision {
+            ComposeDecision::Refuse(refusal) => Err(refusal),
+            ComposeDecision::Hold => Ok(Accepted::Held { position: self.push(text, at) }),
+            ComposeDecision::SendNow { tag } => {
+                self.push(text, at);
+                Ok(Accepted::Send { messages: self.flush(), tag })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::TemplateCategory;
+    use crate::window::InboundKind;
+    use proptest::prelude::*;
+
+    const T0: Timestamp = Timestamp::from_millis(1_767_225_600_000);
+    const HOUR: i64 = 3_600_000;
+
+    fn at(hours: i64) -> Timestamp {
+        T0.plus_millis(hours * HOUR)
+    }
+
+    fn text(s: &str) -> MessageText {
+        MessageText::parse(s).expect("non-empty")
+    }
+
+    fn official() -> Channel {
+        Channel::plain(ChannelKind::WhatsappOfficial)
+    }
+
+    fn waiting_after_template() -> Lifecycle {
+        Lifecycle::started_by_contact(at(0))
+            .template_sent(&official(), TemplateCategory::Utility, at(30))
+            .expect("official channel")
+    }
+
+    #[test]
+    fn messages_written_before_the_contact_interacts_stay_in_the_queue() {
+        let conversation = waiting_after_template();
+        let mut queue = OutboundQueue::new();
+        for (i, body) in ["Oi!", "Conseguiu ver o pedido?"].into_iter().enumerate() {
+            let decision = compose_decision(&official(), &conversation, at(31));
+            assert_eq!(decision, ComposeDecision::Hold);
+            assert_eq!(queue.accept(decision, text(body), at(31)), Ok(Accepted::Held { position: i as u64 }));
+        }
+        let replied = conversation.contact_wrote(InboundKind::Text, at(40));
+        assert_eq!(compose_decision(&official(), &replied, at(40)), ComposeDecision::SendNow { tag: None });
+        let sent: Vec<_> = queue.flush().iter().map(|m| m.text().as_str().to_owned()).collect();
+        assert_eq!(sent, vec!["Oi!", "Conseguiu ver o pedido?"]);
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_message_sent_now_never_overtakes_the_queue() {
+        let mut queue = OutboundQueue::new();
+        queue.push(text("primeira"), at(1));
+        let accepted = queue.accept(ComposeDecision::SendNow { tag: None }, text("segunda"), at(2));
+        let Ok(Accepted::Send { messages, tag: None }) = accepted else { panic!("expected a send") };
+        let order: Vec<_> = messages.iter().map(|m| m.text().as_str()).collect();
+        assert_eq!(order, vec!["primeira", "segunda"]);
+    }
+
+    #[test]
+    fn with_the_window_closed_and_no_template_the_agent_must_send_one_first() {
+        let conversation = Lifecycle::started_by_contact(at(0));
+        let decision = compose_decision(&official(), &conversation, at(25));
+        assert_eq!(decision, ComposeDecision::Refuse(ComposeRefusal::TemplateRequired));
+        assert_eq!(
+            OutboundQueue::new().accept(decision, text("Oi"), at(25)).map_err(|e| e.to_string()),
+            Err("A janela de conversa está fechada: envie um modelo de mensagem (Reiniciar) antes de escrever ao \
+                 contato."
+                .to_owned())
+        );
+    }
+
+    #[test]
+    fn instagram_and_messenger_refuse_messages_after_the_window_closed() {
+        let conversation = Lifecycle::started_by_contact(at(0));
+        let instagram = Channel::plain(ChannelKind::Instagram);
+        assert_eq!(
+            compose_decision(&instagram, &conversation, at(23)),
+            ComposeDecision::SendNow { tag: None }
+        );
+        assert_eq!(
+            compose_decision(&instagram, &conversation, at(25)),
+            ComposeDecision::Refuse(ComposeRefusal::WindowClosed { channel: ChannelKind::Instagram })
+        );
+        let tagged = Channel::new(ChannelKind::Instagram, true).expect("Instagram offers the tag");
+        assert_eq!(
+            compose_decision(&tagged, &conversation, at(25)),
+            ComposeDecision::SendNow { tag: Some(MessageTag::HumanAgent) }
+        );
+        assert_eq!(
+            compose_decision(&tagged, &conversation, at(7 * 24)),
+            ComposeDecision::Refuse(ComposeRefusal::WindowClosed { channel: ChannelKind::Instagram })
+        );
+    }
+
+    #[test]
+    fn the_unofficial_api_sends_at_any_time() {
+        let conversation = Lifecycle::started_by_business(None);
+        let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
+        assert_eq!(
+            compose_decision(&unofficial, &conversation, at(1000)),
+            ComposeDecision::SendNow { tag: None }
+        );
+    }
+
+    #[test]
+    fn a_concluded_conversation_takes_no_messages() {
+        let concluded = Lifecycle::started_by_contact(at(0)).conclude().expect("open");
+        assert_eq!(
+            compose_decision(&official(), &concluded, at(1)),
+            ComposeDecision::Refuse(ComposeRefusal::ConversationConcluded)
+        );
+    }
+
+    #[test]
+    fn an_empty_or_too_long_message_is_refused() {
+        assert_eq!(MessageText::parse(" \n "), Err(MessageTextError::Empty));
+        let long = "a".repeat(MESSAGE_MAX_CHARS + 1);
+        assert_eq!(MessageText::parse(&long), Err(MessageTextError::TooLong { max: MESSAGE_MAX_CHARS }));
+        assert_eq!(
+            MessageText::parse(" linha 1\nlinha 2 ").map(String::from),
+            Ok("linha 1\nlinha 2".to_owned())
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write(String),
+        Reply,
+    }
+
+    proptest! {
+        #[test]
+        fn the_queue_keeps_the_order_the_agent_wrote_in(ops in prop::collection::vec(
+            prop_oneof![3 => "[a-z]{1,8}".prop_map(Op::Write), 1 => Just(Op::Reply)], 0..40)
+        ) {
+            let mut queue = OutboundQueue::new();
+            let mut written = Vec::new();
+            let mut delivered = Vec::new();
+            for (i, op) in ops.into_iter().enumerate() {
+                match op {
+                    Op::Write(body) => {
+                        written.push(body.clone());
+                        queue.push(text(&body), T0.plus_millis(i as i64));
+                    }
+                    Op::Reply => delivered.extend(queue.flush()),
+                }
+            }
+            delivered.extend(queue.flush());
+            let bodies: Vec<_> = delivered.iter().map(|m| m.text().as_str().to_owned()).collect();
+            prop_assert_eq!(bodies, written);
+            prop_assert!(delivered.windows(2).all(|w| w[0].position() < w[1].position()));
+        }
+
+        #[test]
+        fn a_stored_queue_comes_back_in_position_order(positions in prop::collection::vec(0u64..1000, 0..20)) {
+            let stored: Vec<_> = positions
+                .iter()
+                .enumerate()
+                .map(|(i, p)| QueuedMessage::new(*p, T0, text(&format!("m{i}"))))
+                .collect();
+            let mut queue = OutboundQueue::from_stored(stored);
+            let next = queue.push(text("nova"), T0);
+            let flushed = queue.flush();
+            prop_assert!(flushed.windows(2).all(|w| w[0].position() <= w[1].position()));
+            prop_assert_eq!(flushed.last().map(QueuedMessage::position), Some(next));
+            prop_assert!(positions.iter().all(|p| *p < next));
+        }
+
+        #[test]
+        fn no_typed_message_panics(input in "\\PC{0,50}") {
+            if let Ok(text) = MessageText::parse(&input) {
+                prop_assert_eq!(text.as_str(), input.trim());
+            }
+        }
+    }
+}
