@@ -16,6 +16,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
+pub mod channels;
+pub mod queue;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -27,8 +30,8 @@ pub enum Backend {
 
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    backend: Backend,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
 }
 
 impl SqlStore {
@@ -85,7 +88,7 @@ impl SqlStore {
     }
 }
 
-fn unavailable(error: sqlx::Error) -> StoreError {
+pub(crate) fn unavailable(error: sqlx::Error) -> StoreError {
     tracing::error!(error = %error, "store query failed");
     StoreError::Unavailable(error.to_string())
 }

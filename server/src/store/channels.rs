@@ -1,0 +1,104 @@
+//! Teams and channels, as the server configures them at start (and, later, as admins edit them).
+
+use super::{unavailable, SqlStore};
+use atende_domain::conversation::ChannelKind;
+use atende_domain::ports::StoreError;
+use atende_domain::time::Timestamp;
+use sqlx::Row;
+
+/// A channel as configuration describes it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelConfig {
+    pub kind: ChannelKind,
+    pub name: String,
+    /// The provider's id of our number or page (Cloud API `phone_number_id`).
+    pub provider_id: String,
+    /// Cloud API business account id (templates live there).
+    pub account_id: Option<String>,
+    pub display_phone: Option<String>,
+    /// JSON with credentials. Never shown back.
+    pub secret_config: String,
+}
+
+impl std::fmt::Debug for ChannelConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelConfig")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("provider_id", &self.provider_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlStore {
+    /// The team with this name, created if missing.
+    pub async fn ensure_team(&self, name: &str, now: Timestamp) -> Result<i64, StoreError> {
+        sqlx::query("INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(now.as_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query("SELECT team_id FROM team WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .try_get("team_id")
+            .map_err(unavailable)
+    }
+
+    /// Creates the channel, or updates the one with the same name. Returns its id.
+    pub async fn upsert_channel(&self, channel: &ChannelConfig, now: Timestamp) -> Result<i64, StoreError> {
+        sqlx::query(
+            "INSERT INTO channel (kind, name, provider_id, account_id, display_phone, secret_config, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, provider_id = excluded.provider_id, \
+             account_id = excluded.account_id, display_phone = excluded.display_phone, \
+             secret_config = excluded.secret_config, updated_at = excluded.updated_at",
+        )
+        .bind(channel.kind.code())
+        .bind(&channel.name)
+        .bind(&channel.provider_id)
+        .bind(channel.account_id.as_deref())
+        .bind(channel.display_phone.as_deref())
+        .bind(&channel.secret_config)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query("SELECT channel_id FROM channel WHERE name = $1")
+            .bind(&channel.name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .try_get("channel_id")
+            .map_err(unavailable)
+    }
+
+    /// Opens a conversation with a contact on a configured channel, for a team.
+    pub async fn open_conversation_on(
+        &self,
+        contact_id: i64,
+        channel_id: i64,
+        team_id: Option<i64>,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        sqlx::query(
+            "INSERT INTO conversation (contact_id, channel, channel_id, team_id, status, created_at, updated_at) \
+             SELECT $1, channel.kind, channel.channel_id, $3, 'open', $4, $4 FROM channel \
+             WHERE channel.channel_id = $2 AND EXISTS (SELECT 1 FROM contact WHERE contact_id = $1) \
+             RETURNING conversation_id",
+        )
+        .bind(contact_id)
+        .bind(channel_id)
+        .bind(team_id)
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?
+        .try_get("conversation_id")
+        .map_err(unavailable)
+    }
+}

@@ -1,0 +1,303 @@
+//! The outbound queue: an agent's message is stored with its job in one transaction; a worker claims jobs
+//! one at a time, in job order within each conversation, and records what the provider answered.
+//!
+//! Invariants (the contract suite checks each on both backends):
+//! - A job is claimed only when no earlier job of its conversation is still held, ready or in flight, so a
+//!   conversation's messages leave in the order they were written, retries included.
+//! - Held jobs (the window is closed and the contact has not answered) are never claimed; releasing a
+//!   conversation makes them ready in their original order.
+//! - Two workers never hold the same job: claiming is one statement (`UPDATE … WHERE id = (SELECT …)`), with
+//!   `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers.
+//! - A claim is a lease. A worker that dies mid-send leaves the job in flight until the lease ends; then it is
+//!   ready again. The send itself carries our message id (see the worker), so the provider's status webhooks
+//!   reconcile a send that did happen.
+
+use super::{unavailable, Backend, SqlStore};
+use atende_domain::ports::StoreError;
+use atende_domain::time::Timestamp;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId(pub i64);
+
+/// Whether a new outbound message may leave now or must wait for the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    Now,
+    Hold,
+}
+
+/// An outbound message as the queue stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbound {
+    pub conversation_id: i64,
+    pub channel_id: i64,
+    /// `text`, `template`, `image`, …
+    pub kind: String,
+    pub body: Option<String>,
+    /// JSON the worker turns into the provider's request (template name, language, parameters…).
+    pub detail: String,
+}
+
+/// A job a worker holds the lease of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedJob {
+    pub job_id: JobId,
+    pub message_id: MessageId,
+    pub conversation_id: i64,
+    pub channel_id: i64,
+    pub kind: String,
+    pub body: Option<String>,
+    pub detail: String,
+    /// Including this one.
+    pub attempts: i64,
+}
+
+/// How far a message has got. Statuses only move forward: a late "delivered" never overwrites "read".
+pub fn status_rank(status: &str) -> i64 {
+    match status {
+        "queued" | "held" | "received" => 0,
+        "sent" => 1,
+        "delivered" => 2,
+        "read" => 3,
+        "failed" => 4,
+        _ => 0,
+    }
+}
+
+impl SqlStore {
+    /// Stores an outbound message and its job in one transaction.
+    #[tracing::instrument(skip_all, fields(conversation = outbound.conversation_id))]
+    pub async fn enqueue(
+        &self,
+        outbound: &NewOutbound,
+        dispatch: Dispatch,
+        now: Timestamp,
+    ) -> Result<(MessageId, JobId), StoreError> {
+        let (message_status, job_state) = match dispatch {
+            Dispatch::Now => ("queued", "ready"),
+            Dispatch::Hold => ("held", "held"),
+        };
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let message_id: i64 = sqlx::query(
+            "INSERT INTO message (conversation_id, direction, kind, body, detail, status, status_rank, created_at) \
+             VALUES ($1, 'out', $2, $3, $4, $5, 0, $6) RETURNING message_id",
+        )
+        .bind(outbound.conversation_id)
+        .bind(&outbound.kind)
+        .bind(outbound.body.as_deref())
+        .bind(&outbound.detail)
+        .bind(message_status)
+        .bind(now.as_millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .try_get("message_id")
+        .map_err(unavailable)?;
+        let job_id: i64 = sqlx::query(
+            "INSERT INTO outbound_job (message_id, conversation_id, channel_id, state, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING outbound_job_id",
+        )
+        .bind(message_id)
+        .bind(outbound.conversation_id)
+        .bind(outbound.channel_id)
+        .bind(job_state)
+        .bind(now.as_millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .try_get("outbound_job_id")
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok((MessageId(message_id), JobId(job_id)))
+    }
+
+    /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due.
+    #[tracing::instrument(skip_all)]
+    pub async fn claim_next_job(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+    ) -> Result<Option<ClaimedJob>, StoreError> {
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE outbound_job SET state = 'in_flight', attempts = attempts + 1, lease_until = $2 \
+             WHERE outbound_job_id = ( \
+               SELECT j.outbound_job_id FROM outbound_job j \
+               WHERE j.state = 'ready' AND j.next_attempt_at <= $1 \
+                 AND NOT EXISTS (SELECT 1 FROM outbound_job e WHERE e.conversation_id = j.conversation_id \
+                                 AND e.outbound_job_id < j.outbound_job_id \
+                                 AND e.state IN ('held', 'ready', 'in_flight')) \
+               ORDER BY j.outbound_job_id LIMIT 1 {lock}) \
+             AND state = 'ready' \
+             RETURNING outbound_job_id, message_id, conversation_id, channel_id, attempts"
+        );
+        let Some(job) = sqlx::query(&sql)
+            .bind(now.as_millis())
+            .bind(now.plus_millis(lease_ms).as_millis())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
+        let message = sqlx::query("SELECT kind, body, detail FROM message WHERE message_id = $1")
+            .bind(message_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(ClaimedJob {
+            job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
+            message_id: MessageId(message_id),
+            conversation_id: job.try_get("conversation_id").map_err(unavailable)?,
+            channel_id: job.try_get("channel_id").map_err(unavailable)?,
+            kind: message.try_get("kind").map_err(unavailable)?,
+            body: message.try_get("body").map_err(unavailable)?,
+            detail: message.try_get("detail").map_err(unavailable)?,
+            attempts: job.try_get("attempts").map_err(unavailable)?,
+        }))
+    }
+
+    /// The provider accepted the send: the job is done and the message carries the provider's id.
+    /// A status webhook may have reconciled the message already; its status is then kept.
+    pub async fn complete_job(
+        &self,
+        job: JobId,
+        message: MessageId,
+        provider_message_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query("UPDATE outbound_job SET state = 'done', lease_until = NULL WHERE outbound_job_id = $1")
+            .bind(job.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), provider_at = $3, \
+             status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
+             status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END \
+             WHERE message_id = $1",
+        )
+        .bind(message.0)
+        .bind(provider_message_id)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// A transient failure: try again at `next_attempt_at`. Later jobs of the conversation keep waiting.
+    pub async fn retry_job(
+        &self,
+        job: JobId,
+        error: &str,
+        next_attempt_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbound_job SET state = 'ready', lease_until = NULL, last_error = $2, next_attempt_at = $3 \
+             WHERE outbound_job_id = $1",
+        )
+        .bind(job.0)
+        .bind(error)
+        .bind(next_attempt_at.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// A permanent failure: the job stops and the message shows the agent why.
+    pub async fn fail_job(
+        &self,
+        job: JobId,
+        message: MessageId,
+        code: Option<i64>,
+        explanation: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE outbound_job SET state = 'failed', lease_until = NULL, last_error = $2 \
+             WHERE outbound_job_id = $1",
+        )
+        .bind(job.0)
+        .bind(explanation)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE message SET status = 'failed', status_rank = $4, error_code = $2, error_text = $3 \
+             WHERE message_id = $1",
+        )
+        .bind(message.0)
+        .bind(code)
+        .bind(explanation)
+        .bind(status_rank("failed"))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// The contact answered: every held message of the conversation becomes ready, in its original order.
+    /// Returns how many were released.
+    pub async fn release_held(&self, conversation_id: i64, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query(
+            "UPDATE message SET status = 'queued' WHERE message_id IN \
+             (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
+        )
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let released = sqlx::query(
+            "UPDATE outbound_job SET state = 'ready', next_attempt_at = $2 \
+             WHERE conversation_id = $1 AND state = 'held'",
+        )
+        .bind(conversation_id)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
+        Ok(released)
+    }
+
+    /// Jobs whose worker died mid-send (lease over) become ready again. Returns how many.
+    pub async fn recover_expired_leases(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let recovered = sqlx::query(
+            "UPDATE outbound_job SET state = 'ready', lease_until = NULL \
+             WHERE state = 'in_flight' AND lease_until < $1",
+        )
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(recovered)
+    }
+
+    /// The state of a job and the status of its message, for tests and the console.
+    pub async fn job_state(&self, job: JobId) -> Result<(String, String), StoreError> {
+        let row = sqlx::query(
+            "SELECT j.state, m.status FROM outbound_job j JOIN message m ON m.message_id = j.message_id \
+             WHERE j.outbound_job_id = $1",
+        )
+        .bind(job.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?;
+        Ok((row.try_get("state").map_err(unavailable)?, row.try_get("status").map_err(unavailable)?))
+    }
+}

@@ -1,0 +1,196 @@
+//! The outbound queue's contract, on SQLite and PostgreSQL.
+
+mod common;
+
+use atende_domain::contact::ContactForm;
+use atende_domain::conversation::ChannelKind;
+use atende_domain::ports::Store;
+use atende_domain::time::Timestamp;
+use atende_server::store::channels::ChannelConfig;
+use atende_server::store::queue::{Dispatch, NewOutbound};
+use atende_server::store::SqlStore;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const T0: Timestamp = Timestamp::from_millis(1_764_000_000_000);
+const LEASE: i64 = 30_000;
+
+/// A channel and `n` conversations on it, each with its own contact.
+async fn fixture(store: &SqlStore, n: usize) -> (i64, Vec<i64>) {
+    let channel = store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::WhatsappOfficial,
+                name: "WhatsApp Oficial".into(),
+                provider_id: "1111".into(),
+                account_id: Some("2222".into()),
+                display_phone: Some("+55 11 4000-0000".into()),
+                secret_config: "{}".into(),
+            },
+            T0,
+        )
+        .await
+        .expect("channel");
+    let mut conversations = Vec::new();
+    for i in 0..n {
+        let contact =
+            ContactForm { name: format!("Cliente {i}"), phone: format!("(11) 9{:08}", 10_000_000 + i) }
+                .validate()
+                .expect("contact");
+        let contact = store.create_contact(contact, T0).await.expect("saved");
+        conversations
+            .push(store.open_conversation_on(contact.id.0, channel, None, T0).await.expect("opened"));
+    }
+    (channel, conversations)
+}
+
+fn text(conversation_id: i64, channel_id: i64, body: &str) -> NewOutbound {
+    NewOutbound {
+        conversation_id,
+        channel_id,
+        kind: "text".into(),
+        body: Some(body.into()),
+        detail: "{}".into(),
+    }
+}
+
+contract!(messages_of_a_conversation_leave_in_the_order_they_were_written, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let c = conversations[0];
+    for body in ["um", "dois", "três"] {
+        store.enqueue(&text(c, channel, body), Dispatch::Now, T0).await.expect("enqueued");
+    }
+    let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("a job");
+    assert_eq!(first.body.as_deref(), Some("um"));
+    // "dois" must wait while "um" is in flight.
+    assert_eq!(store.claim_next_job(T0, LEASE).await.expect("claim"), None);
+    store.complete_job(first.job_id, first.message_id, "wamid.1", T0).await.expect("done");
+    let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("a job");
+    assert_eq!(second.body.as_deref(), Some("dois"));
+    assert_eq!(store.job_state(first.job_id).await.expect("state"), ("done".into(), "sent".into()));
+});
+
+contract!(a_retry_keeps_the_later_messages_of_its_conversation_waiting, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 2).await;
+    let (a, b) = (conversations[0], conversations[1]);
+    store.enqueue(&text(a, channel, "a1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&text(a, channel, "a2"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
+
+    let a1 = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(a1.body.as_deref(), Some("a1"));
+    store.retry_job(a1.job_id, "HTTP 500", T0.plus_millis(5_000)).await.expect("retry");
+    // Another conversation is not held up by a's trouble; a2 is.
+    let next = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(next.body.as_deref(), Some("b1"));
+    assert_eq!(store.claim_next_job(T0.plus_millis(1_000), LEASE).await.expect("claim"), None);
+    let again = store.claim_next_job(T0.plus_millis(5_000), LEASE).await.expect("claim").expect("job");
+    assert_eq!((again.body.as_deref(), again.attempts), (Some("a1"), 2));
+});
+
+contract!(held_messages_wait_for_the_contact_and_then_leave_in_order, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let c = conversations[0];
+    let (_, template_job) = store.enqueue(&text(c, channel, "modelo"), Dispatch::Now, T0).await.expect("e");
+    let (_, held1) = store.enqueue(&text(c, channel, "fila 1"), Dispatch::Hold, T0).await.expect("e");
+    store.enqueue(&text(c, channel, "fila 2"), Dispatch::Hold, T0).await.expect("e");
+    assert_eq!(store.job_state(held1).await.expect("s"), ("held".into(), "held".into()));
+
+    let template = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(template.job_id, template_job);
+    store.complete_job(template.job_id, template.message_id, "wamid.t", T0).await.expect("done");
+    assert_eq!(store.claim_next_job(T0, LEASE).await.expect("claim"), None, "held messages left early");
+
+    assert_eq!(store.release_held(c, T0.plus_millis(60_000)).await.expect("release"), 2);
+    assert_eq!(store.job_state(held1).await.expect("s"), ("ready".into(), "queued".into()));
+    let now = T0.plus_millis(60_000);
+    let first = store.claim_next_job(now, LEASE).await.expect("claim").expect("job");
+    assert_eq!(first.body.as_deref(), Some("fila 1"));
+    store.complete_job(first.job_id, first.message_id, "wamid.f1", now).await.expect("done");
+    let second = store.claim_next_job(now, LEASE).await.expect("claim").expect("job");
+    assert_eq!(second.body.as_deref(), Some("fila 2"));
+});
+
+contract!(a_permanent_failure_shows_on_the_message_and_frees_the_conversation, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let c = conversations[0];
+    store.enqueue(&text(c, channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&text(c, channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    store
+        .fail_job(first.job_id, first.message_id, Some(131_026), "Mensagem não entregue")
+        .await
+        .expect("fail");
+    assert_eq!(store.job_state(first.job_id).await.expect("s"), ("failed".into(), "failed".into()));
+    let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(second.body.as_deref(), Some("dois"));
+});
+
+contract!(a_worker_that_dies_mid_send_gives_its_job_back_when_the_lease_ends, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE - 1)).await.expect("recover"), 0);
+    assert_eq!(store.claim_next_job(T0.plus_millis(LEASE - 1), LEASE).await.expect("claim"), None);
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 1);
+    let again = store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim").expect("job");
+    assert_eq!((again.job_id, again.attempts), (claimed.job_id, 2));
+});
+
+contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 8).await;
+    for round in 0..5 {
+        for &c in &conversations {
+            store.enqueue(&text(c, channel, &format!("{c}:{round}")), Dispatch::Now, T0).await.expect("e");
+        }
+    }
+    let clock = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        let clock = clock.clone();
+        workers.push(tokio::spawn(async move {
+            let mut sent = Vec::new();
+            let mut idle = 0;
+            while idle < 50 {
+                match store.claim_next_job(T0, LEASE).await.expect("claim") {
+                    Some(job) => {
+                        idle = 0;
+                        // The claim's place in time: a later job of a conversation is claimable only after
+                        // the earlier one is completed, which happens after this tick.
+                        let tick = clock.fetch_add(1, Ordering::SeqCst);
+                        sent.push((tick, job.job_id, job.body.clone().unwrap_or_default()));
+                        let wamid = format!("w{}", job.job_id.0);
+                        store.complete_job(job.job_id, job.message_id, &wamid, T0).await.expect("done");
+                    }
+                    None => {
+                        idle += 1;
+                        tokio::task::yield_now().await;
+                    }
+                }
+            }
+            sent
+        }));
+    }
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.expect("worker"));
+    }
+    let unique: HashSet<_> = all.iter().map(|(_, job, _)| *job).collect();
+    assert_eq!((all.len(), unique.len()), (40, 40), "a job was lost or sent twice");
+    all.sort_by_key(|(tick, _, _)| *tick);
+    for &c in &conversations {
+        let prefix = format!("{c}:");
+        let rounds: Vec<&str> =
+            all.iter().filter(|(_, _, b)| b.starts_with(&prefix)).map(|(_, _, b)| b.as_str()).collect();
+        let expected: Vec<String> = (0..5).map(|r| format!("{c}:{r}")).collect();
+        assert_eq!(rounds, expected, "conversation {c} left out of order");
+    }
+});
