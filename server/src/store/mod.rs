@@ -17,6 +17,7 @@ use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
 pub mod channels;
+pub mod inbound;
 pub mod queue;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -72,6 +73,16 @@ impl SqlStore {
         };
         migrator.run(&pool).await.context("Failed to apply the database migrations")?;
         Ok(Self { pool, backend })
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads first never fails on a writer that committed meanwhile.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(unavailable)
     }
 
     pub fn backend(&self) -> Backend {

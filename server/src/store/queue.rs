@@ -81,7 +81,7 @@ impl SqlStore {
             Dispatch::Now => ("queued", "ready"),
             Dispatch::Hold => ("held", "held"),
         };
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         let message_id: i64 = sqlx::query(
             "INSERT INTO message (conversation_id, direction, kind, body, detail, status, status_rank, created_at) \
              VALUES ($1, 'out', $2, $3, $4, $5, 0, $6) RETURNING message_id",
@@ -174,7 +174,7 @@ impl SqlStore {
         provider_message_id: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE outbound_job SET state = 'done', lease_until = NULL WHERE outbound_job_id = $1")
             .bind(job.0)
             .execute(&mut *tx)
@@ -223,7 +223,7 @@ impl SqlStore {
         code: Option<i64>,
         explanation: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE outbound_job SET state = 'failed', lease_until = NULL, last_error = $2 \
              WHERE outbound_job_id = $1",
@@ -250,7 +250,7 @@ impl SqlStore {
     /// The contact answered: every held message of the conversation becomes ready, in its original order.
     /// Returns how many were released.
     pub async fn release_held(&self, conversation_id: i64, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE message SET status = 'queued' WHERE message_id IN \
              (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",

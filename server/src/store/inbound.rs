@@ -1,0 +1,436 @@
+//! What arrives from the providers: webhook bodies (stored before anything else), the contact's messages,
+//! delivery statuses and pricing.
+//!
+//! Invariants: a provider message id is stored once, however often a webhook repeats it; a status never moves
+//! a message backwards (a late "delivered" does not undo "read"); the contact's message and the release of the
+//! messages held for that conversation happen in one transaction.
+
+use super::queue::{status_rank, MessageId};
+use super::{unavailable, SqlStore};
+use atende_domain::contact::{fold_for_search, ContactName};
+use atende_domain::phone::Phone;
+use atende_domain::ports::StoreError;
+use atende_domain::time::Timestamp;
+use sqlx::Row;
+
+/// A message the contact sent, as the webhook processor understood it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMessage {
+    pub channel_id: i64,
+    /// `wa_id`, `bsuid`, `igsid`, `psid`…
+    pub identity_kind: String,
+    pub external_id: String,
+    /// The phone number, where the identity is one.
+    pub phone: Option<Phone>,
+    /// The name the contact gave the provider (WhatsApp profile name).
+    pub profile_name: Option<String>,
+    pub provider_message_id: String,
+    /// The provider's type: `text`, `image`, `reaction`…
+    pub kind: String,
+    /// What the agent reads in the list: the text, the caption, the emoji…
+    pub body: Option<String>,
+    /// JSON with everything else (media ids, the raw message).
+    pub detail: String,
+    pub sent_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundOutcome {
+    Stored {
+        conversation_id: i64,
+        message_id: MessageId,
+        /// Messages that were waiting for the contact and may leave now.
+        released: u64,
+    },
+    /// The provider sent this message before; nothing changed.
+    Duplicate,
+}
+
+/// A delivery status for one of our messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    pub provider_message_id: String,
+    /// Our message id, when the provider echoes it back (Cloud API `biz_opaque_callback_data`).
+    pub our_message_id: Option<MessageId>,
+    pub status: String,
+    pub at: Timestamp,
+    pub error_code: Option<i64>,
+    pub error_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusOutcome {
+    Applied,
+    /// Older than what we know (or a repeat): kept in the history, the message unchanged.
+    Stale,
+    /// No message of ours has this id (yet: the send may not be recorded). The caller may try again later.
+    UnknownMessage,
+}
+
+const PREVIEW_CHARS: usize = 120;
+
+fn preview(body: Option<&str>, kind: &str) -> String {
+    match body.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(text) => text.chars().take(PREVIEW_CHARS).collect(),
+        None => format!("[{kind}]"),
+    }
+}
+
+impl SqlStore {
+    /// Stores a webhook body as received. Returns its id.
+    pub async fn record_webhook(
+        &self,
+        provider: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        sqlx::query(
+            "INSERT INTO webhook_receipt (provider, body, received_at) VALUES ($1, $2, $3) \
+             RETURNING webhook_receipt_id",
+        )
+        .bind(provider)
+        .bind(body)
+        .bind(now.as_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .try_get("webhook_receipt_id")
+        .map_err(unavailable)
+    }
+
+    /// Webhook bodies not processed yet, oldest first.
+    pub async fn pending_webhooks(&self, limit: i64) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT webhook_receipt_id, provider, body FROM webhook_receipt WHERE processed_at IS NULL \
+             ORDER BY webhook_receipt_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("webhook_receipt_id").map_err(unavailable)?,
+                    row.try_get("provider").map_err(unavailable)?,
+                    row.try_get("body").map_err(unavailable)?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn mark_webhook_processed(
+        &self,
+        receipt: i64,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE webhook_receipt SET processed_at = $2, error = $3 WHERE webhook_receipt_id = $1")
+            .bind(receipt)
+            .bind(now.as_millis())
+            .bind(error)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Stores a message from the contact: finds (or creates) the contact and the conversation, renews the
+    /// window, reopens a concluded or waiting conversation and releases what was held for it.
+    #[tracing::instrument(skip_all, fields(channel = message.channel_id))]
+    pub async fn record_inbound(
+        &self,
+        message: &InboundMessage,
+        now: Timestamp,
+    ) -> Result<InboundOutcome, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let seen = sqlx::query("SELECT message_id FROM message WHERE provider_message_id = $1")
+            .bind(&message.provider_message_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if seen.is_some() {
+            return Ok(InboundOutcome::Duplicate);
+        }
+
+        // The contact: by provider identity, else by phone (either ninth-digit form), else a new one.
+        let mut contact_id: Option<i64> =
+            sqlx::query("SELECT contact_id FROM contact_identity WHERE kind = $1 AND external_id = $2")
+                .bind(&message.identity_kind)
+                .bind(&message.external_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .map(|row| row.try_get("contact_id"))
+                .transpose()
+                .map_err(unavailable)?;
+        if let (None, Some(phone)) = (contact_id, &message.phone) {
+            let variants = phone.variants();
+            let second = variants.get(1).unwrap_or(&variants[0]);
+            contact_id = sqlx::query("SELECT contact_id FROM contact WHERE phone = $1 OR phone = $2")
+                .bind(&variants[0])
+                .bind(second)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .map(|row| row.try_get("contact_id"))
+                .transpose()
+                .map_err(unavailable)?;
+        }
+        let contact_id = match contact_id {
+            Some(id) => id,
+            None => {
+                let fallback =
+                    message.phone.as_ref().map_or_else(|| message.external_id.clone(), Phone::to_string);
+                let name = message
+                    .profile_name
+                    .as_deref()
+                    .and_then(|n| ContactName::parse(n).ok())
+                    .or_else(|| ContactName::parse(&fallback).ok())
+                    .ok_or_else(|| StoreError::Unavailable(format!("no usable name for {fallback:?}")))?;
+                sqlx::query(
+                    "INSERT INTO contact (name, name_folded, phone, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING contact_id",
+                )
+                .bind(name.as_str())
+                .bind(fold_for_search(name.as_str()))
+                .bind(message.phone.as_ref().map(Phone::digits))
+                .bind(now.as_millis())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .try_get("contact_id")
+                .map_err(unavailable)?
+            }
+        };
+        sqlx::query(
+            "INSERT INTO contact_identity (contact_id, kind, external_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind, external_id) DO NOTHING",
+        )
+        .bind(contact_id)
+        .bind(&message.identity_kind)
+        .bind(&message.external_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+
+        // The conversation: the latest with this contact on this channel, or a new one.
+        let existing: Option<i64> = sqlx::query(
+            "SELECT conversation_id FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
+             ORDER BY conversation_id DESC LIMIT 1",
+        )
+        .bind(contact_id)
+        .bind(message.channel_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("conversation_id"))
+        .transpose()
+        .map_err(unavailable)?;
+        let conversation_id = match existing {
+            Some(id) => id,
+            None => sqlx::query(
+                "INSERT INTO conversation (contact_id, channel, channel_id, status, created_at, updated_at) \
+                 SELECT $1, kind, channel_id, 'open', $3, $3 FROM channel WHERE channel_id = $2 \
+                 RETURNING conversation_id",
+            )
+            .bind(contact_id)
+            .bind(message.channel_id)
+            .bind(now.as_millis())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?
+            .try_get("conversation_id")
+            .map_err(unavailable)?,
+        };
+
+        let message_id: i64 = sqlx::query(
+            "INSERT INTO message (conversation_id, direction, kind, body, detail, provider_message_id, status, \
+             status_rank, created_at, provider_at) VALUES ($1, 'in', $2, $3, $4, $5, 'received', 0, $6, $7) \
+             RETURNING message_id",
+        )
+        .bind(conversation_id)
+        .bind(&message.kind)
+        .bind(message.body.as_deref())
+        .bind(&message.detail)
+        .bind(&message.provider_message_id)
+        .bind(now.as_millis())
+        .bind(message.sent_at.as_millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .try_get("message_id")
+        .map_err(unavailable)?;
+
+        // The window follows the contact's latest message, even when webhooks arrive out of order.
+        sqlx::query(
+            "UPDATE conversation SET status = 'open', attempt_category = NULL, updated_at = $2, \
+             last_message = CASE WHEN last_inbound_at IS NULL OR last_inbound_at <= $3 THEN $4 ELSE last_message END, \
+             last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $3 THEN $3 \
+                                    ELSE last_inbound_at END \
+             WHERE conversation_id = $1",
+        )
+        .bind(conversation_id)
+        .bind(now.as_millis())
+        .bind(message.sent_at.as_millis())
+        .bind(preview(message.body.as_deref(), &message.kind))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+
+        sqlx::query(
+            "UPDATE message SET status = 'queued' WHERE message_id IN \
+             (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
+        )
+        .bind(conversation_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let released = sqlx::query(
+            "UPDATE outbound_job SET state = 'ready', next_attempt_at = $2 WHERE conversation_id = $1 AND state = 'held'",
+        )
+        .bind(conversation_id)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
+        Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
+    }
+
+    /// Applies a delivery status, never backwards, keeping every status in the history.
+    #[tracing::instrument(skip_all, fields(status = %update.status))]
+    pub async fn apply_status(
+        &self,
+        update: &StatusUpdate,
+        now: Timestamp,
+    ) -> Result<StatusOutcome, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let found = sqlx::query(
+            "SELECT message_id, provider_message_id, status_rank FROM message \
+             WHERE provider_message_id = $1 OR (message_id = $2 AND direction = 'out')",
+        )
+        .bind(&update.provider_message_id)
+        .bind(update.our_message_id.map(|m| m.0))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = found else {
+            return Ok(StatusOutcome::UnknownMessage);
+        };
+        let message_id: i64 = row.try_get("message_id").map_err(unavailable)?;
+        let known_id: Option<String> = row.try_get("provider_message_id").map_err(unavailable)?;
+        let rank: i64 = row.try_get("status_rank").map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO message_status_event (message_id, status, provider_at, error_code, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, status) DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(&update.status)
+        .bind(update.at.as_millis())
+        .bind(update.error_code)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if known_id.is_none() {
+            // The status came before our send was recorded: the provider's id is learnt here.
+            sqlx::query("UPDATE message SET provider_message_id = $2 WHERE message_id = $1")
+                .bind(message_id)
+                .bind(&update.provider_message_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        let new_rank = status_rank(&update.status);
+        let outcome = if new_rank > rank {
+            sqlx::query(
+                "UPDATE message SET status = $2, status_rank = $3, \
+                 error_code = COALESCE($4, error_code), error_text = COALESCE($5, error_text) \
+                 WHERE message_id = $1",
+            )
+            .bind(message_id)
+            .bind(&update.status)
+            .bind(new_rank)
+            .bind(update.error_code)
+            .bind(update.error_text.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            StatusOutcome::Applied
+        } else {
+            StatusOutcome::Stale
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
+    }
+
+    /// Records what the provider says a message costs, once per message and category.
+    pub async fn record_billing(
+        &self,
+        provider_message_id: &str,
+        category: &str,
+        pricing_model: Option<&str>,
+        billable: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO billing_entry (provider_message_id, message_id, category, pricing_model, billable, \
+             recorded_at) SELECT $1, (SELECT message_id FROM message WHERE provider_message_id = $1), $2, $3, $4, $5 \
+             WHERE true \
+             ON CONFLICT (provider_message_id, category) DO NOTHING",
+        )
+        .bind(provider_message_id)
+        .bind(category)
+        .bind(pricing_model)
+        .bind(i64::from(billable))
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// What the ledger holds for a provider message: (category, billable).
+    pub async fn billing_for(&self, provider_message_id: &str) -> Result<Vec<(String, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT category, billable FROM billing_entry WHERE provider_message_id = $1 ORDER BY billing_entry_id",
+        )
+        .bind(provider_message_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let billable: i64 = row.try_get("billable").map_err(unavailable)?;
+                Ok((row.try_get("category").map_err(unavailable)?, billable != 0))
+            })
+            .collect()
+    }
+
+    /// The messages of a conversation, oldest first: (direction, kind, body, status).
+    pub async fn conversation_messages(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Vec<(String, String, Option<String>, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT direction, kind, body, status FROM message WHERE conversation_id = $1 ORDER BY message_id",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("direction").map_err(unavailable)?,
+                    row.try_get("kind").map_err(unavailable)?,
+                    row.try_get("body").map_err(unavailable)?,
+                    row.try_get("status").map_err(unavailable)?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,185 @@
+//! What arrives from the providers, on SQLite and PostgreSQL: contacts' messages, statuses, pricing, receipts.
+
+mod common;
+
+use atende_domain::contact::ContactForm;
+use atende_domain::conversation::ChannelKind;
+use atende_domain::phone::Phone;
+use atende_domain::ports::{ContactQuery, Store};
+use atende_domain::time::Timestamp;
+use atende_server::store::channels::ChannelConfig;
+use atende_server::store::inbound::{InboundMessage, InboundOutcome, StatusOutcome, StatusUpdate};
+use atende_server::store::queue::{Dispatch, NewOutbound};
+use atende_server::store::SqlStore;
+
+const T0: Timestamp = Timestamp::from_millis(1_764_000_000_000);
+
+async fn channel(store: &SqlStore) -> i64 {
+    store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::WhatsappOfficial,
+                name: "WhatsApp Oficial".into(),
+                provider_id: "1111".into(),
+                account_id: None,
+                display_phone: None,
+                secret_config: "{}".into(),
+            },
+            T0,
+        )
+        .await
+        .expect("channel")
+}
+
+fn from(channel_id: i64, wa_id: &str, id: &str, body: &str, at: Timestamp) -> InboundMessage {
+    InboundMessage {
+        channel_id,
+        identity_kind: "wa_id".into(),
+        external_id: wa_id.into(),
+        phone: Phone::parse(&format!("+{wa_id}")).ok(),
+        profile_name: Some("Maria Cliente".into()),
+        provider_message_id: id.into(),
+        kind: "text".into(),
+        body: Some(body.into()),
+        detail: "{}".into(),
+        sent_at: at,
+    }
+}
+
+fn stored(outcome: InboundOutcome) -> (i64, u64) {
+    match outcome {
+        InboundOutcome::Stored { conversation_id, released, .. } => (conversation_id, released),
+        InboundOutcome::Duplicate => panic!("stored as a duplicate"),
+    }
+}
+
+contract!(a_message_from_an_unknown_number_creates_the_contact_and_the_conversation, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from(ch, "5511987654321", "wamid.A", "Oi!", T0), T0).await.expect("in"));
+    let contacts =
+        store.search_contacts(&ContactQuery { text: String::new(), limit: 10 }).await.expect("list");
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].name.as_str(), "Maria Cliente");
+    let messages = store.conversation_messages(conversation).await.expect("messages");
+    assert_eq!(messages, vec![("in".into(), "text".into(), Some("Oi!".into()), "received".into())]);
+});
+
+contract!(a_webhook_delivered_twice_stores_the_message_once, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let message = from(ch, "5511987654321", "wamid.A", "Oi!", T0);
+    let (conversation, _) = stored(store.record_inbound(&message, T0).await.expect("first"));
+    assert_eq!(store.record_inbound(&message, T0).await.expect("second"), InboundOutcome::Duplicate);
+    assert_eq!(store.conversation_messages(conversation).await.expect("messages").len(), 1);
+});
+
+contract!(a_wa_id_without_the_ninth_digit_finds_the_contact_saved_with_it, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let maria =
+        ContactForm { name: "Maria".into(), phone: "(11) 98765-4321".into() }.validate().expect("valid");
+    let maria = store.create_contact(maria, T0).await.expect("saved");
+    store.record_inbound(&from(ch, "551187654321", "wamid.B", "Olá", T0), T0).await.expect("in");
+    let contacts =
+        store.search_contacts(&ContactQuery { text: String::new(), limit: 10 }).await.expect("list");
+    assert_eq!(contacts, vec![maria], "a second contact was created for the same person");
+});
+
+contract!(the_contacts_reply_releases_the_held_messages_in_order, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from(ch, "5511987654321", "wamid.1", "Oi", T0), T0).await.expect("in"));
+    let held = |body: &str| NewOutbound {
+        conversation_id: conversation,
+        channel_id: ch,
+        kind: "text".into(),
+        body: Some(body.into()),
+        detail: "{}".into(),
+    };
+    let (_, first) = store.enqueue(&held("primeira"), Dispatch::Hold, T0).await.expect("held");
+    store.enqueue(&held("segunda"), Dispatch::Hold, T0).await.expect("held");
+    let later = T0.plus_millis(90_000_000);
+    let (_, released) = stored(
+        store.record_inbound(&from(ch, "5511987654321", "wamid.2", "👍", later), later).await.expect("in"),
+    );
+    assert_eq!(released, 2);
+    assert_eq!(store.job_state(first).await.expect("state"), ("ready".into(), "queued".into()));
+    let job = store.claim_next_job(later, 30_000).await.expect("claim").expect("job");
+    assert_eq!(job.body.as_deref(), Some("primeira"));
+});
+
+contract!(statuses_never_go_backwards_and_are_all_kept, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from(ch, "5511987654321", "wamid.in", "Oi", T0), T0).await.expect("in"));
+    let outbound = NewOutbound {
+        conversation_id: conversation,
+        channel_id: ch,
+        kind: "text".into(),
+        body: Some("Olá!".into()),
+        detail: "{}".into(),
+    };
+    store.enqueue(&outbound, Dispatch::Now, T0).await.expect("enqueued");
+    let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+    store.complete_job(job.job_id, job.message_id, "wamid.out", T0).await.expect("done");
+    let status = |s: &str| StatusUpdate {
+        provider_message_id: "wamid.out".into(),
+        our_message_id: None,
+        status: s.into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+    };
+    assert_eq!(store.apply_status(&status("read"), T0).await.expect("read"), StatusOutcome::Applied);
+    assert_eq!(store.apply_status(&status("delivered"), T0).await.expect("late"), StatusOutcome::Stale);
+    assert_eq!(store.apply_status(&status("read"), T0).await.expect("repeat"), StatusOutcome::Stale);
+    assert_eq!(store.job_state(job.job_id).await.expect("state").1, "read");
+});
+
+contract!(a_status_before_the_send_is_recorded_is_matched_by_our_message_id, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from(ch, "5511987654321", "wamid.in", "Oi", T0), T0).await.expect("in"));
+    let outbound = NewOutbound {
+        conversation_id: conversation,
+        channel_id: ch,
+        kind: "text".into(),
+        body: Some("Olá!".into()),
+        detail: "{}".into(),
+    };
+    store.enqueue(&outbound, Dispatch::Now, T0).await.expect("enqueued");
+    let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+    let early = StatusUpdate {
+        provider_message_id: "wamid.fast".into(),
+        our_message_id: Some(job.message_id),
+        status: "sent".into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+    };
+    assert_eq!(store.apply_status(&early, T0).await.expect("early"), StatusOutcome::Applied);
+    store.complete_job(job.job_id, job.message_id, "wamid.fast", T0).await.expect("done");
+    assert_eq!(store.job_state(job.job_id).await.expect("state"), ("done".into(), "sent".into()));
+    let unknown = StatusUpdate { provider_message_id: "wamid.nobody".into(), our_message_id: None, ..early };
+    assert_eq!(store.apply_status(&unknown, T0).await.expect("unknown"), StatusOutcome::UnknownMessage);
+});
+
+contract!(webhook_bodies_are_kept_until_processed_and_billing_is_recorded_once, |db| {
+    let store = db.store().await;
+    let first = store.record_webhook("whatsapp", "{\"a\":1}", T0).await.expect("r1");
+    let second = store.record_webhook("whatsapp", "{\"b\":2}", T0).await.expect("r2");
+    let pending = store.pending_webhooks(10).await.expect("pending");
+    assert_eq!(pending.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), vec![first, second]);
+    store.mark_webhook_processed(first, None, T0).await.expect("processed");
+    assert_eq!(store.pending_webhooks(10).await.expect("pending").len(), 1);
+    store.record_billing("wamid.x", "marketing", Some("PMP"), true, T0).await.expect("bill");
+    store.record_billing("wamid.x", "marketing", Some("PMP"), true, T0).await.expect("bill again");
+    store.record_billing("wamid.y", "service", Some("PMP"), false, T0).await.expect("bill y");
+    assert_eq!(store.billing_for("wamid.x").await.expect("ledger"), vec![("marketing".to_owned(), true)]);
+    assert_eq!(store.billing_for("wamid.y").await.expect("ledger"), vec![("service".to_owned(), false)]);
+});
