@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod contact;
 pub mod conversation;
+pub mod identity;
 pub mod lifecycle;
 pub mod phone;
 pub mod ports;

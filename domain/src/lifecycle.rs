@@ -1,5 +1,6 @@
-//! A conversation's life in Atende: open (assigned or not), waiting for the contact after a template,
-//! concluded; and when the "Reiniciar" button may be used.
+//! A conversation's life in Atende: open, waiting for the contact after a template, concluded; and when
+//! "Reiniciar" and "Iniciar atendimento" may be used. Whether an open conversation is assigned to an agent
+//! (and to which team) is the store's business: it changes none of these rules.
 //!
 //! Concluding is Atende's bookkeeping: it never changes Meta's window. A template sent outside the window
 //! starts a re-engagement attempt: the conversation waits for the contact, and any further template in that
@@ -155,6 +156,14 @@ pub enum RestartOffer {
 }
 
 impl RestartOffer {
+    /// Any template, unless a re-engagement attempt is under way.
+    fn for_conversation(conversation: Option<&Lifecycle>) -> Self {
+        match conversation.and_then(Lifecycle::attempt) {
+            Some(attempt) => Self::SameCategory(attempt.category()),
+            None => Self::AnyTemplate,
+        }
+    }
+
     pub fn allows(self, category: TemplateCategory) -> bool {
         match self {
             Self::AnyTemplate => true,
@@ -206,10 +215,34 @@ pub fn restart_eligibility(
     if window.is_open() && !concluded {
         return Err(RestartRefusal::WindowStillOpen);
     }
-    Ok(match conversation.and_then(Lifecycle::attempt) {
-        Some(attempt) => RestartOffer::SameCategory(attempt.category()),
-        None => RestartOffer::AnyTemplate,
-    })
+    Ok(RestartOffer::for_conversation(conversation))
+}
+
+/// How a conversation the business starts ("Iniciar atendimento") opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StartPlan {
+    /// The conversation opens at once (API Não Oficial; Instagram/Messenger while the window allows it).
+    OpenDirectly,
+    /// API Oficial: choosing a template is mandatory, from these.
+    Template(RestartOffer),
+}
+
+/// What "Iniciar atendimento" needs on `channel` for a contact with whom Atende has `conversation` there.
+pub fn start_plan(
+    channel: &Channel,
+    conversation: Option<&Lifecycle>,
+    now: Timestamp,
+) -> Result<StartPlan, RestartRefusal> {
+    let kind = channel.kind();
+    if kind.sends_templates() {
+        return Ok(StartPlan::Template(RestartOffer::for_conversation(conversation)));
+    }
+    let last_inbound = conversation.and_then(Lifecycle::last_inbound_at);
+    if window::window(channel, last_inbound, now).allows_free_form() {
+        Ok(StartPlan::OpenDirectly)
+    } else {
+        Err(RestartRefusal::MetaForbidsRestart { channel: kind })
+    }
 }
 
 #[cfg(test)]
@@ -323,6 +356,9 @@ mod tests {
             restart_eligibility(&channel, Some(&waiting), at(5)),
             Ok(RestartOffer::SameCategory(TemplateCategory::Marketing))
         );
+        let offer = restart_eligibility(&channel, Some(&waiting), at(5)).expect("window closed");
+        let offered: Vec<_> = TemplateCategory::ALL.into_iter().filter(|c| offer.allows(*c)).collect();
+        assert_eq!(offered, vec![TemplateCategory::Marketing]);
         let again = waiting.template_sent(&channel, TemplateCategory::Marketing, at(6)).expect("same type");
         assert_eq!(again.attempt().map(Attempt::started_at), Some(at(0)));
         let other = waiting.template_sent(&channel, TemplateCategory::Utility, at(6));
@@ -355,6 +391,20 @@ mod tests {
             );
             assert_eq!(sent, Err(LifecycleError::NoTemplatesOnChannel { channel: kind }));
         }
+    }
+
+    #[test]
+    fn starting_on_the_official_api_requires_a_template_and_on_the_unofficial_opens_at_once() {
+        assert_eq!(start_plan(&official(), None, at(0)), Ok(StartPlan::Template(RestartOffer::AnyTemplate)));
+        let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
+        assert_eq!(start_plan(&unofficial, None, at(0)), Ok(StartPlan::OpenDirectly));
+        let instagram = Channel::plain(ChannelKind::Instagram);
+        assert_eq!(
+            start_plan(&instagram, None, at(0)),
+            Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Instagram })
+        );
+        let wrote = Lifecycle::started_by_contact(at(0)).conclude().expect("open");
+        assert_eq!(start_plan(&instagram, Some(&wrote), at(2)), Ok(StartPlan::OpenDirectly));
     }
 
     #[derive(Debug, Clone, Copy)]

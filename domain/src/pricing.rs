@@ -116,7 +116,7 @@ impl fmt::Display for Money {
         let fraction = format!("{fraction:0<2}");
         let mut grouped = String::new();
         for (i, digit) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 grouped.push('.');
             }
             grouped.push(digit);

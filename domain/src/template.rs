@@ -437,6 +437,10 @@ pub enum TemplateError {
     ButtonTextInvalid { index: usize, max: usize },
     #[error("O link do botão {index} é inválido: use https://… e, se variável, termine com {{{{1}}}}.")]
     ButtonUrlInvalid { index: usize },
+    #[error("Não foi possível ler o modelo enviado pela Meta: falta ou está inválido o campo {0}.")]
+    UnreadableField(String),
+    #[error("O Atende ainda não envia modelos com {0}.")]
+    Unsupported(String),
 }
 
 /// A checked template.
@@ -673,6 +677,77 @@ impl Template {
     }
 }
 
+impl TemplateSpec {
+    /// Reads one entry of `GET /{WABA-ID}/message_templates` (`data[]`).
+    pub fn from_graph_api(entry: &Value) -> Result<Self, TemplateError> {
+        let field = |v: &Value, name: &str| -> Result<String, TemplateError> {
+            v.get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| TemplateError::UnreadableField(name.to_owned()))
+        };
+        let category = TemplateCategory::from_code(&field(entry, "category")?)
+            .ok_or_else(|| TemplateError::UnreadableField("category".into()))?;
+        let status = TemplateStatus::from_code(&field(entry, "status")?)
+            .ok_or_else(|| TemplateError::UnreadableField("status".into()))?;
+        let parameter_format = match entry.get("parameter_format").and_then(Value::as_str) {
+            None | Some("POSITIONAL") => ParameterFormat::Positional,
+            Some("NAMED") => ParameterFormat::Named,
+            Some(_) => return Err(TemplateError::UnreadableField("parameter_format".into())),
+        };
+        let mut spec = Self {
+            name: field(entry, "name")?,
+            language: field(entry, "language")?,
+            category,
+            status,
+            parameter_format,
+            header: None,
+            body: String::new(),
+            footer: None,
+            buttons: Vec::new(),
+        };
+        let components = entry
+            .get("components")
+            .and_then(Value::as_array)
+            .ok_or_else(|| TemplateError::UnreadableField("components".into()))?;
+        for component in components {
+            match field(component, "type")?.as_str() {
+                "HEADER" => {
+                    spec.header = Some(match field(component, "format")?.as_str() {
+                        "TEXT" => Header::Text(field(component, "text")?),
+                        "IMAGE" => Header::Media(MediaFormat::Image),
+                        "VIDEO" => Header::Media(MediaFormat::Video),
+                        "DOCUMENT" => Header::Media(MediaFormat::Document),
+                        other => return Err(TemplateError::Unsupported(format!("cabeçalho {other}"))),
+                    })
+                }
+                "BODY" => spec.body = field(component, "text")?,
+                "FOOTER" => spec.footer = Some(field(component, "text")?),
+                "BUTTONS" => {
+                    let buttons = component
+                        .get("buttons")
+                        .and_then(Value::as_array)
+                        .ok_or_else(|| TemplateError::UnreadableField("buttons".into()))?;
+                    for button in buttons {
+                        spec.buttons.push(match field(button, "type")?.as_str() {
+                            "QUICK_REPLY" => Button::QuickReply { text: field(button, "text")? },
+                            "URL" => Button::Url { text: field(button, "text")?, url: field(button, "url")? },
+                            "PHONE_NUMBER" => Button::PhoneNumber {
+                                text: field(button, "text")?,
+                                phone: field(button, "phone_number")?,
+                            },
+                            "COPY_CODE" => Button::CopyCode,
+                            other => return Err(TemplateError::Unsupported(format!("botão {other}"))),
+                        });
+                    }
+                }
+                other => return Err(TemplateError::Unsupported(format!("componente {other}"))),
+            }
+        }
+        Ok(spec)
+    }
+}
+
 impl TryFrom<TemplateSpec> for Template {
     type Error = TemplateError;
     fn try_from(spec: TemplateSpec) -> Result<Self, Self::Error> {
@@ -901,8 +976,9 @@ pub struct PreviewButton {
     pub target: Option<String>,
 }
 
-/// An approved template with every value checked: ready to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An approved template with every value checked: ready to send. It is only ever built by
+/// [`Template::fill`], so it does not deserialise: the server fills the template again from the values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FilledTemplate {
     template: Template,
     values: TemplateValues,
@@ -1296,6 +1372,43 @@ mod tests {
         assert_eq!(
             with(|s| s.buttons = vec![Button::QuickReply { text: "x".repeat(26) }]),
             Err(TemplateError::ButtonTextInvalid { index: 1, max: 25 })
+        );
+    }
+
+    #[test]
+    fn a_template_is_read_from_metas_template_list() {
+        let entry: Value = serde_json::from_str(
+            r#"{"name":"seasonal_promotion","components":[
+                {"type":"HEADER","format":"TEXT","text":"Our {{1}} is on!"},
+                {"type":"BODY","text":"Shop now through {{1}} and use code {{2}} to get {{3}} off.",
+                 "example":{"body_text":[["the end of August","25OFF","25%"]]}},
+                {"type":"FOOTER","text":"Use the buttons below to manage your marketing subscriptions"},
+                {"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Unsubscribe from Promos"},
+                                             {"type":"URL","text":"Shop","url":"https://example.com/shop/{{1}}"}]}],
+              "language":"en_US","status":"APPROVED","category":"MARKETING","id":"920070352646140"}"#,
+        )
+        .expect("JSON");
+        let template = Template::new(TemplateSpec::from_graph_api(&entry).expect("readable")).expect("valid");
+        assert_eq!(template.name().as_str(), "seasonal_promotion");
+        assert_eq!(template.category(), TemplateCategory::Marketing);
+        assert_eq!(
+            template.slots(),
+            vec![
+                ParamSlot::Header(Placeholder::Positional(1)),
+                ParamSlot::Body(Placeholder::Positional(1)),
+                ParamSlot::Body(Placeholder::Positional(2)),
+                ParamSlot::Body(Placeholder::Positional(3)),
+                ParamSlot::UrlSuffix { index: 1 },
+            ]
+        );
+        let mut flow = entry.clone();
+        flow["components"][3]["buttons"][0] = serde_json::json!({ "type": "FLOW", "text": "Abrir" });
+        assert_eq!(TemplateSpec::from_graph_api(&flow), Err(TemplateError::Unsupported("botão FLOW".into())));
+        let mut nameless = entry;
+        nameless["name"] = Value::Null;
+        assert_eq!(
+            TemplateSpec::from_graph_api(&nameless),
+            Err(TemplateError::UnreadableField("name".into()))
         );
     }
 

@@ -40,6 +40,29 @@ pub enum InboundKind {
 }
 
 impl InboundKind {
+    /// The kind of a WhatsApp `messages[].type` (with `interactive.type` for interactive replies). `None`
+    /// for `system` notices (a number change), which the contact did not write. A type this version does not
+    /// know is still a message from the contact, so it counts as [`InboundKind::Unsupported`].
+    pub fn from_whatsapp_type(message_type: &str, interactive_type: Option<&str>) -> Option<Self> {
+        Some(match message_type {
+            "system" => return None,
+            "text" => Self::Text,
+            "reaction" => Self::Reaction,
+            "image" => Self::Image,
+            "video" => Self::Video,
+            "audio" => Self::Audio,
+            "document" => Self::Document,
+            "sticker" => Self::Sticker,
+            "location" => Self::Location,
+            "contacts" => Self::Contacts,
+            "button" => Self::TemplateButton,
+            "interactive" if interactive_type == Some("list_reply") => Self::ListReply,
+            "interactive" => Self::ButtonReply,
+            "order" => Self::Order,
+            _ => Self::Unsupported,
+        })
+    }
+
     pub const ALL: [InboundKind; 17] = [
         Self::Text,
         Self::Emoji,
@@ -264,6 +287,27 @@ mod tests {
         assert_eq!(window(&unofficial, Some(T0), years_later), ServiceWindow::NoWindow);
         assert_eq!(window(&unofficial, None, T0), ServiceWindow::NoWindow);
         assert!(ServiceWindow::NoWindow.allows_free_form());
+    }
+
+    #[test]
+    fn every_whatsapp_message_type_opens_the_window_but_system_notices() {
+        let expected = [
+            ("text", InboundKind::Text),
+            ("reaction", InboundKind::Reaction),
+            ("document", InboundKind::Document),
+            ("location", InboundKind::Location),
+            ("button", InboundKind::TemplateButton),
+            ("interactive", InboundKind::ButtonReply),
+            ("a_type_from_the_future", InboundKind::Unsupported),
+        ];
+        for (message_type, kind) in expected {
+            assert_eq!(InboundKind::from_whatsapp_type(message_type, None), Some(kind), "{message_type}");
+        }
+        assert_eq!(
+            InboundKind::from_whatsapp_type("interactive", Some("list_reply")),
+            Some(InboundKind::ListReply)
+        );
+        assert_eq!(InboundKind::from_whatsapp_type("system", None), None);
     }
 
     #[test]

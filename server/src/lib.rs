@@ -6,14 +6,20 @@
 // Leptos views are deeply nested types; computing their layout needs more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod dispatch;
+pub mod sandbox;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
+pub mod whatsapp;
 
 pub use settings::{Database, Settings};
 
+use anyhow::Context;
 use atende_app::ssr::Services;
 use atende_app::{shell, App};
+use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::Clock;
 use atende_domain::time::Timestamp;
 use axum::extract::{FromRef, State};
@@ -21,12 +27,20 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use dispatch::{ChannelSender, CloudApiSender, DispatchSettings, Dispatcher};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use sandbox::{SandboxConfig, SandboxState};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use store::channels::ChannelConfig;
+use store::templates::TemplateRecord;
 use store::{Backend, SqlStore};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use webhooks::{WebhookProcessor, WebhookState};
+use whatsapp::{CloudApiClient, CloudApiConfig};
 
 /// The wall clock. The only place the server reads the time for the domain.
 pub struct SystemClock;
@@ -80,29 +94,144 @@ async fn health(State(store): State<SqlStore>) -> impl IntoResponse {
     }
 }
 
+/// Everything the server runs besides answering requests.
+struct Background {
+    processor: WebhookProcessor,
+    dispatcher: Dispatcher,
+    /// Channels whose templates are synced at start.
+    template_sync: Vec<(i64, CloudApiClient)>,
+    webhook_stored: Arc<Notify>,
+    outbound_wake: Arc<Notify>,
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
     store: SqlStore,
+    background: Background,
+    sandbox: Option<SandboxState>,
 }
 
 impl Application {
-    /// Connects to the database (migrating it), binds the address, builds the router.
+    /// Connects to the database (migrating it), binds the address, configures the channels and builds the
+    /// router. Nothing runs until [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let store = SqlStore::connect(&settings.database).await?;
         let listener = TcpListener::bind(settings.address)
             .await
             .map_err(|e| anyhow::anyhow!("Failed to listen on {}: {e}", settings.address))?;
         let address = listener.local_addr()?;
+        // Where this server can reach itself (the sandbox calls back its webhooks).
+        let loopback = if address.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], address.port()))
+        } else {
+            address
+        };
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let now = clock.now();
+        store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
+
+        let mut senders: HashMap<i64, Arc<dyn ChannelSender>> = HashMap::new();
+        let mut template_sync = Vec::new();
+        let mut app_secrets: Vec<Arc<[u8]>> = Vec::new();
+        let mut verify_token: Arc<str> = Arc::from("");
+        if let Some(whatsapp) = &settings.whatsapp {
+            let config = CloudApiConfig::new(&whatsapp.token, &whatsapp.phone_number_id, &whatsapp.waba_id)
+                .with_base_url(&whatsapp.graph_url);
+            let channel = store
+                .upsert_channel(
+                    &ChannelConfig {
+                        kind: ChannelKind::WhatsappOfficial,
+                        name: "WhatsApp Oficial".into(),
+                        provider_id: whatsapp.phone_number_id.clone(),
+                        account_id: Some(whatsapp.waba_id.clone()),
+                        display_phone: None,
+                        secret_config: "{}".into(),
+                    },
+                    now,
+                )
+                .await
+                .context("Failed to configure the channel WhatsApp Oficial")?;
+            let client = CloudApiClient::new(config)?;
+            senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
+            template_sync.push((channel, client));
+            app_secrets.push(Arc::from(whatsapp.app_secret.as_bytes()));
+            verify_token = Arc::from(whatsapp.verify_token.as_str());
+        }
+        let sandbox = if settings.sandbox {
+            let config = SandboxConfig {
+                webhook_url: format!("http://{loopback}/webhooks/whatsapp"),
+                rate_limit_per_second: settings.outbound_rate.max(1) * 2,
+                ..SandboxConfig::default()
+            };
+            let channel = store
+                .upsert_channel(
+                    &ChannelConfig {
+                        kind: ChannelKind::WhatsappOfficial,
+                        name: SANDBOX_CHANNEL.into(),
+                        provider_id: config.phone_number_id.clone(),
+                        account_id: Some(config.waba_id.clone()),
+                        display_phone: Some(config.display_phone_number.clone()),
+                        secret_config: "{}".into(),
+                    },
+                    now,
+                )
+                .await
+                .context("Failed to configure the sandbox channel")?;
+            let client = CloudApiClient::new(
+                CloudApiConfig::new("sandbox", &config.phone_number_id, &config.waba_id)
+                    .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0")),
+            )?;
+            senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
+            template_sync.push((channel, client));
+            app_secrets.push(Arc::from(config.app_secret.as_bytes()));
+            if verify_token.is_empty() {
+                verify_token = Arc::from("sandbox");
+            }
+            Some(SandboxState::new(config))
+        } else {
+            None
+        };
+
+        let webhook_stored = Arc::new(Notify::new());
+        let outbound_wake = Arc::new(Notify::new());
         let leptos_options = LeptosOptions::builder()
             .output_name("atende")
             .site_root(settings.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
-        let services = Services { store: Arc::new(store.clone()), clock: Arc::new(SystemClock) };
-        let router = router(AppState { leptos_options, services, store: store.clone() });
-        Ok(Self { listener, router, store })
+        let services = Services { store: Arc::new(store.clone()), clock: clock.clone() };
+        let mut router = router(AppState { leptos_options, services, store: store.clone() }).merge(
+            webhooks::router(WebhookState {
+                store: store.clone(),
+                clock: clock.clone(),
+                app_secrets,
+                verify_token,
+                stored: webhook_stored.clone(),
+            }),
+        );
+        if let Some(sandbox) = &sandbox {
+            router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
+        }
+        let background = Background {
+            processor: WebhookProcessor {
+                store: store.clone(),
+                clock: clock.clone(),
+                released: outbound_wake.clone(),
+                unknown_status_grace: std::time::Duration::from_secs(60),
+            },
+            dispatcher: Dispatcher::new(
+                store.clone(),
+                clock,
+                senders,
+                DispatchSettings { per_channel_rate: settings.outbound_rate, ..DispatchSettings::default() },
+            ),
+            template_sync,
+            webhook_stored,
+            outbound_wake,
+        };
+        Ok(Self { listener, router, store, background, sandbox })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -113,12 +242,74 @@ impl Application {
         self.address().port()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then closes the database cleanly.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
-        self.store.close().await;
-        Ok(())
+    /// The embedded provider sandbox, when it is on.
+    pub fn sandbox(&self) -> Option<SandboxState> {
+        self.sandbox.clone()
     }
+
+    /// Serves until Ctrl-C or SIGTERM, with the webhook processor, the outbound worker and the template sync
+    /// running beside; then closes the database cleanly.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Background { processor, dispatcher, template_sync, webhook_stored, outbound_wake } =
+            self.background;
+        let store = self.store.clone();
+        let tasks = vec![
+            tokio::spawn(processor.run(webhook_stored)),
+            tokio::spawn(dispatcher.run(outbound_wake)),
+            tokio::spawn(async move {
+                for (channel, client) in template_sync {
+                    sync_templates(&store, channel, &client).await;
+                }
+            }),
+        ];
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        for task in tasks {
+            task.abort();
+        }
+        self.store.close().await;
+        served
+    }
+}
+
+/// The name of the channel the sandbox serves.
+pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
+
+/// Copies a channel's templates from the provider. Failures are logged: the console still works with the
+/// templates it had.
+pub async fn sync_templates(store: &SqlStore, channel: i64, client: &CloudApiClient) -> usize {
+    let templates = match client.list_templates().await {
+        Ok(templates) => templates,
+        Err(failure) => {
+            tracing::warn!(channel, ?failure, "template sync failed");
+            return 0;
+        }
+    };
+    let records: Vec<TemplateRecord> = templates
+        .iter()
+        .map(|t| TemplateRecord {
+            provider_template_id: Some(t.id.clone()),
+            name: t.name.clone(),
+            language: t.language.clone(),
+            category: wire_name(&t.category).unwrap_or_else(|| "UTILITY".into()),
+            status: wire_name(&t.status).unwrap_or_else(|| "UNKNOWN".into()),
+            components: serde_json::to_string(&t.components).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect();
+    match store.upsert_templates(channel, &records, SystemClock.now()).await {
+        Ok(count) => {
+            tracing::info!(channel, count, "templates synced");
+            count
+        }
+        Err(error) => {
+            tracing::warn!(channel, %error, "could not store the synced templates");
+            0
+        }
+    }
+}
+
+/// The name Meta gives an enum value on the wire (`"APPROVED"`, `"MARKETING"`).
+fn wire_name(value: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_value(value).ok()?.as_str().map(str::to_owned)
 }
 
 async fn shutdown_signal() {

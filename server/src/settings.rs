@@ -32,6 +32,28 @@ impl Database {
     }
 }
 
+/// An official WhatsApp channel (Cloud API), from `ATENDE_WA_*` and `ATENDE_META_*`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WhatsappSettings {
+    /// `ATENDE_WA_GRAPH_URL`, default `https://graph.facebook.com/v23.0`.
+    pub graph_url: String,
+    pub token: String,
+    pub phone_number_id: String,
+    pub waba_id: String,
+    pub app_secret: String,
+    pub verify_token: String,
+}
+
+impl std::fmt::Debug for WhatsappSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsappSettings")
+            .field("graph_url", &self.graph_url)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("waba_id", &self.waba_id)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: Database,
@@ -39,6 +61,11 @@ pub struct Settings {
     pub address: SocketAddr,
     /// The built site: `pkg/` with the WASM client and CSS, plus the public files.
     pub site_root: PathBuf,
+    pub whatsapp: Option<WhatsappSettings>,
+    /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
+    pub sandbox: bool,
+    /// Sends per second per business number (`ATENDE_WA_RATE`, 1 to 1,000; default 80).
+    pub outbound_rate: u32,
 }
 
 impl Settings {
@@ -66,7 +93,68 @@ impl Settings {
             .parse()
             .context("LEPTOS_SITE_ADDR deve ser um endereço como 127.0.0.1:3000")?;
         let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
-        Ok(Self { database, address, site_root })
+        let whatsapp = whatsapp_settings(&get)?;
+        let sandbox = match get("ATENDE_SANDBOX").as_deref().map(str::trim) {
+            None | Some("") => whatsapp.is_none(),
+            Some("on" | "1" | "true") => true,
+            Some("off" | "0" | "false") => false,
+            Some(other) => bail!("ATENDE_SANDBOX deve ser on ou off, não {other:?}"),
+        };
+        let outbound_rate = match get("ATENDE_WA_RATE") {
+            None => 80,
+            Some(rate) => match rate.trim().parse::<u32>() {
+                Ok(rate @ 1..=1000) => rate,
+                _ => bail!("ATENDE_WA_RATE deve ser um número de 1 a 1000 (mensagens por segundo)"),
+            },
+        };
+        Ok(Self { database, address, site_root, whatsapp, sandbox, outbound_rate })
+    }
+}
+
+/// All of token, phone number id, business account id, app secret and verify token, or none of them.
+fn whatsapp_settings(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<WhatsappSettings>> {
+    const REQUIRED: [&str; 5] = [
+        "ATENDE_WA_TOKEN",
+        "ATENDE_WA_PHONE_NUMBER_ID",
+        "ATENDE_WA_WABA_ID",
+        "ATENDE_META_APP_SECRET",
+        "ATENDE_META_VERIFY_TOKEN",
+    ];
+    let values: Vec<Option<String>> =
+        REQUIRED.iter().map(|key| get(key).filter(|v| !v.trim().is_empty())).collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> =
+        REQUIRED.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(key, _)| *key).collect();
+    if !missing.is_empty() {
+        bail!("o canal WhatsApp Oficial precisa também de {}", missing.join(", "));
+    }
+    let mut values = values.into_iter().flatten();
+    let mut next = || values.next().unwrap_or_default();
+    Ok(Some(WhatsappSettings {
+        token: next(),
+        phone_number_id: next(),
+        waba_id: next(),
+        app_secret: next(),
+        verify_token: next(),
+        graph_url: get("ATENDE_WA_GRAPH_URL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "https://graph.facebook.com/v23.0".into()),
+    }))
+}
+
+impl Settings {
+    /// Settings for tests: SQLite at `database`, port 0, the sandbox on.
+    pub fn for_tests(database: Database, site_root: PathBuf) -> Self {
+        Self {
+            database,
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_root,
+            whatsapp: None,
+            sandbox: true,
+            outbound_rate: 80,
+        }
     }
 }
 
@@ -95,6 +183,37 @@ mod tests {
         assert_eq!(s.database.url(), "postgres://u:segredo@db/atende");
         assert!(!format!("{s:?}").contains("segredo"));
         Ok(())
+    }
+
+    #[test]
+    fn the_sandbox_is_on_by_default_only_when_no_provider_is_configured() -> anyhow::Result<()> {
+        assert!(settings(&[])?.sandbox);
+        let official = [
+            ("ATENDE_WA_TOKEN", "EAAG-segredo"),
+            ("ATENDE_WA_PHONE_NUMBER_ID", "123"),
+            ("ATENDE_WA_WABA_ID", "456"),
+            ("ATENDE_META_APP_SECRET", "app-segredo"),
+            ("ATENDE_META_VERIFY_TOKEN", "verifica"),
+        ];
+        let s = settings(&official)?;
+        assert!(!s.sandbox);
+        let whatsapp = s.whatsapp.clone().expect("configured");
+        assert_eq!(whatsapp.graph_url, "https://graph.facebook.com/v23.0");
+        assert_eq!((whatsapp.phone_number_id.as_str(), whatsapp.waba_id.as_str()), ("123", "456"));
+        assert!(!format!("{s:?}").contains("segredo"), "a secret was printed");
+        let mut both = official.to_vec();
+        both.push(("ATENDE_SANDBOX", "on"));
+        assert!(settings(&both)?.sandbox);
+        Ok(())
+    }
+
+    #[test]
+    fn a_partly_configured_provider_says_what_is_missing() {
+        let error = settings(&[("ATENDE_WA_TOKEN", "x")]).expect_err("incomplete");
+        assert!(error.to_string().contains("ATENDE_WA_PHONE_NUMBER_ID"), "{error}");
+        assert!(settings(&[("ATENDE_SANDBOX", "talvez")]).is_err());
+        assert!(settings(&[("ATENDE_WA_RATE", "5000")]).is_err());
+        assert_eq!(settings(&[("ATENDE_WA_RATE", "1000")]).map(|s| s.outbound_rate).ok(), Some(1000));
     }
 
     #[test]

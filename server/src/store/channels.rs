@@ -76,6 +76,41 @@ impl SqlStore {
             .map_err(unavailable)
     }
 
+    /// The channel of this kind the provider knows by `provider_id` (a Cloud API `phone_number_id`).
+    pub async fn channel_id_by_provider(
+        &self,
+        kind: ChannelKind,
+        provider_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        sqlx::query("SELECT channel_id FROM channel WHERE kind = $1 AND provider_id = $2")
+            .bind(kind.code())
+            .bind(provider_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("channel_id"))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    /// Where to send a conversation's messages: the contact's WhatsApp id if a webhook taught it to us (it may
+    /// lack the ninth digit), else the contact's phone number.
+    pub async fn recipient_of(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT external_id FROM contact_identity i WHERE i.contact_id = c.contact_id \
+                     AND i.kind = 'wa_id' ORDER BY contact_identity_id DESC LIMIT 1) AS wa_id, c.phone \
+             FROM conversation v JOIN contact c ON c.contact_id = v.contact_id WHERE v.conversation_id = $1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else { return Ok(None) };
+        let wa_id: Option<String> = row.try_get("wa_id").map_err(unavailable)?;
+        let phone: Option<String> = row.try_get("phone").map_err(unavailable)?;
+        Ok(wa_id.or(phone))
+    }
+
     /// Opens a conversation with a contact on a configured channel, for a team.
     pub async fn open_conversation_on(
         &self,

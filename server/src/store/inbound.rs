@@ -119,6 +119,19 @@ impl SqlStore {
             .collect()
     }
 
+    /// How long ago a webhook body was received, in milliseconds.
+    pub async fn webhook_age(&self, receipt: i64, now: Timestamp) -> Result<i64, StoreError> {
+        let received: i64 =
+            sqlx::query("SELECT received_at FROM webhook_receipt WHERE webhook_receipt_id = $1")
+                .bind(receipt)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?
+                .try_get("received_at")
+                .map_err(unavailable)?;
+        Ok(now.as_millis().saturating_sub(received))
+    }
+
     pub async fn mark_webhook_processed(
         &self,
         receipt: i64,

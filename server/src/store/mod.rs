@@ -19,6 +19,7 @@ use std::time::Duration;
 pub mod channels;
 pub mod inbound;
 pub mod queue;
+pub mod templates;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

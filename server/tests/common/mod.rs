@@ -93,7 +93,26 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// The embedded provider sandbox (on in tests).
+    pub sandbox: atende_server::sandbox::SandboxState,
+    /// A second connection to the app's database, to look at what it stored.
+    pub store: SqlStore,
     _site: tempfile::TempDir,
+}
+
+/// Polls `check` every 50 ms for up to 10 s; panics with `what` when it never holds.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(value) = check().await {
+            return value;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -101,13 +120,11 @@ pub async fn spawn_app() -> TestApp {
     let site = tempfile::tempdir().expect("site dir");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg").join("atende.css"), "body{}").expect("css");
-    let settings = Settings {
-        database: db.database.clone(),
-        address: "127.0.0.1:0".parse().expect("address"),
-        site_root: site.path().to_path_buf(),
-    };
+    let settings = Settings::for_tests(db.database.clone(), site.path().to_path_buf());
     let app = Application::build(settings).await.expect("application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let sandbox = app.sandbox().expect("the sandbox is on in tests");
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db, _site: site }
+    let store = db.store().await;
+    TestApp { address, client: reqwest::Client::new(), db, sandbox, store, _site: site }
 }

@@ -1,0 +1,248 @@
+//! The outbound worker: claims one job at a time (see [`crate::store::queue`] for the ordering and lease
+//! rules), sends it through the channel's provider, and records the answer.
+//!
+//! `try_execute_task` does one step and says what it did, so tests drain the queue step by step; `run` loops
+//! it. Transient failures (timeouts, 5xx, 429, Meta's throughput codes) are retried with exponential backoff,
+//! keeping the conversation's later messages behind them; permanent ones are shown on the message with the
+//! provider's reason explained.
+
+use crate::store::queue::{ClaimedJob, JobId};
+use crate::store::SqlStore;
+use crate::webhooks::opaque_for;
+use crate::whatsapp::wire::{SendRequest, Template};
+use crate::whatsapp::{CloudApiClient, ProviderFailure};
+use async_trait::async_trait;
+use atende_domain::conversation::ChannelKind;
+use atende_domain::ports::{Clock, StoreError};
+use atende_domain::provider_error::ProviderError;
+use atende_domain::time::Timestamp;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+
+/// Why a send did not go out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    pub transient: bool,
+    pub code: Option<i64>,
+    /// What the agent reads.
+    pub explanation: String,
+    /// What the log keeps.
+    pub detail: String,
+}
+
+/// A channel's way out.
+#[async_trait]
+pub trait ChannelSender: Send + Sync {
+    /// Sends the job's message to `to` and returns the provider's message id.
+    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure>;
+}
+
+/// WhatsApp Cloud API (or the sandbox, which speaks it).
+pub struct CloudApiSender {
+    pub client: CloudApiClient,
+}
+
+impl CloudApiSender {
+    fn request(to: &str, job: &ClaimedJob) -> Result<SendRequest, SendFailure> {
+        let mut request = match job.kind.as_str() {
+            "text" => SendRequest::text(to, job.body.clone().unwrap_or_default()),
+            "template" => {
+                let template: Template = serde_json::from_str(&job.detail).map_err(|e| SendFailure {
+                    transient: false,
+                    code: None,
+                    explanation: "O modelo de mensagem guardado está corrompido e não pode ser enviado."
+                        .into(),
+                    detail: e.to_string(),
+                })?;
+                SendRequest::template(to, template)
+            }
+            other => {
+                return Err(SendFailure {
+                    transient: false,
+                    code: None,
+                    explanation: format!("Este canal ainda não envia mensagens do tipo “{other}”."),
+                    detail: format!("unsupported outbound kind {other}"),
+                })
+            }
+        };
+        request.biz_opaque_callback_data = Some(opaque_for(job.message_id));
+        Ok(request)
+    }
+}
+
+fn explain(failure: &ProviderFailure) -> SendFailure {
+    let explanation = match failure.code {
+        Some(code) => ProviderError::from_code(
+            ChannelKind::WhatsappOfficial,
+            code,
+            failure.subcode,
+            failure.details.as_deref().unwrap_or_default(),
+        )
+        .to_string(),
+        None if failure.is_transient() => {
+            "O WhatsApp não respondeu. O envio será tentado de novo em instantes.".to_owned()
+        }
+        None => "O WhatsApp recusou o envio.".to_owned(),
+    };
+    SendFailure {
+        transient: failure.is_transient(),
+        code: failure.code,
+        explanation,
+        detail: format!("{failure:?}"),
+    }
+}
+
+#[async_trait]
+impl ChannelSender for CloudApiSender {
+    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
+        let request = Self::request(to, job)?;
+        self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(&f))
+    }
+}
+
+/// What one step of the worker did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    /// Nothing was due.
+    Idle,
+    Sent(JobId),
+    /// Will be tried again at this instant.
+    Retried(JobId, Timestamp),
+    Failed(JobId),
+}
+
+/// How the worker paces and retries.
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// How long a claimed job belongs to this worker before another may take it.
+    pub lease: Duration,
+    /// Sends per second per channel (business number). Meta's default is 80.
+    pub per_channel_rate: u32,
+    /// Attempts before a transiently failing message is given up.
+    pub max_attempts: i64,
+    /// First retry delay; doubled at each attempt, up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(60),
+            per_channel_rate: 80,
+            max_attempts: 12,
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    pub store: SqlStore,
+    pub clock: Arc<dyn Clock>,
+    pub senders: HashMap<i64, Arc<dyn ChannelSender>>,
+    pub settings: DispatchSettings,
+    /// When each channel may send next.
+    next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Dispatcher {
+    pub fn new(
+        store: SqlStore,
+        clock: Arc<dyn Clock>,
+        senders: HashMap<i64, Arc<dyn ChannelSender>>,
+        settings: DispatchSettings,
+    ) -> Self {
+        Self { store, clock, senders, settings, next_slot: Mutex::new(HashMap::new()) }
+    }
+
+    /// The delay before attempt `attempts + 1`.
+    fn backoff(&self, attempts: i64) -> Duration {
+        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        self.settings
+            .base_backoff
+            .saturating_mul(2_u32.saturating_pow(exponent))
+            .min(self.settings.max_backoff)
+    }
+
+    /// Waits for the channel's next free slot (per-number pacing).
+    async fn pace(&self, channel_id: i64) {
+        if self.settings.per_channel_rate == 0 {
+            return;
+        }
+        let interval = Duration::from_secs(1) / self.settings.per_channel_rate;
+        let wait_until = {
+            let mut slots = self.next_slot.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = slots.get(&channel_id).copied().filter(|s| *s > now).unwrap_or(now);
+            slots.insert(channel_id, slot + interval);
+            slot
+        };
+        tokio::time::sleep_until(wait_until).await;
+    }
+
+    /// Claims and sends one job.
+    pub async fn try_execute_task(&self) -> Result<ExecutionOutcome, StoreError> {
+        let now = self.clock.now();
+        let Some(job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
+            return Ok(ExecutionOutcome::Idle);
+        };
+        let Some(sender) = self.senders.get(&job.channel_id).cloned() else {
+            let why = "O canal deste atendimento não está configurado para envio.";
+            self.store.fail_job(job.job_id, job.message_id, None, why).await?;
+            return Ok(ExecutionOutcome::Failed(job.job_id));
+        };
+        let Some(to) = self.store.recipient_of(job.conversation_id).await? else {
+            let why = "O contato não tem número nem identificação no canal.";
+            self.store.fail_job(job.job_id, job.message_id, None, why).await?;
+            return Ok(ExecutionOutcome::Failed(job.job_id));
+        };
+        self.pace(job.channel_id).await;
+        match sender.send(&to, &job).await {
+            Ok(provider_id) => {
+                self.store.complete_job(job.job_id, job.message_id, &provider_id, self.clock.now()).await?;
+                Ok(ExecutionOutcome::Sent(job.job_id))
+            }
+            Err(failure) if failure.transient && job.attempts < self.settings.max_attempts => {
+                let at = self.clock.now().plus_millis(millis(self.backoff(job.attempts)));
+                tracing::warn!(job = job.job_id.0, attempts = job.attempts, detail = %failure.detail, "send failed; will retry");
+                self.store.retry_job(job.job_id, &failure.detail, at).await?;
+                Ok(ExecutionOutcome::Retried(job.job_id, at))
+            }
+            Err(failure) => {
+                tracing::warn!(job = job.job_id.0, detail = %failure.detail, "send failed for good");
+                self.store.fail_job(job.job_id, job.message_id, failure.code, &failure.explanation).await?;
+                Ok(ExecutionOutcome::Failed(job.job_id))
+            }
+        }
+    }
+
+    /// Runs until the process ends: drains what is due, then waits for new work (or half a second).
+    pub async fn run(self, wake: Arc<Notify>) {
+        loop {
+            if let Err(error) = self.store.recover_expired_leases(self.clock.now()).await {
+                tracing::error!(%error, "could not recover expired leases");
+            }
+            loop {
+                match self.try_execute_task().await {
+                    Ok(ExecutionOutcome::Idle) => break,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(%error, "outbound worker step failed");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    }
+}

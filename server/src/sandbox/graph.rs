@@ -1,0 +1,363 @@
+//! The Graph API routes of the sandbox.
+
+use super::{
+    digits, new_id, pricing, templates, unix_now, Fault, FaultRequest, GraphFailure, Outcome, Quirks,
+    SandboxState, SentMessage,
+};
+use crate::whatsapp::wire::{
+    Cursors, ErrorData, OutboundContent, Paging, SendRequest, SendResponse, SendResponseContact,
+    SendResponseMessage, TemplateListPage, WebhookError, MESSAGING_PRODUCT,
+};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const DEFAULT_PAGE_SIZE: usize = 25;
+const MAX_TEXT_LENGTH: usize = 4096;
+
+fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), GraphFailure> {
+    let Some(token) = &state.inner.config.access_token else { return Ok(()) };
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if given == Some(format!("Bearer {token}").as_str()) {
+        return Ok(());
+    }
+    let mut failure = GraphFailure::new(
+        StatusCode::UNAUTHORIZED,
+        190,
+        "Invalid OAuth access token - Cannot parse access token",
+        "",
+    );
+    failure.error.error_data = None;
+    Err(failure)
+}
+
+fn http_status(code: Option<u16>, default: StatusCode) -> StatusCode {
+    code.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(default)
+}
+
+/// 131047 as Meta reports it in a `failed` status (§8 d).
+fn re_engagement() -> WebhookError {
+    WebhookError {
+        code: 131047,
+        title: Some("Re-engagement message".into()),
+        message: Some("Re-engagement message".into()),
+        error_data: Some(ErrorData {
+            messaging_product: None,
+            details: Some(
+                "More than 24 hours have passed since the recipient last replied to the sender number."
+                    .into(),
+            ),
+        }),
+        href: Some("/documentation/business-messaging/whatsapp/support/error-codes".into()),
+    }
+}
+
+/// `POST /graph/v23.0/{phone_number_id}/messages`.
+pub(super) async fn send_message(
+    State(state): State<SandboxState>,
+    Path(phone_number_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match send(&state, &phone_number_id, &headers, &body).await {
+        Ok(accepted) => Json(accepted).into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn send(
+    state: &SandboxState,
+    phone_number_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<SendResponse, GraphFailure> {
+    let config = &state.inner.config;
+    authorize(state, headers)?;
+    if phone_number_id != config.phone_number_id {
+        return Err(GraphFailure::unknown_object(phone_number_id));
+    }
+
+    let fault = state.inner.data.lock().await.faults.pop_front();
+    let mut failed_status = None;
+    let mut quirks = Quirks::default();
+    match fault {
+        None => {}
+        Some(Fault::DuplicateStatuses) => quirks.duplicate = true,
+        Some(Fault::ReorderStatuses) => quirks.reorder = true,
+        Some(Fault::ServerError { status }) => {
+            return Err(GraphFailure::new(
+                http_status(status, StatusCode::INTERNAL_SERVER_ERROR),
+                1,
+                "An unknown error has occurred.",
+                "An unknown error has occurred.",
+            ))
+        }
+        Some(Fault::Error { code, http_status: status, message, details }) => {
+            return Err(GraphFailure::new(
+                http_status(status, StatusCode::BAD_REQUEST),
+                code,
+                message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
+                details.unwrap_or_default(),
+            ))
+        }
+        Some(Fault::Timeout { seconds }) => {
+            tokio::time::sleep(Duration::from_secs(seconds.unwrap_or(60))).await;
+            return Err(GraphFailure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                131000,
+                "(#131000) Something went wrong",
+                "The sandbox was told to time out.",
+            ));
+        }
+        Some(Fault::FailedStatus { code, title, details }) => {
+            failed_status = Some(WebhookError {
+                code,
+                title: Some(title.clone().unwrap_or_else(|| format!("Erro {code} injetado no sandbox"))),
+                message: title,
+                error_data: Some(ErrorData { messaging_product: None, details }),
+                href: Some("/documentation/business-messaging/whatsapp/support/error-codes".into()),
+            })
+        }
+    }
+
+    {
+        let mut data = state.inner.data.lock().await;
+        let now = Instant::now();
+        while data.recent_sends.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            data.recent_sends.pop_front();
+        }
+        let limit = config.rate_limit_per_second;
+        if limit > 0 && data.recent_sends.len() >= limit as usize {
+            return Err(GraphFailure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                130429,
+                "(#130429) Rate limit hit",
+                "Cloud API message throughput has been reached.",
+            ));
+        }
+        data.recent_sends.push_back(now);
+    }
+
+    let request: SendRequest =
+        serde_json::from_slice(body).map_err(|e| GraphFailure::invalid_parameter(e.to_string()))?;
+    if request.messaging_product != MESSAGING_PRODUCT {
+        return Err(GraphFailure::invalid_parameter("messaging_product must be whatsapp"));
+    }
+    let number = digits(&request.to);
+    if !(8..=15).contains(&number.len()) {
+        return Err(GraphFailure::invalid_parameter("Invalid parameter 'to': not a phone number"));
+    }
+    let wa_id = state.wa_id_for(&number);
+    let now = unix_now();
+
+    let mut data = state.inner.data.lock().await;
+    let window = i64::try_from(config.service_window.as_secs()).unwrap_or(i64::MAX);
+    let window_open = data
+        .contacts
+        .get(&wa_id)
+        .and_then(|c| c.last_inbound)
+        .is_some_and(|t| now.saturating_sub(t) < window);
+    let (category, summary, template_name) = match &request.content {
+        OutboundContent::Template { template } => {
+            let definition = templates::validate(&data.templates, template)?;
+            (Some(definition.category), templates::render(definition, template), Some(template.name.clone()))
+        }
+        OutboundContent::Text { text } => {
+            if text.body.trim().is_empty() {
+                return Err(GraphFailure::invalid_parameter("text.body is required"));
+            }
+            if text.body.chars().count() > MAX_TEXT_LENGTH {
+                return Err(GraphFailure::invalid_parameter("text.body is longer than 4096 characters"));
+            }
+            (None, text.body.clone(), None)
+        }
+        OutboundContent::Image { image: media }
+        | OutboundContent::Document { document: media }
+        | OutboundContent::Audio { audio: media }
+        | OutboundContent::Video { video: media } => {
+            if media.id.is_none() && media.link.is_none() {
+                return Err(GraphFailure::invalid_parameter(format!(
+                    "{}: either id or link is required",
+                    request.content.kind()
+                )));
+            }
+            let label = media.filename.clone().or_else(|| media.link.clone()).unwrap_or_default();
+            let caption = media.caption.clone().unwrap_or_default();
+            (None, format!("[{}] {label} {caption}", request.content.kind()).trim().to_owned(), None)
+        }
+    };
+    let outcome = match failed_status {
+        Some(error) => Outcome::Failed(error),
+        // Meta's usual way (§1): accept, then fail asynchronously.
+        None if category.is_none() && !window_open => Outcome::Failed(re_engagement()),
+        None => Outcome::Delivered { pricing: pricing(category, window_open) },
+    };
+    let id = new_id("wamid.SBX");
+    data.sent.push(SentMessage {
+        id: id.clone(),
+        to: request.to.clone(),
+        wa_id: wa_id.clone(),
+        kind: request.content.kind().into(),
+        template: template_name,
+        summary,
+        at: now,
+        status: "accepted".into(),
+    });
+    drop(data);
+    tokio::spawn(state.clone().report_statuses(id.clone(), wa_id.clone(), outcome, quirks));
+    Ok(SendResponse {
+        messaging_product: MESSAGING_PRODUCT.into(),
+        contacts: vec![SendResponseContact { input: request.to, wa_id: Some(wa_id) }],
+        messages: vec![SendResponseMessage { id, message_status: None }],
+    })
+}
+
+/// The path prefix the sandbox is mounted under (`/sandbox`), from the full and the nested URI.
+fn mount_prefix(original: &Uri, nested: &Uri) -> String {
+    original.path().strip_suffix(nested.path()).unwrap_or("").to_owned()
+}
+
+fn base_url(headers: &HeaderMap, original: &Uri, nested: &Uri) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    format!("http://{host}{}", mount_prefix(original, nested))
+}
+
+fn cursor(index: usize) -> String {
+    hex::encode(format!("sbx:{index}"))
+}
+
+fn from_cursor(cursor: &str) -> Option<usize> {
+    let text = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
+    text.strip_prefix("sbx:")?.parse().ok()
+}
+
+/// `GET /graph/v23.0/{waba_id}/message_templates?limit=&after=`: cursor paging like the Graph API, with
+/// `paging.next` only when another page exists.
+pub(super) async fn list_templates(
+    State(state): State<SandboxState>,
+    Path(waba_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    OriginalUri(original): OriginalUri,
+    nested: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(failure) = authorize(&state, &headers) {
+        return failure.into_response();
+    }
+    if waba_id != state.inner.config.waba_id {
+        return GraphFailure::unknown_object(&waba_id).into_response();
+    }
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, state.inner.config.max_templates_per_page.max(1));
+    let start = match query.get("after") {
+        None => 0,
+        Some(after) => match from_cursor(after) {
+            Some(index) => index,
+            None => return GraphFailure::invalid_parameter("Invalid cursor 'after'").into_response(),
+        },
+    };
+    let templates = state.inner.data.lock().await.templates.clone();
+    let data: Vec<_> = templates.iter().skip(start).take(limit).cloned().collect();
+    let end = start + data.len();
+    let next = (end < templates.len()).then(|| {
+        format!(
+            "{}/graph/v23.0/{waba_id}/message_templates?limit={limit}&after={}",
+            base_url(&headers, &original, &nested),
+            cursor(end)
+        )
+    });
+    let paging = (!data.is_empty()).then(|| Paging {
+        cursors: Some(Cursors { before: Some(cursor(start)), after: Some(cursor(end)) }),
+        next,
+        previous: None,
+    });
+    Json(TemplateListPage { data, paging }).into_response()
+}
+
+/// `GET /graph/v23.0/{media_id}`: where to download a contact's media.
+pub(super) async fn media_info(
+    State(state): State<SandboxState>,
+    Path(media_id): Path<String>,
+    OriginalUri(original): OriginalUri,
+    nested: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(failure) = authorize(&state, &headers) {
+        return failure.into_response();
+    }
+    let data = state.inner.data.lock().await;
+    let Some(media) = data.media.get(&media_id) else {
+        return GraphFailure::unknown_object(&media_id).into_response();
+    };
+    Json(serde_json::json!({
+        "messaging_product": MESSAGING_PRODUCT,
+        "url": format!("{}/media/{media_id}", base_url(&headers, &original, &nested)),
+        "mime_type": media.mime_type,
+        "sha256": media.sha256,
+        "file_size": media.bytes.len(),
+        "id": media_id,
+    }))
+    .into_response()
+}
+
+/// `GET /media/{media_id}`: the bytes (with the token, as Meta requires).
+pub(super) async fn media_bytes(
+    State(state): State<SandboxState>,
+    Path(media_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(failure) = authorize(&state, &headers) {
+        return failure.into_response();
+    }
+    let data = state.inner.data.lock().await;
+    match data.media.get(&media_id) {
+        Some(media) => {
+            ([(header::CONTENT_TYPE, media.mime_type.clone())], media.bytes.clone()).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `POST /faults`: `{"kind":"server_error","count":2}`, `{"kind":"error","code":131026}`,
+/// `{"kind":"timeout","seconds":30}`, `{"kind":"failed_status","code":131026}`, `{"kind":"duplicate_statuses"}`,
+/// `{"kind":"reorder_statuses"}`.
+pub(super) async fn add_faults(
+    State(state): State<SandboxState>,
+    Json(request): Json<FaultRequest>,
+) -> Response {
+    state.inject_fault(request.fault, request.count).await;
+    let queued = state.inner.data.lock().await.faults.len();
+    Json(serde_json::json!({ "queued": queued })).into_response()
+}
+
+/// `DELETE /faults`.
+pub(super) async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
+    state.clear_faults().await;
+    StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(from_cursor(&cursor(42)), Some(42));
+        assert_eq!(from_cursor("zz"), None);
+        assert_eq!(from_cursor(&hex::encode("other:1")), None);
+    }
+
+    #[test]
+    fn the_mount_prefix_is_what_the_nesting_removed() {
+        let original: Uri = "/sandbox/graph/v23.0/1/message_templates?limit=2".parse().expect("uri");
+        let nested: Uri = "/graph/v23.0/1/message_templates?limit=2".parse().expect("uri");
+        assert_eq!(mount_prefix(&original, &nested), "/sandbox");
+    }
+}

@@ -1,0 +1,298 @@
+//! "Simulador de contato": a plain server-rendered page where a person writes to the business as a contact.
+//! Every string that came from a person is HTML-escaped.
+
+use super::{unix_now, SandboxError, SandboxState, SimulatedContent, SimulatedInbound, DEMO_OLD_NUMBER};
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::Form;
+use serde::Deserialize;
+use std::fmt::Write as _;
+
+/// A 1×1 PNG: the picture a simulated contact sends.
+pub(super) const SAMPLE_IMAGE: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00,
+    0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x64, 0xf8, 0xcf, 0x50, 0x0f, 0x00, 0x03,
+    0x86, 0x01, 0x80, 0x5a, 0x34, 0x7d, 0x6b, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42,
+    0x60, 0x82,
+];
+pub(super) const SAMPLE_IMAGE_MIME: &str = "image/png";
+/// The file a simulated contact sends.
+pub(super) const SAMPLE_DOCUMENT: &str = "Comprovante de pagamento\nPedido A-10423\nValor: R$ 89,90\n";
+pub(super) const SAMPLE_DOCUMENT_NAME: &str = "comprovante.txt";
+pub(super) const SAMPLE_DOCUMENT_MIME: &str = "text/plain";
+
+const EMOJIS: &[&str] = &["👍", "😀", "🙏", "❤️", "😢", "🎉", "👋"];
+
+/// Contacts offered on an empty sandbox: a São Paulo mobile and an old Belo Horizonte one (no ninth digit).
+const SUGGESTED: &[(&str, &str)] =
+    &[("Maria Silva", "5511987654321"), ("João Souza (número antigo)", DEMO_OLD_NUMBER)];
+
+/// `&`, `<`, `>`, `"` and `'` as entities.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PageQuery {
+    #[serde(default)]
+    numero: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SimulatorForm {
+    #[serde(default)]
+    numero: String,
+    #[serde(default)]
+    nome: String,
+    /// `texto`, `emoji`, `imagem` or `documento`.
+    #[serde(default)]
+    tipo: String,
+    #[serde(default)]
+    texto: String,
+    #[serde(default)]
+    emoji: String,
+}
+
+enum Notice {
+    Sent(String),
+    Failed(String),
+}
+
+pub(super) async fn page(State(state): State<SandboxState>, Query(query): Query<PageQuery>) -> Html<String> {
+    let number = query.numero.unwrap_or_default();
+    Html(render(&state, &number, "", None).await)
+}
+
+pub(super) async fn submit(
+    State(state): State<SandboxState>,
+    Form(form): Form<SimulatorForm>,
+) -> Html<String> {
+    let caption = (!form.texto.trim().is_empty()).then(|| form.texto.trim().to_owned());
+    let content = match form.tipo.as_str() {
+        "emoji" => SimulatedContent::Text(form.emoji.clone()),
+        "imagem" => SimulatedContent::Image { caption },
+        "documento" => SimulatedContent::Document { caption },
+        _ => SimulatedContent::Text(form.texto.clone()),
+    };
+    let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
+    let notice = match state.simulate_inbound(inbound).await {
+        Ok(receipt) => Notice::Sent(format!("Mensagem entregue ao Atende ({}).", receipt.message_id)),
+        Err(error @ SandboxError::Delivery(_)) => Notice::Failed(format!(
+            "{error} A mensagem conta para a janela de 24 horas, mas o Atende não a recebeu."
+        )),
+        Err(error) => Notice::Failed(error.to_string()),
+    };
+    Html(render(&state, &form.numero, &form.nome, Some(notice)).await)
+}
+
+fn clock(at: i64) -> String {
+    let seconds = at.rem_euclid(86_400);
+    format!("{:02}:{:02} UTC", seconds / 3600, (seconds % 3600) / 60)
+}
+
+async fn render(state: &SandboxState, number: &str, typed_name: &str, notice: Option<Notice>) -> String {
+    let now = unix_now();
+    let window = i64::try_from(state.config().service_window.as_secs()).unwrap_or(i64::MAX);
+    let wa_id = (!number.trim().is_empty()).then(|| state.wa_id_for(number));
+    let data = state.inner.data.lock().await;
+
+    let mut contacts: Vec<(String, String, Option<i64>)> =
+        data.contacts.iter().map(|(id, c)| (c.name.clone(), id.clone(), c.last_inbound)).collect();
+    for (name, suggested) in SUGGESTED {
+        let id = state.wa_id_for(suggested);
+        if !data.contacts.contains_key(&id) {
+            contacts.push(((*name).to_owned(), (*suggested).to_owned(), None));
+        }
+    }
+    let selected = wa_id.as_ref().and_then(|id| data.contacts.get(id));
+    let name = if typed_name.trim().is_empty() {
+        selected
+            .map(|c| c.name.clone())
+            .or_else(|| {
+                SUGGESTED
+                    .iter()
+                    .find(|(_, n)| Some(state.wa_id_for(n)) == wa_id)
+                    .map(|(n, _)| (*n).to_owned())
+            })
+            .unwrap_or_default()
+    } else {
+        typed_name.to_owned()
+    };
+
+    let window_text = |last: Option<i64>| match last {
+        Some(t) if now.saturating_sub(t) < window => {
+            let left = window - now.saturating_sub(t);
+            format!("janela aberta, fecha em {}h{:02}min", left / 3600, (left % 3600) / 60)
+        }
+        _ => "janela fechada".to_owned(),
+    };
+
+    let mut html = String::with_capacity(8 * 1024);
+    html.push_str(
+        r#"<!doctype html>
+<html lang="pt-BR">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Simulador de contato · Atende (sandbox)</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2328; }
+main { max-width: 46rem; margin: 0 auto; padding: 1.5rem; }
+h1 { margin-top: 0; }
+form, section { background: #fff; border-radius: .5rem; padding: 1rem 1.25rem; margin-bottom: 1rem; }
+label { display: block; margin: .5rem 0; }
+input[type=text], textarea, select { display: block; width: 100%; box-sizing: border-box; padding: .4rem; font: inherit; }
+fieldset { border: 1px solid #d0d7de; border-radius: .4rem; }
+fieldset label { display: inline-block; margin-right: 1rem; }
+button { font: inherit; padding: .5rem 1rem; background: #1a7f37; color: #fff; border: 0; border-radius: .4rem; cursor: pointer; }
+.aviso { padding: .75rem 1rem; border-radius: .4rem; }
+.ok { background: #dafbe1; }
+.erro { background: #ffebe9; }
+ol.conversa { list-style: none; padding: 0; }
+ol.conversa li { margin: .4rem 0; padding: .5rem .75rem; border-radius: .4rem; max-width: 80%; }
+li.contato { background: #ddf4ff; }
+li.empresa { background: #eef1f4; margin-left: auto; }
+small { color: #57606a; }
+</style>
+</head>
+<body>
+<main>
+<h1>Simulador de contato</h1>
+<p>Escreva como se fosse o contato no WhatsApp. Cada mensagem chega ao Atende por um webhook assinado, como os da Meta, e abre (ou renova) a janela de atendimento de 24 horas.</p>
+"#,
+    );
+    match notice {
+        Some(Notice::Sent(text)) => {
+            let _ = writeln!(html, r#"<p class="aviso ok" role="status">{}</p>"#, escape(&text));
+        }
+        Some(Notice::Failed(text)) => {
+            let _ = writeln!(html, r#"<p class="aviso erro" role="alert">{}</p>"#, escape(&text));
+        }
+        None => {}
+    }
+
+    html.push_str("<section aria-labelledby=\"contatos\">\n<h2 id=\"contatos\">Contatos</h2>\n<ul>\n");
+    for (contact_name, id, last) in &contacts {
+        let _ = writeln!(
+            html,
+            r#"<li><a href="?numero={}">{}</a> <small>{} · {}</small></li>"#,
+            escape(&super::digits(id)),
+            escape(contact_name),
+            escape(id),
+            escape(&window_text(*last)),
+        );
+    }
+    html.push_str("</ul>\n</section>\n");
+
+    let _ = write!(
+        html,
+        r#"<form method="post">
+<h2>Enviar como contato</h2>
+<label>Número do contato (com DDI e DDD)
+<input type="text" name="numero" inputmode="tel" autocomplete="off" required value="{}"></label>
+<label>Nome do contato
+<input type="text" name="nome" autocomplete="off" value="{}"></label>
+<fieldset>
+<legend>Tipo de mensagem</legend>
+<label><input type="radio" name="tipo" value="texto" checked> Texto</label>
+<label><input type="radio" name="tipo" value="emoji"> Emoji</label>
+<label><input type="radio" name="tipo" value="imagem"> Imagem</label>
+<label><input type="radio" name="tipo" value="documento"> Arquivo</label>
+</fieldset>
+<label>Mensagem (ou legenda da imagem/arquivo)
+<textarea name="texto" rows="3"></textarea></label>
+<label>Emoji
+<select name="emoji">
+"#,
+        escape(number),
+        escape(&name),
+    );
+    for emoji in EMOJIS {
+        let _ = writeln!(html, r#"<option value="{0}">{0}</option>"#, escape(emoji));
+    }
+    html.push_str("</select></label>\n<button type=\"submit\">Enviar como contato</button>\n</form>\n");
+
+    if let Some(id) = &wa_id {
+        let contact = data.contacts.get(id);
+        let title = contact.map(|c| c.name.clone()).unwrap_or_else(|| id.clone());
+        let _ = writeln!(
+            html,
+            "<section aria-labelledby=\"conversa\">\n<h2 id=\"conversa\">Conversa com {}</h2>\n<p><small>WhatsApp ID {} · {}</small></p>",
+            escape(&title),
+            escape(id),
+            escape(&window_text(contact.and_then(|c| c.last_inbound))),
+        );
+        let mut lines: Vec<(i64, bool, String)> = contact
+            .map(|c| c.log.iter().map(|l| (l.at, true, format!("{} · {}", clock(l.at), l.text))).collect())
+            .unwrap_or_default();
+        for sent in data.sent.iter().filter(|m| &m.wa_id == id) {
+            let status = match sent.status.as_str() {
+                "accepted" => "aceita",
+                "sent" => "enviada",
+                "delivered" => "entregue",
+                "read" => "lida",
+                "failed" => "falhou",
+                other => other,
+            };
+            lines.push((sent.at, false, format!("{} · {} ({status})", clock(sent.at), sent.summary)));
+        }
+        lines.sort_by_key(|(at, _, _)| *at);
+        if lines.is_empty() {
+            html.push_str("<p>Nenhuma mensagem ainda.</p>\n");
+        } else {
+            html.push_str("<ol class=\"conversa\">\n");
+            for (_, inbound, text) in lines {
+                let (class, who) = if inbound { ("contato", "Contato") } else { ("empresa", "Empresa") };
+                let _ =
+                    writeln!(html, r#"<li class="{class}"><small>{who}</small><br>{}</li>"#, escape(&text));
+            }
+            html.push_str("</ol>\n");
+        }
+        html.push_str("</section>\n");
+    }
+    html.push_str("</main>\n</body>\n</html>\n");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape(r#"<script>alert("x&'y")</script>"#),
+            "&lt;script&gt;alert(&quot;x&amp;&#39;y&quot;)&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn the_clock_shows_utc_hours_and_minutes() {
+        assert_eq!(clock(1_749_416_383), "20:59 UTC");
+    }
+
+    #[tokio::test]
+    async fn the_page_escapes_what_people_typed() {
+        let state = SandboxState::new(super::super::SandboxConfig::default());
+        state.set_last_inbound("5511987654321", unix_now()).await;
+        let html =
+            render(&state, "5511987654321", "<b>Ana</b>", Some(Notice::Failed("<i>x</i>".into()))).await;
+        assert!(html.contains("&lt;b&gt;Ana&lt;/b&gt;"));
+        assert!(html.contains("&lt;i&gt;x&lt;/i&gt;"));
+        assert!(!html.contains("<b>Ana"));
+        assert!(html.contains("janela aberta"));
+        assert!(html.contains("Simulador de contato"));
+    }
+}

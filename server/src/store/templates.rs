@@ -1,0 +1,104 @@
+//! Message templates as the provider approved (or refused) them, per channel.
+
+use super::{unavailable, SqlStore};
+use atende_domain::ports::StoreError;
+use atende_domain::time::Timestamp;
+use sqlx::Row;
+
+/// A template as the provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRecord {
+    pub provider_template_id: Option<String>,
+    pub name: String,
+    pub language: String,
+    /// `MARKETING`, `UTILITY`, `AUTHENTICATION`.
+    pub category: String,
+    /// `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`…
+    pub status: String,
+    /// The components, as the provider describes them (JSON).
+    pub components: String,
+}
+
+impl SqlStore {
+    /// Stores the templates a sync found: new ones added, known ones updated. Returns how many.
+    pub async fn upsert_templates(
+        &self,
+        channel_id: i64,
+        templates: &[TemplateRecord],
+        now: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write_tx().await?;
+        for template in templates {
+            sqlx::query(
+                "INSERT INTO template (channel_id, provider_template_id, name, language, category, status, \
+                 components, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (channel_id, name, language) DO UPDATE SET \
+                 provider_template_id = excluded.provider_template_id, category = excluded.category, \
+                 status = excluded.status, components = excluded.components, updated_at = excluded.updated_at",
+            )
+            .bind(channel_id)
+            .bind(template.provider_template_id.as_deref())
+            .bind(&template.name)
+            .bind(&template.language)
+            .bind(&template.category)
+            .bind(&template.status)
+            .bind(&template.components)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(templates.len())
+    }
+
+    /// A template status webhook: the template of the channel whose business account is `account_id`.
+    /// Returns whether a template was changed.
+    pub async fn set_template_status(
+        &self,
+        account_id: &str,
+        name: &str,
+        language: &str,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE template SET status = $4, updated_at = $5 WHERE name = $2 AND language = $3 \
+             AND channel_id IN (SELECT channel_id FROM channel WHERE account_id = $1)",
+        )
+        .bind(account_id)
+        .bind(name)
+        .bind(language)
+        .bind(status)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(changed > 0)
+    }
+
+    /// The templates of a channel, by name.
+    pub async fn templates_of(&self, channel_id: i64) -> Result<Vec<TemplateRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT provider_template_id, name, language, category, status, components FROM template \
+             WHERE channel_id = $1 ORDER BY name, language",
+        )
+        .bind(channel_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                Ok(TemplateRecord {
+                    provider_template_id: row.try_get("provider_template_id").map_err(unavailable)?,
+                    name: row.try_get("name").map_err(unavailable)?,
+                    language: row.try_get("language").map_err(unavailable)?,
+                    category: row.try_get("category").map_err(unavailable)?,
+                    status: row.try_get("status").map_err(unavailable)?,
+                    components: row.try_get("components").map_err(unavailable)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,336 @@
+//! `GET/POST /webhooks/whatsapp`: Meta's verification handshake, signed notifications stored before they are
+//! acknowledged, and the processor that turns stored notifications into messages, statuses, prices and
+//! template changes.
+//!
+//! Meta asks for a fast acknowledgement (median under 250 ms) and redelivers what was not acknowledged, so the
+//! request path only checks the signature and stores the raw body; everything else happens in
+//! [`WebhookProcessor`], which a crash simply resumes (unprocessed receipts stay pending).
+
+use crate::store::inbound::{InboundMessage, InboundOutcome, StatusOutcome, StatusUpdate};
+use crate::store::queue::MessageId;
+use crate::store::SqlStore;
+use crate::whatsapp::wire::{self, Change, InboundContent, Notification};
+use atende_domain::conversation::ChannelKind;
+use atende_domain::phone::Phone;
+use atende_domain::ports::{Clock, StoreError};
+use atende_domain::provider_error::ProviderError;
+use atende_domain::time::Timestamp;
+use atende_domain::window::InboundKind;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Largest webhook body accepted (Meta's notifications are far smaller; anything this big is not Meta).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// Our message id travels in `biz_opaque_callback_data` so statuses can be matched even before the send's
+/// answer is recorded.
+pub const OPAQUE_PREFIX: &str = "atende:";
+
+pub fn opaque_for(message: MessageId) -> String {
+    format!("{OPAQUE_PREFIX}{}", message.0)
+}
+
+fn message_from_opaque(opaque: Option<&str>) -> Option<MessageId> {
+    opaque?.strip_prefix(OPAQUE_PREFIX)?.parse().ok().map(MessageId)
+}
+
+#[derive(Clone)]
+pub struct WebhookState {
+    pub store: SqlStore,
+    pub clock: Arc<dyn Clock>,
+    /// The keys of `X-Hub-Signature-256`: `ATENDE_META_APP_SECRET`, and the sandbox's when it is on.
+    pub app_secrets: Vec<Arc<[u8]>>,
+    /// `ATENDE_META_VERIFY_TOKEN`: what Meta must present in the handshake.
+    pub verify_token: Arc<str>,
+    /// Wakes the processor as soon as something was stored.
+    pub stored: Arc<Notify>,
+}
+
+pub fn router(state: WebhookState) -> Router {
+    Router::new()
+        .route("/webhooks/whatsapp", get(verify).post(receive))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// Meta's subscription check: echo `hub.challenge` when the token is ours.
+async fn verify(State(state): State<WebhookState>, Query(handshake): Query<Handshake>) -> Response {
+    let token_ok = !state.verify_token.is_empty()
+        && handshake
+            .verify_token
+            .as_deref()
+            .is_some_and(|token| constant_time_eq(token.as_bytes(), state.verify_token.as_bytes()));
+    match (handshake.mode.as_deref(), handshake.challenge) {
+        (Some("subscribe"), Some(challenge)) if token_ok => (StatusCode::OK, challenge).into_response(),
+        (Some("subscribe"), Some(_)) => {
+            (StatusCode::FORBIDDEN, "verify token does not match").into_response()
+        }
+        _ => (StatusCode::BAD_REQUEST, "expected hub.mode=subscribe, hub.verify_token and hub.challenge")
+            .into_response(),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A notification: signature first (nothing is stored without a valid one), then stored, then acknowledged.
+async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers.get(wire::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    if !state.app_secrets.iter().any(|secret| wire::verify_signature(secret, &body, signature)) {
+        tracing::warn!(bytes = body.len(), "webhook refused: bad or missing signature");
+        return (StatusCode::UNAUTHORIZED, "invalid X-Hub-Signature-256").into_response();
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return (StatusCode::BAD_REQUEST, "body is not UTF-8").into_response();
+    };
+    if serde_json::from_str::<serde_json::Value>(text).is_err() {
+        return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
+    }
+    match state.store.record_webhook("whatsapp", text, state.clock.now()).await {
+        Ok(_) => {
+            state.stored.notify_one();
+            (StatusCode::OK, "EVENT_RECEIVED").into_response()
+        }
+        // Not acknowledged: Meta delivers it again later.
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
+    }
+}
+
+/// What one pass of the processor did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Processed {
+    pub receipts: usize,
+    pub messages: usize,
+    pub duplicates: usize,
+    pub statuses: usize,
+    /// Messages that had been held for the contact and may leave now.
+    pub released: u64,
+}
+
+/// Turns stored notifications into data, oldest first.
+#[derive(Clone)]
+pub struct WebhookProcessor {
+    pub store: SqlStore,
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the outbound worker when the contact's reply released held messages.
+    pub released: Arc<Notify>,
+    /// How long a status for a message we do not know yet is kept pending before it is given up.
+    pub unknown_status_grace: Duration,
+}
+
+impl WebhookProcessor {
+    /// Processes what is pending, once.
+    pub async fn process_pending(&self) -> Result<Processed, StoreError> {
+        let mut done = Processed::default();
+        for (receipt, _provider, body) in self.store.pending_webhooks(100).await? {
+            let now = self.clock.now();
+            match self.process_body(&body, now, &mut done).await {
+                Ok(Some(_)) => self.store.mark_webhook_processed(receipt, None, now).await?,
+                // A status whose message is not known yet: try again on a later pass, for a while.
+                Ok(None) => {
+                    let age = self.store.webhook_age(receipt, now).await?;
+                    if age > i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX) {
+                        let note = "status for a message Atende does not know";
+                        self.store.mark_webhook_processed(receipt, Some(note), now).await?;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(receipt, %error, "webhook not understood; kept with the error");
+                    self.store.mark_webhook_processed(receipt, Some(&error), now).await?;
+                }
+            }
+            done.receipts += 1;
+        }
+        if done.released > 0 {
+            self.released.notify_one();
+        }
+        Ok(done)
+    }
+
+    /// `Ok(Some(()))` when everything in the body was applied; `Ok(None)` when a status waits for its message.
+    async fn process_body(
+        &self,
+        body: &str,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<Option<()>, String> {
+        let notification =
+            Notification::parse(body.as_bytes()).map_err(|e| format!("invalid notification: {e}"))?;
+        let mut complete = true;
+        for entry in &notification.entry {
+            for change in &entry.changes {
+                match change {
+                    Change::Messages(value) => {
+                        let Some(channel_id) = self
+                            .store
+                            .channel_id_by_provider(
+                                ChannelKind::WhatsappOfficial,
+                                &value.metadata.phone_number_id,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?
+                        else {
+                            return Err(format!(
+                                "no channel for phone_number_id {}",
+                                value.metadata.phone_number_id
+                            ));
+                        };
+                        for message in &value.messages {
+                            let Some(inbound) = to_inbound(channel_id, value, message) else { continue };
+                            match self.store.record_inbound(&inbound, now).await.map_err(|e| e.to_string())? {
+                                InboundOutcome::Stored { released, .. } => {
+                                    done.messages += 1;
+                                    done.released += released;
+                                }
+                                InboundOutcome::Duplicate => done.duplicates += 1,
+                            }
+                        }
+                        for status in &value.statuses {
+                            let update = to_status(status);
+                            match self.store.apply_status(&update, now).await.map_err(|e| e.to_string())? {
+                                StatusOutcome::Applied | StatusOutcome::Stale => done.statuses += 1,
+                                StatusOutcome::UnknownMessage => complete = false,
+                            }
+                            if let Some(pricing) = &status.pricing {
+                                let billable = pricing.billable.unwrap_or_else(|| {
+                                    pricing.kind.as_deref().is_none_or(|k| k == "regular")
+                                });
+                                self.store
+                                    .record_billing(
+                                        &status.id,
+                                        &pricing.category,
+                                        Some(&pricing.pricing_model),
+                                        billable,
+                                        now,
+                                    )
+                                    .await
+                                    .map_err(|e| e.to_string())?;
+                            }
+                        }
+                    }
+                    Change::TemplateStatus(update) => {
+                        self.store
+                            .set_template_status(
+                                &entry.id,
+                                &update.message_template_name,
+                                &update.message_template_language,
+                                &wire_name(&update.event).unwrap_or_else(|| "UNKNOWN".into()),
+                                now,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    Change::Other { .. } => {}
+                }
+            }
+        }
+        Ok(complete.then_some(()))
+    }
+
+    /// Runs until the process ends: wakes when a webhook was stored, and every second regardless.
+    pub async fn run(self, stored: Arc<Notify>) {
+        loop {
+            if let Err(error) = self.process_pending().await {
+                tracing::error!(%error, "webhook processing failed; retrying");
+            }
+            tokio::select! {
+                () = stored.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+}
+
+/// A contact's message in the store's terms; `None` for what the contact did not write (system notices).
+fn to_inbound(
+    channel_id: i64,
+    value: &wire::MessagesValue,
+    message: &wire::InboundMessage,
+) -> Option<InboundMessage> {
+    let interactive_type = match &message.content {
+        InboundContent::Interactive(i) => Some(i.kind.as_str()),
+        _ => None,
+    };
+    InboundKind::from_whatsapp_type(message.content.kind(), interactive_type)?;
+    let (identity_kind, external_id) = match (&message.from, &message.from_user_id) {
+        (Some(wa_id), _) => ("wa_id", wa_id.clone()),
+        (None, Some(user_id)) => ("bsuid", user_id.clone()),
+        (None, None) => return None,
+    };
+    let profile_name = value
+        .contacts
+        .iter()
+        .find(|c| c.wa_id.as_deref() == message.from.as_deref() || c.user_id.as_deref() == Some(&external_id))
+        .and_then(|c| c.profile.as_ref())
+        .and_then(|p| p.name.clone());
+    let phone = message.from.as_deref().and_then(|wa_id| Phone::parse(&format!("+{wa_id}")).ok());
+    let sent_at = Timestamp::from_millis(message.timestamp_seconds().unwrap_or(0).saturating_mul(1000));
+    Some(InboundMessage {
+        channel_id,
+        identity_kind: identity_kind.into(),
+        external_id,
+        phone,
+        profile_name,
+        provider_message_id: message.id.clone(),
+        kind: message.content.kind().to_owned(),
+        body: readable_body(&message.content),
+        detail: serde_json::to_string(message).unwrap_or_else(|_| "{}".into()),
+        sent_at,
+    })
+}
+
+/// What an agent reads of a message in a list.
+fn readable_body(content: &InboundContent) -> Option<String> {
+    match content {
+        InboundContent::Text(text) => Some(text.body.clone()),
+        InboundContent::Image(m)
+        | InboundContent::Video(m)
+        | InboundContent::Audio(m)
+        | InboundContent::Document(m)
+        | InboundContent::Sticker(m) => m.caption.clone().or_else(|| m.filename.clone()),
+        InboundContent::Reaction(reaction) => reaction.emoji.clone(),
+        InboundContent::Button(button) => button.text.clone().or_else(|| button.payload.clone()),
+        InboundContent::Location(location) => location.name.clone().or_else(|| location.address.clone()),
+        _ => None,
+    }
+}
+
+fn to_status(status: &wire::Status) -> StatusUpdate {
+    let error = status.errors.first();
+    StatusUpdate {
+        provider_message_id: status.id.clone(),
+        our_message_id: message_from_opaque(status.biz_opaque_callback_data.as_deref()),
+        status: wire_name(&status.status).unwrap_or_else(|| "unknown".into()),
+        at: Timestamp::from_millis(status.timestamp_seconds().unwrap_or(0).saturating_mul(1000)),
+        error_code: error.map(|e| e.code),
+        error_text: error.map(|e| {
+            let details = e.error_data.as_ref().and_then(|d| d.details.as_deref()).or(e.message.as_deref());
+            ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, details.unwrap_or_default())
+                .to_string()
+        }),
+    }
+}
+
+/// The name Meta gives an enum value on the wire (`"delivered"`, `"APPROVED"`).
+fn wire_name(value: &impl serde::Serialize) -> Option<String> {
+    serde_json::to_value(value).ok()?.as_str().map(str::to_owned)
+}
