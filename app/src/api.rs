@@ -60,3 +60,80 @@ pub async fn find_contact(phone: String) -> Result<Option<Contact>, AppError> {
         .await,
     )
 }
+
+/// What happened to a message the agent sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SendOutcome {
+    /// In the queue to leave now.
+    Sending,
+    /// Kept in the queue until the contact interacts (the window is closed and a template went out).
+    Queued,
+}
+
+/// The composer: the domain decides whether the text leaves now, waits for the contact, or is refused.
+#[server(endpoint = "send_message")]
+pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::queue::{compose_decision, ComposeDecision, MessageText};
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let now = services.clock.now();
+            let id = ConversationId(conversation);
+            let text = MessageText::parse(&text)?;
+            let state = services.outbox.conversation_state(id).await?;
+            match compose_decision(&state.channel, &state.lifecycle, now) {
+                ComposeDecision::SendNow { .. } => {
+                    services.outbox.enqueue_text(id, &text, false, now).await?;
+                    Ok(SendOutcome::Sending)
+                }
+                ComposeDecision::Hold => {
+                    services.outbox.enqueue_text(id, &text, true, now).await?;
+                    Ok(SendOutcome::Queued)
+                }
+                ComposeDecision::Refuse(refusal) => Err(refusal.into()),
+            }
+        }
+        .await,
+    )
+}
+
+/// "Reiniciar" → model → parameters → "Enviar mensagem": an approved template of the allowed category, its
+/// values checked by the domain, sent; the conversation then waits for the contact.
+#[server(endpoint = "restart_conversation", input = leptos::server_fn::codec::Json)]
+pub async fn restart_conversation(
+    conversation: i64,
+    template: String,
+    language: String,
+    values: atende_domain::template::TemplateValues,
+) -> Result<(), AppError> {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::lifecycle::{restart_eligibility, LifecycleError};
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let now = services.clock.now();
+            let id = ConversationId(conversation);
+            let state = services.outbox.conversation_state(id).await?;
+            let offer = restart_eligibility(&state.channel, Some(&state.lifecycle), now)?;
+            let chosen =
+                services.outbox.channel_template(id, &template, &language).await?.ok_or_else(|| {
+                    AppError::TemplateNotFound { name: template.clone(), language: language.clone() }
+                })?;
+            if !offer.allows(chosen.category()) {
+                if let Some(attempt) = state.lifecycle.attempt() {
+                    return Err(LifecycleError::DifferentCategory {
+                        expected: attempt.category(),
+                        chosen: chosen.category(),
+                    }
+                    .into());
+                }
+            }
+            let filled = chosen.fill(&values)?;
+            let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
+            services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+            Ok(())
+        }
+        .await,
+    )
+}

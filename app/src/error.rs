@@ -1,8 +1,11 @@
 //! The one error type that crosses the wire between server functions and components.
 
 use atende_domain::contact::ContactError;
+use atende_domain::lifecycle::{LifecycleError, RestartRefusal};
 use atende_domain::phone::PhoneError;
 use atende_domain::ports::StoreError;
+use atende_domain::queue::{ComposeRefusal, MessageTextError};
+use atende_domain::template::TemplateSendError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -16,6 +19,18 @@ pub enum AppError {
     Phone(#[from] PhoneError),
     #[error("{0}")]
     Store(StoreError),
+    #[error("{0}")]
+    MessageText(#[from] MessageTextError),
+    #[error("{0}")]
+    Compose(#[from] ComposeRefusal),
+    #[error("{0}")]
+    Restart(#[from] RestartRefusal),
+    #[error("{0}")]
+    Lifecycle(#[from] LifecycleError),
+    #[error("{0}")]
+    Template(#[from] TemplateSendError),
+    #[error("O modelo de mensagem “{name}” ({language}) não existe neste canal.")]
+    TemplateNotFound { name: String, language: String },
     /// The request itself failed (network, encoding): the agent may simply try again.
     #[error("Não foi possível falar com o servidor. Verifique a conexão e tente novamente.")]
     Transport(ServerFnErrorErr),

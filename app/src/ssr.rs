@@ -2,7 +2,7 @@
 //! status that tells an API caller what went wrong.
 
 use crate::error::AppError;
-use atende_domain::ports::{Clock, Store, StoreError};
+use atende_domain::ports::{Clock, Outbox, Store, StoreError};
 use http::StatusCode;
 use leptos::prelude::expect_context;
 use leptos_axum::ResponseOptions;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Services {
     pub store: Arc<dyn Store>,
+    pub outbox: Arc<dyn Outbox>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -26,7 +27,14 @@ impl Services {
 /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
-        AppError::Contact(_) | AppError::Phone(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Contact(_)
+        | AppError::Phone(_)
+        | AppError::MessageText(_)
+        | AppError::Compose(_)
+        | AppError::Restart(_)
+        | AppError::Lifecycle(_)
+        | AppError::Template(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::DuplicatePhone { .. }) => StatusCode::CONFLICT,
         AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,

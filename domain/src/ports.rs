@@ -60,3 +60,50 @@ pub trait Store: Send + Sync + 'static {
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Timestamp;
 }
+
+/// A conversation as the sending rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationState {
+    pub id: crate::conversation::ConversationId,
+    pub channel: crate::channel::Channel,
+    pub lifecycle: crate::lifecycle::Lifecycle,
+}
+
+/// Where an agent's messages go: stored with their job in one transaction, then sent by the server's worker.
+#[async_trait::async_trait]
+pub trait Outbox: Send + Sync + 'static {
+    /// The conversation's channel and lifecycle. The window is the contact's on that channel: the latest
+    /// message they sent in any conversation there.
+    /// MUST return [`StoreError::NotFound`] if the conversation does not exist or has no configured channel.
+    async fn conversation_state(
+        &self,
+        id: crate::conversation::ConversationId,
+    ) -> Result<ConversationState, StoreError>;
+
+    /// Stores a text and its job; `hold` keeps it until the contact interacts.
+    /// MUST store nothing if it returns an error.
+    async fn enqueue_text(
+        &self,
+        id: crate::conversation::ConversationId,
+        text: &crate::queue::MessageText,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The template of the conversation's channel with this name and language, whatever its status.
+    async fn channel_template(
+        &self,
+        id: crate::conversation::ConversationId,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<crate::template::Template>, StoreError>;
+
+    /// Stores a template send with its job and the conversation's lifecycle after it, in one transaction.
+    async fn enqueue_template(
+        &self,
+        id: crate::conversation::ConversationId,
+        template: &crate::template::FilledTemplate,
+        lifecycle: &crate::lifecycle::Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}

@@ -201,7 +201,11 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(address)
             .build();
-        let services = Services { store: Arc::new(store.clone()), clock: clock.clone() };
+        let services = Services {
+            store: Arc::new(store.clone()),
+            outbox: Arc::new(store.clone()),
+            clock: clock.clone(),
+        };
         let mut router = router(AppState { leptos_options, services, store: store.clone() }).merge(
             webhooks::router(WebhookState {
                 store: store.clone(),
@@ -292,6 +296,7 @@ pub async fn sync_templates(store: &SqlStore, channel: i64, client: &CloudApiCli
             language: t.language.clone(),
             category: wire_name(&t.category).unwrap_or_else(|| "UTILITY".into()),
             status: wire_name(&t.status).unwrap_or_else(|| "UNKNOWN".into()),
+            parameter_format: t.parameter_format.clone(),
             components: serde_json::to_string(&t.components).unwrap_or_else(|_| "[]".into()),
         })
         .collect();

@@ -194,3 +194,24 @@ contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| 
         assert_eq!(rounds, expected, "conversation {c} left out of order");
     }
 });
+
+contract!(a_send_the_provider_reported_on_before_the_worker_died_is_not_sent_again, |db| {
+    use atende_server::store::inbound::StatusUpdate;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    // The provider accepted it and its "sent" webhook came back with our id; then the worker died.
+    let sent = StatusUpdate {
+        provider_message_id: "wamid.before-crash".into(),
+        our_message_id: Some(claimed.message_id),
+        status: "sent".into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+    };
+    store.apply_status(&sent, T0).await.expect("status");
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 0);
+    assert_eq!(store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim"), None);
+    assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
+});

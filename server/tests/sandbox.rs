@@ -498,3 +498,76 @@ async fn duplicated_and_reordered_webhooks_can_be_asked_for_to_test_dedupe_and_o
     assert_eq!(inbound[0].1.id, inbound[1].1.id, "the same message, delivered twice");
     assert_eq!(h.bad_signatures.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_contact_can_upload_their_own_picture_or_file_from_the_page() {
+    let h = spawn(|_| {}).await;
+    let boundary = "----atende-teste";
+    let multipart = |tipo: &str, filename: &str, mime: &str, content: &[u8]| {
+        let mut body = Vec::new();
+        for (name, value) in [("numero", MARIA), ("nome", "Maria"), ("tipo", tipo), ("texto", "segue")] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"arquivo\"; filename=\"{filename}\"\r\nContent-Type: {mime}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        body
+    };
+    let post = |body: Vec<u8>| {
+        h.http
+            .post(format!("{}/simulador", h.root))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+    };
+    let page = post(multipart("documento", "nota fiscal.pdf", "application/pdf", b"%PDF-1.4 teste"))
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Mensagem entregue ao Atende"), "{page}");
+    let refused = post(multipart("imagem", "planilha.csv", "text/csv", b"a,b"))
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("html");
+    assert!(refused.contains("JPEG ou PNG"), "{refused}");
+
+    let inbound = h.inbound_messages().await;
+    assert_eq!(inbound.len(), 1, "the refused image never reached Atende");
+    let InboundContent::Document(document) = &inbound[0].1.content else { panic!("a document") };
+    assert_eq!(document.filename.as_deref(), Some("nota fiscal.pdf"));
+    assert_eq!(document.mime_type.as_deref(), Some("application/pdf"));
+    assert_eq!(document.caption.as_deref(), Some("segue"));
+    let info: Value = h
+        .http
+        .get(format!("{}/graph/v23.0/{}", h.root, document.id))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    let bytes = h
+        .http
+        .get(info["url"].as_str().expect("a url"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("answers")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(&bytes[..], b"%PDF-1.4 teste");
+}

@@ -239,6 +239,10 @@ pub enum SandboxError {
     InvalidNumber,
     #[error("Escreva a mensagem antes de enviar.")]
     EmptyMessage,
+    #[error("Para enviar como imagem, escolha um arquivo JPEG ou PNG (ou envie-o como arquivo).")]
+    NotAnImage,
+    #[error("Arquivo grande demais: o limite do simulador é de 16 MB.")]
+    TooLarge,
     #[error("O Atende não confirmou o recebimento do webhook: {0}")]
     Delivery(String),
 }
@@ -252,7 +256,13 @@ pub enum SimulatedContent {
     Image { caption: Option<String> },
     /// The sandbox's sample file.
     Document { caption: Option<String> },
+    /// A file the person chose, sent as a picture (`as_image`, JPEG or PNG only, as on WhatsApp) or as a
+    /// document.
+    Upload { as_image: bool, filename: String, mime_type: String, bytes: Vec<u8>, caption: Option<String> },
 }
+
+/// The largest upload the simulator takes.
+pub const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 
 /// A message from a simulated contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -445,6 +455,25 @@ impl SandboxState {
                     ..media
                 };
                 (InboundContent::Document(media), summary)
+            }
+            SimulatedContent::Upload { as_image, filename, mime_type, bytes, caption } => {
+                if bytes.len() > MAX_UPLOAD_BYTES {
+                    return Err(SandboxError::TooLarge);
+                }
+                if as_image {
+                    if !["image/jpeg", "image/png"].contains(&mime_type.as_str()) {
+                        return Err(SandboxError::NotAnImage);
+                    }
+                    let media = self.store_media(&mime_type, bytes).await;
+                    let summary = format!("[imagem {filename}] {}", caption.clone().unwrap_or_default());
+                    (InboundContent::Image(crate::whatsapp::wire::InboundMedia { caption, ..media }), summary)
+                } else {
+                    let media = self.store_media(&mime_type, bytes).await;
+                    let summary = format!("[arquivo {filename}] {}", caption.clone().unwrap_or_default());
+                    let media =
+                        crate::whatsapp::wire::InboundMedia { caption, filename: Some(filename), ..media };
+                    (InboundContent::Document(media), summary)
+                }
             }
         };
         {
@@ -756,7 +785,13 @@ pub fn router(state: SandboxState) -> Router {
         .route("/graph/v23.0/{media_id}", get(graph::media_info))
         .route("/media/{media_id}", get(graph::media_bytes))
         .route("/faults", post(graph::add_faults).delete(graph::clear_faults))
-        .route("/simulador", get(simulator::page).post(simulator::submit))
+        .route(
+            "/simulador",
+            get(simulator::page)
+                .post(simulator::submit)
+                // Room for the upload plus the form fields.
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
         .with_state(state)
 }
 

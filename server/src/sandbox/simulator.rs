@@ -2,7 +2,8 @@
 //! Every string that came from a person is HTML-escaped.
 
 use super::{unix_now, SandboxError, SandboxState, SimulatedContent, SimulatedInbound, DEMO_OLD_NUMBER};
-use axum::extract::{Query, State};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::header;
 use axum::response::Html;
 use axum::Form;
 use serde::Deserialize;
@@ -50,7 +51,7 @@ pub(super) struct PageQuery {
     numero: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct SimulatorForm {
     #[serde(default)]
     numero: String,
@@ -63,6 +64,47 @@ pub(super) struct SimulatorForm {
     texto: String,
     #[serde(default)]
     emoji: String,
+    /// Multipart only: the chosen file (name, MIME type, bytes).
+    #[serde(skip)]
+    arquivo: Option<(String, String, Vec<u8>)>,
+}
+
+/// Reads the form, sent as `multipart/form-data` by the page (it may carry a file) or urlencoded (scripts).
+async fn read_form(request: Request) -> Result<SimulatorForm, String> {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        let Form(form) =
+            Form::<SimulatorForm>::from_request(request, &()).await.map_err(|e| e.body_text())?;
+        return Ok(form);
+    }
+    let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| e.body_text())?;
+    let mut form = SimulatorForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "arquivo" {
+            let filename = field.file_name().unwrap_or("arquivo").to_owned();
+            let mime_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+            let bytes = field.bytes().await.map_err(|e| e.body_text())?;
+            if !bytes.is_empty() {
+                form.arquivo = Some((filename, mime_type, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(|e| e.body_text())?;
+        match name.as_str() {
+            "numero" => form.numero = value,
+            "nome" => form.nome = value,
+            "tipo" => form.tipo = value,
+            "texto" => form.texto = value,
+            "emoji" => form.emoji = value,
+            _ => {}
+        }
+    }
+    Ok(form)
 }
 
 enum Notice {
@@ -75,15 +117,22 @@ pub(super) async fn page(State(state): State<SandboxState>, Query(query): Query<
     Html(render(&state, &number, "", None).await)
 }
 
-pub(super) async fn submit(
-    State(state): State<SandboxState>,
-    Form(form): Form<SimulatorForm>,
-) -> Html<String> {
+pub(super) async fn submit(State(state): State<SandboxState>, request: Request) -> Html<String> {
+    let form = match read_form(request).await {
+        Ok(form) => form,
+        Err(why) => {
+            let notice = Notice::Failed(format!("Não foi possível ler o formulário: {why}"));
+            return Html(render(&state, "", "", Some(notice)).await);
+        }
+    };
     let caption = (!form.texto.trim().is_empty()).then(|| form.texto.trim().to_owned());
-    let content = match form.tipo.as_str() {
-        "emoji" => SimulatedContent::Text(form.emoji.clone()),
-        "imagem" => SimulatedContent::Image { caption },
-        "documento" => SimulatedContent::Document { caption },
+    let content = match (form.tipo.as_str(), form.arquivo) {
+        ("emoji", _) => SimulatedContent::Text(form.emoji.clone()),
+        (kind @ ("imagem" | "documento"), Some((filename, mime_type, bytes))) => {
+            SimulatedContent::Upload { as_image: kind == "imagem", filename, mime_type, bytes, caption }
+        }
+        ("imagem", None) => SimulatedContent::Image { caption },
+        ("documento", None) => SimulatedContent::Document { caption },
         _ => SimulatedContent::Text(form.texto.clone()),
     };
     let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
@@ -198,7 +247,7 @@ small { color: #57606a; }
 
     let _ = write!(
         html,
-        r#"<form method="post">
+        r#"<form method="post" enctype="multipart/form-data">
 <h2>Enviar como contato</h2>
 <label>Número do contato (com DDI e DDD)
 <input type="text" name="numero" inputmode="tel" autocomplete="off" required value="{}"></label>
@@ -211,6 +260,8 @@ small { color: #57606a; }
 <label><input type="radio" name="tipo" value="imagem"> Imagem</label>
 <label><input type="radio" name="tipo" value="documento"> Arquivo</label>
 </fieldset>
+<label>Imagem ou arquivo (opcional: sem escolher, o simulador envia um de exemplo)
+<input type="file" name="arquivo"></label>
 <label>Mensagem (ou legenda da imagem/arquivo)
 <textarea name="texto" rows="3"></textarea></label>
 <label>Emoji

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 pub mod channels;
 pub mod inbound;
+pub mod outbox;
 pub mod queue;
 pub mod templates;
 

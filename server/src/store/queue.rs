@@ -274,16 +274,31 @@ impl SqlStore {
     }
 
     /// Jobs whose worker died mid-send (lease over) become ready again. Returns how many.
+    ///
+    /// A job whose message the provider has already reported on (a status webhook carried our message id
+    /// back, so the send did happen before the worker died) is done instead: sending it again would make the
+    /// contact read it twice.
     pub async fn recover_expired_leases(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE outbound_job SET state = 'done', lease_until = NULL \
+             WHERE state = 'in_flight' AND lease_until < $1 \
+               AND message_id IN (SELECT message_id FROM message WHERE provider_message_id IS NOT NULL)",
+        )
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
         let recovered = sqlx::query(
             "UPDATE outbound_job SET state = 'ready', lease_until = NULL \
              WHERE state = 'in_flight' AND lease_until < $1",
         )
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?
         .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
         Ok(recovered)
     }
 

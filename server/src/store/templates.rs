@@ -15,6 +15,8 @@ pub struct TemplateRecord {
     pub category: String,
     /// `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`…
     pub status: String,
+    /// `POSITIONAL` or `NAMED`; `None` means positional.
+    pub parameter_format: Option<String>,
     /// The components, as the provider describes them (JSON).
     pub components: String,
 }
@@ -31,10 +33,11 @@ impl SqlStore {
         for template in templates {
             sqlx::query(
                 "INSERT INTO template (channel_id, provider_template_id, name, language, category, status, \
-                 components, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 components, updated_at, parameter_format) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT (channel_id, name, language) DO UPDATE SET \
                  provider_template_id = excluded.provider_template_id, category = excluded.category, \
-                 status = excluded.status, components = excluded.components, updated_at = excluded.updated_at",
+                 status = excluded.status, components = excluded.components, updated_at = excluded.updated_at, \
+                 parameter_format = excluded.parameter_format",
             )
             .bind(channel_id)
             .bind(template.provider_template_id.as_deref())
@@ -44,6 +47,7 @@ impl SqlStore {
             .bind(&template.status)
             .bind(&template.components)
             .bind(now.as_millis())
+            .bind(template.parameter_format.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
@@ -81,7 +85,7 @@ impl SqlStore {
     /// The templates of a channel, by name.
     pub async fn templates_of(&self, channel_id: i64) -> Result<Vec<TemplateRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT provider_template_id, name, language, category, status, components FROM template \
+            "SELECT provider_template_id, name, language, category, status, components, parameter_format FROM template \
              WHERE channel_id = $1 ORDER BY name, language",
         )
         .bind(channel_id)
@@ -96,6 +100,7 @@ impl SqlStore {
                     language: row.try_get("language").map_err(unavailable)?,
                     category: row.try_get("category").map_err(unavailable)?,
                     status: row.try_get("status").map_err(unavailable)?,
+                    parameter_format: row.try_get("parameter_format").map_err(unavailable)?,
                     components: row.try_get("components").map_err(unavailable)?,
                 })
             })

@@ -1,0 +1,212 @@
+//! The `Outbox` port: what the agent sends, stored with its job and (for templates) the conversation's new
+//! lifecycle in one transaction.
+
+use super::queue::status_rank;
+use super::{unavailable, SqlStore};
+use async_trait::async_trait;
+use atende_domain::channel::Channel;
+use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
+use atende_domain::lifecycle::{Attempt, Lifecycle};
+use atende_domain::ports::{ConversationState, Outbox, StoreError};
+use atende_domain::queue::MessageText;
+use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
+use atende_domain::time::Timestamp;
+use sqlx::Row;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
+}
+
+impl SqlStore {
+    /// Inserts an outbound message and its job inside `tx`.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_outbound(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        conversation_id: i64,
+        channel_id: i64,
+        kind: &str,
+        body: &str,
+        detail: &str,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (status, state) = if hold { ("held", "held") } else { ("queued", "ready") };
+        let message_id: i64 = sqlx::query(
+            "INSERT INTO message (conversation_id, direction, kind, body, detail, status, status_rank, created_at) \
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING message_id",
+        )
+        .bind(conversation_id)
+        .bind(kind)
+        .bind(body)
+        .bind(detail)
+        .bind(status)
+        .bind(status_rank(status))
+        .bind(now.as_millis())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?
+        .try_get("message_id")
+        .map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO outbound_job (message_id, conversation_id, channel_id, state, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(message_id)
+        .bind(conversation_id)
+        .bind(channel_id)
+        .bind(state)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query("UPDATE conversation SET updated_at = $2 WHERE conversation_id = $1")
+            .bind(conversation_id)
+            .bind(now.as_millis())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn channel_of(&self, id: ConversationId) -> Result<i64, StoreError> {
+        sqlx::query(
+            "SELECT channel_id FROM conversation WHERE conversation_id = $1 AND channel_id IS NOT NULL",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?
+        .try_get("channel_id")
+        .map_err(unavailable)
+    }
+}
+
+#[async_trait]
+impl Outbox for SqlStore {
+    async fn conversation_state(&self, id: ConversationId) -> Result<ConversationState, StoreError> {
+        let row = sqlx::query(
+            "SELECT v.status, v.attempt_category, v.attempt_started_at, ch.kind, \
+             (SELECT MAX(o.last_inbound_at) FROM conversation o \
+              WHERE o.contact_id = v.contact_id AND o.channel_id = v.channel_id) AS last_inbound_at \
+             FROM conversation v JOIN channel ch ON ch.channel_id = v.channel_id WHERE v.conversation_id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?;
+        let status: String = row.try_get("status").map_err(unavailable)?;
+        let kind: String = row.try_get("kind").map_err(unavailable)?;
+        let category: Option<String> = row.try_get("attempt_category").map_err(unavailable)?;
+        let started: Option<i64> = row.try_get("attempt_started_at").map_err(unavailable)?;
+        let last_inbound: Option<i64> = row.try_get("last_inbound_at").map_err(unavailable)?;
+        let attempt = match category {
+            Some(code) => Some(Attempt::new(
+                TemplateCategory::from_code(&code).ok_or_else(|| corrupt("attempt category", &code))?,
+                Timestamp::from_millis(started.unwrap_or(0)),
+            )),
+            None => None,
+        };
+        Ok(ConversationState {
+            id,
+            channel: Channel::from(
+                ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
+            ),
+            lifecycle: Lifecycle::from_parts(
+                ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+                last_inbound.map(Timestamp::from_millis),
+                attempt,
+            ),
+        })
+    }
+
+    async fn enqueue_text(
+        &self,
+        id: ConversationId,
+        text: &MessageText,
+        hold: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let channel_id = self.channel_of(id).await?;
+        let mut tx = self.write_tx().await?;
+        Self::insert_outbound(&mut tx, id.0, channel_id, "text", text.as_str(), "{}", hold, now).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn channel_template(
+        &self,
+        id: ConversationId,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<Template>, StoreError> {
+        let channel_id = self.channel_of(id).await?;
+        let Some(row) = sqlx::query(
+            "SELECT name, language, category, status, components, provider_template_id, parameter_format \
+             FROM template \
+             WHERE channel_id = $1 AND name = $2 AND language = $3",
+        )
+        .bind(channel_id)
+        .bind(name)
+        .bind(language)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let components: String = row.try_get("components").map_err(unavailable)?;
+        let entry = serde_json::json!({
+            "id": row.try_get::<Option<String>, _>("provider_template_id").map_err(unavailable)?,
+            "name": row.try_get::<String, _>("name").map_err(unavailable)?,
+            "language": row.try_get::<String, _>("language").map_err(unavailable)?,
+            "category": row.try_get::<String, _>("category").map_err(unavailable)?,
+            "status": row.try_get::<String, _>("status").map_err(unavailable)?,
+            "parameter_format": row.try_get::<Option<String>, _>("parameter_format").map_err(unavailable)?,
+            "components": serde_json::from_str::<serde_json::Value>(&components)
+                .map_err(|_| corrupt("template components", &components))?,
+        });
+        let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
+        Template::new(spec).map(Some).map_err(|e| corrupt("template", &e.to_string()))
+    }
+
+    async fn enqueue_template(
+        &self,
+        id: ConversationId,
+        template: &FilledTemplate,
+        lifecycle: &Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let channel_id = self.channel_of(id).await?;
+        // The Cloud API `template` object the worker sends as it is.
+        let wire = serde_json::json!({
+            "name": template.template().name().as_str(),
+            "language": { "code": template.template().language().as_str() },
+            "components": template.components(),
+        });
+        let mut tx = self.write_tx().await?;
+        Self::insert_outbound(
+            &mut tx,
+            id.0,
+            channel_id,
+            "template",
+            &template.preview().body,
+            &wire.to_string(),
+            false,
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4 \
+             WHERE conversation_id = $1",
+        )
+        .bind(id.0)
+        .bind(lifecycle.status().code())
+        .bind(lifecycle.attempt().map(|a| a.category().code()))
+        .bind(lifecycle.attempt().map(|a| a.started_at().as_millis()))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+}

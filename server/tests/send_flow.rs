@@ -1,0 +1,181 @@
+//! The composer and "Reiniciar" as the console calls them (server functions over HTTP), with the domain
+//! deciding and the sandbox playing Meta.
+
+mod common;
+
+use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
+use atende_domain::phone::Phone;
+use atende_domain::ports::{Clock, Store};
+use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
+use atende_server::store::inbound::InboundMessage;
+use atende_server::SystemClock;
+use common::{eventually, spawn_app, TestApp};
+use serde_json::{json, Value};
+
+const DAY: i64 = 24 * 60 * 60 * 1000;
+
+async fn channel_id(app: &TestApp) -> i64 {
+    let phone_number_id = app.sandbox.config().phone_number_id.clone();
+    app.store
+        .channel_id_by_provider(ChannelKind::WhatsappOfficial, &phone_number_id)
+        .await
+        .expect("lookup")
+        .expect("the sandbox channel exists")
+}
+
+/// A contact whose last message was `age_ms` ago, for Atende and for the sandbox alike.
+async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) -> ConversationSummary {
+    let channel = channel_id(app).await;
+    let at = SystemClock.now().plus_millis(-age_ms);
+    app.store
+        .record_inbound(
+            &InboundMessage {
+                channel_id: channel,
+                identity_kind: "wa_id".into(),
+                external_id: wa_id.into(),
+                phone: Phone::parse(&format!("+{wa_id}")).ok(),
+                profile_name: Some(name.into()),
+                provider_message_id: format!("wamid.old.{wa_id}"),
+                kind: "text".into(),
+                body: Some("Oi".into()),
+                detail: "{}".into(),
+                sent_at: at,
+            },
+            SystemClock.now(),
+        )
+        .await
+        .expect("stored");
+    app.sandbox.set_last_inbound(wa_id, at.as_millis() / 1000).await;
+    app.store
+        .list_conversations(Tab::Mine)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|c| c.contact_name.as_str() == name)
+        .expect("the conversation")
+}
+
+async fn call(app: &TestApp, function: &str, form: &[(&str, String)]) -> (u16, String) {
+    let response =
+        app.client.post(format!("{}/api/{function}", app.address)).form(form).send().await.expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+async fn restart(app: &TestApp, conversation: i64, template: &str, values: Value) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}/api/restart_conversation", app.address))
+        .json(&json!({ "conversation": conversation, "template": template, "language": "pt_BR", "values": values }))
+        .send()
+        .await
+        .expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+async fn sandbox_summaries(app: &TestApp) -> Vec<String> {
+    app.sandbox.sent_messages().await.into_iter().map(|m| m.summary).collect()
+}
+
+async fn wait_for_templates(app: &TestApp) {
+    let channel = channel_id(app).await;
+    eventually("templates synced", || async {
+        (!app.store.templates_of(channel).await.ok()?.is_empty()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inside_the_window_a_message_leaves_at_once() {
+    let app = spawn_app().await;
+    let conversation = contact_who_wrote(&app, "5511987650001", "Bia", 60_000).await;
+    let (status, body) = call(
+        &app,
+        "send_message",
+        &[("conversation", conversation.id.0.to_string()), ("text", "Olá, Bia!".into())],
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "\"Sending\""));
+    eventually("the sandbox got it", || async {
+        (sandbox_summaries(&app).await == ["Olá, Bia!"]).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn with_the_window_closed_the_agent_must_restart_and_then_messages_wait_for_the_reply() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650002", "Caio", 2 * DAY).await;
+    let id = conversation.id.0.to_string();
+
+    let (status, body) =
+        call(&app, "send_message", &[("conversation", id.clone()), ("text", "Oi?".into())]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("TemplateRequired"), "{body}");
+
+    let (status, body) = restart(&app, conversation.id.0, "retomar_atendimento", json!([])).await;
+    assert_eq!(status, 200, "{body}");
+    let waiting = app.store.list_conversations(Tab::Mine).await.expect("list");
+    let waiting = waiting.iter().find(|c| c.id == conversation.id).expect("still in Meus");
+    assert_eq!(waiting.status, atende_domain::conversation::ConversationStatus::WaitingForContact);
+
+    let (status, body) =
+        call(&app, "send_message", &[("conversation", id.clone()), ("text", "Fico no aguardo.".into())])
+            .await;
+    assert_eq!((status, body.as_str()), (200, "\"Queued\""));
+
+    // Re-engaging is allowed only with a template of the same category (utility here, not marketing).
+    let (status, body) = restart(
+        &app,
+        conversation.id.0,
+        "promocao_aniversario",
+        json!([[{"Body": {"Named": "nome"}}, "Caio"]]),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("DifferentCategory"), "{body}");
+
+    eventually("the template went out", || async {
+        (sandbox_summaries(&app).await.len() == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(sandbox_summaries(&app).await.len(), 1, "the queued message left before the reply");
+
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511987650002".into(),
+            name: "Caio".into(),
+            content: SimulatedContent::Text("Oi! Pode falar".into()),
+        })
+        .await
+        .expect("delivered");
+    eventually("the queued message left after the reply", || async {
+        let sent = sandbox_summaries(&app).await;
+        (sent.len() == 2).then_some(sent)
+    })
+    .await
+    .last()
+    .map(|last| assert_eq!(last, "Fico no aguardo."))
+    .expect("two messages");
+}
+
+#[tokio::test]
+async fn a_template_with_a_missing_parameter_is_refused_with_the_field_named() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650003", "Davi", 3 * DAY).await;
+    let (status, body) = restart(
+        &app,
+        conversation.id.0,
+        "pedido_saiu_para_entrega",
+        json!([[{"Body": {"Positional": 1}}, "Davi"]]),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("Missing"), "{body}");
+    assert!(app.sandbox.sent_messages().await.is_empty());
+
+    let (status, body) = restart(&app, conversation.id.0, "nao_existe", json!([])).await;
+    assert_eq!(status, 404, "{body}");
+}
