@@ -1,0 +1,22 @@
+import { test, expect } from '@playwright/test';
+import { openAtendimentos, uniqueMobile } from './helpers';
+
+// Iniciar atendimento, "Receptiva": the contact writes first. The built-in sandbox plays WhatsApp: its
+// "Simulador de contato" sends a signed webhook, and the conversation shows up under "Meus".
+test('uma mensagem do contato no Simulador de contato aparece em Meus', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Receptiva ${phone.typed.slice(-4)}`;
+  await page.goto('/sandbox/simulador');
+  await expect(page.getByRole('heading', { name: 'Simulador de contato' })).toBeVisible();
+  await page.getByLabel('Número do contato (com DDI e DDD)').fill(`55${phone.typed.replace(/\D/g, '')}`);
+  await page.getByLabel('Nome do contato').fill(name);
+  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill('Olá, preciso de ajuda com meu pedido');
+  await page.getByRole('button', { name: 'Enviar como contato' }).click();
+
+  await openAtendimentos(page);
+  const meus = page.getByRole('tabpanel', { name: 'Meus' });
+  const row = meus.getByRole('listitem').filter({ hasText: name });
+  await expect(row).toContainText('Olá, preciso de ajuda com meu pedido');
+  await expect(row).toContainText('WhatsApp (API Oficial)');
+  await expect(row).toContainText(phone.shown);
+});
