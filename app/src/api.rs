@@ -137,3 +137,53 @@ pub async fn restart_conversation(
         .await,
     )
 }
+
+/// Everything the conversation pane shows; the browser applies the domain's rules to it with its own clock.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ConversationDetail {
+    pub summary: atende_domain::conversation::ConversationSummary,
+    pub channel: atende_domain::channel::Channel,
+    pub lifecycle: atende_domain::lifecycle::Lifecycle,
+    pub messages: Vec<atende_domain::ports::MessageView>,
+    /// Every template of the channel (the panel offers the approved ones of the allowed category).
+    pub templates: Vec<atende_domain::template::Template>,
+    pub rate_card: Option<atende_domain::pricing::RateCard>,
+}
+
+#[server(endpoint = "conversation_view")]
+pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, AppError> {
+    use atende_domain::conversation::ConversationId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let id = ConversationId(conversation);
+            let state = services.outbox.conversation_state(id).await?;
+            Ok(ConversationDetail {
+                summary: services.outbox.summary(id).await?,
+                channel: state.channel,
+                lifecycle: state.lifecycle,
+                messages: services.outbox.messages(id).await?,
+                templates: services.outbox.channel_templates(id).await?,
+                rate_card: services.rate_card.as_deref().cloned(),
+            })
+        }
+        .await,
+    )
+}
+
+/// "Concluir": Atende's bookkeeping only; Meta's window is not touched.
+#[server(endpoint = "conclude_conversation")]
+pub async fn conclude_conversation(conversation: i64) -> Result<(), AppError> {
+    use atende_domain::conversation::ConversationId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let id = ConversationId(conversation);
+            let state = services.outbox.conversation_state(id).await?;
+            let concluded = state.lifecycle.conclude()?;
+            services.outbox.set_status(id, &concluded, services.clock.now()).await?;
+            Ok(())
+        }
+        .await,
+    )
+}

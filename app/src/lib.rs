@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+mod clock;
 mod components;
 pub mod error;
 mod pages;

@@ -14,6 +14,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub outbox: Arc<dyn Outbox>,
     pub clock: Arc<dyn Clock>,
+    /// Meta's prices, for the estimate shown before a template goes out.
+    pub rate_card: Option<Arc<atende_domain::pricing::RateCard>>,
 }
 
 impl Services {

@@ -60,7 +60,7 @@ impl MessageTag {
 /// Why a channel configuration was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ChannelError {
-    #[error("A etiqueta HUMAN_AGENT só existe no Instagram e no Messenger, não em {}.", .channel.label())]
+    #[error("A etiqueta HUMAN_AGENT só existe no Instagram e no Messenger, não no {}.", .channel.label())]
     HumanAgentTagUnavailable { channel: ChannelKind },
 }
 
@@ -160,7 +160,7 @@ mod tests {
         let refused = Channel::new(ChannelKind::WhatsappOfficial, true);
         assert_eq!(
             refused.map_err(|e| e.to_string()),
-            Err("A etiqueta HUMAN_AGENT só existe no Instagram e no Messenger, não em WhatsApp (API Oficial)."
+            Err("A etiqueta HUMAN_AGENT só existe no Instagram e no Messenger, não no WhatsApp (API Oficial)."
                 .to_owned())
         );
     }

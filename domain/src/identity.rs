@@ -17,26 +17,75 @@ pub enum ProviderIdError {
     InvalidBsuid(String),
     #[error("O identificador do {} deve ter apenas dígitos: “{id}”.", .channel.label())]
     InvalidScopedId { channel: ChannelKind, id: String },
+    /// Scoped ids exist only on Instagram and Messenger.
+    #[error(
+        "O {} não usa identificadores do Instagram ou do Messenger: no WhatsApp, o contato é identificado pelo \
+         wa_id ou pelo BSUID.",
+        .channel.label()
+    )]
+    NoScopedIdOnChannel { channel: ChannelKind },
 }
 
-/// One provider's identifier for a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ProviderId {
+/// Which provider identifier a [`ProviderId`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProviderIdKind {
     /// WhatsApp `wa_id`: the digits WhatsApp knows the number by (maybe without the ninth digit).
-    WaId(String),
+    WaId,
     /// WhatsApp business-scoped user id (`user_id`), e.g. `BR.1502576394655843`.
-    Bsuid(String),
+    Bsuid,
     /// Instagram-scoped user id (IGSID).
-    Instagram(String),
+    Instagram,
     /// Messenger page-scoped id (PSID).
+    Messenger,
+}
+
+/// One provider's identifier for a contact. Only built by its checked constructors (and by deserialising,
+/// which runs the same checks), so an unchecked id never reaches a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "StoredProviderId", into = "StoredProviderId")]
+pub struct ProviderId {
+    kind: ProviderIdKind,
+    id: String,
+}
+
+/// The stored shape of a [`ProviderId`] (`{"WaId":"5511987654321"}`), checked on the way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum StoredProviderId {
+    WaId(String),
+    Bsuid(String),
+    Instagram(String),
     Messenger(String),
+}
+
+impl TryFrom<StoredProviderId> for ProviderId {
+    type Error = ProviderIdError;
+    fn try_from(stored: StoredProviderId) -> Result<Self, Self::Error> {
+        match stored {
+            StoredProviderId::WaId(id) => Self::wa_id(&id),
+            StoredProviderId::Bsuid(id) => Self::bsuid(&id),
+            StoredProviderId::Instagram(id) => Self::scoped(ChannelKind::Instagram, &id),
+            StoredProviderId::Messenger(id) => Self::scoped(ChannelKind::Messenger, &id),
+        }
+    }
+}
+
+impl From<ProviderId> for StoredProviderId {
+    fn from(provider_id: ProviderId) -> Self {
+        let ProviderId { kind, id } = provider_id;
+        match kind {
+            ProviderIdKind::WaId => Self::WaId(id),
+            ProviderIdKind::Bsuid => Self::Bsuid(id),
+            ProviderIdKind::Instagram => Self::Instagram(id),
+            ProviderIdKind::Messenger => Self::Messenger(id),
+        }
+    }
 }
 
 impl ProviderId {
     pub fn wa_id(input: &str) -> Result<Self, ProviderIdError> {
         let id = input.trim();
         if (8..=15).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) && !id.starts_with('0') {
-            Ok(Self::WaId(id.to_owned()))
+            Ok(Self { kind: ProviderIdKind::WaId, id: id.to_owned() })
         } else {
             Err(ProviderIdError::InvalidWaId(input.to_owned()))
         }
@@ -51,7 +100,7 @@ impl ProviderId {
                 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
         });
         if valid {
-            Ok(Self::Bsuid(id.to_owned()))
+            Ok(Self { kind: ProviderIdKind::Bsuid, id: id.to_owned() })
         } else {
             Err(ProviderIdError::InvalidBsuid(input.to_owned()))
         }
@@ -59,25 +108,33 @@ impl ProviderId {
 
     /// An Instagram or Messenger scoped id.
     pub fn scoped(channel: ChannelKind, input: &str) -> Result<Self, ProviderIdError> {
+        let kind = match channel {
+            ChannelKind::Instagram => ProviderIdKind::Instagram,
+            ChannelKind::Messenger => ProviderIdKind::Messenger,
+            ChannelKind::WhatsappOfficial | ChannelKind::WhatsappUnofficial => {
+                return Err(ProviderIdError::NoScopedIdOnChannel { channel })
+            }
+        };
         let id = input.trim();
-        let digits = (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
-        match channel {
-            ChannelKind::Instagram if digits => Ok(Self::Instagram(id.to_owned())),
-            ChannelKind::Messenger if digits => Ok(Self::Messenger(id.to_owned())),
-            _ => Err(ProviderIdError::InvalidScopedId { channel, id: input.to_owned() }),
+        if (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self { kind, id: id.to_owned() })
+        } else {
+            Err(ProviderIdError::InvalidScopedId { channel, id: input.to_owned() })
         }
     }
 
+    pub const fn kind(&self) -> ProviderIdKind {
+        self.kind
+    }
+
     pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaId(id) | Self::Bsuid(id) | Self::Instagram(id) | Self::Messenger(id) => id,
-        }
+        &self.id
     }
 
     /// The phone number a `wa_id` stands for (with the ninth digit restored for Brazilian mobiles).
     pub fn phone(&self) -> Option<Phone> {
-        match self {
-            Self::WaId(digits) => Phone::parse(&format!("+{digits}")).ok(),
+        match self.kind {
+            ProviderIdKind::WaId => Phone::parse(&format!("+{}", self.id)).ok(),
             _ => None,
         }
     }
@@ -119,19 +176,39 @@ mod tests {
 
     #[test]
     fn instagram_and_messenger_ids_are_digits_of_their_own_channel() {
+        let instagram = ProviderId::scoped(ChannelKind::Instagram, " 17841400000000000 ").expect("digits");
+        assert_eq!(instagram.kind(), ProviderIdKind::Instagram);
+        assert_eq!(instagram.as_str(), "17841400000000000");
         assert_eq!(
-            ProviderId::scoped(ChannelKind::Instagram, "17841400000000000"),
-            Ok(ProviderId::Instagram("17841400000000000".into()))
+            ProviderId::scoped(ChannelKind::Messenger, "12a").map_err(|e| e.to_string()),
+            Err("O identificador do Messenger deve ter apenas dígitos: “12a”.".to_owned())
         );
-        assert_eq!(
-            ProviderId::scoped(ChannelKind::WhatsappOfficial, "123"),
-            Err(ProviderIdError::InvalidScopedId {
-                channel: ChannelKind::WhatsappOfficial,
-                id: "123".into()
-            })
-        );
-        assert!(ProviderId::scoped(ChannelKind::Messenger, "12a").is_err());
         assert!(ProviderId::wa_id("+5511987654321").is_err());
+    }
+
+    #[test]
+    fn a_scoped_id_on_a_whatsapp_channel_is_refused_for_the_channel_not_for_its_digits() {
+        let refused = ProviderId::scoped(ChannelKind::WhatsappOfficial, "123");
+        assert_eq!(
+            refused,
+            Err(ProviderIdError::NoScopedIdOnChannel { channel: ChannelKind::WhatsappOfficial })
+        );
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err("O WhatsApp (API Oficial) não usa identificadores do Instagram ou do Messenger: no WhatsApp, o \
+                 contato é identificado pelo wa_id ou pelo BSUID."
+                .to_owned())
+        );
+    }
+
+    #[test]
+    fn a_stored_provider_id_is_checked_when_read() {
+        let good: ProviderId = serde_json::from_str(r#"{"WaId":"552198765432"}"#).expect("valid wa_id");
+        assert_eq!(good, ProviderId::wa_id("552198765432").expect("valid"));
+        assert_eq!(serde_json::to_string(&good).expect("serialises"), r#"{"WaId":"552198765432"}"#);
+        for bad in [r#"{"WaId":"abc"}"#, r#"{"Bsuid":"1502576394655843"}"#, r#"{"Instagram":""}"#] {
+            assert!(serde_json::from_str::<ProviderId>(bad).is_err(), "{bad}");
+        }
     }
 
     proptest! {
@@ -145,6 +222,8 @@ mod tests {
             ];
             for id in accepted.iter().flatten() {
                 prop_assert_eq!(id.as_str(), input.trim());
+                let json = serde_json::to_string(id).expect("serialises");
+                prop_assert_eq!(serde_json::from_str::<ProviderId>(&json).ok(), Some(id.clone()));
             }
         }
 

@@ -5,6 +5,10 @@
 //! Concluding is Atende's bookkeeping: it never changes Meta's window. A template sent outside the window
 //! starts a re-engagement attempt: the conversation waits for the contact, and any further template in that
 //! attempt must be of the same category as the first. The contact's reply ends the attempt.
+//!
+//! Our clock is not the last word on the window: Meta may refuse a free-form message (131047 on WhatsApp, the
+//! outside-window subcodes on Instagram/Messenger) while the window looks open to us. From that report on,
+//! the window counts as closed until the contact writes again ([`Lifecycle::provider_reported_closed`]).
 
 use crate::channel::{Channel, ChannelKind};
 use crate::conversation::ConversationStatus;
@@ -50,7 +54,7 @@ impl Attempt {
 pub enum LifecycleError {
     #[error("Este atendimento já foi concluído.")]
     AlreadyConcluded,
-    #[error("{} não tem modelos de mensagem.", .channel.label())]
+    #[error("O {} não tem modelos de mensagem.", .channel.label())]
     NoTemplatesOnChannel { channel: ChannelKind },
     #[error(
         "Para tentar de novo, use um modelo do mesmo tipo do primeiro ({}); o escolhido é de {}.",
@@ -66,28 +70,37 @@ pub struct Lifecycle {
     status: ConversationStatus,
     last_inbound_at: Option<Timestamp>,
     attempt: Option<Attempt>,
+    /// When the provider said the window was closed, if the contact has not written since.
+    #[serde(default)]
+    provider_closed_at: Option<Timestamp>,
 }
 
 impl Lifecycle {
     /// A conversation the contact started ("Receptiva").
     pub const fn started_by_contact(at: Timestamp) -> Self {
-        Self { status: ConversationStatus::Open, last_inbound_at: Some(at), attempt: None }
+        Self {
+            status: ConversationStatus::Open,
+            last_inbound_at: Some(at),
+            attempt: None,
+            provider_closed_at: None,
+        }
     }
 
     /// A conversation the business opens ("Ativa") before anything is sent; `last_inbound_at` is the contact's
     /// last message on this channel, from any earlier conversation, since the window belongs to the contact
     /// and the channel, not to the conversation.
     pub const fn started_by_business(last_inbound_at: Option<Timestamp>) -> Self {
-        Self { status: ConversationStatus::Open, last_inbound_at, attempt: None }
+        Self { status: ConversationStatus::Open, last_inbound_at, attempt: None, provider_closed_at: None }
     }
 
-    /// Rebuilds the state the store kept.
+    /// Rebuilds the state the store kept (add a kept provider report with
+    /// [`Lifecycle::provider_reported_closed`]).
     pub const fn from_parts(
         status: ConversationStatus,
         last_inbound_at: Option<Timestamp>,
         attempt: Option<Attempt>,
     ) -> Self {
-        Self { status, last_inbound_at, attempt }
+        Self { status, last_inbound_at, attempt, provider_closed_at: None }
     }
 
     pub const fn status(&self) -> ConversationStatus {
@@ -102,17 +115,44 @@ impl Lifecycle {
         self.attempt.as_ref()
     }
 
+    /// When the provider last said the window was closed, if the contact has not written since.
+    pub const fn provider_closed_at(&self) -> Option<Timestamp> {
+        self.provider_closed_at
+    }
+
+    /// The window on `channel` at `now`: our clock's answer, unless the provider has since said it is closed.
     pub fn window(&self, channel: &Channel, now: Timestamp) -> ServiceWindow {
-        window::window(channel, self.last_inbound_at, now)
+        let ours = window::window(channel, self.last_inbound_at, now);
+        match self.provider_closed_at {
+            Some(closed_at) if ours.allows_free_form() && ours != ServiceWindow::NoWindow => {
+                ServiceWindow::Closed { closed_at }
+            }
+            _ => ours,
+        }
+    }
+
+    /// The provider refused a message at `at` because the window is closed (WhatsApp 131047, Instagram or
+    /// Messenger outside the window; see `ProviderError::means_window_closed`), whatever our clock says.
+    /// Until the contact writes again the window counts as closed: messages need a template (WhatsApp) or
+    /// wait for the contact (Instagram/Messenger). A report no later than the contact's last message is
+    /// stale and changes nothing: the contact's message wins.
+    pub fn provider_reported_closed(self, at: Timestamp) -> Self {
+        if self.last_inbound_at.is_some_and(|last| last >= at) {
+            return self;
+        }
+        let closed_at = self.provider_closed_at.map_or(at, |earlier| earlier.min(at));
+        Self { provider_closed_at: Some(closed_at), ..self }
     }
 
     /// The contact wrote: the window opens or renews, any attempt ends, and the conversation is open again
-    /// (the queue is flushed by the caller).
+    /// (the queue is flushed by the caller). A provider's report of a closed window older than this message
+    /// no longer applies.
     pub fn contact_wrote(self, kind: InboundKind, at: Timestamp) -> Self {
         Self {
             status: ConversationStatus::Open,
             last_inbound_at: window::last_inbound_after(self.last_inbound_at, Activity::Inbound(kind), at),
             attempt: None,
+            provider_closed_at: self.provider_closed_at.filter(|closed_at| *closed_at > at),
         }
     }
 
@@ -179,12 +219,26 @@ pub enum RestartRefusal {
     NoWindowOnChannel,
     #[error("A janela de conversa ainda está aberta: responda diretamente no atendimento.")]
     WindowStillOpen,
+    /// Instagram/Messenger with the HUMAN_AGENT tag, between 24 hours and 7 days after the contact wrote.
+    #[error(
+        "Não é preciso reiniciar: a janela de 24 horas do {} já fechou, mas você ainda pode responder \
+         diretamente no atendimento como atendente humano (etiqueta HUMAN_AGENT), em até 7 dias depois da \
+         última mensagem do contato.",
+        .channel.label()
+    )]
+    HumanAgentReplyStillPossible { channel: ChannelKind },
     #[error(
         "A Meta não permite reiniciar uma conversa do {} depois que a janela de conversa se fecha: aguarde o \
          contato escrever.",
         .channel.label()
     )]
     MetaForbidsRestart { channel: ChannelKind },
+    /// Instagram/Messenger: the contact never wrote on this channel.
+    #[error(
+        "A Meta não permite que a empresa inicie uma conversa no {}: aguarde o contato escrever primeiro.",
+        .channel.label()
+    )]
+    ContactMustWriteFirst { channel: ChannelKind },
 }
 
 /// Whether "Reiniciar" applies to a contact on `channel`, given the conversation Atende has with them
@@ -199,17 +253,12 @@ pub fn restart_eligibility(
     now: Timestamp,
 ) -> Result<RestartOffer, RestartRefusal> {
     let kind = channel.kind();
-    let last_inbound = conversation.and_then(Lifecycle::last_inbound_at);
-    let window = window::window(channel, last_inbound, now);
+    let window = current_window(channel, conversation, now);
     if !kind.has_service_window() {
         return Err(RestartRefusal::NoWindowOnChannel);
     }
     if !kind.sends_templates() {
-        return Err(if window.allows_free_form() {
-            RestartRefusal::WindowStillOpen
-        } else {
-            RestartRefusal::MetaForbidsRestart { channel: kind }
-        });
+        return Err(refusal_without_templates(kind, window));
     }
     let concluded = conversation.is_some_and(|c| c.status() == ConversationStatus::Concluded);
     if window.is_open() && !concluded {
@@ -237,11 +286,31 @@ pub fn start_plan(
     if kind.sends_templates() {
         return Ok(StartPlan::Template(RestartOffer::for_conversation(conversation)));
     }
-    let last_inbound = conversation.and_then(Lifecycle::last_inbound_at);
-    if window::window(channel, last_inbound, now).allows_free_form() {
-        Ok(StartPlan::OpenDirectly)
-    } else {
-        Err(RestartRefusal::MetaForbidsRestart { channel: kind })
+    let window = current_window(channel, conversation, now);
+    match window {
+        ServiceWindow::NeverOpened => Err(RestartRefusal::ContactMustWriteFirst { channel: kind }),
+        _ if window.allows_free_form() => Ok(StartPlan::OpenDirectly),
+        _ => Err(RestartRefusal::MetaForbidsRestart { channel: kind }),
+    }
+}
+
+/// The window with a contact on `channel`, given the conversation Atende has with them there, if any.
+fn current_window(channel: &Channel, conversation: Option<&Lifecycle>, now: Timestamp) -> ServiceWindow {
+    match conversation {
+        Some(conversation) => conversation.window(channel, now),
+        None => window::window(channel, None, now),
+    }
+}
+
+/// Why "Reiniciar" does not apply on Instagram or Messenger, given the window there.
+fn refusal_without_templates(kind: ChannelKind, window: ServiceWindow) -> RestartRefusal {
+    match window {
+        ServiceWindow::NeverOpened => RestartRefusal::ContactMustWriteFirst { channel: kind },
+        ServiceWindow::HumanAgentOnly { .. } => {
+            RestartRefusal::HumanAgentReplyStillPossible { channel: kind }
+        }
+        _ if window.allows_free_form() => RestartRefusal::WindowStillOpen,
+        _ => RestartRefusal::MetaForbidsRestart { channel: kind },
     }
 }
 
@@ -312,11 +381,111 @@ mod tests {
                  fecha: aguarde o contato escrever."
                 .to_owned())
         );
+    }
+
+    #[test]
+    fn after_24_hours_a_tagged_channel_tells_the_agent_to_answer_as_a_human_agent_not_that_the_window_is_open(
+    ) {
+        let conversation = Lifecycle::started_by_contact(at(0));
         let tagged = Channel::new(ChannelKind::Messenger, true).expect("Messenger offers the tag");
+        let refusal = restart_eligibility(&tagged, Some(&conversation), at(30));
         assert_eq!(
-            restart_eligibility(&tagged, Some(&conversation), at(30)),
+            refusal,
+            Err(RestartRefusal::HumanAgentReplyStillPossible { channel: ChannelKind::Messenger })
+        );
+        let sentence = refusal.map_err(|e| e.to_string()).expect_err("refused");
+        assert_eq!(
+            sentence,
+            "Não é preciso reiniciar: a janela de 24 horas do Messenger já fechou, mas você ainda pode responder \
+             diretamente no atendimento como atendente humano (etiqueta HUMAN_AGENT), em até 7 dias depois da \
+             última mensagem do contato."
+        );
+        assert!(!sentence.contains("ainda está aberta"));
+        assert_eq!(
+            restart_eligibility(&tagged, Some(&conversation), at(2)),
             Err(RestartRefusal::WindowStillOpen)
         );
+        assert_eq!(
+            restart_eligibility(&tagged, Some(&conversation), at(7 * 24)),
+            Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Messenger })
+        );
+    }
+
+    #[test]
+    fn instagram_and_messenger_cannot_start_a_conversation_with_a_contact_who_never_wrote() {
+        let instagram = Channel::plain(ChannelKind::Instagram);
+        let refusal = start_plan(&instagram, None, at(0));
+        assert_eq!(refusal, Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Instagram }));
+        assert_eq!(
+            refusal.map_err(|e| e.to_string()),
+            Err("A Meta não permite que a empresa inicie uma conversa no Instagram: aguarde o contato escrever \
+                 primeiro."
+                .to_owned())
+        );
+        let messenger = Channel::plain(ChannelKind::Messenger);
+        let never_wrote = Lifecycle::started_by_business(None);
+        assert_eq!(
+            restart_eligibility(&messenger, Some(&never_wrote), at(0)),
+            Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Messenger })
+        );
+        assert_eq!(
+            start_plan(&messenger, Some(&Lifecycle::started_by_contact(at(0))), at(30)),
+            Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Messenger })
+        );
+    }
+
+    #[test]
+    fn channel_names_take_their_article_in_sentences() {
+        assert_eq!(
+            LifecycleError::NoTemplatesOnChannel { channel: ChannelKind::Instagram }.to_string(),
+            "O Instagram não tem modelos de mensagem."
+        );
+        assert_eq!(
+            LifecycleError::NoTemplatesOnChannel { channel: ChannelKind::WhatsappUnofficial }.to_string(),
+            "O WhatsApp (API Não Oficial) não tem modelos de mensagem."
+        );
+    }
+
+    #[test]
+    fn a_provider_report_of_a_closed_window_closes_it_until_the_contact_writes_again() {
+        let channel = official();
+        let open = Lifecycle::started_by_contact(at(0));
+        assert!(open.window(&channel, at(10)).is_open());
+        let refused = open.provider_reported_closed(at(10));
+        assert_eq!(refused.provider_closed_at(), Some(at(10)));
+        assert_eq!(refused.window(&channel, at(11)), ServiceWindow::Closed { closed_at: at(10) });
+        // Meta decides: a template is needed now, and Reiniciar is offered though our clock said "open".
+        assert_eq!(restart_eligibility(&channel, Some(&refused), at(11)), Ok(RestartOffer::AnyTemplate));
+        let waiting = refused.template_sent(&channel, TemplateCategory::Utility, at(12)).expect("official");
+        assert_eq!(waiting.status(), ConversationStatus::WaitingForContact);
+        // The contact's next message reopens it as usual.
+        let replied = waiting.contact_wrote(InboundKind::Text, at(13));
+        assert_eq!(replied.provider_closed_at(), None);
+        assert!(replied.window(&channel, at(14)).is_open());
+        // A report about a send older than the contact's last message is stale.
+        assert_eq!(replied.provider_reported_closed(at(12)), replied);
+        assert_eq!(replied.provider_reported_closed(at(13)), replied);
+        // A late webhook for an older inbound message does not lift a newer report.
+        let late = refused.contact_wrote(InboundKind::Text, at(5));
+        assert_eq!(late.provider_closed_at(), Some(at(10)));
+        assert!(!late.window(&channel, at(11)).is_open());
+        // Rebuilt from the store, the report still applies.
+        let rebuilt = Lifecycle::from_parts(ConversationStatus::Open, Some(at(0)), None)
+            .provider_reported_closed(at(10));
+        assert_eq!(rebuilt, refused);
+    }
+
+    #[test]
+    fn a_provider_report_on_instagram_refuses_further_messages_even_with_the_human_agent_tag() {
+        let tagged = Channel::new(ChannelKind::Instagram, true).expect("Instagram offers the tag");
+        let refused = Lifecycle::started_by_contact(at(0)).provider_reported_closed(at(30));
+        assert_eq!(refused.window(&tagged, at(31)), ServiceWindow::Closed { closed_at: at(30) });
+        assert_eq!(
+            restart_eligibility(&tagged, Some(&refused), at(31)),
+            Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Instagram })
+        );
+        let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
+        assert_eq!(refused.window(&unofficial, at(31)), ServiceWindow::NoWindow);
     }
 
     #[test]
@@ -401,7 +570,7 @@ mod tests {
         let instagram = Channel::plain(ChannelKind::Instagram);
         assert_eq!(
             start_plan(&instagram, None, at(0)),
-            Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Instagram })
+            Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Instagram })
         );
         let wrote = Lifecycle::started_by_contact(at(0)).conclude().expect("open");
         assert_eq!(start_plan(&instagram, Some(&wrote), at(2)), Ok(StartPlan::OpenDirectly));

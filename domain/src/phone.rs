@@ -4,6 +4,9 @@
 //! We keep one canonical E.164 form. Brazilian mobiles have two forms in the wild: with the ninth digit
 //! (13 digits, the canonical one) and without it (12 digits, how WhatsApp still reports older accounts in
 //! `wa_id`). Both are the same contact, so [`Phone::variants`] gives both. Landlines never get a 9.
+//!
+//! Numbers dialled with a carrier code ("0 15 11 98765-4321": trunk 0, carrier 15, DDD 11) are accepted:
+//! the carrier only chooses who carries a long-distance call, it is not part of the number.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -25,11 +28,17 @@ pub enum PhoneError {
     Empty,
     #[error("O número contém “{0}”: use apenas dígitos, espaços, parênteses, hífen e +.")]
     InvalidCharacter(char),
+    #[error("O + só pode vir no início do número.")]
+    PlusNotAtStart,
     #[error("Informe o número com DDD, por exemplo (11) 98765-4321.")]
     MissingDdd,
     #[error("O DDD {0} não existe no Brasil.")]
     UnknownDdd(String),
-    #[error("O número tem {0} dígitos: um número brasileiro tem DDD e 8 ou 9 dígitos.")]
+    /// The count is of the digits the agent typed (country code, zeros and carrier code included).
+    #[error(
+        "O número digitado tem {0} dígitos: informe o DDD (2 dígitos) e o número de 8 ou 9 dígitos, por \
+         exemplo (11) 98765-4321."
+    )]
     WrongLength(usize),
     #[error("Celular com 9 dígitos deve começar com 9.")]
     MobileWithoutNine,
@@ -56,33 +65,39 @@ impl Phone {
             match c {
                 '0'..='9' => digits.push(c),
                 ' ' | '(' | ')' | '-' | '.' | '\u{a0}' => {}
+                '+' => return Err(PhoneError::PlusNotAtStart),
                 other => return Err(PhoneError::InvalidCharacter(other)),
             }
         }
         if digits.is_empty() {
             return Err(PhoneError::Empty);
         }
+        let typed = digits.len();
         if international {
             return match digits.strip_prefix(BR) {
-                Some(national) => Self::brazilian(national),
+                Some(national) => Self::brazilian(national, typed),
                 None if (8..=15).contains(&digits.len()) && !digits.starts_with('0') => Ok(Self(digits)),
                 None => Err(PhoneError::InvalidInternational),
             };
         }
-        // A leading 0 is the national trunk prefix ("011 98765-4321").
+        // A leading 0 is the national trunk prefix ("011 98765-4321"); "00" starts an international call.
         let national = digits.trim_start_matches('0');
+        let trunk_only = digits.strip_prefix('0').is_some_and(|rest| !rest.starts_with('0'));
         match national.len() {
-            12 | 13 if national.starts_with(BR) => Self::brazilian(&national[2..]),
-            _ => Self::brazilian(national),
+            12 | 13 if national.starts_with(BR) => Self::brazilian(&national[2..], typed),
+            // 0 + carrier code (2 digits) + DDD + number: "015 11 98765-4321". The carrier is dropped.
+            12 | 13 if trunk_only => Self::brazilian(&national[2..], typed),
+            _ => Self::brazilian(national, typed),
         }
     }
 
-    /// `national` is DDD + local number, digits only.
-    fn brazilian(national: &str) -> Result<Self, PhoneError> {
+    /// `national` is DDD + local number, digits only; `typed` is how many digits the agent typed in all,
+    /// which is what a length error reports.
+    fn brazilian(national: &str, typed: usize) -> Result<Self, PhoneError> {
         match national.len() {
             8 | 9 => return Err(PhoneError::MissingDdd),
             10 | 11 => {}
-            n => return Err(PhoneError::WrongLength(n)),
+            _ => return Err(PhoneError::WrongLength(typed)),
         }
         let (ddd, local) = national.split_at(2);
         let known = ddd.parse::<u8>().map(|d| DDDS.contains(&d)).unwrap_or(false);
@@ -92,7 +107,9 @@ impl Phone {
         let local = match local.len() {
             9 if local.starts_with('9') => local.to_owned(),
             9 => return Err(PhoneError::MobileWithoutNine),
-            // 8 digits starting 6–9: a mobile written without its ninth digit.
+            // 8 digits starting 6–9: a mobile written without its ninth digit. In Anatel's numbering plan
+            // 8-digit numbers starting 2–5 are landlines, and landlines never got a ninth digit, so they stay
+            // as typed. This is deliberate, not a gap: adding a 9 there would dial a different line.
             _ if matches!(local.as_bytes()[0], b'6'..=b'9') => format!("9{local}"),
             _ => local.to_owned(),
         };
@@ -120,8 +137,9 @@ impl Phone {
     /// Every form under which a provider may know this number: for a Brazilian mobile, with and without the
     /// ninth digit (canonical first); otherwise the number itself.
     ///
-    /// Only mobiles that existed before the ninth digit (their old 8 digits began with 6–9) can be known
-    /// without it: `9 1234-5678` was issued with its 9, and `1234-5678` would be a different line.
+    /// Only mobiles that existed before the ninth digit (their old 8 digits began with 6–9, the mobile range
+    /// of Anatel's plan) can be known without it: `9 1234-5678` was issued with its 9, and `1234-5678` would
+    /// be a landline (2–5) or no line at all.
     pub fn variants(&self) -> Vec<String> {
         if self.is_brazilian_mobile() && matches!(self.0.as_bytes()[5], b'6'..=b'9') {
             let without_nine = format!("{}{}", &self.0[..4], &self.0[5..]);
@@ -164,6 +182,42 @@ impl From<Phone> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A real Brazilian number (mobile with or without its ninth digit, or landline) in one of the shapes
+    /// agents type, with the digits it must parse to.
+    fn brazilian_number() -> impl Strategy<Value = (String, String)> {
+        let local = prop_oneof![
+            // A mobile with its ninth digit.
+            (0u32..100_000_000).prop_map(|n| (format!("9{n:08}"), format!("9{n:08}"))),
+            // An old mobile typed without it.
+            (6u32..=9, 0u32..10_000_000).prop_map(|(f, n)| (format!("{f}{n:07}"), format!("9{f}{n:07}"))),
+            // A landline.
+            (2u32..=5, 0u32..10_000_000).prop_map(|(f, n)| (format!("{f}{n:07}"), format!("{f}{n:07}"))),
+        ];
+        (prop::sample::select(DDDS.to_vec()), local, 0usize..7, 10u8..100).prop_map(
+            |(ddd, (typed_local, canonical_local), shape, carrier)| {
+                let (head, tail) = typed_local.split_at(typed_local.len() - 4);
+                let typed = match shape {
+                    0 => format!("({ddd}) {head}-{tail}"),
+                    1 => format!("{ddd}{typed_local}"),
+                    2 => format!("+55 {ddd} {head}-{tail}"),
+                    3 => format!("55{ddd}{typed_local}"),
+                    4 => format!("0{ddd} {head}-{tail}"),
+                    5 => format!("0 {carrier} {ddd} {head}-{tail}"),
+                    _ => format!("+55 ({ddd}) {head} {tail}"),
+                };
+                (typed, format!("55{ddd}{canonical_local}"))
+            },
+        )
+    }
+
+    /// A number abroad, typed with its `+` and country code.
+    fn foreign_number() -> impl Strategy<Value = (String, String)> {
+        (prop::sample::select(vec!["1", "44", "351", "54", "598", "49"]), 10_000_000u64..10_000_000_000)
+            .prop_map(|(country, subscriber)| {
+                (format!("+{country} {subscriber}"), format!("{country}{subscriber}"))
+            })
+    }
 
     fn parsed(input: &str) -> String {
         Phone::parse(input).map(|p| p.digits().to_owned()).unwrap_or_else(|e| format!("erro: {e}"))
@@ -227,6 +281,36 @@ mod tests {
     }
 
     #[test]
+    fn a_plus_in_the_middle_of_the_number_is_explained() {
+        assert_eq!(Phone::parse("11 +98765-4321"), Err(PhoneError::PlusNotAtStart));
+        assert_eq!(Phone::parse("+55 +11 98765-4321"), Err(PhoneError::PlusNotAtStart));
+        assert_eq!(PhoneError::PlusNotAtStart.to_string(), "O + só pode vir no início do número.");
+    }
+
+    #[test]
+    fn a_wrong_length_counts_the_digits_the_agent_typed() {
+        let typed = "+55 (11) 98765-43210";
+        assert_eq!(Phone::parse(typed), Err(PhoneError::WrongLength(14)));
+        assert_eq!(
+            Phone::parse(typed).map_err(|e| e.to_string()),
+            Err("O número digitado tem 14 dígitos: informe o DDD (2 dígitos) e o número de 8 ou 9 dígitos, por \
+                 exemplo (11) 98765-4321."
+                .to_owned())
+        );
+        assert_eq!(Phone::parse("0011 98765-43210"), Err(PhoneError::WrongLength(14)));
+    }
+
+    #[test]
+    fn a_number_dialled_with_a_carrier_code_is_accepted_without_it() {
+        for typed in ["015 11 98765-4321", "0 15 11 98765-4321", "0 21 (11) 9 8765-4321", "0151198765-4321"] {
+            assert_eq!(parsed(typed), "5511987654321", "{typed}");
+        }
+        assert_eq!(parsed("0 41 (21) 3456-7890"), "552134567890");
+        assert_eq!(parsed("0 15 11 8765-4321"), "5511987654321");
+        assert_eq!(Phone::parse("0 15 20 98765-4321"), Err(PhoneError::UnknownDdd("20".into())));
+    }
+
+    #[test]
     fn numbers_abroad_keep_their_country_code() {
         assert_eq!(parsed("+1 (415) 555-0100"), "14155550100");
         assert_eq!(Phone::parse("+12"), Err(PhoneError::InvalidInternational));
@@ -246,11 +330,23 @@ mod tests {
         }
 
         #[test]
-        fn parsing_what_we_display_gives_the_same_number(input in "[0-9 ()+-]{8,20}") {
-            if let Ok(phone) = Phone::parse(&input) {
-                prop_assert_eq!(Phone::parse(&phone.to_string()), Ok(phone.clone()));
-                prop_assert_eq!(Phone::parse(&phone.e164()), Ok(phone));
-            }
+        fn parsing_what_we_display_gives_the_same_number(
+            (typed, expected) in prop_oneof![brazilian_number(), foreign_number()]
+        ) {
+            let phone = Phone::parse(&typed);
+            prop_assert_eq!(phone.as_ref().map(Phone::digits), Ok(expected.as_str()), "{}", typed);
+            let phone = phone.expect("checked above");
+            prop_assert_eq!(Phone::parse(&phone.to_string()), Ok(phone.clone()));
+            prop_assert_eq!(Phone::parse(&phone.e164()), Ok(phone.clone()));
+            prop_assert_eq!(Phone::parse(phone.digits()).ok().filter(|_| phone.is_brazilian()),
+                phone.is_brazilian().then(|| phone.clone()));
+        }
+
+        #[test]
+        fn a_plus_anywhere_but_the_start_is_refused(ddd in prop::sample::select(DDDS.to_vec()), at in 1usize..10) {
+            let mut typed = format!("{ddd}987654321");
+            typed.insert(at.min(typed.len()), '+');
+            prop_assert_eq!(Phone::parse(&typed), Err(PhoneError::PlusNotAtStart));
         }
 
         #[test]

@@ -69,9 +69,49 @@ pub struct ConversationState {
     pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
+/// One message of a conversation, as the agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// From the contact (`true`) or from the business.
+    pub inbound: bool,
+    /// `text`, `template`, `image`, `reaction`…
+    pub kind: String,
+    pub body: Option<String>,
+    /// `received`, `held` (waiting for the contact), `queued`, `sent`, `delivered`, `read`, `failed`.
+    pub status: String,
+    /// Why it failed, explained.
+    pub error: Option<String>,
+    pub at: Timestamp,
+}
+
 /// Where an agent's messages go: stored with their job in one transaction, then sent by the server's worker.
 #[async_trait::async_trait]
 pub trait Outbox: Send + Sync + 'static {
+    /// The conversation's row in the list.
+    /// MUST return [`StoreError::NotFound`] if it does not exist.
+    async fn summary(
+        &self,
+        id: crate::conversation::ConversationId,
+    ) -> Result<ConversationSummary, StoreError>;
+
+    /// The conversation's messages, oldest first.
+    async fn messages(&self, id: crate::conversation::ConversationId)
+        -> Result<Vec<MessageView>, StoreError>;
+
+    /// Every template of the conversation's channel that Atende can read, whatever its status, by name.
+    async fn channel_templates(
+        &self,
+        id: crate::conversation::ConversationId,
+    ) -> Result<Vec<crate::template::Template>, StoreError>;
+
+    /// Stores the conversation's new status ("Concluir"); the window is not touched.
+    async fn set_status(
+        &self,
+        id: crate::conversation::ConversationId,
+        lifecycle: &crate::lifecycle::Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// The conversation's channel and lifecycle. The window is the contact's on that channel: the latest
     /// message they sent in any conversation there.
     /// MUST return [`StoreError::NotFound`] if the conversation does not exist or has no configured channel.

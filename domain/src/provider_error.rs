@@ -2,7 +2,8 @@
 //! the agent and classified for the outbound worker: retry later (transient) or give up (permanent).
 //!
 //! They arrive synchronously (the HTTP error envelope) or later in a `failed` status webhook; both carry a
-//! `code`, sometimes an `error_subcode` and free-text `details`.
+//! `code`, sometimes an `error_subcode` and free-text `details`. Meta's `details` are English and meant for
+//! developers: the agent's sentence never includes them; [`ProviderError::details`] keeps them for logs.
 
 use crate::channel::ChannelKind;
 use serde::{Deserialize, Serialize};
@@ -59,8 +60,11 @@ pub enum ProviderError {
     /// 132016: paused too many times, permanently disabled.
     #[error("O modelo de mensagem foi desativado definitivamente pela Meta. Escolha outro modelo.")]
     TemplateDisabled,
-    /// 132018: a parameter was refused; `details` says which (e.g. a new line, a tab, more than 4 spaces).
-    #[error("A Meta recusou um parâmetro do modelo: {details}")]
+    /// 132018: a parameter was refused; `details` (Meta's English, for logs) says which.
+    #[error(
+        "A Meta recusou um parâmetro do modelo. Revise os campos: sem quebras de linha, tabulações ou mais de 4 \
+         espaços seguidos."
+    )]
     TemplateParameterInvalid { details: String },
     /// 131049: Meta limits how many marketing messages a person receives.
     #[error(
@@ -92,8 +96,17 @@ pub enum ProviderError {
     /// 80007, 4: the app or account hit an API rate limit.
     #[error("O limite de chamadas à API da Meta foi atingido. O envio será tentado de novo em instantes.")]
     ApiRateLimit,
-    #[error("A Meta recusou o envio (código {code}). {details}")]
+    /// Any other code; `details` (Meta's English) is for logs.
+    #[error("A Meta recusou o envio ({}).", code_label(*.code, *.subcode))]
     Other { code: i64, subcode: Option<i64>, details: String },
+}
+
+/// `código 10` or `código 10, subcódigo 2018278`.
+fn code_label(code: i64, subcode: Option<i64>) -> String {
+    match subcode {
+        Some(subcode) => format!("código {code}, subcódigo {subcode}"),
+        None => format!("código {code}"),
+    }
 }
 
 impl ProviderError {
@@ -122,6 +135,18 @@ impl ProviderError {
             (_, 131_000, _) => Self::ProviderUnavailable,
             (_, 80_007 | 4, _) => Self::ApiRateLimit,
             _ => Self::Other { code, subcode, details: details.trim().to_owned() },
+        }
+    }
+
+    /// Meta's own explanation (English, for developers and logs), when it gave one. Never shown to agents.
+    pub fn details(&self) -> Option<&str> {
+        match self {
+            Self::TemplateParameterInvalid { details } | Self::Other { details, .. }
+                if !details.is_empty() =>
+            {
+                Some(details)
+            }
+            _ => None,
         }
     }
 
@@ -188,10 +213,26 @@ mod tests {
     }
 
     #[test]
-    fn a_template_parameter_error_shows_metas_details() {
+    fn a_template_parameter_error_speaks_portuguese_and_keeps_metas_details_for_the_logs() {
         let details = "Param text cannot have new-line/tab characters or more than 4 consecutive spaces";
-        let error = ProviderError::from_code(WA, 132_018, None, details);
-        assert_eq!(error.to_string(), format!("A Meta recusou um parâmetro do modelo: {details}"));
+        let error = ProviderError::from_code(WA, 132_018, None, &format!("  {details} "));
+        assert_eq!(
+            error.to_string(),
+            "A Meta recusou um parâmetro do modelo. Revise os campos: sem quebras de linha, tabulações ou mais \
+             de 4 espaços seguidos."
+        );
+        assert_eq!(error.details(), Some(details));
+    }
+
+    #[test]
+    fn an_unknown_code_names_the_code_without_english_and_without_a_trailing_space() {
+        let error = ProviderError::from_code(WA, 999, None, "(#999) Something went wrong");
+        assert_eq!(error.to_string(), "A Meta recusou o envio (código 999).");
+        assert_eq!(error.details(), Some("(#999) Something went wrong"));
+        let bare = ProviderError::from_code(ChannelKind::Messenger, 10, Some(7), "");
+        assert_eq!(bare.to_string(), "A Meta recusou o envio (código 10, subcódigo 7).");
+        assert_eq!(bare.details(), None);
+        assert_eq!(ProviderError::from_code(WA, 131_047, None, "More than 24 hours").details(), None);
     }
 
     #[test]
@@ -216,10 +257,22 @@ mod tests {
             channel in prop::sample::select(ChannelKind::ALL.to_vec()),
             code in any::<i64>(),
             subcode in prop::option::of(any::<i64>()),
-            details in "\\PC{0,40}",
+            details in "[A-Za-z0-9 ]{0,40}",
         ) {
+            // A marker no Portuguese sentence contains, to see whether Meta's text leaks into it.
+            let details = format!("<meta>{details}</meta>");
             let error = ProviderError::from_code(channel, code, subcode, &details);
-            prop_assert!(!error.to_string().is_empty());
+            let sentence = error.to_string();
+            prop_assert!(!sentence.contains("<meta>"), "{}", sentence);
+            prop_assert_eq!(sentence.trim(), sentence.as_str());
+            prop_assert!(sentence.ends_with('.'), "{}", sentence);
+            prop_assert!(!sentence.contains("  "), "{}", sentence);
+            prop_assert!(sentence.chars().next().is_some_and(char::is_uppercase), "{}", sentence);
+            if matches!(error, ProviderError::TemplateParameterInvalid { .. } | ProviderError::Other { .. }) {
+                prop_assert_eq!(error.details(), Some(details.as_str()));
+            } else {
+                prop_assert_eq!(error.details(), None);
+            }
             let json = serde_json::to_string(&error).expect("serialises");
             prop_assert_eq!(serde_json::from_str::<ProviderError>(&json).ok(), Some(error.clone()));
             if error.retry_class() == RetryClass::Transient {

@@ -327,6 +327,28 @@ mod tests {
         );
     }
 
+    #[test]
+    fn after_the_provider_says_the_window_is_closed_messages_wait_for_a_template_and_the_reply() {
+        let channel = official();
+        let open = Lifecycle::started_by_contact(at(0));
+        assert_eq!(compose_decision(&channel, &open, at(10)), ComposeDecision::SendNow { tag: None });
+        // 131047 came back although our clock said the window was open.
+        let refused = open.provider_reported_closed(at(10));
+        assert_eq!(
+            compose_decision(&channel, &refused, at(11)),
+            ComposeDecision::Refuse(ComposeRefusal::TemplateRequired)
+        );
+        let waiting = refused.template_sent(&channel, TemplateCategory::Utility, at(11)).expect("official");
+        assert_eq!(compose_decision(&channel, &waiting, at(12)), ComposeDecision::Hold);
+        let replied = waiting.contact_wrote(InboundKind::Text, at(13));
+        assert_eq!(compose_decision(&channel, &replied, at(13)), ComposeDecision::SendNow { tag: None });
+        let instagram = Channel::plain(ChannelKind::Instagram);
+        assert_eq!(
+            compose_decision(&instagram, &refused, at(11)),
+            ComposeDecision::Refuse(ComposeRefusal::WindowClosed { channel: ChannelKind::Instagram })
+        );
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Write(String),
@@ -354,6 +376,70 @@ mod tests {
             let bodies: Vec<_> = delivered.iter().map(|m| m.text().as_str().to_owned()).collect();
             prop_assert_eq!(bodies, written);
             prop_assert!(delivered.windows(2).all(|w| w[0].position() < w[1].position()));
+        }
+
+        #[test]
+        fn nothing_sent_now_overtakes_the_queue_and_everything_goes_out_in_the_order_written(
+            steps in prop::collection::vec((any::<bool>(), any::<bool>()), 0..40)
+        ) {
+            // Each step: the agent writes one message, held or sent now; sometimes the contact replies after
+            // it and the queue is flushed.
+            let mut queue = OutboundQueue::new();
+            let mut written: Vec<String> = Vec::new();
+            let mut out: Vec<QueuedMessage> = Vec::new();
+            let mut last_position = None;
+            for (i, (hold, reply)) in steps.into_iter().enumerate() {
+                let body = format!("m{i}");
+                written.push(body.clone());
+                let decision = if hold { ComposeDecision::Hold } else { ComposeDecision::SendNow { tag: None } };
+                let waiting_before: Vec<_> = queue.messages().to_vec();
+                match queue.accept(decision, text(&body), T0.plus_millis(i as i64)) {
+                    Ok(Accepted::Held { position }) => {
+                        prop_assert!(hold);
+                        prop_assert!(last_position.is_none_or(|last| position > last));
+                        last_position = Some(position);
+                        prop_assert_eq!(queue.messages().last().map(|m| m.text().as_str()), Some(body.as_str()));
+                    }
+                    Ok(Accepted::Send { messages, tag }) => {
+                        prop_assert!(!hold);
+                        prop_assert_eq!(tag, None);
+                        // Everything that was waiting goes first, in order, then the new message.
+                        prop_assert_eq!(&messages[..messages.len() - 1], waiting_before.as_slice());
+                        prop_assert_eq!(messages.last().map(|m| m.text().as_str()), Some(body.as_str()));
+                        prop_assert!(queue.is_empty());
+                        out.extend(messages);
+                    }
+                    Err(refusal) => prop_assert!(false, "refused: {}", refusal),
+                }
+                if reply {
+                    out.extend(queue.flush());
+                }
+            }
+            out.extend(queue.flush());
+            let bodies: Vec<_> = out.iter().map(|m| m.text().as_str().to_owned()).collect();
+            prop_assert_eq!(bodies, written);
+            prop_assert!(out.windows(2).all(|w| w[0].position() < w[1].position()));
+        }
+
+        #[test]
+        fn after_a_provider_report_nothing_is_sent_freely_until_the_contact_writes_again(
+            last in 0i64..100, report in 0i64..100, wrote in prop::option::of(0i64..200), later in 0i64..200,
+        ) {
+            let channel = official();
+            let mut state = Lifecycle::started_by_contact(at(last)).provider_reported_closed(at(report));
+            if let Some(wrote) = wrote {
+                state = state.contact_wrote(InboundKind::Text, at(wrote));
+            }
+            let now = at(report.max(wrote.unwrap_or(0)) + later);
+            let newest_inbound = last.max(wrote.unwrap_or(last));
+            let decision = compose_decision(&channel, &state, now);
+            if newest_inbound >= report {
+                // The contact's message is at least as recent: our clock decides again.
+                let by_clock = compose_decision(&channel, &Lifecycle::started_by_contact(at(newest_inbound)), now);
+                prop_assert_eq!(decision, by_clock);
+            } else {
+                prop_assert!(!matches!(decision, ComposeDecision::SendNow { .. }), "{:?}", decision);
+            }
         }
 
         #[test]

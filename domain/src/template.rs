@@ -4,6 +4,10 @@
 //! A template has a body and, optionally, a header (text or media), a footer and buttons. Parameters are
 //! positional (`{{1}}`, `{{2}}`) or named (`{{nome}}`), never both in one template; URL-button suffixes are
 //! always `{{1}}`. Only APPROVED templates can be sent.
+//!
+//! Authentication templates have Meta's fixed body (`*{{1}}* é seu código…`) and a single OTP button. The
+//! agent gives the code once; it is sent as the body parameter and as the parameter of a `url` button at
+//! index 0, which is how the Cloud API takes an authentication code whatever the OTP type.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -21,10 +25,14 @@ pub const MAX_BUTTONS: usize = 10;
 pub const MAX_URL_BUTTONS: usize = 2;
 pub const MAX_PHONE_BUTTONS: usize = 1;
 pub const MAX_COPY_CODE_BUTTONS: usize = 1;
-/// Longest code a copy-code button carries.
+/// Longest code a copy-code button (or an authentication template's OTP) carries.
 pub const COPY_CODE_MAX_CHARS: usize = 15;
 /// Longest URL a button may open, suffix included.
 pub const URL_MAX_CHARS: usize = 2000;
+/// Longest quick-reply payload we send. Meta documents no limit for a template's quick-reply payload; we
+/// use the one it documents for the same job in interactive messages (a reply button's `id`: 256
+/// characters), so a payload never fails at Meta for its length.
+pub const QUICK_REPLY_PAYLOAD_MAX_CHARS: usize = 256;
 /// Longest run of spaces Meta accepts inside a parameter value.
 pub const MAX_CONSECUTIVE_SPACES: usize = 4;
 
@@ -62,7 +70,11 @@ impl TemplateCategory {
     }
 }
 
-/// A template's review status, as Meta reports it (`message_template_status_update`).
+/// A template's review status, as Meta reports it (the `status` of a listed template).
+///
+/// `REINSTATED` and `UNARCHIVED` are not statuses: they are `message_template_status_update` events saying
+/// what happened, and [`TemplateStatus::from_event_code`] turns them into the status the template has after
+/// them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TemplateStatus {
     Approved,
@@ -72,17 +84,15 @@ pub enum TemplateStatus {
     Disabled,
     Flagged,
     InAppeal,
-    Reinstated,
     LimitExceeded,
     Locked,
     Archived,
-    Unarchived,
     Deleted,
     PendingDeletion,
 }
 
 impl TemplateStatus {
-    pub const ALL: [TemplateStatus; 14] = [
+    pub const ALL: [TemplateStatus; 12] = [
         Self::Approved,
         Self::Pending,
         Self::Rejected,
@@ -90,11 +100,9 @@ impl TemplateStatus {
         Self::Disabled,
         Self::Flagged,
         Self::InAppeal,
-        Self::Reinstated,
         Self::LimitExceeded,
         Self::Locked,
         Self::Archived,
-        Self::Unarchived,
         Self::Deleted,
         Self::PendingDeletion,
     ];
@@ -108,18 +116,40 @@ impl TemplateStatus {
             Self::Disabled => "DISABLED",
             Self::Flagged => "FLAGGED",
             Self::InAppeal => "IN_APPEAL",
-            Self::Reinstated => "REINSTATED",
             Self::LimitExceeded => "LIMIT_EXCEEDED",
             Self::Locked => "LOCKED",
             Self::Archived => "ARCHIVED",
-            Self::Unarchived => "UNARCHIVED",
             Self::Deleted => "DELETED",
             Self::PendingDeletion => "PENDING_DELETION",
         }
     }
 
+    /// A real status in Meta's spelling (any case). `None` for the event-only codes `REINSTATED` and
+    /// `UNARCHIVED` (see [`TemplateStatus::from_event_code`]) and for codes this version does not know.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.code().eq_ignore_ascii_case(code.trim()))
+    }
+
+    /// The status a template has after a `message_template_status_update` `event`.
+    ///
+    /// Most events name the new status. Two name what happened instead:
+    /// - `REINSTATED`: a paused or disabled template is back in use, so it is APPROVED;
+    /// - `UNARCHIVED`: the template leaves the archive with the status it had before it was archived
+    ///   (`before_archiving`, when the caller kept it), or APPROVED when that is not known.
+    ///
+    /// `None` for an event this version does not know.
+    pub fn from_event_code(event: &str, before_archiving: Option<TemplateStatus>) -> Option<Self> {
+        let event = event.trim();
+        if event.eq_ignore_ascii_case("REINSTATED") {
+            return Some(Self::Approved);
+        }
+        if event.eq_ignore_ascii_case("UNARCHIVED") {
+            return Some(match before_archiving {
+                Some(Self::Archived | Self::Deleted | Self::PendingDeletion) | None => Self::Approved,
+                Some(status) => status,
+            });
+        }
+        Self::from_code(event)
     }
 
     pub const fn label(self) -> &'static str {
@@ -131,11 +161,9 @@ impl TemplateStatus {
             Self::Disabled => "desativado",
             Self::Flagged => "sinalizado",
             Self::InAppeal => "em recurso",
-            Self::Reinstated => "restabelecido",
             Self::LimitExceeded => "acima do limite",
             Self::Locked => "bloqueado",
             Self::Archived => "arquivado",
-            Self::Unarchived => "desarquivado",
             Self::Deleted => "excluído",
             Self::PendingDeletion => "aguardando exclusão",
         }
@@ -323,6 +351,8 @@ impl From<LanguageCode> for String {
 pub enum MediaFormat {
     Image,
     Video,
+    /// An animated GIF (Meta stores it as a short MP4).
+    Gif,
     Document,
 }
 
@@ -332,6 +362,7 @@ impl MediaFormat {
         match self {
             Self::Image => "image",
             Self::Video => "video",
+            Self::Gif => "gif",
             Self::Document => "document",
         }
     }
@@ -340,6 +371,7 @@ impl MediaFormat {
         match self {
             Self::Image => "Imagem",
             Self::Video => "Vídeo",
+            Self::Gif => "GIF",
             Self::Document => "Documento",
         }
     }
@@ -369,14 +401,55 @@ pub enum Button {
     },
     /// The code is given at send time. Marketing templates only.
     CopyCode,
+    /// The one-time-password button of an authentication template: the code the agent gives is both the
+    /// body's `{{1}}` and the button's parameter.
+    Otp {
+        otp_type: OtpType,
+        text: String,
+    },
 }
+
+/// How an authentication template's code reaches the contact's app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OtpType {
+    /// A button that copies the code.
+    CopyCode,
+    /// Android autofill, with a copy-code button as fallback.
+    OneTap,
+    /// Android autofill without a tap, with a copy-code button as fallback.
+    ZeroTap,
+}
+
+impl OtpType {
+    /// Meta's spelling: `COPY_CODE`, `ONE_TAP`, `ZERO_TAP`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::CopyCode => "COPY_CODE",
+            Self::OneTap => "ONE_TAP",
+            Self::ZeroTap => "ZERO_TAP",
+        }
+    }
+
+    /// Accepts Meta's spelling in any case.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::CopyCode, Self::OneTap, Self::ZeroTap]
+            .into_iter()
+            .find(|t| t.code().eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+/// What a copy-code or OTP button shows when Meta gives no text.
+const COPY_CODE_TEXT: &str = "Copiar código";
 
 impl Button {
     /// What the button shows.
     pub fn text(&self) -> &str {
         match self {
-            Self::QuickReply { text } | Self::Url { text, .. } | Self::PhoneNumber { text, .. } => text,
-            Self::CopyCode => "Copiar código",
+            Self::QuickReply { text }
+            | Self::Url { text, .. }
+            | Self::PhoneNumber { text, .. }
+            | Self::Otp { text, .. } => text,
+            Self::CopyCode => COPY_CODE_TEXT,
         }
     }
 
@@ -431,11 +504,22 @@ pub enum TemplateError {
     TooManyCopyCodeButtons { max: usize },
     #[error("O botão de copiar código só existe em modelos de marketing.")]
     CopyCodeOutsideMarketing,
+    #[error("O botão de código de verificação só existe em modelos de autenticação.")]
+    OtpOutsideAuthentication,
+    #[error("Um modelo de autenticação tem um único botão, o do código de verificação.")]
+    OtpNotAlone,
+    #[error(
+        "O corpo de um modelo de autenticação deve trazer o código como {{{{1}}}}, e nenhum outro parâmetro."
+    )]
+    OtpCodeNotInBody,
     #[error("Os botões de resposta rápida devem ficar juntos, antes ou depois dos demais.")]
     QuickRepliesNotGrouped,
     #[error("O texto do botão {index} deve ter de 1 a {max} caracteres.")]
     ButtonTextInvalid { index: usize, max: usize },
-    #[error("O link do botão {index} é inválido: use https://… e, se variável, termine com {{{{1}}}}.")]
+    #[error(
+        "O link do botão {index} é inválido: deve começar com http:// ou https:// e, se tiver parte variável, \
+         terminar com {{{{1}}}}."
+    )]
     ButtonUrlInvalid { index: usize },
     #[error("Não foi possível ler o modelo enviado pela Meta: falta ou está inválido o campo {0}.")]
     UnreadableField(String),
@@ -494,6 +578,12 @@ impl Template {
             }
         }
         check_buttons(&spec.buttons, spec.category)?;
+        if spec.buttons.iter().any(|b| matches!(b, Button::Otp { .. })) {
+            let header_has_parameter = matches!(&spec.header, Some(Header::Text(t)) if !scan(t).is_empty());
+            if placeholders(&spec.body) != [Placeholder::Positional(1)] || header_has_parameter {
+                return Err(TemplateError::OtpCodeNotInBody);
+            }
+        }
         Ok(Self {
             name,
             language,
@@ -543,7 +633,13 @@ impl Template {
         &self.buttons
     }
 
-    /// The fields the agent must fill, in form order: header, body, buttons.
+    /// The index of the OTP button of an authentication template, if any.
+    fn otp_index(&self) -> Option<u8> {
+        self.buttons.iter().position(|b| matches!(b, Button::Otp { .. })).map(button_index)
+    }
+
+    /// The fields the agent must fill, in form order: header, body, buttons. In an authentication template
+    /// the code is one field (the OTP button's), which also fills the body's `{{1}}`.
     pub fn slots(&self) -> Vec<ParamSlot> {
         let mut slots = Vec::new();
         match &self.header {
@@ -551,16 +647,29 @@ impl Template {
             Some(Header::Media(format)) => slots.push(ParamSlot::HeaderMedia(*format)),
             None => {}
         }
-        slots.extend(placeholders(&self.body).into_iter().map(ParamSlot::Body));
+        if self.otp_index().is_none() {
+            slots.extend(placeholders(&self.body).into_iter().map(ParamSlot::Body));
+        }
         for (index, button) in self.buttons.iter().enumerate() {
             let index = button_index(index);
             if button.has_dynamic_url() {
                 slots.push(ParamSlot::UrlSuffix { index });
-            } else if *button == Button::CopyCode {
+            } else if matches!(button, Button::CopyCode | Button::Otp { .. }) {
                 slots.push(ParamSlot::CopyCode { index });
             }
         }
         slots
+    }
+
+    /// The value of the body's `placeholder`: in an authentication template `{{1}}` is the code.
+    fn body_value<'a>(&self, values: &'a TemplateValues, placeholder: &Placeholder) -> Option<&'a str> {
+        match self.otp_index() {
+            Some(index) if *placeholder == Placeholder::Positional(1) => {
+                values.get(&ParamSlot::CopyCode { index })
+            }
+            Some(_) => None,
+            None => values.get(&ParamSlot::Body(placeholder.clone())),
+        }
     }
 
     /// Checks one value as the agent types it. Returns the value that will be sent.
@@ -568,8 +677,7 @@ impl Template {
         let field = slot.to_string();
         match slot {
             ParamSlot::QuickReplyPayload { index } => match self.buttons.get(usize::from(*index)) {
-                Some(Button::QuickReply { .. }) if !value.trim().is_empty() => Ok(value.to_owned()),
-                Some(Button::QuickReply { .. }) => Err(TemplateParamError::Missing { field }),
+                Some(Button::QuickReply { .. }) => check_payload(&field, value),
                 _ => Err(TemplateParamError::Unexpected { field }),
             },
             _ if !self.slots().contains(slot) => Err(TemplateParamError::Unexpected { field }),
@@ -662,7 +770,9 @@ impl Template {
                         Some(render(url, |_| values.get(&ParamSlot::UrlSuffix { index })))
                     }
                     Button::PhoneNumber { phone, .. } => Some(phone.clone()),
-                    Button::CopyCode => values.get(&ParamSlot::CopyCode { index }).map(str::to_owned),
+                    Button::CopyCode | Button::Otp { .. } => {
+                        values.get(&ParamSlot::CopyCode { index }).map(str::to_owned)
+                    }
                     Button::QuickReply { .. } => None,
                 };
                 PreviewButton { text: button.text().to_owned(), target }
@@ -670,7 +780,7 @@ impl Template {
             .collect();
         TemplatePreview {
             header,
-            body: render(&self.body, |p| values.get(&ParamSlot::Body(p.clone()))),
+            body: render(&self.body, |p| self.body_value(values, p)),
             footer: self.footer.clone(),
             buttons,
         }
@@ -688,11 +798,14 @@ impl TemplateSpec {
         };
         let category = TemplateCategory::from_code(&field(entry, "category")?)
             .ok_or_else(|| TemplateError::UnreadableField("category".into()))?;
-        let status = TemplateStatus::from_code(&field(entry, "status")?)
+        // A status stored from an event (`REINSTATED`, `UNARCHIVED`) reads as the status it leads to.
+        let status = TemplateStatus::from_event_code(&field(entry, "status")?, None)
             .ok_or_else(|| TemplateError::UnreadableField("status".into()))?;
-        let parameter_format = match entry.get("parameter_format").and_then(Value::as_str) {
-            None | Some("POSITIONAL") => ParameterFormat::Positional,
-            Some("NAMED") => ParameterFormat::Named,
+        // `parameter_format` only comes when asked for (`?fields=`); without it the placeholders tell.
+        let declared_format = match entry.get("parameter_format").and_then(Value::as_str) {
+            None => None,
+            Some(code) if code.eq_ignore_ascii_case("POSITIONAL") => Some(ParameterFormat::Positional),
+            Some(code) if code.eq_ignore_ascii_case("NAMED") => Some(ParameterFormat::Named),
             Some(_) => return Err(TemplateError::UnreadableField("parameter_format".into())),
         };
         let mut spec = Self {
@@ -700,7 +813,7 @@ impl TemplateSpec {
             language: field(entry, "language")?,
             category,
             status,
-            parameter_format,
+            parameter_format: declared_format.unwrap_or(ParameterFormat::Positional),
             header: None,
             body: String::new(),
             footer: None,
@@ -717,6 +830,7 @@ impl TemplateSpec {
                         "TEXT" => Header::Text(field(component, "text")?),
                         "IMAGE" => Header::Media(MediaFormat::Image),
                         "VIDEO" => Header::Media(MediaFormat::Video),
+                        "GIF" => Header::Media(MediaFormat::Gif),
                         "DOCUMENT" => Header::Media(MediaFormat::Document),
                         other => return Err(TemplateError::Unsupported(format!("cabeçalho {other}"))),
                     })
@@ -737,12 +851,27 @@ impl TemplateSpec {
                                 phone: field(button, "phone_number")?,
                             },
                             "COPY_CODE" => Button::CopyCode,
+                            "OTP" => Button::Otp {
+                                otp_type: OtpType::from_code(&field(button, "otp_type")?)
+                                    .ok_or_else(|| TemplateError::UnreadableField("otp_type".into()))?,
+                                text: button
+                                    .get("text")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or(COPY_CODE_TEXT)
+                                    .to_owned(),
+                            },
                             other => return Err(TemplateError::Unsupported(format!("botão {other}"))),
                         });
                     }
                 }
                 other => return Err(TemplateError::Unsupported(format!("componente {other}"))),
             }
+        }
+        if declared_format.is_none() {
+            spec.parameter_format = inferred_format(spec.header.as_ref(), &spec.body);
+        }
+        if spec.category == TemplateCategory::Authentication {
+            spec.buttons = spec.buttons.into_iter().map(otp_from_url_button).collect();
         }
         Ok(spec)
     }
@@ -771,6 +900,40 @@ impl From<Template> for TemplateSpec {
     }
 }
 
+/// Meta creates an authentication template's OTP button but may list it as a URL button pointing at
+/// WhatsApp's own OTP page (`https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&…code=otp{{1}}`). Either
+/// way it is the OTP button, filled with the code.
+fn otp_from_url_button(button: Button) -> Button {
+    match button {
+        Button::Url { text, url } if url.starts_with(WHATSAPP_OTP_URL) => {
+            let otp_type = url
+                .split(['?', '&'])
+                .find_map(|pair| pair.strip_prefix("otp_type="))
+                .and_then(OtpType::from_code)
+                .unwrap_or(OtpType::CopyCode);
+            Button::Otp { otp_type, text }
+        }
+        other => other,
+    }
+}
+
+/// Where WhatsApp's own OTP buttons point.
+const WHATSAPP_OTP_URL: &str = "https://www.whatsapp.com/otp/";
+
+/// The parameter format of a template whose listing did not say: named when every placeholder of the header
+/// and body is named, positional otherwise (a mix is then refused by [`Template::new`]).
+fn inferred_format(header: Option<&Header>, body: &str) -> ParameterFormat {
+    let mut found = placeholders(body);
+    if let Some(Header::Text(text)) = header {
+        found.extend(placeholders(text));
+    }
+    if !found.is_empty() && found.iter().all(|p| p.format() == ParameterFormat::Named) {
+        ParameterFormat::Named
+    } else {
+        ParameterFormat::Positional
+    }
+}
+
 fn check_buttons(buttons: &[Button], category: TemplateCategory) -> Result<(), TemplateError> {
     let count = |f: fn(&Button) -> bool| buttons.iter().filter(|b| f(b)).count();
     if buttons.len() > MAX_BUTTONS {
@@ -788,6 +951,13 @@ fn check_buttons(buttons: &[Button], category: TemplateCategory) -> Result<(), T
     }
     if copy_codes > 0 && category != TemplateCategory::Marketing {
         return Err(TemplateError::CopyCodeOutsideMarketing);
+    }
+    let otps = count(|b| matches!(b, Button::Otp { .. }));
+    if otps > 0 && category != TemplateCategory::Authentication {
+        return Err(TemplateError::OtpOutsideAuthentication);
+    }
+    if otps > 0 && buttons.len() > 1 {
+        return Err(TemplateError::OtpNotAlone);
     }
     // Quick replies form one block: the kind changes at most once along the list.
     let changes = buttons
@@ -836,13 +1006,31 @@ fn check_text(field: &str, value: &str) -> Result<String, TemplateParamError> {
     Ok(value.to_owned())
 }
 
-/// A media link the provider will download: http(s), a host with a dot, no spaces.
+/// A quick-reply payload: optional, but when given on one line and not too long. It comes back in the
+/// webhook when the contact taps the button.
+fn check_payload(field: &str, value: &str) -> Result<String, TemplateParamError> {
+    let field = field.to_owned();
+    let payload = value.trim();
+    if payload.is_empty() {
+        return Err(TemplateParamError::Missing { field });
+    }
+    if payload.contains(['\n', '\r', '\t']) {
+        return Err(TemplateParamError::LineBreakOrTab { field });
+    }
+    if payload.chars().count() > QUICK_REPLY_PAYLOAD_MAX_CHARS {
+        return Err(TemplateParamError::TooLong { field, max: QUICK_REPLY_PAYLOAD_MAX_CHARS });
+    }
+    Ok(payload.to_owned())
+}
+
+/// A media link the provider will download: https only (the same rule as the message the agent reads), a
+/// host with a dot, no spaces.
 fn check_link(field: &str, link: &str) -> Result<String, TemplateParamError> {
     let field = field.to_owned();
     if link.is_empty() {
         return Err(TemplateParamError::Missing { field });
     }
-    let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
+    let rest = link.strip_prefix("https://");
     let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
     let valid = host.is_some_and(|h| h.contains('.') && !h.starts_with('.') && !h.ends_with('.'))
         && !link.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -933,6 +1121,8 @@ pub enum TemplateParamError {
     InvalidUrlSuffix { field: String },
     #[error("O campo “{field}” deve ter até {max} caracteres, sem espaços.")]
     InvalidCopyCode { field: String, max: usize },
+    #[error("O campo “{field}” pode ter no máximo {max} caracteres.")]
+    TooLong { field: String, max: usize },
     #[error("O modelo não tem o campo “{field}”.")]
     Unexpected { field: String },
     #[error("Com os valores preenchidos, o cabeçalho passa de {max} caracteres.")]
@@ -1034,7 +1224,15 @@ impl FilledTemplate {
             }
             None => {}
         }
-        let body = text_parameters(placeholders(&template.body).into_iter().map(ParamSlot::Body).collect());
+        let body = match template.otp_index() {
+            // Authentication: the code is the body's only parameter.
+            Some(index) => self
+                .values
+                .get(&ParamSlot::CopyCode { index })
+                .map(|code| vec![json!({ "type": "text", "text": code })])
+                .unwrap_or_default(),
+            None => text_parameters(placeholders(&template.body).into_iter().map(ParamSlot::Body).collect()),
+        };
         if !body.is_empty() {
             components.push(json!({ "type": "body", "parameters": body }));
         }
@@ -1047,6 +1245,11 @@ impl FilledTemplate {
                 },
                 Button::CopyCode => match self.values.get(&ParamSlot::CopyCode { index: slot_index }) {
                     Some(code) => ("copy_code", json!({ "type": "coupon_code", "coupon_code": code })),
+                    None => continue,
+                },
+                // Meta sends an authentication code as a `url` button parameter, whatever the OTP type.
+                Button::Otp { .. } => match self.values.get(&ParamSlot::CopyCode { index: slot_index }) {
+                    Some(code) => ("url", json!({ "type": "text", "text": code })),
                     None => continue,
                 },
                 Button::QuickReply { .. } => {
@@ -1279,6 +1482,7 @@ mod tests {
         assert!(template.check_value(&media, "https://cdn.example.com/a.jpg").is_ok());
         for bad in [
             "example.com/a.jpg",
+            "http://example.com/a.jpg",
             "ftp://example.com/a.jpg",
             "https://localhost/a.jpg",
             "https://ex ample.com",
@@ -1422,6 +1626,222 @@ mod tests {
         }
         assert_eq!(TemplateStatus::from_code("IN_APPEAL"), Some(TemplateStatus::InAppeal));
         assert_eq!(TemplateCategory::from_code("SERVICE"), None);
+    }
+
+    fn authentication_code(otp_type: &str) -> Value {
+        json!({
+            "name": "codigo_de_acesso", "language": "pt_BR", "status": "APPROVED", "category": "AUTHENTICATION",
+            "components": [
+                { "type": "BODY", "text": "*{{1}}* é seu código de verificação. Por segurança, não o compartilhe." },
+                { "type": "FOOTER", "text": "Este código expira em 10 minutos." },
+                { "type": "BUTTONS", "buttons": [ { "type": "OTP", "otp_type": otp_type, "text": "Copiar código" } ] }
+            ]
+        })
+    }
+
+    #[test]
+    fn a_listing_without_parameter_format_is_named_when_every_placeholder_is_named() {
+        let entry = json!({
+            "name": "pedido_enviado", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY",
+            "components": [
+                { "type": "HEADER", "format": "TEXT", "text": "Pedido {{pedido}}" },
+                { "type": "BODY", "text": "Olá {{nome}}, seu pedido {{pedido}} foi enviado." }
+            ]
+        });
+        let spec = TemplateSpec::from_graph_api(&entry).expect("readable");
+        assert_eq!(spec.parameter_format, ParameterFormat::Named);
+        let template = Template::new(spec).expect("valid");
+        assert_eq!(
+            template.slots(),
+            vec![
+                ParamSlot::Header(Placeholder::Named("pedido".into())),
+                ParamSlot::Body(Placeholder::Named("nome".into())),
+                ParamSlot::Body(Placeholder::Named("pedido".into())),
+            ]
+        );
+        let mut positional = entry.clone();
+        positional["components"][1]["text"] = json!("Olá {{1}}!");
+        positional["components"].as_array_mut().expect("array").remove(0);
+        let spec = TemplateSpec::from_graph_api(&positional).expect("readable");
+        assert_eq!(spec.parameter_format, ParameterFormat::Positional);
+        let mut mixed = entry;
+        mixed["components"][1]["text"] = json!("Olá {{1}}, pedido {{pedido}}");
+        let spec = TemplateSpec::from_graph_api(&mixed).expect("readable");
+        assert_eq!(Template::new(spec), Err(TemplateError::MixedParameterFormats));
+    }
+
+    #[test]
+    fn a_gif_header_is_read_and_sent_as_a_gif_link() {
+        let entry = json!({
+            "name": "promo_animada", "language": "pt_BR", "status": "APPROVED", "category": "MARKETING",
+            "components": [ { "type": "HEADER", "format": "GIF" }, { "type": "BODY", "text": "Confira!" } ]
+        });
+        let template = Template::new(TemplateSpec::from_graph_api(&entry).expect("readable")).expect("valid");
+        assert_eq!(template.slots(), vec![ParamSlot::HeaderMedia(MediaFormat::Gif)]);
+        assert_eq!(ParamSlot::HeaderMedia(MediaFormat::Gif).to_string(), "GIF do cabeçalho (link)");
+        let values = TemplateValues::new()
+            .with(ParamSlot::HeaderMedia(MediaFormat::Gif), "https://cdn.example.com/promo.mp4");
+        let filled = template.fill(&values).expect("valid link");
+        assert_eq!(
+            filled.components(),
+            vec![json!({ "type": "header", "parameters": [
+                { "type": "gif", "gif": { "link": "https://cdn.example.com/promo.mp4" } }
+            ] })]
+        );
+    }
+
+    #[test]
+    fn an_authentication_code_goes_in_the_body_and_as_the_url_button_parameter() {
+        for otp_type in ["COPY_CODE", "ONE_TAP"] {
+            let spec = TemplateSpec::from_graph_api(&authentication_code(otp_type)).expect("readable");
+            let template = Template::new(spec).expect("valid");
+            // One field: the code fills both the body and the button.
+            assert_eq!(template.slots(), vec![ParamSlot::CopyCode { index: 0 }], "{otp_type}");
+            let filled = template
+                .fill(&TemplateValues::new().with(ParamSlot::CopyCode { index: 0 }, " 482913 "))
+                .expect("valid code");
+            let expected: Value = serde_json::from_str(
+                r#"{
+                  "messaging_product": "whatsapp",
+                  "recipient_type": "individual",
+                  "to": "+5511987654321",
+                  "type": "template",
+                  "template": {
+                    "name": "codigo_de_acesso",
+                    "language": { "code": "pt_BR" },
+                    "components": [
+                      { "type": "body", "parameters": [ { "type": "text", "text": "482913" } ] },
+                      { "type": "button", "sub_type": "url", "index": "0",
+                        "parameters": [ { "type": "text", "text": "482913" } ] }
+                    ]
+                  }
+                }"#,
+            )
+            .expect("JSON");
+            assert_eq!(filled.message_payload("+5511987654321"), expected, "{otp_type}");
+            let preview = filled.preview();
+            assert!(preview.body.starts_with("*482913* é seu código"), "{}", preview.body);
+            assert_eq!(preview.buttons[0].target.as_deref(), Some("482913"));
+        }
+        let template =
+            Template::new(TemplateSpec::from_graph_api(&authentication_code("COPY_CODE")).expect("readable"))
+                .expect("valid");
+        assert_eq!(
+            template.check_value(&ParamSlot::CopyCode { index: 0 }, "1234 5678"),
+            Err(TemplateParamError::InvalidCopyCode { field: "Botão 1: código".into(), max: 15 })
+        );
+    }
+
+    #[test]
+    fn an_otp_button_listed_as_a_whatsapp_url_button_is_still_the_otp_button() {
+        let mut listed = authentication_code("COPY_CODE");
+        listed["components"][2]["buttons"][0] = json!({
+            "type": "URL", "text": "Copiar código",
+            "url": "https://www.whatsapp.com/otp/code/?otp_type=ONE_TAP&cta_display_name=Autofill&code=otp{{1}}"
+        });
+        let spec = TemplateSpec::from_graph_api(&listed).expect("readable");
+        assert_eq!(
+            spec.buttons,
+            vec![Button::Otp { otp_type: OtpType::OneTap, text: "Copiar código".into() }]
+        );
+        let template = Template::new(spec).expect("valid");
+        assert_eq!(template.slots(), vec![ParamSlot::CopyCode { index: 0 }]);
+    }
+
+    #[test]
+    fn an_otp_button_is_the_only_button_of_an_authentication_template() {
+        let otp = Button::Otp { otp_type: OtpType::CopyCode, text: "Copiar código".into() };
+        let spec = TemplateSpec::from_graph_api(&authentication_code("COPY_CODE")).expect("readable");
+        let with = |change: &dyn Fn(&mut TemplateSpec)| {
+            let mut changed = spec.clone();
+            change(&mut changed);
+            Template::new(changed)
+        };
+        assert!(with(&|_| {}).is_ok());
+        assert_eq!(
+            with(&|s| s.category = TemplateCategory::Utility),
+            Err(TemplateError::OtpOutsideAuthentication)
+        );
+        assert_eq!(
+            with(&|s| s.buttons.push(Button::QuickReply { text: "Não fui eu".into() })),
+            Err(TemplateError::OtpNotAlone)
+        );
+        assert_eq!(with(&|s| s.body = "Seu código chegou.".into()), Err(TemplateError::OtpCodeNotInBody));
+        assert_eq!(with(&|s| s.body = "{{1}} e {{2}}".into()), Err(TemplateError::OtpCodeNotInBody));
+        assert_eq!(spec.buttons, vec![otp]);
+        let mut unknown = authentication_code("COPY_CODE");
+        unknown["components"][2]["buttons"][0]["otp_type"] = json!("SOMETHING_NEW");
+        assert_eq!(
+            TemplateSpec::from_graph_api(&unknown),
+            Err(TemplateError::UnreadableField("otp_type".into()))
+        );
+    }
+
+    #[test]
+    fn a_media_link_must_start_with_https_as_the_message_says() {
+        let template = order_update();
+        let media = ParamSlot::HeaderMedia(MediaFormat::Image);
+        let refused = template.check_value(&media, "http://example.com/a.jpg");
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err("O campo “Imagem do cabeçalho (link)” precisa de um link válido, começando com https://."
+                .to_owned())
+        );
+        assert_eq!(
+            template.check_value(&media, " https://example.com/a.jpg "),
+            Ok("https://example.com/a.jpg".into())
+        );
+        assert_eq!(
+            TemplateError::ButtonUrlInvalid { index: 1 }.to_string(),
+            "O link do botão 1 é inválido: deve começar com http:// ou https:// e, se tiver parte variável, \
+             terminar com {{1}}."
+        );
+    }
+
+    #[test]
+    fn a_quick_reply_payload_is_trimmed_on_one_line_and_at_most_256_characters() {
+        let template = order_update();
+        let slot = ParamSlot::QuickReplyPayload { index: 1 };
+        assert_eq!(template.check_value(&slot, "  TALK_TO_AGENT \n"), Ok("TALK_TO_AGENT".into()));
+        assert_eq!(
+            template.check_value(&slot, "TALK\nTO_AGENT"),
+            Err(TemplateParamError::LineBreakOrTab { field: "Botão 2: resposta".into() })
+        );
+        assert_eq!(template.check_value(&slot, &"x".repeat(256)), Ok("x".repeat(256)));
+        let too_long = template.check_value(&slot, &"x".repeat(257));
+        assert_eq!(
+            too_long.map_err(|e| e.to_string()),
+            Err("O campo “Botão 2: resposta” pode ter no máximo 256 caracteres.".to_owned())
+        );
+        assert_eq!(
+            template.check_value(&ParamSlot::QuickReplyPayload { index: 0 }, "X"),
+            Err(TemplateParamError::Unexpected { field: "Botão 1: resposta".into() })
+        );
+    }
+
+    #[test]
+    fn reinstated_and_unarchived_are_events_that_lead_to_a_status() {
+        assert_eq!(TemplateStatus::from_code("REINSTATED"), None);
+        assert_eq!(TemplateStatus::from_code("UNARCHIVED"), None);
+        assert_eq!(TemplateStatus::from_event_code("REINSTATED", None), Some(TemplateStatus::Approved));
+        assert_eq!(TemplateStatus::from_event_code("UNARCHIVED", None), Some(TemplateStatus::Approved));
+        assert_eq!(
+            TemplateStatus::from_event_code("unarchived", Some(TemplateStatus::Paused)),
+            Some(TemplateStatus::Paused)
+        );
+        assert_eq!(
+            TemplateStatus::from_event_code("UNARCHIVED", Some(TemplateStatus::Archived)),
+            Some(TemplateStatus::Approved)
+        );
+        for status in TemplateStatus::ALL {
+            assert_eq!(TemplateStatus::from_event_code(status.code(), None), Some(status));
+        }
+        assert_eq!(TemplateStatus::from_event_code("SOMETHING_NEW", None), None);
+        let mut stored = authentication_code("COPY_CODE");
+        stored["status"] = json!("REINSTATED");
+        let template =
+            Template::new(TemplateSpec::from_graph_api(&stored).expect("readable")).expect("valid");
+        assert!(template.status().is_sendable());
     }
 
     proptest! {

@@ -26,7 +26,8 @@ impl Timestamp {
         Self(seconds.saturating_mul(1000))
     }
 
-    /// Midnight UTC of a calendar date (proleptic Gregorian), or `None` if the date does not exist. Used for
+    /// Midnight UTC of a calendar date (proleptic Gregorian), or `None` if the date does not exist or lies
+    /// beyond what milliseconds in an `i64` can count (about 292 million years either side of 1970). Used for
     /// effective dates in configuration (rate cards), never for "now".
     pub const fn from_utc_date(year: i32, month: u32, day: u32) -> Option<Self> {
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
@@ -48,7 +49,20 @@ impl Timestamp {
         let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
         let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
         let days = era * 146_097 + day_of_era - 719_468;
-        Some(Self(days * Duration::DAY))
+        // `days` always fits (a year is an i32), but in milliseconds it may not: a typo in a configured year
+        // must give `None`, never an overflow.
+        match days.checked_mul(Duration::DAY) {
+            Some(millis) => Some(Self(millis)),
+            None => None,
+        }
+    }
+
+    /// `self + duration`, or `None` if the instant cannot be represented.
+    pub const fn checked_plus(self, duration: Duration) -> Option<Self> {
+        match self.0.checked_add(duration.0) {
+            Some(millis) => Some(Self(millis)),
+            None => None,
+        }
     }
 
     /// `self + duration`, saturating instead of overflowing.
@@ -139,6 +153,29 @@ mod tests {
     }
 
     #[test]
+    fn a_date_too_far_from_1970_for_milliseconds_is_none_instead_of_an_overflow() {
+        assert_eq!(Timestamp::from_utc_date(i32::MAX, 12, 31), None);
+        assert_eq!(Timestamp::from_utc_date(i32::MIN, 1, 1), None);
+        assert_eq!(Timestamp::from_utc_date(1_000_000_000, 1, 1), None);
+        assert!(Timestamp::from_utc_date(200_000_000, 1, 1).is_some());
+        assert!(Timestamp::from_utc_date(-200_000_000, 1, 1).is_some());
+    }
+
+    #[test]
+    fn adding_to_the_last_instant_saturates_or_says_none() {
+        let last = Timestamp::from_millis(i64::MAX);
+        assert_eq!(last.plus(Duration::days(1)), last);
+        assert_eq!(last.checked_plus(Duration::days(1)), None);
+        assert_eq!(
+            Timestamp::from_millis(0).checked_plus(Duration::hours(1)),
+            Some(Timestamp::from_millis(3_600_000))
+        );
+        assert_eq!(Duration::days(i64::MAX).as_millis(), i64::MAX);
+        assert_eq!(Duration::days(i64::MIN), Duration::ZERO);
+        assert_eq!(Timestamp::from_unix_seconds(i64::MAX).as_millis(), i64::MAX);
+    }
+
+    #[test]
     fn webhook_seconds_become_milliseconds() {
         assert_eq!(Timestamp::from_unix_seconds(1_749_416_383).as_millis(), 1_749_416_383_000);
     }
@@ -149,6 +186,11 @@ mod tests {
             let (a, b) = (Timestamp::from_millis(a), Timestamp::from_millis(b));
             prop_assert!(a.since(b).as_millis() >= 0);
             prop_assert!(Duration::from_millis(a.as_millis()).as_millis() >= 0);
+        }
+
+        #[test]
+        fn no_calendar_date_overflows(year in any::<i32>(), month in any::<u32>(), day in any::<u32>()) {
+            let _ = Timestamp::from_utc_date(year, month, day);
         }
 
         #[test]

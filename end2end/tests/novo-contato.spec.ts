@@ -53,7 +53,7 @@ test.describe('⋮ → Novo atendimento → Novo contato', () => {
     // Instant: the domain answered in the browser, no request was made.
     expect(serverCalls).toBe(0);
     await form.getByLabel('Número com DDD').fill('(11) 9876');
-    await expect(form.getByText(/O número tem 6 dígitos/)).toBeVisible();
+    await expect(form.getByText(/O número digitado tem 6 dígitos/)).toBeVisible();
   });
 
   test('um número já cadastrado, mesmo sem o nono dígito, não vira contato duplicado', async ({ page }) => {

@@ -205,6 +205,7 @@ impl Application {
             store: Arc::new(store.clone()),
             outbox: Arc::new(store.clone()),
             clock: clock.clone(),
+            rate_card: Some(Arc::new(settings.rate_card()?)),
         };
         let mut router = router(AppState { leptos_options, services, store: store.clone() }).merge(
             webhooks::router(WebhookState {

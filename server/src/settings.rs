@@ -66,6 +66,23 @@ pub struct Settings {
     pub sandbox: bool,
     /// Sends per second per business number (`ATENDE_WA_RATE`, 1 to 1,000; default 80).
     pub outbound_rate: u32,
+    /// `ATENDE_RATE_CARD`: a JSON rate card file; default `server/config/rate-card.json`, built in.
+    pub rate_card_file: Option<PathBuf>,
+}
+
+/// The rate card shipped with Atende (data, not code: replace it with `ATENDE_RATE_CARD`).
+const DEFAULT_RATE_CARD: &str = include_str!("../config/rate-card.json");
+
+impl Settings {
+    /// The rate card in force: the configured file, or the one shipped with Atende.
+    pub fn rate_card(&self) -> anyhow::Result<atende_domain::pricing::RateCard> {
+        let text = match &self.rate_card_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("ATENDE_RATE_CARD: não foi possível ler {}", path.display()))?,
+            None => DEFAULT_RATE_CARD.to_owned(),
+        };
+        serde_json::from_str(&text).context("ATENDE_RATE_CARD: tabela de preços inválida")
+    }
 }
 
 impl Settings {
@@ -107,7 +124,8 @@ impl Settings {
                 _ => bail!("ATENDE_WA_RATE deve ser um número de 1 a 1000 (mensagens por segundo)"),
             },
         };
-        Ok(Self { database, address, site_root, whatsapp, sandbox, outbound_rate })
+        let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        Ok(Self { database, address, site_root, whatsapp, sandbox, outbound_rate, rate_card_file })
     }
 }
 
@@ -154,6 +172,7 @@ impl Settings {
             whatsapp: None,
             sandbox: true,
             outbound_rate: 80,
+            rate_card_file: None,
         }
     }
 }
@@ -214,6 +233,18 @@ mod tests {
         assert!(settings(&[("ATENDE_SANDBOX", "talvez")]).is_err());
         assert!(settings(&[("ATENDE_WA_RATE", "5000")]).is_err());
         assert_eq!(settings(&[("ATENDE_WA_RATE", "1000")]).map(|s| s.outbound_rate).ok(), Some(1000));
+    }
+
+    #[test]
+    fn the_shipped_rate_card_prices_a_brazilian_marketing_template() -> anyhow::Result<()> {
+        use atende_domain::pricing::{Money, PricingCategory, RateScope};
+        let card = settings(&[])?.rate_card()?;
+        let phone = atende_domain::phone::Phone::parse("(11) 98765-4321").map_err(anyhow::Error::msg)?;
+        let market = card.market_of(&phone).cloned().ok_or_else(|| anyhow::anyhow!("no market"))?;
+        let at = atende_domain::time::Timestamp::from_millis(1_780_000_000_000);
+        let price = card.rate(&market, PricingCategory::Marketing, RateScope::Regular, at);
+        assert_eq!(price, Some(Money::from_micros(atende_domain::pricing::Currency::Usd, 62_500)));
+        Ok(())
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 }
 
 #[component]
-pub fn ConversationList(tab: RwSignal<Tab>) -> impl IntoView {
-    let conversations = Resource::new(move || tab.get(), list_conversations);
+pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Callback<i64>) -> impl IntoView {
+    let conversations = Resource::new(move || (tab.get(), refresh.get()), |(tab, _)| list_conversations(tab));
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
             <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
@@ -43,7 +43,7 @@ pub fn ConversationList(tab: RwSignal<Tab>) -> impl IntoView {
                                 <ul class="rows">
                                     {list
                                         .into_iter()
-                                        .map(|c| view! { <ConversationRow conversation=c /> })
+                                        .map(|c| view! { <ConversationRow conversation=c on_open /> })
                                         .collect_view()}
                                 </ul>
                             }
@@ -58,18 +58,23 @@ pub fn ConversationList(tab: RwSignal<Tab>) -> impl IntoView {
 }
 
 #[component]
-fn ConversationRow(conversation: ConversationSummary) -> impl IntoView {
+fn ConversationRow(conversation: ConversationSummary, on_open: Callback<i64>) -> impl IntoView {
     let phone = conversation.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    let id = conversation.id.0;
+    let waiting = conversation.status == atende_domain::conversation::ConversationStatus::WaitingForContact;
     view! {
-        <li class="row">
+        <li class="row clickable" on:click=move |_| on_open.run(id)>
             <div class="row-main">
-                <span class="row-name">{conversation.contact_name.as_str().to_owned()}</span>
+                <button type="button" class="row-name link" on:click=move |_| on_open.run(id)>
+                    {conversation.contact_name.as_str().to_owned()}
+                </button>
                 <span class="row-channel">{conversation.channel.label()}</span>
             </div>
             <div class="row-sub">
                 <span class="row-phone">{phone}</span>
                 <span class="row-last">{conversation.last_message.unwrap_or_default()}</span>
             </div>
+            {waiting.then(|| view! { <span class="badge">"Aguardando o contato"</span> })}
         </li>
     }
 }

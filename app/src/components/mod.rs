@@ -1,5 +1,7 @@
 pub mod contacts;
+pub mod conversation;
 pub mod conversations;
 pub mod number_bar;
 pub mod options_menu;
+pub mod restart;
 pub mod send_message;

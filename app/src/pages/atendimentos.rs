@@ -2,6 +2,7 @@
 //! with "Conversar" at the bottom left, and the ⋮ menu with "Novo atendimento".
 
 use crate::components::contacts::NewConversationPanel;
+use crate::components::conversation::ConversationPane;
 use crate::components::conversations::{ConversationList, ConversationTabs};
 use crate::components::number_bar::NumberBar;
 use crate::components::options_menu::OptionsMenu;
@@ -14,6 +15,8 @@ use leptos::prelude::*;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pane {
     Empty,
+    /// One conversation, with its messages and composer.
+    Conversation(i64),
     /// "Enviar mensagem" for a contact found (or not) by the number typed.
     SendMessage {
         contact: Option<Contact>,
@@ -26,6 +29,8 @@ pub fn AtendimentosPage() -> impl IntoView {
     let tab = RwSignal::new(Tab::Mine);
     let pane = RwSignal::new(Pane::Empty);
     let side_panel_open = RwSignal::new(false);
+    let refresh = RwSignal::new(0_u32);
+    let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
 
     let open_send_message = Callback::new(move |(contact, typed): (Option<Contact>, String)| {
         side_panel_open.set(false);
@@ -40,7 +45,7 @@ pub fn AtendimentosPage() -> impl IntoView {
                     <OptionsMenu on_new_conversation=Callback::new(move |()| side_panel_open.set(true)) />
                 </header>
                 <ConversationTabs tab />
-                <ConversationList tab />
+                <ConversationList tab refresh on_open=open_conversation />
                 <NumberBar on_found=open_send_message />
             </aside>
             <main class="conversation-pane">
@@ -50,6 +55,12 @@ pub fn AtendimentosPage() -> impl IntoView {
                             <div class="empty-pane">
                                 <p>"Selecione um atendimento ou digite um número com DDD e clique em “Conversar”."</p>
                             </div>
+                        }
+                            .into_any()
+                    }
+                    Pane::Conversation(id) => {
+                        view! {
+                            <ConversationPane id on_changed=Callback::new(move |()| refresh.update(|n| *n += 1)) />
                         }
                             .into_any()
                     }

@@ -415,6 +415,16 @@ impl SandboxState {
     /// A contact writes to the business: the window opens (or restarts) and Atende receives the signed
     /// webhook. Returns once Atende acknowledged it.
     pub async fn simulate_inbound(&self, inbound: SimulatedInbound) -> Result<InboundReceipt, SandboxError> {
+        self.simulate_inbound_at(inbound, 0).await
+    }
+
+    /// As [`Self::simulate_inbound`], for a message the contact sent `seconds_ago` (to try a window that
+    /// closed meanwhile).
+    pub async fn simulate_inbound_at(
+        &self,
+        inbound: SimulatedInbound,
+        seconds_ago: i64,
+    ) -> Result<InboundReceipt, SandboxError> {
         let number = digits(&inbound.number);
         if !(10..=15).contains(&number.len()) {
             return Err(SandboxError::InvalidNumber);
@@ -423,7 +433,7 @@ impl SandboxState {
         let name =
             if inbound.name.trim().is_empty() { wa_id.clone() } else { inbound.name.trim().to_owned() };
         let message_id = new_id("wamid.SBXIN");
-        let now = unix_now();
+        let now = unix_now().saturating_sub(seconds_ago.max(0));
         let (content, summary) = match inbound.content {
             SimulatedContent::Text(text) => {
                 if text.trim().is_empty() {

@@ -64,6 +64,9 @@ pub(super) struct SimulatorForm {
     texto: String,
     #[serde(default)]
     emoji: String,
+    /// How many hours ago the contact wrote: `0` (now) or, to try a closed window, `25`.
+    #[serde(default)]
+    horas_atras: String,
     /// Multipart only: the chosen file (name, MIME type, bytes).
     #[serde(skip)]
     arquivo: Option<(String, String, Vec<u8>)>,
@@ -101,6 +104,7 @@ async fn read_form(request: Request) -> Result<SimulatorForm, String> {
             "tipo" => form.tipo = value,
             "texto" => form.texto = value,
             "emoji" => form.emoji = value,
+            "horas_atras" => form.horas_atras = value,
             _ => {}
         }
     }
@@ -136,7 +140,8 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         _ => SimulatedContent::Text(form.texto.clone()),
     };
     let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
-    let notice = match state.simulate_inbound(inbound).await {
+    let hours_ago: i64 = form.horas_atras.trim().parse().unwrap_or(0).clamp(0, 24 * 30);
+    let notice = match state.simulate_inbound_at(inbound, hours_ago * 3600).await {
         Ok(receipt) => Notice::Sent(format!("Mensagem entregue ao Atende ({}).", receipt.message_id)),
         Err(error @ SandboxError::Delivery(_)) => Notice::Failed(format!(
             "{error} A mensagem conta para a janela de 24 horas, mas o Atende não a recebeu."
@@ -264,6 +269,11 @@ small { color: #57606a; }
 <input type="file" name="arquivo"></label>
 <label>Mensagem (ou legenda da imagem/arquivo)
 <textarea name="texto" rows="3"></textarea></label>
+<label>Quando o contato escreveu
+<select name="horas_atras">
+<option value="0">Agora</option>
+<option value="25">Há 25 horas (janela de 24 horas já fechada)</option>
+</select></label>
 <label>Emoji
 <select name="emoji">
 "#,

@@ -91,6 +91,19 @@ impl SqlStore {
         self.backend
     }
 
+    /// One row of the conversation list.
+    pub async fn conversation_summary(&self, id: i64) -> Result<Option<ConversationSummary>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
+             JOIN contact ON contact.contact_id = conversation.contact_id WHERE conversation_id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        row.as_ref().map(conversation_from_row).transpose()
+    }
+
     /// `SELECT 1`, for the health check.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ()).map_err(unavailable)

@@ -5,9 +5,10 @@ use super::queue::status_rank;
 use super::{unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
+use atende_domain::conversation::ConversationSummary;
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
-use atende_domain::ports::{ConversationState, Outbox, StoreError};
+use atende_domain::ports::{ConversationState, MessageView, Outbox, StoreError};
 use atende_domain::queue::MessageText;
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
 use atende_domain::time::Timestamp;
@@ -68,6 +69,23 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Reads a stored template row back into the domain's template.
+    fn template_from_row(row: &sqlx::any::AnyRow) -> Result<Template, StoreError> {
+        let components: String = row.try_get("components").map_err(unavailable)?;
+        let entry = serde_json::json!({
+            "id": row.try_get::<Option<String>, _>("provider_template_id").map_err(unavailable)?,
+            "name": row.try_get::<String, _>("name").map_err(unavailable)?,
+            "language": row.try_get::<String, _>("language").map_err(unavailable)?,
+            "category": row.try_get::<String, _>("category").map_err(unavailable)?,
+            "status": row.try_get::<String, _>("status").map_err(unavailable)?,
+            "parameter_format": row.try_get::<Option<String>, _>("parameter_format").map_err(unavailable)?,
+            "components": serde_json::from_str::<serde_json::Value>(&components)
+                .map_err(|_| corrupt("template components", &components))?,
+        });
+        let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
+        Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))
+    }
+
     async fn channel_of(&self, id: ConversationId) -> Result<i64, StoreError> {
         sqlx::query(
             "SELECT channel_id FROM conversation WHERE conversation_id = $1 AND channel_id IS NOT NULL",
@@ -84,6 +102,69 @@ impl SqlStore {
 
 #[async_trait]
 impl Outbox for SqlStore {
+    async fn summary(&self, id: ConversationId) -> Result<ConversationSummary, StoreError> {
+        self.conversation_summary(id.0).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT direction, kind, body, status, error_text, COALESCE(provider_at, created_at) AS at \
+             FROM message WHERE conversation_id = $1 ORDER BY message_id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let direction: String = row.try_get("direction").map_err(unavailable)?;
+                Ok(MessageView {
+                    inbound: direction == "in",
+                    kind: row.try_get("kind").map_err(unavailable)?,
+                    body: row.try_get("body").map_err(unavailable)?,
+                    status: row.try_get("status").map_err(unavailable)?,
+                    error: row.try_get("error_text").map_err(unavailable)?,
+                    at: Timestamp::from_millis(row.try_get("at").map_err(unavailable)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn channel_templates(&self, id: ConversationId) -> Result<Vec<Template>, StoreError> {
+        let channel_id = self.channel_of(id).await?;
+        let rows = sqlx::query(
+            "SELECT name, language, category, status, components, provider_template_id, parameter_format \
+             FROM template WHERE channel_id = $1 ORDER BY name, language",
+        )
+        .bind(channel_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        // A template Atende cannot read yet (an unsupported button, say) is left out, not fatal.
+        Ok(rows.iter().filter_map(|row| Self::template_from_row(row).ok()).collect())
+    }
+
+    async fn set_status(
+        &self,
+        id: ConversationId,
+        lifecycle: &Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let changed =
+            sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
+                .bind(id.0)
+                .bind(lifecycle.status().code())
+                .bind(now.as_millis())
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     async fn conversation_state(&self, id: ConversationId) -> Result<ConversationState, StoreError> {
         let row = sqlx::query(
             "SELECT v.status, v.attempt_category, v.attempt_started_at, ch.kind, \
@@ -141,33 +222,17 @@ impl Outbox for SqlStore {
         language: &str,
     ) -> Result<Option<Template>, StoreError> {
         let channel_id = self.channel_of(id).await?;
-        let Some(row) = sqlx::query(
+        let row = sqlx::query(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format \
-             FROM template \
-             WHERE channel_id = $1 AND name = $2 AND language = $3",
+             FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
         )
         .bind(channel_id)
         .bind(name)
         .bind(language)
         .fetch_optional(&self.pool)
         .await
-        .map_err(unavailable)?
-        else {
-            return Ok(None);
-        };
-        let components: String = row.try_get("components").map_err(unavailable)?;
-        let entry = serde_json::json!({
-            "id": row.try_get::<Option<String>, _>("provider_template_id").map_err(unavailable)?,
-            "name": row.try_get::<String, _>("name").map_err(unavailable)?,
-            "language": row.try_get::<String, _>("language").map_err(unavailable)?,
-            "category": row.try_get::<String, _>("category").map_err(unavailable)?,
-            "status": row.try_get::<String, _>("status").map_err(unavailable)?,
-            "parameter_format": row.try_get::<Option<String>, _>("parameter_format").map_err(unavailable)?,
-            "components": serde_json::from_str::<serde_json::Value>(&components)
-                .map_err(|_| corrupt("template components", &components))?,
-        });
-        let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
-        Template::new(spec).map(Some).map_err(|e| corrupt("template", &e.to_string()))
+        .map_err(unavailable)?;
+        row.as_ref().map(Self::template_from_row).transpose()
     }
 
     async fn enqueue_template(

@@ -1,0 +1,247 @@
+//! The conversation pane: header with the window's countdown and "Concluir", the messages with their status,
+//! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
+
+use crate::api::{conversation_view, ConcludeConversation, ConversationDetail, SendMessage};
+use crate::components::restart::RestartPanel;
+use atende_domain::lifecycle::restart_eligibility;
+use atende_domain::ports::MessageView;
+use atende_domain::queue::{compose_decision, ComposeDecision};
+use atende_domain::time::Timestamp;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// How often the pane refreshes the countdown and looks for new messages (until live updates arrive).
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[component]
+pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let now = RwSignal::new(crate::clock::now());
+    let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));
+    let restart_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                now.set(crate::clock::now());
+                if !restart_open.get_untracked() {
+                    version.update(|v| *v += 1);
+                }
+            },
+            REFRESH,
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    let current = move || loaded.get().and_then(Result::ok);
+    let reload = Callback::new(move |()| {
+        version.update(|v| *v += 1);
+        on_changed.run(());
+    });
+
+    view! {
+        <section class="conversation" aria-label="Atendimento">
+            <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now reload /> <MessageList messages=view.messages /> }.into_any(),
+                        Err(error) => view! { <p role="alert" class="error pad">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Composer id current=Signal::derive(current) now reload restart_open />
+            <Show when=move || restart_open.get()>
+                {move || {
+                    current()
+                        .map(|view| {
+                            view! {
+                                <RestartPanel
+                                    view
+                                    now=now.get_untracked()
+                                    on_close=Callback::new(move |()| restart_open.set(false))
+                                    on_sent=Callback::new(move |()| {
+                                        restart_open.set(false);
+                                        reload.run(());
+                                    })
+                                />
+                            }
+                        })
+                }}
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ConversationHeader(
+    view: ConversationDetail,
+    now: RwSignal<Timestamp>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let conclude = ServerAction::<ConcludeConversation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = conclude.value().get() {
+            reload.run(());
+        }
+    });
+    let id = view.summary.id.0;
+    let concluded = view.lifecycle.status() == atende_domain::conversation::ConversationStatus::Concluded;
+    let channel = view.channel;
+    let lifecycle = view.lifecycle;
+    let phone = view.summary.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    view! {
+        <header class="conversation-header">
+            <div>
+                <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
+                <p class="muted">{phone} " · " {view.summary.channel.label()}</p>
+                <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
+            </div>
+            <div class="header-actions">
+                <Show when=move || !concluded fallback=|| view! { <span class="badge">"Concluído"</span> }>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            conclude.dispatch(ConcludeConversation { conversation: id });
+                        }
+                    >
+                        "Concluir"
+                    </button>
+                </Show>
+            </div>
+            <p class="error" role="alert">
+                {move || match conclude.value().get() {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                }}
+            </p>
+        </header>
+    }
+}
+
+fn status_label(message: &MessageView) -> &'static str {
+    match message.status.as_str() {
+        "received" => "Recebida",
+        "held" => "Na fila: sai quando o contato responder",
+        "queued" => "Enviando…",
+        "sent" => "Enviada",
+        "delivered" => "Entregue",
+        "read" => "Lida",
+        "failed" => "Falhou",
+        _ => "",
+    }
+}
+
+#[component]
+fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
+    if messages.is_empty() {
+        return view! { <p class="muted pad">"Nenhuma mensagem ainda."</p> }.into_any();
+    }
+    view! {
+        <ol class="messages" aria-label="Mensagens">
+            {messages
+                .into_iter()
+                .map(|m| {
+                    let class = if m.inbound { "message inbound" } else { "message outbound" };
+                    let body = m.body.clone().unwrap_or_else(|| format!("[{}]", m.kind));
+                    let status = status_label(&m);
+                    let kind = if m.kind == "template" { "Modelo de mensagem" } else { "" };
+                    view! {
+                        <li class=class data-status=m.status.clone()>
+                            <p class="kind">{kind}</p>
+                            <p class="body">{body}</p>
+                            <p class="status">{status}</p>
+                            <p class="error">{m.error.clone()}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[component]
+fn Composer(
+    id: i64,
+    current: Signal<Option<ConversationDetail>>,
+    now: RwSignal<Timestamp>,
+    reload: Callback<()>,
+    restart_open: RwSignal<bool>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    let send = ServerAction::<SendMessage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = send.value().get() {
+            draft.set(String::new());
+            reload.run(());
+        }
+    });
+    let decision = move || current.get().map(|v| compose_decision(&v.channel, &v.lifecycle, now.get()));
+    let refusal = move || match decision() {
+        Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
+        _ => None,
+    };
+    let hint = move || {
+        match decision() {
+        Some(ComposeDecision::Hold) => Some(
+            "A janela de conversa está fechada e um modelo foi enviado: suas mensagens ficam na fila e saem, \
+             na ordem, quando o contato responder."
+                .to_owned(),
+        ),
+        Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
+        _ => None,
+    }
+    };
+    let restart_offer =
+        move || current.get().map(|v| restart_eligibility(&v.channel, Some(&v.lifecycle), now.get()));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if refusal().is_none() && !draft.get_untracked().trim().is_empty() {
+            send.dispatch(SendMessage { conversation: id, text: draft.get_untracked() });
+        }
+    };
+    view! {
+        <footer class="composer">
+            <p class="hint" role="status">{hint}</p>
+            <p class="error" role="alert">
+                {move || match send.value().get() {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                }}
+            </p>
+            <form on:submit=submit>
+                <textarea
+                    aria-label="Mensagem"
+                    placeholder="Escreva uma mensagem"
+                    rows="2"
+                    bind:value=draft
+                    disabled=move || refusal().is_some()
+                ></textarea>
+                <button
+                    type="submit"
+                    class="primary"
+                    disabled=move || refusal().is_some() || send.pending().get()
+                >
+                    {move || if matches!(decision(), Some(ComposeDecision::Hold)) { "Enfileirar" } else { "Enviar" }}
+                </button>
+            </form>
+            <div class="restart-row">
+                {move || match restart_offer() {
+                    Some(Ok(_)) => {
+                        view! {
+                            <button type="button" class="primary" on:click=move |_| restart_open.set(true)>
+                                "Reiniciar"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                    _ => ().into_any(),
+                }}
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,80 @@
+import { test, expect, Page } from '@playwright/test';
+import { openAtendimentos, uniqueMobile } from './helpers';
+
+/** The contact writes through the sandbox's "Simulador de contato", now or 25 hours ago. */
+async function contactWrites(page: Page, number: string, name: string, text: string, hoursAgo: '0' | '25' = '0') {
+  await page.goto('/sandbox/simulador');
+  await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
+  await page.getByLabel('Nome do contato').fill(name);
+  await page.getByLabel('Quando o contato escreveu').selectOption(hoursAgo);
+  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill(text);
+  await page.getByRole('button', { name: 'Enviar como contato' }).click();
+  await expect(page.getByText(/Mensagem entregue ao Atende/)).toBeVisible();
+}
+
+async function openConversation(page: Page, name: string) {
+  await openAtendimentos(page);
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  return pane;
+}
+
+test('com a janela aberta a mensagem do agente sai na hora e chega a Lida', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Janela aberta ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi, preciso de ajuda');
+  const pane = await openConversation(page, name);
+  await expect(pane.getByText(/Janela de conversa aberta: fecha em/)).toBeVisible();
+  await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
+
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Olá! Em que posso ajudar?');
+  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  const sent = pane.getByRole('listitem').filter({ hasText: 'Olá! Em que posso ajudar?' });
+  await expect(sent).toContainText('Lida', { timeout: 15_000 });
+});
+
+test('Reiniciar: modelo com parâmetros e preço, mensagens na fila até o contato responder', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Reiniciar ${phone.typed.slice(-4)}`;
+  await contactWrites(page, number, name, 'Pedido 123?', '25');
+  const pane = await openConversation(page, name);
+
+  // Passo 1: the window closed, so the composer is refused and "Reiniciar" is offered.
+  await expect(pane.getByText('Janela de conversa encerrada.')).toBeVisible();
+  await expect(pane.getByLabel('Mensagem', { exact: true })).toBeDisabled();
+  await pane.getByRole('button', { name: 'Reiniciar' }).click();
+
+  // Passo 2: an approved template, then "Continuar".
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  await expect(panel.getByText('oferta_relampago')).toBeHidden(); // rejected: never offered
+  await panel.getByRole('radio', { name: /pedido_saiu_para_entrega/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+
+  // Passo 3: the parameters, checked at once, with the preview and the price; then "Enviar mensagem".
+  await expect(panel.getByRole('note')).toContainText('Envio cobrado pela Meta: US$ 0,0068');
+  await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
+  await expect(panel.getByText(/Preencha o campo “Corpo \{\{1\}\}”/).first()).toBeVisible();
+  await panel.getByLabel('Corpo {{1}}').fill('Maria');
+  await panel.getByLabel('Corpo {{2}}').fill('A-123');
+  await expect(panel.getByLabel('Prévia da mensagem')).toContainText('Olá Maria, seu pedido A-123 saiu para entrega.');
+  await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
+  await expect(panel).toBeHidden();
+  await expect(pane.getByRole('listitem').filter({ hasText: 'Modelo de mensagem' })).toContainText('seu pedido A-123');
+
+  // Passo 4 and 5: waiting for the contact; what the agent writes stays in the queue.
+  await expect(pane.getByText(/suas mensagens ficam na fila/)).toBeVisible();
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Assim que puder, me responda por aqui.');
+  await pane.getByRole('button', { name: 'Enfileirar' }).click();
+  const queued = pane.getByRole('listitem').filter({ hasText: 'Assim que puder, me responda por aqui.' });
+  await expect(queued).toContainText('Na fila: sai quando o contato responder');
+
+  // The contact interacts (an emoji is enough): the queue goes out by itself.
+  await contactWrites(page, number, name, '👍');
+  const reopened = await openConversation(page, name);
+  await expect(
+    reopened.getByRole('listitem').filter({ hasText: 'Assim que puder, me responda por aqui.' }),
+  ).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
+  await expect(reopened.getByText(/Janela de conversa aberta/)).toBeVisible();
+});
