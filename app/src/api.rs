@@ -187,3 +187,103 @@ pub async fn conclude_conversation(conversation: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// A channel offered by "Iniciar atendimento", with what the rules need to decide how it starts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StartChannel {
+    pub info: atende_domain::ports::ChannelInfo,
+    /// The contact's last message on this channel: the window counts from it.
+    pub last_inbound: Option<atende_domain::time::Timestamp>,
+    pub templates: Vec<atende_domain::template::Template>,
+}
+
+/// What the "Enviar mensagem" panel offers for a contact.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StartChoices {
+    pub contact: Contact,
+    pub channels: Vec<StartChannel>,
+    pub teams: Vec<atende_domain::ports::TeamInfo>,
+    pub rate_card: Option<atende_domain::pricing::RateCard>,
+}
+
+#[server(endpoint = "start_options")]
+pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
+    use atende_domain::contact::ContactId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let contact = services.store.contact(ContactId(contact)).await?;
+            let mut channels = Vec::new();
+            for info in services.outbox.channels().await? {
+                channels.push(StartChannel {
+                    last_inbound: services.outbox.last_inbound(contact.id, info.id).await?,
+                    templates: services.outbox.templates_of_channel(info.id).await?,
+                    info,
+                });
+            }
+            Ok(StartChoices {
+                contact,
+                channels,
+                teams: services.outbox.teams().await?,
+                rate_card: services.rate_card.as_deref().cloned(),
+            })
+        }
+        .await,
+    )
+}
+
+/// "Iniciar atendimento": on the official API with the mandatory template (checked and sent), on a channel
+/// without templates opened at once. Returns the conversation.
+#[server(endpoint = "start_conversation", input = leptos::server_fn::codec::Json)]
+pub async fn start_conversation(
+    contact: i64,
+    channel: i64,
+    team: i64,
+    template: Option<(String, String)>,
+    values: atende_domain::template::TemplateValues,
+) -> Result<i64, AppError> {
+    use atende_domain::contact::ContactId;
+    use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let now = services.clock.now();
+            let contact = ContactId(contact);
+            let info = services
+                .outbox
+                .channels()
+                .await?
+                .into_iter()
+                .find(|c| c.id == channel)
+                .ok_or(AppError::Store(atende_domain::ports::StoreError::NotFound))?;
+            let last_inbound = services.outbox.last_inbound(contact, channel).await?;
+            let plan = start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), now)?;
+            match plan {
+                StartPlan::OpenDirectly => Ok(services.outbox.open_for(contact, channel, team, now).await?.0),
+                StartPlan::Template(offer) => {
+                    let (name, language) = template.ok_or(AppError::TemplateMissing)?;
+                    let chosen = services
+                        .outbox
+                        .templates_of_channel(channel)
+                        .await?
+                        .into_iter()
+                        .find(|t| t.name().as_str() == name && t.language().as_str() == language)
+                        .ok_or_else(|| AppError::TemplateNotFound {
+                            name: name.clone(),
+                            language: language.clone(),
+                        })?;
+                    if !offer.allows(chosen.category()) {
+                        return Err(AppError::TemplateNotFound { name, language });
+                    }
+                    let filled = chosen.fill(&values)?;
+                    let id = services.outbox.open_for(contact, channel, team, now).await?;
+                    let state = services.outbox.conversation_state(id).await?;
+                    let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
+                    services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+                    Ok(id.0)
+                }
+            }
+        }
+        .await,
+    )
+}

@@ -29,6 +29,8 @@ pub enum AppError {
     Lifecycle(#[from] LifecycleError),
     #[error("{0}")]
     Template(#[from] TemplateSendError),
+    #[error("Escolha o modelo de mensagem: na API Oficial ele é obrigatório para iniciar o atendimento.")]
+    TemplateMissing,
     #[error("O modelo de mensagem “{name}” ({language}) não existe neste canal.")]
     TemplateNotFound { name: String, language: String },
     /// The request itself failed (network, encoding): the agent may simply try again.

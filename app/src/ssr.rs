@@ -35,7 +35,8 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Compose(_)
         | AppError::Restart(_)
         | AppError::Lifecycle(_)
-        | AppError::Template(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::Template(_)
+        | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::DuplicatePhone { .. }) => StatusCode::CONFLICT,
         AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,

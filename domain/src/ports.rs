@@ -36,6 +36,10 @@ pub trait Store: Send + Sync + 'static {
     /// exists, and store nothing then.
     async fn create_contact(&self, contact: NewContact, now: Timestamp) -> Result<Contact, StoreError>;
 
+    /// The contact with this id.
+    /// MUST return [`StoreError::NotFound`] if there is none.
+    async fn contact(&self, id: ContactId) -> Result<Contact, StoreError>;
+
     /// The contact known by any variant of `phone`, if one exists.
     async fn find_contact_by_phone(&self, phone: &Phone) -> Result<Option<Contact>, StoreError>;
 
@@ -84,6 +88,22 @@ pub struct MessageView {
     pub at: Timestamp,
 }
 
+/// A channel the business talks through, as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInfo {
+    pub id: i64,
+    /// The name agents see ("WhatsApp Oficial").
+    pub name: String,
+    pub channel: crate::channel::Channel,
+}
+
+/// A team ("equipe") conversations are assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInfo {
+    pub id: i64,
+    pub name: String,
+}
+
 /// Where an agent's messages go: stored with their job in one transaction, then sent by the server's worker.
 #[async_trait::async_trait]
 pub trait Outbox: Send + Sync + 'static {
@@ -103,6 +123,36 @@ pub trait Outbox: Send + Sync + 'static {
         &self,
         id: crate::conversation::ConversationId,
     ) -> Result<Vec<crate::template::Template>, StoreError>;
+
+    /// Every configured channel, by name.
+    async fn channels(&self) -> Result<Vec<ChannelInfo>, StoreError>;
+
+    /// Every team, by name.
+    async fn teams(&self) -> Result<Vec<TeamInfo>, StoreError>;
+
+    /// Every template of a channel that Atende can read, whatever its status, by name.
+    async fn templates_of_channel(
+        &self,
+        channel_id: i64,
+    ) -> Result<Vec<crate::template::Template>, StoreError>;
+
+    /// The contact's last message on a channel, in any conversation: what the window counts from.
+    async fn last_inbound(
+        &self,
+        contact: crate::contact::ContactId,
+        channel_id: i64,
+    ) -> Result<Option<Timestamp>, StoreError>;
+
+    /// "Iniciar atendimento": the contact's conversation on the channel that is not concluded, assigned to
+    /// `team`, or a new one.
+    /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist.
+    async fn open_for(
+        &self,
+        contact: crate::contact::ContactId,
+        channel_id: i64,
+        team_id: i64,
+        now: Timestamp,
+    ) -> Result<crate::conversation::ConversationId, StoreError>;
 
     /// Stores the conversation's new status ("Concluir"); the window is not touched.
     async fn set_status(

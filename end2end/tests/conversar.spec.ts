@@ -33,7 +33,8 @@ test.describe('Número com DDD → Conversar', () => {
     await expect(send).toContainText('Contato encontrado');
     await expect(send).toContainText(name);
     await expect(send.getByRole('group', { name: 'Selecione o tipo de envio' })).toBeVisible();
-    await expect(send.getByRole('radio', { name: 'Iniciar atendimento' })).toBeChecked();
+    await send.getByRole('radio', { name: 'Iniciar atendimento' }).check();
+    await expect(send.getByRole('group', { name: 'Selecione o canal' })).toBeVisible();
   });
 
   test('o contato do painel Novo atendimento abre o mesmo painel', async ({ page }) => {

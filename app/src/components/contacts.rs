@@ -97,9 +97,15 @@ fn ContactRow(contact: Contact, on_start: Callback<Contact>) -> impl IntoView {
 
 /// "Novo contato": validated as the agent types by the same rules the server applies on "Salvar".
 #[component]
-pub fn NewContactForm(on_saved: Callback<Contact>, on_cancel: Callback<()>) -> impl IntoView {
+pub fn NewContactForm(
+    on_saved: Callback<Contact>,
+    on_cancel: Callback<()>,
+    /// The number typed in "Conversar", when the form opens from there.
+    #[prop(optional, into)]
+    initial_phone: String,
+) -> impl IntoView {
     let name = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
+    let phone = RwSignal::new(initial_phone);
     let tried = RwSignal::new(false);
     let create = ServerAction::<CreateContact>::new();
 

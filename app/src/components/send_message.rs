@@ -1,11 +1,23 @@
-//! The "Enviar mensagem" panel opened by "Conversar" or by a contact's start icon.
+//! "Enviar mensagem": opened by "Conversar" or by a contact's start icon. Confirms the contact, asks the type
+//! of send ("Iniciar atendimento"), the channel and the team; on the official API the mandatory template and
+//! its parameters, with the price; on a channel without templates the conversation opens at once.
 
+use crate::api::{start_options, StartChannel, StartChoices, StartConversation};
+use crate::components::contacts::NewContactForm;
+use crate::components::restart::{offered, price_note, TemplateParamsForm, TemplatePicker};
 use atende_domain::contact::Contact;
+use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+use atende_domain::template::Template;
 use leptos::prelude::*;
 
 #[component]
-pub fn SendMessagePanel(contact: Option<Contact>, typed: String, on_close: Callback<()>) -> impl IntoView {
-    let found = contact.clone();
+pub fn SendMessagePanel(
+    contact: Option<Contact>,
+    typed: String,
+    on_close: Callback<()>,
+    on_started: Callback<i64>,
+) -> impl IntoView {
+    let contact = RwSignal::new(contact);
     view! {
         <section class="send-message" role="dialog" aria-label="Enviar mensagem">
             <header class="panel-header">
@@ -14,36 +26,200 @@ pub fn SendMessagePanel(contact: Option<Contact>, typed: String, on_close: Callb
                     "×"
                 </button>
             </header>
-            {match found {
-                Some(contact) => {
-                    view! {
-                        <div class="contact-card">
-                            <p class="label">"Contato encontrado"</p>
-                            <p class="row-name">{contact.name.as_str().to_owned()}</p>
-                            <p class="row-phone">
-                                {contact.phone.as_ref().map(ToString::to_string).unwrap_or_default()}
-                            </p>
-                        </div>
-                    }
-                        .into_any()
-                }
+            {move || match contact.get() {
+                Some(found) => view! { <StartFlow contact=found on_started /> }.into_any(),
                 None => {
+                    let typed = typed.clone();
                     view! {
                         <div class="contact-card">
                             <p class="label">"Nenhum contato com este número"</p>
-                            <p class="row-phone">{typed}</p>
+                            <p class="row-phone">{typed.clone()}</p>
                         </div>
+                        <NewContactForm
+                            initial_phone=typed
+                            on_saved=Callback::new(move |saved: Contact| contact.set(Some(saved)))
+                            on_cancel=on_close
+                        />
                     }
                         .into_any()
                 }
             }}
-            <fieldset class="send-kind">
-                <legend>"Selecione o tipo de envio"</legend>
-                <label>
-                    <input type="radio" name="tipo-envio" value="iniciar" checked=contact.is_some() />
-                    "Iniciar atendimento"
-                </label>
-            </fieldset>
         </section>
+    }
+}
+
+#[component]
+fn StartFlow(contact: Contact, on_started: Callback<i64>) -> impl IntoView {
+    let id = contact.id.0;
+    let options = Resource::new(move || id, start_options);
+    view! {
+        <div class="contact-card">
+            <p class="label">"Contato encontrado"</p>
+            <p class="row-name">{contact.name.as_str().to_owned()}</p>
+            <p class="row-phone">{contact.phone.as_ref().map(ToString::to_string).unwrap_or_default()}</p>
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+            {move || Suspend::new(async move {
+                match options.await {
+                    Ok(options) => view! { <StartSteps options on_started /> }.into_any(),
+                    Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView {
+    let kind_chosen = RwSignal::new(false);
+    let channel = RwSignal::new(None::<usize>);
+    let team = RwSignal::new(options.teams.first().map(|t| t.id));
+    let template = RwSignal::new(None::<Template>);
+    let start = ServerAction::<StartConversation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(conversation)) = start.value().get() {
+            on_started.run(conversation);
+        }
+    });
+    let server_error = Signal::derive(move || match start.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+    let contact_id = options.contact.id.0;
+    let phone = options.contact.phone.clone();
+    let rate_card = options.rate_card.clone();
+    let channels = options.channels.clone();
+    let teams = options.teams.clone();
+    let now = crate::clock::now();
+    let plan = move |c: &StartChannel| {
+        start_plan(&c.info.channel, Some(&Lifecycle::started_by_business(c.last_inbound)), now)
+    };
+
+    let channel_step = {
+        let channels = channels.clone();
+        move || {
+            channels
+                .iter()
+                .enumerate()
+                .map(|(index, c)| {
+                    let label = format!("{} · {}", c.info.name, c.info.channel.kind().label());
+                    view! {
+                        <label>
+                            <input
+                                type="radio"
+                                name="canal"
+                                on:change=move |_| {
+                                    channel.set(Some(index));
+                                    template.set(None);
+                                }
+                                prop:checked=move || channel.get() == Some(index)
+                            />
+                            {label}
+                        </label>
+                    }
+                })
+                .collect_view()
+        }
+    };
+
+    let final_step = move || {
+        let index = channel.get()?;
+        let team_id = team.get()?;
+        let chosen = channels.get(index)?.clone();
+        let channel_id = chosen.info.id;
+        Some(match plan(&chosen) {
+            Err(refusal) => view! { <p class="error" role="alert">{refusal.to_string()}</p> }.into_any(),
+            Ok(StartPlan::OpenDirectly) => view! {
+                <p class="muted">"Neste canal o atendimento abre na hora, sem modelo de mensagem."</p>
+                <p class="error" role="alert">{move || server_error.get()}</p>
+                <div class="form-actions">
+                    <button
+                        type="button"
+                        class="primary"
+                        disabled=move || start.pending().get()
+                        on:click=move |_| {
+                            start.dispatch(StartConversation {
+                                contact: contact_id,
+                                channel: channel_id,
+                                team: team_id,
+                                template: None,
+                                values: Default::default(),
+                            });
+                        }
+                    >
+                        "Iniciar atendimento"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            Ok(StartPlan::Template(offer)) => match template.get() {
+                None => view! {
+                    <TemplatePicker
+                        templates=offered(&chosen.templates, Some(offer))
+                        note="Na API Oficial o atendimento começa com um modelo de mensagem aprovado.".to_owned()
+                        on_continue=Callback::new(move |t| template.set(Some(t)))
+                    />
+                }
+                .into_any(),
+                Some(picked) => {
+                    let window = Lifecycle::started_by_business(chosen.last_inbound).window(&chosen.info.channel, now);
+                    let price = price_note(&chosen.info.channel, &picked, &window, rate_card.as_ref(), phone.as_ref(), now);
+                    let name = picked.name().as_str().to_owned();
+                    let language = picked.language().as_str().to_owned();
+                    view! {
+                        <TemplateParamsForm
+                            template=picked
+                            price
+                            submit_label="Iniciar atendimento"
+                            pending=start.pending().into()
+                            server_error
+                            on_submit=Callback::new(move |values| {
+                                start.dispatch(StartConversation {
+                                    contact: contact_id,
+                                    channel: channel_id,
+                                    team: team_id,
+                                    template: Some((name.clone(), language.clone())),
+                                    values,
+                                });
+                            })
+                            on_back=Callback::new(move |()| template.set(None))
+                        />
+                    }
+                    .into_any()
+                }
+            },
+        })
+    };
+
+    view! {
+        <fieldset class="send-kind">
+            <legend>"Selecione o tipo de envio"</legend>
+            <label>
+                <input
+                    type="radio"
+                    name="tipo-envio"
+                    value="iniciar"
+                    on:change=move |_| kind_chosen.set(true)
+                    prop:checked=move || kind_chosen.get()
+                />
+                "Iniciar atendimento"
+            </label>
+        </fieldset>
+        <Show when=move || kind_chosen.get()>
+            <fieldset class="send-kind">
+                <legend>"Selecione o canal"</legend>
+                {channel_step.clone()}
+            </fieldset>
+            <label class="param">
+                "Selecione a equipe"
+                <select on:change=move |ev| team.set(event_target_value(&ev).parse().ok())>
+                    {teams
+                        .iter()
+                        .map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            {final_step.clone()}
+        </Show>
     }
 }

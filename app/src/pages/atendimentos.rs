@@ -70,6 +70,10 @@ pub fn AtendimentosPage() -> impl IntoView {
                                 contact
                                 typed
                                 on_close=Callback::new(move |()| pane.set(Pane::Empty))
+                                on_started=Callback::new(move |id: i64| {
+                                    refresh.update(|n| *n += 1);
+                                    pane.set(Pane::Conversation(id));
+                                })
                             />
                         }
                             .into_any()

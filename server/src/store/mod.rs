@@ -207,6 +207,16 @@ impl Store for SqlStore {
         }
     }
 
+    async fn contact(&self, id: ContactId) -> Result<Contact, StoreError> {
+        let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE contact_id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?;
+        contact_from_row(&row)
+    }
+
     #[tracing::instrument(skip_all)]
     async fn find_contact_by_phone(&self, phone: &Phone) -> Result<Option<Contact>, StoreError> {
         let variants = phone.variants();

@@ -5,10 +5,11 @@ use super::queue::status_rank;
 use super::{unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
+use atende_domain::contact::ContactId;
 use atende_domain::conversation::ConversationSummary;
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
-use atende_domain::ports::{ConversationState, MessageView, Outbox, StoreError};
+use atende_domain::ports::{ChannelInfo, ConversationState, MessageView, Outbox, StoreError, TeamInfo};
 use atende_domain::queue::MessageText;
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
 use atende_domain::time::Timestamp;
@@ -132,6 +133,128 @@ impl Outbox for SqlStore {
 
     async fn channel_templates(&self, id: ConversationId) -> Result<Vec<Template>, StoreError> {
         let channel_id = self.channel_of(id).await?;
+        self.templates_of_channel(channel_id).await
+    }
+
+    async fn channels(&self) -> Result<Vec<ChannelInfo>, StoreError> {
+        let rows = sqlx::query("SELECT channel_id, name, kind FROM channel ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(unavailable)?;
+                Ok(ChannelInfo {
+                    id: row.try_get("channel_id").map_err(unavailable)?,
+                    name: row.try_get("name").map_err(unavailable)?,
+                    channel: Channel::from(
+                        ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    async fn teams(&self) -> Result<Vec<TeamInfo>, StoreError> {
+        let rows = sqlx::query("SELECT team_id, name FROM team ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                Ok(TeamInfo {
+                    id: row.try_get("team_id").map_err(unavailable)?,
+                    name: row.try_get("name").map_err(unavailable)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_inbound(
+        &self,
+        contact: ContactId,
+        channel_id: i64,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let row = sqlx::query(
+            "SELECT MAX(last_inbound_at) AS last_inbound_at FROM conversation \
+             WHERE contact_id = $1 AND channel_id = $2",
+        )
+        .bind(contact.0)
+        .bind(channel_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let last: Option<i64> = row.try_get("last_inbound_at").map_err(unavailable)?;
+        Ok(last.map(Timestamp::from_millis))
+    }
+
+    async fn open_for(
+        &self,
+        contact: ContactId,
+        channel_id: i64,
+        team_id: i64,
+        now: Timestamp,
+    ) -> Result<ConversationId, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let known = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM contact WHERE contact_id = $1) AS contacts, \
+             (SELECT COUNT(*) FROM channel WHERE channel_id = $2) AS channels, \
+             (SELECT COUNT(*) FROM team WHERE team_id = $3) AS teams",
+        )
+        .bind(contact.0)
+        .bind(channel_id)
+        .bind(team_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        for column in ["contacts", "channels", "teams"] {
+            if known.try_get::<i64, _>(column).map_err(unavailable)? == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let open: Option<i64> = sqlx::query(
+            "SELECT conversation_id FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
+             AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1",
+        )
+        .bind(contact.0)
+        .bind(channel_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("conversation_id"))
+        .transpose()
+        .map_err(unavailable)?;
+        let id = match open {
+            Some(id) => {
+                sqlx::query("UPDATE conversation SET team_id = $2, updated_at = $3 WHERE conversation_id = $1")
+                    .bind(id)
+                    .bind(team_id)
+                    .bind(now.as_millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO conversation (contact_id, channel, channel_id, team_id, status, created_at, \
+                 updated_at) SELECT $1, kind, channel_id, $3, 'open', $4, $4 FROM channel WHERE channel_id = $2 \
+                 RETURNING conversation_id",
+            )
+            .bind(contact.0)
+            .bind(channel_id)
+            .bind(team_id)
+            .bind(now.as_millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .try_get("conversation_id")
+            .map_err(unavailable)?,
+        };
+        tx.commit().await.map_err(unavailable)?;
+        Ok(ConversationId(id))
+    }
+
+    async fn templates_of_channel(&self, channel_id: i64) -> Result<Vec<Template>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format \
              FROM template WHERE channel_id = $1 ORDER BY name, language",
