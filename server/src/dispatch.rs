@@ -217,6 +217,13 @@ impl Dispatcher {
             }
             Err(failure) => {
                 tracing::warn!(job = job.job_id.0, detail = %failure.detail, "send failed for good");
+                let closed = failure.code.is_some_and(|code| {
+                    ProviderError::from_code(ChannelKind::WhatsappOfficial, code, None, "")
+                        .means_window_closed()
+                });
+                if closed {
+                    self.store.provider_closed_window(job.message_id, self.clock.now()).await?;
+                }
                 self.store.fail_job(job.job_id, job.message_id, failure.code, &failure.explanation).await?;
                 Ok(ExecutionOutcome::Failed(job.job_id))
             }

@@ -322,6 +322,9 @@ fn to_status(status: &wire::Status) -> StatusUpdate {
         status: wire_name(&status.status).unwrap_or_else(|| "unknown".into()),
         at: Timestamp::from_millis(status.timestamp_seconds().unwrap_or(0).saturating_mul(1000)),
         error_code: error.map(|e| e.code),
+        closes_window: error.is_some_and(|e| {
+            ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, "").means_window_closed()
+        }),
         error_text: error.map(|e| {
             let details = e.error_data.as_ref().and_then(|d| d.details.as_deref()).or(e.message.as_deref());
             ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, details.unwrap_or_default())

@@ -133,6 +133,7 @@ contract!(statuses_never_go_backwards_and_are_all_kept, |db| {
         at: T0,
         error_code: None,
         error_text: None,
+        closes_window: false,
     };
     assert_eq!(store.apply_status(&status("read"), T0).await.expect("read"), StatusOutcome::Applied);
     assert_eq!(store.apply_status(&status("delivered"), T0).await.expect("late"), StatusOutcome::Stale);
@@ -161,6 +162,7 @@ contract!(a_status_before_the_send_is_recorded_is_matched_by_our_message_id, |db
         at: T0,
         error_code: None,
         error_text: None,
+        closes_window: false,
     };
     assert_eq!(store.apply_status(&early, T0).await.expect("early"), StatusOutcome::Applied);
     store.complete_job(job.job_id, job.message_id, "wamid.fast", T0).await.expect("done");

@@ -209,6 +209,7 @@ contract!(a_send_the_provider_reported_on_before_the_worker_died_is_not_sent_aga
         at: T0,
         error_code: None,
         error_text: None,
+        closes_window: false,
     };
     store.apply_status(&sent, T0).await.expect("status");
     assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 0);

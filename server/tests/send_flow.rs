@@ -179,3 +179,24 @@ async fn a_template_with_a_missing_parameter_is_refused_with_the_field_named() {
     let (status, body) = restart(&app, conversation.id.0, "nao_existe", json!([])).await;
     assert_eq!(status, 404, "{body}");
 }
+
+#[tokio::test]
+async fn when_meta_says_the_window_is_closed_the_composer_asks_for_a_template() {
+    let app = spawn_app().await;
+    // Atende's clock says the window is open (the contact wrote an hour ago) but Meta says it is not.
+    let conversation = contact_who_wrote(&app, "5511987650004", "Eva", 60 * 60 * 1000).await;
+    app.sandbox.set_last_inbound("5511987650004", 0).await;
+    let id = conversation.id.0.to_string();
+    let (status, _) =
+        call(&app, "send_message", &[("conversation", id.clone()), ("text", "Oi?".into())]).await;
+    assert_eq!(status, 200);
+    eventually("Meta's 131047 came back", || async {
+        let messages = app.store.conversation_messages(conversation.id.0).await.ok()?;
+        messages.iter().any(|(dir, _, _, status)| dir == "out" && status == "failed").then_some(())
+    })
+    .await;
+    let (status, body) =
+        call(&app, "send_message", &[("conversation", id), ("text", "E agora?".into())]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("TemplateRequired"), "{body}");
+}

@@ -56,6 +56,8 @@ pub struct StatusUpdate {
     pub at: Timestamp,
     pub error_code: Option<i64>,
     pub error_text: Option<String>,
+    /// The provider refused the message because the window is closed (131047 and the like).
+    pub closes_window: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +359,9 @@ impl SqlStore {
                 .await
                 .map_err(unavailable)?;
         }
+        if update.closes_window {
+            Self::note_provider_closed(&mut tx, message_id, update.at).await?;
+        }
         let new_rank = status_rank(&update.status);
         let outcome = if new_rank > rank {
             sqlx::query(
@@ -378,6 +383,32 @@ impl SqlStore {
         };
         tx.commit().await.map_err(unavailable)?;
         Ok(outcome)
+    }
+
+    /// The provider said the window of `message`'s conversation was closed at `at` (the earliest report wins).
+    async fn note_provider_closed(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        message_id: i64,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversation SET provider_closed_at = CASE \
+               WHEN provider_closed_at IS NULL OR provider_closed_at > $2 THEN $2 ELSE provider_closed_at END \
+             WHERE conversation_id = (SELECT conversation_id FROM message WHERE message_id = $1)",
+        )
+        .bind(message_id)
+        .bind(at.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// As a status webhook would: a send refused because the window is closed (the synchronous 131047).
+    pub async fn provider_closed_window(&self, message: MessageId, at: Timestamp) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        Self::note_provider_closed(&mut tx, message.0, at).await?;
+        tx.commit().await.map_err(unavailable)
     }
 
     /// Records what the provider says a message costs, once per message and category.

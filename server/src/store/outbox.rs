@@ -290,7 +290,7 @@ impl Outbox for SqlStore {
 
     async fn conversation_state(&self, id: ConversationId) -> Result<ConversationState, StoreError> {
         let row = sqlx::query(
-            "SELECT v.status, v.attempt_category, v.attempt_started_at, ch.kind, \
+            "SELECT v.status, v.attempt_category, v.attempt_started_at, v.provider_closed_at, ch.kind, \
              (SELECT MAX(o.last_inbound_at) FROM conversation o \
               WHERE o.contact_id = v.contact_id AND o.channel_id = v.channel_id) AS last_inbound_at \
              FROM conversation v JOIN channel ch ON ch.channel_id = v.channel_id WHERE v.conversation_id = $1",
@@ -305,6 +305,7 @@ impl Outbox for SqlStore {
         let category: Option<String> = row.try_get("attempt_category").map_err(unavailable)?;
         let started: Option<i64> = row.try_get("attempt_started_at").map_err(unavailable)?;
         let last_inbound: Option<i64> = row.try_get("last_inbound_at").map_err(unavailable)?;
+        let provider_closed: Option<i64> = row.try_get("provider_closed_at").map_err(unavailable)?;
         let attempt = match category {
             Some(code) => Some(Attempt::new(
                 TemplateCategory::from_code(&code).ok_or_else(|| corrupt("attempt category", &code))?,
@@ -317,11 +318,17 @@ impl Outbox for SqlStore {
             channel: Channel::from(
                 ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
             ),
-            lifecycle: Lifecycle::from_parts(
-                ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
-                last_inbound.map(Timestamp::from_millis),
-                attempt,
-            ),
+            lifecycle: {
+                let lifecycle = Lifecycle::from_parts(
+                    ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+                    last_inbound.map(Timestamp::from_millis),
+                    attempt,
+                );
+                match provider_closed {
+                    Some(at) => lifecycle.provider_reported_closed(Timestamp::from_millis(at)),
+                    None => lifecycle,
+                }
+            },
         })
     }
 
