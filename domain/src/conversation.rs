@@ -97,6 +97,43 @@ impl Tab {
     }
 }
 
+/// An agent of the business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AgentId(pub i64);
+
+/// Who answers a conversation. An open conversation may be unassigned (waiting for an agent of its team).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Assignee {
+    Unassigned,
+    Agent(AgentId),
+}
+
+/// Where a conversation shows for one agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Queue {
+    /// "Meus": assigned to the agent, not concluded.
+    Mine,
+    /// Not concluded and assigned to nobody: any agent of the team may take it.
+    Unassigned,
+    /// Not concluded, another agent's.
+    Others,
+    /// "Concluídos".
+    Concluded,
+}
+
+impl Queue {
+    /// Where a conversation in `status`, assigned to `assignee`, shows for the agent `me`. Concluding removes
+    /// a conversation from "Meus" whoever had it; the window is not involved.
+    pub fn of(status: ConversationStatus, assignee: Assignee, me: AgentId) -> Self {
+        match (status, assignee) {
+            (ConversationStatus::Concluded, _) => Self::Concluded,
+            (_, Assignee::Unassigned) => Self::Unassigned,
+            (_, Assignee::Agent(agent)) if agent == me => Self::Mine,
+            (_, Assignee::Agent(_)) => Self::Others,
+        }
+    }
+}
+
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
@@ -132,6 +169,20 @@ mod tests {
             assert_eq!(ConversationStatus::from_code(status.code()), Some(status));
         }
         assert_eq!(ChannelKind::from_code("telegram"), None);
+    }
+
+    #[test]
+    fn meus_holds_the_agents_own_open_conversations_and_concluding_moves_them_to_concluidos() {
+        let me = AgentId(1);
+        let other = AgentId(2);
+        for status in [ConversationStatus::Open, ConversationStatus::WaitingForContact] {
+            assert_eq!(Queue::of(status, Assignee::Agent(me), me), Queue::Mine);
+            assert_eq!(Queue::of(status, Assignee::Agent(other), me), Queue::Others);
+            assert_eq!(Queue::of(status, Assignee::Unassigned, me), Queue::Unassigned);
+        }
+        for assignee in [Assignee::Agent(me), Assignee::Agent(other), Assignee::Unassigned] {
+            assert_eq!(Queue::of(ConversationStatus::Concluded, assignee, me), Queue::Concluded);
+        }
     }
 
     #[test]
