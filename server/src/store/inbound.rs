@@ -180,10 +180,9 @@ impl SqlStore {
                 .transpose()
                 .map_err(unavailable)?;
         if let (None, Some(phone)) = (contact_id, &message.phone) {
-            let variants = phone.variants();
-            let second = variants.get(1).unwrap_or(&variants[0]);
+            let (first, second) = super::phone_forms(phone);
             contact_id = sqlx::query("SELECT contact_id FROM contact WHERE phone = $1 OR phone = $2")
-                .bind(&variants[0])
+                .bind(first)
                 .bind(second)
                 .fetch_optional(&mut *tx)
                 .await
@@ -294,23 +293,7 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
 
-        sqlx::query(
-            "UPDATE message SET status = 'queued' WHERE message_id IN \
-             (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
-        )
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let released = sqlx::query(
-            "UPDATE outbound_job SET state = 'ready', next_attempt_at = $2 WHERE conversation_id = $1 AND state = 'held'",
-        )
-        .bind(conversation_id)
-        .bind(now.as_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
+        let released = Self::release_held_in(&mut tx, conversation_id, now).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
     }

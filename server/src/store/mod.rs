@@ -124,6 +124,15 @@ fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
 }
 
+/// The two forms under which a number may be stored: with and without the ninth digit (the same twice for
+/// a number that has one form only), for `phone = $1 OR phone = $2`.
+pub(crate) fn phone_forms(phone: &Phone) -> (String, String) {
+    let mut variants = phone.variants().into_iter();
+    let first = variants.next().unwrap_or_else(|| phone.digits().to_owned());
+    let second = variants.next().unwrap_or_else(|| first.clone());
+    (first, second)
+}
+
 /// `%` and `_` typed by an agent are letters, not wildcards.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -219,12 +228,10 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn find_contact_by_phone(&self, phone: &Phone) -> Result<Option<Contact>, StoreError> {
-        let variants = phone.variants();
-        // At most two variants (with and without the ninth digit); the second bind repeats the first otherwise.
-        let second = variants.get(1).unwrap_or(&variants[0]);
+        let (first, second) = phone_forms(phone);
         let row =
             sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE phone = $1 OR phone = $2"))
-                .bind(&variants[0])
+                .bind(first)
                 .bind(second)
                 .fetch_optional(&self.pool)
                 .await

@@ -1,7 +1,7 @@
 //! The `Outbox` port: what the agent sends, stored with its job and (for templates) the conversation's new
 //! lifecycle in one transaction.
 
-use super::queue::status_rank;
+use super::queue::{Dispatch, NewOutbound};
 use super::{unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
@@ -20,56 +20,6 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 }
 
 impl SqlStore {
-    /// Inserts an outbound message and its job inside `tx`.
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_outbound(
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        conversation_id: i64,
-        channel_id: i64,
-        kind: &str,
-        body: &str,
-        detail: &str,
-        hold: bool,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let (status, state) = if hold { ("held", "held") } else { ("queued", "ready") };
-        let message_id: i64 = sqlx::query(
-            "INSERT INTO message (conversation_id, direction, kind, body, detail, status, status_rank, created_at) \
-             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING message_id",
-        )
-        .bind(conversation_id)
-        .bind(kind)
-        .bind(body)
-        .bind(detail)
-        .bind(status)
-        .bind(status_rank(status))
-        .bind(now.as_millis())
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(unavailable)?
-        .try_get("message_id")
-        .map_err(unavailable)?;
-        sqlx::query(
-            "INSERT INTO outbound_job (message_id, conversation_id, channel_id, state, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(message_id)
-        .bind(conversation_id)
-        .bind(channel_id)
-        .bind(state)
-        .bind(now.as_millis())
-        .execute(&mut **tx)
-        .await
-        .map_err(unavailable)?;
-        sqlx::query("UPDATE conversation SET updated_at = $2 WHERE conversation_id = $1")
-            .bind(conversation_id)
-            .bind(now.as_millis())
-            .execute(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
     /// Reads a stored template row back into the domain's template.
     fn template_from_row(row: &sqlx::any::AnyRow) -> Result<Template, StoreError> {
         let components: String = row.try_get("components").map_err(unavailable)?;
@@ -339,10 +289,14 @@ impl Outbox for SqlStore {
         hold: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let channel_id = self.channel_of(id).await?;
-        let mut tx = self.write_tx().await?;
-        Self::insert_outbound(&mut tx, id.0, channel_id, "text", text.as_str(), "{}", hold, now).await?;
-        tx.commit().await.map_err(unavailable)
+        let outbound = NewOutbound {
+            conversation_id: id.0,
+            channel_id: self.channel_of(id).await?,
+            kind: "text".into(),
+            body: Some(text.as_str().to_owned()),
+            detail: "{}".into(),
+        };
+        self.enqueue(&outbound, if hold { Dispatch::Hold } else { Dispatch::Now }, now).await.map(|_| ())
     }
 
     async fn channel_template(
@@ -379,18 +333,15 @@ impl Outbox for SqlStore {
             "language": { "code": template.template().language().as_str() },
             "components": template.components(),
         });
-        let mut tx = self.write_tx().await?;
-        Self::insert_outbound(
-            &mut tx,
-            id.0,
+        let outbound = NewOutbound {
+            conversation_id: id.0,
             channel_id,
-            "template",
-            &template.preview().body,
-            &wire.to_string(),
-            false,
-            now,
-        )
-        .await?;
+            kind: "template".into(),
+            body: Some(template.preview().body),
+            detail: wire.to_string(),
+        };
+        let mut tx = self.write_tx().await?;
+        Self::insert_outbound(&mut tx, &outbound, Dispatch::Now, now).await?;
         sqlx::query(
             "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4 \
              WHERE conversation_id = $1",

@@ -77,22 +77,35 @@ impl SqlStore {
         dispatch: Dispatch,
         now: Timestamp,
     ) -> Result<(MessageId, JobId), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let ids = Self::insert_outbound(&mut tx, outbound, dispatch, now).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(ids)
+    }
+
+    /// Inserts an outbound message and its job inside `tx`, and marks the conversation as just updated.
+    pub(crate) async fn insert_outbound(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        outbound: &NewOutbound,
+        dispatch: Dispatch,
+        now: Timestamp,
+    ) -> Result<(MessageId, JobId), StoreError> {
         let (message_status, job_state) = match dispatch {
             Dispatch::Now => ("queued", "ready"),
             Dispatch::Hold => ("held", "held"),
         };
-        let mut tx = self.write_tx().await?;
         let message_id: i64 = sqlx::query(
             "INSERT INTO message (conversation_id, direction, kind, body, detail, status, status_rank, created_at) \
-             VALUES ($1, 'out', $2, $3, $4, $5, 0, $6) RETURNING message_id",
+             VALUES ($1, 'out', $2, $3, $4, $5, $6, $7) RETURNING message_id",
         )
         .bind(outbound.conversation_id)
         .bind(&outbound.kind)
         .bind(outbound.body.as_deref())
         .bind(&outbound.detail)
         .bind(message_status)
+        .bind(status_rank(message_status))
         .bind(now.as_millis())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(unavailable)?
         .try_get("message_id")
@@ -106,12 +119,17 @@ impl SqlStore {
         .bind(outbound.channel_id)
         .bind(job_state)
         .bind(now.as_millis())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(unavailable)?
         .try_get("outbound_job_id")
         .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+        sqlx::query("UPDATE conversation SET updated_at = $2 WHERE conversation_id = $1")
+            .bind(outbound.conversation_id)
+            .bind(now.as_millis())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
         Ok((MessageId(message_id), JobId(job_id)))
     }
 
@@ -251,12 +269,23 @@ impl SqlStore {
     /// Returns how many were released.
     pub async fn release_held(&self, conversation_id: i64, now: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.write_tx().await?;
+        let released = Self::release_held_in(&mut tx, conversation_id, now).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(released)
+    }
+
+    /// [`Self::release_held`] inside `tx` (the contact's message and the release commit together).
+    pub(crate) async fn release_held_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        conversation_id: i64,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
         sqlx::query(
             "UPDATE message SET status = 'queued' WHERE message_id IN \
              (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
         )
         .bind(conversation_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(unavailable)?;
         let released = sqlx::query(
@@ -265,11 +294,10 @@ impl SqlStore {
         )
         .bind(conversation_id)
         .bind(now.as_millis())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(unavailable)?
         .rows_affected();
-        tx.commit().await.map_err(unavailable)?;
         Ok(released)
     }
 
