@@ -287,3 +287,16 @@ pub async fn start_conversation(
         .await,
     )
 }
+
+/// A contact found by the search of the Atendimentos screen: their latest conversation, if any.
+#[server(endpoint = "latest_conversation")]
+pub async fn latest_conversation(contact: i64) -> Result<Option<i64>, AppError> {
+    use atende_domain::contact::ContactId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            Ok(services.store.latest_conversation(ContactId(contact)).await?.map(|id| id.0))
+        }
+        .await,
+    )
+}

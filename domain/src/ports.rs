@@ -56,6 +56,12 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<ConversationSummary, StoreError>;
 
+    /// The contact's most recent conversation on any channel, if there is one.
+    async fn latest_conversation(
+        &self,
+        contact: ContactId,
+    ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
+
     /// The conversations listed under `tab`, most recently updated first.
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError>;
 }

@@ -78,3 +78,35 @@ test('Reiniciar: modelo com parâmetros e preço, mensagens na fila até o conta
   ).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
   await expect(reopened.getByText(/Janela de conversa aberta/)).toBeVisible();
 });
+
+test('um atendimento concluído, achado pela pesquisa, é reiniciado; concluir não fecha a janela', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Concluido ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Obrigado, era só isso');
+  const pane = await openConversation(page, name);
+  await pane.getByRole('button', { name: 'Concluir' }).click();
+  await expect(pane.getByText('Concluído', { exact: true })).toBeVisible();
+  // Concluding is Atende's bookkeeping: Meta's window is still open.
+  await expect(pane.getByText(/Janela de conversa aberta/)).toBeVisible();
+  await expect(page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name })).toBeHidden();
+  await page.getByRole('tab', { name: 'Concluídos' }).click();
+  await expect(page.getByRole('tabpanel', { name: 'Concluídos' }).getByRole('button', { name })).toBeVisible();
+
+  // Passo 1: a contact found by the search of the Atendimentos screen.
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await page.getByRole('complementary').getByLabel('Pesquisar por nome ou número').fill(name);
+  await page.getByRole('region', { name: 'Resultados da pesquisa' }).getByRole('button', { name }).click();
+  const restarted = page.getByRole('region', { name: 'Atendimento' });
+  await restarted.getByRole('button', { name: 'Reiniciar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  await panel.getByRole('radio', { name: /retomar_atendimento/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+  // Inside the window; the shipped rate card charges utility templates there from 2026-10-01 (reference §4).
+  await expect(panel.getByRole('note')).toContainText('US$ 0,0068');
+  await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
+  await expect(panel).toBeHidden();
+  await expect(restarted.getByRole('listitem').filter({ hasText: 'Modelo de mensagem' })).toContainText('Queremos continuar');
+  await page.getByRole('complementary').getByLabel('Pesquisar por nome ou número').fill('');
+  await expect(page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name })).toBeVisible();
+});

@@ -30,6 +30,17 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 #[component]
 pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Callback<i64>) -> impl IntoView {
     let conversations = Resource::new(move || (tab.get(), refresh.get()), |(tab, _)| list_conversations(tab));
+    // New messages and statuses show up on their own (until live updates replace this polling).
+    Effect::new(move |_| {
+        let handle =
+            set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(5))
+                .ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
             <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
@@ -76,5 +87,68 @@ fn ConversationRow(conversation: ConversationSummary, on_open: Callback<i64>) ->
             </div>
             {waiting.then(|| view! { <span class="badge">"Aguardando o contato"</span> })}
         </li>
+    }
+}
+
+/// The search of the Atendimentos screen: contacts by name or number. Choosing one opens their latest
+/// conversation (where "Reiniciar" applies) or, if they have none, the "Enviar mensagem" panel.
+#[component]
+pub fn ContactSearchResults(
+    text: RwSignal<String>,
+    on_open: Callback<i64>,
+    on_start: Callback<atende_domain::contact::Contact>,
+) -> impl IntoView {
+    use crate::api::{search_contacts, LatestConversation};
+    let found = Resource::new(move || text.get(), search_contacts);
+    let latest = ServerAction::<LatestConversation>::new();
+    let picked = RwSignal::new(None::<atende_domain::contact::Contact>);
+    Effect::new(move |_| match (latest.value().get(), picked.get_untracked()) {
+        (Some(Ok(Some(conversation))), _) => on_open.run(conversation),
+        (Some(Ok(None)), Some(contact)) => on_start.run(contact),
+        _ => {}
+    });
+    view! {
+        <div class="conversation-list" role="region" aria-label="Resultados da pesquisa">
+            <Transition fallback=|| view! { <p class="muted">"Pesquisando…"</p> }>
+                {move || Suspend::new(async move {
+                    match found.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted empty-list">"Nenhum contato encontrado."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="rows">
+                                    {list
+                                        .into_iter()
+                                        .map(|contact| {
+                                            let name = contact.name.as_str().to_owned();
+                                            let phone = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+                                            let id = contact.id.0;
+                                            view! {
+                                                <li class="row">
+                                                    <button
+                                                        type="button"
+                                                        class="row-name link"
+                                                        on:click=move |_| {
+                                                            picked.set(Some(contact.clone()));
+                                                            latest.dispatch(LatestConversation { contact: id });
+                                                        }
+                                                    >
+                                                        {name}
+                                                    </button>
+                                                    <span class="row-phone">{phone}</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::components::contacts::NewConversationPanel;
 use crate::components::conversation::ConversationPane;
-use crate::components::conversations::{ConversationList, ConversationTabs};
+use crate::components::conversations::{ContactSearchResults, ConversationList, ConversationTabs};
 use crate::components::number_bar::NumberBar;
 use crate::components::options_menu::OptionsMenu;
 use crate::components::send_message::SendMessagePanel;
@@ -30,6 +30,7 @@ pub fn AtendimentosPage() -> impl IntoView {
     let pane = RwSignal::new(Pane::Empty);
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
+    let search = RwSignal::new(String::new());
     let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
 
     let open_send_message = Callback::new(move |(contact, typed): (Option<Contact>, String)| {
@@ -44,8 +45,31 @@ pub fn AtendimentosPage() -> impl IntoView {
                     <h1>"Atendimentos"</h1>
                     <OptionsMenu on_new_conversation=Callback::new(move |()| side_panel_open.set(true)) />
                 </header>
-                <ConversationTabs tab />
-                <ConversationList tab refresh on_open=open_conversation />
+                <input
+                    type="search"
+                    class="search sidebar-search"
+                    aria-label="Pesquisar por nome ou número"
+                    placeholder="Pesquisar por nome ou número"
+                    bind:value=search
+                />
+                <Show
+                    when=move || search.get().trim().is_empty()
+                    fallback=move || {
+                        view! {
+                            <ContactSearchResults
+                                text=search
+                                on_open=open_conversation
+                                on_start=Callback::new(move |contact: Contact| {
+                                    let typed = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+                                    open_send_message.run((Some(contact), typed));
+                                })
+                            />
+                        }
+                    }
+                >
+                    <ConversationTabs tab />
+                    <ConversationList tab refresh on_open=open_conversation />
+                </Show>
                 <NumberBar on_found=open_send_message />
             </aside>
             <main class="conversation-pane">

@@ -291,6 +291,20 @@ impl Store for SqlStore {
         conversation_from_row(&row)
     }
 
+    async fn latest_conversation(&self, contact: ContactId) -> Result<Option<ConversationId>, StoreError> {
+        sqlx::query(
+            "SELECT conversation_id FROM conversation WHERE contact_id = $1 \
+             ORDER BY updated_at DESC, conversation_id DESC LIMIT 1",
+        )
+        .bind(contact.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("conversation_id").map(ConversationId))
+        .transpose()
+        .map_err(unavailable)
+    }
+
     #[tracing::instrument(skip_all)]
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
         // The tab's rule is the domain's; the SQL only narrows by the statuses it lists.
