@@ -38,7 +38,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Template(_)
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::Store(StoreError::DuplicatePhone { .. }) => StatusCode::CONFLICT,
+        AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,
         AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Transport(_) => StatusCode::BAD_REQUEST,

@@ -15,6 +15,9 @@ pub enum StoreError {
     DuplicatePhone { existing: ContactId, name: String },
     #[error("Não encontrado.")]
     NotFound,
+    /// Someone else changed it between reading and writing (two agents, or a double click).
+    #[error("O atendimento mudou enquanto você escrevia: confira e tente de novo.")]
+    Changed,
     /// The database failed; the detail is for the logs, never for the agent.
     #[error("Não foi possível acessar os dados agora. Tente novamente.")]
     Unavailable(String),

@@ -193,6 +193,11 @@ impl Dispatcher {
         let Some(job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
             return Ok(ExecutionOutcome::Idle);
         };
+        if let Some(provider_id) = &job.provider_message_id {
+            // A timed-out attempt did reach the provider (its status webhook told us): never send twice.
+            self.store.complete_job(job.job_id, job.message_id, provider_id, now).await?;
+            return Ok(ExecutionOutcome::Sent(job.job_id));
+        }
         let Some(sender) = self.senders.get(&job.channel_id).cloned() else {
             let why = "O canal deste atendimento não está configurado para envio.";
             self.store.fail_job(job.job_id, job.message_id, None, why).await?;

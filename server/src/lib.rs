@@ -161,6 +161,9 @@ impl Application {
         let sandbox = if settings.sandbox {
             let config = SandboxConfig {
                 webhook_url: format!("http://{loopback}/webhooks/whatsapp"),
+                // A new secret each start: nobody outside this process can sign webhooks in its name, even
+                // when the sandbox runs beside a real number.
+                app_secret: random_secret(),
                 rate_limit_per_second: settings.outbound_rate.max(1) * 2,
                 ..SandboxConfig::default()
             };
@@ -274,6 +277,17 @@ impl Application {
         self.store.close().await;
         served
     }
+}
+
+/// 128 bits from the standard library's per-process random hasher keys (no extra dependency), as hex.
+fn random_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(0x5eed);
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
 }
 
 /// The name of the channel the sandbox serves.

@@ -115,6 +115,21 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
     }
 }
 
+/// Why a stored notification was not applied.
+#[derive(Debug)]
+enum Failure {
+    /// The body is not a notification Atende can apply: kept with this reason, not retried.
+    Unreadable(String),
+    /// The database failed: the receipt stays pending and is tried again.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
 /// What one pass of the processor did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Processed {
@@ -138,27 +153,41 @@ pub struct WebhookProcessor {
 }
 
 impl WebhookProcessor {
-    /// Processes what is pending, once.
+    /// Processes what is pending, once, oldest first. A body that cannot be understood is kept with its
+    /// error; a database failure stops the pass and leaves the receipt pending, so nothing Meta delivered
+    /// (and was told was received) is lost to a passing fault.
     pub async fn process_pending(&self) -> Result<Processed, StoreError> {
         let mut done = Processed::default();
-        for (receipt, _provider, body) in self.store.pending_webhooks(100).await? {
-            let now = self.clock.now();
-            match self.process_body(&body, now, &mut done).await {
-                Ok(Some(_)) => self.store.mark_webhook_processed(receipt, None, now).await?,
-                // A status whose message is not known yet: try again on a later pass, for a while.
-                Ok(None) => {
-                    let age = self.store.webhook_age(receipt, now).await?;
-                    if age > i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX) {
-                        let note = "status for a message Atende does not know";
-                        self.store.mark_webhook_processed(receipt, Some(note), now).await?;
+        let mut after = 0;
+        loop {
+            let page = self.store.pending_webhooks(after, 100).await?;
+            let Some((last, _, _)) = page.last() else { break };
+            after = *last;
+            for (receipt, _provider, body) in page {
+                let now = self.clock.now();
+                match self.process_body(&body, now, &mut done).await {
+                    Ok(true) => self.store.mark_webhook_processed(receipt, None, now).await?,
+                    // A status whose message is not known yet: try again on a later pass, for a while.
+                    Ok(false) => {
+                        let age = self.store.webhook_age(receipt, now).await?;
+                        if age > i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX) {
+                            let note = "status for a message Atende does not know";
+                            self.store.mark_webhook_processed(receipt, Some(note), now).await?;
+                        }
+                    }
+                    Err(Failure::Unreadable(error)) => {
+                        tracing::warn!(receipt, %error, "webhook not understood; kept with the error");
+                        self.store.mark_webhook_processed(receipt, Some(&error), now).await?;
+                    }
+                    Err(Failure::Store(error)) => {
+                        if done.released > 0 {
+                            self.released.notify_one();
+                        }
+                        return Err(error);
                     }
                 }
-                Err(error) => {
-                    tracing::warn!(receipt, %error, "webhook not understood; kept with the error");
-                    self.store.mark_webhook_processed(receipt, Some(&error), now).await?;
-                }
+                done.receipts += 1;
             }
-            done.receipts += 1;
         }
         if done.released > 0 {
             self.released.notify_one();
@@ -166,15 +195,10 @@ impl WebhookProcessor {
         Ok(done)
     }
 
-    /// `Ok(Some(()))` when everything in the body was applied; `Ok(None)` when a status waits for its message.
-    async fn process_body(
-        &self,
-        body: &str,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<Option<()>, String> {
-        let notification =
-            Notification::parse(body.as_bytes()).map_err(|e| format!("invalid notification: {e}"))?;
+    /// `Ok(true)` when everything in the body was applied; `Ok(false)` when a status waits for its message.
+    async fn process_body(&self, body: &str, now: Timestamp, done: &mut Processed) -> Result<bool, Failure> {
+        let notification = Notification::parse(body.as_bytes())
+            .map_err(|e| Failure::Unreadable(format!("invalid notification: {e}")))?;
         let mut complete = true;
         for entry in &notification.entry {
             for change in &entry.changes {
@@ -186,17 +210,16 @@ impl WebhookProcessor {
                                 ChannelKind::WhatsappOfficial,
                                 &value.metadata.phone_number_id,
                             )
-                            .await
-                            .map_err(|e| e.to_string())?
+                            .await?
                         else {
-                            return Err(format!(
+                            return Err(Failure::Unreadable(format!(
                                 "no channel for phone_number_id {}",
                                 value.metadata.phone_number_id
-                            ));
+                            )));
                         };
                         for message in &value.messages {
-                            let Some(inbound) = to_inbound(channel_id, value, message) else { continue };
-                            match self.store.record_inbound(&inbound, now).await.map_err(|e| e.to_string())? {
+                            let Some(inbound) = to_inbound(channel_id, value, message, now) else { continue };
+                            match self.store.record_inbound(&inbound, now).await? {
                                 InboundOutcome::Stored { released, .. } => {
                                     done.messages += 1;
                                     done.released += released;
@@ -206,7 +229,7 @@ impl WebhookProcessor {
                         }
                         for status in &value.statuses {
                             let update = to_status(status);
-                            match self.store.apply_status(&update, now).await.map_err(|e| e.to_string())? {
+                            match self.store.apply_status(&update, now).await? {
                                 StatusOutcome::Applied | StatusOutcome::Stale => done.statuses += 1,
                                 StatusOutcome::UnknownMessage => complete = false,
                             }
@@ -222,8 +245,7 @@ impl WebhookProcessor {
                                         billable,
                                         now,
                                     )
-                                    .await
-                                    .map_err(|e| e.to_string())?;
+                                    .await?;
                             }
                         }
                     }
@@ -236,14 +258,13 @@ impl WebhookProcessor {
                                 &wire_name(&update.event).unwrap_or_else(|| "UNKNOWN".into()),
                                 now,
                             )
-                            .await
-                            .map_err(|e| e.to_string())?;
+                            .await?;
                     }
                     Change::Other { .. } => {}
                 }
             }
         }
-        Ok(complete.then_some(()))
+        Ok(complete)
     }
 
     /// Runs until the process ends: wakes when a webhook was stored, and every second regardless.
@@ -265,6 +286,7 @@ fn to_inbound(
     channel_id: i64,
     value: &wire::MessagesValue,
     message: &wire::InboundMessage,
+    now: Timestamp,
 ) -> Option<InboundMessage> {
     let interactive_type = match &message.content {
         InboundContent::Interactive(i) => Some(i.kind.as_str()),
@@ -295,6 +317,12 @@ fn to_inbound(
         body: readable_body(&message.content),
         detail: serde_json::to_string(message).unwrap_or_else(|_| "{}".into()),
         sent_at,
+        opens_window: atende_domain::window::window(
+            &atende_domain::channel::Channel::from(ChannelKind::WhatsappOfficial),
+            Some(sent_at),
+            now,
+        )
+        .allows_free_form(),
     })
 }
 

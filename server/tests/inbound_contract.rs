@@ -43,6 +43,7 @@ fn from(channel_id: i64, wa_id: &str, id: &str, body: &str, at: Timestamp) -> In
         body: Some(body.into()),
         detail: "{}".into(),
         sent_at: at,
+        opens_window: true,
     }
 }
 
@@ -175,13 +176,33 @@ contract!(webhook_bodies_are_kept_until_processed_and_billing_is_recorded_once, 
     let store = db.store().await;
     let first = store.record_webhook("whatsapp", "{\"a\":1}", T0).await.expect("r1");
     let second = store.record_webhook("whatsapp", "{\"b\":2}", T0).await.expect("r2");
-    let pending = store.pending_webhooks(10).await.expect("pending");
+    let pending = store.pending_webhooks(0, 10).await.expect("pending");
     assert_eq!(pending.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), vec![first, second]);
     store.mark_webhook_processed(first, None, T0).await.expect("processed");
-    assert_eq!(store.pending_webhooks(10).await.expect("pending").len(), 1);
+    assert_eq!(store.pending_webhooks(0, 10).await.expect("pending").len(), 1);
+    assert!(store.pending_webhooks(second, 10).await.expect("after the last").is_empty());
     store.record_billing("wamid.x", "marketing", Some("PMP"), true, T0).await.expect("bill");
     store.record_billing("wamid.x", "marketing", Some("PMP"), true, T0).await.expect("bill again");
     store.record_billing("wamid.y", "service", Some("PMP"), false, T0).await.expect("bill y");
     assert_eq!(store.billing_for("wamid.x").await.expect("ledger"), vec![("marketing".to_owned(), true)]);
     assert_eq!(store.billing_for("wamid.y").await.expect("ledger"), vec![("service".to_owned(), false)]);
+});
+
+contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from(ch, "5511987654321", "wamid.1", "Oi", T0), T0).await.expect("in"));
+    let held = NewOutbound {
+        conversation_id: conversation,
+        channel_id: ch,
+        kind: "text".into(),
+        body: Some("na fila".into()),
+        detail: "{}".into(),
+    };
+    let (_, job) = store.enqueue(&held, Dispatch::Hold, T0).await.expect("held");
+    let late = InboundMessage { opens_window: false, ..from(ch, "5511987654321", "wamid.2", "atrasada", T0) };
+    let (_, released) = stored(store.record_inbound(&late, T0.plus_millis(100_000_000)).await.expect("in"));
+    assert_eq!(released, 0);
+    assert_eq!(store.job_state(job).await.expect("state").0, "held");
 });

@@ -216,3 +216,44 @@ contract!(a_send_the_provider_reported_on_before_the_worker_died_is_not_sent_aga
     assert_eq!(store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim"), None);
     assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
 });
+
+contract!(a_second_template_is_not_held_up_by_texts_waiting_for_the_reply, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let c = conversations[0];
+    let first = store.enqueue(&text(c, channel, "modelo 1"), Dispatch::Now, T0).await.expect("e");
+    let job = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    store.complete_job(job.job_id, first.0, "wamid.t1", T0).await.expect("done");
+    let (_, held) = store.enqueue(&text(c, channel, "texto na fila"), Dispatch::Hold, T0).await.expect("e");
+    store.enqueue(&text(c, channel, "modelo 2"), Dispatch::Now, T0).await.expect("e");
+    let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("the second template leaves");
+    assert_eq!(second.body.as_deref(), Some("modelo 2"));
+    assert_eq!(store.job_state(held).await.expect("state"), ("held".into(), "held".into()));
+});
+
+contract!(a_retried_send_that_had_reached_the_provider_is_recognised_and_not_sent_again, |db| {
+    use atende_server::store::inbound::StatusUpdate;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(first.provider_message_id, None);
+    // The request timed out, but Meta had accepted it: its status webhook carries our id back.
+    store.retry_job(first.job_id, "timeout", T0.plus_millis(1_000)).await.expect("retry");
+    let sent = StatusUpdate {
+        provider_message_id: "wamid.late".into(),
+        our_message_id: Some(first.message_id),
+        status: "sent".into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+        closes_window: false,
+    };
+    store.apply_status(&sent, T0).await.expect("status");
+    let again = store.claim_next_job(T0.plus_millis(1_000), LEASE).await.expect("claim").expect("job");
+    assert_eq!(again.provider_message_id.as_deref(), Some("wamid.late"));
+    // A stale worker cannot flip a finished job back to ready.
+    store.complete_job(again.job_id, again.message_id, "wamid.late", T0).await.expect("done");
+    store.retry_job(again.job_id, "late retry", T0).await.expect("ignored");
+    assert_eq!(store.job_state(again.job_id).await.expect("state").0, "done");
+});

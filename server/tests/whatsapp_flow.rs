@@ -155,7 +155,7 @@ async fn a_webhook_with_a_bad_or_missing_signature_is_refused_and_nothing_is_sto
         .await
         .expect("POST");
     assert_eq!(wrong.status(), 401);
-    assert!(app.store.pending_webhooks(10).await.expect("pending").is_empty());
+    assert!(app.store.pending_webhooks(0, 10).await.expect("pending").is_empty());
 
     let secret = app.sandbox.config().app_secret.clone();
     let good = app

@@ -74,7 +74,7 @@ fn ConversationRow(conversation: ConversationSummary, on_open: Callback<i64>) ->
     let id = conversation.id.0;
     let waiting = conversation.status == atende_domain::conversation::ConversationStatus::WaitingForContact;
     view! {
-        <li class="row clickable" on:click=move |_| on_open.run(id)>
+        <li class="row">
             <div class="row-main">
                 <button type="button" class="row-name link" on:click=move |_| on_open.run(id)>
                     {conversation.contact_name.as_str().to_owned()}

@@ -32,6 +32,9 @@ pub struct InboundMessage {
     /// JSON with everything else (media ids, the raw message).
     pub detail: String,
     pub sent_at: Timestamp,
+    /// Whether the message opens the window now (the domain's verdict). A message delivered late, after
+    /// its window already closed, is stored but releases nothing: what is held would only fail.
+    pub opens_window: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,12 +103,17 @@ impl SqlStore {
         .map_err(unavailable)
     }
 
-    /// Webhook bodies not processed yet, oldest first.
-    pub async fn pending_webhooks(&self, limit: i64) -> Result<Vec<(i64, String, String)>, StoreError> {
+    /// Webhook bodies not processed yet, oldest first, received after receipt `after` (0: from the start).
+    pub async fn pending_webhooks(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT webhook_receipt_id, provider, body FROM webhook_receipt WHERE processed_at IS NULL \
-             ORDER BY webhook_receipt_id LIMIT $1",
+            "SELECT webhook_receipt_id, provider, body FROM webhook_receipt \
+             WHERE processed_at IS NULL AND webhook_receipt_id > $1 ORDER BY webhook_receipt_id LIMIT $2",
         )
+        .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await
@@ -293,7 +301,11 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
 
-        let released = Self::release_held_in(&mut tx, conversation_id, now).await?;
+        let released = if message.opens_window {
+            Self::release_held_in(&mut tx, conversation_id, now).await?
+        } else {
+            0
+        };
         tx.commit().await.map_err(unavailable)?;
         Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
     }

@@ -342,9 +342,11 @@ impl Outbox for SqlStore {
         };
         let mut tx = self.write_tx().await?;
         Self::insert_outbound(&mut tx, &outbound, Dispatch::Now, now).await?;
-        sqlx::query(
+        // The attempt's category only ever stays what it was: two restarts racing with different categories
+        // cannot both pass (the second finds the row changed and stores nothing).
+        let changed = sqlx::query(
             "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4 \
-             WHERE conversation_id = $1",
+             WHERE conversation_id = $1 AND ($3 IS NULL OR attempt_category IS NULL OR attempt_category = $3)",
         )
         .bind(id.0)
         .bind(lifecycle.status().code())
@@ -352,7 +354,11 @@ impl Outbox for SqlStore {
         .bind(lifecycle.attempt().map(|a| a.started_at().as_millis()))
         .execute(&mut *tx)
         .await
-        .map_err(unavailable)?;
+        .map_err(unavailable)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Changed);
+        }
         tx.commit().await.map_err(unavailable)
     }
 }

@@ -2,8 +2,10 @@
 //! one at a time, in job order within each conversation, and records what the provider answered.
 //!
 //! Invariants (the contract suite checks each on both backends):
-//! - A job is claimed only when no earlier job of its conversation is still held, ready or in flight, so a
-//!   conversation's messages leave in the order they were written, retries included.
+//! - A job is claimed only when no earlier job of its conversation is still ready or in flight, so a
+//!   conversation's messages leave in the order they were written, retries included. Held jobs do not block:
+//!   a second template sent to re-engage the contact must not wait behind texts that wait for the reply;
+//!   released, held jobs keep their original order among themselves.
 //! - Held jobs (the window is closed and the contact has not answered) are never claimed; releasing a
 //!   conversation makes them ready in their original order.
 //! - Two workers never hold the same job: claiming is one statement (`UPDATE … WHERE id = (SELECT …)`), with
@@ -52,6 +54,9 @@ pub struct ClaimedJob {
     pub kind: String,
     pub body: Option<String>,
     pub detail: String,
+    /// Set when the provider already reported on this message (an earlier attempt did reach it, though its
+    /// answer was lost): the job is done, not sent again.
+    pub provider_message_id: Option<String>,
     /// Including this one.
     pub attempts: i64,
 }
@@ -151,7 +156,7 @@ impl SqlStore {
                WHERE j.state = 'ready' AND j.next_attempt_at <= $1 \
                  AND NOT EXISTS (SELECT 1 FROM outbound_job e WHERE e.conversation_id = j.conversation_id \
                                  AND e.outbound_job_id < j.outbound_job_id \
-                                 AND e.state IN ('held', 'ready', 'in_flight')) \
+                                 AND e.state IN ('ready', 'in_flight')) \
                ORDER BY j.outbound_job_id LIMIT 1 {lock}) \
              AND state = 'ready' \
              RETURNING outbound_job_id, message_id, conversation_id, channel_id, attempts"
@@ -166,11 +171,12 @@ impl SqlStore {
             return Ok(None);
         };
         let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
-        let message = sqlx::query("SELECT kind, body, detail FROM message WHERE message_id = $1")
-            .bind(message_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let message =
+            sqlx::query("SELECT kind, body, detail, provider_message_id FROM message WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
         Ok(Some(ClaimedJob {
             job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
             message_id: MessageId(message_id),
@@ -179,6 +185,7 @@ impl SqlStore {
             kind: message.try_get("kind").map_err(unavailable)?,
             body: message.try_get("body").map_err(unavailable)?,
             detail: message.try_get("detail").map_err(unavailable)?,
+            provider_message_id: message.try_get("provider_message_id").map_err(unavailable)?,
             attempts: job.try_get("attempts").map_err(unavailable)?,
         }))
     }
@@ -222,7 +229,7 @@ impl SqlStore {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbound_job SET state = 'ready', lease_until = NULL, last_error = $2, next_attempt_at = $3 \
-             WHERE outbound_job_id = $1",
+             WHERE outbound_job_id = $1 AND state = 'in_flight'",
         )
         .bind(job.0)
         .bind(error)
@@ -244,7 +251,7 @@ impl SqlStore {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE outbound_job SET state = 'failed', lease_until = NULL, last_error = $2 \
-             WHERE outbound_job_id = $1",
+             WHERE outbound_job_id = $1 AND state = 'in_flight'",
         )
         .bind(job.0)
         .bind(explanation)
