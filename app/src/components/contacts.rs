@@ -1,6 +1,7 @@
 //! ⋮ → "Novo atendimento": the side panel with the contacts, the search, and "Novo contato".
 
 use crate::api::{search_contacts, CreateContact};
+use crate::components::loaded_list::LoadedList;
 use atende_domain::contact::{Contact, ContactForm, ContactName};
 use atende_domain::phone::Phone;
 use leptos::prelude::*;
@@ -46,27 +47,13 @@ pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>)
                 placeholder="Pesquisar por nome ou número"
                 bind:value=search
             />
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || Suspend::new(async move {
-                    match contacts.await {
-                        Ok(list) if list.is_empty() => {
-                            view! { <p class="muted empty-list">"Nenhum contato encontrado."</p> }.into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <ul class="rows" aria-label="Contatos">
-                                    {list
-                                        .into_iter()
-                                        .map(|contact| view! { <ContactRow contact on_start /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <LoadedList
+                items=contacts
+                loading="Carregando…"
+                empty="Nenhum contato encontrado."
+                label="Contatos"
+                row=move |contact| view! { <ContactRow contact on_start /> }
+            />
         </aside>
     }
 }

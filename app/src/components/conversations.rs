@@ -1,6 +1,7 @@
 //! The tabs "Meus" and "Concluídos" and the conversation list under them.
 
 use crate::api::list_conversations;
+use crate::components::loaded_list::LoadedList;
 use atende_domain::conversation::{ConversationSummary, Tab};
 use leptos::prelude::*;
 
@@ -43,27 +44,12 @@ pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Cal
     });
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || Suspend::new(async move {
-                    match conversations.await {
-                        Ok(list) if list.is_empty() => {
-                            view! { <p class="muted empty-list">"Nenhum atendimento aqui."</p> }.into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <ul class="rows">
-                                    {list
-                                        .into_iter()
-                                        .map(|c| view! { <ConversationRow conversation=c on_open /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <LoadedList
+                items=conversations
+                loading="Carregando…"
+                empty="Nenhum atendimento aqui."
+                row=move |c| view! { <ConversationRow conversation=c on_open /> }
+            />
         </div>
     }
 }
@@ -109,46 +95,38 @@ pub fn ContactSearchResults(
     });
     view! {
         <div class="conversation-list" role="region" aria-label="Resultados da pesquisa">
-            <Transition fallback=|| view! { <p class="muted">"Pesquisando…"</p> }>
-                {move || Suspend::new(async move {
-                    match found.await {
-                        Ok(list) if list.is_empty() => {
-                            view! { <p class="muted empty-list">"Nenhum contato encontrado."</p> }.into_any()
-                        }
-                        Ok(list) => {
-                            view! {
-                                <ul class="rows">
-                                    {list
-                                        .into_iter()
-                                        .map(|contact| {
-                                            let name = contact.name.as_str().to_owned();
-                                            let phone = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
-                                            let id = contact.id.0;
-                                            view! {
-                                                <li class="row">
-                                                    <button
-                                                        type="button"
-                                                        class="row-name link"
-                                                        on:click=move |_| {
-                                                            picked.set(Some(contact.clone()));
-                                                            latest.dispatch(LatestConversation { contact: id });
-                                                        }
-                                                    >
-                                                        {name}
-                                                    </button>
-                                                    <span class="row-phone">{phone}</span>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <LoadedList
+                items=found
+                loading="Pesquisando…"
+                empty="Nenhum contato encontrado."
+                row=move |contact| view! { <SearchResultRow contact picked latest /> }
+            />
         </div>
+    }
+}
+
+#[component]
+fn SearchResultRow(
+    contact: atende_domain::contact::Contact,
+    picked: RwSignal<Option<atende_domain::contact::Contact>>,
+    latest: ServerAction<crate::api::LatestConversation>,
+) -> impl IntoView {
+    let name = contact.name.as_str().to_owned();
+    let phone = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    let id = contact.id.0;
+    view! {
+        <li class="row">
+            <button
+                type="button"
+                class="row-name link"
+                on:click=move |_| {
+                    picked.set(Some(contact.clone()));
+                    latest.dispatch(crate::api::LatestConversation { contact: id });
+                }
+            >
+                {name}
+            </button>
+            <span class="row-phone">{phone}</span>
+        </li>
     }
 }
