@@ -300,3 +300,32 @@ pub async fn latest_conversation(contact: i64) -> Result<Option<i64>, AppError> 
         .await,
     )
 }
+
+/// CRM → Contatos → "Salvar" on an edited contact.
+#[server(endpoint = "update_contact")]
+pub async fn update_contact(contact: i64, form: ContactForm) -> Result<Contact, AppError> {
+    use atende_domain::contact::ContactId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let validated = form.validate()?;
+            Ok(services.store.update_contact(ContactId(contact), validated).await?)
+        }
+        .await,
+    )
+}
+
+/// A contact opened from CRM → Contatos: the contact and their latest conversation, if any.
+#[server(endpoint = "open_contact")]
+pub async fn open_contact(contact: i64) -> Result<(Contact, Option<i64>), AppError> {
+    use atende_domain::contact::ContactId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::current();
+            let id = ContactId(contact);
+            let found = services.store.contact(id).await?;
+            Ok((found, services.store.latest_conversation(id).await?.map(|c| c.0)))
+        }
+        .await,
+    )
+}

@@ -1,6 +1,7 @@
 //! The HTML document and the router.
 
 use crate::pages::atendimentos::AtendimentosPage;
+use crate::pages::contatos::ContatosPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Página não encontrada."</p> }>
                 <Route path=StaticSegment("") view=AtendimentosPage />
+                <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
             </Routes>
         </Router>
     }

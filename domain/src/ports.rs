@@ -39,6 +39,12 @@ pub trait Store: Send + Sync + 'static {
     /// exists, and store nothing then.
     async fn create_contact(&self, contact: NewContact, now: Timestamp) -> Result<Contact, StoreError>;
 
+    /// Changes a contact's name and number.
+    /// MUST return [`StoreError::NotFound`] if there is no such contact and
+    /// [`StoreError::DuplicatePhone`] if another contact has the number (or its ninth-digit twin); it
+    /// changes nothing then.
+    async fn update_contact(&self, id: ContactId, contact: NewContact) -> Result<Contact, StoreError>;
+
     /// The contact with this id.
     /// MUST return [`StoreError::NotFound`] if there is none.
     async fn contact(&self, id: ContactId) -> Result<Contact, StoreError>;

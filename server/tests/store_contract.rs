@@ -99,3 +99,20 @@ contract!(what_was_saved_survives_a_restart_and_migrations_run_once, |db| {
     assert_eq!(names(&reopened.search_contacts(&query("")).await.expect("list")), ["Maria"]);
     reopened.close().await;
 });
+
+contract!(a_contact_is_edited_but_never_onto_another_contacts_number, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let ana = store.create_contact(new_contact("Ana", "(21) 3456-7890"), NOW).await.expect("saved");
+    let edited =
+        store.update_contact(ana.id, new_contact("Ana Paula", "(21) 3456-7891")).await.expect("edited");
+    assert_eq!(edited.name.as_str(), "Ana Paula");
+    assert_eq!(store.contact(ana.id).await.expect("read"), edited);
+    let taken = store.update_contact(ana.id, new_contact("Ana", "+55 11 8765-4321")).await;
+    assert_eq!(taken, Err(StoreError::DuplicatePhone { existing: maria.id, name: "Maria".into() }));
+    assert_eq!(store.contact(ana.id).await.expect("unchanged"), edited);
+    let missing = store
+        .update_contact(atende_domain::contact::ContactId(999_999), new_contact("X", "(31) 3333-0000"))
+        .await;
+    assert_eq!(missing, Err(StoreError::NotFound));
+});

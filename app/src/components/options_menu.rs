@@ -29,6 +29,7 @@ pub fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
                     >
                         "Novo atendimento"
                     </button>
+                    <a role="menuitem" href="/crm/contatos">"CRM → Contatos"</a>
                 </div>
             </Show>
         </div>

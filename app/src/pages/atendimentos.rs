@@ -33,6 +33,26 @@ pub fn AtendimentosPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
 
+    // Opened from CRM → Contatos (`/?contato=ID`): the contact's latest conversation, or "Enviar mensagem".
+    let query = leptos_router::hooks::use_query_map();
+    let open = ServerAction::<crate::api::OpenContact>::new();
+    Effect::new(move |_| {
+        if let Some(contact) = query.read().get("contato").and_then(|id| id.parse::<i64>().ok()) {
+            open.dispatch(crate::api::OpenContact { contact });
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok((contact, latest))) = open.value().get() {
+            match latest {
+                Some(id) => pane.set(Pane::Conversation(id)),
+                None => {
+                    let typed = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+                    pane.set(Pane::SendMessage { contact: Some(contact), typed });
+                }
+            }
+        }
+    });
+
     let open_send_message = Callback::new(move |(contact, typed): (Option<Contact>, String)| {
         side_panel_open.set(false);
         pane.set(Pane::SendMessage { contact, typed });

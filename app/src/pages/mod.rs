@@ -1,1 +1,2 @@
 pub mod atendimentos;
+pub mod contatos;

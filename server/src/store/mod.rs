@@ -216,6 +216,41 @@ impl Store for SqlStore {
         }
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn update_contact(&self, id: ContactId, contact: NewContact) -> Result<Contact, StoreError> {
+        if let Some(existing) = self.find_contact_by_phone(&contact.phone).await? {
+            if existing.id != id {
+                return Err(StoreError::DuplicatePhone {
+                    existing: existing.id,
+                    name: existing.name.as_str().to_owned(),
+                });
+            }
+        }
+        let changed =
+            sqlx::query("UPDATE contact SET name = $2, name_folded = $3, phone = $4 WHERE contact_id = $1")
+                .bind(id.0)
+                .bind(contact.name.as_str())
+                .bind(fold_for_search(contact.name.as_str()))
+                .bind(contact.phone.digits())
+                .execute(&self.pool)
+                .await;
+        match changed {
+            Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound),
+            Ok(_) => Ok(Contact { id, name: contact.name, phone: Some(contact.phone) }),
+            // Another agent saved the number meanwhile.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                match self.find_contact_by_phone(&contact.phone).await? {
+                    Some(existing) => Err(StoreError::DuplicatePhone {
+                        existing: existing.id,
+                        name: existing.name.as_str().to_owned(),
+                    }),
+                    None => Err(StoreError::Unavailable(e.to_string())),
+                }
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn contact(&self, id: ContactId) -> Result<Contact, StoreError> {
         let row = sqlx::query(&format!("SELECT {CONTACT_COLUMNS} FROM contact WHERE contact_id = $1"))
             .bind(id.0)

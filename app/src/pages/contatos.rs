@@ -1,0 +1,140 @@
+//! CRM → Contatos: every contact, searchable by name or number; "Novo contato"; edit a contact; open their
+//! conversation (to answer or "Reiniciar") or start one ("Enviar mensagem").
+
+use crate::api::{search_contacts, UpdateContact};
+use crate::components::contacts::NewContactForm;
+use crate::components::loaded_list::LoadedList;
+use atende_domain::contact::{Contact, ContactForm, ContactName};
+use atende_domain::phone::Phone;
+use leptos::prelude::*;
+
+#[component]
+pub fn ContatosPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let version = RwSignal::new(0_u32);
+    let creating = RwSignal::new(false);
+    let contacts = Resource::new(move || (search.get(), version.get()), |(text, _)| search_contacts(text));
+    let changed = Callback::new(move |()| version.update(|v| *v += 1));
+    view! {
+        <div class="crm">
+            <header class="crm-header">
+                <a href="/" class="back">"← Atendimentos"</a>
+                <h1>"CRM → Contatos"</h1>
+            </header>
+            <div class="crm-tools">
+                <Show
+                    when=move || creating.get()
+                    fallback=move || {
+                        view! {
+                            <button type="button" class="secondary" on:click=move |_| creating.set(true)>
+                                "Novo contato"
+                            </button>
+                        }
+                    }
+                >
+                    <NewContactForm
+                        on_saved=Callback::new(move |_contact: Contact| {
+                            creating.set(false);
+                            changed.run(());
+                        })
+                        on_cancel=Callback::new(move |()| creating.set(false))
+                    />
+                </Show>
+                <input
+                    type="search"
+                    class="search"
+                    aria-label="Pesquisar por nome ou número"
+                    placeholder="Pesquisar por nome ou número"
+                    bind:value=search
+                />
+            </div>
+            <LoadedList
+                items=contacts
+                loading="Carregando…"
+                empty="Nenhum contato encontrado."
+                label="Contatos"
+                row=move |contact| view! { <CrmContactRow contact on_changed=changed /> }
+            />
+        </div>
+    }
+}
+
+#[component]
+fn CrmContactRow(contact: Contact, on_changed: Callback<()>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let name = RwSignal::new(contact.name.as_str().to_owned());
+    let phone = RwSignal::new(contact.phone.as_ref().map(ToString::to_string).unwrap_or_default());
+    let update = ServerAction::<UpdateContact>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            editing.set(false);
+            on_changed.run(());
+        }
+    });
+    let field_error = move || {
+        ContactName::parse(&name.get())
+            .err()
+            .map(|e| e.to_string())
+            .or_else(|| Phone::parse(&phone.get()).err().map(|e| e.to_string()))
+            .or_else(|| match update.value().get() {
+                Some(Err(e)) => Some(e.to_string()),
+                _ => None,
+            })
+    };
+    let id = contact.id.0;
+    let shown_name = contact.name.as_str().to_owned();
+    let shown_phone = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    let edit_label = format!("Editar {shown_name}");
+    let open_label = format!("Abrir atendimento com {shown_name}");
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = ContactForm { name: name.get_untracked(), phone: phone.get_untracked() };
+        if form.validate().is_ok() {
+            update.dispatch(UpdateContact { contact: id, form });
+        }
+    };
+    view! {
+        <li class="row contact-row">
+            <Show
+                when=move || editing.get()
+                fallback={
+                    let shown_name = shown_name.clone();
+                    let shown_phone = shown_phone.clone();
+                    let edit_label = edit_label.clone();
+                    let open_label = open_label.clone();
+                    move || {
+                        view! {
+                            <div class="row-main">
+                                <span class="row-name">{shown_name.clone()}</span>
+                                <span class="row-phone">{shown_phone.clone()}</span>
+                            </div>
+                            <div class="row-actions">
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    aria-label=edit_label.clone()
+                                    on:click=move |_| editing.set(true)
+                                >
+                                    "Editar"
+                                </button>
+                                <a class="button primary" href=format!("/?contato={id}") aria-label=open_label.clone()>
+                                    "Atendimento"
+                                </a>
+                            </div>
+                        }
+                    }
+                }
+            >
+                <form class="contact-form" role="dialog" aria-label="Editar contato" on:submit=save novalidate>
+                    <label>"Nome" <input type="text" bind:value=name /></label>
+                    <label>"Número com DDD" <input type="tel" bind:value=phone /></label>
+                    <p class="field-error" role="alert">{field_error}</p>
+                    <div class="form-actions">
+                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>"Cancelar"</button>
+                        <button type="submit" class="primary" disabled=move || update.pending().get()>"Salvar"</button>
+                    </div>
+                </form>
+            </Show>
+        </li>
+    }
+}
