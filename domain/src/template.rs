@@ -990,16 +990,22 @@ fn button_index(index: usize) -> u8 {
     u8::try_from(index).unwrap_or(u8::MAX)
 }
 
-/// A text parameter: required, on one line, without long runs of spaces.
-fn check_text(field: &str, value: &str) -> Result<String, TemplateParamError> {
-    let field = field.to_owned();
+/// A value given (once trimmed) and on one line: what every text-like parameter needs.
+fn one_line<'v>(field: &str, value: &'v str) -> Result<&'v str, TemplateParamError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(TemplateParamError::Missing { field });
+        return Err(TemplateParamError::Missing { field: field.to_owned() });
     }
     if value.contains(['\n', '\r', '\t']) {
-        return Err(TemplateParamError::LineBreakOrTab { field });
+        return Err(TemplateParamError::LineBreakOrTab { field: field.to_owned() });
     }
+    Ok(value)
+}
+
+/// A text parameter: required, on one line, without long runs of spaces.
+fn check_text(field: &str, value: &str) -> Result<String, TemplateParamError> {
+    let value = one_line(field, value)?;
+    let field = field.to_owned();
     if value.contains(&" ".repeat(MAX_CONSECUTIVE_SPACES + 1)) {
         return Err(TemplateParamError::TooManySpaces { field, max: MAX_CONSECUTIVE_SPACES });
     }
@@ -1009,14 +1015,8 @@ fn check_text(field: &str, value: &str) -> Result<String, TemplateParamError> {
 /// A quick-reply payload: optional, but when given on one line and not too long. It comes back in the
 /// webhook when the contact taps the button.
 fn check_payload(field: &str, value: &str) -> Result<String, TemplateParamError> {
+    let payload = one_line(field, value)?;
     let field = field.to_owned();
-    let payload = value.trim();
-    if payload.is_empty() {
-        return Err(TemplateParamError::Missing { field });
-    }
-    if payload.contains(['\n', '\r', '\t']) {
-        return Err(TemplateParamError::LineBreakOrTab { field });
-    }
     if payload.chars().count() > QUICK_REPLY_PAYLOAD_MAX_CHARS {
         return Err(TemplateParamError::TooLong { field, max: QUICK_REPLY_PAYLOAD_MAX_CHARS });
     }

@@ -10,7 +10,6 @@ use leptos::prelude::*;
 pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let saved = RwSignal::new(0_u32);
-    let creating = RwSignal::new(false);
     let contacts = Resource::new(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
 
     view! {
@@ -21,25 +20,10 @@ pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>)
                     "×"
                 </button>
             </header>
-            <Show
-                when=move || creating.get()
-                fallback=move || {
-                    view! {
-                        <button type="button" class="secondary new-contact" on:click=move |_| creating.set(true)>
-                            "Novo contato"
-                        </button>
-                    }
-                }
-            >
-                <NewContactForm
-                    on_saved=Callback::new(move |_contact: Contact| {
-                        creating.set(false);
-                        search.set(String::new());
-                        saved.update(|n| *n += 1);
-                    })
-                    on_cancel=Callback::new(move |()| creating.set(false))
-                />
-            </Show>
+            <NewContactToggle on_saved=Callback::new(move |_contact: Contact| {
+                search.set(String::new());
+                saved.update(|n| *n += 1);
+            }) />
             <input
                 type="search"
                 class="search"
@@ -79,6 +63,32 @@ fn ContactRow(contact: Contact, on_start: Callback<Contact>) -> impl IntoView {
                 "➤"
             </button>
         </li>
+    }
+}
+
+/// The "Novo contato" button, which opens the form in its place; the form closes on "Salvar" or "Cancelar".
+#[component]
+pub fn NewContactToggle(on_saved: Callback<Contact>) -> impl IntoView {
+    let creating = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || creating.get()
+            fallback=move || {
+                view! {
+                    <button type="button" class="secondary new-contact" on:click=move |_| creating.set(true)>
+                        "Novo contato"
+                    </button>
+                }
+            }
+        >
+            <NewContactForm
+                on_saved=Callback::new(move |contact: Contact| {
+                    creating.set(false);
+                    on_saved.run(contact);
+                })
+                on_cancel=Callback::new(move |()| creating.set(false))
+            />
+        </Show>
     }
 }
 

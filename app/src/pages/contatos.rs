@@ -2,7 +2,7 @@
 //! conversation (to answer or "Reiniciar") or start one ("Enviar mensagem").
 
 use crate::api::{search_contacts, UpdateContact};
-use crate::components::contacts::NewContactForm;
+use crate::components::contacts::NewContactToggle;
 use crate::components::loaded_list::LoadedList;
 use atende_domain::contact::{Contact, ContactForm, ContactName};
 use atende_domain::phone::Phone;
@@ -12,7 +12,6 @@ use leptos::prelude::*;
 pub fn ContatosPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let version = RwSignal::new(0_u32);
-    let creating = RwSignal::new(false);
     let contacts = Resource::new(move || (search.get(), version.get()), |(text, _)| search_contacts(text));
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
@@ -22,24 +21,7 @@ pub fn ContatosPage() -> impl IntoView {
                 <h1>"CRM → Contatos"</h1>
             </header>
             <div class="crm-tools">
-                <Show
-                    when=move || creating.get()
-                    fallback=move || {
-                        view! {
-                            <button type="button" class="secondary" on:click=move |_| creating.set(true)>
-                                "Novo contato"
-                            </button>
-                        }
-                    }
-                >
-                    <NewContactForm
-                        on_saved=Callback::new(move |_contact: Contact| {
-                            creating.set(false);
-                            changed.run(());
-                        })
-                        on_cancel=Callback::new(move |()| creating.set(false))
-                    />
-                </Show>
+                <NewContactToggle on_saved=Callback::new(move |_contact: Contact| changed.run(())) />
                 <input
                     type="search"
                     class="search"
