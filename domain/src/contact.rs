@@ -9,6 +9,30 @@ pub const NAME_MAX_CHARS: usize = 120;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ContactId(pub i64);
 
+/// What is wrong with a typed name (each kind of name says it in its own words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameIssue {
+    Missing,
+    TooLong,
+    ControlCharacters,
+}
+
+/// A person's name as typed: inner spaces collapsed, ends trimmed, at most `max` characters, no control
+/// characters.
+pub(crate) fn tidy_name(input: &str, max: usize) -> Result<String, NameIssue> {
+    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(NameIssue::Missing);
+    }
+    if name.chars().count() > max {
+        return Err(NameIssue::TooLong);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameIssue::ControlCharacters);
+    }
+    Ok(name)
+}
+
 /// A contact's name as the agents see it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -16,17 +40,11 @@ pub struct ContactName(String);
 
 impl ContactName {
     pub fn parse(input: &str) -> Result<Self, ContactError> {
-        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        if name.is_empty() {
-            return Err(ContactError::NameMissing);
-        }
-        if name.chars().count() > NAME_MAX_CHARS {
-            return Err(ContactError::NameTooLong { max: NAME_MAX_CHARS });
-        }
-        if name.chars().any(char::is_control) {
-            return Err(ContactError::NameHasControlCharacters);
-        }
-        Ok(Self(name))
+        tidy_name(input, NAME_MAX_CHARS).map(Self).map_err(|issue| match issue {
+            NameIssue::Missing => ContactError::NameMissing,
+            NameIssue::TooLong => ContactError::NameTooLong { max: NAME_MAX_CHARS },
+            NameIssue::ControlCharacters => ContactError::NameHasControlCharacters,
+        })
     }
 
     pub fn as_str(&self) -> &str {

@@ -5,6 +5,7 @@
 //! WASM client (instant validation in the panels) and into the server (the authority), so the same input
 //! gets the same answer in both places. Error `Display`s are the Portuguese sentences an agent reads.
 
+pub mod access;
 pub mod channel;
 pub mod contact;
 pub mod conversation;

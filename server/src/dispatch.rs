@@ -110,6 +110,9 @@ pub enum ExecutionOutcome {
     Sent(JobId),
     /// Will be tried again at this instant.
     Retried(JobId, Timestamp),
+    /// Not tried: the recipient got enough messages for now (pair rate); it leaves at this instant, its
+    /// conversation's later messages behind it.
+    Deferred(JobId, Timestamp),
     Failed(JobId),
 }
 
@@ -120,6 +123,10 @@ pub struct DispatchSettings {
     pub lease: Duration,
     /// Sends per second per channel (business number). Meta's default is 80.
     pub per_channel_rate: u32,
+    /// Per recipient (Meta's pair rate limit, error 131056: about one message every 6 seconds to the same
+    /// person, short bursts tolerated): how many may leave at once, and how often one more is allowed.
+    pub pair_burst: u32,
+    pub pair_interval: Duration,
     /// Attempts before a transiently failing message is given up.
     pub max_attempts: i64,
     /// First retry delay; doubled at each attempt, up to `max_backoff`.
@@ -132,6 +139,8 @@ impl Default for DispatchSettings {
         Self {
             lease: Duration::from_secs(60),
             per_channel_rate: 80,
+            pair_burst: 10,
+            pair_interval: Duration::from_secs(6),
             max_attempts: 12,
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
@@ -146,6 +155,8 @@ pub struct Dispatcher {
     pub settings: DispatchSettings,
     /// When each channel may send next.
     next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
+    /// Per (channel, recipient): the instant its burst allowance is full again.
+    pairs: Mutex<HashMap<(i64, String), Timestamp>>,
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -159,7 +170,14 @@ impl Dispatcher {
         senders: HashMap<i64, Arc<dyn ChannelSender>>,
         settings: DispatchSettings,
     ) -> Self {
-        Self { store, clock, senders, settings, next_slot: Mutex::new(HashMap::new()) }
+        Self {
+            store,
+            clock,
+            senders,
+            settings,
+            next_slot: Mutex::new(HashMap::new()),
+            pairs: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The delay before attempt `attempts + 1`.
@@ -187,6 +205,30 @@ impl Dispatcher {
         tokio::time::sleep_until(wait_until).await;
     }
 
+    /// Takes one send from the recipient's allowance (a token bucket kept as the instant it is full again:
+    /// GCRA). `Err(at)` when the allowance is spent: the send may go at `at`.
+    async fn take_pair_slot(&self, channel_id: i64, to: &str, now: Timestamp) -> Result<(), Timestamp> {
+        if self.settings.pair_burst == 0 || self.settings.pair_interval.is_zero() {
+            return Ok(());
+        }
+        let interval = millis(self.settings.pair_interval);
+        let tolerance = interval.saturating_mul(i64::from(self.settings.pair_burst));
+        let mut pairs = self.pairs.lock().await;
+        // Forget recipients whose allowance is full again, so the map stays small.
+        if pairs.len() > 10_000 {
+            pairs.retain(|_, full_at| *full_at > now);
+        }
+        let key = (channel_id, to.to_owned());
+        let full_at = pairs.get(&key).copied().filter(|t| *t > now).unwrap_or(now);
+        let next_full_at = full_at.plus_millis(interval);
+        let earliest = next_full_at.plus_millis(-tolerance);
+        if earliest > now {
+            return Err(earliest);
+        }
+        pairs.insert(key, next_full_at);
+        Ok(())
+    }
+
     /// Claims and sends one job.
     pub async fn try_execute_task(&self) -> Result<ExecutionOutcome, StoreError> {
         let now = self.clock.now();
@@ -208,6 +250,10 @@ impl Dispatcher {
             self.store.fail_job(job.job_id, job.message_id, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
+        if let Err(at) = self.take_pair_slot(job.channel_id, &to, now).await {
+            self.store.defer_job(job.job_id, at).await?;
+            return Ok(ExecutionOutcome::Deferred(job.job_id, at));
+        }
         self.pace(job.channel_id).await;
         match sender.send(&to, &job).await {
             Ok(provider_id) => {

@@ -6,6 +6,7 @@
 // Leptos views are deeply nested types; computing their layout needs more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod access;
 pub mod dispatch;
 pub mod sandbox;
 pub mod settings;
@@ -129,7 +130,26 @@ impl Application {
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let now = clock.now();
-        store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
+        let geral = store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
+        if let Some(admin) = &settings.admin {
+            let password_hash = access::hash_password(&admin.password)?;
+            let agent = store::agents::NewAgent {
+                email: admin.email.clone(),
+                name: admin.name.clone(),
+                password_hash,
+                role: atende_domain::access::Role::Admin,
+            };
+            match store
+                .ensure_first_admin(&agent, geral, now)
+                .await
+                .context("Failed to create the first admin")?
+            {
+                Some(_) => {
+                    tracing::info!(email = admin.email.as_str(), "first admin created in the team Geral")
+                }
+                None => tracing::info!("agents exist already: ATENDE_ADMIN_EMAIL/PASSWORD left unused"),
+            }
+        }
 
         let mut senders: HashMap<i64, Arc<dyn ChannelSender>> = HashMap::new();
         let mut template_sync = Vec::new();
@@ -233,7 +253,12 @@ impl Application {
                 store.clone(),
                 clock,
                 senders,
-                DispatchSettings { per_channel_rate: settings.outbound_rate, ..DispatchSettings::default() },
+                DispatchSettings {
+                    per_channel_rate: settings.outbound_rate,
+                    pair_burst: settings.pair_burst,
+                    lease: std::time::Duration::from_secs(settings.send_lease_seconds),
+                    ..DispatchSettings::default()
+                },
             ),
             template_sync,
             webhook_stored,

@@ -54,6 +54,23 @@ impl std::fmt::Debug for WhatsappSettings {
     }
 }
 
+/// The first admin, from `ATENDE_ADMIN_EMAIL` and `ATENDE_ADMIN_PASSWORD` (and `ATENDE_ADMIN_NAME`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminSettings {
+    pub email: atende_domain::access::Email,
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for AdminSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSettings")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: Database,
@@ -62,10 +79,19 @@ pub struct Settings {
     /// The built site: `pkg/` with the WASM client and CSS, plus the public files.
     pub site_root: PathBuf,
     pub whatsapp: Option<WhatsappSettings>,
+    /// Created on a database with no agents, as an admin of the team "Geral".
+    pub admin: Option<AdminSettings>,
     /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
     pub sandbox: bool,
     /// Sends per second per business number (`ATENDE_WA_RATE`, 1 to 1,000; default 80).
     pub outbound_rate: u32,
+    /// Messages that may leave at once to one person before the pair pacing (one per 6 seconds) starts
+    /// (`ATENDE_WA_PAIR_BURST`, 1 to 1,000; default 10).
+    pub pair_burst: u32,
+    /// How long a worker owns a send it claimed before another worker (or this one, restarted) may take it
+    /// back (`ATENDE_SEND_LEASE_SECONDS`, 1 to 3,600; default 60). Keep it above the time Meta takes to send
+    /// the first status webhook: a send whose answer was lost is recognised by that webhook, not sent again.
+    pub send_lease_seconds: u64,
     /// `ATENDE_RATE_CARD`: a JSON rate card file; default `server/config/rate-card.json`, built in.
     pub rate_card_file: Option<PathBuf>,
 }
@@ -111,22 +137,67 @@ impl Settings {
             .context("LEPTOS_SITE_ADDR deve ser um endereço como 127.0.0.1:3000")?;
         let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let whatsapp = whatsapp_settings(&get)?;
+        let admin = admin_settings(&get)?;
         let sandbox = match get("ATENDE_SANDBOX").as_deref().map(str::trim) {
             None | Some("") => whatsapp.is_none(),
             Some("on" | "1" | "true") => true,
             Some("off" | "0" | "false") => false,
             Some(other) => bail!("ATENDE_SANDBOX deve ser on ou off, não {other:?}"),
         };
-        let outbound_rate = match get("ATENDE_WA_RATE") {
-            None => 80,
-            Some(rate) => match rate.trim().parse::<u32>() {
-                Ok(rate @ 1..=1000) => rate,
-                _ => bail!("ATENDE_WA_RATE deve ser um número de 1 a 1000 (mensagens por segundo)"),
-            },
-        };
+        let outbound_rate = bounded(&get, "ATENDE_WA_RATE", 80, 1..=1000, "mensagens por segundo")?;
+        let pair_burst =
+            bounded(&get, "ATENDE_WA_PAIR_BURST", 10, 1..=1000, "mensagens seguidas por contato")?;
+        let send_lease_seconds = bounded(&get, "ATENDE_SEND_LEASE_SECONDS", 60, 1..=3600, "segundos")?;
         let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
-        Ok(Self { database, address, site_root, whatsapp, sandbox, outbound_rate, rate_card_file })
+        Ok(Self {
+            database,
+            address,
+            site_root,
+            whatsapp,
+            admin,
+            sandbox,
+            outbound_rate,
+            pair_burst,
+            send_lease_seconds,
+            rate_card_file,
+        })
     }
+}
+
+/// A whole number from `key`, within `range`, or `default` when unset.
+fn bounded<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(value) = get(key).filter(|v| !v.trim().is_empty()) else { return Ok(default) };
+    match value.trim().parse::<T>() {
+        Ok(number) if range.contains(&number) => Ok(number),
+        _ => bail!("{key} deve ser um número de {} a {} ({unit})", range.start(), range.end()),
+    }
+}
+
+/// Both e-mail and password, or neither; checked by the same rules as the console's forms.
+fn admin_settings(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<AdminSettings>> {
+    use atende_domain::access::{agent_name, check_new_password, Email};
+    let email = get("ATENDE_ADMIN_EMAIL").filter(|v| !v.trim().is_empty());
+    let password = get("ATENDE_ADMIN_PASSWORD").filter(|v| !v.is_empty());
+    let (email, password) = match (email, password) {
+        (None, None) => return Ok(None),
+        (Some(email), Some(password)) => (email, password),
+        (Some(_), None) => bail!("ATENDE_ADMIN_EMAIL precisa de ATENDE_ADMIN_PASSWORD"),
+        (None, Some(_)) => bail!("ATENDE_ADMIN_PASSWORD precisa de ATENDE_ADMIN_EMAIL"),
+    };
+    let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("ATENDE_ADMIN_EMAIL: {e}"))?;
+    check_new_password(&password).map_err(|e| anyhow::anyhow!("ATENDE_ADMIN_PASSWORD: {e}"))?;
+    let name = agent_name(&get("ATENDE_ADMIN_NAME").unwrap_or_else(|| "Administrador".into()))
+        .map_err(|e| anyhow::anyhow!("ATENDE_ADMIN_NAME: {e}"))?;
+    Ok(Some(AdminSettings { email, name, password }))
 }
 
 /// All of token, phone number id, business account id, app secret and verify token, or none of them.
@@ -170,8 +241,11 @@ impl Settings {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             site_root,
             whatsapp: None,
+            admin: None,
             sandbox: true,
             outbound_rate: 80,
+            pair_burst: 10,
+            send_lease_seconds: 60,
             rate_card_file: None,
         }
     }
@@ -233,6 +307,14 @@ mod tests {
         assert!(settings(&[("ATENDE_SANDBOX", "talvez")]).is_err());
         assert!(settings(&[("ATENDE_WA_RATE", "5000")]).is_err());
         assert_eq!(settings(&[("ATENDE_WA_RATE", "1000")]).map(|s| s.outbound_rate).ok(), Some(1000));
+        let error = settings(&[("ATENDE_SEND_LEASE_SECONDS", "0")]).expect_err("too short");
+        assert!(
+            error.to_string().contains("ATENDE_SEND_LEASE_SECONDS deve ser um número de 1 a 3600"),
+            "{error}"
+        );
+        assert!(settings(&[("ATENDE_WA_PAIR_BURST", "muitas")]).is_err());
+        let s = settings(&[("ATENDE_WA_PAIR_BURST", "3"), ("ATENDE_SEND_LEASE_SECONDS", "5")]);
+        assert_eq!(s.map(|s| (s.pair_burst, s.send_lease_seconds)).ok(), Some((3, 5)));
     }
 
     #[test]
@@ -244,6 +326,28 @@ mod tests {
         let at = atende_domain::time::Timestamp::from_millis(1_780_000_000_000);
         let price = card.rate(&market, PricingCategory::Marketing, RateScope::Regular, at);
         assert_eq!(price, Some(Money::from_micros(atende_domain::pricing::Currency::Usd, 62_500)));
+        Ok(())
+    }
+
+    #[test]
+    fn the_first_admin_needs_a_valid_email_and_a_long_enough_password_never_printed() -> anyhow::Result<()> {
+        assert_eq!(settings(&[])?.admin, None);
+        let s = settings(&[
+            ("ATENDE_ADMIN_EMAIL", " Dona@Loja.com.br "),
+            ("ATENDE_ADMIN_PASSWORD", "segredo-123"),
+        ])?;
+        let admin = s.admin.clone().expect("configured");
+        assert_eq!((admin.email.as_str(), admin.name.as_str()), ("dona@loja.com.br", "Administrador"));
+        assert!(!format!("{s:?}").contains("segredo-123"), "the password was printed");
+        let error = settings(&[("ATENDE_ADMIN_EMAIL", "dona@loja.com.br")]).expect_err("no password");
+        assert!(error.to_string().contains("ATENDE_ADMIN_PASSWORD"), "{error}");
+        let error = settings(&[("ATENDE_ADMIN_EMAIL", "dona"), ("ATENDE_ADMIN_PASSWORD", "segredo-123")])
+            .expect_err("bad e-mail");
+        assert!(error.to_string().starts_with("ATENDE_ADMIN_EMAIL: O e-mail “dona” não é válido"), "{error}");
+        let error =
+            settings(&[("ATENDE_ADMIN_EMAIL", "dona@loja.com.br"), ("ATENDE_ADMIN_PASSWORD", "curta")])
+                .expect_err("short password");
+        assert!(error.to_string().contains("pelo menos 8 caracteres"), "{error}");
         Ok(())
     }
 

@@ -89,3 +89,30 @@ async fn an_invalid_contact_is_refused_with_the_reason_in_portuguese_and_nothing
         .expect("json");
     assert_eq!(listed, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn the_first_admin_comes_from_the_environment_with_an_argon2id_password_once() {
+    use atende_domain::access::Email;
+    use atende_server::settings::AdminSettings;
+    let db = common::TestDb::sqlite().await;
+    let site = tempfile::tempdir().expect("site dir");
+    let admin = |password: &str| AdminSettings {
+        email: Email::parse("dona@loja.com.br").expect("valid"),
+        name: "Dona da Loja".into(),
+        password: password.into(),
+    };
+    for password in ["primeira-senha", "outra-senha-depois"] {
+        let mut settings = atende_server::Settings::for_tests(db.database.clone(), site.path().to_path_buf());
+        settings.admin = Some(admin(password));
+        drop(atende_server::Application::build(settings).await.expect("application"));
+    }
+    let store = db.store().await;
+    let stored = store.agent_by_email(&Email::parse("dona@loja.com.br").expect("valid")).await.expect("read");
+    let stored = stored.expect("the first admin exists");
+    assert!(stored.password_hash.starts_with("$argon2id$"));
+    assert!(atende_server::access::verify_password("primeira-senha", &stored.password_hash));
+    assert!(!atende_server::access::verify_password("outra-senha-depois", &stored.password_hash), "reset");
+    let geral =
+        store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    assert_eq!(stored.teams, [geral]);
+}

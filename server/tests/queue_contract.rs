@@ -257,3 +257,131 @@ contract!(a_retried_send_that_had_reached_the_provider_is_recognised_and_not_sen
     store.retry_job(again.job_id, "late retry", T0).await.expect("ignored");
     assert_eq!(store.job_state(again.job_id).await.expect("state").0, "done");
 });
+
+/// A clock the test moves by hand.
+struct ManualClock(std::sync::Mutex<Timestamp>);
+
+impl atende_domain::ports::Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().expect("clock")
+    }
+}
+
+impl ManualClock {
+    fn advance(&self, millis: i64) {
+        let mut now = self.0.lock().expect("clock");
+        *now = now.plus_millis(millis);
+    }
+}
+
+/// A provider that accepts everything and remembers to whom, in order.
+#[derive(Default)]
+struct RecordingSender(std::sync::Mutex<Vec<(String, String)>>);
+
+#[async_trait::async_trait]
+impl atende_server::dispatch::ChannelSender for RecordingSender {
+    async fn send(
+        &self,
+        to: &str,
+        job: &atende_server::store::queue::ClaimedJob,
+    ) -> Result<String, atende_server::dispatch::SendFailure> {
+        let mut sent = self.0.lock().expect("sent");
+        sent.push((to.to_owned(), job.body.clone().unwrap_or_default()));
+        Ok(format!("wamid.{}", sent.len()))
+    }
+}
+
+contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_holding_up_others, |db| {
+    use atende_server::dispatch::{DispatchSettings, Dispatcher, ExecutionOutcome};
+    use std::time::Duration;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 2).await;
+    let (a, b) = (conversations[0], conversations[1]);
+    for body in ["a1", "a2", "a3", "a4"] {
+        store.enqueue(&text(a, channel, body), Dispatch::Now, T0).await.expect("e");
+    }
+    store.enqueue(&text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
+    let sender = Arc::new(RecordingSender::default());
+    let mut senders: std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> =
+        std::collections::HashMap::new();
+    senders.insert(channel, sender.clone());
+    let settings = DispatchSettings {
+        per_channel_rate: 0,
+        pair_burst: 2,
+        pair_interval: Duration::from_secs(6),
+        ..DispatchSettings::default()
+    };
+    let dispatcher = Dispatcher::new(store.clone(), clock.clone(), senders, settings);
+    let step = || async { dispatcher.try_execute_task().await.expect("step") };
+
+    assert!(matches!(step().await, ExecutionOutcome::Sent(_)));
+    assert!(matches!(step().await, ExecutionOutcome::Sent(_)));
+    // The burst is spent: a3 waits one interval, and does not count as an attempt.
+    let ExecutionOutcome::Deferred(a3, at) = step().await else { panic!("a3 should be deferred") };
+    assert_eq!(at, T0.plus_millis(6_000));
+    // Another recipient is not held up; a4 stays behind a3.
+    assert!(matches!(step().await, ExecutionOutcome::Sent(_)));
+    assert_eq!(step().await, ExecutionOutcome::Idle);
+    clock.advance(5_999);
+    assert_eq!(step().await, ExecutionOutcome::Idle);
+    clock.advance(1);
+    assert_eq!(step().await, ExecutionOutcome::Sent(a3));
+    assert!(matches!(step().await, ExecutionOutcome::Deferred(_, _)));
+    clock.advance(6_000);
+    assert!(matches!(step().await, ExecutionOutcome::Sent(_)));
+    let sent: Vec<String> = sender.0.lock().expect("sent").iter().map(|(_, body)| body.clone()).collect();
+    assert_eq!(sent, ["a1", "a2", "b1", "a3", "a4"]);
+    let claimed_once = store.claim_next_job(T0, LEASE).await.expect("claim");
+    assert_eq!(claimed_once, None, "nothing left");
+});
+
+contract!(a_deferred_job_waits_its_turn_without_counting_an_attempt, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(first.attempts, 1);
+    store.defer_job(first.job_id, T0.plus_millis(6_000)).await.expect("deferred");
+    assert_eq!(store.claim_next_job(T0.plus_millis(5_999), LEASE).await.expect("claim"), None);
+    let again = store.claim_next_job(T0.plus_millis(6_000), LEASE).await.expect("claim").expect("job");
+    assert_eq!((again.job_id, again.attempts), (first.job_id, 1));
+});
+
+/// A provider that refuses every send at once with `code`.
+struct RefusingSender(i64);
+
+#[async_trait::async_trait]
+impl atende_server::dispatch::ChannelSender for RefusingSender {
+    async fn send(
+        &self,
+        _to: &str,
+        _job: &atende_server::store::queue::ClaimedJob,
+    ) -> Result<String, atende_server::dispatch::SendFailure> {
+        Err(atende_server::dispatch::SendFailure {
+            transient: false,
+            code: Some(self.0),
+            explanation: "Mais de 24 horas se passaram desde a última mensagem do contato.".into(),
+            detail: format!("code {}", self.0),
+        })
+    }
+}
+
+contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_closed, |db| {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::ports::Outbox;
+    use atende_server::dispatch::{DispatchSettings, Dispatcher, ExecutionOutcome};
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let (_, job) = store.enqueue(&text(conversations[0], channel, "oi"), Dispatch::Now, T0).await.expect("e");
+    let mut senders: std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> =
+        std::collections::HashMap::new();
+    senders.insert(channel, Arc::new(RefusingSender(131047)));
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
+    let dispatcher = Dispatcher::new(store.clone(), clock, senders, DispatchSettings::default());
+    assert_eq!(dispatcher.try_execute_task().await.expect("step"), ExecutionOutcome::Failed(job));
+    assert_eq!(store.job_state(job).await.expect("state"), ("failed".into(), "failed".into()));
+    let state = store.conversation_state(ConversationId(conversations[0])).await.expect("state");
+    assert_eq!(state.lifecycle.provider_closed_at(), Some(T0));
+});

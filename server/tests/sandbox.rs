@@ -571,3 +571,54 @@ async fn a_contact_can_upload_their_own_picture_or_file_from_the_page() {
         .expect("bytes");
     assert_eq!(&bytes[..], b"%PDF-1.4 teste");
 }
+
+#[tokio::test]
+async fn too_many_messages_to_one_person_get_131056_and_other_people_are_not_affected() {
+    let h = spawn(|c| {
+        c.pair_burst = 2;
+        c.pair_interval = Duration::from_millis(300);
+    })
+    .await;
+    assert!(h.client.send(&delivery_template(MARIA)).await.is_ok());
+    assert!(h.client.send(&delivery_template(MARIA)).await.is_ok());
+    let failure = h.client.send(&delivery_template(MARIA)).await.expect_err("pair limit");
+    assert_eq!(failure.code, Some(131056));
+    assert!(failure.is_transient(), "Atende retries it later");
+    assert!(h.client.send(&delivery_template("+55 21 99876-5432")).await.is_ok(), "another person");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert!(h.client.send(&delivery_template(MARIA)).await.is_ok(), "one more after an interval");
+    assert!(h.client.send(&delivery_template(MARIA)).await.is_err(), "but only one");
+}
+
+#[tokio::test]
+async fn free_text_outside_the_window_can_be_refused_at_once_with_131047() {
+    let h = spawn(|c| c.refuse_outside_window_at_once = true).await;
+    let failure = h.client.send(&SendRequest::text(MARIA, "Oi, tudo bem?")).await.expect_err("refused");
+    assert_eq!((failure.http_status, failure.code), (Some(400), Some(131047)));
+    assert!(!failure.is_transient());
+    assert!(h.sandbox.sent_messages().await.is_empty(), "nothing was accepted");
+    assert!(h.client.send(&delivery_template(MARIA)).await.is_ok(), "templates still go");
+}
+
+#[tokio::test]
+async fn the_simulator_forgets_the_oldest_media_beyond_its_memory_cap() {
+    let h = spawn(|c| c.media_memory_bytes = 1).await;
+    for caption in ["primeira", "segunda"] {
+        h.reply_as_contact(&[("numero", MARIA), ("nome", "Maria"), ("tipo", "imagem"), ("texto", caption)])
+            .await;
+    }
+    let inbound = h.inbound_messages().await;
+    let ids: Vec<String> = inbound
+        .iter()
+        .map(|(_, m)| match &m.content {
+            InboundContent::Image(image) => image.id.clone(),
+            other => panic!("an image, not {other:?}"),
+        })
+        .collect();
+    let status = |id: String| {
+        let request = h.http.get(format!("{}/graph/v23.0/{id}", h.root)).bearer_auth(TOKEN);
+        async move { request.send().await.expect("answers").status().as_u16() }
+    };
+    assert_ne!(status(ids[0].clone()).await, 200, "the oldest is forgotten");
+    assert_eq!(status(ids[1].clone()).await, 200, "the newest is kept");
+}

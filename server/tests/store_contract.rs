@@ -116,3 +116,34 @@ contract!(a_contact_is_edited_but_never_onto_another_contacts_number, |db| {
         .await;
     assert_eq!(missing, Err(StoreError::NotFound));
 });
+
+contract!(the_first_admin_is_created_once_in_geral_and_a_restart_changes_nobody, |db| {
+    use atende_domain::access::{Email, Role};
+    use atende_server::store::agents::NewAgent;
+    let store = db.store().await;
+    let geral = store.ensure_team("Geral", NOW).await.expect("team");
+    let admin = |email: &str, hash: &str| NewAgent {
+        email: Email::parse(email).expect("valid"),
+        name: "Dona da Loja".into(),
+        password_hash: hash.into(),
+        role: Role::Admin,
+    };
+    let created =
+        store.ensure_first_admin(&admin("dona@loja.com.br", "hash-1"), geral, NOW).await.expect("ok");
+    assert!(created.is_some());
+    // A restart with other values (or the same e-mail and a new password) changes nothing.
+    let again = store.ensure_first_admin(&admin("dona@loja.com.br", "hash-2"), geral, NOW).await.expect("ok");
+    assert_eq!(again, None);
+    let other =
+        store.ensure_first_admin(&admin("outro@loja.com.br", "hash-3"), geral, NOW).await.expect("ok");
+    assert_eq!(other, None);
+    assert_eq!(store.agent_count().await.expect("count"), 1);
+    let stored = store
+        .agent_by_email(&Email::parse("DONA@loja.com.br").expect("valid"))
+        .await
+        .expect("read")
+        .expect("the admin");
+    assert_eq!(Some(stored.id), created);
+    assert_eq!((stored.role, stored.active, stored.password_hash.as_str()), (Role::Admin, true, "hash-1"));
+    assert_eq!(stored.teams, [geral]);
+});

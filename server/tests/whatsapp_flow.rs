@@ -140,6 +140,28 @@ async fn held_messages_leave_in_order_when_the_contact_replies() {
 }
 
 #[tokio::test]
+async fn a_send_whose_answer_was_lost_is_recognised_by_its_status_and_never_sent_twice() {
+    let app = spawn_app().await;
+    contact_writes(&app, "5541996665555", "Bruno", "Oi").await;
+    let conversation = conversation_with(&app, "Bruno").await;
+    let channel = channel_id(&app).await;
+    // Meta takes the message but its answer never arrives (a 500 after a second): the worker retries, and
+    // by then the "sent" webhook has carried our message id back.
+    app.sandbox.inject_fault(atende_server::sandbox::Fault::LoseAnswer { seconds: Some(1) }, 1).await;
+    let (_, first) =
+        app.store.enqueue(&text(conversation.id.0, channel, "um"), Dispatch::Now, T()).await.expect("e");
+    let (_, second) =
+        app.store.enqueue(&text(conversation.id.0, channel, "dois"), Dispatch::Now, T()).await.expect("e");
+    eventually("both were delivered", || async {
+        let done = [app.store.job_state(first).await.ok()?, app.store.job_state(second).await.ok()?];
+        done.iter().all(|(state, status)| state == "done" && status != "queued").then_some(())
+    })
+    .await;
+    let sent: Vec<String> = app.sandbox.sent_messages().await.into_iter().map(|m| m.summary).collect();
+    assert_eq!(sent, ["um", "dois"], "each message reached the contact exactly once, in order");
+}
+
+#[tokio::test]
 async fn a_webhook_with_a_bad_or_missing_signature_is_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
     let body = r#"{"object":"whatsapp_business_account","entry":[]}"#;

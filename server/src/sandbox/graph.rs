@@ -84,8 +84,10 @@ async fn send(
     let fault = state.inner.data.lock().await.faults.pop_front();
     let mut failed_status = None;
     let mut quirks = Quirks::default();
+    let mut lose_answer_after = None;
     match fault {
         None => {}
+        Some(Fault::LoseAnswer { seconds }) => lose_answer_after = Some(seconds.unwrap_or(60)),
         Some(Fault::DuplicateStatuses) => quirks.duplicate = true,
         Some(Fault::ReorderStatuses) => quirks.reorder = true,
         Some(Fault::ServerError { status }) => {
@@ -155,6 +157,22 @@ async fn send(
     let now = unix_now();
 
     let mut data = state.inner.data.lock().await;
+    if config.pair_burst > 0 && !config.pair_interval.is_zero() {
+        // GCRA: the allowance is full again at `full_at`; one more send moves it one interval later.
+        let instant = Instant::now();
+        let full_at = data.pairs.get(&wa_id).copied().filter(|t| *t > instant).unwrap_or(instant);
+        let next = full_at + config.pair_interval;
+        if next > instant + config.pair_interval * config.pair_burst {
+            return Err(GraphFailure::new(
+                StatusCode::BAD_REQUEST,
+                131056,
+                "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+                "Too many messages sent from the sender phone number to the same recipient phone number in a \
+                 short period of time.",
+            ));
+        }
+        data.pairs.insert(wa_id.clone(), next);
+    }
     let window = i64::try_from(config.service_window.as_secs()).unwrap_or(i64::MAX);
     let window_open = data
         .contacts
@@ -167,6 +185,14 @@ async fn send(
             (Some(definition.category), templates::render(definition, template), Some(template.name.clone()))
         }
         OutboundContent::Text { text } => {
+            if !window_open && config.refuse_outside_window_at_once {
+                return Err(GraphFailure::new(
+                    StatusCode::BAD_REQUEST,
+                    131047,
+                    "(#131047) Re-engagement message",
+                    "More than 24 hours have passed since the recipient last replied to the sender number.",
+                ));
+            }
             if text.body.trim().is_empty() {
                 return Err(GraphFailure::invalid_parameter("text.body is required"));
             }
@@ -206,9 +232,20 @@ async fn send(
         summary,
         at: now,
         status: "accepted".into(),
+        biz_opaque_callback_data: request.biz_opaque_callback_data.clone(),
     });
     drop(data);
-    tokio::spawn(state.clone().report_statuses(id.clone(), wa_id.clone(), outcome, quirks));
+    let opaque = request.biz_opaque_callback_data.clone();
+    tokio::spawn(state.clone().report_statuses(id.clone(), wa_id.clone(), opaque, outcome, quirks));
+    if let Some(seconds) = lose_answer_after {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        return Err(GraphFailure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            131000,
+            "(#131000) Something went wrong",
+            "The sandbox took the message but was told to lose its answer.",
+        ));
+    }
     Ok(SendResponse {
         messaging_product: MESSAGING_PRODUCT.into(),
         contacts: vec![SendResponseContact { input: request.to, wa_id: Some(wa_id) }],

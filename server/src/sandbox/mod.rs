@@ -16,8 +16,9 @@
 //! fails asynchronously with 131047; templates are checked (132001 unknown or not approved, 132015 paused,
 //! 132016 disabled, 132000 parameter count, 132012/132018 parameter values); the configured "old" Brazilian
 //! numbers get a 12-digit `wa_id` without the ninth digit; accepted messages progress sent → delivered → read
-//! by signed webhook with PMP `pricing`; more than `rate_limit_per_second` sends per second answer 130429 with
-//! HTTP 429.
+//! by signed webhook with PMP `pricing`, echoing `biz_opaque_callback_data`; more than `rate_limit_per_second`
+//! sends per second answer 130429 with HTTP 429, and more than `pair_burst` quick sends to one person 131056.
+//! Unacknowledged webhooks are retried (for `webhook_retry_for`), so a server that was down gets them later.
 
 mod graph;
 mod simulator;
@@ -61,11 +62,22 @@ pub struct SandboxConfig {
     /// Brazilian mobiles (13 digits, with the 9) whose WhatsApp account predates the ninth digit: their
     /// `wa_id` is the 12-digit form without it.
     pub old_numbers: Vec<String>,
+    /// How long an unacknowledged webhook is retried (Meta retries for days).
+    pub webhook_retry_for: Duration,
     /// The customer service window (24 hours; shorter in tests).
     pub service_window: Duration,
     /// The most templates one page of `message_templates` holds, whatever `limit` asks (tests lower it to
     /// exercise the client's paging).
     pub max_templates_per_page: usize,
+    /// Meta's pair rate limit (131056): sends to one `wa_id` allowed at once, then one per `pair_interval`.
+    /// 0 means no limit.
+    pub pair_burst: u32,
+    pub pair_interval: Duration,
+    /// Free-form text outside the window: Meta usually accepts it and then fails it by webhook (131047);
+    /// sometimes the send request itself is refused with 131047. `true` plays the second way.
+    pub refuse_outside_window_at_once: bool,
+    /// The most media bytes the simulator keeps; the oldest files are forgotten first.
+    pub media_memory_bytes: usize,
 }
 
 impl Default for SandboxConfig {
@@ -80,8 +92,13 @@ impl Default for SandboxConfig {
             status_delay: Duration::from_millis(500),
             rate_limit_per_second: 80,
             old_numbers: vec![DEMO_OLD_NUMBER.into()],
+            webhook_retry_for: Duration::from_secs(3),
             service_window: Duration::from_secs(24 * 60 * 60),
             max_templates_per_page: 100,
+            pair_burst: 20,
+            pair_interval: Duration::from_secs(6),
+            refuse_outside_window_at_once: false,
+            media_memory_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -101,8 +118,13 @@ impl fmt::Debug for SandboxConfig {
             .field("status_delay", &self.status_delay)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("old_numbers", &self.old_numbers)
+            .field("webhook_retry_for", &self.webhook_retry_for)
             .field("service_window", &self.service_window)
             .field("max_templates_per_page", &self.max_templates_per_page)
+            .field("pair_burst", &self.pair_burst)
+            .field("pair_interval", &self.pair_interval)
+            .field("refuse_outside_window_at_once", &self.refuse_outside_window_at_once)
+            .field("media_memory_bytes", &self.media_memory_bytes)
             .finish()
     }
 }
@@ -143,6 +165,12 @@ pub enum Fault {
     DuplicateStatuses,
     /// Accept the send and report `read` before `delivered` (webhooks may arrive out of order, §3).
     ReorderStatuses,
+    /// Accept the send (its statuses follow as usual), but answer only after `seconds` (60 by default), with
+    /// a 500: the sender never learns that Meta took it.
+    LoseAnswer {
+        #[serde(default)]
+        seconds: Option<u64>,
+    },
 }
 
 /// The body of `POST /sandbox/faults`: `{"kind":"server_error","count":2}`.
@@ -176,6 +204,8 @@ pub struct SentMessage {
     pub at: i64,
     /// The last status reported (`sent`, `delivered`, `read`, `failed`; `accepted` before the first).
     pub status: String,
+    /// What the sender asked to be echoed in the status webhooks.
+    pub biz_opaque_callback_data: Option<String>,
 }
 
 /// One line of a simulated contact's conversation, for the simulator page.
@@ -208,8 +238,13 @@ struct Data {
     contacts: BTreeMap<String, ContactRecord>,
     sent: Vec<SentMessage>,
     media: HashMap<String, StoredMedia>,
+    /// Media ids, oldest first, and the bytes they hold together (capped by `media_memory_bytes`).
+    media_order: VecDeque<String>,
+    media_bytes: usize,
     faults: VecDeque<Fault>,
     recent_sends: VecDeque<Instant>,
+    /// Per `wa_id`: the instant its pair allowance is full again.
+    pairs: HashMap<String, Instant>,
     last_webhook: Option<Notification>,
 }
 
@@ -324,8 +359,11 @@ impl SandboxState {
             contacts: BTreeMap::new(),
             sent: Vec::new(),
             media: HashMap::new(),
+            media_order: VecDeque::new(),
+            media_bytes: 0,
             faults: VecDeque::new(),
             recent_sends: VecDeque::new(),
+            pairs: HashMap::new(),
             last_webhook: None,
         };
         Self { inner: Arc::new(Inner { config, http, data: Mutex::new(data), old_numbers }) }
@@ -533,12 +571,20 @@ impl SandboxState {
         let id = new_id("").chars().filter(char::is_ascii_digit).collect::<String>();
         let id = format!("9{id}");
         let sha256 = base64(&sha2::Sha256::digest(&bytes));
-        self.inner
-            .data
-            .lock()
-            .await
-            .media
+        let cap = self.inner.config.media_memory_bytes;
+        let mut data = self.inner.data.lock().await;
+        data.media_bytes += bytes.len();
+        data.media_order.push_back(id.clone());
+        data.media
             .insert(id.clone(), StoredMedia { mime_type: mime_type.into(), sha256: sha256.clone(), bytes });
+        // Forget the oldest files beyond the cap (never the one just stored).
+        while data.media_bytes > cap && data.media_order.len() > 1 {
+            let Some(oldest) = data.media_order.pop_front() else { break };
+            if let Some(gone) = data.media.remove(&oldest) {
+                data.media_bytes -= gone.bytes.len();
+            }
+        }
+        drop(data);
         crate::whatsapp::wire::InboundMedia {
             id,
             mime_type: Some(mime_type.into()),
@@ -564,17 +610,17 @@ impl SandboxState {
         }
     }
 
-    /// POSTs the notification to Atende, signed over the exact bytes sent, retrying a few times on failure
-    /// (Meta retries for days; the sandbox gives up after about 3 seconds).
+    /// POSTs the notification to Atende, signed over the exact bytes sent, retrying while it is not
+    /// acknowledged, for `webhook_retry_for` (Meta retries for days).
     async fn deliver(&self, notification: &Notification) -> Result<u16, SandboxError> {
         let json = serde_json::to_string(notification).map_err(|e| SandboxError::Delivery(e.to_string()))?;
         // Meta sends non-ASCII characters escaped (\u00e9) and signs that text.
         let body = escape_non_ascii(&json).into_bytes();
         let signature = signature_header(self.inner.config.app_secret.as_bytes(), &body);
         self.inner.data.lock().await.last_webhook = Some(notification.clone());
-        let mut pause = Duration::from_millis(200);
-        let mut last_error = String::new();
-        for attempt in 1..=4 {
+        let give_up_at = Instant::now() + self.inner.config.webhook_retry_for;
+        let mut pause = Duration::from_millis(100);
+        for attempt in 1.. {
             let result = self
                 .inner
                 .http
@@ -584,22 +630,30 @@ impl SandboxState {
                 .body(body.clone())
                 .send()
                 .await;
-            match result {
+            let error = match result {
                 Ok(response) if response.status().is_success() => return Ok(response.status().as_u16()),
-                Ok(response) => last_error = format!("HTTP {}", response.status()),
-                Err(e) => last_error = e.to_string(),
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(e) => e.to_string(),
+            };
+            tracing::warn!(attempt, %error, "sandbox webhook not acknowledged");
+            if Instant::now() + pause > give_up_at {
+                return Err(SandboxError::Delivery(error));
             }
-            tracing::warn!(attempt, error = %last_error, "sandbox webhook not acknowledged");
-            if attempt < 4 {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
         }
-        Err(SandboxError::Delivery(last_error))
+        unreachable!("the loop only ends by returning")
     }
 
     /// Reports `sent`, `delivered` and `read` (each after `status_delay`), or a single `failed`.
-    async fn report_statuses(self, message_id: String, wa_id: String, outcome: Outcome, quirks: Quirks) {
+    async fn report_statuses(
+        self,
+        message_id: String,
+        wa_id: String,
+        opaque: Option<String>,
+        outcome: Outcome,
+        quirks: Quirks,
+    ) {
         let delay = self.inner.config.status_delay;
         let steps: Vec<(StatusKind, Option<WebhookError>)> = match &outcome {
             Outcome::Delivered { .. } if quirks.reorder => {
@@ -631,7 +685,7 @@ impl SandboxState {
                 timestamp: now.to_string(),
                 recipient_id: Some(wa_id.clone()),
                 recipient_user_id: None,
-                biz_opaque_callback_data: None,
+                biz_opaque_callback_data: opaque.clone(),
                 conversation,
                 pricing,
                 errors: error.into_iter().collect(),

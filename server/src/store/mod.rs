@@ -16,6 +16,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
+pub mod agents;
 pub mod channels;
 pub mod inbound;
 pub mod outbox;

@@ -240,6 +240,21 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Not tried now (the recipient's pair rate): ready again at `at`, and this claim does not count as an
+    /// attempt.
+    pub async fn defer_job(&self, job: JobId, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbound_job SET state = 'ready', lease_until = NULL, next_attempt_at = $2, \
+             attempts = attempts - 1 WHERE outbound_job_id = $1 AND state = 'in_flight'",
+        )
+        .bind(job.0)
+        .bind(at.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// A permanent failure: the job stops and the message shows the agent why.
     pub async fn fail_job(
         &self,

@@ -1,0 +1,232 @@
+//! Who may use Atende: agents' e-mail addresses, passwords, roles and names.
+//!
+//! Hashing and sessions belong to the server; the rules a person can break by typing live here, so the
+//! sign-in and "Novo agente" forms say what is wrong before anything is sent.
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest password accepted (NIST SP 800-63B asks for at least 8).
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password accepted: enough for any passphrase, short enough that hashing stays cheap.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest e-mail address (RFC 5321 path limit).
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Longest agent name.
+pub const AGENT_NAME_MAX_CHARS: usize = 80;
+
+/// Why an access form was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AccessError {
+    #[error("Informe o e-mail.")]
+    EmailMissing,
+    #[error("O e-mail “{0}” não é válido: use o formato nome@empresa.com.br.")]
+    EmailInvalid(String),
+    #[error("O e-mail pode ter no máximo {max} caracteres.")]
+    EmailTooLong { max: usize },
+    #[error("A senha precisa ter pelo menos {min} caracteres.")]
+    PasswordTooShort { min: usize },
+    #[error("A senha pode ter no máximo {max} caracteres.")]
+    PasswordTooLong { max: usize },
+    #[error("Informe o nome do agente.")]
+    NameMissing,
+    #[error("O nome pode ter no máximo {max} caracteres.")]
+    NameTooLong { max: usize },
+    #[error("O nome não pode conter caracteres de controle.")]
+    NameHasControlCharacters,
+    #[error("O perfil “{0}” não existe: use administrador ou agente.")]
+    UnknownRole(String),
+}
+
+/// An e-mail address, trimmed and in lower case (two spellings of one address are one agent).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(input: &str) -> Result<Self, AccessError> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(AccessError::EmailMissing);
+        }
+        if email.chars().count() > EMAIL_MAX_CHARS {
+            return Err(AccessError::EmailTooLong { max: EMAIL_MAX_CHARS });
+        }
+        let invalid = || AccessError::EmailInvalid(input.trim().to_owned());
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = !domain.contains('@')
+            && domain.contains('.')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        let local_ok = !local.is_empty()
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local.chars().all(|c| c.is_alphanumeric() || "._%+-'".contains(c));
+        if !(domain_ok && local_ok) {
+            return Err(invalid());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = AccessError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> Self {
+        email.0
+    }
+}
+
+/// Checks a new password's length (counted in characters, so "ç" is one). Anything else is the person's
+/// choice: composition rules make passwords worse, not better.
+pub fn check_new_password(password: &str) -> Result<(), AccessError> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        return Err(AccessError::PasswordTooShort { min: PASSWORD_MIN_CHARS });
+    }
+    if chars > PASSWORD_MAX_CHARS {
+        return Err(AccessError::PasswordTooLong { max: PASSWORD_MAX_CHARS });
+    }
+    Ok(())
+}
+
+/// What an agent may do beyond their teams' conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Sees every conversation and configures agents, teams, channels, templates and prices.
+    Admin,
+    /// Sees and acts on the conversations of their teams.
+    Agent,
+}
+
+impl Role {
+    /// The value stored in the database.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Agent => "agent",
+        }
+    }
+
+    /// The stored value, or the Portuguese word an admin types.
+    pub fn parse(value: &str) -> Result<Self, AccessError> {
+        match value.trim().to_lowercase().as_str() {
+            "admin" | "administrador" | "administradora" => Ok(Self::Admin),
+            "agent" | "agente" => Ok(Self::Agent),
+            other => Err(AccessError::UnknownRole(other.to_owned())),
+        }
+    }
+
+    /// What the console shows.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Admin => "Administrador",
+            Self::Agent => "Agente",
+        }
+    }
+}
+
+/// An agent's name as colleagues see it: spaces collapsed, not empty, no control characters.
+pub fn agent_name(input: &str) -> Result<String, AccessError> {
+    use crate::contact::{tidy_name, NameIssue};
+    tidy_name(input, AGENT_NAME_MAX_CHARS).map_err(|issue| match issue {
+        NameIssue::Missing => AccessError::NameMissing,
+        NameIssue::TooLong => AccessError::NameTooLong { max: AGENT_NAME_MAX_CHARS },
+        NameIssue::ControlCharacters => AccessError::NameHasControlCharacters,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_email_is_trimmed_and_lower_cased() {
+        let email = Email::parse("  Ana.Souza@Loja-Exemplo.com.BR ").expect("valid");
+        assert_eq!(email.as_str(), "ana.souza@loja-exemplo.com.br");
+        assert_eq!(
+            Email::parse("joão+vendas@padaria.com").map(|e| e.as_str().to_owned()).ok().as_deref(),
+            Some("joão+vendas@padaria.com")
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_the_reason() {
+        for bad in [
+            "ana",
+            "ana@",
+            "@loja.com",
+            "ana@loja",
+            "ana@@loja.com",
+            "ana souza@loja.com",
+            "ana@loja..com",
+            ".ana@loja.com",
+            "ana@-loja.com",
+        ] {
+            let error = Email::parse(bad).expect_err(bad);
+            assert_eq!(error, AccessError::EmailInvalid(bad.to_owned()), "{bad}");
+        }
+        assert_eq!(Email::parse("  "), Err(AccessError::EmailMissing));
+        let long = format!("{}@loja.com", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(AccessError::EmailTooLong { max: EMAIL_MAX_CHARS }));
+        assert_eq!(
+            Email::parse("ana").expect_err("invalid").to_string(),
+            "O e-mail “ana” não é válido: use o formato nome@empresa.com.br."
+        );
+    }
+
+    #[test]
+    fn passwords_are_checked_by_length_in_characters() {
+        assert_eq!(check_new_password("1234567"), Err(AccessError::PasswordTooShort { min: 8 }));
+        assert_eq!(check_new_password("çãõéíóúà"), Ok(()), "eight characters, sixteen bytes");
+        assert_eq!(check_new_password(&"x".repeat(129)), Err(AccessError::PasswordTooLong { max: 128 }));
+        assert_eq!(
+            check_new_password("curta").expect_err("short").to_string(),
+            "A senha precisa ter pelo menos 8 caracteres."
+        );
+    }
+
+    #[test]
+    fn roles_round_trip_and_accept_the_portuguese_words() {
+        for role in [Role::Admin, Role::Agent] {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert_eq!(Role::parse("Administrador"), Ok(Role::Admin));
+        assert_eq!(Role::parse(" agente "), Ok(Role::Agent));
+        assert_eq!(Role::parse("gerente"), Err(AccessError::UnknownRole("gerente".into())));
+    }
+
+    #[test]
+    fn agent_names_are_tidied_and_bounded() {
+        assert_eq!(agent_name("  Ana   Souza "), Ok("Ana Souza".into()));
+        assert_eq!(agent_name(" \t"), Err(AccessError::NameMissing));
+        assert_eq!(agent_name(&"a".repeat(81)), Err(AccessError::NameTooLong { max: 80 }));
+        assert_eq!(agent_name("Ana\u{7}"), Err(AccessError::NameHasControlCharacters));
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics_and_a_parsed_email_parses_to_itself(input in "\\PC{0,80}") {
+            if let Ok(email) = Email::parse(&input) {
+                prop_assert_eq!(Email::parse(email.as_str()), Ok(email.clone()));
+                prop_assert!(email.as_str().contains('@'));
+            }
+            let _ = check_new_password(&input);
+            let _ = agent_name(&input);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Atende as real processes: killed with SIGKILL in the middle of a send and started again, and two instances
+//! side by side on one PostgreSQL database. A sandbox in this test process plays Meta (it outlives the
+//! killed server and retries its webhooks, as Meta does), so what reached the contact is counted outside
+//! Atende.
+
+mod common;
+
+use atende_domain::conversation::Tab;
+use atende_domain::ports::Store;
+use atende_server::sandbox::{self, Fault, SandboxConfig, SandboxState, SimulatedContent, SimulatedInbound};
+use atende_server::store::SqlStore;
+use atende_server::Database;
+use axum::Router;
+use common::TestDb;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const TOKEN: &str = "token-de-teste";
+const SECRET: &str = "segredo-de-teste";
+
+/// A free port on loopback (bound, then released for the child to take).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound").port()
+}
+
+/// The sandbox over HTTP, sending its webhooks to `atende_port` and retrying them for a while.
+async fn sandbox_for(atende_port: u16) -> (SandboxState, String) {
+    let config = SandboxConfig {
+        webhook_url: format!("http://127.0.0.1:{atende_port}/webhooks/whatsapp"),
+        app_secret: SECRET.into(),
+        access_token: Some(TOKEN.into()),
+        status_delay: Duration::from_millis(300),
+        webhook_retry_for: Duration::from_secs(30),
+        rate_limit_per_second: 0,
+        pair_burst: 0,
+        ..SandboxConfig::default()
+    };
+    let sandbox = SandboxState::new(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = listener.local_addr().expect("bound");
+    let router = Router::new().nest("/sandbox", sandbox::router(sandbox.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (sandbox, format!("http://{address}/sandbox/graph/v23.0"))
+}
+
+/// One `atende` process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(
+        port: u16,
+        database: &Database,
+        graph_url: &str,
+        sandbox: &SandboxState,
+        dir: &Path,
+    ) -> Self {
+        let site = dir.join("site");
+        std::fs::create_dir_all(site.join("pkg")).expect("site dir");
+        let config = sandbox.config();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("atende-{port}.log")))
+            .expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_atende"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("ATENDE_DATABASE_URL", database.url())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", &site)
+            .env("ATENDE_SANDBOX", "off")
+            .env("ATENDE_WA_GRAPH_URL", graph_url)
+            .env("ATENDE_WA_TOKEN", TOKEN)
+            .env("ATENDE_WA_PHONE_NUMBER_ID", &config.phone_number_id)
+            .env("ATENDE_WA_WABA_ID", &config.waba_id)
+            .env("ATENDE_META_APP_SECRET", SECRET)
+            .env("ATENDE_META_VERIFY_TOKEN", "verifica")
+            .env("ATENDE_SEND_LEASE_SECONDS", "5")
+            .env("ATENDE_WA_PAIR_BURST", "100")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("atende starts");
+        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(response) = client.get(format!("{}/health", server.base)).send().await {
+                if response.status().is_success() {
+                    return server;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("atende did not answer /health on port {port}; see {}", dir.display());
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, whatever was in flight stays in flight.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
+    async fn send(&self, conversation: i64, text: &str) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/send_message", self.base))
+            .form(&[("conversation", conversation.to_string()), ("text", text.to_owned())])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The contact writes (through the sandbox, to whichever instance receives webhooks); returns the id of
+/// their conversation once Atende has it.
+async fn contact_writes(sandbox: &SandboxState, store: &SqlStore, number: &str, name: &str) -> i64 {
+    sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: number.into(),
+            name: name.into(),
+            content: SimulatedContent::Text("Oi".into()),
+        })
+        .await
+        .expect("the webhook reached Atende");
+    common::eventually(&format!("a conversation with {name}"), || async {
+        let conversations = store.list_conversations(Tab::Mine).await.ok()?;
+        conversations.into_iter().find(|c| c.contact_name.as_str() == name).map(|c| c.id.0)
+    })
+    .await
+}
+
+/// What reached each contact, in order, by `wa_id`.
+async fn received(sandbox: &SandboxState) -> BTreeMap<String, Vec<String>> {
+    let mut by_contact: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for message in sandbox.sent_messages().await {
+        by_contact.entry(message.wa_id).or_default().push(message.summary);
+    }
+    by_contact
+}
+
+/// Waits (up to `seconds`) until every outbound message of the database is sent or beyond.
+async fn all_sent(store: &SqlStore, conversations: &[i64], expected: usize, seconds: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let mut done = 0;
+        let mut pending = Vec::new();
+        for conversation in conversations {
+            let messages = store.conversation_messages(*conversation).await.expect("messages");
+            for (_direction, _kind, body, status) in messages.into_iter().filter(|m| m.0 == "out") {
+                if ["sent", "delivered", "read"].contains(&status.as_str()) {
+                    done += 1;
+                } else {
+                    pending.push((body, status));
+                }
+            }
+        }
+        if done == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {done} of {expected} sent; pending {pending:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_send_and_started_again_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    let server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    let store = SqlStore::connect(&database).await.expect("the same database");
+    let conversation = contact_writes(&sandbox, &store, "5511987654321", "Maria").await;
+
+    server.send(conversation, "um").await;
+    server.send(conversation, "dois").await;
+    common::eventually("two sends reached Meta", || async {
+        (sandbox.sent_messages().await.len() == 2).then_some(())
+    })
+    .await;
+    // Meta takes "três" but the server dies before it hears so; "quatro" and "cinco" are still queued.
+    sandbox.inject_fault(Fault::LoseAnswer { seconds: Some(30) }, 1).await;
+    server.send(conversation, "três").await;
+    server.send(conversation, "quatro").await;
+    server.send(conversation, "cinco").await;
+    common::eventually("Meta took três", || async {
+        (sandbox.sent_messages().await.len() == 3).then_some(())
+    })
+    .await;
+    server.kill();
+
+    // Meta's "sent" webhook for "três" finds no server; it is retried until the new process answers.
+    let server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    all_sent(&store, &[conversation], 5, 20).await;
+    let received = received(&sandbox).await;
+    assert_eq!(received["5511987654321"], ["um", "dois", "três", "quatro", "cinco"]);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_database_send_each_message_once_in_order() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (first_port, second_port) = (free_port(), free_port());
+    let (sandbox, graph_url) = sandbox_for(first_port).await;
+    let first = Server::start(first_port, &db.database, &graph_url, &sandbox, dir.path()).await;
+    let second = Server::start(second_port, &db.database, &graph_url, &sandbox, dir.path()).await;
+    let store = db.store().await;
+    let numbers = ["5511911112222", "5521922223333", "5531933334444"];
+    let mut conversations = Vec::new();
+    for (i, number) in numbers.iter().enumerate() {
+        conversations.push(contact_writes(&sandbox, &store, number, &format!("Cliente {i}")).await);
+    }
+    // Each conversation's messages are written alternately through both instances; both workers claim.
+    const PER_CONVERSATION: usize = 12;
+    for n in 0..PER_CONVERSATION {
+        for (i, conversation) in conversations.iter().enumerate() {
+            let server = if (n + i) % 2 == 0 { &first } else { &second };
+            server.send(*conversation, &format!("c{i} m{n:02}")).await;
+        }
+    }
+    all_sent(&store, &conversations, numbers.len() * PER_CONVERSATION, 60).await;
+    let received = received(&sandbox).await;
+    for (i, number) in numbers.iter().enumerate() {
+        let expected: Vec<String> = (0..PER_CONVERSATION).map(|n| format!("c{i} m{n:02}")).collect();
+        assert_eq!(received[*number], expected, "conversation {i}: once each, in order");
+    }
+    drop((first, second));
+    store.close().await;
+    db.drop_database().await;
+}
