@@ -74,7 +74,7 @@ pub enum SendOutcome {
 #[server(endpoint = "send_message")]
 pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome, AppError> {
     use atende_domain::conversation::ConversationId;
-    use atende_domain::queue::{compose_decision, ComposeDecision, MessageText};
+    use atende_domain::queue::{compose_decision, Delivery, MessageText};
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::current();
@@ -82,17 +82,12 @@ pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome
             let id = ConversationId(conversation);
             let text = MessageText::parse(&text)?;
             let state = services.outbox.conversation_state(id).await?;
-            match compose_decision(&state.channel, &state.lifecycle, now) {
-                ComposeDecision::SendNow { .. } => {
-                    services.outbox.enqueue_text(id, &text, false, now).await?;
-                    Ok(SendOutcome::Sending)
-                }
-                ComposeDecision::Hold => {
-                    services.outbox.enqueue_text(id, &text, true, now).await?;
-                    Ok(SendOutcome::Queued)
-                }
-                ComposeDecision::Refuse(refusal) => Err(refusal.into()),
-            }
+            let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+            services.outbox.enqueue_text(id, &text, delivery, now).await?;
+            Ok(match delivery {
+                Delivery::Now { .. } => SendOutcome::Sending,
+                Delivery::WhenContactWrites => SendOutcome::Queued,
+            })
         }
         .await,
     )

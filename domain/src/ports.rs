@@ -185,13 +185,13 @@ pub trait Outbox: Send + Sync + 'static {
         id: crate::conversation::ConversationId,
     ) -> Result<ConversationState, StoreError>;
 
-    /// Stores a text and its job; `hold` keeps it until the contact interacts.
-    /// MUST store nothing if it returns an error.
+    /// Stores a text and its job, to leave as `delivery` says (with its tag, or held until the contact
+    /// interacts). MUST store nothing if it returns an error.
     async fn enqueue_text(
         &self,
         id: crate::conversation::ConversationId,
         text: &crate::queue::MessageText,
-        hold: bool,
+        delivery: crate::queue::Delivery,
         now: Timestamp,
     ) -> Result<(), StoreError>;
 

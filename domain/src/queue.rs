@@ -88,6 +88,26 @@ pub enum ComposeRefusal {
     WindowClosed { channel: ChannelKind },
 }
 
+/// How an accepted message leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Now, with this tag where the channel needs one (HUMAN_AGENT after Meta's 24 hours).
+    Now { tag: Option<MessageTag> },
+    /// In the queue until the contact interacts.
+    WhenContactWrites,
+}
+
+impl ComposeDecision {
+    /// How the message leaves, or why it may not.
+    pub fn delivery(self) -> Result<Delivery, ComposeRefusal> {
+        match self {
+            Self::SendNow { tag } => Ok(Delivery::Now { tag }),
+            Self::Hold => Ok(Delivery::WhenContactWrites),
+            Self::Refuse(refusal) => Err(refusal),
+        }
+    }
+}
+
 /// The decision for a message written at `now` in `conversation` on `channel`.
 pub fn compose_decision(channel: &Channel, conversation: &Lifecycle, now: Timestamp) -> ComposeDecision {
     if conversation.status() == ConversationStatus::Concluded {

@@ -23,3 +23,33 @@ export function uniqueMobile(): { typed: string; shown: string } {
     shown: `+55 (11) ${local.slice(0, 5)}-${local.slice(5)}`,
   };
 }
+
+export type Canal = 'oficial' | 'nao_oficial' | 'messenger' | 'instagram';
+
+/** The contact writes through the sandbox's "Simulador de contato", on `canal`, now or 25 hours ago. */
+export async function contactWrites(
+  page: Page,
+  number: string,
+  name: string,
+  text: string,
+  hoursAgo: '0' | '25' = '0',
+  canal: Canal = 'oficial',
+) {
+  await page.goto('/sandbox/simulador');
+  await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
+  await page.getByLabel('Nome do contato').fill(name);
+  await page.getByLabel('Canal').selectOption(canal);
+  await page.getByLabel('Quando o contato escreveu').selectOption(hoursAgo);
+  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill(text);
+  await page.getByRole('button', { name: 'Enviar como contato' }).click();
+  await expect(page.getByText(/Mensagem entregue ao Atende/)).toBeVisible();
+}
+
+/** Opens the contact's conversation from "Meus". */
+export async function openConversation(page: Page, name: string) {
+  await openAtendimentos(page);
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  return pane;
+}

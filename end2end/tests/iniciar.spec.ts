@@ -21,7 +21,7 @@ test('um número novo vira contato e o atendimento começa com o modelo obrigat�
   await expect(panel).toContainText(name);
   await panel.getByRole('radio', { name: 'Iniciar atendimento' }).check();
   await panel.getByRole('group', { name: 'Selecione o canal' }).getByRole('radio', { name: /API Oficial/ }).check();
-  await expect(panel.getByRole('combobox', { name: 'Selecione a equipe' })).toContainText('Geral');
+  await panel.getByRole('combobox', { name: 'Selecione a equipe' }).selectOption({ label: 'Geral' });
 
   // The template is mandatory on the official API; only approved ones are offered.
   await expect(panel.getByText('pesquisa_satisfacao')).toBeHidden();

@@ -1,24 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
-import { openAtendimentos, uniqueMobile } from './helpers';
-
-/** The contact writes through the sandbox's "Simulador de contato", now or 25 hours ago. */
-async function contactWrites(page: Page, number: string, name: string, text: string, hoursAgo: '0' | '25' = '0') {
-  await page.goto('/sandbox/simulador');
-  await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
-  await page.getByLabel('Nome do contato').fill(name);
-  await page.getByLabel('Quando o contato escreveu').selectOption(hoursAgo);
-  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill(text);
-  await page.getByRole('button', { name: 'Enviar como contato' }).click();
-  await expect(page.getByText(/Mensagem entregue ao Atende/)).toBeVisible();
-}
-
-async function openConversation(page: Page, name: string) {
-  await openAtendimentos(page);
-  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
-  const pane = page.getByRole('region', { name: 'Atendimento' });
-  await expect(pane.getByRole('heading', { name })).toBeVisible();
-  return pane;
-}
+import { test, expect } from '@playwright/test';
+import { contactWrites, openAtendimentos, openConversation, uniqueMobile } from './helpers';
 
 test('com a janela aberta a mensagem do agente sai na hora e chega a Lida', async ({ page }) => {
   const phone = uniqueMobile();

@@ -30,6 +30,8 @@ pub struct SendFailure {
     pub explanation: String,
     /// What the log keeps.
     pub detail: String,
+    /// The provider said the window is closed (131047; Messenger/Instagram code 10 with its subcode).
+    pub closes_window: bool,
 }
 
 /// A channel's way out.
@@ -55,16 +57,12 @@ impl CloudApiSender {
                     explanation: "O modelo de mensagem guardado está corrompido e não pode ser enviado."
                         .into(),
                     detail: e.to_string(),
+                    closes_window: false,
                 })?;
                 SendRequest::template(to, template)
             }
             other => {
-                return Err(SendFailure {
-                    transient: false,
-                    code: None,
-                    explanation: format!("Este canal ainda não envia mensagens do tipo “{other}”."),
-                    detail: format!("unsupported outbound kind {other}"),
-                })
+                return Err(unsupported(other));
             }
         };
         request.biz_opaque_callback_data = Some(opaque_for(job.message_id));
@@ -72,25 +70,40 @@ impl CloudApiSender {
     }
 }
 
-fn explain(failure: &ProviderFailure) -> SendFailure {
-    let explanation = match failure.code {
-        Some(code) => ProviderError::from_code(
-            ChannelKind::WhatsappOfficial,
+/// A kind of message the channel cannot send.
+fn unsupported(kind: &str) -> SendFailure {
+    SendFailure {
+        transient: false,
+        code: None,
+        explanation: format!("Este canal ainda não envia mensagens do tipo “{kind}”."),
+        detail: format!("unsupported outbound kind {kind}"),
+        closes_window: false,
+    }
+}
+
+/// A Graph API failure (WhatsApp Cloud API or Messenger/Instagram Send API), explained for the agent.
+fn explain(channel: ChannelKind, failure: &ProviderFailure) -> SendFailure {
+    let error = failure.code.map(|code| {
+        ProviderError::from_code(
+            channel,
             code,
             failure.subcode,
-            failure.details.as_deref().unwrap_or_default(),
+            failure.details.as_deref().or(failure.message.as_deref()).unwrap_or_default(),
         )
-        .to_string(),
+    });
+    let explanation = match &error {
+        Some(error) => error.to_string(),
         None if failure.is_transient() => {
-            "O WhatsApp não respondeu. O envio será tentado de novo em instantes.".to_owned()
+            format!("O {} não respondeu. O envio será tentado de novo em instantes.", channel.label())
         }
-        None => "O WhatsApp recusou o envio.".to_owned(),
+        None => format!("O {} recusou o envio.", channel.label()),
     };
     SendFailure {
         transient: failure.is_transient(),
         code: failure.code,
         explanation,
         detail: format!("{failure:?}"),
+        closes_window: error.as_ref().is_some_and(ProviderError::means_window_closed),
     }
 }
 
@@ -98,7 +111,36 @@ fn explain(failure: &ProviderFailure) -> SendFailure {
 impl ChannelSender for CloudApiSender {
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
         let request = Self::request(to, job)?;
-        self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(&f))
+        self.client
+            .send(&request)
+            .await
+            .map(|accepted| accepted.message_id)
+            .map_err(|f| explain(ChannelKind::WhatsappOfficial, &f))
+    }
+}
+
+/// Messenger or Instagram (or the sandbox, which speaks their Send API).
+pub struct MessengerSender {
+    pub client: crate::messenger::MessengerClient,
+}
+
+#[async_trait]
+impl ChannelSender for MessengerSender {
+    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
+        if job.kind != "text" {
+            return Err(unsupported(&job.kind));
+        }
+        // The tag was decided when the agent wrote (HUMAN_AGENT after the 24 hours, on a channel that uses it).
+        let tag = serde_json::from_str::<serde_json::Value>(&job.detail)
+            .ok()
+            .and_then(|detail| detail.get("tag").and_then(|t| t.as_str()).map(str::to_owned));
+        let request = crate::messenger::wire::SendRequest::text(
+            to,
+            job.body.clone().unwrap_or_default(),
+            tag.as_deref(),
+        );
+        let kind = self.client.config().kind;
+        self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
     }
 }
 
@@ -268,11 +310,7 @@ impl Dispatcher {
             }
             Err(failure) => {
                 tracing::warn!(job = job.job_id.0, detail = %failure.detail, "send failed for good");
-                let closed = failure.code.is_some_and(|code| {
-                    ProviderError::from_code(ChannelKind::WhatsappOfficial, code, None, "")
-                        .means_window_closed()
-                });
-                if closed {
+                if failure.closes_window {
                     self.store.provider_closed_window(job.message_id, self.clock.now()).await?;
                 }
                 self.store.fail_job(job.job_id, job.message_id, failure.code, &failure.explanation).await?;

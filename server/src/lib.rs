@@ -7,7 +7,10 @@
 #![recursion_limit = "256"]
 
 pub mod access;
+mod channels;
 pub mod dispatch;
+pub mod evolution;
+pub mod messenger;
 pub mod sandbox;
 pub mod settings;
 pub mod store;
@@ -20,7 +23,6 @@ pub use settings::{Database, Settings};
 use anyhow::Context;
 use atende_app::ssr::Services;
 use atende_app::{shell, App};
-use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::Clock;
 use atende_domain::time::Timestamp;
 use axum::extract::{FromRef, State};
@@ -28,20 +30,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use dispatch::{ChannelSender, CloudApiSender, DispatchSettings, Dispatcher};
+use dispatch::{DispatchSettings, Dispatcher};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use sandbox::{SandboxConfig, SandboxState};
-use std::collections::HashMap;
+use sandbox::SandboxState;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use store::channels::ChannelConfig;
 use store::templates::TemplateRecord;
 use store::{Backend, SqlStore};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use webhooks::{WebhookProcessor, WebhookState};
-use whatsapp::{CloudApiClient, CloudApiConfig};
+use whatsapp::CloudApiClient;
 
 /// The wall clock. The only place the server reads the time for the domain.
 pub struct SystemClock;
@@ -77,8 +77,29 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(bad_arguments_are_client_errors))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// A server function called with arguments it cannot read (missing, wrong type, malformed JSON) is the
+/// caller's mistake: Leptos answers 500, this makes it 400 (the body, which says what was wrong, is kept).
+async fn bad_arguments_are_client_errors(response: axum::response::Response) -> axum::response::Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let client_error =
+        [r#"{"Transport":{"Args""#, r#"{"Transport":{"Deserialization""#, r#"{"Transport":{"MissingArg""#]
+            .iter()
+            .any(|prefix| bytes.starts_with(prefix.as_bytes()));
+    if client_error {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn health(State(store): State<SqlStore>) -> impl IntoResponse {
@@ -111,6 +132,7 @@ pub struct Application {
     store: SqlStore,
     background: Background,
     sandbox: Option<SandboxState>,
+    others: Option<sandbox::others::OthersSandbox>,
 }
 
 impl Application {
@@ -151,70 +173,16 @@ impl Application {
             }
         }
 
-        let mut senders: HashMap<i64, Arc<dyn ChannelSender>> = HashMap::new();
-        let mut template_sync = Vec::new();
-        let mut app_secrets: Vec<Arc<[u8]>> = Vec::new();
-        let mut verify_token: Arc<str> = Arc::from("");
-        if let Some(whatsapp) = &settings.whatsapp {
-            let config = CloudApiConfig::new(&whatsapp.token, &whatsapp.phone_number_id, &whatsapp.waba_id)
-                .with_base_url(&whatsapp.graph_url);
-            let channel = store
-                .upsert_channel(
-                    &ChannelConfig {
-                        kind: ChannelKind::WhatsappOfficial,
-                        name: "WhatsApp Oficial".into(),
-                        provider_id: whatsapp.phone_number_id.clone(),
-                        account_id: Some(whatsapp.waba_id.clone()),
-                        display_phone: None,
-                        secret_config: "{}".into(),
-                    },
-                    now,
-                )
-                .await
-                .context("Failed to configure the channel WhatsApp Oficial")?;
-            let client = CloudApiClient::new(config)?;
-            senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
-            template_sync.push((channel, client));
-            app_secrets.push(Arc::from(whatsapp.app_secret.as_bytes()));
-            verify_token = Arc::from(whatsapp.verify_token.as_str());
-        }
-        let sandbox = if settings.sandbox {
-            let config = SandboxConfig {
-                webhook_url: format!("http://{loopback}/webhooks/whatsapp"),
-                // A new secret each start: nobody outside this process can sign webhooks in its name, even
-                // when the sandbox runs beside a real number.
-                app_secret: random_secret(),
-                rate_limit_per_second: settings.outbound_rate.max(1) * 2,
-                ..SandboxConfig::default()
-            };
-            let channel = store
-                .upsert_channel(
-                    &ChannelConfig {
-                        kind: ChannelKind::WhatsappOfficial,
-                        name: SANDBOX_CHANNEL.into(),
-                        provider_id: config.phone_number_id.clone(),
-                        account_id: Some(config.waba_id.clone()),
-                        display_phone: Some(config.display_phone_number.clone()),
-                        secret_config: "{}".into(),
-                    },
-                    now,
-                )
-                .await
-                .context("Failed to configure the sandbox channel")?;
-            let client = CloudApiClient::new(
-                CloudApiConfig::new("sandbox", &config.phone_number_id, &config.waba_id)
-                    .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0")),
-            )?;
-            senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
-            template_sync.push((channel, client));
-            app_secrets.push(Arc::from(config.app_secret.as_bytes()));
-            if verify_token.is_empty() {
-                verify_token = Arc::from("sandbox");
-            }
-            Some(SandboxState::new(config))
-        } else {
-            None
-        };
+        let channels::Configured {
+            senders,
+            template_sync,
+            app_secrets,
+            verify_token,
+            evolution,
+            messenger,
+            sandbox,
+            others,
+        } = channels::configure(&store, &settings, loopback, now).await?;
 
         let webhook_stored = Arc::new(Notify::new());
         let outbound_wake = Arc::new(Notify::new());
@@ -237,10 +205,14 @@ impl Application {
                 app_secrets,
                 verify_token,
                 stored: webhook_stored.clone(),
+                evolution: evolution.into(),
             }),
         );
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
+        }
+        if let Some(others) = &others {
+            router = router.nest("/sandbox", crate::sandbox::others::router(others.clone()));
         }
         let background = Background {
             processor: WebhookProcessor {
@@ -248,6 +220,7 @@ impl Application {
                 clock: clock.clone(),
                 released: outbound_wake.clone(),
                 unknown_status_grace: std::time::Duration::from_secs(60),
+                messenger: Arc::new(messenger),
             },
             dispatcher: Dispatcher::new(
                 store.clone(),
@@ -264,7 +237,7 @@ impl Application {
             webhook_stored,
             outbound_wake,
         };
-        Ok(Self { listener, router, store, background, sandbox })
+        Ok(Self { listener, router, store, background, sandbox, others })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -278,6 +251,11 @@ impl Application {
     /// The embedded provider sandbox, when it is on.
     pub fn sandbox(&self) -> Option<SandboxState> {
         self.sandbox.clone()
+    }
+
+    /// The sandbox's Evolution API, Messenger and Instagram, when it is on.
+    pub fn other_channels_sandbox(&self) -> Option<sandbox::others::OthersSandbox> {
+        self.others.clone()
     }
 
     /// Serves until Ctrl-C or SIGTERM, with the webhook processor, the outbound worker and the template sync
@@ -305,7 +283,7 @@ impl Application {
 }
 
 /// 128 bits from the standard library's per-process random hasher keys (no extra dependency), as hex.
-fn random_secret() -> String {
+pub(crate) fn random_secret() -> String {
     use std::hash::{BuildHasher, Hasher};
     let half = || {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();

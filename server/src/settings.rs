@@ -54,6 +54,57 @@ impl std::fmt::Debug for WhatsappSettings {
     }
 }
 
+/// The unofficial WhatsApp channel: an Evolution API v2 instance (`ATENDE_EVOLUTION_*`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct EvolutionSettings {
+    pub url: String,
+    pub instance: String,
+    pub api_key: String,
+    /// What the instance's webhook sends as `Authorization: Bearer …`.
+    pub webhook_token: String,
+}
+
+impl std::fmt::Debug for EvolutionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvolutionSettings")
+            .field("url", &self.url)
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Messenger page or an Instagram account (`ATENDE_MESSENGER_*`, `ATENDE_INSTAGRAM_*`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetaPageSettings {
+    /// The page id or the Instagram professional account id.
+    pub account_id: String,
+    pub token: String,
+    /// The page passed Meta's review for the HUMAN_AGENT tag (answers up to 7 days).
+    pub human_agent_tag: bool,
+}
+
+impl std::fmt::Debug for MetaPageSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetaPageSettings")
+            .field("account_id", &self.account_id)
+            .field("human_agent_tag", &self.human_agent_tag)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Meta app that signs webhooks. `Debug` prints neither secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetaApp {
+    pub app_secret: String,
+    pub verify_token: String,
+}
+
+impl std::fmt::Debug for MetaApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetaApp { .. }")
+    }
+}
+
 /// The first admin, from `ATENDE_ADMIN_EMAIL` and `ATENDE_ADMIN_PASSWORD` (and `ATENDE_ADMIN_NAME`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminSettings {
@@ -79,6 +130,14 @@ pub struct Settings {
     /// The built site: `pkg/` with the WASM client and CSS, plus the public files.
     pub site_root: PathBuf,
     pub whatsapp: Option<WhatsappSettings>,
+    pub evolution: Option<EvolutionSettings>,
+    pub messenger: Option<MetaPageSettings>,
+    pub instagram: Option<MetaPageSettings>,
+    /// `ATENDE_META_APP_SECRET` and `ATENDE_META_VERIFY_TOKEN`, for Messenger and Instagram webhooks (the
+    /// WhatsApp channel carries its own copy).
+    pub meta_app: Option<MetaApp>,
+    /// `ATENDE_META_GRAPH_URL` for Messenger and Instagram, default `https://graph.facebook.com/v23.0`.
+    pub meta_graph_url: String,
     /// Created on a database with no agents, as an admin of the team "Geral".
     pub admin: Option<AdminSettings>,
     /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
@@ -138,12 +197,54 @@ impl Settings {
         let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let whatsapp = whatsapp_settings(&get)?;
         let admin = admin_settings(&get)?;
-        let sandbox = match get("ATENDE_SANDBOX").as_deref().map(str::trim) {
-            None | Some("") => whatsapp.is_none(),
-            Some("on" | "1" | "true") => true,
-            Some("off" | "0" | "false") => false,
-            Some(other) => bail!("ATENDE_SANDBOX deve ser on ou off, não {other:?}"),
+        let evolution = all_or_none(
+            &get,
+            &[
+                "ATENDE_EVOLUTION_URL",
+                "ATENDE_EVOLUTION_INSTANCE",
+                "ATENDE_EVOLUTION_API_KEY",
+                "ATENDE_EVOLUTION_WEBHOOK_TOKEN",
+            ],
+            "o canal WhatsApp Não Oficial",
+        )?
+        .map(|v| EvolutionSettings {
+            url: v[0].clone(),
+            instance: v[1].clone(),
+            api_key: v[2].clone(),
+            webhook_token: v[3].clone(),
+        });
+        let page = |prefix: &str, id: &str, label: &str| -> anyhow::Result<Option<MetaPageSettings>> {
+            let keys = [format!("ATENDE_{prefix}_{id}"), format!("ATENDE_{prefix}_TOKEN")];
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let Some(values) = all_or_none(&get, &keys, label)? else { return Ok(None) };
+            let human_agent_tag = switch(&get, &format!("ATENDE_{prefix}_HUMAN_AGENT"), false)?;
+            Ok(Some(MetaPageSettings {
+                account_id: values[0].clone(),
+                token: values[1].clone(),
+                human_agent_tag,
+            }))
         };
+        let messenger = page("MESSENGER", "PAGE_ID", "o canal Messenger")?;
+        let instagram = page("INSTAGRAM", "ACCOUNT_ID", "o canal Instagram")?;
+        let meta_app = match (get("ATENDE_META_APP_SECRET"), get("ATENDE_META_VERIFY_TOKEN")) {
+            (Some(app_secret), Some(verify_token))
+                if !app_secret.trim().is_empty() && !verify_token.trim().is_empty() =>
+            {
+                Some(MetaApp { app_secret, verify_token })
+            }
+            _ => None,
+        };
+        if (messenger.is_some() || instagram.is_some()) && meta_app.is_none() {
+            bail!(
+                "Messenger e Instagram precisam também de ATENDE_META_APP_SECRET e ATENDE_META_VERIFY_TOKEN"
+            );
+        }
+        let meta_graph_url = get("ATENDE_META_GRAPH_URL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "https://graph.facebook.com/v23.0".into());
+        let no_provider =
+            whatsapp.is_none() && evolution.is_none() && messenger.is_none() && instagram.is_none();
+        let sandbox = switch(&get, "ATENDE_SANDBOX", no_provider)?;
         let outbound_rate = bounded(&get, "ATENDE_WA_RATE", 80, 1..=1000, "mensagens por segundo")?;
         let pair_burst =
             bounded(&get, "ATENDE_WA_PAIR_BURST", 10, 1..=1000, "mensagens seguidas por contato")?;
@@ -154,6 +255,11 @@ impl Settings {
             address,
             site_root,
             whatsapp,
+            evolution,
+            messenger,
+            instagram,
+            meta_app,
+            meta_graph_url,
             admin,
             sandbox,
             outbound_rate,
@@ -162,6 +268,35 @@ impl Settings {
             rate_card_file,
         })
     }
+}
+
+/// `on`/`off` (also `1`/`0`, `true`/`false`) from `key`, or `default` when unset.
+fn switch(get: &impl Fn(&str) -> Option<String>, key: &str, default: bool) -> anyhow::Result<bool> {
+    match get(key).as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("on" | "1" | "true") => Ok(true),
+        Some("off" | "0" | "false") => Ok(false),
+        Some(other) => bail!("{key} deve ser on ou off, não {other:?}"),
+    }
+}
+
+/// The values of all `keys`, or `None` when none is set; an error naming the missing ones otherwise.
+fn all_or_none(
+    get: &impl Fn(&str) -> Option<String>,
+    keys: &[&str],
+    what: &str,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let values: Vec<Option<String>> =
+        keys.iter().map(|key| get(key).filter(|v| !v.trim().is_empty())).collect();
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> =
+        keys.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(key, _)| *key).collect();
+    if !missing.is_empty() {
+        bail!("{what} precisa também de {}", missing.join(", "));
+    }
+    Ok(Some(values.into_iter().flatten().collect()))
 }
 
 /// A whole number from `key`, within `range`, or `default` when unset.
@@ -209,17 +344,13 @@ fn whatsapp_settings(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Op
         "ATENDE_META_APP_SECRET",
         "ATENDE_META_VERIFY_TOKEN",
     ];
-    let values: Vec<Option<String>> =
-        REQUIRED.iter().map(|key| get(key).filter(|v| !v.trim().is_empty())).collect();
-    if values.iter().all(Option::is_none) {
+    let wa = ["ATENDE_WA_TOKEN", "ATENDE_WA_PHONE_NUMBER_ID", "ATENDE_WA_WABA_ID"];
+    // The app secret and verify token also serve Messenger and Instagram: only the WA_ keys decide.
+    if wa.iter().all(|key| get(key).filter(|v| !v.trim().is_empty()).is_none()) {
         return Ok(None);
     }
-    let missing: Vec<&str> =
-        REQUIRED.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(key, _)| *key).collect();
-    if !missing.is_empty() {
-        bail!("o canal WhatsApp Oficial precisa também de {}", missing.join(", "));
-    }
-    let mut values = values.into_iter().flatten();
+    let Some(values) = all_or_none(get, &REQUIRED, "o canal WhatsApp Oficial")? else { return Ok(None) };
+    let mut values = values.into_iter();
     let mut next = || values.next().unwrap_or_default();
     Ok(Some(WhatsappSettings {
         token: next(),
@@ -241,6 +372,11 @@ impl Settings {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             site_root,
             whatsapp: None,
+            evolution: None,
+            messenger: None,
+            instagram: None,
+            meta_app: None,
+            meta_graph_url: "https://graph.facebook.com/v23.0".into(),
             admin: None,
             sandbox: true,
             outbound_rate: 80,
@@ -294,6 +430,32 @@ mod tests {
         assert_eq!(whatsapp.graph_url, "https://graph.facebook.com/v23.0");
         assert_eq!((whatsapp.phone_number_id.as_str(), whatsapp.waba_id.as_str()), ("123", "456"));
         assert!(!format!("{s:?}").contains("segredo"), "a secret was printed");
+        let pages = [
+            ("ATENDE_MESSENGER_PAGE_ID", "111"),
+            ("ATENDE_MESSENGER_TOKEN", "pagina-segredo"),
+            ("ATENDE_MESSENGER_HUMAN_AGENT", "on"),
+            ("ATENDE_EVOLUTION_URL", "https://evo.loja.com.br"),
+            ("ATENDE_EVOLUTION_INSTANCE", "loja"),
+            ("ATENDE_EVOLUTION_API_KEY", "evo-segredo"),
+            ("ATENDE_EVOLUTION_WEBHOOK_TOKEN", "hook-segredo"),
+            ("ATENDE_META_APP_SECRET", "app-segredo"),
+            ("ATENDE_META_VERIFY_TOKEN", "verifica"),
+        ];
+        let s = settings(&pages)?;
+        assert!(!s.sandbox && s.whatsapp.is_none());
+        assert_eq!(
+            s.messenger.as_ref().map(|m| (m.account_id.as_str(), m.human_agent_tag)),
+            Some(("111", true))
+        );
+        assert_eq!(s.evolution.as_ref().map(|e| e.instance.as_str()), Some("loja"));
+        assert!(!format!("{s:?}").contains("segredo"), "a secret was printed");
+        let error = settings(&pages[..2]).expect_err("no app secret");
+        assert!(error.to_string().contains("ATENDE_META_APP_SECRET"), "{error}");
+        let error = settings(&pages[3..5]).expect_err("half an Evolution instance");
+        assert!(
+            error.to_string().contains("ATENDE_EVOLUTION_API_KEY, ATENDE_EVOLUTION_WEBHOOK_TOKEN"),
+            "{error}"
+        );
         let mut both = official.to_vec();
         both.push(("ATENDE_SANDBOX", "on"));
         assert!(settings(&both)?.sandbox);

@@ -116,3 +116,34 @@ async fn the_first_admin_comes_from_the_environment_with_an_argon2id_password_on
         store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
     assert_eq!(stored.teams, [geral]);
 }
+
+#[tokio::test]
+async fn a_server_function_called_with_unreadable_arguments_answers_400_not_500() {
+    let app = spawn_app().await;
+    let malformed = app
+        .client
+        .post(format!("{}/api/restart_conversation", app.address))
+        .header("content-type", "application/json")
+        .body(r#"{"conversation": 1, "template": "x", "language": "pt_BR", "values": {}}"#)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(malformed.status(), 400, "{}", malformed.text().await.unwrap_or_default());
+    let missing = app
+        .client
+        .post(format!("{}/api/send_message", app.address))
+        .form(&[("conversation", "1")])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(missing.status(), 400);
+    let not_json = app
+        .client
+        .post(format!("{}/api/start_conversation", app.address))
+        .header("content-type", "application/json")
+        .body("isto não é JSON")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(not_json.status(), 400);
+}

@@ -24,6 +24,7 @@ async fn channel(store: &SqlStore) -> i64 {
                 account_id: None,
                 display_phone: None,
                 secret_config: "{}".into(),
+                human_agent_tag: false,
             },
             T0,
         )
@@ -205,4 +206,73 @@ contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
     let (_, released) = stored(store.record_inbound(&late, T0.plus_millis(100_000_000)).await.expect("in"));
     assert_eq!(released, 0);
     assert_eq!(store.job_state(job).await.expect("state").0, "held");
+});
+
+contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |db| {
+    let store = db.store().await;
+    let page = store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::Messenger,
+                name: "Messenger".into(),
+                provider_id: "PAGE".into(),
+                account_id: None,
+                display_phone: None,
+                secret_config: "{}".into(),
+                human_agent_tag: true,
+            },
+            T0,
+        )
+        .await
+        .expect("channel");
+    let person = InboundMessage {
+        identity_kind: "psid".into(),
+        external_id: "2400000000000001".into(),
+        phone: None,
+        profile_name: Some("Ana Souza".into()),
+        ..from(page, "0", "m_in", "Oi", T0)
+    };
+    assert!(!store.identity_known("psid", "2400000000000001").await.expect("lookup"));
+    let (conversation, _) = stored(store.record_inbound(&person, T0).await.expect("in"));
+    assert!(store.identity_known("psid", "2400000000000001").await.expect("lookup"));
+    assert_eq!(
+        store.recipient_of(conversation).await.expect("recipient").as_deref(),
+        Some("2400000000000001")
+    );
+    let text = |body: &str| NewOutbound {
+        conversation_id: conversation,
+        channel_id: page,
+        kind: "text".into(),
+        body: Some(body.into()),
+        detail: "{}".into(),
+    };
+    let mut sent = Vec::new();
+    for (i, body) in ["um", "dois"].into_iter().enumerate() {
+        store.enqueue(&text(body), Dispatch::Now, T0).await.expect("queued");
+        let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+        let at = T0.plus_millis(1_000 * i64::try_from(i).expect("small"));
+        store.complete_job(job.job_id, job.message_id, &format!("m_out_{i}"), at).await.expect("sent");
+        sent.push(job.job_id);
+    }
+    store.enqueue(&text("na fila"), Dispatch::Now, T0).await.expect("queued");
+    // Delivered up to "um" only; then read up to everything: "na fila" was never sent and stays queued.
+    let moved = store
+        .apply_watermark(page, "psid", "2400000000000001", "delivered", T0.plus_millis(500))
+        .await
+        .expect("watermark");
+    assert_eq!(moved, 1);
+    assert_eq!(store.job_state(sent[0]).await.expect("state").1, "delivered");
+    assert_eq!(store.job_state(sent[1]).await.expect("state").1, "sent");
+    store
+        .apply_watermark(page, "psid", "2400000000000001", "read", T0.plus_millis(5_000))
+        .await
+        .expect("read");
+    // A late delivery watermark never moves a read message back.
+    store
+        .apply_watermark(page, "psid", "2400000000000001", "delivered", T0.plus_millis(5_000))
+        .await
+        .expect("late");
+    let statuses: Vec<String> =
+        store.conversation_messages(conversation).await.expect("messages").into_iter().map(|m| m.3).collect();
+    assert_eq!(statuses, ["received", "read", "read", "queued"]);
 });

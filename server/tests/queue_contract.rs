@@ -27,6 +27,7 @@ async fn fixture(store: &SqlStore, n: usize) -> (i64, Vec<i64>) {
                 account_id: Some("2222".into()),
                 display_phone: Some("+55 11 4000-0000".into()),
                 secret_config: "{}".into(),
+                human_agent_tag: false,
             },
             T0,
         )
@@ -364,6 +365,7 @@ impl atende_server::dispatch::ChannelSender for RefusingSender {
             code: Some(self.0),
             explanation: "Mais de 24 horas se passaram desde a última mensagem do contato.".into(),
             detail: format!("code {}", self.0),
+            closes_window: self.0 == 131047,
         })
     }
 }

@@ -91,12 +91,16 @@ fn ConversationHeader(
     let concluded = view.lifecycle.status() == atende_domain::conversation::ConversationStatus::Concluded;
     let channel = view.channel;
     let lifecycle = view.lifecycle;
-    let phone = view.summary.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
+    // Messenger and Instagram give no number: then only the channel.
+    let subtitle = match &view.summary.contact_phone {
+        Some(phone) => format!("{phone} · {}", view.summary.channel.label()),
+        None => view.summary.channel.label().to_owned(),
+    };
     view! {
         <header class="conversation-header">
             <div>
                 <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
-                <p class="muted">{phone} " · " {view.summary.channel.label()}</p>
+                <p class="muted">{subtitle}</p>
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
             </div>
             <div class="header-actions">
@@ -193,6 +197,11 @@ fn Composer(
                 .to_owned(),
         ),
         Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
+        Some(ComposeDecision::SendNow { tag: Some(tag) }) => Some(format!(
+            "As 24 horas da janela passaram: sua resposta sai com a etiqueta {} (permitida até 7 dias depois \
+             da última mensagem do contato).",
+            tag.code()
+        )),
         _ => None,
     }
     };

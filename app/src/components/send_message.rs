@@ -73,7 +73,9 @@ fn StartFlow(contact: Contact, on_started: Callback<i64>) -> impl IntoView {
 fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView {
     let kind_chosen = RwSignal::new(false);
     let channel = RwSignal::new(None::<usize>);
-    let team = RwSignal::new(options.teams.first().map(|t| t.id));
+    // Chosen by the agent (spec: "Selecione a equipe"); on the unofficial gateway choosing it opens the
+    // conversation.
+    let team = RwSignal::new(None::<i64>);
     let template = RwSignal::new(None::<Template>);
     let start = ServerAction::<StartConversation>::new();
     Effect::new(move |_| {
@@ -94,6 +96,29 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
     let plan = move |c: &StartChannel| {
         start_plan(&c.info.channel, Some(&Lifecycle::started_by_business(c.last_inbound)), now)
     };
+
+    // API Não Oficial: "Selecione a equipe … O atendimento será aberto automaticamente." Once per choice.
+    let opened_for = RwSignal::new(None::<(usize, i64)>);
+    {
+        let channels = channels.clone();
+        Effect::new(move |_| {
+            let (Some(index), Some(team_id)) = (channel.get(), team.get()) else { return };
+            let Some(chosen) = channels.get(index) else { return };
+            if !matches!(plan(chosen), Ok(StartPlan::OpenDirectly))
+                || opened_for.get_untracked() == Some((index, team_id))
+            {
+                return;
+            }
+            opened_for.set(Some((index, team_id)));
+            start.dispatch(StartConversation {
+                contact: contact_id,
+                channel: chosen.info.id,
+                team: team_id,
+                template: None,
+                values: Default::default(),
+            });
+        });
+    }
 
     let channel_step = {
         let channels = channels.clone();
@@ -130,26 +155,30 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
         Some(match plan(&chosen) {
             Err(refusal) => view! { <p class="error" role="alert">{refusal.to_string()}</p> }.into_any(),
             Ok(StartPlan::OpenDirectly) => view! {
-                <p class="muted">"Neste canal o atendimento abre na hora, sem modelo de mensagem."</p>
-                <p class="error" role="alert">{move || server_error.get()}</p>
-                <div class="form-actions">
-                    <button
-                        type="button"
-                        class="primary"
-                        disabled=move || start.pending().get()
-                        on:click=move |_| {
-                            start.dispatch(StartConversation {
-                                contact: contact_id,
-                                channel: channel_id,
-                                team: team_id,
-                                template: None,
-                                values: Default::default(),
-                            });
-                        }
-                    >
-                        "Iniciar atendimento"
-                    </button>
-                </div>
+                <p class="muted" role="status">
+                    {move || if start.pending().get() { "Abrindo o atendimento…" } else { "Neste canal o atendimento abre na hora, sem modelo de mensagem." }}
+                </p>
+                <Show when=move || server_error.get().is_some()>
+                    <p class="error" role="alert">{move || server_error.get()}</p>
+                    <div class="form-actions">
+                        <button
+                            type="button"
+                            class="primary"
+                            disabled=move || start.pending().get()
+                            on:click=move |_| {
+                                start.dispatch(StartConversation {
+                                    contact: contact_id,
+                                    channel: channel_id,
+                                    team: team_id,
+                                    template: None,
+                                    values: Default::default(),
+                                });
+                            }
+                        >
+                            "Tentar de novo"
+                        </button>
+                    </div>
+                </Show>
             }
             .into_any(),
             Ok(StartPlan::Template(offer)) => match template.get() {
@@ -213,6 +242,7 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
             <label class="param">
                 "Selecione a equipe"
                 <select on:change=move |ev| team.set(event_target_value(&ev).parse().ok())>
+                    <option value="" selected=move || team.get().is_none()>"Escolha a equipe"</option>
                     {teams
                         .iter()
                         .map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> })

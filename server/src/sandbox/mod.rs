@@ -21,6 +21,7 @@
 //! Unacknowledged webhooks are retried (for `webhook_retry_for`), so a server that was down gets them later.
 
 mod graph;
+pub mod others;
 mod simulator;
 mod templates;
 
@@ -253,6 +254,8 @@ struct Inner {
     http: reqwest::Client,
     data: Mutex<Data>,
     old_numbers: Vec<String>,
+    /// The Evolution, Messenger and Instagram fakes, for the simulator page.
+    others: Option<others::OthersSandbox>,
 }
 
 /// The sandbox's memory. Cheap to clone.
@@ -318,12 +321,12 @@ pub struct InboundReceipt {
 static SEQUENCE: AtomicU64 = AtomicU64::new(1);
 
 /// A unique id in Meta's style (`wamid.…`).
-fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
     format!("{prefix}{started:X}{:06X}", SEQUENCE.fetch_add(1, Ordering::Relaxed))
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -349,6 +352,11 @@ fn with_ninth_digit(digits: &str) -> String {
 
 impl SandboxState {
     pub fn new(config: SandboxConfig) -> Self {
+        Self::with_others(config, None)
+    }
+
+    /// With the other channels' fakes, so the simulator page can write on them too.
+    pub fn with_others(config: SandboxConfig, others: Option<others::OthersSandbox>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -366,11 +374,15 @@ impl SandboxState {
             pairs: HashMap::new(),
             last_webhook: None,
         };
-        Self { inner: Arc::new(Inner { config, http, data: Mutex::new(data), old_numbers }) }
+        Self { inner: Arc::new(Inner { config, http, data: Mutex::new(data), old_numbers, others }) }
     }
 
     pub fn config(&self) -> &SandboxConfig {
         &self.inner.config
+    }
+
+    pub fn others(&self) -> Option<&others::OthersSandbox> {
+        self.inner.others.as_ref()
     }
 
     /// WhatsApp's id for `number` (any punctuation): its digits, the Brazilian ninth digit added when missing,
@@ -618,31 +630,9 @@ impl SandboxState {
         let body = escape_non_ascii(&json).into_bytes();
         let signature = signature_header(self.inner.config.app_secret.as_bytes(), &body);
         self.inner.data.lock().await.last_webhook = Some(notification.clone());
-        let give_up_at = Instant::now() + self.inner.config.webhook_retry_for;
-        let mut pause = Duration::from_millis(100);
-        for attempt in 1.. {
-            let result = self
-                .inner
-                .http
-                .post(&self.inner.config.webhook_url)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(SIGNATURE_HEADER, &signature)
-                .body(body.clone())
-                .send()
-                .await;
-            let error = match result {
-                Ok(response) if response.status().is_success() => return Ok(response.status().as_u16()),
-                Ok(response) => format!("HTTP {}", response.status()),
-                Err(e) => e.to_string(),
-            };
-            tracing::warn!(attempt, %error, "sandbox webhook not acknowledged");
-            if Instant::now() + pause > give_up_at {
-                return Err(SandboxError::Delivery(error));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(1));
-        }
-        unreachable!("the loop only ends by returning")
+        let headers = [(SIGNATURE_HEADER, signature.as_str())];
+        let config = &self.inner.config;
+        post_with_retry(&self.inner.http, &config.webhook_url, &headers, body, config.webhook_retry_for).await
     }
 
     /// Reports `sent`, `delivered` and `read` (each after `status_delay`), or a single `failed`.
@@ -749,9 +739,41 @@ fn pricing(category: Option<crate::whatsapp::wire::TemplateCategory>, window_ope
     }
 }
 
+/// POSTs a JSON `body` with `headers` to `url`, retrying while it is not acknowledged (any 2xx), for up to
+/// `retry_for`, as Meta and Evolution do with webhooks.
+pub(crate) async fn post_with_retry(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    retry_for: Duration,
+) -> Result<u16, SandboxError> {
+    let give_up_at = Instant::now() + retry_for;
+    let mut pause = Duration::from_millis(100);
+    for attempt in 1.. {
+        let mut request =
+            http.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let error = match request.send().await {
+            Ok(response) if response.status().is_success() => return Ok(response.status().as_u16()),
+            Ok(response) => format!("HTTP {}", response.status()),
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(attempt, %error, url, "sandbox webhook not acknowledged");
+        if Instant::now() + pause > give_up_at {
+            return Err(SandboxError::Delivery(error));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+    unreachable!("the loop only ends by returning")
+}
+
 /// Escapes every non-ASCII character as `\uXXXX` (UTF-16, surrogate pairs beyond the BMP). Only valid on JSON
 /// text, where non-ASCII characters can only appear inside strings.
-fn escape_non_ascii(json: &str) -> String {
+pub(crate) fn escape_non_ascii(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if c.is_ascii() {

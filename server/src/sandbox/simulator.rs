@@ -2,6 +2,7 @@
 //! Every string that came from a person is HTML-escaped.
 
 use super::{unix_now, SandboxError, SandboxState, SimulatedContent, SimulatedInbound, DEMO_OLD_NUMBER};
+use atende_domain::conversation::ChannelKind;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::header;
 use axum::response::Html;
@@ -67,6 +68,9 @@ pub(super) struct SimulatorForm {
     /// How many hours ago the contact wrote: `0` (now) or, to try a closed window, `25`.
     #[serde(default)]
     horas_atras: String,
+    /// `oficial` (default), `nao_oficial`, `messenger` or `instagram`.
+    #[serde(default)]
+    canal: String,
     /// Multipart only: the chosen file (name, MIME type, bytes).
     #[serde(skip)]
     arquivo: Option<(String, String, Vec<u8>)>,
@@ -105,6 +109,7 @@ async fn read_form(request: Request) -> Result<SimulatorForm, String> {
             "texto" => form.texto = value,
             "emoji" => form.emoji = value,
             "horas_atras" => form.horas_atras = value,
+            "canal" => form.canal = value,
             _ => {}
         }
     }
@@ -139,8 +144,31 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         ("documento", None) => SimulatedContent::Document { caption },
         _ => SimulatedContent::Text(form.texto.clone()),
     };
-    let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
     let hours_ago: i64 = form.horas_atras.trim().parse().unwrap_or(0).clamp(0, 24 * 30);
+    let other = match form.canal.as_str() {
+        "nao_oficial" => Some(ChannelKind::WhatsappUnofficial),
+        "messenger" => Some(ChannelKind::Messenger),
+        "instagram" => Some(ChannelKind::Instagram),
+        _ => None,
+    };
+    if let Some(kind) = other {
+        let notice = match (&content, state.others()) {
+            (SimulatedContent::Text(text), Some(others)) => {
+                match others.simulate(kind, &form.numero, &form.nome, text, hours_ago * 3600).await {
+                    Ok(id) => {
+                        Notice::Sent(format!("Mensagem entregue ao Atende pelo {} ({id}).", kind.label()))
+                    }
+                    Err(error) => Notice::Failed(error.to_string()),
+                }
+            }
+            (_, Some(_)) => {
+                Notice::Failed(format!("No {} o simulador envia só texto e emoji.", kind.label()))
+            }
+            (_, None) => Notice::Failed("Este canal não está ligado no sandbox.".into()),
+        };
+        return Html(render(&state, &form.numero, &form.nome, Some(notice)).await);
+    }
+    let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
     let notice = match state.simulate_inbound_at(inbound, hours_ago * 3600).await {
         Ok(receipt) => Notice::Sent(format!("Mensagem entregue ao Atende ({}).", receipt.message_id)),
         Err(error @ SandboxError::Delivery(_)) => Notice::Failed(format!(
@@ -258,6 +286,13 @@ small { color: #57606a; }
 <input type="text" name="numero" inputmode="tel" autocomplete="off" required value="{}"></label>
 <label>Nome do contato
 <input type="text" name="nome" autocomplete="off" value="{}"></label>
+<label>Canal
+<select name="canal">
+<option value="oficial">WhatsApp Oficial</option>
+<option value="nao_oficial">WhatsApp Não Oficial (Evolution API)</option>
+<option value="messenger">Messenger</option>
+<option value="instagram">Instagram</option>
+</select></label>
 <fieldset>
 <legend>Tipo de mensagem</legend>
 <label><input type="radio" name="tipo" value="texto" checked> Texto</label>

@@ -18,6 +18,8 @@ pub struct ChannelConfig {
     pub display_phone: Option<String>,
     /// JSON with credentials. Never shown back.
     pub secret_config: String,
+    /// Instagram/Messenger: answer with the HUMAN_AGENT tag up to 7 days after the contact's message.
+    pub human_agent_tag: bool,
 }
 
 impl std::fmt::Debug for ChannelConfig {
@@ -52,10 +54,11 @@ impl SqlStore {
     pub async fn upsert_channel(&self, channel: &ChannelConfig, now: Timestamp) -> Result<i64, StoreError> {
         sqlx::query(
             "INSERT INTO channel (kind, name, provider_id, account_id, display_phone, secret_config, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             updated_at, human_agent_tag) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, provider_id = excluded.provider_id, \
              account_id = excluded.account_id, display_phone = excluded.display_phone, \
-             secret_config = excluded.secret_config, updated_at = excluded.updated_at",
+             secret_config = excluded.secret_config, updated_at = excluded.updated_at, \
+             human_agent_tag = excluded.human_agent_tag",
         )
         .bind(channel.kind.code())
         .bind(&channel.name)
@@ -64,6 +67,7 @@ impl SqlStore {
         .bind(channel.display_phone.as_deref())
         .bind(&channel.secret_config)
         .bind(now.as_millis())
+        .bind(i64::from(channel.human_agent_tag))
         .execute(&self.pool)
         .await
         .map_err(unavailable)?;
@@ -97,18 +101,39 @@ impl SqlStore {
     /// lack the ninth digit), else the contact's phone number.
     pub async fn recipient_of(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT external_id FROM contact_identity i WHERE i.contact_id = c.contact_id \
-                     AND i.kind = 'wa_id' ORDER BY contact_identity_id DESC LIMIT 1) AS wa_id, c.phone \
-             FROM conversation v JOIN contact c ON c.contact_id = v.contact_id WHERE v.conversation_id = $1",
+            "SELECT ch.kind, c.contact_id, c.phone FROM conversation v \
+             JOIN contact c ON c.contact_id = v.contact_id \
+             JOIN channel ch ON ch.channel_id = v.channel_id WHERE v.conversation_id = $1",
         )
         .bind(conversation_id)
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
         let Some(row) = row else { return Ok(None) };
-        let wa_id: Option<String> = row.try_get("wa_id").map_err(unavailable)?;
+        let kind: String = row.try_get("kind").map_err(unavailable)?;
+        let contact_id: i64 = row.try_get("contact_id").map_err(unavailable)?;
         let phone: Option<String> = row.try_get("phone").map_err(unavailable)?;
-        Ok(wa_id.or(phone))
+        // Each provider addresses the person by its own id; WhatsApp falls back to the number.
+        let (identity, phone_fallback) = match ChannelKind::from_code(&kind) {
+            Some(ChannelKind::WhatsappOfficial) => ("wa_id", true),
+            Some(ChannelKind::WhatsappUnofficial) => ("evolution_jid", true),
+            Some(ChannelKind::Messenger) => ("psid", false),
+            Some(ChannelKind::Instagram) => ("igsid", false),
+            None => return Err(super::corrupt("channel kind", &kind)),
+        };
+        let external: Option<String> = sqlx::query(
+            "SELECT external_id FROM contact_identity WHERE contact_id = $1 AND kind = $2 \
+             ORDER BY contact_identity_id DESC LIMIT 1",
+        )
+        .bind(contact_id)
+        .bind(identity)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("external_id"))
+        .transpose()
+        .map_err(unavailable)?;
+        Ok(external.or(phone.filter(|_| phone_fallback)))
     }
 
     /// Opens a conversation with a contact on a configured channel, for a team.

@@ -380,6 +380,50 @@ impl SqlStore {
         Ok(outcome)
     }
 
+    /// Whether a contact with this provider identity exists (so its name need not be looked up).
+    pub async fn identity_known(&self, kind: &str, external_id: &str) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 AS one FROM contact_identity WHERE kind = $1 AND external_id = $2")
+            .bind(kind)
+            .bind(external_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .is_some())
+    }
+
+    /// Messenger's receipts by watermark: every message we sent to this person on this channel that the
+    /// provider accepted at or before `watermark` reached `status` (never moving one backwards). Returns how
+    /// many moved.
+    pub async fn apply_watermark(
+        &self,
+        channel_id: i64,
+        identity_kind: &str,
+        external_id: &str,
+        status: &str,
+        watermark: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let rank = status_rank(status);
+        let moved = sqlx::query(
+            "UPDATE message SET status = $1, status_rank = $2 \
+             WHERE direction = 'out' AND status_rank >= 1 AND status_rank < $2 AND status <> 'failed' \
+               AND provider_at <= $3 AND conversation_id IN ( \
+                 SELECT v.conversation_id FROM conversation v \
+                 JOIN contact_identity i ON i.contact_id = v.contact_id \
+                 WHERE v.channel_id = $4 AND i.kind = $5 AND i.external_id = $6)",
+        )
+        .bind(status)
+        .bind(rank)
+        .bind(watermark.as_millis())
+        .bind(channel_id)
+        .bind(identity_kind)
+        .bind(external_id)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(moved)
+    }
+
     /// The provider said the window of `message`'s conversation was closed at `at` (the earliest report wins).
     async fn note_provider_closed(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,

@@ -121,7 +121,7 @@ pub(crate) fn unavailable(error: sqlx::Error) -> StoreError {
 }
 
 /// A row's text that the domain refuses means the database was changed behind our back.
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
 }
 

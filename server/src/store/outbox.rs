@@ -2,7 +2,7 @@
 //! lifecycle in one transaction.
 
 use super::queue::{Dispatch, NewOutbound};
-use super::{unavailable, SqlStore};
+use super::{corrupt, unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
@@ -10,14 +10,10 @@ use atende_domain::conversation::ConversationSummary;
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
 use atende_domain::ports::{ChannelInfo, ConversationState, MessageView, Outbox, StoreError, TeamInfo};
-use atende_domain::queue::MessageText;
+use atende_domain::queue::{Delivery, MessageText};
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
 use atende_domain::time::Timestamp;
 use sqlx::Row;
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
-}
 
 impl SqlStore {
     /// Reads a stored template row back into the domain's template.
@@ -87,7 +83,7 @@ impl Outbox for SqlStore {
     }
 
     async fn channels(&self) -> Result<Vec<ChannelInfo>, StoreError> {
-        let rows = sqlx::query("SELECT channel_id, name, kind FROM channel ORDER BY name")
+        let rows = sqlx::query("SELECT channel_id, name, kind, human_agent_tag FROM channel ORDER BY name")
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
@@ -97,9 +93,7 @@ impl Outbox for SqlStore {
                 Ok(ChannelInfo {
                     id: row.try_get("channel_id").map_err(unavailable)?,
                     name: row.try_get("name").map_err(unavailable)?,
-                    channel: Channel::from(
-                        ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
-                    ),
+                    channel: stored_channel(&kind, row.try_get("human_agent_tag").map_err(unavailable)?)?,
                 })
             })
             .collect()
@@ -241,6 +235,7 @@ impl Outbox for SqlStore {
     async fn conversation_state(&self, id: ConversationId) -> Result<ConversationState, StoreError> {
         let row = sqlx::query(
             "SELECT v.status, v.attempt_category, v.attempt_started_at, v.provider_closed_at, ch.kind, \
+             ch.human_agent_tag, \
              (SELECT MAX(o.last_inbound_at) FROM conversation o \
               WHERE o.contact_id = v.contact_id AND o.channel_id = v.channel_id) AS last_inbound_at \
              FROM conversation v JOIN channel ch ON ch.channel_id = v.channel_id WHERE v.conversation_id = $1",
@@ -265,9 +260,7 @@ impl Outbox for SqlStore {
         };
         Ok(ConversationState {
             id,
-            channel: Channel::from(
-                ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?,
-            ),
+            channel: stored_channel(&kind, row.try_get("human_agent_tag").map_err(unavailable)?)?,
             lifecycle: {
                 let lifecycle = Lifecycle::from_parts(
                     ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
@@ -286,17 +279,22 @@ impl Outbox for SqlStore {
         &self,
         id: ConversationId,
         text: &MessageText,
-        hold: bool,
+        delivery: Delivery,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let (dispatch, detail) = match delivery {
+            Delivery::Now { tag: Some(tag) } => (Dispatch::Now, serde_json::json!({ "tag": tag.code() })),
+            Delivery::Now { tag: None } => (Dispatch::Now, serde_json::json!({})),
+            Delivery::WhenContactWrites => (Dispatch::Hold, serde_json::json!({})),
+        };
         let outbound = NewOutbound {
             conversation_id: id.0,
             channel_id: self.channel_of(id).await?,
             kind: "text".into(),
             body: Some(text.as_str().to_owned()),
-            detail: "{}".into(),
+            detail: detail.to_string(),
         };
-        self.enqueue(&outbound, if hold { Dispatch::Hold } else { Dispatch::Now }, now).await.map(|_| ())
+        self.enqueue(&outbound, dispatch, now).await.map(|_| ())
     }
 
     async fn channel_template(
@@ -361,4 +359,10 @@ impl Outbox for SqlStore {
         }
         tx.commit().await.map_err(unavailable)
     }
+}
+
+/// A channel as stored: its kind code and whether it uses the HUMAN_AGENT tag.
+fn stored_channel(kind: &str, human_agent_tag: i64) -> Result<Channel, StoreError> {
+    let kind = ChannelKind::from_code(kind).ok_or_else(|| corrupt("channel kind", kind))?;
+    Channel::new(kind, human_agent_tag != 0).map_err(|e| corrupt("channel tag", &e.to_string()))
 }

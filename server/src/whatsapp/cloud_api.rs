@@ -135,7 +135,7 @@ pub struct ProviderFailure {
 pub const TRANSIENT_CODES: &[i64] = &[1, 2, 4, 80007, 130429, 131000, 131016, 131026, 131056, 131057, 133004];
 
 impl ProviderFailure {
-    fn bare(kind: FailureKind, message: impl Into<String>) -> Self {
+    pub(crate) fn bare(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             http_status: None,
@@ -178,7 +178,7 @@ impl ProviderFailure {
         failure
     }
 
-    fn invalid(status: StatusCode, why: impl Into<String>) -> Self {
+    pub(crate) fn invalid(status: StatusCode, why: impl Into<String>) -> Self {
         Self { http_status: Some(status.as_u16()), ..Self::bare(FailureKind::InvalidResponse, why) }
     }
 
@@ -231,7 +231,7 @@ impl fmt::Display for ProviderFailure {
 impl std::error::Error for ProviderFailure {}
 
 /// reqwest's message plus its sources ("error sending request: … connection refused").
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -335,27 +335,35 @@ impl CloudApiClient {
         ))
     }
 
-    /// Sends, reads the whole body, and turns a non-2xx answer into a [`ProviderFailure`].
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Vec<u8>), ProviderFailure> {
-        let response = request.send().await.map_err(|e| ProviderFailure::from_reqwest(&e))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| ProviderFailure::from_reqwest(&e))?.to_vec();
-        if !status.is_success() {
-            let failure = ProviderFailure::from_http(status, &body);
-            tracing::warn!(
-                http_status = status.as_u16(),
-                code = failure.code,
-                fbtrace_id = failure.fbtrace_id.as_deref(),
-                "WhatsApp Cloud API refused the request"
-            );
-            return Err(failure);
-        }
-        Ok((status, body))
+        graph_call(request).await
     }
 }
 
+/// Sends a Graph API request, reads the whole body, and turns a non-2xx answer into a [`ProviderFailure`]
+/// (WhatsApp Cloud API and the Messenger/Instagram Send API share the error envelope).
+pub(crate) async fn graph_call(
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, Vec<u8>), ProviderFailure> {
+    let response = request.send().await.map_err(|e| ProviderFailure::from_reqwest(&e))?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| ProviderFailure::from_reqwest(&e))?.to_vec();
+    if !status.is_success() {
+        let failure = ProviderFailure::from_http(status, &body);
+        tracing::warn!(
+            http_status = status.as_u16(),
+            code = failure.code,
+            subcode = failure.subcode,
+            fbtrace_id = failure.fbtrace_id.as_deref(),
+            "Graph API refused the request"
+        );
+        return Err(failure);
+    }
+    Ok((status, body))
+}
+
 #[expect(clippy::result_large_err, reason = "failures are rare and the caller returns them by value anyway")]
-fn parse<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, ProviderFailure> {
+pub(crate) fn parse<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, ProviderFailure> {
     serde_json::from_slice(body)
         .map_err(|e| ProviderFailure::invalid(status, format!("unreadable answer: {e}")))
 }

@@ -95,6 +95,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// The embedded provider sandbox (on in tests).
     pub sandbox: atende_server::sandbox::SandboxState,
+    /// Its Evolution API, Messenger and Instagram.
+    pub others: atende_server::sandbox::others::OthersSandbox,
     /// A second connection to the app's database, to look at what it stored.
     pub store: SqlStore,
     _site: tempfile::TempDir,
@@ -124,7 +126,8 @@ pub async fn spawn_app() -> TestApp {
     let app = Application::build(settings).await.expect("application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let sandbox = app.sandbox().expect("the sandbox is on in tests");
+    let others = app.other_channels_sandbox().expect("the sandbox is on in tests");
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
-    TestApp { address, client: reqwest::Client::new(), db, sandbox, store, _site: site }
+    TestApp { address, client: reqwest::Client::new(), db, sandbox, others, store, _site: site }
 }

@@ -1,6 +1,7 @@
-//! `GET/POST /webhooks/whatsapp`: Meta's verification handshake, signed notifications stored before they are
-//! acknowledged, and the processor that turns stored notifications into messages, statuses, prices and
-//! template changes.
+//! `GET/POST /webhooks/whatsapp` (Cloud API) and `GET/POST /webhooks/meta` (Messenger and Instagram): Meta's
+//! verification handshake, signed notifications stored before they are acknowledged; `POST
+//! /webhooks/evolution` (the unofficial gateway, token-authenticated, see [`evolution`]); and the processor
+//! that turns stored notifications into messages, statuses, prices and template changes.
 //!
 //! Meta asks for a fast acknowledgement (median under 250 ms) and redelivers what was not acknowledged, so the
 //! request path only checks the signature and stores the raw body; everything else happens in
@@ -27,6 +28,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
+pub mod evolution;
+mod meta;
+
+pub use evolution::EvolutionWebhookAuth;
+
 /// Largest webhook body accepted (Meta's notifications are far smaller; anything this big is not Meta).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
@@ -52,11 +58,15 @@ pub struct WebhookState {
     pub verify_token: Arc<str>,
     /// Wakes the processor as soon as something was stored.
     pub stored: Arc<Notify>,
+    /// The unofficial gateway's instances and their webhook secrets.
+    pub evolution: Arc<[EvolutionWebhookAuth]>,
 }
 
 pub fn router(state: WebhookState) -> Router {
     Router::new()
-        .route("/webhooks/whatsapp", get(verify).post(receive))
+        .route("/webhooks/whatsapp", get(verify).post(receive_whatsapp))
+        .route("/webhooks/meta", get(verify).post(receive_meta))
+        .route("/webhooks/evolution", axum::routing::post(evolution::receive))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -92,11 +102,25 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A notification: signature first (nothing is stored without a valid one), then stored, then acknowledged.
-async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive_whatsapp(state: State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+    receive_signed(state, headers, body, "whatsapp").await
+}
+
+async fn receive_meta(state: State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+    receive_signed(state, headers, body, "meta").await
+}
+
+/// A Meta notification: signature first (nothing is stored without a valid one), then stored, then
+/// acknowledged.
+async fn receive_signed(
+    State(state): State<WebhookState>,
+    headers: HeaderMap,
+    body: Bytes,
+    provider: &str,
+) -> Response {
     let signature = headers.get(wire::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     if !state.app_secrets.iter().any(|secret| wire::verify_signature(secret, &body, signature)) {
-        tracing::warn!(bytes = body.len(), "webhook refused: bad or missing signature");
+        tracing::warn!(bytes = body.len(), provider, "webhook refused: bad or missing signature");
         return (StatusCode::UNAUTHORIZED, "invalid X-Hub-Signature-256").into_response();
     }
     let Ok(text) = std::str::from_utf8(&body) else {
@@ -105,12 +129,17 @@ async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: By
     if serde_json::from_str::<serde_json::Value>(text).is_err() {
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
     }
-    match state.store.record_webhook("whatsapp", text, state.clock.now()).await {
+    store_receipt(&state, provider, text).await
+}
+
+/// Stores an authenticated body and acknowledges it; a database failure is not acknowledged, so the
+/// provider delivers it again later.
+async fn store_receipt(state: &WebhookState, provider: &str, text: &str) -> Response {
+    match state.store.record_webhook(provider, text, state.clock.now()).await {
         Ok(_) => {
             state.stored.notify_one();
             (StatusCode::OK, "EVENT_RECEIVED").into_response()
         }
-        // Not acknowledged: Meta delivers it again later.
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
     }
 }
@@ -150,6 +179,8 @@ pub struct WebhookProcessor {
     pub released: Arc<Notify>,
     /// How long a status for a message we do not know yet is kept pending before it is given up.
     pub unknown_status_grace: Duration,
+    /// Messenger/Instagram clients by channel id, to read a new contact's name.
+    pub messenger: Arc<std::collections::HashMap<i64, crate::messenger::MessengerClient>>,
 }
 
 impl WebhookProcessor {
@@ -163,9 +194,14 @@ impl WebhookProcessor {
             let page = self.store.pending_webhooks(after, 100).await?;
             let Some((last, _, _)) = page.last() else { break };
             after = *last;
-            for (receipt, _provider, body) in page {
+            for (receipt, provider, body) in page {
                 let now = self.clock.now();
-                match self.process_body(&body, now, &mut done).await {
+                let applied = match provider.as_str() {
+                    "meta" => self.process_meta(&body, now, &mut done).await,
+                    "evolution" => self.process_evolution(&body, now, &mut done).await,
+                    _ => self.process_whatsapp(&body, now, &mut done).await,
+                };
+                match applied {
                     Ok(true) => self.store.mark_webhook_processed(receipt, None, now).await?,
                     // A status whose message is not known yet: try again on a later pass, for a while.
                     Ok(false) => {
@@ -196,7 +232,12 @@ impl WebhookProcessor {
     }
 
     /// `Ok(true)` when everything in the body was applied; `Ok(false)` when a status waits for its message.
-    async fn process_body(&self, body: &str, now: Timestamp, done: &mut Processed) -> Result<bool, Failure> {
+    async fn process_whatsapp(
+        &self,
+        body: &str,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<bool, Failure> {
         let notification = Notification::parse(body.as_bytes())
             .map_err(|e| Failure::Unreadable(format!("invalid notification: {e}")))?;
         let mut complete = true;
@@ -219,20 +260,10 @@ impl WebhookProcessor {
                         };
                         for message in &value.messages {
                             let Some(inbound) = to_inbound(channel_id, value, message, now) else { continue };
-                            match self.store.record_inbound(&inbound, now).await? {
-                                InboundOutcome::Stored { released, .. } => {
-                                    done.messages += 1;
-                                    done.released += released;
-                                }
-                                InboundOutcome::Duplicate => done.duplicates += 1,
-                            }
+                            self.record(&inbound, now, done).await?;
                         }
                         for status in &value.statuses {
-                            let update = to_status(status);
-                            match self.store.apply_status(&update, now).await? {
-                                StatusOutcome::Applied | StatusOutcome::Stale => done.statuses += 1,
-                                StatusOutcome::UnknownMessage => complete = false,
-                            }
+                            complete &= self.apply(&to_status(status), now, done).await?;
                             if let Some(pricing) = &status.pricing {
                                 let billable = pricing.billable.unwrap_or_else(|| {
                                     pricing.kind.as_deref().is_none_or(|k| k == "regular")
@@ -265,6 +296,39 @@ impl WebhookProcessor {
             }
         }
         Ok(complete)
+    }
+
+    /// Stores a person's message (once) and counts it.
+    async fn record(
+        &self,
+        inbound: &InboundMessage,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<(), Failure> {
+        match self.store.record_inbound(inbound, now).await? {
+            InboundOutcome::Stored { released, .. } => {
+                done.messages += 1;
+                done.released += released;
+            }
+            InboundOutcome::Duplicate => done.duplicates += 1,
+        }
+        Ok(())
+    }
+
+    /// Applies a receipt; `Ok(false)` when its message is not known (yet).
+    async fn apply(
+        &self,
+        update: &StatusUpdate,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<bool, Failure> {
+        match self.store.apply_status(update, now).await? {
+            StatusOutcome::Applied | StatusOutcome::Stale => {
+                done.statuses += 1;
+                Ok(true)
+            }
+            StatusOutcome::UnknownMessage => Ok(false),
+        }
     }
 
     /// Runs until the process ends: wakes when a webhook was stored, and every second regardless.

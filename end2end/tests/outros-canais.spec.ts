@@ -1,0 +1,50 @@
+import { test, expect } from '@playwright/test';
+import { contactWrites, openAtendimentos, openConversation, uniqueMobile } from './helpers';
+
+// Iniciar atendimento, "Para API Não Oficial": channel, then team, and the conversation opens by itself.
+test('na API Não Oficial o atendimento abre ao escolher a equipe, sem modelo', async ({ page }) => {
+  await openAtendimentos(page);
+  const phone = uniqueMobile();
+  const name = `Não Oficial ${phone.typed.slice(-4)}`;
+  await page.getByLabel('Número com DDD').fill(phone.typed);
+  await page.getByRole('button', { name: 'Conversar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Enviar mensagem' });
+  const form = panel.getByRole('dialog', { name: 'Novo contato' });
+  await form.getByLabel('Nome').fill(name);
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  await expect(panel).toContainText('Contato encontrado');
+  await panel.getByRole('radio', { name: 'Iniciar atendimento' }).check();
+  await panel.getByRole('group', { name: 'Selecione o canal' }).getByRole('radio', { name: /API Não Oficial/ }).check();
+  await expect(panel.getByRole('button', { name: 'Continuar' })).toBeHidden(); // no template here
+  await panel.getByRole('combobox', { name: 'Selecione a equipe' }).selectOption({ label: 'Geral' });
+
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Olá! Aqui é da loja.');
+  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  const sent = pane.getByRole('listitem').filter({ hasText: 'Olá! Aqui é da loja.' });
+  await expect(sent).toContainText('Lida', { timeout: 15_000 });
+});
+
+// Reiniciar: "Instagram e Messenger não podem ser reiniciados depois que a janela fechou".
+test('no Instagram com a janela fechada não há Reiniciar e o motivo aparece', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Insta ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi pelo Direct', '25', 'instagram');
+  const pane = await openConversation(page, name);
+  await expect(pane.getByRole('status').filter({ hasText: 'Instagram está fechada' })).toBeVisible();
+  await expect(pane.getByLabel('Mensagem', { exact: true })).toBeDisabled();
+  await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
+});
+
+test('no Messenger depois de 24 horas a resposta sai com a etiqueta HUMAN_AGENT', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Messenger ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi pelo Messenger', '25', 'messenger');
+  const pane = await openConversation(page, name);
+  await expect(pane.getByRole('status').filter({ hasText: 'HUMAN_AGENT' })).toBeVisible();
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Desculpe a demora!');
+  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  const sent = pane.getByRole('listitem').filter({ hasText: 'Desculpe a demora!' });
+  await expect(sent).toContainText('Lida', { timeout: 15_000 });
+});

@@ -1,0 +1,307 @@
+//! Evolution API v2 (the open-source unofficial WhatsApp gateway): the requests Atende sends, the answers
+//! and errors it reads, and the webhook events it receives.
+//!
+//! Sends answer HTTP 201 with the message's `key`; errors are `{"status","error","response":{"message"}}`
+//! where `message` is a string, a list, a list of lists, or `[{"exists":false,…}]` for a number without
+//! WhatsApp. Webhooks are `{"event":"messages.upsert","instance","data",…,"apikey"}` with no signature: the
+//! instance's webhook headers (a bearer token) or the instance token in `apikey` authenticate them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The header carrying the API key on every request to Evolution.
+pub const API_KEY_HEADER: &str = "apikey";
+
+/// `POST /message/sendText/{instance}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendText {
+    /// Digits, or a whole JID (`…@s.whatsapp.net`, `…@lid`).
+    pub number: String,
+    pub text: String,
+}
+
+/// `POST /message/sendMedia/{instance}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMedia {
+    pub number: String,
+    /// `image`, `video`, `document` or `audio`.
+    pub mediatype: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mimetype: Option<String>,
+    /// A URL or raw base64.
+    pub media: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+/// A message's key: who and which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    pub remote_jid: String,
+    #[serde(default)]
+    pub from_me: bool,
+    pub id: String,
+    /// The phone JID when `remote_jid` is an `@lid` (v2.3.6+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_jid_alt: Option<String>,
+    /// The same, as v2.3.0 named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_pn: Option<String>,
+}
+
+impl Key {
+    /// The person's phone JID: `remote_jid`, or its alternative when that is an `@lid`.
+    pub fn phone_jid(&self) -> Option<&str> {
+        if self.remote_jid.ends_with("@s.whatsapp.net") {
+            return Some(&self.remote_jid);
+        }
+        self.remote_jid_alt
+            .as_deref()
+            .or(self.sender_pn.as_deref())
+            .filter(|jid| jid.ends_with("@s.whatsapp.net"))
+    }
+
+    /// Groups, broadcasts and newsletters are not conversations with a contact.
+    pub fn is_person(&self) -> bool {
+        self.remote_jid.ends_with("@s.whatsapp.net") || self.remote_jid.ends_with("@lid")
+    }
+}
+
+/// What a send answers (and what `messages.upsert` carries): the key and the message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRecord {
+    pub key: Key,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    /// Seconds (a number; some versions send a string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_timestamp: Option<Value>,
+}
+
+impl MessageRecord {
+    pub fn timestamp_seconds(&self) -> Option<i64> {
+        match self.message_timestamp.as_ref()? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// Atende's name for the message's type (`text`, `image`, …) and what an agent reads of it.
+    pub fn kind_and_body(&self) -> (String, Option<String>) {
+        let message = self.message.as_ref();
+        let field = |outer: &str, inner: &str| {
+            message
+                .and_then(|m| m.get(outer))
+                .and_then(|m| m.get(inner))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let message_type = self.message_type.as_deref().unwrap_or_default();
+        match message_type {
+            "conversation" | "extendedTextMessage" => {
+                let text = message
+                    .and_then(|m| m.get("conversation"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| field("extendedTextMessage", "text"));
+                ("text".into(), text)
+            }
+            "imageMessage" => ("image".into(), field("imageMessage", "caption")),
+            "videoMessage" => ("video".into(), field("videoMessage", "caption")),
+            "audioMessage" => ("audio".into(), None),
+            "stickerMessage" => ("sticker".into(), None),
+            "documentMessage" | "documentWithCaptionMessage" => (
+                "document".into(),
+                field("documentMessage", "caption").or_else(|| field("documentMessage", "fileName")),
+            ),
+            "reactionMessage" => ("reaction".into(), field("reactionMessage", "text")),
+            "locationMessage" => ("location".into(), field("locationMessage", "name")),
+            "contactMessage" | "contactsArrayMessage" => ("contacts".into(), None),
+            _ => ("unsupported".into(), None),
+        }
+    }
+}
+
+/// `messages.update`: a delivery receipt for a message the instance sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusData {
+    /// The WhatsApp message id (the send answer's `key.id`).
+    pub key_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_jid: Option<String>,
+    #[serde(default)]
+    pub from_me: bool,
+    /// `ERROR`, `PENDING`, `SERVER_ACK`, `DELIVERY_ACK`, `READ`, `PLAYED`.
+    pub status: String,
+}
+
+impl StatusData {
+    /// Atende's status name, or `None` for what adds nothing (`PENDING`, edits).
+    pub fn atende_status(&self) -> Option<&'static str> {
+        match self.status.as_str() {
+            "SERVER_ACK" => Some("sent"),
+            "DELIVERY_ACK" => Some("delivered"),
+            "READ" | "PLAYED" => Some("read"),
+            "ERROR" => Some("failed"),
+            _ => None,
+        }
+    }
+}
+
+/// A webhook POST.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct WebhookEvent {
+    /// `messages.upsert`, `messages.update`, `connection.update`, … (some setups send `MESSAGES_UPSERT`).
+    pub event: String,
+    pub instance: String,
+    #[serde(default)]
+    pub data: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// The instance token, when Evolution exposes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apikey: Option<String>,
+}
+
+impl WebhookEvent {
+    /// The event name in its dotted lower-case form.
+    pub fn name(&self) -> String {
+        self.event.to_ascii_lowercase().replace('_', ".")
+    }
+}
+
+/// An error answer: `{"status":400,"error":"Bad Request","response":{"message":…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub response: Option<ErrorResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    #[serde(default)]
+    pub message: Value,
+}
+
+impl ErrorEnvelope {
+    /// Every text in `response.message`, however nested.
+    pub fn messages(&self) -> Vec<String> {
+        fn collect(value: &Value, out: &mut Vec<String>) {
+            match value {
+                Value::String(s) => out.push(s.clone()),
+                Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+                Value::Object(_) => out.push(value.to_string()),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(response) = &self.response {
+            collect(&response.message, &mut out);
+        }
+        out
+    }
+
+    /// `[{"exists":false,…}]`: the number has no WhatsApp.
+    pub fn number_without_whatsapp(&self) -> bool {
+        let Some(Value::Array(items)) = self.response.as_ref().map(|r| &r.message) else { return false };
+        items.iter().any(|item| item.get("exists").and_then(Value::as_bool) == Some(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_upsert_with_an_lid_sender_is_addressed_by_its_phone_jid() {
+        let record: MessageRecord = serde_json::from_value(json!({
+            "key": {"remoteJid": "103899771998284@lid", "fromMe": false, "id": "3A5F", "remoteJidAlt": "5511987654321@s.whatsapp.net"},
+            "pushName": "Maria", "status": "DELIVERY_ACK", "message": {"conversation": "Oi"},
+            "messageType": "conversation", "messageTimestamp": 1_773_027_345_i64
+        }))
+        .expect("parses");
+        assert_eq!(record.key.phone_jid(), Some("5511987654321@s.whatsapp.net"));
+        assert!(record.key.is_person());
+        assert_eq!(record.kind_and_body(), ("text".into(), Some("Oi".into())));
+        assert_eq!(record.timestamp_seconds(), Some(1_773_027_345));
+        let group = Key {
+            remote_jid: "1203@g.us".into(),
+            from_me: false,
+            id: "x".into(),
+            remote_jid_alt: None,
+            sender_pn: None,
+        };
+        assert!(!group.is_person());
+    }
+
+    #[test]
+    fn media_and_reactions_say_what_the_agent_reads() {
+        let image: MessageRecord = serde_json::from_value(json!({
+            "key": {"remoteJid": "5511987654321@s.whatsapp.net", "id": "A"},
+            "message": {"imageMessage": {"caption": "Foto", "mimetype": "image/jpeg"}}, "messageType": "imageMessage",
+            "messageTimestamp": "1773027345"
+        }))
+        .expect("parses");
+        assert_eq!(image.kind_and_body(), ("image".into(), Some("Foto".into())));
+        assert_eq!(image.timestamp_seconds(), Some(1_773_027_345));
+        let document: MessageRecord = serde_json::from_value(json!({
+            "key": {"remoteJid": "5511987654321@s.whatsapp.net", "id": "B"},
+            "message": {"documentMessage": {"fileName": "boleto.pdf"}}, "messageType": "documentMessage"
+        }))
+        .expect("parses");
+        assert_eq!(document.kind_and_body(), ("document".into(), Some("boleto.pdf".into())));
+    }
+
+    #[test]
+    fn errors_are_read_however_nested() {
+        let schema: ErrorEnvelope = serde_json::from_value(json!({"status":400,"error":"Bad Request",
+            "response":{"message":[["instance requires property \"text\""]]}}))
+        .expect("parses");
+        assert_eq!(schema.messages(), ["instance requires property \"text\""]);
+        assert!(!schema.number_without_whatsapp());
+        let missing: ErrorEnvelope = serde_json::from_value(json!({"status":400,"error":"Bad Request",
+            "response":{"message":[{"exists":false,"jid":"5511900000000@s.whatsapp.net","number":"5511900000000"}]}}))
+        .expect("parses");
+        assert!(missing.number_without_whatsapp());
+        let unauthorized: ErrorEnvelope = serde_json::from_value(
+            json!({"status":401,"error":"Unauthorized","response":{"message":"Unauthorized"}}),
+        )
+        .expect("parses");
+        assert_eq!(unauthorized.messages(), ["Unauthorized"]);
+    }
+
+    #[test]
+    fn receipts_map_to_atende_statuses_and_event_names_are_normalised() {
+        let status =
+            |s: &str| StatusData { key_id: "k".into(), remote_jid: None, from_me: true, status: s.into() };
+        assert_eq!(status("SERVER_ACK").atende_status(), Some("sent"));
+        assert_eq!(status("DELIVERY_ACK").atende_status(), Some("delivered"));
+        assert_eq!(status("PLAYED").atende_status(), Some("read"));
+        assert_eq!(status("PENDING").atende_status(), None);
+        let event: WebhookEvent =
+            serde_json::from_value(json!({"event":"MESSAGES_UPSERT","instance":"loja","data":{}}))
+                .expect("parses");
+        assert_eq!(event.name(), "messages.upsert");
+    }
+}

@@ -1,0 +1,176 @@
+//! Messenger (`object: "page"`) and Instagram (`object: "instagram"`) notifications, applied: messages and
+//! reactions from people, deliveries and reads of ours. Echoes of what the page sent are ignored (Atende
+//! recorded its own sends already).
+
+use super::{Failure, Processed, WebhookProcessor};
+use crate::messenger::wire::{Event, Messaging};
+use crate::store::inbound::{InboundMessage, StatusUpdate};
+use atende_domain::channel::Channel;
+use atende_domain::conversation::ChannelKind;
+use atende_domain::time::Timestamp;
+
+/// The channel kind and the identity kind of a webhook `object`.
+fn kinds(object: &str) -> Option<(ChannelKind, &'static str)> {
+    match object {
+        "page" => Some((ChannelKind::Messenger, "psid")),
+        "instagram" => Some((ChannelKind::Instagram, "igsid")),
+        _ => None,
+    }
+}
+
+impl WebhookProcessor {
+    /// `Ok(false)` when a receipt names a message Atende does not know yet.
+    pub(super) async fn process_meta(
+        &self,
+        body: &str,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<bool, Failure> {
+        let event =
+            Event::parse(body.as_bytes()).map_err(|e| Failure::Unreadable(format!("invalid event: {e}")))?;
+        let Some((kind, identity_kind)) = kinds(&event.object) else {
+            return Err(Failure::Unreadable(format!("object {:?} is not page or instagram", event.object)));
+        };
+        let mut complete = true;
+        for entry in &event.entry {
+            let Some(channel_id) = self.store.channel_id_by_provider(kind, &entry.id).await? else {
+                return Err(Failure::Unreadable(format!("no {} channel for {}", kind.label(), entry.id)));
+            };
+            for messaging in &entry.messaging {
+                complete &=
+                    self.apply_messaging(channel_id, kind, identity_kind, messaging, now, done).await?;
+            }
+        }
+        Ok(complete)
+    }
+
+    async fn apply_messaging(
+        &self,
+        channel_id: i64,
+        kind: ChannelKind,
+        identity_kind: &str,
+        messaging: &Messaging,
+        now: Timestamp,
+        done: &mut Processed,
+    ) -> Result<bool, Failure> {
+        let person = messaging.sender.id.as_str();
+        let at = messaging.timestamp.map_or(now, Timestamp::from_millis);
+        // Receipts: Messenger names messages (`mids`) and/or gives a watermark; Instagram names the read one.
+        let receipt = match (&messaging.delivery, &messaging.read) {
+            (Some(delivery), _) => Some(("delivered", delivery.mids.clone(), delivery.watermark)),
+            (None, Some(read)) => {
+                Some(("read", read.mid.iter().cloned().collect::<Vec<_>>(), read.watermark))
+            }
+            (None, None) => None,
+        };
+        if let Some((status, mids, watermark)) = receipt {
+            let mut complete = true;
+            for mid in &mids {
+                complete &= self.status(mid, status, at, done).await?;
+            }
+            if let Some(watermark) = watermark {
+                let watermark = Timestamp::from_millis(watermark);
+                let moved =
+                    self.store.apply_watermark(channel_id, identity_kind, person, status, watermark).await?;
+                done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
+            }
+            // With a watermark, a named message Atende does not know was sent by another tool: nothing waits.
+            return Ok(complete || watermark.is_some());
+        }
+        let (provider_message_id, message_kind, body) = if let Some(message) = &messaging.message {
+            if message.is_echo {
+                return Ok(true);
+            }
+            let kind = match message.attachments.first().map(|a| a.kind.as_str()) {
+                None => "text",
+                Some("image") => "image",
+                Some("video") => "video",
+                Some("audio") => "audio",
+                Some("file") => "document",
+                Some("sticker") => "sticker",
+                Some(_) => "unsupported",
+            };
+            let body =
+                message.text.clone().or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()));
+            (message.mid.clone(), kind, body)
+        } else if let Some(reaction) = &messaging.reaction {
+            if reaction.action.as_deref() == Some("unreact") {
+                return Ok(true);
+            }
+            let id = format!(
+                "reaction:{}:{}:{}",
+                person,
+                reaction.mid.as_deref().unwrap_or_default(),
+                at.as_millis()
+            );
+            (id, "reaction", reaction.emoji.clone())
+        } else if let Some(postback) = &messaging.postback {
+            let id = format!("postback:{}:{}", person, at.as_millis());
+            (id, "button", postback.title.clone().or_else(|| postback.payload.clone()))
+        } else {
+            return Ok(true);
+        };
+        let profile_name = self.profile_name(channel_id, kind, identity_kind, person).await?;
+        let inbound = InboundMessage {
+            channel_id,
+            identity_kind: identity_kind.into(),
+            external_id: person.into(),
+            phone: None,
+            profile_name,
+            provider_message_id,
+            kind: message_kind.into(),
+            body,
+            detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
+            sent_at: at,
+            opens_window: atende_domain::window::window(&Channel::from(kind), Some(at), now)
+                .allows_free_form(),
+        };
+        self.record(&inbound, now, done).await?;
+        Ok(true)
+    }
+
+    async fn status(
+        &self,
+        mid: &str,
+        status: &str,
+        at: Timestamp,
+        done: &mut Processed,
+    ) -> Result<bool, Failure> {
+        let update = StatusUpdate {
+            provider_message_id: mid.into(),
+            our_message_id: None,
+            status: status.into(),
+            at,
+            error_code: None,
+            error_text: None,
+            closes_window: false,
+        };
+        self.apply(&update, at, done).await
+    }
+
+    /// The person's name from the provider, the first time they write; a neutral name when the profile
+    /// cannot be read (no permission, or the provider is down: the message is not held up for it).
+    async fn profile_name(
+        &self,
+        channel_id: i64,
+        kind: ChannelKind,
+        identity_kind: &str,
+        person: &str,
+    ) -> Result<Option<String>, Failure> {
+        if self.store.identity_known(identity_kind, person).await? {
+            return Ok(None);
+        }
+        let looked_up = match self.messenger.get(&channel_id) {
+            Some(client) => match client.profile(person).await {
+                Ok(profile) => profile.display_name(),
+                Err(failure) => {
+                    tracing::warn!(%failure, "could not read the contact's profile");
+                    None
+                }
+            },
+            None => None,
+        };
+        let tail: String = person.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        Ok(Some(looked_up.unwrap_or_else(|| format!("Contato do {} …{tail}", kind.label()))))
+    }
+}
