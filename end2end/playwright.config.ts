@@ -7,9 +7,14 @@ const port = Number(process.env.ATENDE_E2E_PORT ?? 3107);
 const bin = process.env.ATENDE_BIN ?? path.resolve(__dirname, '../target/debug/atende');
 const site = process.env.LEPTOS_SITE_ROOT ?? path.resolve(__dirname, '../target/site');
 const data = path.join(os.tmpdir(), `atende-e2e-${process.pid}`);
+// Signed in once by global-setup.ts as this admin, created by the server at its first start.
+const session = path.join(os.tmpdir(), `atende-e2e-session-${port}.json`);
+process.env.ATENDE_E2E_EMAIL = 'admin@e2e.local';
+process.env.ATENDE_E2E_PASSWORD = 'senha-do-e2e';
 
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './global-setup.ts',
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -18,6 +23,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    storageState: session,
     viewport: { width: 1366, height: 768 },
     locale: 'pt-BR',
     launchOptions: {
@@ -43,6 +49,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: site,
       RUST_LOG: 'warn',
+      ATENDE_ADMIN_EMAIL: 'admin@e2e.local',
+      ATENDE_ADMIN_PASSWORD: 'senha-do-e2e',
     },
   },
 });

@@ -14,8 +14,9 @@ pub const CONTACT_PAGE: u32 = 50;
 pub async fn list_conversations(tab: Tab) -> Result<Vec<ConversationSummary>, AppError> {
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
-            Ok(services.store.list_conversations(tab).await?)
+            let services = crate::ssr::Services::signed_in()?;
+            let viewer = crate::ssr::viewer()?;
+            Ok(services.store.list_visible(tab, viewer.team_filter()).await?)
         }
         .await,
     )
@@ -27,7 +28,7 @@ pub async fn search_contacts(text: String) -> Result<Vec<Contact>, AppError> {
     use atende_domain::ports::ContactQuery;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             Ok(services.store.search_contacts(&ContactQuery { text, limit: CONTACT_PAGE }).await?)
         }
         .await,
@@ -39,7 +40,7 @@ pub async fn search_contacts(text: String) -> Result<Vec<Contact>, AppError> {
 pub async fn create_contact(form: ContactForm) -> Result<Contact, AppError> {
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             let contact = form.validate()?;
             Ok(services.store.create_contact(contact, services.clock.now()).await?)
         }
@@ -53,7 +54,7 @@ pub async fn find_contact(phone: String) -> Result<Option<Contact>, AppError> {
     use atende_domain::phone::Phone;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             let phone = Phone::parse(&phone)?;
             Ok(services.store.find_contact_by_phone(&phone).await?)
         }
@@ -77,7 +78,8 @@ pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome
     use atende_domain::queue::{compose_decision, Delivery, MessageText};
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
+            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let now = services.clock.now();
             let id = ConversationId(conversation);
             let text = MessageText::parse(&text)?;
@@ -106,7 +108,8 @@ pub async fn restart_conversation(
     use atende_domain::lifecycle::{restart_eligibility, LifecycleError};
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
+            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let now = services.clock.now();
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
@@ -150,7 +153,8 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
     use atende_domain::conversation::ConversationId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
+            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
             Ok(ConversationDetail {
@@ -172,7 +176,8 @@ pub async fn conclude_conversation(conversation: i64) -> Result<(), AppError> {
     use atende_domain::conversation::ConversationId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
+            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
             let concluded = state.lifecycle.conclude()?;
@@ -206,7 +211,7 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             let contact = services.store.contact(ContactId(contact)).await?;
             let mut channels = Vec::new();
             for info in services.outbox.channels().await? {
@@ -241,7 +246,10 @@ pub async fn start_conversation(
     use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
+            if !crate::ssr::viewer()?.may_act_for(team) {
+                return Err(AppError::Forbidden);
+            }
             let now = services.clock.now();
             let contact = ContactId(contact);
             let info = services
@@ -289,7 +297,7 @@ pub async fn latest_conversation(contact: i64) -> Result<Option<i64>, AppError> 
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             Ok(services.store.latest_conversation(ContactId(contact)).await?.map(|id| id.0))
         }
         .await,
@@ -302,7 +310,7 @@ pub async fn update_contact(contact: i64, form: ContactForm) -> Result<Contact, 
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             let validated = form.validate()?;
             Ok(services.store.update_contact(ContactId(contact), validated).await?)
         }
@@ -316,7 +324,7 @@ pub async fn open_contact(contact: i64) -> Result<(Contact, Option<i64>), AppErr
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
-            let services = crate::ssr::Services::current();
+            let services = crate::ssr::Services::signed_in()?;
             let id = ContactId(contact);
             let found = services.store.contact(id).await?;
             Ok((found, services.store.latest_conversation(id).await?.map(|c| c.0)))

@@ -33,6 +33,10 @@ pub enum AppError {
     TemplateMissing,
     #[error("O modelo de mensagem “{name}” ({language}) não existe neste canal.")]
     TemplateNotFound { name: String, language: String },
+    #[error("Sua sessão terminou. Entre de novo com seu e-mail e senha.")]
+    NotSignedIn,
+    #[error("Este atendimento é de outra equipe: você não tem acesso a ele.")]
+    Forbidden,
     /// The request itself failed (network, encoding): the agent may simply try again.
     #[error("Não foi possível falar com o servidor. Verifique a conexão e tente novamente.")]
     Transport(ServerFnErrorErr),

@@ -2,6 +2,7 @@
 
 use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
+use crate::pages::entrar::EntrarPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -36,6 +37,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p class="not-found">"Página não encontrada."</p> }>
                 <Route path=StaticSegment("") view=AtendimentosPage />
                 <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
+                <Route path=StaticSegment("entrar") view=EntrarPage />
             </Routes>
         </Router>
     }

@@ -2,6 +2,8 @@
 //! status that tells an API caller what went wrong.
 
 use crate::error::AppError;
+use atende_domain::access::Viewer;
+use atende_domain::conversation::ConversationId;
 use atende_domain::ports::{Clock, Outbox, Store, StoreError};
 use http::StatusCode;
 use leptos::prelude::expect_context;
@@ -24,6 +26,31 @@ impl Services {
     pub fn current() -> Self {
         expect_context::<Self>()
     }
+
+    /// The services, for a signed-in agent only (the server's gate already turned others away; this is the
+    /// second lock).
+    pub fn signed_in() -> Result<Self, AppError> {
+        viewer()?;
+        Ok(Self::current())
+    }
+
+    /// The signed-in agent, if they may see (and so act on) the conversation.
+    pub async fn authorize(&self, id: ConversationId) -> Result<Viewer, AppError> {
+        let viewer = viewer()?;
+        let team = self.store.conversation_team(id).await?;
+        if viewer.may_see(team) {
+            Ok(viewer)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// The agent the server's gate let in, from the request.
+pub fn viewer() -> Result<Viewer, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Viewer>().cloned())
+        .ok_or(AppError::NotSignedIn)
 }
 
 /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
@@ -37,6 +64,8 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Lifecycle(_)
         | AppError::Template(_)
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,
         AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,

@@ -139,6 +139,40 @@ impl Role {
     }
 }
 
+/// Who is asking: what the access rules need to know of a signed-in agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub agent: i64,
+    pub name: String,
+    pub role: Role,
+    /// The teams the agent belongs to, by id.
+    pub teams: Vec<i64>,
+}
+
+impl Viewer {
+    /// An admin sees every conversation; an agent those of their teams and those no team has taken yet
+    /// (the shared inbox, where a contact's first message lands).
+    pub fn may_see(&self, conversation_team: Option<i64>) -> bool {
+        match (self.role, conversation_team) {
+            (Role::Admin, _) | (Role::Agent, None) => true,
+            (Role::Agent, Some(team)) => self.teams.contains(&team),
+        }
+    }
+
+    /// The teams whose conversations a list may show: `None` for all.
+    pub fn team_filter(&self) -> Option<&[i64]> {
+        match self.role {
+            Role::Admin => None,
+            Role::Agent => Some(&self.teams),
+        }
+    }
+
+    /// Whether the agent may start a conversation for `team`: an admin for any, an agent for their own.
+    pub fn may_act_for(&self, team: i64) -> bool {
+        self.role == Role::Admin || self.teams.contains(&team)
+    }
+}
+
 /// An agent's name as colleagues see it: spaces collapsed, not empty, no control characters.
 pub fn agent_name(input: &str) -> Result<String, AccessError> {
     use crate::contact::{tidy_name, NameIssue};
@@ -216,6 +250,19 @@ mod tests {
         assert_eq!(agent_name(" \t"), Err(AccessError::NameMissing));
         assert_eq!(agent_name(&"a".repeat(81)), Err(AccessError::NameTooLong { max: 80 }));
         assert_eq!(agent_name("Ana\u{7}"), Err(AccessError::NameHasControlCharacters));
+    }
+
+    #[test]
+    fn an_agent_sees_their_teams_and_the_shared_inbox_and_an_admin_sees_everything() {
+        let agent = Viewer { agent: 2, name: "Ana".into(), role: Role::Agent, teams: vec![10] };
+        assert!(agent.may_see(Some(10)));
+        assert!(!agent.may_see(Some(20)), "another team's conversation");
+        assert!(agent.may_see(None), "not taken by a team yet");
+        assert!(agent.may_act_for(10) && !agent.may_act_for(20));
+        assert_eq!(agent.team_filter(), Some(&[10][..]));
+        let admin = Viewer { agent: 1, name: "Dona".into(), role: Role::Admin, teams: vec![] };
+        assert!(admin.may_see(Some(20)) && admin.may_act_for(20));
+        assert_eq!(admin.team_filter(), None);
     }
 
     proptest! {

@@ -73,6 +73,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// The conversations listed under `tab`, most recently updated first.
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// As [`Store::list_conversations`], only those of `teams` and those no team has taken (`None`: all).
+    async fn list_visible(
+        &self,
+        tab: Tab,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// The team a conversation belongs to, if any.
+    /// MUST return [`StoreError::NotFound`] if the conversation does not exist.
+    async fn conversation_team(
+        &self,
+        id: crate::conversation::ConversationId,
+    ) -> Result<Option<i64>, StoreError>;
 }
 
 /// The time, as the server sees it. The browser never asks the domain for the time: it passes its own.

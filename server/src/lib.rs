@@ -7,6 +7,7 @@
 #![recursion_limit = "256"]
 
 pub mod access;
+pub mod auth;
 mod channels;
 pub mod dispatch;
 pub mod evolution;
@@ -61,6 +62,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
     pub store: SqlStore,
+    pub auth: auth::AuthState,
 }
 
 /// Every route: the server-rendered console, its server functions, `/health`, and the static site.
@@ -70,6 +72,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/health", get(health))
+        .route("/entrar", axum::routing::post(auth::sign_in))
+        .route("/sair", axum::routing::post(auth::sign_out))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -153,25 +157,7 @@ impl Application {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let now = clock.now();
         let geral = store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
-        if let Some(admin) = &settings.admin {
-            let password_hash = access::hash_password(&admin.password)?;
-            let agent = store::agents::NewAgent {
-                email: admin.email.clone(),
-                name: admin.name.clone(),
-                password_hash,
-                role: atende_domain::access::Role::Admin,
-            };
-            match store
-                .ensure_first_admin(&agent, geral, now)
-                .await
-                .context("Failed to create the first admin")?
-            {
-                Some(_) => {
-                    tracing::info!(email = admin.email.as_str(), "first admin created in the team Geral")
-                }
-                None => tracing::info!("agents exist already: ATENDE_ADMIN_EMAIL/PASSWORD left unused"),
-            }
-        }
+        bootstrap_admin(&store, settings.admin.as_ref(), geral, now).await?;
 
         let channels::Configured {
             senders,
@@ -198,22 +184,29 @@ impl Application {
             clock: clock.clone(),
             rate_card: Some(Arc::new(settings.rate_card()?)),
         };
-        let mut router = router(AppState { leptos_options, services, store: store.clone() }).merge(
-            webhooks::router(WebhookState {
-                store: store.clone(),
-                clock: clock.clone(),
-                app_secrets,
-                verify_token,
-                stored: webhook_stored.clone(),
-                evolution: evolution.into(),
-            }),
-        );
+        let auth = auth::AuthState {
+            store: store.clone(),
+            clock: clock.clone(),
+            secure_cookies: settings.secure_cookies,
+        };
+        let mut router =
+            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone() }).merge(
+                webhooks::router(WebhookState {
+                    store: store.clone(),
+                    clock: clock.clone(),
+                    app_secrets,
+                    verify_token,
+                    stored: webhook_stored.clone(),
+                    evolution: evolution.into(),
+                }),
+            );
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
         }
         if let Some(others) = &others {
             router = router.nest("/sandbox", crate::sandbox::others::router(others.clone()));
         }
+        let router = router.layer(axum::middleware::from_fn_with_state(auth, auth::gate));
         let background = Background {
             processor: WebhookProcessor {
                 store: store.clone(),
@@ -280,6 +273,48 @@ impl Application {
         self.store.close().await;
         served
     }
+}
+
+/// The first admin: from `ATENDE_ADMIN_EMAIL`/`ATENDE_ADMIN_PASSWORD`, or, on a database with no agents and
+/// nothing configured, `admin@atende.local` with a random password printed once on the terminal (so the run
+/// command works on a fresh machine without a password anybody could know in advance).
+async fn bootstrap_admin(
+    store: &SqlStore,
+    configured: Option<&settings::AdminSettings>,
+    team: i64,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    let generated;
+    let admin = match configured {
+        Some(admin) => admin,
+        None if store.agent_count().await.context("Failed to count the agents")? == 0 => {
+            generated = settings::AdminSettings {
+                email: atende_domain::access::Email::parse("admin@atende.local")
+                    .map_err(anyhow::Error::msg)?,
+                name: "Administrador".into(),
+                password: random_secret().chars().take(16).collect(),
+            };
+            &generated
+        }
+        None => return Ok(()),
+    };
+    let agent = store::agents::NewAgent {
+        email: admin.email.clone(),
+        name: admin.name.clone(),
+        password_hash: access::hash_password(&admin.password)?,
+        role: atende_domain::access::Role::Admin,
+    };
+    match store.ensure_first_admin(&agent, team, now).await.context("Failed to create the first admin")? {
+        Some(_) if configured.is_none() => eprintln!(
+            "\n  Primeiro acesso ao Atende: entre com {} e a senha {}\n  (defina ATENDE_ADMIN_EMAIL e \
+             ATENDE_ADMIN_PASSWORD para escolher; esta senha não será mostrada de novo)\n",
+            admin.email.as_str(),
+            admin.password
+        ),
+        Some(_) => tracing::info!(email = admin.email.as_str(), "first admin created in the team Geral"),
+        None => tracing::info!("agents exist already: ATENDE_ADMIN_EMAIL/PASSWORD left unused"),
+    }
+    Ok(())
 }
 
 /// 128 bits from the standard library's per-process random hasher keys (no extra dependency), as hex.

@@ -140,6 +140,9 @@ pub struct Settings {
     pub meta_graph_url: String,
     /// Created on a database with no agents, as an admin of the team "Geral".
     pub admin: Option<AdminSettings>,
+    /// `ATENDE_SECURE_COOKIES=on` when Atende is served over HTTPS (behind a proxy): the session cookie is then
+    /// `Secure`.
+    pub secure_cookies: bool,
     /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
     pub sandbox: bool,
     /// Sends per second per business number (`ATENDE_WA_RATE`, 1 to 1,000; default 80).
@@ -245,6 +248,7 @@ impl Settings {
         let no_provider =
             whatsapp.is_none() && evolution.is_none() && messenger.is_none() && instagram.is_none();
         let sandbox = switch(&get, "ATENDE_SANDBOX", no_provider)?;
+        let secure_cookies = switch(&get, "ATENDE_SECURE_COOKIES", false)?;
         let outbound_rate = bounded(&get, "ATENDE_WA_RATE", 80, 1..=1000, "mensagens por segundo")?;
         let pair_burst =
             bounded(&get, "ATENDE_WA_PAIR_BURST", 10, 1..=1000, "mensagens seguidas por contato")?;
@@ -261,6 +265,7 @@ impl Settings {
             meta_app,
             meta_graph_url,
             admin,
+            secure_cookies,
             sandbox,
             outbound_rate,
             pair_burst,
@@ -378,6 +383,7 @@ impl Settings {
             meta_app: None,
             meta_graph_url: "https://graph.facebook.com/v23.0".into(),
             admin: None,
+            secure_cookies: false,
             sandbox: true,
             outbound_rate: 80,
             pair_burst: 10,

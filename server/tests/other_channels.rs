@@ -131,32 +131,10 @@ async fn a_number_without_whatsapp_fails_explained_and_a_disconnected_instance_i
     wait_for_status(&app, conversation.id.0, "read").await;
 
     // Iniciar atendimento on the unofficial channel opens at once; Evolution then finds no WhatsApp.
-    let contact = app
-        .client
-        .post(format!("{}/api/create_contact", app.address))
-        .form(&[("form[name]", "Sem WhatsApp"), ("form[phone]", "(11) 90000-0000")])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(contact.status(), 200);
-    let contact: Value = contact.json().await.expect("json");
-    let channel = app
-        .store
-        .channel_id_by_provider(ChannelKind::WhatsappUnofficial, &app.others.config().evolution_instance)
-        .await
-        .expect("lookup")
-        .expect("channel");
+    let contact = app.create_contact("Sem WhatsApp", "(11) 90000-0000").await;
     let team =
         app.store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
-    let started = app
-        .client
-        .post(format!("{}/api/start_conversation", app.address))
-        .json(&json!({ "contact": contact["id"], "channel": channel, "team": team, "template": null, "values": [] }))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(started.status(), 200, "no template on the unofficial channel");
-    let id: i64 = started.json().await.expect("id");
+    let id = app.start_unofficial(contact, team).await;
     send(&app, id, "Olá!").await;
     let failed = wait_for_status(&app, id, "failed").await;
     assert_eq!(failed.len(), 1);

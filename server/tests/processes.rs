@@ -50,6 +50,8 @@ async fn sandbox_for(atende_port: u16) -> (SandboxState, String) {
 struct Server {
     child: Child,
     base: String,
+    /// Signed in as the admin.
+    client: reqwest::Client,
 }
 
 impl Server {
@@ -84,15 +86,19 @@ impl Server {
             .env("ATENDE_SEND_LEASE_SECONDS", "5")
             .env("ATENDE_WA_PAIR_BURST", "100")
             .env("RUST_LOG", "info")
+            .env("ATENDE_ADMIN_EMAIL", common::ADMIN_EMAIL)
+            .env("ATENDE_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("atende starts");
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
-        let client = reqwest::Client::new();
+        let mut server =
+            Self { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
         for _ in 0..200 {
-            if let Ok(response) = client.get(format!("{}/health", server.base)).send().await {
+            if let Ok(response) = server.client.get(format!("{}/health", server.base)).send().await {
                 if response.status().is_success() {
+                    server.client =
+                        common::sign_in(&server.base, common::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
                     return server;
                 }
             }
@@ -108,7 +114,8 @@ impl Server {
     }
 
     async fn send(&self, conversation: i64, text: &str) {
-        let response = reqwest::Client::new()
+        let response = self
+            .client
             .post(format!("{}/api/send_message", self.base))
             .form(&[("conversation", conversation.to_string()), ("text", text.to_owned())])
             .send()

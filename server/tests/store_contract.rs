@@ -147,3 +147,70 @@ contract!(the_first_admin_is_created_once_in_geral_and_a_restart_changes_nobody,
     assert_eq!((stored.role, stored.active, stored.password_hash.as_str()), (Role::Admin, true, "hash-1"));
     assert_eq!(stored.teams, [geral]);
 });
+
+contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
+    use atende_domain::access::{Email, Role};
+    use atende_domain::conversation::ConversationId;
+    use atende_server::store::agents::NewAgent;
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let finance = store.ensure_team("Financeiro", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::WhatsappUnofficial,
+                name: "WhatsApp Não Oficial".into(),
+                provider_id: "loja".into(),
+                account_id: None,
+                display_phone: None,
+                secret_config: "{}".into(),
+                human_agent_tag: false,
+            },
+            NOW,
+        )
+        .await
+        .expect("channel");
+    let mut ids = Vec::new();
+    for (team, phone) in
+        [(Some(sales), "(11) 91111-0001"), (Some(finance), "(11) 91111-0002"), (None, "(11) 91111-0003")]
+    {
+        let contact = store.create_contact(new_contact("Cliente", phone), NOW).await.expect("contact");
+        ids.push(store.open_conversation_on(contact.id.0, channel, team, NOW).await.expect("opened"));
+    }
+    let listed = |teams: Option<Vec<i64>>| {
+        let store = store.clone();
+        async move {
+            let mut ids: Vec<i64> = store
+                .list_visible(Tab::Mine, teams.as_deref())
+                .await
+                .expect("list")
+                .iter()
+                .map(|c| c.id.0)
+                .collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    assert_eq!(listed(None).await, ids, "everything for an admin");
+    assert_eq!(listed(Some(vec![sales])).await, [ids[0], ids[2]], "their team and the shared inbox");
+    assert_eq!(listed(Some(vec![])).await, [ids[2]]);
+    assert_eq!(store.conversation_team(ConversationId(ids[1])).await.expect("team"), Some(finance));
+    assert_eq!(store.conversation_team(ConversationId(9_999)).await, Err(StoreError::NotFound));
+
+    let agent = NewAgent {
+        email: Email::parse("ana@loja.com.br").expect("valid"),
+        name: "Ana".into(),
+        password_hash: "hash".into(),
+        role: Role::Agent,
+    };
+    let id = store.create_agent(&agent, &[sales], NOW).await.expect("agent");
+    store.create_session(id, "h1", NOW, NOW.plus_millis(1_000)).await.expect("session");
+    let viewer = store.session_viewer("h1", NOW).await.expect("read").expect("signed in");
+    assert_eq!((viewer.agent, viewer.role, viewer.teams.clone()), (id, Role::Agent, vec![sales]));
+    assert_eq!(store.session_viewer("h1", NOW.plus_millis(1_000)).await.expect("read"), None, "expired");
+    assert_eq!(store.session_viewer("outro", NOW).await.expect("read"), None);
+    store.create_session(id, "h2", NOW, NOW.plus_millis(60_000)).await.expect("session");
+    store.delete_session("h2", NOW).await.expect("signed out");
+    assert_eq!(store.session_viewer("h2", NOW).await.expect("read"), None);
+});

@@ -1,2 +1,3 @@
 pub mod atendimentos;
 pub mod contatos;
+pub mod entrar;

@@ -102,15 +102,7 @@ impl SqlStore {
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("agent_id").map_err(unavailable)?;
         let role: String = row.try_get("role").map_err(unavailable)?;
-        let teams = sqlx::query("SELECT team_id FROM team_member WHERE agent_id = $1 ORDER BY team_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("team_id"))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(unavailable)?;
+        let teams = self.teams_of(id).await?;
         Ok(Some(AgentRecord {
             id,
             email: row.try_get("email").map_err(unavailable)?,
@@ -122,6 +114,19 @@ impl SqlStore {
         }))
     }
 
+    /// The teams an agent belongs to, by id.
+    async fn teams_of(&self, agent: i64) -> Result<Vec<i64>, StoreError> {
+        sqlx::query("SELECT team_id FROM team_member WHERE agent_id = $1 ORDER BY team_id")
+            .bind(agent)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("team_id"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unavailable)
+    }
+
     /// How many agents exist.
     pub async fn agent_count(&self) -> Result<i64, StoreError> {
         sqlx::query("SELECT COUNT(*) AS n FROM agent")
@@ -130,5 +135,98 @@ impl SqlStore {
             .map_err(unavailable)?
             .try_get("n")
             .map_err(unavailable)
+    }
+}
+
+impl SqlStore {
+    /// Creates an agent (active) in `teams`. The e-mail must be new (the unique index refuses a known one).
+    pub async fn create_agent(
+        &self,
+        agent: &NewAgent,
+        teams: &[i64],
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO agent (email, name, password_hash, role, active, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5) RETURNING agent_id",
+        )
+        .bind(agent.email.as_str())
+        .bind(&agent.name)
+        .bind(&agent.password_hash)
+        .bind(agent.role.as_str())
+        .bind(now.as_millis())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .try_get("agent_id")
+        .map_err(unavailable)?;
+        for team in teams {
+            sqlx::query("INSERT INTO team_member (team_id, agent_id) VALUES ($1, $2)")
+                .bind(team)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(id)
+    }
+
+    /// Stores a new session (only the token's hash).
+    pub async fn create_session(
+        &self,
+        agent_id: i64,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO agent_session (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(agent_id)
+            .bind(now.as_millis())
+            .bind(expires_at.as_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The signed-in agent of a session that has not expired, whose agent is still active.
+    pub async fn session_viewer(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<atende_domain::access::Viewer>, StoreError> {
+        let row = sqlx::query(
+            "SELECT a.agent_id, a.name, a.role FROM agent_session s JOIN agent a ON a.agent_id = s.agent_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else { return Ok(None) };
+        let agent: i64 = row.try_get("agent_id").map_err(unavailable)?;
+        let role: String = row.try_get("role").map_err(unavailable)?;
+        let teams = self.teams_of(agent).await?;
+        Ok(Some(atende_domain::access::Viewer {
+            agent,
+            name: row.try_get("name").map_err(unavailable)?,
+            role: Role::parse(&role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            teams,
+        }))
+    }
+
+    /// Signs a session out (and, while at it, forgets every expired one).
+    pub async fn delete_session(&self, token_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM agent_session WHERE token_hash = $1 OR expires_at <= $2")
+            .bind(token_hash)
+            .bind(now.as_millis())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 }

@@ -341,8 +341,16 @@ impl Store for SqlStore {
         .map_err(unavailable)
     }
 
-    #[tracing::instrument(skip_all)]
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.list_visible(tab, None).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_visible(
+        &self,
+        tab: Tab,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
         // The tab's rule is the domain's; the SQL only narrows by the statuses it lists.
         let statuses: Vec<&str> =
             [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded]
@@ -351,17 +359,43 @@ impl Store for SqlStore {
                 .map(ConversationStatus::code)
                 .collect();
         let placeholders: Vec<String> = (1..=statuses.len()).map(|n| format!("${n}")).collect();
+        let team_filter = match teams {
+            None => String::new(),
+            Some([]) => " AND conversation.team_id IS NULL".to_owned(),
+            Some(teams) => {
+                let team_placeholders: Vec<String> =
+                    (1..=teams.len()).map(|n| format!("${}", statuses.len() + n)).collect();
+                format!(
+                    " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
+                    team_placeholders.join(", ")
+                )
+            }
+        };
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE status IN ({}) ORDER BY updated_at DESC, conversation_id DESC LIMIT 500",
+             WHERE status IN ({}){team_filter} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500",
             placeholders.join(", ")
         );
         let mut query = sqlx::query(&sql);
         for status in statuses {
             query = query.bind(status);
         }
+        for team in teams.unwrap_or_default() {
+            query = query.bind(*team);
+        }
         let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
         rows.iter().map(conversation_from_row).collect()
+    }
+
+    async fn conversation_team(&self, id: ConversationId) -> Result<Option<i64>, StoreError> {
+        sqlx::query("SELECT team_id FROM conversation WHERE conversation_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?
+            .try_get("team_id")
+            .map_err(unavailable)
     }
 }

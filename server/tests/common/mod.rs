@@ -117,17 +117,95 @@ where
     panic!("timed out waiting for: {what}");
 }
 
+/// The admin every test application starts with.
+pub const ADMIN_EMAIL: &str = "admin@teste.local";
+pub const ADMIN_PASSWORD: &str = "senha-de-teste";
+
+/// Signs in at `address` (`http://127.0.0.1:port`) and returns a client that carries the session cookie and
+/// this site's `Origin` on every request, as the agent's browser does.
+pub async fn sign_in(address: &str, email: &str, password: &str) -> reqwest::Client {
+    let response = sign_in_response(address, email, password).await;
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{email} could not sign in: {}", response.status()));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
+    headers.insert(reqwest::header::ORIGIN, address.parse().expect("origin header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
+/// The raw answer to `POST /entrar` (not following its redirect).
+pub async fn sign_in_response(address: &str, email: &str, password: &str) -> reqwest::Response {
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    client
+        .post(format!("{address}/entrar"))
+        .header(reqwest::header::ORIGIN, address)
+        .form(&[("email", email), ("senha", password)])
+        .send()
+        .await
+        .expect("POST /entrar")
+}
+
 pub async fn spawn_app() -> TestApp {
     let db = TestDb::sqlite().await;
     let site = tempfile::tempdir().expect("site dir");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg").join("atende.css"), "body{}").expect("css");
-    let settings = Settings::for_tests(db.database.clone(), site.path().to_path_buf());
+    let mut settings = Settings::for_tests(db.database.clone(), site.path().to_path_buf());
+    settings.admin = Some(atende_server::settings::AdminSettings {
+        email: atende_domain::access::Email::parse(ADMIN_EMAIL).expect("valid"),
+        name: "Admin de Teste".into(),
+        password: ADMIN_PASSWORD.into(),
+    });
     let app = Application::build(settings).await.expect("application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let sandbox = app.sandbox().expect("the sandbox is on in tests");
     let others = app.other_channels_sandbox().expect("the sandbox is on in tests");
     tokio::spawn(app.run_until_stopped());
     let store = db.store().await;
-    TestApp { address, client: reqwest::Client::new(), db, sandbox, others, store, _site: site }
+    let client = sign_in(&address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    TestApp { address, client, db, sandbox, others, store, _site: site }
+}
+
+impl TestApp {
+    /// "Novo contato" through the server function, as the signed-in admin; returns the contact's id.
+    pub async fn create_contact(&self, name: &str, phone: &str) -> i64 {
+        let response = self
+            .client
+            .post(format!("{}/api/create_contact", self.address))
+            .form(&[("form[name]", name), ("form[phone]", phone)])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), 200, "contact {name}");
+        let contact: serde_json::Value = response.json().await.expect("json");
+        contact["id"].as_i64().expect("an id")
+    }
+
+    /// "Iniciar atendimento" on the sandbox's unofficial channel (no template), for `team`.
+    pub async fn start_unofficial(&self, contact: i64, team: i64) -> i64 {
+        let channel = self
+            .store
+            .channel_id_by_provider(
+                atende_domain::conversation::ChannelKind::WhatsappUnofficial,
+                &self.others.config().evolution_instance,
+            )
+            .await
+            .expect("lookup")
+            .expect("the sandbox's unofficial channel");
+        let started = self
+            .client
+            .post(format!("{}/api/start_conversation", self.address))
+            .json(&serde_json::json!({ "contact": contact, "channel": channel, "team": team, "template": null, "values": [] }))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(started.status(), 200, "no template on the unofficial channel");
+        started.json().await.expect("the conversation id")
+    }
 }

@@ -1,0 +1,210 @@
+//! Signing in and out, and the gate in front of everything an agent uses.
+//!
+//! - `POST /entrar` (e-mail, senha): Argon2id check, then a random session token in an `HttpOnly`,
+//!   `SameSite=Lax` cookie (`Secure` behind HTTPS); the database keeps only the token's SHA-256. Sessions end
+//!   after [`SESSION_HOURS`] or at `POST /sair`.
+//! - [`gate`]: every route but the sign-in page, health, static files, provider webhooks and the sandbox needs a
+//!   session (pages redirect to `/entrar`, server functions answer 401); every state-changing request must
+//!   come from this site (`Origin`, else `Referer`, naming this host), so another site cannot post on an
+//!   agent's behalf. The signed-in agent travels to the server functions as a [`Viewer`] extension.
+
+use crate::store::SqlStore;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use atende_domain::access::{Email, Viewer};
+use atende_domain::ports::Clock;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use sha2::Digest;
+use std::sync::Arc;
+
+/// The session cookie.
+pub const COOKIE: &str = "atende_sessao";
+/// How long a sign-in lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+#[derive(Clone)]
+pub struct AuthState {
+    pub store: SqlStore,
+    pub clock: Arc<dyn Clock>,
+    /// Mark the cookie `Secure` (the site is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0_u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn cookie(state: &AuthState, value: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let text = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("atende_sessao=; Max-Age=0"))
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    senha: String,
+}
+
+/// A hash of a password nobody has (random, made once), so an unknown e-mail costs as much time as a wrong
+/// password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::access::hash_password(&new_token()).unwrap_or_default());
+
+/// `POST /entrar`.
+pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -> Response {
+    let refused = Redirect::to("/entrar?erro=credenciais").into_response();
+    let Ok(email) = Email::parse(&form.email) else { return refused };
+    let agent = match state.store.agent_by_email(&email).await {
+        Ok(agent) => agent,
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response(),
+    };
+    let stored = agent.as_ref().map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
+    let password = form.senha;
+    let matches = tokio::task::spawn_blocking(move || crate::access::verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let Some(agent) = agent.filter(|a| a.active && matches) else {
+        tracing::info!("sign-in refused");
+        return refused;
+    };
+    let token = new_token();
+    let now = state.clock.now();
+    let expires = now.plus_millis(SESSION_HOURS * 60 * 60 * 1000);
+    if state.store.create_session(agent.id, &token_hash(&token), now, expires).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
+    }
+    tracing::info!(agent = agent.id, "signed in");
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, &token, SESSION_HOURS * 60 * 60));
+    response
+}
+
+/// `POST /sair`.
+pub async fn sign_out(State(state): State<AuthState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        let _ = state.store.delete_session(&token_hash(&token), state.clock.now()).await;
+    }
+    let mut response = Redirect::to("/entrar").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, "", 0));
+    response
+}
+
+/// Paths anyone may reach: the sign-in page, health, the built site, provider webhooks, the sandbox.
+fn is_public(path: &str) -> bool {
+    path == "/entrar"
+        || path == "/health"
+        || path == "/favicon.svg"
+        || ["/pkg/", "/webhooks/", "/sandbox/"].iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// Whether a state-changing request comes from this very site.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let from_here = |url: &str| {
+        ["http://", "https://"].iter().any(|scheme| {
+            url.strip_prefix(scheme).is_some_and(|rest| rest == host || rest.starts_with(&format!("{host}/")))
+        })
+    };
+    match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        Some(origin) => from_here(origin),
+        None => headers.get(header::REFERER).and_then(|r| r.to_str().ok()).is_some_and(from_here),
+    }
+}
+
+/// The gate: cross-site writes refused, sessions required, the signed-in agent handed on.
+pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let provider = path.starts_with("/webhooks/") || path.starts_with("/sandbox/");
+    if writes && !provider && !same_origin(request.headers()) {
+        tracing::warn!(%path, "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "Pedido de outro site recusado.").into_response();
+    }
+    if is_public(&path) || path == "/sair" {
+        return next.run(request).await;
+    }
+    let viewer = match session_token(request.headers()) {
+        Some(token) => {
+            state.store.session_viewer(&token_hash(&token), state.clock.now()).await.ok().flatten()
+        }
+        None => None,
+    };
+    let Some(viewer) = viewer else {
+        if path.starts_with("/api/") {
+            return (StatusCode::UNAUTHORIZED, "Entre com seu e-mail e senha.").into_response();
+        }
+        return Redirect::to("/entrar").into_response();
+    };
+    request.extensions_mut().insert::<Viewer>(viewer);
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), HeaderValue::from_str(value).expect("header"));
+        }
+        map
+    }
+
+    #[test]
+    fn only_requests_from_this_host_may_write() {
+        let host = (header::HOST, "atende.loja.com.br");
+        assert!(same_origin(&headers(&[host.clone(), (header::ORIGIN, "https://atende.loja.com.br")])));
+        assert!(same_origin(&headers(&[host.clone(), (header::REFERER, "https://atende.loja.com.br/crm")])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "https://atende.loja.com.br.evil.io")
+        ])));
+        assert!(!same_origin(&headers(&[host.clone(), (header::ORIGIN, "https://evil.io")])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (header::REFERER, "https://evil.io/atende.loja.com.br")
+        ])));
+        assert!(!same_origin(&headers(&[host])), "neither Origin nor Referer");
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_tokens_are_random() {
+        let map = headers(&[(header::COOKIE, "tema=escuro; atende_sessao=abc123; outro=1")]);
+        assert_eq!(session_token(&map).as_deref(), Some("abc123"));
+        assert_ne!(new_token(), new_token());
+        assert_eq!(new_token().len(), 64);
+        assert_eq!(token_hash("abc").len(), 64);
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_valid_argon2id_hash_that_matches_nothing_typed() {
+        assert!(DUMMY_HASH.starts_with("$argon2id$"));
+        assert!(!crate::access::verify_password("", &DUMMY_HASH));
+        assert!(!crate::access::verify_password("admin", &DUMMY_HASH));
+    }
+}
