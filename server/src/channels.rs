@@ -130,6 +130,14 @@ impl Configured {
     }
 }
 
+/// How long one send may take: 20 seconds, or less so that it always ends well inside the lease of its job
+/// (another worker must never take a job back while its send is still running).
+fn send_timeout(settings: &Settings) -> Duration {
+    Duration::from_secs(20)
+        .min(Duration::from_millis(settings.send_lease_seconds.saturating_mul(400)))
+        .max(Duration::from_millis(500))
+}
+
 /// Creates or updates every configured channel and, with the sandbox on, the sandbox's four.
 pub(crate) async fn configure(
     store: &SqlStore,
@@ -149,7 +157,8 @@ pub(crate) async fn configure(
     };
     if let Some(whatsapp) = &settings.whatsapp {
         let config = CloudApiConfig::new(&whatsapp.token, &whatsapp.phone_number_id, &whatsapp.waba_id)
-            .with_base_url(&whatsapp.graph_url);
+            .with_base_url(&whatsapp.graph_url)
+            .with_timeout(send_timeout(settings));
         configured.add_official(store, "WhatsApp Oficial", config, None, now).await?;
         configured.app_secrets.push(Arc::from(whatsapp.app_secret.as_bytes()));
         configured.verify_token = Arc::from(whatsapp.verify_token.as_str());
@@ -163,7 +172,7 @@ pub(crate) async fn configure(
             base_url: evolution.url.clone(),
             instance: evolution.instance.clone(),
             api_key: evolution.api_key.clone(),
-            timeout: Duration::from_secs(20),
+            timeout: send_timeout(settings),
         };
         configured
             .add_evolution(store, "WhatsApp Não Oficial", config, &evolution.webhook_token, now)
@@ -175,8 +184,9 @@ pub(crate) async fn configure(
     ];
     for (kind, name, page) in pages {
         if let Some(page) = page {
-            let config = MessengerConfig::new(kind, &page.account_id, &page.token)
+            let mut config = MessengerConfig::new(kind, &page.account_id, &page.token)
                 .with_base_url(&settings.meta_graph_url);
+            config.timeout = send_timeout(settings);
             configured.add_meta_page(store, name, config, page.human_agent_tag, now).await?;
         }
     }
@@ -203,7 +213,8 @@ async fn add_sandbox(
         ..SandboxConfig::default()
     };
     let cloud_api = CloudApiConfig::new("sandbox", &config.phone_number_id, &config.waba_id)
-        .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0"));
+        .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0"))
+        .with_timeout(send_timeout(settings));
     let display_phone = Some(config.display_phone_number.clone());
     configured.add_official(store, crate::SANDBOX_CHANNEL, cloud_api, display_phone, now).await?;
     configured.app_secrets.push(Arc::from(config.app_secret.as_bytes()));
@@ -221,17 +232,20 @@ async fn add_sandbox(
         base_url: format!("http://{loopback}/sandbox/evolution"),
         instance: others.evolution_instance.clone(),
         api_key: others.evolution_api_key.clone(),
-        timeout: Duration::from_secs(20),
+        timeout: send_timeout(settings),
     };
     configured
         .add_evolution(store, SANDBOX_UNOFFICIAL, evolution, &others.evolution_webhook_token, now)
         .await?;
     let meta_base = format!("http://{loopback}/sandbox/meta/v23.0");
-    let messenger = MessengerConfig::new(ChannelKind::Messenger, &others.page_id, &others.meta_token)
+    let mut messenger = MessengerConfig::new(ChannelKind::Messenger, &others.page_id, &others.meta_token)
         .with_base_url(&meta_base);
+    messenger.timeout = send_timeout(settings);
     configured.add_meta_page(store, SANDBOX_MESSENGER, messenger, true, now).await?;
-    let instagram = MessengerConfig::new(ChannelKind::Instagram, &others.instagram_id, &others.meta_token)
-        .with_base_url(&meta_base);
+    let mut instagram =
+        MessengerConfig::new(ChannelKind::Instagram, &others.instagram_id, &others.meta_token)
+            .with_base_url(&meta_base);
+    instagram.timeout = send_timeout(settings);
     configured.add_meta_page(store, SANDBOX_INSTAGRAM, instagram, false, now).await?;
 
     if configured.verify_token.is_empty() {

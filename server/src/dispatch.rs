@@ -134,11 +134,12 @@ impl ChannelSender for MessengerSender {
         let tag = serde_json::from_str::<serde_json::Value>(&job.detail)
             .ok()
             .and_then(|detail| detail.get("tag").and_then(|t| t.as_str()).map(str::to_owned));
-        let request = crate::messenger::wire::SendRequest::text(
+        let mut request = crate::messenger::wire::SendRequest::text(
             to,
             job.body.clone().unwrap_or_default(),
             tag.as_deref(),
         );
+        request.message.metadata = Some(opaque_for(job.message_id));
         let kind = self.client.config().kind;
         self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
     }
@@ -271,10 +272,37 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Messenger/Instagram: whether the text needs the HUMAN_AGENT tag is decided as it leaves, not when it was
+    /// written (a retry or a paced send may cross the 24 hours).
+    async fn tag_for_now(&self, job: &mut ClaimedJob, now: Timestamp) -> Result<(), StoreError> {
+        use atende_domain::ports::Outbox;
+        if job.kind != "text" {
+            return Ok(());
+        }
+        let state = self
+            .store
+            .conversation_state(atende_domain::conversation::ConversationId(job.conversation_id))
+            .await?;
+        if !state.channel.kind().offers_human_agent_tag() {
+            return Ok(());
+        }
+        let tag = state.lifecycle.window(&state.channel, now).required_tag();
+        let mut detail: serde_json::Value =
+            serde_json::from_str(&job.detail).unwrap_or_else(|_| serde_json::json!({}));
+        if let Some(object) = detail.as_object_mut() {
+            match tag {
+                Some(tag) => object.insert("tag".into(), tag.code().into()),
+                None => object.remove("tag"),
+            };
+        }
+        job.detail = detail.to_string();
+        Ok(())
+    }
+
     /// Claims and sends one job.
     pub async fn try_execute_task(&self) -> Result<ExecutionOutcome, StoreError> {
         let now = self.clock.now();
-        let Some(job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
+        let Some(mut job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
             return Ok(ExecutionOutcome::Idle);
         };
         if let Some(provider_id) = &job.provider_message_id {
@@ -292,6 +320,7 @@ impl Dispatcher {
             self.store.fail_job(job.job_id, job.message_id, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
+        self.tag_for_now(&mut job, now).await?;
         if let Err(at) = self.take_pair_slot(job.channel_id, &to, now).await {
             self.store.defer_job(job.job_id, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));

@@ -257,6 +257,11 @@ impl Application {
         let Background { processor, dispatcher, template_sync, webhook_stored, outbound_wake } =
             self.background;
         let store = self.store.clone();
+        // What providers delivered before a crash is applied before any lease is recovered: a send whose
+        // status webhook is already stored must be recognised, not sent again.
+        if let Err(error) = processor.process_pending().await {
+            tracing::error!(%error, "webhook processing at start failed");
+        }
         let tasks = vec![
             tokio::spawn(processor.run(webhook_stored)),
             tokio::spawn(dispatcher.run(outbound_wake)),

@@ -107,7 +107,10 @@ async fn unofficial_webhooks_need_the_token_and_a_repeated_event_is_stored_once(
     with_key["apikey"] = json!(config.evolution_api_key);
     assert_eq!(post_evolution(&app, &with_key, None).await, 200);
     let conversation = conversation_with(&app, "Carla").await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    eventually("both receipts processed", || async {
+        app.store.pending_webhooks(0, 1).await.ok()?.is_empty().then_some(())
+    })
+    .await;
     let messages = app.store.conversation_messages(conversation.id.0).await.expect("messages");
     assert_eq!(messages.len(), 1, "the same message id twice is one message");
 }
@@ -127,6 +130,7 @@ async fn a_number_without_whatsapp_fails_explained_and_a_disconnected_instance_i
     assert_eq!(status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     assert_eq!(outbound(&app, conversation.id.0).await[0].1, "queued", "kept for a retry, not failed");
+    assert!(app.others.sent().await.is_empty(), "nothing reached the contact while disconnected");
     assert_eq!(connection(true).send().await.expect("POST").status(), 200);
     wait_for_status(&app, conversation.id.0, "read").await;
 
@@ -295,5 +299,29 @@ async fn a_send_meta_refuses_for_the_window_is_explained_and_closes_the_window()
         failure.explanation.contains("janela de conversa do Instagram está fechada"),
         "{}",
         failure.explanation
+    );
+}
+
+#[tokio::test]
+async fn a_send_whose_answer_was_lost_is_recognised_by_its_echo_on_messenger_and_evolution() {
+    let app = spawn_app().await;
+    app.others.simulate(ChannelKind::Messenger, "5511911110000", "Gil Messenger", "Oi", 0).await.expect("ok");
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511922220000", "Iara Evolution", "Oi", 0)
+        .await
+        .expect("ok");
+    for name in ["Gil Messenger", "Iara Evolution"] {
+        let conversation = conversation_with(&app, name).await;
+        // The provider takes the message, echoes it, and then answers 500: the worker retries, finds the echo.
+        app.others.lose_next_answers(1).await;
+        let (status, body) = send(&app, conversation.id.0, &format!("Só uma vez, {name}")).await;
+        assert_eq!(status, 200, "{body}");
+        wait_for_status(&app, conversation.id.0, "read").await;
+    }
+    let sent: Vec<String> = app.others.sent().await.into_iter().map(|m| m.text).collect();
+    assert_eq!(
+        sent,
+        ["Só uma vez, Gil Messenger", "Só uma vez, Iara Evolution"],
+        "each reached the person once"
     );
 }

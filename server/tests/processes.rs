@@ -83,7 +83,7 @@ impl Server {
             .env("ATENDE_WA_WABA_ID", &config.waba_id)
             .env("ATENDE_META_APP_SECRET", SECRET)
             .env("ATENDE_META_VERIFY_TOKEN", "verifica")
-            .env("ATENDE_SEND_LEASE_SECONDS", "5")
+            .env("ATENDE_SEND_LEASE_SECONDS", "10")
             .env("ATENDE_WA_PAIR_BURST", "100")
             .env("RUST_LOG", "info")
             .env("ATENDE_ADMIN_EMAIL", common::ADMIN_EMAIL)
@@ -215,7 +215,7 @@ async fn a_server_killed_mid_send_and_started_again_loses_and_duplicates_nothing
 
     // Meta's "sent" webhook for "três" finds no server; it is retried until the new process answers.
     let server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
-    all_sent(&store, &[conversation], 5, 20).await;
+    all_sent(&store, &[conversation], 5, 40).await;
     let received = received(&sandbox).await;
     assert_eq!(received["5511987654321"], ["um", "dois", "três", "quatro", "cinco"]);
     drop(server);

@@ -6,6 +6,7 @@ use crate::api::{start_options, StartChannel, StartChoices, StartConversation};
 use crate::components::contacts::NewContactForm;
 use crate::components::restart::{offered, price_note, TemplateParamsForm, TemplatePicker};
 use atende_domain::contact::Contact;
+use atende_domain::conversation::ChannelKind;
 use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
 use atende_domain::template::Template;
 use leptos::prelude::*;
@@ -104,7 +105,9 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
         Effect::new(move |_| {
             let (Some(index), Some(team_id)) = (channel.get(), team.get()) else { return };
             let Some(chosen) = channels.get(index) else { return };
-            if !matches!(plan(chosen), Ok(StartPlan::OpenDirectly))
+            let unofficial = chosen.info.channel.kind() == ChannelKind::WhatsappUnofficial;
+            if !unofficial
+                || !matches!(plan(chosen), Ok(StartPlan::OpenDirectly))
                 || opened_for.get_untracked() == Some((index, team_id))
             {
                 return;
@@ -152,13 +155,19 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
         let team_id = team.get()?;
         let chosen = channels.get(index)?.clone();
         let channel_id = chosen.info.id;
+        // Only the unofficial gateway opens as soon as the team is chosen (spec); elsewhere the agent confirms.
+        let opens_by_itself = chosen.info.channel.kind() == ChannelKind::WhatsappUnofficial;
         Some(match plan(&chosen) {
             Err(refusal) => view! { <p class="error" role="alert">{refusal.to_string()}</p> }.into_any(),
             Ok(StartPlan::OpenDirectly) => view! {
                 <p class="muted" role="status">
-                    {move || if start.pending().get() { "Abrindo o atendimento…" } else { "Neste canal o atendimento abre na hora, sem modelo de mensagem." }}
+                    {move || match (start.pending().get(), opens_by_itself) {
+                        (true, _) => "Abrindo o atendimento…",
+                        (false, true) => "Neste canal o atendimento abre ao escolher a equipe, sem modelo de mensagem.",
+                        (false, false) => "Neste canal não há modelo de mensagem: confirme para abrir o atendimento.",
+                    }}
                 </p>
-                <Show when=move || server_error.get().is_some()>
+                <Show when=move || server_error.get().is_some() || !opens_by_itself>
                     <p class="error" role="alert">{move || server_error.get()}</p>
                     <div class="form-actions">
                         <button
@@ -175,7 +184,7 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
                                 });
                             }
                         >
-                            "Tentar de novo"
+                            {if opens_by_itself { "Tentar de novo" } else { "Iniciar atendimento" }}
                         </button>
                     </div>
                 </Show>

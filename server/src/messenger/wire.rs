@@ -27,7 +27,7 @@ impl SendRequest {
             recipient: Party { id: recipient.to_owned() },
             messaging_type: if tag.is_some() { MESSAGE_TAG } else { RESPONSE }.to_owned(),
             tag: tag.map(str::to_owned),
-            message: OutgoingMessage { text: Some(text.into()), attachment: None },
+            message: OutgoingMessage { text: Some(text.into()), attachment: None, metadata: None },
         }
     }
 }
@@ -43,6 +43,10 @@ pub struct OutgoingMessage {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// Echoed back in the page's `message_echoes`: Atende's message id, so a send whose answer was lost is
+    /// recognised instead of sent twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
 }
 
 /// `{"type":"image","payload":{"url":"…"}}`, in both directions.
@@ -156,6 +160,9 @@ pub struct IncomingMessage {
     pub is_echo: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quick_reply: Option<QuickReply>,
+    /// On echoes: the `metadata` the sender attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -112,6 +112,8 @@ struct OthersData {
     people: BTreeMap<(String, String), (String, i64)>,
     sent: Vec<OtherSent>,
     disconnected: bool,
+    /// How many of the next sends are taken but answered with a late 500 (the sender never learns).
+    lose_answers: u32,
 }
 
 struct OthersInner {
@@ -146,6 +148,20 @@ impl OthersSandbox {
     /// What Atende sent through these channels, oldest first.
     pub async fn sent(&self) -> Vec<OtherSent> {
         self.inner.data.lock().await.sent.clone()
+    }
+
+    /// The next `count` sends (any of these channels) are taken and echoed, but their answer is lost: a 500
+    /// after `seconds`.
+    pub async fn lose_next_answers(&self, count: u32) {
+        self.inner.data.lock().await.lose_answers = count;
+    }
+
+    /// Whether this send's answer is to be lost (and counts it).
+    async fn losing_answer(&self) -> bool {
+        let mut data = self.inner.data.lock().await;
+        let lose = data.lose_answers > 0;
+        data.lose_answers = data.lose_answers.saturating_sub(1);
+        lose
     }
 
     /// The id Meta would give a person (`kind` Messenger or Instagram) who writes from `number`.
@@ -208,6 +224,7 @@ impl OthersSandbox {
                         attachments: vec![],
                         is_echo: false,
                         quick_reply: None,
+                        metadata: None,
                     }),
                     delivery: None,
                     read: None,
@@ -402,15 +419,37 @@ async fn evolution_send(
         tag: None,
         id: id.clone(),
     });
-    tokio::spawn(state.clone().evolution_receipts(id.clone(), jid.clone()));
     let record = MessageRecord {
-        key: Key { remote_jid: jid, from_me: true, id, remote_jid_alt: None, sender_pn: None },
+        key: Key {
+            remote_jid: jid.clone(),
+            from_me: true,
+            id: id.clone(),
+            remote_jid_alt: None,
+            sender_pn: None,
+        },
         push_name: Some(String::new()),
         status: Some("PENDING".into()),
         message: Some(json!({ "conversation": request.text })),
         message_type: Some("conversation".into()),
         message_timestamp: Some(json!(unix_now())),
     };
+    // Evolution reports its own sends as `send.message`, then the receipts.
+    let echo = state.clone();
+    let echoed = serde_json::to_value(&record).unwrap_or_default();
+    tokio::spawn(async move {
+        if let Err(error) = echo.deliver_evolution("send.message", echoed).await {
+            tracing::warn!(%error, "sandbox Evolution echo lost");
+        }
+        echo.evolution_receipts(id, jid).await;
+    });
+    if state.losing_answer().await {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        return evolution_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            json!(["socket hang up"]),
+        );
+    }
     (StatusCode::CREATED, Json(record)).into_response()
 }
 
@@ -535,7 +574,42 @@ async fn meta_send(
         tag: request.tag.clone(),
         id: mid.clone(),
     });
-    tokio::spawn(state.clone().meta_receipts(kind, request.recipient.id.clone(), mid.clone()));
+    // The page's echo (message_echoes) carries the sender's metadata back, then the receipts follow.
+    let echo = Messaging {
+        sender: Party { id: state.account_of(kind).to_owned() },
+        recipient: Party { id: request.recipient.id.clone() },
+        timestamp: Some(unix_now().saturating_mul(1000)),
+        message: Some(IncomingMessage {
+            mid: mid.clone(),
+            text: request.message.text.clone(),
+            attachments: vec![],
+            is_echo: true,
+            quick_reply: None,
+            metadata: request.message.metadata.clone(),
+        }),
+        delivery: None,
+        read: None,
+        reaction: None,
+        postback: None,
+    };
+    let background = state.clone();
+    let (person, echoed_mid) = (request.recipient.id.clone(), mid.clone());
+    tokio::spawn(async move {
+        if let Err(error) = background.deliver_meta(kind, echo).await {
+            tracing::warn!(%error, "sandbox Meta echo lost");
+        }
+        background.meta_receipts(kind, person, echoed_mid).await;
+    });
+    if state.losing_answer().await {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        return meta_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "OAuthException",
+            2,
+            None,
+            "An unexpected error has occurred.",
+        );
+    }
     Json(SendResponse { recipient_id: Some(request.recipient.id), message_id: mid }).into_response()
 }
 

@@ -346,13 +346,18 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
         if known_id.is_none() {
-            // The status came before our send was recorded: the provider's id is learnt here.
-            sqlx::query("UPDATE message SET provider_message_id = $2 WHERE message_id = $1")
-                .bind(message_id)
-                .bind(&update.provider_message_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            // The status came before our send was recorded: the provider's id (and when it took the message,
+            // for watermark receipts) is learnt here.
+            sqlx::query(
+                "UPDATE message SET provider_message_id = $2, provider_at = COALESCE(provider_at, $3) \
+                 WHERE message_id = $1",
+            )
+            .bind(message_id)
+            .bind(&update.provider_message_id)
+            .bind(update.at.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         }
         if update.closes_window {
             Self::note_provider_closed(&mut tx, message_id, update.at).await?;
@@ -378,6 +383,56 @@ impl SqlStore {
         };
         tx.commit().await.map_err(unavailable)?;
         Ok(outcome)
+    }
+
+    /// A gateway's echo of a message we sent (Evolution's `send.message`): the oldest outbound text to this
+    /// number on this channel, with that text, whose send has no provider id yet, learns `provider_message_id`.
+    /// A send whose answer was lost is so recognised by the worker instead of sent twice. Returns whether one
+    /// was matched.
+    pub async fn reconcile_echo(
+        &self,
+        channel_id: i64,
+        phone: &Phone,
+        body: &str,
+        provider_message_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (first, second) = super::phone_forms(phone);
+        let matched = sqlx::query(
+            "UPDATE message SET provider_message_id = $1 WHERE message_id = ( \
+               SELECT m.message_id FROM message m \
+               JOIN outbound_job j ON j.message_id = m.message_id \
+               JOIN conversation v ON v.conversation_id = m.conversation_id \
+               JOIN contact c ON c.contact_id = v.contact_id \
+               WHERE v.channel_id = $2 AND m.direction = 'out' AND m.provider_message_id IS NULL \
+                 AND j.state IN ('in_flight', 'ready') AND m.body = $3 AND (c.phone = $4 OR c.phone = $5) \
+               ORDER BY m.message_id LIMIT 1) \
+             AND NOT EXISTS (SELECT 1 FROM message e WHERE e.provider_message_id = $1)",
+        )
+        .bind(provider_message_id)
+        .bind(channel_id)
+        .bind(body)
+        .bind(first)
+        .bind(second)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(matched > 0)
+    }
+
+    /// When the provider accepted our message `provider_message_id` (milliseconds), if it is ours and sent.
+    pub async fn provider_at_of(&self, provider_message_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT provider_at FROM message WHERE provider_message_id = $1 AND direction = 'out'",
+        )
+        .bind(provider_message_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get::<Option<i64>, _>("provider_at"))
+        .transpose()
+        .map_err(unavailable)?
+        .flatten())
     }
 
     /// Whether a contact with this provider identity exists (so its name need not be looked up).

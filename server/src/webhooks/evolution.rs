@@ -61,7 +61,12 @@ pub(super) async fn receive(State(state): State<WebhookState>, headers: HeaderMa
         tracing::warn!(instance = %event.instance, "Evolution webhook refused: unknown instance or bad token");
         return (StatusCode::UNAUTHORIZED, "unknown instance or invalid token").into_response();
     }
-    super::store_receipt(&state, "evolution", text).await
+    // The instance token may ride in the body: it is not kept.
+    let mut stored = serde_json::from_str::<serde_json::Value>(text).unwrap_or_default();
+    if let Some(object) = stored.as_object_mut() {
+        object.remove("apikey");
+    }
+    super::store_receipt(&state, "evolution", &stored.to_string()).await
 }
 
 impl WebhookProcessor {
@@ -80,11 +85,22 @@ impl WebhookProcessor {
             return Err(Failure::Unreadable(format!("no channel for instance {}", event.instance)));
         };
         match event.name().as_str() {
-            "messages.upsert" => {
+            name @ ("messages.upsert" | "send.message") => {
                 let record: MessageRecord = serde_json::from_value(event.data.clone())
-                    .map_err(|e| Failure::Unreadable(format!("invalid messages.upsert: {e}")))?;
-                // Our own sends come back too; groups are not conversations with a contact.
-                if record.key.from_me || !record.key.is_person() {
+                    .map_err(|e| Failure::Unreadable(format!("invalid {name}: {e}")))?;
+                if !record.key.is_person() {
+                    return Ok(true); // groups are not conversations with a contact
+                }
+                if record.key.from_me {
+                    // Our own send, echoed: a send whose answer was lost is recognised here.
+                    let phone = record
+                        .key
+                        .phone_jid()
+                        .and_then(|jid| jid.strip_suffix("@s.whatsapp.net"))
+                        .and_then(|digits| Phone::parse(&format!("+{digits}")).ok());
+                    if let (Some(phone), (_, Some(text))) = (phone, record.kind_and_body()) {
+                        self.store.reconcile_echo(channel_id, &phone, &text, &record.key.id).await?;
+                    }
                     return Ok(true);
                 }
                 let jid = record.key.phone_jid().unwrap_or(&record.key.remote_jid).to_owned();

@@ -68,18 +68,38 @@ impl WebhookProcessor {
             for mid in &mids {
                 complete &= self.status(mid, status, at, done).await?;
             }
+            // Instagram names only the last message seen: the earlier ones were seen too.
+            let watermark = match (watermark, mids.last()) {
+                (None, Some(mid)) if status == "read" => self.store.provider_at_of(mid).await?,
+                _ => watermark,
+            };
             if let Some(watermark) = watermark {
                 let watermark = Timestamp::from_millis(watermark);
                 let moved =
                     self.store.apply_watermark(channel_id, identity_kind, person, status, watermark).await?;
                 done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
             }
-            // With a watermark, a named message Atende does not know was sent by another tool: nothing waits.
-            return Ok(complete || watermark.is_some());
+            // A named message Atende does not know yet waits (its send may not be recorded); one sent by another
+            // tool is given up after the processor's grace period.
+            return Ok(complete);
         }
         let (provider_message_id, message_kind, body) = if let Some(message) = &messaging.message {
             if message.is_echo {
-                return Ok(true);
+                // Our own send, echoed: it carries our id, so a send whose answer was lost is recognised.
+                let ours = super::message_from_opaque(message.metadata.as_deref());
+                if ours.is_none() {
+                    return Ok(true);
+                }
+                let update = StatusUpdate {
+                    provider_message_id: message.mid.clone(),
+                    our_message_id: ours,
+                    status: "sent".into(),
+                    at,
+                    error_code: None,
+                    error_text: None,
+                    closes_window: false,
+                };
+                return self.apply(&update, now, done).await;
             }
             let kind = match message.attachments.first().map(|a| a.kind.as_str()) {
                 None => "text",

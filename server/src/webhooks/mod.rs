@@ -44,7 +44,7 @@ pub fn opaque_for(message: MessageId) -> String {
     format!("{OPAQUE_PREFIX}{}", message.0)
 }
 
-fn message_from_opaque(opaque: Option<&str>) -> Option<MessageId> {
+pub(crate) fn message_from_opaque(opaque: Option<&str>) -> Option<MessageId> {
     opaque?.strip_prefix(OPAQUE_PREFIX)?.parse().ok().map(MessageId)
 }
 

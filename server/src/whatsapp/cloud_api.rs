@@ -131,8 +131,10 @@ pub struct ProviderFailure {
 /// 1/2 (API unknown / temporarily unavailable), 4 and 80007 (app and WABA rate limits), 130429 (throughput
 /// reached), 131000 (something went wrong), 131016 (service unavailable), 131026 (undeliverable right now:
 /// the recipient's app may be outdated or must accept new terms), 131056 (pair rate limit), 131057 (account in
-/// maintenance / throughput upgrade), 133004 (server temporarily unavailable).
-pub const TRANSIENT_CODES: &[i64] = &[1, 2, 4, 80007, 130429, 131000, 131016, 131026, 131056, 131057, 133004];
+/// maintenance / throughput upgrade), 133004 (server temporarily unavailable); and for Messenger/Instagram
+/// 32 and 613 (page and send rate limits).
+pub const TRANSIENT_CODES: &[i64] =
+    &[1, 2, 4, 32, 613, 80007, 130429, 131000, 131016, 131026, 131056, 131057, 133004];
 
 impl ProviderFailure {
     pub(crate) fn bare(kind: FailureKind, message: impl Into<String>) -> Self {
