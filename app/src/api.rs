@@ -109,7 +109,8 @@ pub async fn restart_conversation(
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
+            let viewer =
+                services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let now = services.clock.now();
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
@@ -130,6 +131,8 @@ pub async fn restart_conversation(
             let filled = chosen.fill(&values)?;
             let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
             services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+            let restarted = atende_domain::ports::AuditAction::Restarted;
+            services.outbox.record_audit(id, Some(viewer.agent), restarted, Some(&template), now).await?;
             Ok(())
         }
         .await,
@@ -146,6 +149,8 @@ pub struct ConversationDetail {
     /// Every template of the channel (the panel offers the approved ones of the allowed category).
     pub templates: Vec<atende_domain::template::Template>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
+    /// Who started, restarted and concluded it.
+    pub history: Vec<atende_domain::ports::AuditEntry>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -164,6 +169,7 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
                 messages: services.outbox.messages(id).await?,
                 templates: services.outbox.channel_templates(id).await?,
                 rate_card: services.rate_card.as_deref().cloned(),
+                history: services.outbox.audit_trail(id).await?,
             })
         }
         .await,
@@ -177,11 +183,15 @@ pub async fn conclude_conversation(conversation: i64) -> Result<(), AppError> {
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
+            let viewer =
+                services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
             let concluded = state.lifecycle.conclude()?;
-            services.outbox.set_status(id, &concluded, services.clock.now()).await?;
+            let now = services.clock.now();
+            services.outbox.set_status(id, &concluded, now).await?;
+            let action = atende_domain::ports::AuditAction::Concluded;
+            services.outbox.record_audit(id, Some(viewer.agent), action, None, now).await?;
             Ok(())
         }
         .await,
@@ -246,11 +256,19 @@ pub async fn start_conversation(
     use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
     crate::ssr::respond(
         async {
+            let now = crate::ssr::Services::current().clock.now();
             let services = crate::ssr::Services::signed_in()?;
-            if !crate::ssr::viewer()?.may_act_for(team) {
+            let viewer = crate::ssr::viewer()?;
+            if !viewer.may_act_for(team) {
                 return Err(AppError::Forbidden);
             }
-            let now = services.clock.now();
+            let audit = |id: atende_domain::conversation::ConversationId, detail: Option<String>| {
+                let services = services.clone();
+                async move {
+                    let action = atende_domain::ports::AuditAction::Started;
+                    services.outbox.record_audit(id, Some(viewer.agent), action, detail.as_deref(), now).await
+                }
+            };
             let contact = ContactId(contact);
             let info = services
                 .outbox
@@ -262,7 +280,11 @@ pub async fn start_conversation(
             let last_inbound = services.outbox.last_inbound(contact, channel).await?;
             let plan = start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), now)?;
             match plan {
-                StartPlan::OpenDirectly => Ok(services.outbox.open_for(contact, channel, team, now).await?.0),
+                StartPlan::OpenDirectly => {
+                    let id = services.outbox.open_for(contact, channel, team, now).await?;
+                    audit(id, None).await?;
+                    Ok(id.0)
+                }
                 StartPlan::Template(offer) => {
                     let (name, language) = template.ok_or(AppError::TemplateMissing)?;
                     let chosen = services
@@ -283,6 +305,7 @@ pub async fn start_conversation(
                     let state = services.outbox.conversation_state(id).await?;
                     let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
                     services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+                    audit(id, Some(name)).await?;
                     Ok(id.0)
                 }
             }

@@ -133,6 +133,53 @@ pub struct TeamInfo {
     pub name: String,
 }
 
+/// What an agent did to a conversation, for its audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditAction {
+    Started,
+    Restarted,
+    Concluded,
+    Assigned,
+}
+
+impl AuditAction {
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Started => "started",
+            Self::Restarted => "restarted",
+            Self::Concluded => "concluded",
+            Self::Assigned => "assigned",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Started, Self::Restarted, Self::Concluded, Self::Assigned]
+            .into_iter()
+            .find(|a| a.code() == code)
+    }
+
+    /// What the conversation's history says.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Started => "Atendimento iniciado",
+            Self::Restarted => "Atendimento reiniciado",
+            Self::Concluded => "Atendimento concluído",
+            Self::Assigned => "Atendimento atribuído",
+        }
+    }
+}
+
+/// One line of a conversation's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub action: AuditAction,
+    /// Who did it (`None`: the system).
+    pub agent_name: Option<String>,
+    /// The template, the team…
+    pub detail: Option<String>,
+    pub at: Timestamp,
+}
+
 /// Where an agent's messages go: stored with their job in one transaction, then sent by the server's worker.
 #[async_trait::async_trait]
 pub trait Outbox: Send + Sync + 'static {
@@ -142,6 +189,22 @@ pub trait Outbox: Send + Sync + 'static {
         &self,
         id: crate::conversation::ConversationId,
     ) -> Result<ConversationSummary, StoreError>;
+
+    /// Adds a line to the conversation's audit trail.
+    async fn record_audit(
+        &self,
+        id: crate::conversation::ConversationId,
+        agent: Option<i64>,
+        action: AuditAction,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The conversation's audit trail, oldest first.
+    async fn audit_trail(
+        &self,
+        id: crate::conversation::ConversationId,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// The conversation's messages, oldest first.
     async fn messages(&self, id: crate::conversation::ConversationId)

@@ -37,6 +37,11 @@ test('um número novo vira contato e o atendimento começa com o modelo obrigat�
   await expect(pane.getByRole('heading', { name })).toBeVisible();
   await expect(pane.getByRole('listitem').filter({ hasText: 'Modelo de mensagem' })).toContainText('B-77');
   await expect(pane.getByText(/suas mensagens ficam na fila/)).toBeVisible();
+  // The history says who started it, and with which template.
+  await pane.getByText('Histórico').click();
+  await expect(pane.getByRole('group').filter({ hasText: 'Histórico' })).toContainText(
+    'Atendimento iniciado (pedido_saiu_para_entrega) por Administrador',
+  );
   const row = page.getByRole('tabpanel', { name: 'Meus' }).getByRole('listitem').filter({ hasText: name });
   await expect(row).toContainText('Aguardando o contato');
 });

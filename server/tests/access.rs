@@ -201,3 +201,58 @@ async fn signing_out_ends_the_session_and_an_expired_session_opens_nothing() {
         .status();
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn the_history_says_who_started_and_concluded_each_conversation() {
+    let app = spawn_app().await;
+    let team = app.store.ensure_team("Geral", T0).await.expect("team");
+    let agent = agent_in(&app, "caio@teste.local", &[team]).await;
+    let contact = app.create_contact("Cliente Auditado", "(11) 96666-1234").await;
+    let channel = app
+        .store
+        .channel_id_by_provider(
+            atende_domain::conversation::ChannelKind::WhatsappUnofficial,
+            &app.others.config().evolution_instance,
+        )
+        .await
+        .expect("lookup")
+        .expect("channel");
+    let started = agent
+        .post(format!("{}/api/start_conversation", app.address))
+        .json(
+            &json!({ "contact": contact, "channel": channel, "team": team, "template": null, "values": [] }),
+        )
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(started.status(), 200);
+    let id: i64 = started.json().await.expect("id");
+    assert_eq!(
+        call(&app.client, &app, "conclude_conversation", &[("conversation", id.to_string())]).await,
+        200
+    );
+    let view: Value = agent
+        .post(format!("{}/api/conversation_view", app.address))
+        .form(&[("conversation", id.to_string())])
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    let history: Vec<(String, String)> = view["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["agent_name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [("Started".to_owned(), "caio".to_owned()), ("Concluded".to_owned(), "Admin de Teste".to_owned())]
+    );
+}

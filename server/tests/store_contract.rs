@@ -214,3 +214,26 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
     store.delete_session("h2", NOW).await.expect("signed out");
     assert_eq!(store.session_viewer("h2", NOW).await.expect("read"), None);
 });
+
+contract!(the_audit_trail_keeps_who_did_what_in_order, |db| {
+    use atende_domain::ports::{AuditAction, Outbox};
+    let store = db.store().await;
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 95555-0001"), NOW).await.expect("contact");
+    let conversation =
+        store.open_conversation(contact.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened").id;
+    store.record_audit(conversation, None, AuditAction::Started, Some("boas_vindas"), NOW).await.expect("a");
+    store
+        .record_audit(conversation, None, AuditAction::Concluded, None, NOW.plus_millis(1))
+        .await
+        .expect("b");
+    let trail = store.audit_trail(conversation).await.expect("trail");
+    let actions: Vec<_> = trail.iter().map(|e| (e.action, e.detail.clone(), e.at)).collect();
+    assert_eq!(
+        actions,
+        [
+            (AuditAction::Started, Some("boas_vindas".to_owned()), NOW),
+            (AuditAction::Concluded, None, NOW.plus_millis(1))
+        ]
+    );
+});

@@ -102,6 +102,7 @@ fn ConversationHeader(
                 <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
                 <p class="muted">{subtitle}</p>
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
+                <History entries=view.history.clone() now />
             </div>
             <div class="header-actions">
                 <Show when=move || !concluded fallback=|| view! { <span class="badge">"Concluído"</span> }>
@@ -253,4 +254,26 @@ fn Composer(
             </div>
         </footer>
     }
+}
+
+/// Who started, restarted and concluded the conversation ("Histórico"), most recent last.
+#[component]
+fn History(entries: Vec<atende_domain::ports::AuditEntry>, now: RwSignal<Timestamp>) -> impl IntoView {
+    (!entries.is_empty()).then(|| {
+        let lines = entries
+            .into_iter()
+            .map(|entry| {
+                let who = entry.agent_name.clone().map(|name| format!(" por {name}")).unwrap_or_default();
+                let what = entry.detail.clone().map(|d| format!(" ({d})")).unwrap_or_default();
+                let label = format!("{}{what}{who}", entry.action.label());
+                view! { <li>{label} " · há " {move || now.get().since(entry.at).to_string()}</li> }
+            })
+            .collect_view();
+        view! {
+            <details class="history">
+                <summary>"Histórico"</summary>
+                <ul>{lines}</ul>
+            </details>
+        }
+    })
 }

@@ -9,7 +9,9 @@ use atende_domain::contact::ContactId;
 use atende_domain::conversation::ConversationSummary;
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
-use atende_domain::ports::{ChannelInfo, ConversationState, MessageView, Outbox, StoreError, TeamInfo};
+use atende_domain::ports::{
+    AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Outbox, StoreError, TeamInfo,
+};
 use atende_domain::queue::{Delivery, MessageText};
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
 use atende_domain::time::Timestamp;
@@ -49,6 +51,50 @@ impl SqlStore {
 
 #[async_trait]
 impl Outbox for SqlStore {
+    async fn record_audit(
+        &self,
+        id: ConversationId,
+        agent: Option<i64>,
+        action: AuditAction,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_event (conversation_id, agent_id, action, detail, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(agent)
+        .bind(action.code())
+        .bind(detail)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn audit_trail(&self, id: ConversationId) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.action, a.name, e.detail, e.at FROM audit_event e LEFT JOIN agent a ON a.agent_id = e.agent_id \
+             WHERE e.conversation_id = $1 ORDER BY e.audit_event_id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let code: String = row.try_get("action").map_err(unavailable)?;
+                Ok(AuditEntry {
+                    action: AuditAction::from_code(&code).ok_or_else(|| corrupt("audit action", &code))?,
+                    agent_name: row.try_get("name").map_err(unavailable)?,
+                    detail: row.try_get("detail").map_err(unavailable)?,
+                    at: Timestamp::from_millis(row.try_get("at").map_err(unavailable)?),
+                })
+            })
+            .collect()
+    }
+
     async fn summary(&self, id: ConversationId) -> Result<ConversationSummary, StoreError> {
         self.conversation_summary(id.0).await?.ok_or(StoreError::NotFound)
     }
