@@ -256,8 +256,8 @@ pub async fn start_conversation(
     use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
     crate::ssr::respond(
         async {
-            let now = crate::ssr::Services::current().clock.now();
             let services = crate::ssr::Services::signed_in()?;
+            let now = services.clock.now();
             let viewer = crate::ssr::viewer()?;
             if !viewer.may_act_for(team) {
                 return Err(AppError::Forbidden);

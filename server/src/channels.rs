@@ -40,28 +40,11 @@ pub const SANDBOX_UNOFFICIAL: &str = "WhatsApp Não Oficial (sandbox)";
 pub const SANDBOX_MESSENGER: &str = "Messenger (sandbox)";
 pub const SANDBOX_INSTAGRAM: &str = "Instagram (sandbox)";
 
-async fn upsert(
-    store: &SqlStore,
-    kind: ChannelKind,
-    name: &str,
-    provider_id: &str,
-    account_id: Option<&str>,
-    human_agent_tag: bool,
-    now: Timestamp,
-) -> anyhow::Result<i64> {
-    let config = ChannelConfig {
-        kind,
-        name: name.into(),
-        provider_id: provider_id.into(),
-        account_id: account_id.map(str::to_owned),
-        display_phone: None,
-        secret_config: "{}".into(),
-        human_agent_tag,
-    };
+async fn upsert(store: &SqlStore, config: &ChannelConfig, now: Timestamp) -> anyhow::Result<i64> {
     store
-        .upsert_channel(&config, now)
+        .upsert_channel(config, now)
         .await
-        .with_context(|| format!("Failed to configure the channel {name}"))
+        .with_context(|| format!("Failed to configure the channel {}", config.name))
 }
 
 impl Configured {
@@ -73,21 +56,12 @@ impl Configured {
         display_phone: Option<String>,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        let channel = store
-            .upsert_channel(
-                &ChannelConfig {
-                    kind: ChannelKind::WhatsappOfficial,
-                    name: name.into(),
-                    provider_id: config.phone_number_id.clone(),
-                    account_id: Some(config.waba_id.clone()),
-                    display_phone,
-                    secret_config: "{}".into(),
-                    human_agent_tag: false,
-                },
-                now,
-            )
-            .await
-            .with_context(|| format!("Failed to configure the channel {name}"))?;
+        let row = ChannelConfig {
+            account_id: Some(config.waba_id.clone()),
+            display_phone,
+            ..ChannelConfig::plain(ChannelKind::WhatsappOfficial, name, &config.phone_number_id)
+        };
+        let channel = upsert(store, &row, now).await?;
         let client = CloudApiClient::new(config)?;
         self.senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
         self.template_sync.push((channel, client));
@@ -102,8 +76,8 @@ impl Configured {
         webhook_token: &str,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        let channel =
-            upsert(store, ChannelKind::WhatsappUnofficial, name, &config.instance, None, false, now).await?;
+        let row = ChannelConfig::plain(ChannelKind::WhatsappUnofficial, name, &config.instance);
+        let channel = upsert(store, &row, now).await?;
         self.evolution.push(EvolutionWebhookAuth {
             instance: config.instance.clone(),
             api_key: Arc::from(config.api_key.as_str()),
@@ -121,8 +95,9 @@ impl Configured {
         human_agent_tag: bool,
         now: Timestamp,
     ) -> anyhow::Result<()> {
-        let channel =
-            upsert(store, config.kind, name, &config.account_id, None, human_agent_tag, now).await?;
+        let row =
+            ChannelConfig { human_agent_tag, ..ChannelConfig::plain(config.kind, name, &config.account_id) };
+        let channel = upsert(store, &row, now).await?;
         let client = MessengerClient::new(config)?;
         self.senders.insert(channel, Arc::new(MessengerSender { client: client.clone() }));
         self.messenger.insert(channel, client);

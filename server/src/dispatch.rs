@@ -39,6 +39,12 @@ pub struct SendFailure {
 pub trait ChannelSender: Send + Sync {
     /// Sends the job's message to `to` and returns the provider's message id.
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure>;
+
+    /// Whether the channel has message tags (Messenger/Instagram HUMAN_AGENT), to be decided as the text
+    /// leaves; only then does the worker read the conversation's window before sending.
+    fn has_message_tags(&self) -> bool {
+        false
+    }
 }
 
 /// WhatsApp Cloud API (or the sandbox, which speaks it).
@@ -71,7 +77,7 @@ impl CloudApiSender {
 }
 
 /// A kind of message the channel cannot send.
-fn unsupported(kind: &str) -> SendFailure {
+pub(crate) fn unsupported(kind: &str) -> SendFailure {
     SendFailure {
         transient: false,
         code: None,
@@ -126,6 +132,10 @@ pub struct MessengerSender {
 
 #[async_trait]
 impl ChannelSender for MessengerSender {
+    fn has_message_tags(&self) -> bool {
+        true
+    }
+
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
         if job.kind != "text" {
             return Err(unsupported(&job.kind));
@@ -320,7 +330,9 @@ impl Dispatcher {
             self.store.fail_job(job.job_id, job.message_id, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
-        self.tag_for_now(&mut job, now).await?;
+        if sender.has_message_tags() {
+            self.tag_for_now(&mut job, now).await?;
+        }
         if let Err(at) = self.take_pair_slot(job.channel_id, &to, now).await {
             self.store.defer_job(job.job_id, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));

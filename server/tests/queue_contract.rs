@@ -275,6 +275,14 @@ impl ManualClock {
     }
 }
 
+/// The worker's senders: `sender` for `channel`, nothing else.
+fn only_sender(
+    channel: i64,
+    sender: Arc<dyn atende_server::dispatch::ChannelSender>,
+) -> std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> {
+    std::collections::HashMap::from([(channel, sender)])
+}
+
 /// A provider that accepts everything and remembers to whom, in order.
 #[derive(Default)]
 struct RecordingSender(std::sync::Mutex<Vec<(String, String)>>);
@@ -304,9 +312,7 @@ contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_hol
     store.enqueue(&text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
     let sender = Arc::new(RecordingSender::default());
-    let mut senders: std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> =
-        std::collections::HashMap::new();
-    senders.insert(channel, sender.clone());
+    let senders = only_sender(channel, sender.clone());
     let settings = DispatchSettings {
         per_channel_rate: 0,
         pair_burst: 2,
@@ -377,9 +383,7 @@ contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_clos
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let (_, job) = store.enqueue(&text(conversations[0], channel, "oi"), Dispatch::Now, T0).await.expect("e");
-    let mut senders: std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> =
-        std::collections::HashMap::new();
-    senders.insert(channel, Arc::new(RefusingSender(131047)));
+    let senders = only_sender(channel, Arc::new(RefusingSender(131047)));
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
     let dispatcher = Dispatcher::new(store.clone(), clock, senders, DispatchSettings::default());
     assert_eq!(dispatcher.try_execute_task().await.expect("step"), ExecutionOutcome::Failed(job));

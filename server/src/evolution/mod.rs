@@ -170,13 +170,7 @@ pub struct EvolutionSender {
 impl ChannelSender for EvolutionSender {
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
         if job.kind != "text" {
-            return Err(SendFailure {
-                transient: false,
-                code: None,
-                explanation: format!("Este canal ainda não envia mensagens do tipo “{}”.", job.kind),
-                detail: format!("unsupported outbound kind {}", job.kind),
-                closes_window: false,
-            });
+            return Err(crate::dispatch::unsupported(&job.kind));
         }
         let request = SendText { number: to.to_owned(), text: job.body.clone().unwrap_or_default() };
         self.client.send_text(&request).await.map_err(|failure| SendFailure {

@@ -330,17 +330,11 @@ impl OthersSandbox {
             reaction: None,
             postback: None,
         };
-        let mut steps = Vec::new();
         let watermark = || Some(unix_now().saturating_mul(1000));
         tokio::time::sleep(self.inner.config.status_delay).await;
         if kind == ChannelKind::Messenger {
-            steps.push(base(Some(Delivery { mids: vec![mid.clone()], watermark: watermark() }), None));
-        }
-        for (i, step) in steps.into_iter().enumerate() {
-            if i > 0 {
-                tokio::time::sleep(self.inner.config.status_delay).await;
-            }
-            if let Err(error) = self.deliver_meta(kind, step).await {
+            let delivery = base(Some(Delivery { mids: vec![mid.clone()], watermark: watermark() }), None);
+            if let Err(error) = self.deliver_meta(kind, delivery).await {
                 tracing::warn!(%error, "sandbox Meta receipt lost");
             }
         }

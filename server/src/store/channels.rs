@@ -22,6 +22,21 @@ pub struct ChannelConfig {
     pub human_agent_tag: bool,
 }
 
+impl ChannelConfig {
+    /// A channel known by its provider id only (no account, no display number, no stored secret, no tag).
+    pub fn plain(kind: ChannelKind, name: &str, provider_id: &str) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            provider_id: provider_id.into(),
+            account_id: None,
+            display_phone: None,
+            secret_config: "{}".into(),
+            human_agent_tag: false,
+        }
+    }
+}
+
 impl std::fmt::Debug for ChannelConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChannelConfig")
