@@ -16,7 +16,7 @@ pub async fn list_conversations(tab: Tab) -> Result<Vec<ConversationSummary>, Ap
         async {
             let services = crate::ssr::Services::signed_in()?;
             let viewer = crate::ssr::viewer()?;
-            Ok(services.store.list_visible(tab, viewer.team_filter()).await?)
+            Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me()).await?)
         }
         .await,
     )
@@ -74,18 +74,23 @@ pub enum SendOutcome {
 /// The composer: the domain decides whether the text leaves now, waits for the contact, or is refused.
 #[server(endpoint = "send_message")]
 pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::Assignee;
     use atende_domain::conversation::ConversationId;
     use atende_domain::queue::{compose_decision, Delivery, MessageText};
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
+            let viewer = services.authorize(ConversationId(conversation)).await?;
             let now = services.clock.now();
             let id = ConversationId(conversation);
             let text = MessageText::parse(&text)?;
             let state = services.outbox.conversation_state(id).await?;
             let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
             services.outbox.enqueue_text(id, &text, delivery, now).await?;
+            // Answering a conversation nobody had makes it the agent's.
+            if services.outbox.summary(id).await?.assignee == Assignee::Unassigned {
+                take(&services, id, &viewer, now).await?;
+            }
             Ok(match delivery {
                 Delivery::Now { .. } => SendOutcome::Sending,
                 Delivery::WhenContactWrites => SendOutcome::Queued,
@@ -133,6 +138,12 @@ pub async fn restart_conversation(
             services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
             let restarted = atende_domain::ports::AuditAction::Restarted;
             services.outbox.record_audit(id, Some(viewer.agent), restarted, Some(&template), now).await?;
+            // Whoever restarts waits for the answer.
+            if services.outbox.summary(id).await?.assignee
+                != atende_domain::conversation::Assignee::Agent(viewer.me())
+            {
+                take(&services, id, &viewer, now).await?;
+            }
             Ok(())
         }
         .await,
@@ -149,8 +160,12 @@ pub struct ConversationDetail {
     /// Every template of the channel (the panel offers the approved ones of the allowed category).
     pub templates: Vec<atende_domain::template::Template>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
-    /// Who started, restarted and concluded it.
+    /// Who started, restarted, concluded and assigned it.
     pub history: Vec<atende_domain::ports::AuditEntry>,
+    /// Who may answer it (the members of its team, and the admins).
+    pub agents: Vec<atende_domain::ports::AgentInfo>,
+    /// The signed-in agent.
+    pub me: atende_domain::conversation::AgentId,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -159,10 +174,13 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            services.authorize(atende_domain::conversation::ConversationId(conversation)).await?;
+            let viewer = services.authorize(ConversationId(conversation)).await?;
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
+            let team = services.store.conversation_team(id).await?;
             Ok(ConversationDetail {
+                agents: services.outbox.assignable_agents(team).await?,
+                me: viewer.me(),
                 summary: services.outbox.summary(id).await?,
                 channel: state.channel,
                 lifecycle: state.lifecycle,
@@ -253,65 +271,88 @@ pub async fn start_conversation(
     values: atende_domain::template::TemplateValues,
 ) -> Result<i64, AppError> {
     use atende_domain::contact::ContactId;
-    use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            let now = services.clock.now();
             let viewer = crate::ssr::viewer()?;
             if !viewer.may_act_for(team) {
                 return Err(AppError::Forbidden);
             }
-            let audit = |id: atende_domain::conversation::ConversationId, detail: Option<String>| {
-                let services = services.clone();
-                async move {
-                    let action = atende_domain::ports::AuditAction::Started;
-                    services.outbox.record_audit(id, Some(viewer.agent), action, detail.as_deref(), now).await
-                }
-            };
-            let contact = ContactId(contact);
-            let info = services
-                .outbox
-                .channels()
-                .await?
-                .into_iter()
-                .find(|c| c.id == channel)
-                .ok_or(AppError::Store(atende_domain::ports::StoreError::NotFound))?;
-            let last_inbound = services.outbox.last_inbound(contact, channel).await?;
-            let plan = start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), now)?;
-            match plan {
-                StartPlan::OpenDirectly => {
-                    let id = services.outbox.open_for(contact, channel, team, now).await?;
-                    audit(id, None).await?;
-                    Ok(id.0)
-                }
-                StartPlan::Template(offer) => {
-                    let (name, language) = template.ok_or(AppError::TemplateMissing)?;
-                    let chosen = services
-                        .outbox
-                        .templates_of_channel(channel)
-                        .await?
-                        .into_iter()
-                        .find(|t| t.name().as_str() == name && t.language().as_str() == language)
-                        .ok_or_else(|| AppError::TemplateNotFound {
-                            name: name.clone(),
-                            language: language.clone(),
-                        })?;
-                    if !offer.allows(chosen.category()) {
-                        return Err(AppError::TemplateNotFound { name, language });
-                    }
-                    let filled = chosen.fill(&values)?;
-                    let id = services.outbox.open_for(contact, channel, team, now).await?;
-                    let state = services.outbox.conversation_state(id).await?;
-                    let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
-                    services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
-                    audit(id, Some(name)).await?;
-                    Ok(id.0)
-                }
-            }
+            let by = crate::ssr::Actor { agent: viewer.agent, takes_it: true, api_token: None };
+            let (id, _) =
+                crate::ssr::start(&services, &by, ContactId(contact), channel, team, template, &values)
+                    .await?;
+            Ok(id.0)
         }
         .await,
     )
+}
+
+/// "Assumir" / "Responsável": gives the conversation to an agent who may answer it, or to nobody.
+#[server(endpoint = "assign_conversation")]
+pub async fn assign_conversation(conversation: i64, agent: Option<i64>) -> Result<(), AppError> {
+    use atende_domain::conversation::{AgentId, Assignee, ConversationId};
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::signed_in()?;
+            let id = ConversationId(conversation);
+            let viewer = services.authorize(id).await?;
+            let now = services.clock.now();
+            let assignee = match agent {
+                None => Assignee::Unassigned,
+                Some(agent) => {
+                    let team = services.store.conversation_team(id).await?;
+                    let agents = services.outbox.assignable_agents(team).await?;
+                    if !agents.iter().any(|a| a.id == AgentId(agent)) {
+                        return Err(AppError::NotAssignable);
+                    }
+                    Assignee::Agent(AgentId(agent))
+                }
+            };
+            assign(&services, id, assignee, &viewer, now).await
+        }
+        .await,
+    )
+}
+
+/// The conversation becomes the signed-in agent's.
+#[cfg(feature = "ssr")]
+async fn take(
+    services: &crate::ssr::Services,
+    id: atende_domain::conversation::ConversationId,
+    viewer: &atende_domain::access::Viewer,
+    now: atende_domain::time::Timestamp,
+) -> Result<(), AppError> {
+    assign(services, id, atende_domain::conversation::Assignee::Agent(viewer.me()), viewer, now).await
+}
+
+/// Assigns and, when that changed who answers, says so in the audit trail.
+#[cfg(feature = "ssr")]
+async fn assign(
+    services: &crate::ssr::Services,
+    id: atende_domain::conversation::ConversationId,
+    assignee: atende_domain::conversation::Assignee,
+    viewer: &atende_domain::access::Viewer,
+    now: atende_domain::time::Timestamp,
+) -> Result<(), AppError> {
+    use atende_domain::conversation::Assignee;
+    let before = services.outbox.assign(id, assignee, now).await.map_err(|e| match e {
+        atende_domain::ports::StoreError::NotFound => AppError::NotAssignable,
+        other => other.into(),
+    })?;
+    if before != assignee {
+        let detail = match assignee {
+            Assignee::Unassigned => "sem responsável".to_owned(),
+            Assignee::Agent(agent) => {
+                let team = services.store.conversation_team(id).await?;
+                let name = services.outbox.assignable_agents(team).await?.into_iter().find(|a| a.id == agent);
+                format!("para {}", name.map_or_else(|| format!("agente {}", agent.0), |a| a.name))
+            }
+        };
+        let action = atende_domain::ports::AuditAction::Assigned;
+        services.outbox.record_audit(id, Some(viewer.agent), action, Some(&detail), now).await?;
+    }
+    Ok(())
 }
 
 /// A contact found by the search of the Atendimentos screen: their latest conversation, if any.

@@ -37,6 +37,21 @@ pub enum AppError {
     NotSignedIn,
     #[error("Este atendimento é de outra equipe: você não tem acesso a ele.")]
     Forbidden,
+    #[error("Só administradores podem fazer isto.")]
+    AdminOnly,
+    #[error("{0}")]
+    Access(#[from] atende_domain::access::AccessError),
+    #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
+    NotAssignable,
+    #[error("Já existe um agente com este e-mail.")]
+    EmailTaken,
+    #[error("Já existe uma equipe com este nome.")]
+    TeamNameTaken,
+    #[error("Você não pode desativar a si mesmo.")]
+    CannotDeactivateSelf,
+    /// The provider did not answer as expected (template sync): what it said, for the admin.
+    #[error("O provedor recusou: {0}")]
+    Provider(String),
     /// The request itself failed (network, encoding): the agent may simply try again.
     #[error("Não foi possível falar com o servidor. Verifique a conexão e tente novamente.")]
     Transport(ServerFnErrorErr),

@@ -7,6 +7,7 @@
 // Leptos views are deeply nested types; computing their layout needs more than the default 128.
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod api;
 mod clock;
 mod components;

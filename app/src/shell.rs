@@ -1,5 +1,6 @@
 //! The HTML document and the router.
 
+use crate::pages::admin::AdminPage;
 use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=AtendimentosPage />
                 <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
                 <Route path=StaticSegment("entrar") view=EntrarPage />
+                <Route path=StaticSegment("admin") view=AdminPage />
             </Routes>
         </Router>
     }

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use atende_domain::access::Viewer;
 use atende_domain::conversation::ConversationId;
 use atende_domain::ports::{Clock, Outbox, Store, StoreError};
+use atende_domain::time::Timestamp;
 use http::StatusCode;
 use leptos::prelude::expect_context;
 use leptos_axum::ResponseOptions;
@@ -18,6 +19,33 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Meta's prices, for the estimate shown before a template goes out.
     pub rate_card: Option<Arc<atende_domain::pricing::RateCard>>,
+    /// What only admins do (agents, teams, tokens, template sync).
+    pub admin: Arc<dyn Administration>,
+}
+
+/// What the admin screens need from the server beyond the domain's ports: hashing passwords, tokens, and
+/// calling providers.
+#[async_trait::async_trait]
+pub trait Administration: Send + Sync + 'static {
+    async fn agents(&self) -> Result<Vec<crate::admin::AgentRow>, AppError>;
+    /// Creates an active agent. [`AppError::EmailTaken`] if the e-mail is known.
+    async fn create_agent(
+        &self,
+        agent: atende_domain::access::ValidAgent,
+        now: Timestamp,
+    ) -> Result<i64, AppError>;
+    /// Deactivating also ends the agent's sessions.
+    async fn set_agent_active(&self, agent: i64, active: bool) -> Result<(), AppError>;
+    async fn set_agent_teams(&self, agent: i64, teams: &[i64]) -> Result<(), AppError>;
+    async fn teams(&self) -> Result<Vec<crate::admin::TeamRow>, AppError>;
+    /// [`AppError::TeamNameTaken`] if a team has this name.
+    async fn create_team(&self, name: &str, now: Timestamp) -> Result<i64, AppError>;
+    async fn tokens(&self) -> Result<Vec<crate::admin::TokenRow>, AppError>;
+    /// A new token acting for `agent`: returned once, only its hash is kept.
+    async fn create_token(&self, name: &str, agent: i64, now: Timestamp) -> Result<String, AppError>;
+    async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError>;
+    /// Copies a channel's templates from its provider now; how many it has.
+    async fn sync_templates(&self, channel: i64) -> Result<usize, AppError>;
 }
 
 impl Services {
@@ -46,6 +74,96 @@ impl Services {
     }
 }
 
+/// The signed-in admin, or [`AppError::AdminOnly`].
+pub fn admin() -> Result<(Services, Viewer), AppError> {
+    let viewer = viewer()?;
+    if !viewer.is_admin() {
+        return Err(AppError::AdminOnly);
+    }
+    Ok((Services::current(), viewer))
+}
+
+/// Who starts a conversation: an agent in the console, or an integration with an API token (acting for the
+/// admin who created it).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub agent: i64,
+    /// The conversation becomes this agent's ("Meus"); an integration leaves it to the team.
+    pub takes_it: bool,
+    /// The token's name, said in the audit trail.
+    pub api_token: Option<String>,
+}
+
+/// How a conversation was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Started {
+    /// Open at once (no template needed: unofficial gateway, or the window is open).
+    Opened,
+    /// A template went out; the conversation waits for the contact.
+    TemplateSent,
+}
+
+/// "Iniciar atendimento", for the console and the public API alike: the domain's start plan, the mandatory
+/// template on the official API (approved, of an allowed category, its values checked), the audit line.
+/// Nothing is stored when the template or its values are refused.
+pub async fn start(
+    services: &Services,
+    by: &Actor,
+    contact: atende_domain::contact::ContactId,
+    channel: i64,
+    team: i64,
+    template: Option<(String, String)>,
+    values: &atende_domain::template::TemplateValues,
+) -> Result<(ConversationId, Started), AppError> {
+    use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+    let now = services.clock.now();
+    let info = services
+        .outbox
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.id == channel)
+        .ok_or(AppError::Store(StoreError::NotFound))?;
+    let assignee = by.takes_it.then_some(atende_domain::conversation::AgentId(by.agent));
+    let last_inbound = services.outbox.last_inbound(contact, channel).await?;
+    let plan = start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), now)?;
+    let (id, started, template_name) = match plan {
+        StartPlan::OpenDirectly => {
+            (services.outbox.open_for(contact, channel, team, assignee, now).await?, Started::Opened, None)
+        }
+        StartPlan::Template(offer) => {
+            let (name, language) = template.ok_or(AppError::TemplateMissing)?;
+            let chosen = services
+                .outbox
+                .templates_of_channel(channel)
+                .await?
+                .into_iter()
+                .find(|t| t.name().as_str() == name && t.language().as_str() == language)
+                .ok_or_else(|| AppError::TemplateNotFound {
+                    name: name.clone(),
+                    language: language.clone(),
+                })?;
+            if !offer.allows(chosen.category()) {
+                return Err(AppError::TemplateNotFound { name, language });
+            }
+            let filled = chosen.fill(values)?;
+            let id = services.outbox.open_for(contact, channel, team, assignee, now).await?;
+            let state = services.outbox.conversation_state(id).await?;
+            let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
+            services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+            (id, Started::TemplateSent, Some(name))
+        }
+    };
+    let detail = match (template_name, &by.api_token) {
+        (Some(template), Some(token)) => Some(format!("{template} · API “{token}”")),
+        (None, Some(token)) => Some(format!("API “{token}”")),
+        (template, None) => template,
+    };
+    let action = atende_domain::ports::AuditAction::Started;
+    services.outbox.record_audit(id, Some(by.agent), action, detail.as_deref(), now).await?;
+    Ok((id, started))
+}
+
 /// The agent the server's gate let in, from the request.
 pub fn viewer() -> Result<Viewer, AppError> {
     leptos::prelude::use_context::<http::request::Parts>()
@@ -63,9 +181,14 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Restart(_)
         | AppError::Lifecycle(_)
         | AppError::Template(_)
+        | AppError::Access(_)
+        | AppError::NotAssignable
+        | AppError::CannotDeactivateSelf
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::AdminOnly => StatusCode::FORBIDDEN,
+        AppError::EmailTaken | AppError::TeamNameTaken => StatusCode::CONFLICT,
+        AppError::Provider(_) => StatusCode::BAD_GATEWAY,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,
         AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,

@@ -35,6 +35,12 @@ pub enum AccessError {
     NameHasControlCharacters,
     #[error("O perfil “{0}” não existe: use administrador ou agente.")]
     UnknownRole(String),
+    #[error("Escolha ao menos uma equipe para o agente.")]
+    TeamsMissing,
+    #[error("Informe o nome da equipe.")]
+    TeamNameMissing,
+    #[error("Informe um nome para o token (por exemplo, o sistema que vai usá-lo).")]
+    TokenNameMissing,
 }
 
 /// An e-mail address, trimmed and in lower case (two spellings of one address are one agent).
@@ -167,10 +173,87 @@ impl Viewer {
         }
     }
 
+    pub const fn me(&self) -> crate::conversation::AgentId {
+        crate::conversation::AgentId(self.agent)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     /// Whether the agent may start a conversation for `team`: an admin for any, an agent for their own.
     pub fn may_act_for(&self, team: i64) -> bool {
         self.role == Role::Admin || self.teams.contains(&team)
     }
+}
+
+/// "Novo agente" as typed by an admin.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentForm {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// "admin" or "agent" (or the Portuguese words).
+    pub role: String,
+    pub teams: Vec<i64>,
+}
+
+/// A valid "Novo agente" form; the password is still in clear, for the server to hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ValidAgent {
+    pub name: String,
+    pub email: Email,
+    pub password: String,
+    pub role: Role,
+    pub teams: Vec<i64>,
+}
+
+impl std::fmt::Debug for ValidAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidAgent")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("teams", &self.teams)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AgentForm {
+    /// The first problem, in the order the form shows its fields. An agent needs a team (an admin sees
+    /// everything and needs none).
+    pub fn validate(&self) -> Result<ValidAgent, AccessError> {
+        let name = agent_name(&self.name)?;
+        let email = Email::parse(&self.email)?;
+        check_new_password(&self.password)?;
+        let role = Role::parse(&self.role)?;
+        let mut teams = self.teams.clone();
+        teams.sort_unstable();
+        teams.dedup();
+        if role == Role::Agent && teams.is_empty() {
+            return Err(AccessError::TeamsMissing);
+        }
+        Ok(ValidAgent { name, email, password: self.password.clone(), role, teams })
+    }
+}
+
+/// A team's name: spaces collapsed, not empty, no control characters.
+pub fn team_name(input: &str) -> Result<String, AccessError> {
+    short_label(input, AccessError::TeamNameMissing)
+}
+
+/// The name an admin gives an API token, to recognise it later in the list and in the audit trail.
+pub fn token_name(input: &str) -> Result<String, AccessError> {
+    short_label(input, AccessError::TokenNameMissing)
+}
+
+fn short_label(input: &str, missing: AccessError) -> Result<String, AccessError> {
+    use crate::contact::{tidy_name, NameIssue};
+    tidy_name(input, AGENT_NAME_MAX_CHARS).map_err(|issue| match issue {
+        NameIssue::Missing => missing,
+        NameIssue::TooLong => AccessError::NameTooLong { max: AGENT_NAME_MAX_CHARS },
+        NameIssue::ControlCharacters => AccessError::NameHasControlCharacters,
+    })
 }
 
 /// An agent's name as colleagues see it: spaces collapsed, not empty, no control characters.
@@ -187,6 +270,32 @@ pub fn agent_name(input: &str) -> Result<String, AccessError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn novo_agente_says_the_first_problem_and_an_agent_needs_a_team() {
+        let form = AgentForm {
+            name: "  Ana   Souza ".into(),
+            email: "Ana@Loja.com.br".into(),
+            password: "senha-forte".into(),
+            role: "agente".into(),
+            teams: vec![3, 1, 3],
+        };
+        let valid = form.validate().expect("valid");
+        assert_eq!((valid.name.as_str(), valid.email.as_str()), ("Ana Souza", "ana@loja.com.br"));
+        assert_eq!((valid.role, valid.teams.clone()), (Role::Agent, vec![1, 3]));
+        assert!(!format!("{valid:?}").contains("senha-forte"), "the password never reaches a log");
+        let no_team = AgentForm { teams: vec![], ..form.clone() };
+        assert_eq!(no_team.validate(), Err(AccessError::TeamsMissing));
+        let admin = AgentForm { role: "administrador".into(), ..no_team };
+        assert_eq!(admin.validate().map(|a| a.role), Ok(Role::Admin));
+        let short = AgentForm { password: "curta".into(), ..form.clone() };
+        assert_eq!(short.validate(), Err(AccessError::PasswordTooShort { min: PASSWORD_MIN_CHARS }));
+        let nameless = AgentForm { name: " ".into(), email: "x".into(), ..form };
+        assert_eq!(nameless.validate(), Err(AccessError::NameMissing), "the name is checked first");
+        assert_eq!(team_name("  Vendas  "), Ok("Vendas".into()));
+        assert_eq!(team_name("\t"), Err(AccessError::TeamNameMissing));
+        assert_eq!(token_name(""), Err(AccessError::TokenNameMissing));
+    }
 
     #[test]
     fn an_email_is_trimmed_and_lower_cased() {

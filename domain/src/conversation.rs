@@ -71,28 +71,40 @@ impl ConversationStatus {
     }
 }
 
-/// The tabs of the Atendimentos screen.
+/// The tabs of the Atendimentos screen. Each lists only what the agent may see (their teams' conversations
+/// and those no team has taken; an admin sees all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Tab {
-    /// "Meus": the agent's conversations that are not concluded.
+    /// "Meus": the agent's own conversations that are not concluded.
     Mine,
+    /// "Não atribuídos": not concluded and nobody's yet; any agent of the team may take one.
+    Unassigned,
+    /// "Todos": every conversation that is not concluded, whoever answers it.
+    All,
     /// "Concluídos".
     Concluded,
 }
 
 impl Tab {
+    pub const ALL: [Self; 4] = [Self::Mine, Self::Unassigned, Self::All, Self::Concluded];
+
     pub const fn label(self) -> &'static str {
         match self {
             Self::Mine => "Meus",
+            Self::Unassigned => "Não atribuídos",
+            Self::All => "Todos",
             Self::Concluded => "Concluídos",
         }
     }
 
-    /// Whether a conversation in `status` is listed under this tab.
-    pub fn lists(self, status: ConversationStatus) -> bool {
+    /// Whether a conversation in `status`, assigned to `assignee`, is listed under this tab for the agent `me`.
+    pub fn lists(self, status: ConversationStatus, assignee: Assignee, me: AgentId) -> bool {
+        let queue = Queue::of(status, assignee, me);
         match self {
-            Self::Mine => status != ConversationStatus::Concluded,
-            Self::Concluded => status == ConversationStatus::Concluded,
+            Self::Mine => queue == Queue::Mine,
+            Self::Unassigned => queue == Queue::Unassigned,
+            Self::All => queue != Queue::Concluded,
+            Self::Concluded => queue == Queue::Concluded,
         }
     }
 }
@@ -143,6 +155,8 @@ pub struct ConversationSummary {
     pub contact_phone: Option<Phone>,
     pub channel: ChannelKind,
     pub status: ConversationStatus,
+    /// Who answers it.
+    pub assignee: Assignee,
     pub last_message: Option<String>,
     /// The contact's last message, which opened or renewed the customer-service window.
     pub last_inbound_at: Option<Timestamp>,
@@ -186,11 +200,25 @@ mod tests {
     }
 
     #[test]
-    fn meus_lists_what_is_not_concluded_and_concluidos_the_rest() {
-        assert!(Tab::Mine.lists(ConversationStatus::Open));
-        assert!(Tab::Mine.lists(ConversationStatus::WaitingForContact));
-        assert!(!Tab::Mine.lists(ConversationStatus::Concluded));
-        assert!(Tab::Concluded.lists(ConversationStatus::Concluded));
-        assert!(!Tab::Concluded.lists(ConversationStatus::Open));
+    fn every_conversation_shows_in_todos_or_concluidos_and_in_exactly_one_of_the_other_tabs() {
+        let me = AgentId(1);
+        let statuses =
+            [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded];
+        let assignees = [Assignee::Agent(me), Assignee::Agent(AgentId(2)), Assignee::Unassigned];
+        for status in statuses {
+            for assignee in assignees {
+                let tabs: Vec<Tab> = Tab::ALL.into_iter().filter(|t| t.lists(status, assignee, me)).collect();
+                let concluded = status == ConversationStatus::Concluded;
+                assert_eq!(tabs.contains(&Tab::All), !concluded, "{status:?} {assignee:?}");
+                assert_eq!(tabs.contains(&Tab::Concluded), concluded);
+                let expected = match (concluded, assignee) {
+                    (true, _) => vec![Tab::Concluded],
+                    (false, Assignee::Agent(a)) if a == me => vec![Tab::Mine, Tab::All],
+                    (false, Assignee::Unassigned) => vec![Tab::Unassigned, Tab::All],
+                    (false, Assignee::Agent(_)) => vec![Tab::All],
+                };
+                assert_eq!(tabs, expected, "{status:?} {assignee:?}");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! The server implements them (SQLite and PostgreSQL behind one contract suite).
 
 use crate::contact::{Contact, ContactId, NewContact};
-use crate::conversation::{ChannelKind, ConversationSummary, Tab};
+use crate::conversation::{AgentId, Assignee, ChannelKind, ConversationSummary, Tab};
 use crate::phone::Phone;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -71,14 +71,17 @@ pub trait Store: Send + Sync + 'static {
         contact: ContactId,
     ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
 
-    /// The conversations listed under `tab`, most recently updated first.
+    /// The conversations listed under `tab` for an agent who sees everything and has none of their own
+    /// ("Meus" is empty then), most recently updated first.
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError>;
 
-    /// As [`Store::list_conversations`], only those of `teams` and those no team has taken (`None`: all).
+    /// The conversations listed under `tab` for the agent `me` ([`Tab::lists`]), only those of `teams` and
+    /// those no team has taken (`None`: all), most recently updated first.
     async fn list_visible(
         &self,
         tab: Tab,
         teams: Option<&[i64]>,
+        me: AgentId,
     ) -> Result<Vec<ConversationSummary>, StoreError>;
 
     /// The team a conversation belongs to, if any.
@@ -130,6 +133,13 @@ pub struct ChannelInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamInfo {
     pub id: i64,
+    pub name: String,
+}
+
+/// An agent, as another agent sees them (to assign a conversation to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub id: AgentId,
     pub name: String,
 }
 
@@ -235,16 +245,31 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Option<Timestamp>, StoreError>;
 
-    /// "Iniciar atendimento": the contact's conversation on the channel that is not concluded, assigned to
-    /// `team`, or a new one.
+    /// "Iniciar atendimento": the contact's conversation on the channel that is not concluded, moved to
+    /// `team`, or a new one; answered by `assignee` (`None`: an existing conversation keeps whoever had it, a
+    /// new one waits for an agent of the team).
     /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist.
     async fn open_for(
         &self,
         contact: crate::contact::ContactId,
         channel_id: i64,
         team_id: i64,
+        assignee: Option<AgentId>,
         now: Timestamp,
     ) -> Result<crate::conversation::ConversationId, StoreError>;
+
+    /// Gives the conversation to `assignee` (or to nobody) and returns who had it.
+    /// MUST return [`StoreError::NotFound`] if the conversation or the agent does not exist (or the agent is
+    /// deactivated), changing nothing then.
+    async fn assign(
+        &self,
+        id: crate::conversation::ConversationId,
+        assignee: Assignee,
+        now: Timestamp,
+    ) -> Result<Assignee, StoreError>;
+
+    /// The active agents who may answer a conversation of `team` (its members, and every admin), by name.
+    async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError>;
 
     /// Stores the conversation's new status ("Concluir"); the window is not touched.
     async fn set_status(

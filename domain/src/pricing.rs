@@ -401,6 +401,11 @@ pub struct RateCardSpec {
 }
 
 impl RateCard {
+    /// Every price on the card, as given.
+    pub fn rates(&self) -> &[Rate] {
+        &self.rates
+    }
+
     pub fn new(spec: RateCardSpec) -> Result<Self, PricingError> {
         for (i, rate) in spec.rates.iter().enumerate() {
             let duplicate = spec.rates[..i].iter().any(|other| {

@@ -638,6 +638,36 @@ impl Template {
         self.buttons.iter().position(|b| matches!(b, Button::Otp { .. })).map(button_index)
     }
 
+    /// Values given by the fields' labels ("Corpo {{1}}", "Botão 1: final do link"), as an integration sends
+    /// them. A label the template does not have is refused (nothing is guessed); missing or bad values are
+    /// left for [`Template::fill`] to explain.
+    pub fn values_by_label<'a>(
+        &self,
+        given: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<TemplateValues, TemplateSendError> {
+        let mut slots = self.slots();
+        // The quick replies' payloads are optional fields.
+        slots.extend(
+            self.buttons
+                .iter()
+                .enumerate()
+                .filter(|(_, button)| matches!(button, Button::QuickReply { .. }))
+                .map(|(index, _)| ParamSlot::QuickReplyPayload { index: button_index(index) }),
+        );
+        let mut values = TemplateValues::new();
+        for (label, value) in given {
+            let slot = slots.iter().find(|slot| slot.to_string() == label.trim()).ok_or_else(|| {
+                TemplateSendError::UnknownField {
+                    name: self.name.as_str().to_owned(),
+                    field: label.to_owned(),
+                    expected: slots.iter().map(ToString::to_string).collect(),
+                }
+            })?;
+            values.set(slot.clone(), value);
+        }
+        Ok(values)
+    }
+
     /// The fields the agent must fill, in form order: header, body, buttons. In an authentication template
     /// the code is one field (the OTP button's), which also fills the body's `{{1}}`.
     pub fn slots(&self) -> Vec<ParamSlot> {
@@ -1138,6 +1168,9 @@ pub enum TemplateSendError {
     NotSendable { name: String, status: TemplateStatus },
     #[error("{}", join_sentences(.0))]
     Parameters(Vec<TemplateParamError>),
+    /// A value given for a field the template does not have (an API caller's typo).
+    #[error("O modelo “{name}” não tem o campo “{field}”. Campos: {}.", .expected.join(", "))]
+    UnknownField { name: String, field: String, expected: Vec<String> },
 }
 
 fn join_sentences(errors: &[TemplateParamError]) -> String {
@@ -1336,6 +1369,30 @@ mod tests {
             .with(ParamSlot::UrlSuffix { index: 0 }, "A-10423")
             .with(ParamSlot::QuickReplyPayload { index: 1 }, "TALK_TO_AGENT");
         order_update().fill(&values).expect("every value is valid")
+    }
+
+    #[test]
+    fn an_integration_names_the_fields_by_their_labels_and_a_wrong_label_is_refused() {
+        let template = order_update();
+        let given = [
+            ("Imagem do cabeçalho (link)", "https://example.com/order.jpg"),
+            ("Corpo {{1}}", "Maria"),
+            (" Corpo {{2}} ", "A-10423"),
+            ("Botão 1: final do link", "A-10423"),
+            ("Botão 2: resposta", "TALK_TO_AGENT"),
+        ];
+        let values = template.values_by_label(given).expect("every label is a field");
+        assert_eq!(template.fill(&values), Ok(filled_order_update()));
+        let refused = template.values_by_label([("Corpo {{3}}", "x")]).expect_err("no such field");
+        let TemplateSendError::UnknownField { field, expected, .. } = &refused else { panic!("{refused:?}") };
+        assert_eq!(field, "Corpo {{3}}");
+        assert!(expected.contains(&"Corpo {{2}}".to_owned()), "{expected:?}");
+        assert!(refused.to_string().starts_with("O modelo “order_update” não tem o campo “Corpo {{3}}”."));
+        let missing = template.values_by_label([("Corpo {{1}}", "Maria")]).expect("known label");
+        assert!(
+            matches!(template.fill(&missing), Err(TemplateSendError::Parameters(_))),
+            "missing ones explained"
+        );
     }
 
     #[test]

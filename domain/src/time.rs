@@ -57,6 +57,20 @@ impl Timestamp {
         }
     }
 
+    /// The UTC calendar date of this instant, as "dd/mm/aaaa" (civil from days, H. Hinnant).
+    pub fn utc_date_label(self) -> String {
+        let days = self.0.div_euclid(Duration::DAY) + 719_468;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days.rem_euclid(146_097);
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        format!("{day:02}/{month:02}/{year}")
+    }
+
     /// `self + duration`, or `None` if the instant cannot be represented.
     pub const fn checked_plus(self, duration: Duration) -> Option<Self> {
         match self.0.checked_add(duration.0) {
@@ -150,6 +164,15 @@ mod tests {
         assert_eq!(Timestamp::from_utc_date(2024, 2, 29), Some(Timestamp::from_millis(1_709_164_800_000)));
         assert_eq!(Timestamp::from_utc_date(2026, 2, 29), None);
         assert_eq!(Timestamp::from_utc_date(2026, 13, 1), None);
+    }
+
+    proptest! {
+        #[test]
+        fn a_date_label_reads_back_the_calendar_date(year in 1800i32..2400, month in 1u32..=12, day in 1u32..=28) {
+            let at = Timestamp::from_utc_date(year, month, day).expect("exists");
+            prop_assert_eq!(at.utc_date_label(), format!("{day:02}/{month:02}/{year}"));
+            prop_assert_eq!(at.plus_millis(Duration::DAY - 1).utc_date_label(), format!("{day:02}/{month:02}/{year}"));
+        }
     }
 
     #[test]

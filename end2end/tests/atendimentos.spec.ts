@@ -8,7 +8,9 @@ test.describe('Tela de Atendimentos', () => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'Atendimentos' })).toBeVisible();
     await expect(page.getByRole('tab', { name: 'Meus' })).toHaveAttribute('aria-selected', 'true');
-    await expect(page.getByRole('tab', { name: 'Concluídos' })).toBeVisible();
+    for (const tab of ['Não atribuídos', 'Todos', 'Concluídos']) {
+      await expect(page.getByRole('tab', { name: tab })).toHaveAttribute('aria-selected', 'false');
+    }
     await expect(page.getByLabel('Número com DDD')).toBeVisible();
     await expect(page.getByRole('button', { name: 'Conversar' })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Mais opções' })).toBeVisible();

@@ -45,11 +45,30 @@ export async function contactWrites(
   await expect(page.getByText(/Mensagem entregue ao Atende/)).toBeVisible();
 }
 
-/** Opens the contact's conversation from "Meus". */
+/** Opens the contact's conversation from "Meus" (the agent's own). */
 export async function openConversation(page: Page, name: string) {
   await openAtendimentos(page);
   await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
   const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  return pane;
+}
+
+/**
+ * A conversation the contact started waits in "Não atribuídos": the agent opens it there, presses "Assumir",
+ * and from then on it is in their "Meus", where it is opened.
+ */
+export async function takeConversation(page: Page, name: string) {
+  await openAtendimentos(page);
+  await page.getByRole('tab', { name: 'Não atribuídos' }).click();
+  await page.getByRole('tabpanel', { name: 'Não atribuídos' }).getByRole('button', { name }).click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  await pane.getByRole('button', { name: 'Assumir' }).click();
+  await expect(pane.getByRole('button', { name: 'Assumir' })).toBeHidden();
+  await expect(pane.getByText(/Atendimento atribuído/)).toBeAttached();
+  await page.getByRole('tab', { name: 'Meus' }).click();
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
   await expect(pane.getByRole('heading', { name })).toBeVisible();
   return pane;
 }

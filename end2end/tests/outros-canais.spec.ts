@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { contactWrites, openAtendimentos, openConversation, uniqueMobile } from './helpers';
+import { contactWrites, openAtendimentos, openConversation, takeConversation, uniqueMobile } from './helpers';
 
 // Iniciar atendimento, "Para API Não Oficial": channel, then team, and the conversation opens by itself.
 test('na API Não Oficial o atendimento abre ao escolher a equipe, sem modelo', async ({ page }) => {
@@ -31,7 +31,7 @@ test('no Instagram com a janela fechada não há Reiniciar e o motivo aparece', 
   const phone = uniqueMobile();
   const name = `Insta ${phone.typed.slice(-4)}`;
   await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi pelo Direct', '25', 'instagram');
-  const pane = await openConversation(page, name);
+  const pane = await takeConversation(page, name);
   await expect(pane.getByRole('status').filter({ hasText: 'Instagram está fechada' })).toBeVisible();
   await expect(pane.getByLabel('Mensagem', { exact: true })).toBeDisabled();
   await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
@@ -41,7 +41,7 @@ test('no Messenger depois de 24 horas a resposta sai com a etiqueta HUMAN_AGENT'
   const phone = uniqueMobile();
   const name = `Messenger ${phone.typed.slice(-4)}`;
   await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi pelo Messenger', '25', 'messenger');
-  const pane = await openConversation(page, name);
+  const pane = await takeConversation(page, name);
   await expect(pane.getByRole('status').filter({ hasText: 'HUMAN_AGENT' })).toBeVisible();
   await pane.getByLabel('Mensagem', { exact: true }).fill('Desculpe a demora!');
   await pane.getByRole('button', { name: 'Enviar', exact: true }).click();

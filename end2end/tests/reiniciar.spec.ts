@@ -1,11 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { contactWrites, openAtendimentos, openConversation, uniqueMobile } from './helpers';
+import { contactWrites, openAtendimentos, openConversation, takeConversation, uniqueMobile } from './helpers';
 
 test('com a janela aberta a mensagem do agente sai na hora e chega a Lida', async ({ page }) => {
   const phone = uniqueMobile();
   const name = `Janela aberta ${phone.typed.slice(-4)}`;
   await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi, preciso de ajuda');
-  const pane = await openConversation(page, name);
+  const pane = await takeConversation(page, name);
   await expect(pane.getByText(/Janela de conversa aberta: fecha em/)).toBeVisible();
   await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
 
@@ -20,7 +20,7 @@ test('Reiniciar: modelo com parâmetros e preço, mensagens na fila até o conta
   const number = `55${phone.typed.replace(/\D/g, '')}`;
   const name = `Reiniciar ${phone.typed.slice(-4)}`;
   await contactWrites(page, number, name, 'Pedido 123?', '25');
-  const pane = await openConversation(page, name);
+  const pane = await takeConversation(page, name);
 
   // Passo 1: the window closed, so the composer is refused and "Reiniciar" is offered.
   await expect(pane.getByText('Janela de conversa encerrada.')).toBeVisible();
@@ -64,7 +64,7 @@ test('um atendimento concluído, achado pela pesquisa, é reiniciado; concluir n
   const phone = uniqueMobile();
   const name = `Concluido ${phone.typed.slice(-4)}`;
   await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Obrigado, era só isso');
-  const pane = await openConversation(page, name);
+  const pane = await takeConversation(page, name);
   await pane.getByRole('button', { name: 'Concluir' }).click();
   await expect(pane.getByText('Concluído', { exact: true })).toBeVisible();
   // Concluding is Atende's bookkeeping: Meta's window is still open.

@@ -34,11 +34,11 @@ pub struct AuthState {
     pub secure_cookies: bool,
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0_u8; 32];
     OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -138,6 +138,9 @@ fn same_origin(headers: &HeaderMap) -> bool {
 /// The gate: cross-site writes refused, sessions required, the signed-in agent handed on.
 pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
+    if path.starts_with("/api/v1/") {
+        return api_gate(&state, request, next).await;
+    }
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let provider = path.starts_with("/webhooks/") || path.starts_with("/sandbox/");
     if writes && !provider && !same_origin(request.headers()) {
@@ -161,6 +164,38 @@ pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Ne
     };
     request.extensions_mut().insert::<Viewer>(viewer);
     next.run(request).await
+}
+
+/// The public API's gate: a bearer token, never a cookie (so another site cannot ride an agent's session
+/// there, and no same-origin check is needed). The document itself is public.
+async fn api_gate(state: &AuthState, mut request: Request, next: Next) -> Response {
+    if request.uri().path() == "/api/v1/openapi.json" {
+        return next.run(request).await;
+    }
+    let refused = |message: &str| {
+        let body = serde_json::json!({ "error": "NotSignedIn", "message": message });
+        let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+    };
+    let Some(token) = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return refused("Envie o token da API no cabeçalho Authorization: Bearer <token>.");
+    };
+    match state.store.api_token_viewer(&token_hash(token)).await {
+        Ok(Some((record, viewer))) => {
+            request.extensions_mut().insert::<Viewer>(viewer);
+            request.extensions_mut().insert(crate::public_api::ApiToken { name: record.name });
+            next.run(request).await
+        }
+        Ok(None) => refused("Token inválido ou revogado."),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -7,11 +7,13 @@
 #![recursion_limit = "256"]
 
 pub mod access;
+mod admin;
 pub mod auth;
 mod channels;
 pub mod dispatch;
 pub mod evolution;
 pub mod messenger;
+pub mod public_api;
 pub mod sandbox;
 pub mod settings;
 pub mod store;
@@ -183,23 +185,28 @@ impl Application {
             outbox: Arc::new(store.clone()),
             clock: clock.clone(),
             rate_card: Some(Arc::new(settings.rate_card()?)),
+            admin: Arc::new(admin::Admin {
+                store: store.clone(),
+                template_sync: Arc::new(template_sync.iter().cloned().collect()),
+            }),
         };
         let auth = auth::AuthState {
             store: store.clone(),
             clock: clock.clone(),
             secure_cookies: settings.secure_cookies,
         };
+        let api = public_api::router(services.clone());
         let mut router =
-            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone() }).merge(
-                webhooks::router(WebhookState {
+            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone() })
+                .merge(api)
+                .merge(webhooks::router(WebhookState {
                     store: store.clone(),
                     clock: clock.clone(),
                     app_secrets,
                     verify_token,
                     stored: webhook_stored.clone(),
                     evolution: evolution.into(),
-                }),
-            );
+                }));
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
         }
@@ -267,7 +274,7 @@ impl Application {
             tokio::spawn(dispatcher.run(outbound_wake)),
             tokio::spawn(async move {
                 for (channel, client) in template_sync {
-                    sync_templates(&store, channel, &client).await;
+                    let _ = sync_templates(&store, channel, &client).await;
                 }
             }),
         ];
@@ -336,14 +343,19 @@ pub(crate) fn random_secret() -> String {
 /// The name of the channel the sandbox serves.
 pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
 
-/// Copies a channel's templates from the provider. Failures are logged: the console still works with the
-/// templates it had.
-pub async fn sync_templates(store: &SqlStore, channel: i64, client: &CloudApiClient) -> usize {
+/// Copies a channel's templates from the provider; how many it has. On failure the console keeps working
+/// with the templates it had, and the reason is returned (for the admin) and logged.
+pub async fn sync_templates(
+    store: &SqlStore,
+    channel: i64,
+    client: &CloudApiClient,
+) -> Result<usize, String> {
     let templates = match client.list_templates().await {
         Ok(templates) => templates,
         Err(failure) => {
             tracing::warn!(channel, ?failure, "template sync failed");
-            return 0;
+            let said = failure.details.or(failure.message).unwrap_or_else(|| "sem resposta".into());
+            return Err(format!("não foi possível ler os modelos da Meta ({said})."));
         }
     };
     let records: Vec<TemplateRecord> = templates
@@ -361,11 +373,11 @@ pub async fn sync_templates(store: &SqlStore, channel: i64, client: &CloudApiCli
     match store.upsert_templates(channel, &records, SystemClock.now()).await {
         Ok(count) => {
             tracing::info!(channel, count, "templates synced");
-            count
+            Ok(count)
         }
         Err(error) => {
             tracing::warn!(channel, %error, "could not store the synced templates");
-            0
+            Err(error.to_string())
         }
     }
 }

@@ -142,7 +142,7 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
 
     let listed: Vec<Value> = agent
         .post(format!("{}/api/list_conversations", app.address))
-        .form(&[("tab", "Mine")])
+        .form(&[("tab", "All")])
         .send()
         .await
         .expect("POST")
@@ -151,7 +151,7 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
         .expect("json");
     let ids: Vec<i64> = listed.iter().filter_map(|c| c["id"].as_i64()).collect();
     assert!(ids.contains(&of_a) && !ids.contains(&of_b), "{ids:?}");
-    let all = atende_domain::ports::Store::list_conversations(&app.store, Tab::Mine).await.expect("list");
+    let all = atende_domain::ports::Store::list_conversations(&app.store, Tab::All).await.expect("list");
     assert_eq!(all.len(), 2, "the admin's view has both");
     assert_eq!(
         call(&app.client, &app, "conversation_view", &conversation(of_b)).await,

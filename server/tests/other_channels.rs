@@ -14,7 +14,7 @@ const HOUR: i64 = 60 * 60;
 
 async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
     eventually(&format!("a conversation with {name}"), || async {
-        let conversations = app.store.list_conversations(Tab::Mine).await.ok()?;
+        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
         conversations.into_iter().find(|c| c.contact_name.as_str() == name)
     })
     .await
@@ -99,7 +99,7 @@ async fn unofficial_webhooks_need_the_token_and_a_repeated_event_is_stored_once(
     other_instance["instance"] = json!("outra-instancia");
     assert_eq!(post_evolution(&app, &other_instance, Some(&config.evolution_webhook_token)).await, 401);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(app.store.list_conversations(Tab::Mine).await.expect("list").is_empty(), "nothing was stored");
+    assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty(), "nothing was stored");
 
     assert_eq!(post_evolution(&app, &event, Some(&config.evolution_webhook_token)).await, 200);
     // The instance token in the body is accepted too (Evolution's AUTHENTICATION_EXPOSE_IN_FETCH_INSTANCES).
@@ -248,7 +248,7 @@ async fn a_meta_webhook_with_a_bad_signature_is_refused_and_nothing_is_stored() 
         .expect("GET");
     assert_eq!(handshake.text().await.expect("body"), "42");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(app.store.list_conversations(Tab::Mine).await.expect("list").is_empty());
+    assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty());
 }
 
 #[tokio::test]

@@ -144,7 +144,7 @@ async fn contact_writes(sandbox: &SandboxState, store: &SqlStore, number: &str, 
         .await
         .expect("the webhook reached Atende");
     common::eventually(&format!("a conversation with {name}"), || async {
-        let conversations = store.list_conversations(Tab::Mine).await.ok()?;
+        let conversations = store.list_conversations(Tab::All).await.ok()?;
         conversations.into_iter().find(|c| c.contact_name.as_str() == name).map(|c| c.id.0)
     })
     .await

@@ -48,7 +48,7 @@ async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) 
         .expect("stored");
     app.sandbox.set_last_inbound(wa_id, at.as_millis() / 1000).await;
     app.store
-        .list_conversations(Tab::Mine)
+        .list_conversations(Tab::All)
         .await
         .expect("list")
         .into_iter()
@@ -116,7 +116,7 @@ async fn with_the_window_closed_the_agent_must_restart_and_then_messages_wait_fo
 
     let (status, body) = restart(&app, conversation.id.0, "retomar_atendimento", json!([])).await;
     assert_eq!(status, 200, "{body}");
-    let waiting = app.store.list_conversations(Tab::Mine).await.expect("list");
+    let waiting = app.store.list_conversations(Tab::All).await.expect("list");
     let waiting = waiting.iter().find(|c| c.id == conversation.id).expect("still in Meus");
     assert_eq!(waiting.status, atende_domain::conversation::ConversationStatus::WaitingForContact);
 

@@ -3,7 +3,7 @@
 mod common;
 
 use atende_domain::contact::{ContactForm, NewContact};
-use atende_domain::conversation::{ChannelKind, ConversationStatus, Tab};
+use atende_domain::conversation::{AgentId, ChannelKind, ConversationId, ConversationStatus, Tab};
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::time::Timestamp;
@@ -87,7 +87,7 @@ contract!(a_conversation_opens_only_for_a_known_contact_and_is_listed_under_meus
         .await;
     assert_eq!(missing, Err(StoreError::NotFound));
 
-    assert_eq!(store.list_conversations(Tab::Mine).await.expect("meus"), vec![opened]);
+    assert_eq!(store.list_conversations(Tab::All).await.expect("todos"), vec![opened]);
     assert!(store.list_conversations(Tab::Concluded).await.expect("concluidos").is_empty());
 });
 
@@ -182,7 +182,7 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
         let store = store.clone();
         async move {
             let mut ids: Vec<i64> = store
-                .list_visible(Tab::Mine, teams.as_deref())
+                .list_visible(Tab::All, teams.as_deref(), AgentId(1))
                 .await
                 .expect("list")
                 .iter()
@@ -236,4 +236,91 @@ contract!(the_audit_trail_keeps_who_did_what_in_order, |db| {
             (AuditAction::Concluded, None, NOW.plus_millis(1))
         ]
     );
+});
+
+contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept, |db| {
+    use atende_domain::access::{Email, Role};
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::Outbox;
+    use atende_server::store::agents::NewAgent;
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    assert_eq!(store.create_team("Vendas", NOW).await.expect("read"), None, "one team per name");
+    let support = store.create_team("Suporte", NOW).await.expect("created").expect("new name");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
+        .await
+        .expect("channel");
+    let agent = |email: &str, name: &str| NewAgent {
+        email: Email::parse(email).expect("valid"),
+        name: name.into(),
+        password_hash: "hash".into(),
+        role: Role::Agent,
+    };
+    let ana = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana");
+    let bia = store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales], NOW).await.expect("bia");
+    let caio = store.create_agent(&agent("caio@loja.com.br", "Caio"), &[support], NOW).await.expect("caio");
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0001"), NOW).await.expect("contact");
+    let id = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened");
+    let tab = |tab: Tab, me: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .list_visible(tab, Some(&[sales]), AgentId(me))
+                .await
+                .expect("list")
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(tab(Tab::Mine, ana).await, [id], "Meus of the agent who started it");
+    assert!(tab(Tab::Mine, bia).await.is_empty(), "not in a colleague's Meus");
+    assert_eq!(tab(Tab::All, bia).await, [id]);
+    assert!(tab(Tab::Unassigned, bia).await.is_empty());
+
+    assert_eq!(store.assign(id, Assignee::Unassigned, NOW).await, Ok(Assignee::Agent(AgentId(ana))));
+    assert_eq!(tab(Tab::Unassigned, ana).await, [id], "back to the team's queue");
+    assert!(tab(Tab::Mine, ana).await.is_empty());
+    store.open_for(contact.id, channel, sales, None, NOW).await.expect("reopened");
+    assert_eq!(tab(Tab::Unassigned, ana).await, [id], "reopening without an agent keeps who had it");
+
+    store.set_agent_active(bia, false).await.expect("deactivated");
+    store.create_session(caio, "s-caio", NOW, NOW.plus_millis(60_000)).await.expect("session");
+    store.create_session(bia, "s-bia", NOW, NOW.plus_millis(60_000)).await.expect("session");
+    store.set_agent_active(caio, false).await.expect("deactivated");
+    assert_eq!(store.session_viewer("s-caio", NOW).await.expect("read"), None, "signed out at once");
+    assert_eq!(store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned, "unchanged");
+    assert_eq!(
+        store.assign(ConversationId(9_999), Assignee::Unassigned, NOW).await,
+        Err(StoreError::NotFound)
+    );
+    let names: Vec<String> =
+        store.assignable_agents(Some(sales)).await.expect("agents").into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["Ana"], "active members only");
+    assert_eq!(store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await, Ok(Assignee::Unassigned));
+
+    store.set_agent_teams(ana, &[support]).await.expect("moved");
+    assert_eq!(
+        store.session_viewer("s-bia", NOW).await.expect("read"),
+        None,
+        "deactivated: no session works"
+    );
+    assert_eq!(
+        store.all_agents().await.expect("agents").iter().find(|a| a.id == ana).map(|a| a.teams.clone()),
+        Some(vec![support])
+    );
+    assert_eq!(store.set_agent_teams(9_999, &[]).await, Err(StoreError::NotFound));
+
+    let token = store.create_api_token("ERP", "hash-do-token", ana, NOW).await.expect("token");
+    let (record, viewer) = store.api_token_viewer("hash-do-token").await.expect("read").expect("valid");
+    assert_eq!((record.name.as_str(), viewer.agent), ("ERP", ana));
+    store.revoke_api_token(token, NOW.plus_millis(5)).await.expect("revoked");
+    assert_eq!(store.api_token_viewer("hash-do-token").await.expect("read"), None);
+    let listed = store.api_tokens().await.expect("tokens");
+    assert_eq!(listed.iter().map(|t| t.revoked_at).collect::<Vec<_>>(), [Some(NOW.plus_millis(5))]);
+    assert_eq!(store.revoke_api_token(9_999, NOW).await, Err(StoreError::NotFound));
 });

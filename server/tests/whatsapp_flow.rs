@@ -13,7 +13,7 @@ use common::{eventually, spawn_app, TestApp};
 async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
     eventually(&format!("a conversation with {name}"), || async {
         app.store
-            .list_conversations(Tab::Mine)
+            .list_conversations(Tab::All)
             .await
             .ok()?
             .into_iter()

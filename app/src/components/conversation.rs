@@ -1,7 +1,9 @@
 //! The conversation pane: header with the window's countdown and "Concluir", the messages with their status,
 //! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
 
-use crate::api::{conversation_view, ConcludeConversation, ConversationDetail, SendMessage};
+use crate::api::{
+    conversation_view, AssignConversation, ConcludeConversation, ConversationDetail, SendMessage,
+};
 use crate::components::restart::RestartPanel;
 use atende_domain::lifecycle::restart_eligibility;
 use atende_domain::ports::MessageView;
@@ -82,11 +84,25 @@ fn ConversationHeader(
     reload: Callback<()>,
 ) -> impl IntoView {
     let conclude = ServerAction::<ConcludeConversation>::new();
+    let assign = ServerAction::<AssignConversation>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = conclude.value().get() {
             reload.run(());
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = assign.value().get() {
+            reload.run(());
+        }
+    });
+    let assignee = match view.summary.assignee {
+        atende_domain::conversation::Assignee::Agent(agent) => Some(agent),
+        atende_domain::conversation::Assignee::Unassigned => None,
+    };
+    let mine = assignee == Some(view.me);
+    let me = view.me;
+    let agents = view.agents.clone();
+    let chosen = assignee.map(|a| a.0.to_string()).unwrap_or_default();
     let id = view.summary.id.0;
     let concluded = view.lifecycle.status() == atende_domain::conversation::ConversationStatus::Concluded;
     let channel = view.channel;
@@ -105,6 +121,37 @@ fn ConversationHeader(
                 <History entries=view.history.clone() now />
             </div>
             <div class="header-actions">
+                <label class="assignee">
+                    "Responsável"
+                    <select
+                        prop:value=chosen
+                        disabled=move || assign.pending().get()
+                        on:change=move |ev| {
+                            let agent = event_target_value(&ev).parse::<i64>().ok();
+                            assign.dispatch(AssignConversation { conversation: id, agent });
+                        }
+                    >
+                        <option value="" selected=assignee.is_none()>"Ninguém"</option>
+                        {agents
+                            .into_iter()
+                            .map(|a| {
+                                let selected = Some(a.id) == assignee;
+                                view! { <option value=a.id.0.to_string() selected=selected>{a.name}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <Show when=move || !mine && !concluded>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            assign.dispatch(AssignConversation { conversation: id, agent: Some(me.0) });
+                        }
+                    >
+                        "Assumir"
+                    </button>
+                </Show>
                 <Show when=move || !concluded fallback=|| view! { <span class="badge">"Concluído"</span> }>
                     <button
                         type="button"
@@ -118,8 +165,8 @@ fn ConversationHeader(
                 </Show>
             </div>
             <p class="error" role="alert">
-                {move || match conclude.value().get() {
-                    Some(Err(e)) => Some(e.to_string()),
+                {move || match (conclude.value().get(), assign.value().get()) {
+                    (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e.to_string()),
                     _ => None,
                 }}
             </p>

@@ -1,4 +1,4 @@
-//! The tabs "Meus" and "Concluídos" and the conversation list under them.
+//! The tabs "Meus", "Não atribuídos", "Todos" and "Concluídos", and the conversation list under them.
 
 use crate::api::list_conversations;
 use crate::components::loaded_list::LoadedList;
@@ -22,8 +22,7 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
     };
     view! {
         <div class="tabs" role="tablist" aria-label="Atendimentos">
-            {tab_button(Tab::Mine)}
-            {tab_button(Tab::Concluded)}
+            {Tab::ALL.into_iter().map(tab_button).collect_view()}
         </div>
     }
 }

@@ -30,6 +30,7 @@ pub fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
                         "Novo atendimento"
                     </button>
                     <a role="menuitem" href="/crm/contatos">"CRM → Contatos"</a>
+                    <a role="menuitem" href="/admin">"Administração"</a>
                     <form method="post" action="/sair">
                         <button type="submit" role="menuitem">"Sair"</button>
                     </form>

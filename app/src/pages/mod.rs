@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod atendimentos;
 pub mod contatos;
 pub mod entrar;

@@ -99,19 +99,25 @@ impl SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        let Some(row) = row else { return Ok(None) };
+        match row {
+            Some(row) => Ok(Some(self.agent_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// An `agent` row (`agent_id, email, name, password_hash, role, active`) with the agent's teams.
+    async fn agent_from_row(&self, row: &sqlx::any::AnyRow) -> Result<AgentRecord, StoreError> {
         let id: i64 = row.try_get("agent_id").map_err(unavailable)?;
         let role: String = row.try_get("role").map_err(unavailable)?;
-        let teams = self.teams_of(id).await?;
-        Ok(Some(AgentRecord {
+        Ok(AgentRecord {
             id,
             email: row.try_get("email").map_err(unavailable)?,
             name: row.try_get("name").map_err(unavailable)?,
             password_hash: row.try_get("password_hash").map_err(unavailable)?,
             role: Role::parse(&role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
             active: row.try_get::<i64, _>("active").map_err(unavailable)? != 0,
-            teams,
-        }))
+            teams: self.teams_of(id).await?,
+        })
     }
 
     /// The teams an agent belongs to, by id.
@@ -125,6 +131,19 @@ impl SqlStore {
             .map(|r| r.try_get::<i64, _>("team_id"))
             .collect::<Result<Vec<_>, _>>()
             .map_err(unavailable)
+    }
+
+    /// Whether `agent` exists and is active, read inside a write transaction.
+    pub(crate) async fn active_agent(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: atende_domain::conversation::AgentId,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 AS found FROM agent WHERE agent_id = $1 AND active = 1")
+            .bind(agent.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .is_some())
     }
 
     /// How many agents exist.
@@ -161,14 +180,7 @@ impl SqlStore {
         .map_err(unavailable)?
         .try_get("agent_id")
         .map_err(unavailable)?;
-        for team in teams {
-            sqlx::query("INSERT INTO team_member (team_id, agent_id) VALUES ($1, $2)")
-                .bind(team)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
+        Self::add_to_teams(&mut tx, id, teams).await?;
         tx.commit().await.map_err(unavailable)?;
         Ok(id)
     }
@@ -229,4 +241,220 @@ impl SqlStore {
             .map_err(unavailable)?;
         Ok(())
     }
+}
+
+/// An API token as stored (the secret itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: i64,
+    pub name: String,
+    pub agent_id: i64,
+    pub agent_name: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// What an admin changes on the admin screens.
+impl SqlStore {
+    /// Every agent, by name, with their teams.
+    pub async fn all_agents(&self) -> Result<Vec<AgentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT agent_id, email, name, password_hash, role, active FROM agent ORDER BY name, agent_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let mut agents = Vec::with_capacity(rows.len());
+        for row in rows {
+            agents.push(self.agent_from_row(&row).await?);
+        }
+        Ok(agents)
+    }
+
+    /// Whether an agent has this e-mail address.
+    pub async fn email_known(&self, email: &Email) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 AS found FROM agent WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .is_some())
+    }
+
+    /// Activates or deactivates an agent; deactivating ends their sessions in the same transaction.
+    /// [`StoreError::NotFound`] if there is no such agent.
+    pub async fn set_agent_active(&self, agent: i64, active: bool) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query("UPDATE agent SET active = $2 WHERE agent_id = $1")
+            .bind(agent)
+            .bind(i64::from(active))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if !active {
+            sqlx::query("DELETE FROM agent_session WHERE agent_id = $1")
+                .bind(agent)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// Replaces an agent's teams. [`StoreError::NotFound`] if there is no such agent.
+    pub async fn set_agent_teams(&self, agent: i64, teams: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        if sqlx::query("SELECT 1 AS found FROM agent WHERE agent_id = $1")
+            .bind(agent)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM team_member WHERE agent_id = $1")
+            .bind(agent)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        Self::add_to_teams(&mut tx, agent, teams).await?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn add_to_teams(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: i64,
+        teams: &[i64],
+    ) -> Result<(), StoreError> {
+        for team in teams {
+            sqlx::query("INSERT INTO team_member (team_id, agent_id) VALUES ($1, $2)")
+                .bind(team)
+                .bind(agent)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Every team with its number of active members, by name.
+    pub async fn team_rows(&self) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        sqlx::query(
+            "SELECT t.team_id, t.name, (SELECT COUNT(*) FROM team_member m JOIN agent a ON a.agent_id = m.agent_id \
+             WHERE m.team_id = t.team_id AND a.active = 1) AS members FROM team t ORDER BY t.name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .map(|row| Ok((row.try_get("team_id")?, row.try_get("name")?, row.try_get("members")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(unavailable)
+    }
+
+    /// A new team; `None` when a team already has this name (nothing changed).
+    pub async fn create_team(&self, name: &str, now: Timestamp) -> Result<Option<i64>, StoreError> {
+        sqlx::query("INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING team_id")
+            .bind(name)
+            .bind(now.as_millis())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("team_id"))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    /// Stores a new API token (its hash) acting for `agent`.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        agent: i64,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        sqlx::query(
+            "INSERT INTO api_token (token_hash, name, agent_id, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING api_token_id",
+        )
+        .bind(token_hash)
+        .bind(name)
+        .bind(agent)
+        .bind(now.as_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .try_get("api_token_id")
+        .map_err(unavailable)
+    }
+
+    /// Every API token, newest first.
+    pub async fn api_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.api_token_id, t.name, t.agent_id, a.name AS agent_name, t.created_at, t.revoked_at \
+             FROM api_token t JOIN agent a ON a.agent_id = t.agent_id ORDER BY t.api_token_id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter().map(token_from_row).collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    }
+
+    /// Revokes a token (kept in the list, marked). [`StoreError::NotFound`] if there is none.
+    pub async fn revoke_api_token(&self, token: i64, now: Timestamp) -> Result<(), StoreError> {
+        let changed =
+            sqlx::query("UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE api_token_id = $1")
+                .bind(token)
+                .bind(now.as_millis())
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The token with this hash, if it is not revoked and its admin is still active, with who it acts for.
+    pub async fn api_token_viewer(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(TokenRecord, atende_domain::access::Viewer)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT t.api_token_id, t.name, t.agent_id, a.name AS agent_name, t.created_at, t.revoked_at, a.role \
+             FROM api_token t JOIN agent a ON a.agent_id = t.agent_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.active = 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let Some(row) = row else { return Ok(None) };
+        let token = token_from_row(&row).map_err(unavailable)?;
+        let role: String = row.try_get("role").map_err(unavailable)?;
+        let viewer = atende_domain::access::Viewer {
+            agent: token.agent_id,
+            name: token.agent_name.clone(),
+            role: Role::parse(&role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            teams: self.teams_of(token.agent_id).await?,
+        };
+        Ok(Some((token, viewer)))
+    }
+}
+
+fn token_from_row(row: &sqlx::any::AnyRow) -> Result<TokenRecord, sqlx::Error> {
+    Ok(TokenRecord {
+        id: row.try_get("api_token_id")?,
+        name: row.try_get("name")?,
+        agent_id: row.try_get("agent_id")?,
+        agent_name: row.try_get("agent_name")?,
+        created_at: Timestamp::from_millis(row.try_get("created_at")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
+    })
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use atende_domain::contact::{fold_for_search, Contact, ContactId, ContactName, NewContact};
 use atende_domain::conversation::{
-    ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
+    AgentId, Assignee, ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
 };
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
@@ -163,6 +163,10 @@ fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError
         contact_phone: contact.phone,
         channel: ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
         status: ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+        assignee: row
+            .try_get::<Option<i64>, _>("assignee_id")
+            .map_err(unavailable)?
+            .map_or(Assignee::Unassigned, |agent| Assignee::Agent(AgentId(agent))),
         last_message: row.try_get("last_message").map_err(unavailable)?,
         last_inbound_at: row
             .try_get::<Option<i64>, _>("last_inbound_at")
@@ -174,7 +178,7 @@ fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError
 
 const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
 const CONVERSATION_COLUMNS: &str =
-    "conversation.conversation_id, conversation.channel, conversation.status, \
+    "conversation.conversation_id, conversation.channel, conversation.status, conversation.assignee_id, \
      conversation.last_message, conversation.last_inbound_at, conversation.updated_at";
 
 #[async_trait]
@@ -342,7 +346,8 @@ impl Store for SqlStore {
     }
 
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
-        self.list_visible(tab, None).await
+        // No agent has id 0: "Meus" is empty, the other tabs list everything.
+        self.list_visible(tab, None, AgentId(0)).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -350,21 +355,21 @@ impl Store for SqlStore {
         &self,
         tab: Tab,
         teams: Option<&[i64]>,
+        me: AgentId,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
-        // The tab's rule is the domain's; the SQL only narrows by the statuses it lists.
-        let statuses: Vec<&str> =
-            [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded]
-                .into_iter()
-                .filter(|status| tab.lists(*status))
-                .map(ConversationStatus::code)
-                .collect();
-        let placeholders: Vec<String> = (1..=statuses.len()).map(|n| format!("${n}")).collect();
+        // The tab's rule is the domain's (applied to every row below); the SQL narrows to the same rows so
+        // the limit counts only what is listed.
+        let narrowing = match tab {
+            Tab::Mine => "status <> 'concluded' AND conversation.assignee_id = $1",
+            Tab::Unassigned => "status <> 'concluded' AND conversation.assignee_id IS NULL AND $1 = $1",
+            Tab::All => "status <> 'concluded' AND $1 = $1",
+            Tab::Concluded => "status = 'concluded' AND $1 = $1",
+        };
         let team_filter = match teams {
             None => String::new(),
             Some([]) => " AND conversation.team_id IS NULL".to_owned(),
             Some(teams) => {
-                let team_placeholders: Vec<String> =
-                    (1..=teams.len()).map(|n| format!("${}", statuses.len() + n)).collect();
+                let team_placeholders: Vec<String> = (2..=teams.len() + 1).map(|n| format!("${n}")).collect();
                 format!(
                     " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
                     team_placeholders.join(", ")
@@ -374,18 +379,16 @@ impl Store for SqlStore {
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE status IN ({}){team_filter} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500",
-            placeholders.join(", ")
+             WHERE {narrowing}{team_filter} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500"
         );
-        let mut query = sqlx::query(&sql);
-        for status in statuses {
-            query = query.bind(status);
-        }
+        let mut query = sqlx::query(&sql).bind(me.0);
         for team in teams.unwrap_or_default() {
             query = query.bind(*team);
         }
         let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
-        rows.iter().map(conversation_from_row).collect()
+        let mut listed = rows.iter().map(conversation_from_row).collect::<Result<Vec<_>, _>>()?;
+        listed.retain(|c| tab.lists(c.status, c.assignee, me));
+        Ok(listed)
     }
 
     async fn conversation_team(&self, id: ConversationId) -> Result<Option<i64>, StoreError> {

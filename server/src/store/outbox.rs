@@ -6,11 +6,12 @@ use super::{corrupt, unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
-use atende_domain::conversation::ConversationSummary;
+use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
 use atende_domain::ports::{
-    AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Outbox, StoreError, TeamInfo,
+    AgentInfo, AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Outbox, StoreError,
+    TeamInfo,
 };
 use atende_domain::queue::{Delivery, MessageText};
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
@@ -183,9 +184,15 @@ impl Outbox for SqlStore {
         contact: ContactId,
         channel_id: i64,
         team_id: i64,
+        assignee: Option<AgentId>,
         now: Timestamp,
     ) -> Result<ConversationId, StoreError> {
         let mut tx = self.write_tx().await?;
+        if let Some(agent) = assignee {
+            if !Self::active_agent(&mut tx, agent).await? {
+                return Err(StoreError::NotFound);
+            }
+        }
         let known = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM contact WHERE contact_id = $1) AS contacts, \
              (SELECT COUNT(*) FROM channel WHERE channel_id = $2) AS channels, \
@@ -216,24 +223,29 @@ impl Outbox for SqlStore {
         .map_err(unavailable)?;
         let id = match open {
             Some(id) => {
-                sqlx::query("UPDATE conversation SET team_id = $2, updated_at = $3 WHERE conversation_id = $1")
-                    .bind(id)
-                    .bind(team_id)
-                    .bind(now.as_millis())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
+                sqlx::query(
+                    "UPDATE conversation SET team_id = $2, updated_at = $3, \
+                     assignee_id = COALESCE($4, assignee_id) WHERE conversation_id = $1",
+                )
+                .bind(id)
+                .bind(team_id)
+                .bind(now.as_millis())
+                .bind(assignee.map(|a| a.0))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
                 id
             }
             None => sqlx::query(
-                "INSERT INTO conversation (contact_id, channel, channel_id, team_id, status, created_at, \
-                 updated_at) SELECT $1, kind, channel_id, $3, 'open', $4, $4 FROM channel WHERE channel_id = $2 \
-                 RETURNING conversation_id",
+                "INSERT INTO conversation (contact_id, channel, channel_id, team_id, assignee_id, status, \
+                 created_at, updated_at) SELECT $1, kind, channel_id, $3, $5, 'open', $4, $4 FROM channel \
+                 WHERE channel_id = $2 RETURNING conversation_id",
             )
             .bind(contact.0)
             .bind(channel_id)
             .bind(team_id)
             .bind(now.as_millis())
+            .bind(assignee.map(|a| a.0))
             .fetch_one(&mut *tx)
             .await
             .map_err(unavailable)?
@@ -242,6 +254,59 @@ impl Outbox for SqlStore {
         };
         tx.commit().await.map_err(unavailable)?;
         Ok(ConversationId(id))
+    }
+
+    async fn assign(
+        &self,
+        id: ConversationId,
+        assignee: Assignee,
+        now: Timestamp,
+    ) -> Result<Assignee, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let agent = match assignee {
+            Assignee::Agent(agent) if !Self::active_agent(&mut tx, agent).await? => {
+                return Err(StoreError::NotFound);
+            }
+            Assignee::Agent(agent) => Some(agent.0),
+            Assignee::Unassigned => None,
+        };
+        let before: Option<i64> =
+            sqlx::query("SELECT assignee_id FROM conversation WHERE conversation_id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .ok_or(StoreError::NotFound)?
+                .try_get("assignee_id")
+                .map_err(unavailable)?;
+        sqlx::query("UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1")
+            .bind(id.0)
+            .bind(agent)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(before.map_or(Assignee::Unassigned, |a| Assignee::Agent(AgentId(a))))
+    }
+
+    async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT agent_id, name FROM agent WHERE active = 1 AND (role = 'admin' OR $1 IS NULL \
+             OR agent_id IN (SELECT agent_id FROM team_member WHERE team_id = $1)) ORDER BY name, agent_id",
+        )
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AgentInfo {
+                    id: AgentId(row.try_get("agent_id").map_err(unavailable)?),
+                    name: row.try_get("name").map_err(unavailable)?,
+                })
+            })
+            .collect()
     }
 
     async fn templates_of_channel(&self, channel_id: i64) -> Result<Vec<Template>, StoreError> {

@@ -1,0 +1,210 @@
+//! What admins configure: agents, teams, API tokens, templates and the rate card. The shapes the admin
+//! screens show, and the server functions behind them (every one refuses a non-admin with 403).
+
+use crate::error::AppError;
+use atende_domain::access::{AgentForm, Role};
+use atende_domain::time::Timestamp;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An agent as the "Agentes" list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub active: bool,
+    pub teams: Vec<i64>,
+}
+
+/// A team with how many active agents answer for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRow {
+    pub id: i64,
+    pub name: String,
+    pub members: u32,
+}
+
+/// An API token as listed (its secret is shown once, at creation, and never again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    /// The admin it acts for.
+    pub agent_name: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A channel's template as the "Modelos" list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateRow {
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    /// "aprovado", "em análise", "rejeitado"…
+    pub status: String,
+    pub sendable: bool,
+}
+
+/// One channel and its templates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelTemplates {
+    pub channel: atende_domain::ports::ChannelInfo,
+    pub templates: Vec<TemplateRow>,
+}
+
+/// Everything the admin page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminData {
+    pub agents: Vec<AgentRow>,
+    pub teams: Vec<TeamRow>,
+    pub tokens: Vec<TokenRow>,
+    pub channels: Vec<ChannelTemplates>,
+    pub rate_card: Option<atende_domain::pricing::RateCard>,
+    /// The signed-in admin.
+    pub me: i64,
+}
+
+#[server(endpoint = "admin_overview")]
+pub async fn admin_overview() -> Result<AdminData, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, viewer) = crate::ssr::admin()?;
+            let mut channels = Vec::new();
+            for channel in services.outbox.channels().await? {
+                let templates = services
+                    .outbox
+                    .templates_of_channel(channel.id)
+                    .await?
+                    .iter()
+                    .map(|t| TemplateRow {
+                        name: t.name().as_str().to_owned(),
+                        language: t.language().as_str().to_owned(),
+                        category: t.category().label().to_owned(),
+                        status: t.status().label().to_owned(),
+                        sendable: t.status().is_sendable(),
+                    })
+                    .collect();
+                channels.push(ChannelTemplates { channel, templates });
+            }
+            Ok(AdminData {
+                agents: services.admin.agents().await?,
+                teams: services.admin.teams().await?,
+                tokens: services.admin.tokens().await?,
+                channels,
+                rate_card: services.rate_card.as_deref().cloned(),
+                me: viewer.agent,
+            })
+        }
+        .await,
+    )
+}
+
+/// "Novo agente" → "Salvar". The same checks ran in the browser.
+#[server(endpoint = "admin_create_agent", input = leptos::server_fn::codec::Json)]
+pub async fn create_agent(form: AgentForm) -> Result<i64, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let agent = form.validate()?;
+            let known = services.admin.teams().await?;
+            if agent.teams.iter().any(|t| !known.iter().any(|k| k.id == *t)) {
+                return Err(AppError::Store(atende_domain::ports::StoreError::NotFound));
+            }
+            services.admin.create_agent(agent, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Desativar" / "Reativar". A deactivated agent is signed out at once and cannot sign in; their
+/// conversations stay, with their history.
+#[server(endpoint = "admin_set_agent_active")]
+pub async fn set_agent_active(agent: i64, active: bool) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, viewer) = crate::ssr::admin()?;
+            if agent == viewer.agent && !active {
+                return Err(AppError::CannotDeactivateSelf);
+            }
+            services.admin.set_agent_active(agent, active).await
+        }
+        .await,
+    )
+}
+
+/// The agent's teams, as ticked in "Equipes".
+#[server(endpoint = "admin_set_agent_teams", input = leptos::server_fn::codec::Json)]
+pub async fn set_agent_teams(agent: i64, teams: Vec<i64>) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let known = services.admin.teams().await?;
+            if teams.iter().any(|t| !known.iter().any(|k| k.id == *t)) {
+                return Err(AppError::Store(atende_domain::ports::StoreError::NotFound));
+            }
+            let agents = services.admin.agents().await?;
+            let row = agents
+                .iter()
+                .find(|a| a.id == agent)
+                .ok_or(AppError::Store(atende_domain::ports::StoreError::NotFound))?;
+            if row.role == Role::Agent && teams.is_empty() {
+                return Err(atende_domain::access::AccessError::TeamsMissing.into());
+            }
+            services.admin.set_agent_teams(agent, &teams).await
+        }
+        .await,
+    )
+}
+
+/// "Nova equipe".
+#[server(endpoint = "admin_create_team")]
+pub async fn create_team(name: String) -> Result<i64, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let name = atende_domain::access::team_name(&name)?;
+            services.admin.create_team(&name, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Criar token": the token, shown once.
+#[server(endpoint = "admin_create_token")]
+pub async fn create_token(name: String) -> Result<String, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, viewer) = crate::ssr::admin()?;
+            let name = atende_domain::access::token_name(&name)?;
+            services.admin.create_token(&name, viewer.agent, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Revogar": the token stops working at once.
+#[server(endpoint = "admin_revoke_token")]
+pub async fn revoke_token(token: i64) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            services.admin.revoke_token(token, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Sincronizar agora": the channel's templates copied from the provider; how many it has.
+#[server(endpoint = "admin_sync_templates")]
+pub async fn sync_templates(channel: i64) -> Result<usize, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            services.admin.sync_templates(channel).await
+        }
+        .await,
+    )
+}

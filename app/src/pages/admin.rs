@@ -1,0 +1,425 @@
+//! Administração: agents ("Novo agente", "Desativar"), teams ("Nova equipe"), API tokens ("Criar token",
+//! "Revogar"), each channel's templates with their status ("Sincronizar agora"), and the rate card behind the
+//! price estimates. Only admins get the data; everyone else reads why.
+
+use crate::admin::{
+    admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, RevokeToken, SetAgentActive,
+    SyncTemplates,
+};
+use atende_domain::access::{AgentForm, Role};
+use atende_domain::conversation::ChannelKind;
+use leptos::prelude::*;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let data = Resource::new(move || version.get(), |_| admin_overview());
+    let changed = Callback::new(move |()| version.update(|v| *v += 1));
+    // Kept here, above the sections the reload renders again: the new token (shown once) and the outcome of
+    // "Sincronizar agora" must stay on screen after the lists refresh.
+    let shown_token = RwSignal::new(None::<String>);
+    let sync = ServerAction::<SyncTemplates>::new();
+    view! {
+        <div class="crm admin">
+            <header class="crm-header">
+                <a href="/" class="back">"← Atendimentos"</a>
+                <h1>"Administração"</h1>
+            </header>
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => view! {
+                            <Agents data=data.clone() changed />
+                            <Teams data=data.clone() changed />
+                            <Tokens data=data.clone() changed shown=shown_token />
+                            <Templates data=data.clone() changed sync />
+                            <Prices data />
+                        }
+                        .into_any(),
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// What an action's last answer refused, in the admin's words.
+fn error_of<T: Clone + Send + Sync + 'static>(
+    action: ServerAction<
+        impl leptos::server_fn::ServerFn<Output = T, Error = crate::error::AppError> + Clone + Sync + 'static,
+    >,
+) -> impl Fn() -> Option<String> + Copy {
+    move || match action.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    }
+}
+
+#[component]
+fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
+    let create = ServerAction::<CreateAgent>::new();
+    let toggle = ServerAction::<SetAgentActive>::new();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let role = RwSignal::new("agent".to_owned());
+    let teams = RwSignal::new(Vec::<i64>::new());
+    let tried = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+            email.set(String::new());
+            password.set(String::new());
+            teams.set(Vec::new());
+            tried.set(false);
+            changed.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = toggle.value().get() {
+            changed.run(());
+        }
+    });
+    let form = move || AgentForm {
+        name: name.get(),
+        email: email.get(),
+        password: password.get(),
+        role: role.get(),
+        teams: teams.get(),
+    };
+    let problem = move || {
+        let local = tried.get().then(|| form().validate().err().map(|e| e.to_string())).flatten();
+        local.or_else(error_of(create))
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let form = form();
+        if form.validate().is_ok() {
+            create.dispatch(CreateAgent { form });
+        }
+    };
+    let team_names = data.teams.clone();
+    let name_of =
+        move |id: i64| team_names.iter().find(|t| t.id == id).map(|t| t.name.clone()).unwrap_or_default();
+    let me = data.me;
+    view! {
+        <section class="admin-section" aria-label="Agentes">
+            <h2>"Agentes"</h2>
+            <table>
+                <thead>
+                    <tr><th>"Nome"</th><th>"E-mail"</th><th>"Perfil"</th><th>"Equipes"</th><th>"Situação"</th><th></th></tr>
+                </thead>
+                <tbody>
+                    {data
+                        .agents
+                        .iter()
+                        .map(|agent| {
+                            let id = agent.id;
+                            let active = agent.active;
+                            let label = if active { format!("Desativar {}", agent.name) } else { format!("Reativar {}", agent.name) };
+                            let teams: Vec<String> = agent.teams.iter().map(|t| name_of(*t)).collect();
+                            view! {
+                                <tr>
+                                    <td>{agent.name.clone()}</td>
+                                    <td>{agent.email.clone()}</td>
+                                    <td>{agent.role.label()}</td>
+                                    <td>{teams.join(", ")}</td>
+                                    <td>{if active { "Ativo" } else { "Desativado" }}</td>
+                                    <td>
+                                        <Show when=move || id != me>
+                                            <button
+                                                type="button"
+                                                class="secondary"
+                                                aria-label=label.clone()
+                                                on:click=move |_| {
+                                                    toggle.dispatch(SetAgentActive { agent: id, active: !active });
+                                                }
+                                            >
+                                                {if active { "Desativar" } else { "Reativar" }}
+                                            </button>
+                                        </Show>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <p class="error" role="alert">{error_of(toggle)}</p>
+            <form class="admin-form" aria-label="Novo agente" on:submit=submit novalidate>
+                <h3>"Novo agente"</h3>
+                <label>"Nome" <input type="text" bind:value=name /></label>
+                <label>"E-mail" <input type="email" bind:value=email /></label>
+                <label>"Senha" <input type="password" autocomplete="new-password" bind:value=password /></label>
+                <label>
+                    "Perfil"
+                    <select on:change=move |ev| role.set(event_target_value(&ev)) prop:value=move || role.get()>
+                        <option value="agent">{Role::Agent.label()}</option>
+                        <option value="admin">{Role::Admin.label()}</option>
+                    </select>
+                </label>
+                <fieldset>
+                    <legend>"Equipes"</legend>
+                    {data
+                        .teams
+                        .iter()
+                        .map(|team| {
+                            let id = team.id;
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        prop:checked=move || teams.get().contains(&id)
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            teams.update(|t| {
+                                                t.retain(|x| *x != id);
+                                                if on {
+                                                    t.push(id);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    {team.name.clone()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <p class="field-error" role="alert">{problem}</p>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Salvar"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Teams(data: AdminData, changed: Callback<()>) -> impl IntoView {
+    let create = ServerAction::<CreateTeam>::new();
+    let name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+            changed.run(());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateTeam { name: name.get_untracked() });
+    };
+    view! {
+        <section class="admin-section" aria-label="Equipes">
+            <h2>"Equipes"</h2>
+            <ul class="rows">
+                {data
+                    .teams
+                    .iter()
+                    .map(|t| {
+                        let members = match t.members {
+                            1 => "1 agente".to_owned(),
+                            n => format!("{n} agentes"),
+                        };
+                        view! { <li class="row"><span class="row-name">{t.name.clone()}</span><span class="muted">{members}</span></li> }
+                    })
+                    .collect_view()}
+            </ul>
+            <form class="admin-form inline" aria-label="Nova equipe" on:submit=submit novalidate>
+                <label>"Nome da equipe" <input type="text" bind:value=name /></label>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Criar equipe"</button>
+                <p class="field-error" role="alert">{error_of(create)}</p>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Tokens(data: AdminData, changed: Callback<()>, shown: RwSignal<Option<String>>) -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(token)) = create.value().get() {
+            shown.set(Some(token));
+            name.set(String::new());
+            changed.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = revoke.value().get() {
+            changed.run(());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateToken { name: name.get_untracked() });
+    };
+    view! {
+        <section class="admin-section" aria-label="Tokens de API">
+            <h2>"Tokens de API"</h2>
+            <p class="muted">
+                "Para integrações (ERP, loja virtual, CRM): cadastrar contatos e abrir atendimentos com modelo. "
+                <a href="/api/v1/openapi.json">"Documentação (OpenAPI)"</a>
+            </p>
+            <ul class="rows">
+                {data
+                    .tokens
+                    .iter()
+                    .map(|t| {
+                        let id = t.id;
+                        let revoked = t.revoked_at.is_some();
+                        let label = format!("Revogar {}", t.name);
+                        view! {
+                            <li class="row">
+                                <span class="row-name">{t.name.clone()}</span>
+                                <span class="muted">{format!("criado por {}", t.agent_name)}</span>
+                                {if revoked {
+                                    view! { <span class="badge">"Revogado"</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            aria-label=label
+                                            on:click=move |_| {
+                                                revoke.dispatch(RevokeToken { token: id });
+                                            }
+                                        >
+                                            "Revogar"
+                                        </button>
+                                    }
+                                        .into_any()
+                                }}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <form class="admin-form inline" aria-label="Novo token" on:submit=submit novalidate>
+                <label>"Nome do token" <input type="text" bind:value=name /></label>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Criar token"</button>
+                <p class="field-error" role="alert">{error_of(create)}</p>
+            </form>
+            <Show when=move || shown.get().is_some()>
+                <div class="new-token" role="status">
+                    <p>"Copie agora: este token não será mostrado de novo."</p>
+                    <code aria-label="Token criado">{move || shown.get().unwrap_or_default()}</code>
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Templates(data: AdminData, changed: Callback<()>, sync: ServerAction<SyncTemplates>) -> impl IntoView {
+    // Reload once per finished sync (this section is rendered again by the reload, the action is not).
+    let seen = RwSignal::new(sync.version().get_untracked());
+    Effect::new(move |_| {
+        let version = sync.version().get();
+        if version != seen.get_untracked() && matches!(sync.value().get_untracked(), Some(Ok(_))) {
+            seen.set(version);
+            changed.run(());
+        }
+    });
+    let outcome = move || match sync.value().get() {
+        Some(Ok(1)) => Some("1 modelo sincronizado.".to_owned()),
+        Some(Ok(n)) => Some(format!("{n} modelos sincronizados.")),
+        Some(Err(e)) => Some(e.to_string()),
+        None => None,
+    };
+    view! {
+        <section class="admin-section" aria-label="Modelos de mensagem">
+            <h2>"Modelos de mensagem"</h2>
+            <p role="status">{outcome}</p>
+            {data
+                .channels
+                .iter()
+                .map(|c| {
+                    let id = c.channel.id;
+                    let official = c.channel.channel.kind() == ChannelKind::WhatsappOfficial;
+                    let label = format!("Sincronizar agora: {}", c.channel.name);
+                    view! {
+                        <h3>{c.channel.name.clone()}</h3>
+                        {if official {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    aria-label=label
+                                    disabled=move || sync.pending().get()
+                                    on:click=move |_| {
+                                        sync.dispatch(SyncTemplates { channel: id });
+                                    }
+                                >
+                                    "Sincronizar agora"
+                                </button>
+                                <table>
+                                    <thead><tr><th>"Modelo"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Situação"</th></tr></thead>
+                                    <tbody>
+                                        {c
+                                            .templates
+                                            .iter()
+                                            .map(|t| {
+                                                view! {
+                                                    <tr class:muted=!t.sendable>
+                                                        <td>{t.name.clone()}</td>
+                                                        <td>{t.language.clone()}</td>
+                                                        <td>{t.category.clone()}</td>
+                                                        <td>{t.status.clone()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        } else {
+                            view! { <p class="muted">"Este canal não usa modelos de mensagem."</p> }.into_any()
+                        }}
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+#[component]
+fn Prices(data: AdminData) -> impl IntoView {
+    view! {
+        <section class="admin-section" aria-label="Preços">
+            <h2>"Preços da Meta"</h2>
+            <p class="muted">
+                "A tabela usada nas estimativas mostradas antes de enviar um modelo. Para trocá-la, aponte "
+                <code>"ATENDE_RATE_CARD"</code>
+                " para um arquivo JSON com a tabela atual da Meta e reinicie o Atende."
+            </p>
+            {match data.rate_card {
+                None => view! { <p class="muted">"Nenhuma tabela configurada: o preço não é estimado."</p> }.into_any(),
+                Some(card) => view! {
+                    <table>
+                        <thead><tr><th>"Mercado"</th><th>"Categoria"</th><th>"Preço por mensagem"</th><th>"Desde"</th></tr></thead>
+                        <tbody>
+                            {card
+                                .rates()
+                                .iter()
+                                .map(|r| {
+                                    view! {
+                                        <tr>
+                                            <td>{r.market.as_str().to_owned()}</td>
+                                            <td>{r.category.label()}</td>
+                                            <td>{r.price.to_string()}</td>
+                                            <td>{r.effective_from.utc_date_label()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,395 @@
+//! The public JSON API for integrations (`/api/v1`), documented in `openapi.json` (served at
+//! `GET /api/v1/openapi.json`).
+//!
+//! Every call but the document carries `Authorization: Bearer <token>`; an admin creates tokens on the admin
+//! page, and a token acts for that admin (revoking it, or deactivating the admin, stops it at once). The calls
+//! go through the same domain rules and the same [`atende_app::ssr::start`] as the console, so an integration
+//! can do nothing an agent could not. Errors are `{"error": "<Kind>", "message": "<pt-BR>"}` with the same
+//! status codes as the server functions (401, 403, 404, 409, 422…).
+
+use atende_app::error::AppError;
+use atende_app::ssr::{status_of, Actor, Services, Started};
+use atende_domain::access::Viewer;
+use atende_domain::contact::{Contact, ContactForm, ContactId, ContactName, NewContact};
+use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+use atende_domain::phone::Phone;
+use atende_domain::ports::StoreError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The OpenAPI document, kept beside this file and checked against the routes by the tests.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// The token a request came with (its name goes into the audit trail).
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub name: String,
+}
+
+pub fn router(services: Services) -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/channels", get(channels))
+        .route("/api/v1/teams", get(teams))
+        .route("/api/v1/channels/{channel}/templates", get(templates))
+        .route("/api/v1/contacts", put(upsert_contact))
+        .route("/api/v1/conversations", post(open_conversation))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .with_state(services)
+}
+
+async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+async fn not_found() -> Response {
+    problem(StatusCode::NOT_FOUND, "NotFound", "Este endereço não existe na API (veja /api/v1/openapi.json).")
+}
+
+fn problem(status: StatusCode, error: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": error, "message": message }))).into_response()
+}
+
+/// An [`AppError`] as the API says it: its kind (the variant's name) and the agent's sentence.
+struct ApiError(AppError);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let kind = match serde_json::to_value(&self.0) {
+            Ok(serde_json::Value::String(unit)) => unit,
+            Ok(serde_json::Value::Object(map)) => map.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
+        };
+        problem(status_of(&self.0), &kind, &self.0.to_string())
+    }
+}
+
+/// A body that is not the JSON a call expects: 400 (or 415 without `Content-Type: application/json`), said
+/// in Portuguese.
+fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, BadBody> {
+    payload.map(|Json(value)| value).map_err(|rejection| BadBody {
+        status: match rejection {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        },
+        message: format!("O corpo não é o JSON esperado: {}", rejection.body_text()),
+    })
+}
+
+struct BadBody {
+    status: StatusCode,
+    message: String,
+}
+
+impl IntoResponse for BadBody {
+    fn into_response(self) -> Response {
+        problem(self.status, "BadRequest", &self.message)
+    }
+}
+
+#[derive(Serialize)]
+struct ChannelOut {
+    id: i64,
+    name: String,
+    kind: &'static str,
+    /// Whether starting a conversation needs a template (the official API).
+    needs_template: bool,
+}
+
+async fn channels(State(services): State<Services>) -> Result<Json<Vec<ChannelOut>>, ApiError> {
+    Ok(Json(
+        services
+            .outbox
+            .channels()
+            .await?
+            .into_iter()
+            .map(|c| ChannelOut {
+                id: c.id,
+                name: c.name,
+                kind: c.channel.kind().code(),
+                needs_template: c.channel.kind().sends_templates(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize)]
+struct TeamOut {
+    id: i64,
+    name: String,
+}
+
+async fn teams(
+    State(services): State<Services>,
+    Extension(viewer): Extension<Viewer>,
+) -> Result<Json<Vec<TeamOut>>, ApiError> {
+    Ok(Json(
+        services
+            .outbox
+            .teams()
+            .await?
+            .into_iter()
+            .filter(|t| viewer.may_act_for(t.id))
+            .map(|t| TeamOut { id: t.id, name: t.name })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize)]
+struct TemplateOut {
+    name: String,
+    language: String,
+    category: &'static str,
+    status: &'static str,
+    /// Only approved templates can be sent.
+    sendable: bool,
+    /// The labels to give values for, in `parameters` (all required but the quick replies' answers).
+    fields: Vec<String>,
+    body: String,
+}
+
+async fn templates(
+    State(services): State<Services>,
+    Path(channel): Path<i64>,
+) -> Result<Json<Vec<TemplateOut>>, ApiError> {
+    if !services.outbox.channels().await?.iter().any(|c| c.id == channel) {
+        return Err(StoreError::NotFound.into());
+    }
+    Ok(Json(
+        services
+            .outbox
+            .templates_of_channel(channel)
+            .await?
+            .into_iter()
+            .map(|t| TemplateOut {
+                name: t.name().as_str().to_owned(),
+                language: t.language().as_str().to_owned(),
+                category: t.category().code(),
+                status: t.status().code(),
+                sendable: t.status().is_sendable(),
+                fields: t.slots().iter().map(ToString::to_string).collect(),
+                body: t.body().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactIn {
+    phone: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ContactOut {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+}
+
+impl From<Contact> for ContactOut {
+    fn from(contact: Contact) -> Self {
+        Self {
+            id: contact.id.0,
+            name: contact.name.as_str().to_owned(),
+            phone: contact.phone.map(|p| p.e164()),
+        }
+    }
+}
+
+/// The contact known by `phone` (or its ninth-digit twin), renamed when a name is given; else a new one.
+/// `true` when it was created.
+async fn upsert(services: &Services, phone: &str, name: Option<&str>) -> Result<(Contact, bool), ApiError> {
+    let phone = Phone::parse(phone).map_err(AppError::from)?;
+    let name = name.map(ContactName::parse).transpose().map_err(AppError::from)?;
+    match services.store.find_contact_by_phone(&phone).await? {
+        Some(existing) => match name {
+            Some(name) if name != existing.name => {
+                let kept = NewContact { name, phone: existing.phone.clone().unwrap_or(phone) };
+                Ok((services.store.update_contact(existing.id, kept).await?, false))
+            }
+            _ => Ok((existing, false)),
+        },
+        None => {
+            // A new contact needs a name: the same check as "Novo contato".
+            let form = ContactForm {
+                name: name.map(|n| n.as_str().to_owned()).unwrap_or_default(),
+                phone: phone.to_string(),
+            };
+            let contact = form.validate().map_err(AppError::from)?;
+            Ok((services.store.create_contact(contact, services.clock.now()).await?, true))
+        }
+    }
+}
+
+/// `PUT /api/v1/contacts`: 201 with the new contact, or 200 with the known one.
+async fn upsert_contact(
+    State(services): State<Services>,
+    payload: Result<Json<ContactIn>, JsonRejection>,
+) -> Response {
+    let input = match body(payload) {
+        Ok(input) => input,
+        Err(refused) => return refused.into_response(),
+    };
+    match upsert(&services, &input.phone, input.name.as_deref()).await {
+        Ok((contact, created)) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(ContactOut::from(contact))).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateIn {
+    name: String,
+    language: String,
+    /// Values by field label ("Corpo {{1}}"), as `GET …/templates` lists them.
+    #[serde(default)]
+    parameters: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationIn {
+    phone: String,
+    #[serde(default)]
+    name: Option<String>,
+    channel: i64,
+    team: i64,
+    #[serde(default)]
+    template: Option<TemplateIn>,
+}
+
+#[derive(Serialize)]
+struct ConversationOut {
+    conversation: i64,
+    contact: ContactOut,
+    contact_created: bool,
+    /// `opened` (no template needed) or `template_sent` (waiting for the contact to answer).
+    started: &'static str,
+}
+
+/// `POST /api/v1/conversations`: upsert the contact by phone, then open (or reopen) the conversation for the
+/// team, sending the template when the channel needs one. 201.
+async fn open_conversation(
+    State(services): State<Services>,
+    Extension(viewer): Extension<Viewer>,
+    Extension(token): Extension<ApiToken>,
+    payload: Result<Json<ConversationIn>, JsonRejection>,
+) -> Response {
+    let input = match body(payload) {
+        Ok(input) => input,
+        Err(refused) => return refused.into_response(),
+    };
+    match open(&services, &viewer, &token, input).await {
+        Ok(out) => (StatusCode::CREATED, Json(out)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn open(
+    services: &Services,
+    viewer: &Viewer,
+    token: &ApiToken,
+    input: ConversationIn,
+) -> Result<ConversationOut, ApiError> {
+    if !viewer.may_act_for(input.team) {
+        return Err(AppError::Forbidden.into());
+    }
+    // Refuse a bad template before touching the contact: a refused call changes nothing.
+    let chosen = match &input.template {
+        None => None,
+        Some(t) => {
+            let template = services
+                .outbox
+                .templates_of_channel(input.channel)
+                .await?
+                .into_iter()
+                .find(|c| c.name().as_str() == t.name && c.language().as_str() == t.language)
+                .ok_or_else(|| AppError::TemplateNotFound {
+                    name: t.name.clone(),
+                    language: t.language.clone(),
+                })?;
+            let values = template
+                .values_by_label(t.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(AppError::from)?;
+            template.fill(&values).map_err(AppError::from)?;
+            Some((template, values))
+        }
+    };
+    let channels = services.outbox.channels().await?;
+    let Some(info) = channels.iter().find(|c| c.id == input.channel) else {
+        return Err(StoreError::NotFound.into());
+    };
+    if !services.outbox.teams().await?.iter().any(|t| t.id == input.team) {
+        return Err(StoreError::NotFound.into());
+    }
+    // The start plan as it will be decided, so a missing or wrong template is refused before the contact is
+    // stored.
+    let phone = Phone::parse(&input.phone).map_err(AppError::from)?;
+    let last_inbound = match services.store.find_contact_by_phone(&phone).await? {
+        Some(known) => services.outbox.last_inbound(known.id, input.channel).await?,
+        None => None,
+    };
+    let plan =
+        start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), services.clock.now())
+            .map_err(AppError::from)?;
+    if let StartPlan::Template(offer) = plan {
+        match &chosen {
+            None => return Err(AppError::TemplateMissing.into()),
+            Some((template, _)) if !offer.allows(template.category()) => {
+                let (name, language) =
+                    (template.name().as_str().to_owned(), template.language().as_str().to_owned());
+                return Err(AppError::TemplateNotFound { name, language }.into());
+            }
+            Some(_) => {}
+        }
+    }
+    let chosen =
+        chosen.map(|(t, values)| ((t.name().as_str().to_owned(), t.language().as_str().to_owned()), values));
+    let (contact, created) = upsert(services, &input.phone, input.name.as_deref()).await?;
+    let by = Actor { agent: viewer.agent, takes_it: false, api_token: Some(token.name.clone()) };
+    let (template, values) = chosen.map_or((None, Default::default()), |(t, v)| (Some(t), v));
+    let (id, started) = atende_app::ssr::start(
+        services,
+        &by,
+        ContactId(contact.id.0),
+        input.channel,
+        input.team,
+        template,
+        &values,
+    )
+    .await?;
+    Ok(ConversationOut {
+        conversation: id.0,
+        contact: contact.into(),
+        contact_created: created,
+        started: match started {
+            Started::Opened => "opened",
+            Started::TemplateSent => "template_sent",
+        },
+    })
+}

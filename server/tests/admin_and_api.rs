@@ -1,0 +1,358 @@
+//! The admin screens' server functions, assignment ("Meus", "Não atribuídos") and the public JSON API with
+//! tokens, over real HTTP.
+
+mod common;
+
+use atende_domain::conversation::{ChannelKind, Tab};
+use atende_domain::ports::{Outbox, Store};
+use common::{eventually, sign_in, sign_in_response, spawn_app, TestApp};
+use serde_json::{json, Value};
+
+async fn post_json(client: &reqwest::Client, app: &TestApp, function: &str, body: Value) -> (u16, Value) {
+    let response =
+        client.post(format!("{}/api/{function}", app.address)).json(&body).send().await.expect("POST");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    function: &str,
+    form: &[(&str, String)],
+) -> (u16, Value) {
+    let response =
+        client.post(format!("{}/api/{function}", app.address)).form(form).send().await.expect("POST");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn team(app: &TestApp, name: &str) -> i64 {
+    let (status, id) = post_form(&app.client, app, "admin_create_team", &[("name", name.into())]).await;
+    assert_eq!(status, 200, "{id}");
+    id.as_i64().expect("team id")
+}
+
+/// "Novo agente" by the admin; returns the agent's id and a signed-in client.
+async fn new_agent(app: &TestApp, email: &str, name: &str, teams: &[i64]) -> (i64, reqwest::Client) {
+    let form = json!({ "form": { "name": name, "email": email, "password": "senha-do-agente", "role": "agente", "teams": teams } });
+    let (status, id) = post_json(&app.client, app, "admin_create_agent", form).await;
+    assert_eq!(status, 200, "{id}");
+    (id.as_i64().expect("agent id"), sign_in(&app.address, email, "senha-do-agente").await)
+}
+
+fn ids(listed: &Value) -> Vec<i64> {
+    listed.as_array().map(|a| a.iter().filter_map(|c| c["id"].as_i64()).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn admins_create_agents_and_teams_agents_cannot_and_a_deactivated_agent_is_out_at_once() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    assert_eq!(
+        post_form(&app.client, &app, "admin_create_team", &[("name", " Vendas ".into())]).await.0,
+        409
+    );
+    assert_eq!(post_form(&app.client, &app, "admin_create_team", &[("name", "  ".into())]).await.0, 422);
+    let (ana, ana_client) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+
+    let again = json!({ "form": { "name": "Outra Ana", "email": "ANA@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [sales] } });
+    let (status, body) = post_json(&app.client, &app, "admin_create_agent", again).await;
+    assert_eq!((status, body["EmailTaken"].is_null()), (409, true), "{body}");
+    let teamless = json!({ "form": { "name": "Sem Equipe", "email": "sem@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [] } });
+    assert_eq!(post_json(&app.client, &app, "admin_create_agent", teamless).await.0, 422);
+    let unknown_team = json!({ "form": { "name": "X", "email": "x@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [9999] } });
+    assert_eq!(post_json(&app.client, &app, "admin_create_agent", unknown_team).await.0, 404);
+    assert!(app
+        .store
+        .agent_by_email(&atende_domain::access::Email::parse("sem@teste.local").expect("ok"))
+        .await
+        .expect("read")
+        .is_none());
+
+    // An agent reaches none of it.
+    for function in ["admin_overview", "admin_create_token", "admin_create_team"] {
+        let (status, _) = post_form(&ana_client, &app, function, &[("name", "Equipe da Ana".into())]).await;
+        assert_eq!(status, 403, "{function}");
+    }
+    let (status, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    assert_eq!(status, 200);
+    let listed: Vec<&str> =
+        overview["agents"].as_array().expect("agents").iter().filter_map(|a| a["email"].as_str()).collect();
+    assert!(listed.contains(&"ana@teste.local"), "{listed:?}");
+    assert!(!overview.to_string().contains("argon2"), "no password hash leaves the server");
+
+    let me = overview["me"].as_i64().expect("me");
+    let self_off = [("agent", me.to_string()), ("active", "false".into())];
+    assert_eq!(post_form(&app.client, &app, "admin_set_agent_active", &self_off).await.0, 422);
+    let off = [("agent", ana.to_string()), ("active", "false".into())];
+    assert_eq!(post_form(&app.client, &app, "admin_set_agent_active", &off).await.0, 200);
+    assert_eq!(post_form(&ana_client, &app, "list_conversations", &[("tab", "All".into())]).await.0, 401);
+    let refused = sign_in_response(&app.address, "ana@teste.local", "senha-do-agente").await;
+    assert_eq!(refused.headers()["location"], "/entrar?erro=credenciais");
+}
+
+#[tokio::test]
+async fn answering_takes_a_conversation_and_it_moves_from_nao_atribuidos_to_meus() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let support = team(&app, "Suporte").await;
+    let (ana, ana_client) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+    let (caio, _) = new_agent(&app, "caio@teste.local", "Caio", &[support]).await;
+    let contact = app.create_contact("Cliente Fila", "(11) 95555-4321").await;
+    let id = app.start_unofficial(contact, sales).await;
+    let tab = |client: reqwest::Client, tab: &'static str| {
+        let app = &app;
+        async move { ids(&post_form(&client, app, "list_conversations", &[("tab", tab.into())]).await.1) }
+    };
+    assert_eq!(tab(app.client.clone(), "Mine").await, [id], "Meus of the admin who started it");
+    assert!(tab(ana_client.clone(), "Mine").await.is_empty());
+    assert_eq!(tab(ana_client.clone(), "All").await, [id]);
+
+    let to = |agent: Option<i64>| {
+        let mut form = vec![("conversation", id.to_string())];
+        if let Some(agent) = agent {
+            form.push(("agent", agent.to_string()));
+        }
+        form
+    };
+    assert_eq!(post_form(&ana_client, &app, "assign_conversation", &to(None)).await.0, 200);
+    assert_eq!(tab(ana_client.clone(), "Unassigned").await, [id], "nobody's now");
+    let (status, body) = post_form(&app.client, &app, "assign_conversation", &to(Some(caio))).await;
+    assert_eq!(status, 422, "Caio answers another team: {body}");
+    assert_eq!(tab(ana_client.clone(), "Unassigned").await, [id], "unchanged");
+
+    let text = [("conversation", id.to_string()), ("text", "Olá, posso ajudar?".into())];
+    assert_eq!(post_form(&ana_client, &app, "send_message", &text).await.0, 200);
+    assert_eq!(tab(ana_client.clone(), "Mine").await, [id], "answering made it Ana's");
+    assert!(tab(ana_client.clone(), "Unassigned").await.is_empty());
+    let summary = app.store.summary(atende_domain::conversation::ConversationId(id)).await.expect("summary");
+    assert_eq!(
+        summary.assignee,
+        atende_domain::conversation::Assignee::Agent(atende_domain::conversation::AgentId(ana))
+    );
+
+    let (_, view) =
+        post_form(&ana_client, &app, "conversation_view", &[("conversation", id.to_string())]).await;
+    let history: Vec<(String, String)> = view["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| {
+            (e["action"].as_str().unwrap_or_default().into(), e["detail"].as_str().unwrap_or_default().into())
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("Started".into(), String::new()),
+            ("Assigned".into(), "sem responsável".into()),
+            ("Assigned".into(), "para Ana".into())
+        ]
+    );
+    let agents: Vec<&str> =
+        view["agents"].as_array().expect("agents").iter().filter_map(|a| a["name"].as_str()).collect();
+    assert_eq!(agents, ["Admin de Teste", "Ana"], "who may answer a Vendas conversation");
+}
+
+/// A token made on the admin page.
+async fn token(app: &TestApp, name: &str) -> String {
+    let (status, token) = post_form(&app.client, app, "admin_create_token", &[("name", name.into())]).await;
+    assert_eq!(status, 200, "{token}");
+    token.as_str().expect("the token, once").to_owned()
+}
+
+fn api(app: &TestApp, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new().request(method, format!("{}/api/v1/{path}", app.address)).bearer_auth(token)
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_public_api_needs_a_live_token_and_says_what_is_wrong_in_json() {
+    let app = spawn_app().await;
+    let document: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.address))
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("the OpenAPI document is public JSON");
+    assert_eq!(document["openapi"], "3.1.0");
+    let (status, body) = answer(reqwest::Client::new().get(format!("{}/api/v1/channels", app.address))).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("NotSignedIn")));
+    assert_eq!(answer(api(&app, reqwest::Method::GET, "channels", "atd_falso")).await.0, 401);
+
+    let token = token(&app, "ERP da loja").await;
+    // Every documented path answers (none is a 404 of the router).
+    for path in document["paths"].as_object().expect("paths").keys() {
+        let path = path.replace("{channel}", "1");
+        let methods =
+            document["paths"][&path.replace("/1/", "/{channel}/")].as_object().cloned().unwrap_or_default();
+        for method in methods.keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let response = reqwest::Client::new()
+                .request(method.clone(), format!("{}{path}", app.address))
+                .bearer_auth(&token)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("request");
+            let status = response.status().as_u16();
+            assert!(status != 404 && status != 405 && status < 500, "{method} {path}: {status}");
+        }
+    }
+    let (status, channels) = answer(api(&app, reqwest::Method::GET, "channels", &token)).await;
+    assert_eq!(status, 200);
+    assert!(channels
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|c| c["kind"] == "whatsapp_official" && c["needs_template"] == true));
+
+    let (status, body) = answer(
+        api(&app, reqwest::Method::PUT, "contacts", &token)
+            .body("{")
+            .header("content-type", "application/json"),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("BadRequest")), "{body}");
+    assert_eq!(answer(api(&app, reqwest::Method::PUT, "contacts", &token).body("{}")).await.0, 415);
+    let (status, body) = answer(
+        api(&app, reqwest::Method::PUT, "contacts", &token)
+            .json(&json!({ "phone": "98765-4321", "name": "Sem DDD" })),
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("Phone")), "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("DDD"), "{body}");
+    let (status, body) = answer(
+        api(&app, reqwest::Method::PUT, "contacts", &token).json(&json!({ "phone": "(11) 98765-4321" })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("Contact")),
+        "a new contact needs a name: {body}"
+    );
+
+    let (status, created) = answer(
+        api(&app, reqwest::Method::PUT, "contacts", &token)
+            .json(&json!({ "phone": "(11) 98765-4321", "name": "Joana" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (status, known) = answer(
+        api(&app, reqwest::Method::PUT, "contacts", &token)
+            .json(&json!({ "phone": "+55 11 8765-4321", "name": "Joana Lima" })),
+    )
+    .await;
+    assert_eq!(status, 200, "the ninth-digit twin is the same contact: {known}");
+    assert_eq!(
+        (known["id"].clone(), known["name"].as_str(), known["phone"].as_str()),
+        (created["id"].clone(), Some("Joana Lima"), Some("+5511987654321"))
+    );
+
+    let (status, revoked) = answer(api(&app, reqwest::Method::GET, "channels", &token)).await;
+    assert_eq!(status, 200, "{revoked}");
+    let (_, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    let token_id = overview["tokens"][0]["id"].as_i64().expect("token id");
+    assert_eq!(
+        post_form(&app.client, &app, "admin_revoke_token", &[("token", token_id.to_string())]).await.0,
+        200
+    );
+    assert_eq!(answer(api(&app, reqwest::Method::GET, "channels", &token)).await.0, 401, "revoked at once");
+}
+
+#[tokio::test]
+async fn one_call_upserts_the_contact_and_opens_the_conversation_with_an_approved_template() {
+    let app = spawn_app().await;
+    let token = token(&app, "CRM").await;
+    let official = app
+        .store
+        .channel_id_by_provider(ChannelKind::WhatsappOfficial, &app.sandbox.config().phone_number_id)
+        .await
+        .expect("lookup")
+        .expect("sandbox channel");
+    let geral =
+        app.store.teams().await.expect("teams").into_iter().find(|t| t.name == "Geral").expect("Geral").id;
+    eventually("the templates are synced", || async {
+        (app.store.templates_of_channel(official).await.ok()?.len() > 3).then_some(())
+    })
+    .await;
+    let (status, templates) =
+        answer(api(&app, reqwest::Method::GET, &format!("channels/{official}/templates"), &token)).await;
+    assert_eq!(status, 200);
+    let delivery = templates
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["name"] == "pedido_saiu_para_entrega")
+        .expect("demo template")
+        .clone();
+    assert_eq!(delivery["fields"], json!(["Corpo {{1}}", "Corpo {{2}}"]));
+
+    let call = |body: Value| answer(api(&app, reqwest::Method::POST, "conversations", &token).json(&body));
+    let base = json!({ "phone": "(21) 99876-5432", "name": "Pedro", "channel": official, "team": geral });
+    // Refusals store nothing: no template, a wrong field, a missing value, a template that is not approved.
+    let (status, body) = call(base.clone()).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("TemplateMissing")), "{body}");
+    let mut wrong = base.clone();
+    wrong["template"] = json!({ "name": "pedido_saiu_para_entrega", "language": "pt_BR", "parameters": { "Corpo {{3}}": "x" } });
+    let (status, body) = call(wrong).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("Template")), "{body}");
+    let mut missing = base.clone();
+    missing["template"] = json!({ "name": "pedido_saiu_para_entrega", "language": "pt_BR", "parameters": { "Corpo {{1}}": "Pedro" } });
+    assert_eq!(call(missing).await.0, 422);
+    let mut other_team = base.clone();
+    other_team["team"] = json!(9999);
+    other_team["template"] = json!({ "name": "retomar_atendimento", "language": "pt_BR" });
+    assert_eq!(call(other_team).await.0, 404);
+    let phone = atende_domain::phone::Phone::parse("(21) 99876-5432").expect("valid");
+    assert_eq!(app.store.find_contact_by_phone(&phone).await.expect("read"), None, "nothing stored");
+
+    let mut good = base.clone();
+    good["template"] = json!({ "name": "pedido_saiu_para_entrega", "language": "pt_BR", "parameters": { "Corpo {{1}}": "Pedro", "Corpo {{2}}": "A-77" } });
+    let (status, opened) = call(good).await;
+    assert_eq!(status, 201, "{opened}");
+    assert_eq!(
+        (opened["started"].as_str(), opened["contact_created"].as_bool()),
+        (Some("template_sent"), Some(true))
+    );
+    let id = atende_domain::conversation::ConversationId(opened["conversation"].as_i64().expect("id"));
+    let summary = app.store.summary(id).await.expect("summary");
+    assert_eq!(summary.status, atende_domain::conversation::ConversationStatus::WaitingForContact);
+    assert_eq!(summary.assignee, atende_domain::conversation::Assignee::Unassigned, "for the team to take");
+    let unassigned = app
+        .store
+        .list_visible(Tab::Unassigned, None, atende_domain::conversation::AgentId(1))
+        .await
+        .expect("list");
+    assert!(unassigned.iter().any(|c| c.id == id));
+    let trail = app.store.audit_trail(id).await.expect("trail");
+    assert_eq!(trail[0].detail.as_deref(), Some("pedido_saiu_para_entrega · API “CRM”"));
+    eventually("the template reached the sandbox", || async {
+        let sent = app.sandbox.sent_messages().await;
+        sent.iter()
+            .any(|m| m.template.as_deref() == Some("pedido_saiu_para_entrega") && m.summary.contains("A-77"))
+            .then_some(())
+    })
+    .await;
+
+    // On the unofficial gateway the conversation opens at once, no template.
+    let unofficial = app
+        .store
+        .channel_id_by_provider(ChannelKind::WhatsappUnofficial, &app.others.config().evolution_instance)
+        .await
+        .expect("lookup")
+        .expect("channel");
+    let (status, opened) =
+        call(json!({ "phone": "(21) 99876-5432", "channel": unofficial, "team": geral })).await;
+    assert_eq!(
+        (status, opened["started"].as_str(), opened["contact_created"].as_bool()),
+        (201, Some("opened"), Some(false)),
+        "{opened}"
+    );
+}
