@@ -55,6 +55,23 @@ pub struct ChannelTemplates {
     pub templates: Vec<TemplateRow>,
 }
 
+/// A channel as "Canais" lists it: what identifies it, and only whether each secret is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: atende_domain::conversation::ChannelKind,
+    pub provider_id: String,
+    pub account_id: Option<String>,
+    pub url: Option<String>,
+    pub human_agent_tag: bool,
+    /// Added in the console (editable); else from the environment or the sandbox.
+    pub from_console: bool,
+    pub token_set: bool,
+    pub webhook_secret_set: bool,
+    pub verify_token_set: bool,
+}
+
 /// Everything the admin page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminData {
@@ -62,6 +79,7 @@ pub struct AdminData {
     pub teams: Vec<TeamRow>,
     pub tokens: Vec<TokenRow>,
     pub channels: Vec<ChannelTemplates>,
+    pub channel_rows: Vec<ChannelRow>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
     /// The signed-in admin.
     pub me: i64,
@@ -94,6 +112,7 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
                 teams: services.admin.teams().await?,
                 tokens: services.admin.tokens().await?,
                 channels,
+                channel_rows: services.admin.channels().await?,
                 rate_card: services.rate_card.as_deref().cloned(),
                 me: viewer.agent,
             })
@@ -192,6 +211,23 @@ pub async fn revoke_token(token: i64) -> Result<(), AppError> {
         async {
             let (services, _) = crate::ssr::admin()?;
             services.admin.revoke_token(token, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Canais" → "Salvar": a new channel (`channel` empty) or changes to one added in the console. Blank
+/// secrets keep the stored ones when editing. The channel is in use as soon as this returns.
+#[server(endpoint = "admin_save_channel", input = leptos::server_fn::codec::Json)]
+pub async fn save_channel(
+    channel: Option<i64>,
+    form: atende_domain::channel_setup::ChannelSetupForm,
+) -> Result<i64, AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let setup = form.validate(channel.is_some())?;
+            services.admin.save_channel(channel, setup, services.clock.now()).await
         }
         .await,
     )

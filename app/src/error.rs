@@ -49,6 +49,14 @@ pub enum AppError {
     TeamNameTaken,
     #[error("Você não pode desativar a si mesmo.")]
     CannotDeactivateSelf,
+    #[error("{0}")]
+    ChannelSetup(#[from] atende_domain::channel_setup::ChannelSetupError),
+    #[error("Já existe um canal com este nome, ou com este mesmo número, instância ou página.")]
+    ChannelTaken,
+    #[error("Este canal vem das variáveis de ambiente (ou do sandbox): mude-o lá, não no console.")]
+    ChannelFromEnvironment,
+    #[error("Não foi possível usar esta configuração: {0}")]
+    ChannelUnusable(String),
     /// The provider did not answer as expected (template sync): what it said, for the admin.
     #[error("O provedor recusou: {0}")]
     Provider(String),

@@ -44,6 +44,14 @@ pub trait Administration: Send + Sync + 'static {
     /// A new token acting for `agent`: returned once, only its hash is kept.
     async fn create_token(&self, name: &str, agent: i64, now: Timestamp) -> Result<String, AppError>;
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError>;
+    async fn channels(&self) -> Result<Vec<crate::admin::ChannelRow>, AppError>;
+    /// Adds (`channel` `None`) or changes a console channel and puts it to use at once.
+    async fn save_channel(
+        &self,
+        channel: Option<i64>,
+        setup: atende_domain::channel_setup::ChannelSetup,
+        now: Timestamp,
+    ) -> Result<i64, AppError>;
     /// Copies a channel's templates from its provider now; how many it has.
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError>;
 }
@@ -184,10 +192,13 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Access(_)
         | AppError::NotAssignable
         | AppError::CannotDeactivateSelf
+        | AppError::ChannelSetup(_)
+        | AppError::ChannelFromEnvironment
+        | AppError::ChannelUnusable(_)
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AppError::Forbidden | AppError::AdminOnly => StatusCode::FORBIDDEN,
-        AppError::EmailTaken | AppError::TeamNameTaken => StatusCode::CONFLICT,
+        AppError::EmailTaken | AppError::TeamNameTaken | AppError::ChannelTaken => StatusCode::CONFLICT,
         AppError::Provider(_) => StatusCode::BAD_GATEWAY,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,

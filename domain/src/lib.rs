@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod channel;
+pub mod channel_setup;
 pub mod contact;
 pub mod conversation;
 pub mod identity;

@@ -68,3 +68,35 @@ test('o administrador cria equipe, agente e token; o agente não entra na Admini
   await expect(agent).toHaveURL(/\/entrar$/);
   await context.close();
 });
+
+test('Canais: um gateway da API Não Oficial é adicionado no console; os segredos não voltam para a tela', async ({ page }) => {
+  const suffix = String(Date.now()).slice(-6);
+  await page.goto('/admin');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const channels = page.getByRole('region', { name: 'Canais' });
+  await expect(channels.getByRole('row').filter({ hasText: 'WhatsApp Oficial (sandbox)' })).toContainText('Variáveis de ambiente / sandbox');
+  await channels.getByRole('button', { name: 'Novo canal' }).click();
+  const form = channels.getByRole('form', { name: 'Novo canal' });
+  await form.getByLabel('Tipo').selectOption({ label: 'WhatsApp (API Não Oficial)' });
+  await form.getByLabel('Nome do canal').fill(`Loja ${suffix}`);
+  await form.getByLabel('Nome da instância').fill(`loja-${suffix}`);
+  await form.getByLabel('Endereço da Evolution API').fill('evolution.loja.com.br');
+  await form.getByLabel('Chave de API da instância').fill('chave-secreta-da-instancia');
+  await form.getByLabel('Token do webhook').fill('token-do-webhook');
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  await expect(form.getByRole('alert')).toContainText('precisa começar com https://');
+  await form.getByLabel('Endereço da Evolution API').fill('https://evolution.loja.com.br');
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  const row = channels.getByRole('row').filter({ hasText: `Loja ${suffix}` });
+  await expect(row).toContainText('Console');
+  await expect(row).toContainText(`loja-${suffix}`);
+
+  await row.getByRole('button', { name: `Editar Loja ${suffix}` }).click();
+  const edit = channels.getByRole('form', { name: 'Editar canal' });
+  await expect(edit.getByLabel('Chave de API da instância')).toHaveValue('');
+  await expect(edit.getByLabel('Chave de API da instância')).toHaveAttribute('placeholder', /Guardado/);
+  expect(await page.content()).not.toContain('chave-secreta-da-instancia');
+  await edit.getByLabel('Nome do canal').fill(`Loja ${suffix} Centro`);
+  await edit.getByRole('button', { name: 'Salvar' }).click();
+  await expect(channels.getByRole('row').filter({ hasText: `Loja ${suffix} Centro` })).toBeVisible();
+});

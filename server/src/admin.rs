@@ -1,21 +1,24 @@
 //! The server's side of the admin screens ([`Administration`]): agents with hashed passwords, teams, API
 //! tokens (only their hash kept) and template sync with the channel's provider.
 
+use crate::channels::StoredSecrets;
+use crate::store::channels::SaveChannelError;
 use crate::store::SqlStore;
-use crate::whatsapp::CloudApiClient;
 use atende_app::admin::{AgentRow, TeamRow, TokenRow};
 use atende_app::error::AppError;
 use atende_app::ssr::Administration;
 use atende_domain::access::ValidAgent;
+use atende_domain::channel_setup::ChannelSetup;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct Admin {
     pub store: SqlStore,
-    /// The official channels' Cloud API clients, for "Sincronizar agora".
-    pub template_sync: Arc<HashMap<i64, CloudApiClient>>,
+    /// The channels in use (their Cloud API clients, for "Sincronizar agora"; console channels are put
+    /// there when saved).
+    pub channels: Arc<crate::registry::ChannelRegistry>,
+    pub links: crate::channels::Links,
 }
 
 #[async_trait::async_trait]
@@ -108,10 +111,85 @@ impl Administration for Admin {
         Ok(self.store.revoke_api_token(token, now).await?)
     }
 
+    async fn channels(&self) -> Result<Vec<atende_app::admin::ChannelRow>, AppError> {
+        Ok(self
+            .store
+            .channel_records()
+            .await?
+            .into_iter()
+            .map(|record| {
+                let secrets = StoredSecrets::read(&record.config.secret_config);
+                atende_app::admin::ChannelRow {
+                    id: record.id,
+                    name: record.config.name,
+                    kind: record.config.kind,
+                    provider_id: record.config.provider_id,
+                    account_id: record.config.account_id,
+                    url: secrets.url,
+                    human_agent_tag: record.config.human_agent_tag,
+                    from_console: record.from_console,
+                    token_set: secrets.token.is_some(),
+                    webhook_secret_set: secrets.webhook_secret.is_some(),
+                    verify_token_set: secrets.verify_token.is_some(),
+                }
+            })
+            .collect())
+    }
+
+    async fn save_channel(
+        &self,
+        channel: Option<i64>,
+        setup: ChannelSetup,
+        now: Timestamp,
+    ) -> Result<i64, AppError> {
+        let stored = match channel {
+            None => StoredSecrets::default(),
+            Some(id) => {
+                let records = self.store.channel_records().await?;
+                let record = records.iter().find(|r| r.id == id).ok_or(StoreError::NotFound)?;
+                if !record.from_console {
+                    return Err(AppError::ChannelFromEnvironment);
+                }
+                StoredSecrets::read(&record.config.secret_config)
+            }
+        };
+        // Blank secrets on an edit keep the stored ones.
+        let secrets = StoredSecrets {
+            token: setup.token.or(stored.token),
+            webhook_secret: setup.webhook_secret.or(stored.webhook_secret),
+            verify_token: setup.verify_token.or(stored.verify_token),
+            url: setup.url,
+        };
+        let config = crate::store::channels::ChannelConfig {
+            kind: setup.channel.kind(),
+            name: setup.name,
+            provider_id: setup.provider_id,
+            account_id: setup.account_id,
+            display_phone: None,
+            secret_config: serde_json::to_string(&secrets)
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            human_agent_tag: setup.channel.human_agent_tag(),
+        };
+        // Built before storing: a configuration that cannot be used is refused, not stored.
+        let record =
+            crate::store::channels::ChannelRecord { id: channel.unwrap_or(0), config, from_console: true };
+        let entry = crate::channels::console_entry(&record, &self.links)
+            .map_err(|e| AppError::ChannelUnusable(e.to_string()))?;
+        let id =
+            self.store.save_console_channel(channel, &record.config, now).await.map_err(|e| match e {
+                SaveChannelError::Taken => AppError::ChannelTaken,
+                SaveChannelError::FromEnvironment => AppError::ChannelFromEnvironment,
+                SaveChannelError::Store(error) => error.into(),
+            })?;
+        self.channels.put(id, entry);
+        tracing::info!(channel = id, kind = record.config.kind.code(), "console channel saved and in use");
+        Ok(id)
+    }
+
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError> {
-        let client = self.template_sync.get(&channel).ok_or_else(|| {
+        let client = self.channels.template_client(channel).ok_or_else(|| {
             AppError::Provider("este canal não tem modelos de mensagem (só a API Oficial tem).".into())
         })?;
-        crate::sync_templates(&self.store, channel, client).await.map_err(AppError::Provider)
+        crate::sync_templates(&self.store, channel, &client).await.map_err(AppError::Provider)
     }
 }

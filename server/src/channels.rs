@@ -2,9 +2,10 @@
 //! Messenger, Instagram) and, when the sandbox is on, one of each kind played by the sandbox. Each gets its
 //! row in the database, its way out for the outbound worker, and what authenticates its webhooks.
 
-use crate::dispatch::{ChannelSender, CloudApiSender, MessengerSender};
+use crate::dispatch::{CloudApiSender, MessengerSender};
 use crate::evolution::{EvolutionClient, EvolutionConfig, EvolutionSender};
 use crate::messenger::{MessengerClient, MessengerConfig};
+use crate::registry::{ChannelEntry, ChannelRegistry};
 use crate::sandbox::others::{OthersConfig, OthersSandbox};
 use crate::sandbox::{SandboxConfig, SandboxState};
 use crate::settings::{MetaPageSettings, Settings};
@@ -15,22 +16,14 @@ use crate::whatsapp::{CloudApiClient, CloudApiConfig};
 use anyhow::Context;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What [`configure`] set up.
 pub(crate) struct Configured {
-    pub senders: HashMap<i64, Arc<dyn ChannelSender>>,
-    /// Official channels whose templates are synced at start.
-    pub template_sync: Vec<(i64, CloudApiClient)>,
-    /// Keys of `X-Hub-Signature-256` (Meta's app secret; the sandbox's).
-    pub app_secrets: Vec<Arc<[u8]>>,
-    pub verify_token: Arc<str>,
-    pub evolution: Vec<EvolutionWebhookAuth>,
-    /// Messenger/Instagram clients by channel id (profiles of new contacts).
-    pub messenger: HashMap<i64, MessengerClient>,
+    /// Every channel's way out and webhook credentials.
+    pub registry: Arc<ChannelRegistry>,
     pub sandbox: Option<SandboxState>,
     pub others: Option<OthersSandbox>,
 }
@@ -62,9 +55,7 @@ impl Configured {
             ..ChannelConfig::plain(ChannelKind::WhatsappOfficial, name, &config.phone_number_id)
         };
         let channel = upsert(store, &row, now).await?;
-        let client = CloudApiClient::new(config)?;
-        self.senders.insert(channel, Arc::new(CloudApiSender { client: client.clone() }));
-        self.template_sync.push((channel, client));
+        self.registry.put(channel, official_entry(config)?);
         Ok(())
     }
 
@@ -78,12 +69,7 @@ impl Configured {
     ) -> anyhow::Result<()> {
         let row = ChannelConfig::plain(ChannelKind::WhatsappUnofficial, name, &config.instance);
         let channel = upsert(store, &row, now).await?;
-        self.evolution.push(EvolutionWebhookAuth {
-            instance: config.instance.clone(),
-            api_key: Arc::from(config.api_key.as_str()),
-            webhook_token: Arc::from(webhook_token),
-        });
-        self.senders.insert(channel, Arc::new(EvolutionSender { client: EvolutionClient::new(config)? }));
+        self.registry.put(channel, evolution_entry(config, webhook_token)?);
         Ok(())
     }
 
@@ -98,16 +84,48 @@ impl Configured {
         let row =
             ChannelConfig { human_agent_tag, ..ChannelConfig::plain(config.kind, name, &config.account_id) };
         let channel = upsert(store, &row, now).await?;
-        let client = MessengerClient::new(config)?;
-        self.senders.insert(channel, Arc::new(MessengerSender { client: client.clone() }));
-        self.messenger.insert(channel, client);
+        self.registry.put(channel, meta_page_entry(config)?);
         Ok(())
     }
 }
 
+/// An official channel: sends through the Cloud API, syncs its templates.
+pub(crate) fn official_entry(config: CloudApiConfig) -> anyhow::Result<ChannelEntry> {
+    let client = CloudApiClient::new(config)?;
+    Ok(ChannelEntry {
+        sender: Some(Arc::new(CloudApiSender { client: client.clone() })),
+        template_sync: Some(client),
+        ..ChannelEntry::default()
+    })
+}
+
+/// An Evolution API instance: sends through it, accepts its webhooks with its tokens.
+pub(crate) fn evolution_entry(config: EvolutionConfig, webhook_token: &str) -> anyhow::Result<ChannelEntry> {
+    let auth = EvolutionWebhookAuth {
+        instance: config.instance.clone(),
+        api_key: Arc::from(config.api_key.as_str()),
+        webhook_token: Arc::from(webhook_token),
+    };
+    Ok(ChannelEntry {
+        sender: Some(Arc::new(EvolutionSender { client: EvolutionClient::new(config)? })),
+        evolution: Some(auth),
+        ..ChannelEntry::default()
+    })
+}
+
+/// A Facebook page (Messenger) or Instagram account: sends through the Send API, reads profiles.
+pub(crate) fn meta_page_entry(config: MessengerConfig) -> anyhow::Result<ChannelEntry> {
+    let client = MessengerClient::new(config)?;
+    Ok(ChannelEntry {
+        sender: Some(Arc::new(MessengerSender { client: client.clone() })),
+        messenger: Some(client),
+        ..ChannelEntry::default()
+    })
+}
+
 /// How long one send may take: 20 seconds, or less so that it always ends well inside the lease of its job
 /// (another worker must never take a job back while its send is still running).
-fn send_timeout(settings: &Settings) -> Duration {
+pub(crate) fn send_timeout(settings: &Settings) -> Duration {
     Duration::from_secs(20)
         .min(Duration::from_millis(settings.send_lease_seconds.saturating_mul(400)))
         .max(Duration::from_millis(500))
@@ -120,27 +138,23 @@ pub(crate) async fn configure(
     loopback: SocketAddr,
     now: Timestamp,
 ) -> anyhow::Result<Configured> {
-    let mut configured = Configured {
-        senders: HashMap::new(),
-        template_sync: Vec::new(),
-        app_secrets: Vec::new(),
-        verify_token: Arc::from(""),
-        evolution: Vec::new(),
-        messenger: HashMap::new(),
-        sandbox: None,
-        others: None,
-    };
+    let mut configured =
+        Configured { registry: Arc::new(ChannelRegistry::default()), sandbox: None, others: None };
     if let Some(whatsapp) = &settings.whatsapp {
         let config = CloudApiConfig::new(&whatsapp.token, &whatsapp.phone_number_id, &whatsapp.waba_id)
             .with_base_url(&whatsapp.graph_url)
             .with_timeout(send_timeout(settings));
         configured.add_official(store, "WhatsApp Oficial", config, None, now).await?;
-        configured.app_secrets.push(Arc::from(whatsapp.app_secret.as_bytes()));
-        configured.verify_token = Arc::from(whatsapp.verify_token.as_str());
+        configured.registry.add_global(
+            Some(Arc::from(whatsapp.app_secret.as_bytes())),
+            Some(Arc::from(whatsapp.verify_token.as_str())),
+        );
     }
     if let Some(meta) = &settings.meta_app {
-        configured.app_secrets.push(Arc::from(meta.app_secret.as_bytes()));
-        configured.verify_token = Arc::from(meta.verify_token.as_str());
+        configured.registry.add_global(
+            Some(Arc::from(meta.app_secret.as_bytes())),
+            Some(Arc::from(meta.verify_token.as_str())),
+        );
     }
     if let Some(evolution) = &settings.evolution {
         let config = EvolutionConfig {
@@ -192,7 +206,7 @@ async fn add_sandbox(
         .with_timeout(send_timeout(settings));
     let display_phone = Some(config.display_phone_number.clone());
     configured.add_official(store, crate::SANDBOX_CHANNEL, cloud_api, display_phone, now).await?;
-    configured.app_secrets.push(Arc::from(config.app_secret.as_bytes()));
+    configured.registry.add_global(Some(Arc::from(config.app_secret.as_bytes())), None);
 
     let others = OthersConfig {
         evolution_webhook_url: format!("http://{loopback}/webhooks/evolution"),
@@ -223,11 +237,108 @@ async fn add_sandbox(
     instagram.timeout = send_timeout(settings);
     configured.add_meta_page(store, SANDBOX_INSTAGRAM, instagram, false, now).await?;
 
-    if configured.verify_token.is_empty() {
-        configured.verify_token = Arc::from("sandbox");
+    if configured.registry.verify_tokens().is_empty() {
+        configured.registry.add_global(None, Some(Arc::from("sandbox")));
     }
     let others = OthersSandbox::new(others);
     configured.sandbox = Some(SandboxState::with_others(config, Some(others.clone())));
     configured.others = Some(others);
+    Ok(())
+}
+
+/// The credentials of a channel configured in the console, as `secret_config` keeps them (JSON). Never sent
+/// to a browser; the admin page only says which are set.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StoredSecrets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
+    /// The Evolution API's address (not secret, kept with the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl StoredSecrets {
+    pub fn read(secret_config: &str) -> Self {
+        serde_json::from_str(secret_config).unwrap_or_default()
+    }
+}
+
+/// Where console channels send, and how long a send may take.
+#[derive(Debug, Clone)]
+pub(crate) struct Links {
+    pub whatsapp_graph_url: String,
+    pub meta_graph_url: String,
+    pub timeout: Duration,
+}
+
+impl Links {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            whatsapp_graph_url: settings
+                .whatsapp
+                .as_ref()
+                .map_or_else(|| settings.meta_graph_url.clone(), |w| w.graph_url.clone()),
+            meta_graph_url: settings.meta_graph_url.clone(),
+            timeout: send_timeout(settings),
+        }
+    }
+}
+
+/// What a console channel contributes to the registry, from its stored row.
+pub(crate) fn console_entry(
+    record: &crate::store::channels::ChannelRecord,
+    links: &Links,
+) -> anyhow::Result<ChannelEntry> {
+    let config = &record.config;
+    let secrets = StoredSecrets::read(&config.secret_config);
+    let token = secrets.token.clone().unwrap_or_default();
+    let meta_keys = |entry: ChannelEntry| ChannelEntry {
+        app_secret: secrets.webhook_secret.as_deref().map(|s| Arc::from(s.as_bytes())),
+        verify_token: secrets.verify_token.as_deref().map(Arc::from),
+        ..entry
+    };
+    Ok(match config.kind {
+        ChannelKind::WhatsappOfficial => {
+            let account = config.account_id.clone().unwrap_or_default();
+            let cloud = CloudApiConfig::new(&token, &config.provider_id, &account)
+                .with_base_url(&links.whatsapp_graph_url)
+                .with_timeout(links.timeout);
+            meta_keys(official_entry(cloud)?)
+        }
+        ChannelKind::WhatsappUnofficial => {
+            let evolution = EvolutionConfig {
+                base_url: secrets.url.clone().unwrap_or_default(),
+                instance: config.provider_id.clone(),
+                api_key: token,
+                timeout: links.timeout,
+            };
+            evolution_entry(evolution, secrets.webhook_secret.as_deref().unwrap_or_default())?
+        }
+        ChannelKind::Messenger | ChannelKind::Instagram => {
+            let mut page = MessengerConfig::new(config.kind, &config.provider_id, &token)
+                .with_base_url(&links.meta_graph_url);
+            page.timeout = links.timeout;
+            meta_keys(meta_page_entry(page)?)
+        }
+    })
+}
+
+/// Puts every console channel in the registry (at start, and when another instance changed one). A channel
+/// whose stored configuration cannot be used is logged and left out; the others still work.
+pub(crate) async fn load_console_channels(
+    store: &SqlStore,
+    registry: &ChannelRegistry,
+    links: &Links,
+) -> Result<(), atende_domain::ports::StoreError> {
+    for record in store.channel_records().await?.into_iter().filter(|r| r.from_console) {
+        match console_entry(&record, links) {
+            Ok(entry) => registry.put(record.id, entry),
+            Err(error) => tracing::error!(channel = record.id, %error, "console channel not usable"),
+        }
+    }
     Ok(())
 }

@@ -204,7 +204,7 @@ impl Default for DispatchSettings {
 pub struct Dispatcher {
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    pub senders: HashMap<i64, Arc<dyn ChannelSender>>,
+    pub channels: Arc<crate::registry::ChannelRegistry>,
     pub settings: DispatchSettings,
     /// When each channel may send next.
     next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
@@ -220,13 +220,13 @@ impl Dispatcher {
     pub fn new(
         store: SqlStore,
         clock: Arc<dyn Clock>,
-        senders: HashMap<i64, Arc<dyn ChannelSender>>,
+        channels: Arc<crate::registry::ChannelRegistry>,
         settings: DispatchSettings,
     ) -> Self {
         Self {
             store,
             clock,
-            senders,
+            channels,
             settings,
             next_slot: Mutex::new(HashMap::new()),
             pairs: Mutex::new(HashMap::new()),
@@ -320,7 +320,7 @@ impl Dispatcher {
             self.store.complete_job(job.job_id, job.message_id, provider_id, now).await?;
             return Ok(ExecutionOutcome::Sent(job.job_id));
         }
-        let Some(sender) = self.senders.get(&job.channel_id).cloned() else {
+        let Some(sender) = self.channels.sender(job.channel_id) else {
             let why = "O canal deste atendimento não está configurado para envio.";
             self.store.fail_job(job.job_id, job.message_id, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));

@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod evolution;
 pub mod messenger;
 pub mod public_api;
+pub mod registry;
 pub mod sandbox;
 pub mod settings;
 pub mod store;
@@ -130,6 +131,9 @@ struct Background {
     template_sync: Vec<(i64, CloudApiClient)>,
     webhook_stored: Arc<Notify>,
     outbound_wake: Arc<Notify>,
+    /// Console channels another instance saves are picked up from the database.
+    registry: Arc<registry::ChannelRegistry>,
+    links: channels::Links,
 }
 
 pub struct Application {
@@ -161,16 +165,12 @@ impl Application {
         let geral = store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
         bootstrap_admin(&store, settings.admin.as_ref(), geral, now).await?;
 
-        let channels::Configured {
-            senders,
-            template_sync,
-            app_secrets,
-            verify_token,
-            evolution,
-            messenger,
-            sandbox,
-            others,
-        } = channels::configure(&store, &settings, loopback, now).await?;
+        let channels::Configured { registry, sandbox, others } =
+            channels::configure(&store, &settings, loopback, now).await?;
+        let links = channels::Links::from_settings(&settings);
+        channels::load_console_channels(&store, &registry, &links)
+            .await
+            .context("Failed to read the channels configured in the console")?;
 
         let webhook_stored = Arc::new(Notify::new());
         let outbound_wake = Arc::new(Notify::new());
@@ -187,7 +187,8 @@ impl Application {
             rate_card: Some(Arc::new(settings.rate_card()?)),
             admin: Arc::new(admin::Admin {
                 store: store.clone(),
-                template_sync: Arc::new(template_sync.iter().cloned().collect()),
+                channels: registry.clone(),
+                links: links.clone(),
             }),
         };
         let auth = auth::AuthState {
@@ -202,10 +203,8 @@ impl Application {
                 .merge(webhooks::router(WebhookState {
                     store: store.clone(),
                     clock: clock.clone(),
-                    app_secrets,
-                    verify_token,
+                    channels: registry.clone(),
                     stored: webhook_stored.clone(),
-                    evolution: evolution.into(),
                 }));
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
@@ -220,12 +219,12 @@ impl Application {
                 clock: clock.clone(),
                 released: outbound_wake.clone(),
                 unknown_status_grace: std::time::Duration::from_secs(60),
-                messenger: Arc::new(messenger),
+                channels: registry.clone(),
             },
             dispatcher: Dispatcher::new(
                 store.clone(),
                 clock,
-                senders,
+                registry.clone(),
                 DispatchSettings {
                     per_channel_rate: settings.outbound_rate,
                     pair_burst: settings.pair_burst,
@@ -233,9 +232,11 @@ impl Application {
                     ..DispatchSettings::default()
                 },
             ),
-            template_sync,
+            template_sync: registry.template_clients(),
             webhook_stored,
             outbound_wake,
+            registry,
+            links,
         };
         Ok(Self { listener, router, store, background, sandbox, others })
     }
@@ -261,15 +262,39 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, with the webhook processor, the outbound worker and the template sync
     /// running beside; then closes the database cleanly.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Background { processor, dispatcher, template_sync, webhook_stored, outbound_wake } =
-            self.background;
+        let Background {
+            processor,
+            dispatcher,
+            template_sync,
+            webhook_stored,
+            outbound_wake,
+            registry,
+            links,
+        } = self.background;
         let store = self.store.clone();
         // What providers delivered before a crash is applied before any lease is recovered: a send whose
         // status webhook is already stored must be recognised, not sent again.
         if let Err(error) = processor.process_pending().await {
             tracing::error!(%error, "webhook processing at start failed");
         }
+        let watched = self.store.clone();
         let tasks = vec![
+            tokio::spawn(async move {
+                // Another instance on the same Postgres may save a channel: reload when the stamp moves.
+                let mut seen = watched.console_channels_stamp().await.ok();
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                    let now = watched.console_channels_stamp().await.ok();
+                    if now.is_some() && now != seen {
+                        if let Err(error) = channels::load_console_channels(&watched, &registry, &links).await
+                        {
+                            tracing::warn!(%error, "could not reload the console channels");
+                            continue;
+                        }
+                        seen = now;
+                    }
+                }
+            }),
             tokio::spawn(processor.run(webhook_stored)),
             tokio::spawn(dispatcher.run(outbound_wake)),
             tokio::spawn(async move {

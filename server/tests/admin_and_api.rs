@@ -58,7 +58,7 @@ async fn admins_create_agents_and_teams_agents_cannot_and_a_deactivated_agent_is
 
     let again = json!({ "form": { "name": "Outra Ana", "email": "ANA@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [sales] } });
     let (status, body) = post_json(&app.client, &app, "admin_create_agent", again).await;
-    assert_eq!((status, body["EmailTaken"].is_null()), (409, true), "{body}");
+    assert_eq!((status, body), (409, json!("EmailTaken")));
     let teamless = json!({ "form": { "name": "Sem Equipe", "email": "sem@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [] } });
     assert_eq!(post_json(&app.client, &app, "admin_create_agent", teamless).await.0, 422);
     let unknown_team = json!({ "form": { "name": "X", "email": "x@teste.local", "password": "senha-do-agente", "role": "agente", "teams": [9999] } });
@@ -355,4 +355,129 @@ async fn one_call_upserts_the_contact_and_opens_the_conversation_with_an_approve
         (201, Some("opened"), Some(false)),
         "{opened}"
     );
+}
+
+fn evolution_event(instance: &str, id: &str, number: &str, text: &str) -> Value {
+    json!({
+        "event": "messages.upsert", "instance": instance,
+        "data": {"key": {"remoteJid": format!("{number}@s.whatsapp.net"), "fromMe": false, "id": id},
+                 "pushName": "Rita", "message": {"conversation": text}, "messageType": "conversation",
+                 "messageTimestamp": 1_700_000_000_i64}
+    })
+}
+
+async fn evolution_webhook(app: &TestApp, event: &Value, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/webhooks/evolution", app.address))
+        .bearer_auth(token)
+        .json(event)
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_channel_added_in_the_console_is_used_at_once_and_its_secrets_never_come_back() {
+    let app = spawn_app().await;
+    let sandbox = app.others.config().clone();
+    let form = |instance: &str, api_key: &str, webhook: &str| {
+        json!({ "kind": "WhatsappUnofficial", "name": "Gateway Loja 2", "provider_id": instance,
+                "account_id": "", "url": format!("{}/sandbox/evolution", app.address), "token": api_key,
+                "webhook_secret": webhook, "verify_token": "", "human_agent_tag": false })
+    };
+    let save = |channel: Option<i64>, form: Value| {
+        let app = &app;
+        async move {
+            post_json(&app.client, app, "admin_save_channel", json!({ "channel": channel, "form": form }))
+                .await
+        }
+    };
+    let (status, body) = save(None, json!({ "kind": "WhatsappUnofficial", "name": "Sem endereço", "provider_id": "x",
+        "account_id": "", "url": "evolution.loja", "token": "k", "webhook_secret": "w", "verify_token": "", "human_agent_tag": false })).await;
+    assert_eq!((status, body["ChannelSetup"].as_str()), (422, Some("BadUrl")), "{body}");
+    let (status, _) = save(None, form(&sandbox.evolution_instance, "k", "w")).await;
+    assert_eq!(status, 409, "the sandbox has this instance already");
+    let (status, id) = save(None, form("loja2", &sandbox.evolution_api_key, "token-loja-2")).await;
+    assert_eq!(status, 200, "{id}");
+    let id = id.as_i64().expect("channel id");
+
+    // Its webhooks are accepted with its token, at once.
+    let hello = evolution_event("loja2", "3ACONSOLE1", "5511933332222", "Oi pela loja 2");
+    assert_eq!(evolution_webhook(&app, &hello, "token-errado").await, 401);
+    assert_eq!(evolution_webhook(&app, &hello, "token-loja-2").await, 200);
+    let conversation = eventually("the message reached a conversation", || async {
+        app.store
+            .list_conversations(Tab::All)
+            .await
+            .ok()?
+            .into_iter()
+            .find(|c| c.contact_name.as_str() == "Rita")
+    })
+    .await;
+    assert_eq!(
+        app.store.conversation_state(conversation.id).await.expect("state").channel.kind(),
+        ChannelKind::WhatsappUnofficial
+    );
+
+    // Its sends go through its own instance: the sandbox's Evolution knows no "loja2" and says so.
+    let text = [("conversation", conversation.id.0.to_string()), ("text", "Olá, Rita!".into())];
+    assert_eq!(post_form(&app.client, &app, "send_message", &text).await.0, 200);
+    let (_, view) = eventually("the send failed with the gateway's reason", || async {
+        let (status, view) = post_form(
+            &app.client,
+            &app,
+            "conversation_view",
+            &[("conversation", conversation.id.0.to_string())],
+        )
+        .await;
+        let failed = view["messages"].as_array()?.iter().any(|m| m["status"] == "failed");
+        (status == 200 && failed).then_some((status, view))
+    })
+    .await;
+    let error = view["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find_map(|m| m["error"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("loja2"), "{error}");
+
+    // Editing: blank secrets keep the stored ones; a new webhook token replaces the old one at once.
+    let (status, _) = save(Some(id), form("loja2", "", "token-novo")).await;
+    assert_eq!(status, 200);
+    let again = evolution_event("loja2", "3ACONSOLE2", "5511933332222", "De novo");
+    assert_eq!(evolution_webhook(&app, &again, "token-loja-2").await, 401, "the old token stopped working");
+    assert_eq!(evolution_webhook(&app, &again, "token-novo").await, 200);
+    let (_, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    let row = overview["channel_rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|c| c["id"] == id)
+        .expect("listed")
+        .clone();
+    assert_eq!(
+        (row["from_console"].as_bool(), row["token_set"].as_bool()),
+        (Some(true), Some(true)),
+        "{row}"
+    );
+    let shown = overview.to_string();
+    assert!(
+        !shown.contains(&sandbox.evolution_api_key) && !shown.contains("token-novo"),
+        "no secret is sent back"
+    );
+
+    // The sandbox's channels come from the environment: the console does not change them.
+    let sandbox_channel = overview["channel_rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|c| c["from_console"] == false)
+        .expect("sandbox")["id"]
+        .as_i64();
+    let (status, body) = save(sandbox_channel, form("outra", "k", "w")).await;
+    assert_eq!((status, body), (422, json!("ChannelFromEnvironment")));
 }

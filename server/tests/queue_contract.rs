@@ -6,6 +6,7 @@ use atende_domain::contact::ContactForm;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::Store;
 use atende_domain::time::Timestamp;
+use atende_server::registry::ChannelRegistry;
 use atende_server::store::channels::ChannelConfig;
 use atende_server::store::queue::{Dispatch, NewOutbound};
 use atende_server::store::SqlStore;
@@ -319,7 +320,12 @@ contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_hol
         pair_interval: Duration::from_secs(6),
         ..DispatchSettings::default()
     };
-    let dispatcher = Dispatcher::new(store.clone(), clock.clone(), senders, settings);
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        clock.clone(),
+        Arc::new(ChannelRegistry::with_senders(senders)),
+        settings,
+    );
     let step = || async { dispatcher.try_execute_task().await.expect("step") };
 
     assert!(matches!(step().await, ExecutionOutcome::Sent(_)));
@@ -385,7 +391,12 @@ contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_clos
     let (_, job) = store.enqueue(&text(conversations[0], channel, "oi"), Dispatch::Now, T0).await.expect("e");
     let senders = only_sender(channel, Arc::new(RefusingSender(131047)));
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
-    let dispatcher = Dispatcher::new(store.clone(), clock, senders, DispatchSettings::default());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        clock,
+        Arc::new(ChannelRegistry::with_senders(senders)),
+        DispatchSettings::default(),
+    );
     assert_eq!(dispatcher.try_execute_task().await.expect("step"), ExecutionOutcome::Failed(job));
     assert_eq!(store.job_state(job).await.expect("state"), ("failed".into(), "failed".into()));
     let state = store.conversation_state(ConversationId(conversations[0])).await.expect("state");

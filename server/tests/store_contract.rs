@@ -324,3 +324,44 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!(listed.iter().map(|t| t.revoked_at).collect::<Vec<_>>(), [Some(NOW.plus_millis(5))]);
     assert_eq!(store.revoke_api_token(9_999, NOW).await, Err(StoreError::NotFound));
 });
+
+contract!(console_channels_are_saved_edited_and_never_clash_with_others, |db| {
+    use atende_server::store::channels::{ChannelConfig, SaveChannelError};
+    let store = db.store().await;
+    let from_env = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Ambiente", "inst-a"), NOW)
+        .await
+        .expect("environment channel");
+    let console = ChannelConfig {
+        secret_config: r#"{"token":"k"}"#.into(),
+        ..ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Console", "inst-b")
+    };
+    let (_, before) = store.console_channels_stamp().await.expect("stamp");
+    let id = store.save_console_channel(None, &console, NOW).await.expect("saved");
+    assert_eq!(store.console_channels_stamp().await.expect("stamp"), (NOW.as_millis(), before + 1));
+    let same_instance = ChannelConfig { name: "Outro".into(), ..console.clone() };
+    assert_eq!(store.save_console_channel(None, &same_instance, NOW).await, Err(SaveChannelError::Taken));
+    let same_name =
+        ChannelConfig { name: "Ambiente".into(), provider_id: "inst-c".into(), ..console.clone() };
+    assert_eq!(store.save_console_channel(Some(id), &same_name, NOW).await, Err(SaveChannelError::Taken));
+    assert_eq!(
+        store.save_console_channel(Some(from_env), &console, NOW).await,
+        Err(SaveChannelError::FromEnvironment)
+    );
+    assert_eq!(
+        store.save_console_channel(Some(9_999), &console, NOW).await,
+        Err(SaveChannelError::Store(StoreError::NotFound))
+    );
+    let renamed = ChannelConfig { name: "Console Centro".into(), ..console };
+    let later = NOW.plus_millis(10);
+    assert_eq!(store.save_console_channel(Some(id), &renamed, later).await, Ok(id));
+    let records = store.channel_records().await.expect("records");
+    let saved = records.iter().find(|r| r.id == id).expect("listed");
+    assert!(
+        saved.from_console
+            && saved.config.name == "Console Centro"
+            && saved.config.secret_config.contains("\"k\"")
+    );
+    assert!(!records.iter().find(|r| r.id == from_env).expect("listed").from_console);
+    assert_eq!(store.console_channels_stamp().await.expect("stamp").0, later.as_millis());
+});

@@ -6,7 +6,9 @@ use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, RevokeToken, SetAgentActive,
     SyncTemplates,
 };
+use crate::admin::{ChannelRow, SaveChannel};
 use atende_domain::access::{AgentForm, Role};
+use atende_domain::channel_setup::{field_label, provider_id_label, secret_labels, ChannelSetupForm};
 use atende_domain::conversation::ChannelKind;
 use leptos::prelude::*;
 
@@ -29,6 +31,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! {
+                            <Channels data=data.clone() changed />
                             <Agents data=data.clone() changed />
                             <Teams data=data.clone() changed />
                             <Tokens data=data.clone() changed shown=shown_token />
@@ -421,5 +424,170 @@ fn Prices(data: AdminData) -> impl IntoView {
                 .into_any(),
             }}
         </section>
+    }
+}
+
+#[component]
+fn Channels(data: AdminData, changed: Callback<()>) -> impl IntoView {
+    // `None`: the form is closed; `Some(None)`: "Novo canal"; `Some(Some(id))`: editing that channel.
+    let editing = RwSignal::new(None::<Option<i64>>);
+    let rows = data.channel_rows.clone();
+    view! {
+        <section class="admin-section" aria-label="Canais">
+            <h2>"Canais"</h2>
+            <table>
+                <thead>
+                    <tr><th>"Nome"</th><th>"Tipo"</th><th>"Identificação"</th><th>"Origem"</th><th></th></tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .iter()
+                        .map(|row| {
+                            let id = row.id;
+                            let label = format!("Editar {}", row.name);
+                            view! {
+                                <tr>
+                                    <td>{row.name.clone()}</td>
+                                    <td>{row.kind.label()}</td>
+                                    <td>{row.provider_id.clone()}</td>
+                                    <td>{if row.from_console { "Console" } else { "Variáveis de ambiente / sandbox" }}</td>
+                                    <td>
+                                        {row.from_console.then(|| view! {
+                                            <button type="button" class="secondary" aria-label=label
+                                                on:click=move |_| editing.set(Some(Some(id)))>"Editar"</button>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <Show
+                when=move || editing.get().is_some()
+                fallback=move || view! {
+                    <button type="button" class="secondary" on:click=move |_| editing.set(Some(None))>"Novo canal"</button>
+                }
+            >
+                {
+                    let rows = rows.clone();
+                    move || {
+                        let id = editing.get().flatten();
+                        let row = id.and_then(|id| rows.iter().find(|r| r.id == id).cloned());
+                        view! { <ChannelForm row on_done=Callback::new(move |saved: bool| {
+                            editing.set(None);
+                            if saved {
+                                changed.run(());
+                            }
+                        }) /> }
+                    }
+                }
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelForm(row: Option<ChannelRow>, on_done: Callback<bool>) -> impl IntoView {
+    use atende_domain::conversation::ChannelKind;
+    let save = ServerAction::<SaveChannel>::new();
+    let id = row.as_ref().map(|r| r.id);
+    let kind = RwSignal::new(row.as_ref().map(|r| r.kind));
+    let name = RwSignal::new(row.as_ref().map(|r| r.name.clone()).unwrap_or_default());
+    let provider_id = RwSignal::new(row.as_ref().map(|r| r.provider_id.clone()).unwrap_or_default());
+    let account_id = RwSignal::new(row.as_ref().and_then(|r| r.account_id.clone()).unwrap_or_default());
+    let url = RwSignal::new(row.as_ref().and_then(|r| r.url.clone()).unwrap_or_default());
+    let token = RwSignal::new(String::new());
+    let webhook_secret = RwSignal::new(String::new());
+    let verify_token = RwSignal::new(String::new());
+    let human_agent_tag = RwSignal::new(row.as_ref().is_some_and(|r| r.human_agent_tag));
+    let tried = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            on_done.run(true);
+        }
+    });
+    let form = move || ChannelSetupForm {
+        kind: kind.get(),
+        name: name.get(),
+        provider_id: provider_id.get(),
+        account_id: account_id.get(),
+        url: url.get(),
+        token: token.get(),
+        webhook_secret: webhook_secret.get(),
+        verify_token: verify_token.get(),
+        human_agent_tag: human_agent_tag.get(),
+    };
+    let problem = move || {
+        let local = tried.get().then(|| form().validate(id.is_some()).err().map(|e| e.to_string())).flatten();
+        local.or_else(error_of(save))
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let form = form();
+        if form.validate(id.is_some()).is_ok() {
+            save.dispatch(SaveChannel { channel: id, form });
+        }
+    };
+    let kept = if id.is_some() { "Guardado: deixe em branco para manter" } else { "" };
+    let is = move |wanted: &'static [ChannelKind]| move || kind.get().is_some_and(|k| wanted.contains(&k));
+    let labels = move || kind.get().map(secret_labels).unwrap_or(("o token de acesso", "a chave secreta"));
+    let title = if id.is_some() { "Editar canal" } else { "Novo canal" };
+    view! {
+        <form class="admin-form" aria-label=title on:submit=submit novalidate>
+            <h3>{title}</h3>
+            <label>
+                "Tipo"
+                <select
+                    disabled=id.is_some()
+                    on:change=move |ev| kind.set(ChannelKind::from_code(&event_target_value(&ev)))
+                >
+                    <option value="" selected=move || kind.get().is_none()>"Escolha o tipo"</option>
+                    {ChannelKind::ALL
+                        .into_iter()
+                        .map(|k| view! { <option value=k.code() selected=move || kind.get() == Some(k)>{k.label()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <Show when=move || kind.get().is_some()>
+                <label>"Nome do canal" <input type="text" bind:value=name /></label>
+                <label>
+                    {move || kind.get().map(|k| field_label(provider_id_label(k)))}
+                    <input type="text" bind:value=provider_id />
+                </label>
+                <Show when=is(&[ChannelKind::WhatsappOfficial])>
+                    <label>"ID da conta do WhatsApp Business (WABA)" <input type="text" bind:value=account_id /></label>
+                </Show>
+                <Show when=is(&[ChannelKind::WhatsappUnofficial])>
+                    <label>"Endereço da Evolution API" <input type="text" placeholder="https://evolution.suaempresa.com.br" bind:value=url /></label>
+                </Show>
+                <label>
+                    {move || field_label(labels().0)}
+                    <input type="password" autocomplete="off" placeholder=kept bind:value=token />
+                </label>
+                <label>
+                    {move || field_label(labels().1)}
+                    <input type="password" autocomplete="off" placeholder=kept bind:value=webhook_secret />
+                </label>
+                <Show when=is(&[ChannelKind::WhatsappOfficial, ChannelKind::Messenger, ChannelKind::Instagram])>
+                    <label>
+                        "Token de verificação do webhook"
+                        <input type="password" autocomplete="off" placeholder=kept bind:value=verify_token />
+                    </label>
+                </Show>
+                <Show when=is(&[ChannelKind::Messenger, ChannelKind::Instagram])>
+                    <label class="check">
+                        <input type="checkbox" bind:checked=human_agent_tag />
+                        "Responder até 7 dias com a etiqueta HUMAN_AGENT (aprovada pela Meta)"
+                    </label>
+                </Show>
+            </Show>
+            <p class="field-error" role="alert">{problem}</p>
+            <div class="form-actions">
+                <button type="button" class="secondary" on:click=move |_| on_done.run(false)>"Cancelar"</button>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>"Salvar"</button>
+            </div>
+        </form>
     }
 }

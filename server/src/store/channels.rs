@@ -73,7 +73,7 @@ impl SqlStore {
              ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, provider_id = excluded.provider_id, \
              account_id = excluded.account_id, display_phone = excluded.display_phone, \
              secret_config = excluded.secret_config, updated_at = excluded.updated_at, \
-             human_agent_tag = excluded.human_agent_tag",
+             human_agent_tag = excluded.human_agent_tag, configured_in = 'environment'",
         )
         .bind(channel.kind.code())
         .bind(&channel.name)
@@ -175,5 +175,159 @@ impl SqlStore {
         .ok_or(StoreError::NotFound)?
         .try_get("conversation_id")
         .map_err(unavailable)
+    }
+}
+
+/// A channel row as the admin page lists it (with its stored credentials, which stay on the server).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelRecord {
+    pub id: i64,
+    pub config: ChannelConfig,
+    /// Added by an admin in the console (else: environment or sandbox, read-only there).
+    pub from_console: bool,
+}
+
+impl std::fmt::Debug for ChannelRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelRecord")
+            .field("id", &self.id)
+            .field("name", &self.config.name)
+            .field("kind", &self.config.kind)
+            .field("from_console", &self.from_console)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a console channel was not saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveChannelError {
+    /// Another channel has this name, or this kind and provider id.
+    Taken,
+    /// The channel comes from the environment (or the sandbox): the console does not change it.
+    FromEnvironment,
+    Store(StoreError),
+}
+
+impl From<StoreError> for SaveChannelError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl SqlStore {
+    /// Every channel, by name, with its stored configuration.
+    pub async fn channel_records(&self) -> Result<Vec<ChannelRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT channel_id, kind, name, provider_id, account_id, display_phone, secret_config, \
+             human_agent_tag, configured_in FROM channel ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind").map_err(unavailable)?;
+                let configured_in: String = row.try_get("configured_in").map_err(unavailable)?;
+                Ok(ChannelRecord {
+                    id: row.try_get("channel_id").map_err(unavailable)?,
+                    config: ChannelConfig {
+                        kind: ChannelKind::from_code(&kind).ok_or_else(|| super::corrupt("kind", &kind))?,
+                        name: row.try_get("name").map_err(unavailable)?,
+                        provider_id: row.try_get("provider_id").map_err(unavailable)?,
+                        account_id: row.try_get("account_id").map_err(unavailable)?,
+                        display_phone: row.try_get("display_phone").map_err(unavailable)?,
+                        secret_config: row.try_get("secret_config").map_err(unavailable)?,
+                        human_agent_tag: row.try_get::<i64, _>("human_agent_tag").map_err(unavailable)? != 0,
+                    },
+                    from_console: configured_in == "console",
+                })
+            })
+            .collect()
+    }
+
+    /// Adds (`id` `None`) or changes a channel configured in the console, in one transaction.
+    pub async fn save_console_channel(
+        &self,
+        id: Option<i64>,
+        channel: &ChannelConfig,
+        now: Timestamp,
+    ) -> Result<i64, SaveChannelError> {
+        let mut tx = self.write_tx().await?;
+        if let Some(id) = id {
+            let origin: Option<String> =
+                sqlx::query("SELECT configured_in FROM channel WHERE channel_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .map(|row| row.try_get("configured_in"))
+                    .transpose()
+                    .map_err(unavailable)?;
+            match origin.as_deref() {
+                None => return Err(StoreError::NotFound.into()),
+                Some("console") => {}
+                Some(_) => return Err(SaveChannelError::FromEnvironment),
+            }
+        }
+        let clash = sqlx::query(
+            "SELECT 1 AS found FROM channel WHERE (name = $1 OR (kind = $2 AND provider_id = $3)) \
+             AND channel_id <> $4",
+        )
+        .bind(&channel.name)
+        .bind(channel.kind.code())
+        .bind(&channel.provider_id)
+        .bind(id.unwrap_or(-1))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if clash.is_some() {
+            return Err(SaveChannelError::Taken);
+        }
+        // A new channel gets its row first; then one UPDATE writes every field in both cases.
+        let saved: i64 = match id {
+            Some(id) => id,
+            None => sqlx::query(
+                "INSERT INTO channel (kind, name, provider_id, configured_in, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'console', $4, $4) RETURNING channel_id",
+            )
+            .bind(channel.kind.code())
+            .bind(&channel.name)
+            .bind(&channel.provider_id)
+            .bind(now.as_millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .try_get("channel_id")
+            .map_err(unavailable)?,
+        };
+        sqlx::query(
+            "UPDATE channel SET kind = $2, name = $3, provider_id = $4, account_id = $5, secret_config = $6, \
+             human_agent_tag = $7, updated_at = $8 WHERE channel_id = $1",
+        )
+        .bind(saved)
+        .bind(channel.kind.code())
+        .bind(&channel.name)
+        .bind(&channel.provider_id)
+        .bind(channel.account_id.as_deref())
+        .bind(&channel.secret_config)
+        .bind(i64::from(channel.human_agent_tag))
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(saved)
+    }
+
+    /// When a console channel last changed, and how many there are: another instance compares it to know
+    /// when to reload them.
+    pub async fn console_channels_stamp(&self) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(updated_at), 0) AS stamp, COUNT(*) AS n FROM channel WHERE configured_in = 'console'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok((row.try_get("stamp").map_err(unavailable)?, row.try_get("n").map_err(unavailable)?))
     }
 }

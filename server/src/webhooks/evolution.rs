@@ -56,7 +56,7 @@ pub(super) async fn receive(State(state): State<WebhookState>, headers: HeaderMa
         return (StatusCode::BAD_REQUEST, "expected an Evolution API event (event, instance, data)")
             .into_response();
     };
-    let known = state.evolution.iter().find(|auth| auth.instance == event.instance);
+    let known = state.channels.evolution(&event.instance);
     if !known.is_some_and(|auth| auth.accepts(&headers, &event)) {
         tracing::warn!(instance = %event.instance, "Evolution webhook refused: unknown instance or bad token");
         return (StatusCode::UNAUTHORIZED, "unknown instance or invalid token").into_response();

@@ -180,7 +180,7 @@ impl WebhookProcessor {
         if self.store.identity_known(identity_kind, person).await? {
             return Ok(None);
         }
-        let looked_up = match self.messenger.get(&channel_id) {
+        let looked_up = match self.channels.messenger(channel_id) {
             Some(client) => match client.profile(person).await {
                 Ok(profile) => profile.display_name(),
                 Err(failure) => {

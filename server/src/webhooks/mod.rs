@@ -52,14 +52,11 @@ pub(crate) fn message_from_opaque(opaque: Option<&str>) -> Option<MessageId> {
 pub struct WebhookState {
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    /// The keys of `X-Hub-Signature-256`: `ATENDE_META_APP_SECRET`, and the sandbox's when it is on.
-    pub app_secrets: Vec<Arc<[u8]>>,
-    /// `ATENDE_META_VERIFY_TOKEN`: what Meta must present in the handshake.
-    pub verify_token: Arc<str>,
+    /// The keys of `X-Hub-Signature-256` (`ATENDE_META_APP_SECRET`, the sandbox's, those saved with a
+    /// channel), the handshake's verify tokens, and the unofficial gateway's instances with their secrets.
+    pub channels: Arc<crate::registry::ChannelRegistry>,
     /// Wakes the processor as soon as something was stored.
     pub stored: Arc<Notify>,
-    /// The unofficial gateway's instances and their webhook secrets.
-    pub evolution: Arc<[EvolutionWebhookAuth]>,
 }
 
 pub fn router(state: WebhookState) -> Router {
@@ -83,11 +80,13 @@ struct Handshake {
 
 /// Meta's subscription check: echo `hub.challenge` when the token is ours.
 async fn verify(State(state): State<WebhookState>, Query(handshake): Query<Handshake>) -> Response {
-    let token_ok = !state.verify_token.is_empty()
-        && handshake
-            .verify_token
-            .as_deref()
-            .is_some_and(|token| constant_time_eq(token.as_bytes(), state.verify_token.as_bytes()));
+    let token_ok = handshake.verify_token.as_deref().is_some_and(|given| {
+        state
+            .channels
+            .verify_tokens()
+            .iter()
+            .any(|ours| !ours.is_empty() && constant_time_eq(given.as_bytes(), ours.as_bytes()))
+    });
     match (handshake.mode.as_deref(), handshake.challenge) {
         (Some("subscribe"), Some(challenge)) if token_ok => (StatusCode::OK, challenge).into_response(),
         (Some("subscribe"), Some(_)) => {
@@ -119,7 +118,7 @@ async fn receive_signed(
     provider: &str,
 ) -> Response {
     let signature = headers.get(wire::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if !state.app_secrets.iter().any(|secret| wire::verify_signature(secret, &body, signature)) {
+    if !state.channels.app_secrets().iter().any(|secret| wire::verify_signature(secret, &body, signature)) {
         tracing::warn!(bytes = body.len(), provider, "webhook refused: bad or missing signature");
         return (StatusCode::UNAUTHORIZED, "invalid X-Hub-Signature-256").into_response();
     }
@@ -179,8 +178,8 @@ pub struct WebhookProcessor {
     pub released: Arc<Notify>,
     /// How long a status for a message we do not know yet is kept pending before it is given up.
     pub unknown_status_grace: Duration,
-    /// Messenger/Instagram clients by channel id, to read a new contact's name.
-    pub messenger: Arc<std::collections::HashMap<i64, crate::messenger::MessengerClient>>,
+    /// Messenger/Instagram clients by channel, to read a new contact's name.
+    pub channels: Arc<crate::registry::ChannelRegistry>,
 }
 
 impl WebhookProcessor {

@@ -1,0 +1,119 @@
+//! The channels this process can use right now: how each sends, what authenticates its webhooks, which have
+//! templates to sync. Filled at start (environment, sandbox, and channels an admin configured in the console)
+//! and changed while running when an admin saves a channel, so the worker, the webhooks and the admin page
+//! all see the same set without a restart.
+
+use crate::dispatch::ChannelSender;
+use crate::messenger::MessengerClient;
+use crate::webhooks::EvolutionWebhookAuth;
+use crate::whatsapp::CloudApiClient;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+#[derive(Default)]
+struct Entries {
+    senders: HashMap<i64, Arc<dyn ChannelSender>>,
+    template_sync: HashMap<i64, CloudApiClient>,
+    evolution: HashMap<i64, EvolutionWebhookAuth>,
+    messenger: HashMap<i64, MessengerClient>,
+    /// Keys of `X-Hub-Signature-256`: the environment's and the sandbox's (channel `None`), and those saved
+    /// with a console channel.
+    app_secrets: Vec<(Option<i64>, Arc<[u8]>)>,
+    /// Tokens Meta may present in the subscription handshake.
+    verify_tokens: Vec<(Option<i64>, Arc<str>)>,
+}
+
+/// Shared by the worker, the webhook routes and processor, and the admin page. Reads take a short lock and
+/// clone what they need (an `Arc` or a small client), never hold it across an await.
+#[derive(Default)]
+pub struct ChannelRegistry {
+    entries: RwLock<Entries>,
+}
+
+/// Everything one channel contributes.
+#[derive(Default)]
+pub struct ChannelEntry {
+    pub sender: Option<Arc<dyn ChannelSender>>,
+    pub template_sync: Option<CloudApiClient>,
+    pub evolution: Option<EvolutionWebhookAuth>,
+    pub messenger: Option<MessengerClient>,
+    pub app_secret: Option<Arc<[u8]>>,
+    pub verify_token: Option<Arc<str>>,
+}
+
+impl ChannelRegistry {
+    /// Only senders (tests of the worker).
+    pub fn with_senders(senders: HashMap<i64, Arc<dyn ChannelSender>>) -> Self {
+        let registry = Self::default();
+        for (channel, sender) in senders {
+            registry.put(channel, ChannelEntry { sender: Some(sender), ..ChannelEntry::default() });
+        }
+        registry
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
+        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
+        self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sets (or replaces) everything `channel` contributes.
+    pub fn put(&self, channel: i64, entry: ChannelEntry) {
+        let mut entries = self.write();
+        let ChannelEntry { sender, template_sync, evolution, messenger, app_secret, verify_token } = entry;
+        fn set<T>(map: &mut HashMap<i64, T>, channel: i64, value: Option<T>) {
+            match value {
+                Some(value) => map.insert(channel, value),
+                None => map.remove(&channel),
+            };
+        }
+        set(&mut entries.senders, channel, sender);
+        set(&mut entries.template_sync, channel, template_sync);
+        set(&mut entries.evolution, channel, evolution);
+        set(&mut entries.messenger, channel, messenger);
+        entries.app_secrets.retain(|(owner, _)| *owner != Some(channel));
+        entries.app_secrets.extend(app_secret.map(|secret| (Some(channel), secret)));
+        entries.verify_tokens.retain(|(owner, _)| *owner != Some(channel));
+        entries.verify_tokens.extend(verify_token.map(|token| (Some(channel), token)));
+    }
+
+    /// A key or token of the whole server (environment, sandbox), not of one channel.
+    pub fn add_global(&self, app_secret: Option<Arc<[u8]>>, verify_token: Option<Arc<str>>) {
+        let mut entries = self.write();
+        entries.app_secrets.extend(app_secret.map(|secret| (None, secret)));
+        entries.verify_tokens.extend(verify_token.map(|token| (None, token)));
+    }
+
+    pub fn sender(&self, channel: i64) -> Option<Arc<dyn ChannelSender>> {
+        self.read().senders.get(&channel).cloned()
+    }
+
+    pub fn template_client(&self, channel: i64) -> Option<CloudApiClient> {
+        self.read().template_sync.get(&channel).cloned()
+    }
+
+    pub fn template_clients(&self) -> Vec<(i64, CloudApiClient)> {
+        let mut clients: Vec<_> = self.read().template_sync.iter().map(|(id, c)| (*id, c.clone())).collect();
+        clients.sort_by_key(|(id, _)| *id);
+        clients
+    }
+
+    pub fn messenger(&self, channel: i64) -> Option<MessengerClient> {
+        self.read().messenger.get(&channel).cloned()
+    }
+
+    /// The Evolution instance's webhook credentials.
+    pub fn evolution(&self, instance: &str) -> Option<EvolutionWebhookAuth> {
+        self.read().evolution.values().find(|auth| auth.instance == instance).cloned()
+    }
+
+    pub fn app_secrets(&self) -> Vec<Arc<[u8]>> {
+        self.read().app_secrets.iter().map(|(_, secret)| secret.clone()).collect()
+    }
+
+    pub fn verify_tokens(&self) -> Vec<Arc<str>> {
+        self.read().verify_tokens.iter().map(|(_, token)| token.clone()).collect()
+    }
+}
