@@ -74,9 +74,8 @@ pub enum SendOutcome {
 /// The composer: the domain decides whether the text leaves now, waits for the contact, or is refused.
 #[server(endpoint = "send_message")]
 pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome, AppError> {
-    use atende_domain::conversation::Assignee;
     use atende_domain::conversation::ConversationId;
-    use atende_domain::queue::{compose_decision, Delivery, MessageText};
+    use atende_domain::queue::{compose_decision, MessageText};
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
@@ -87,14 +86,57 @@ pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome
             let state = services.outbox.conversation_state(id).await?;
             let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
             services.outbox.enqueue_text(id, &text, delivery, now).await?;
-            // Answering a conversation nobody had makes it the agent's.
-            if services.outbox.summary(id).await?.assignee == Assignee::Unassigned {
-                take(&services, id, &viewer, now).await?;
-            }
-            Ok(match delivery {
-                Delivery::Now { .. } => SendOutcome::Sending,
-                Delivery::WhenContactWrites => SendOutcome::Queued,
-            })
+            answered(&services, id, &viewer, delivery, now).await
+        }
+        .await,
+    )
+}
+
+/// After a text or attachment was queued: answering a conversation nobody had makes it the agent's; the
+/// outcome says whether it leaves now or waits for the contact.
+#[cfg(feature = "ssr")]
+async fn answered(
+    services: &crate::ssr::Services,
+    id: atende_domain::conversation::ConversationId,
+    viewer: &atende_domain::access::Viewer,
+    delivery: atende_domain::queue::Delivery,
+    now: atende_domain::time::Timestamp,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::queue::Delivery;
+    if services.outbox.summary(id).await?.assignee == atende_domain::conversation::Assignee::Unassigned {
+        take(services, id, viewer, now).await?;
+    }
+    Ok(match delivery {
+        Delivery::Now { .. } => SendOutcome::Sending,
+        Delivery::WhenContactWrites => SendOutcome::Queued,
+    })
+}
+
+/// "Anexar" → "Enviar anexo": an image, video, audio or document by its public link, under the same window
+/// rules as a text (sent now, queued until the contact writes, or refused with the reason).
+#[server(endpoint = "send_media")]
+pub async fn send_media(
+    conversation: i64,
+    kind: String,
+    link: String,
+    caption: String,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::media::{MediaError, MediaKind, MediaMessage};
+    use atende_domain::queue::compose_decision;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::signed_in()?;
+            let id = ConversationId(conversation);
+            let viewer = services.authorize(id).await?;
+            let now = services.clock.now();
+            let kind = MediaKind::from_code(&kind).ok_or(MediaError::UnknownKind(kind))?;
+            let media = MediaMessage::parse(kind, &link, &caption)?;
+            let state = services.outbox.conversation_state(id).await?;
+            media.check_channel(state.channel.kind())?;
+            let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+            services.outbox.enqueue_media(id, &media, delivery, now).await?;
+            answered(&services, id, &viewer, delivery, now).await
         }
         .await,
     )

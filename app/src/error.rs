@@ -41,6 +41,8 @@ pub enum AppError {
     AdminOnly,
     #[error("{0}")]
     Access(#[from] atende_domain::access::AccessError),
+    #[error("{0}")]
+    Media(#[from] atende_domain::media::MediaError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]

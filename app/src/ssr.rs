@@ -190,6 +190,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Lifecycle(_)
         | AppError::Template(_)
         | AppError::Access(_)
+        | AppError::Media(_)
         | AppError::NotAssignable
         | AppError::CannotDeactivateSelf
         | AppError::ChannelSetup(_)

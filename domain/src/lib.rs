@@ -12,6 +12,7 @@ pub mod contact;
 pub mod conversation;
 pub mod identity;
 pub mod lifecycle;
+pub mod media;
 pub mod phone;
 pub mod ports;
 pub mod pricing;

@@ -297,6 +297,16 @@ pub trait Outbox: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Stores an attachment (sent by link) and its job, to leave as `delivery` says. MUST store nothing if it
+    /// returns an error.
+    async fn enqueue_media(
+        &self,
+        id: crate::conversation::ConversationId,
+        media: &crate::media::MediaMessage,
+        delivery: crate::queue::Delivery,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// The template of the conversation's channel with this name and language, whatever its status.
     async fn channel_template(
         &self,

@@ -14,7 +14,7 @@ test('na API Não Oficial o atendimento abre ao escolher a equipe, sem modelo', 
   await form.getByRole('button', { name: 'Salvar' }).click();
   await expect(panel).toContainText('Contato encontrado');
   await panel.getByRole('radio', { name: 'Iniciar atendimento' }).check();
-  await panel.getByRole('group', { name: 'Selecione o canal' }).getByRole('radio', { name: /API Não Oficial/ }).check();
+  await panel.getByRole('group', { name: 'Selecione o canal' }).getByRole('radio', { name: /WhatsApp Não Oficial \(sandbox\)/ }).check();
   await expect(panel.getByRole('button', { name: 'Continuar' })).toBeHidden(); // no template here
   await panel.getByRole('combobox', { name: 'Selecione a equipe' }).selectOption({ label: 'Geral' });
 
@@ -46,5 +46,25 @@ test('no Messenger depois de 24 horas a resposta sai com a etiqueta HUMAN_AGENT'
   await pane.getByLabel('Mensagem', { exact: true }).fill('Desculpe a demora!');
   await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
   const sent = pane.getByRole('listitem').filter({ hasText: 'Desculpe a demora!' });
+  await expect(sent).toContainText('Lida', { timeout: 15_000 });
+});
+
+test('Anexar: uma imagem por link, com legenda, sai pela API Não Oficial e chega a Lida', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Anexo ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Me manda a foto do bolo?', '0', 'nao_oficial');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Anexar' }).click();
+  const form = pane.getByRole('form', { name: 'Anexar arquivo' });
+  await form.getByLabel('Tipo de anexo').selectOption({ label: 'Imagem' });
+  await form.getByLabel('Link do arquivo').fill('http://loja.com.br/bolo.jpg');
+  await form.getByRole('button', { name: 'Enviar anexo' }).click();
+  await expect(form.getByRole('alert')).toHaveText('O link precisa começar com https:// e apontar para um arquivo público.');
+  await form.getByLabel('Link do arquivo').fill('https://loja.com.br/bolo.jpg');
+  await form.getByLabel('Legenda (opcional)').fill('Seu bolo ficou pronto!');
+  await form.getByRole('button', { name: 'Enviar anexo' }).click();
+  await expect(form).toBeHidden();
+  const sent = pane.getByRole('listitem').filter({ hasText: 'Seu bolo ficou pronto!' });
+  await expect(sent).toContainText('Imagem');
   await expect(sent).toContainText('Lida', { timeout: 15_000 });
 });

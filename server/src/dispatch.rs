@@ -9,7 +9,7 @@
 use crate::store::queue::{ClaimedJob, JobId};
 use crate::store::SqlStore;
 use crate::webhooks::opaque_for;
-use crate::whatsapp::wire::{SendRequest, Template};
+use crate::whatsapp::wire::{MediaKind, OutboundMedia, SendRequest, Template};
 use crate::whatsapp::{CloudApiClient, ProviderFailure};
 use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
@@ -67,12 +67,49 @@ impl CloudApiSender {
                 })?;
                 SendRequest::template(to, template)
             }
-            other => {
-                return Err(unsupported(other));
+            kind => {
+                let media = MediaJob::read(job)?;
+                let outbound = OutboundMedia {
+                    id: None,
+                    link: Some(media.link),
+                    caption: job.body.clone(),
+                    filename: media.filename,
+                };
+                let kind = match kind {
+                    "image" => MediaKind::Image,
+                    "video" => MediaKind::Video,
+                    "audio" => MediaKind::Audio,
+                    _ => MediaKind::Document,
+                };
+                SendRequest::media(to, kind, outbound)
             }
         };
         request.biz_opaque_callback_data = Some(opaque_for(job.message_id));
         Ok(request)
+    }
+}
+
+/// What an attachment job keeps in its detail (see `enqueue_media`).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct MediaJob {
+    pub link: String,
+    #[serde(default)]
+    pub filename: Option<String>,
+}
+
+impl MediaJob {
+    /// The attachment of a job of kind `image`, `video`, `audio` or `document`.
+    pub(crate) fn read(job: &ClaimedJob) -> Result<Self, SendFailure> {
+        if atende_domain::media::MediaKind::from_code(&job.kind).is_none() {
+            return Err(unsupported(&job.kind));
+        }
+        serde_json::from_str(&job.detail).map_err(|e| SendFailure {
+            transient: false,
+            code: None,
+            explanation: "O anexo guardado está corrompido e não pode ser enviado.".into(),
+            detail: e.to_string(),
+            closes_window: false,
+        })
     }
 }
 
@@ -137,18 +174,24 @@ impl ChannelSender for MessengerSender {
     }
 
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
-        if job.kind != "text" {
-            return Err(unsupported(&job.kind));
-        }
-        // The tag was decided when the agent wrote (HUMAN_AGENT after the 24 hours, on a channel that uses it).
+        // The tag was decided when the message left (HUMAN_AGENT after the 24 hours, on a channel that uses
+        // it).
         let tag = serde_json::from_str::<serde_json::Value>(&job.detail)
             .ok()
             .and_then(|detail| detail.get("tag").and_then(|t| t.as_str()).map(str::to_owned));
-        let mut request = crate::messenger::wire::SendRequest::text(
-            to,
-            job.body.clone().unwrap_or_default(),
-            tag.as_deref(),
-        );
+        let mut request = match job.kind.as_str() {
+            "text" => crate::messenger::wire::SendRequest::text(
+                to,
+                job.body.clone().unwrap_or_default(),
+                tag.as_deref(),
+            ),
+            kind => {
+                let media = MediaJob::read(job)?;
+                // The Send API calls a document a "file".
+                let kind = if kind == "document" { "file" } else { kind };
+                crate::messenger::wire::SendRequest::attachment(to, kind, media.link, tag.as_deref())
+            }
+        };
         request.message.metadata = Some(opaque_for(job.message_id));
         let kind = self.client.config().kind;
         self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
@@ -286,7 +329,7 @@ impl Dispatcher {
     /// written (a retry or a paced send may cross the 24 hours).
     async fn tag_for_now(&self, job: &mut ClaimedJob, now: Timestamp) -> Result<(), StoreError> {
         use atende_domain::ports::Outbox;
-        if job.kind != "text" {
+        if job.kind == "template" {
             return Ok(());
         }
         let state = self

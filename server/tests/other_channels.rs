@@ -325,3 +325,92 @@ async fn a_send_whose_answer_was_lost_is_recognised_by_its_echo_on_messenger_and
         "each reached the person once"
     );
 }
+
+async fn send_media(
+    app: &TestApp,
+    conversation: i64,
+    kind: &str,
+    link: &str,
+    caption: &str,
+) -> (u16, String) {
+    let response = app
+        .client
+        .post(format!("{}/api/send_media", app.address))
+        .form(&[
+            ("conversation", conversation.to_string()),
+            ("kind", kind.to_owned()),
+            ("link", link.to_owned()),
+            ("caption", caption.to_owned()),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
+    let app = spawn_app().await;
+    // Evolution: sendMedia with the caption.
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511955550001", "Bruna", "Manda a foto?", 0)
+        .await
+        .expect("delivered");
+    let gateway = conversation_with(&app, "Bruna").await;
+    let (status, body) =
+        send_media(&app, gateway.id.0, "image", "https://loja.com.br/bolo.jpg", "Seu bolo").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        wait_for_status(&app, gateway.id.0, "read").await,
+        [("Seu bolo".to_owned(), "read".to_owned())]
+    );
+    let sent = app.others.sent().await;
+    assert!(
+        sent.iter().any(|s| s.text == "[image] https://loja.com.br/bolo.jpg — Seu bolo"),
+        "{:?}",
+        sent.iter().map(|s| &s.text).collect::<Vec<_>>()
+    );
+
+    // Refused before anything is stored: not https, a caption on audio, a caption on Messenger.
+    let (status, body) = send_media(&app, gateway.id.0, "image", "http://loja.com.br/bolo.jpg", "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("LinkNotHttps"), "{body}");
+    assert_eq!(send_media(&app, gateway.id.0, "audio", "https://loja.com.br/a.ogg", "oi").await.0, 422);
+    app.others
+        .simulate(ChannelKind::Messenger, "5511955550002", "Caio", "Oi pela página", 0)
+        .await
+        .expect("delivered");
+    let page = conversation_with(&app, "Caio").await;
+    let (status, body) =
+        send_media(&app, page.id.0, "image", "https://loja.com.br/bolo.jpg", "legenda").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(outbound(&app, page.id.0).await.is_empty(), "nothing stored");
+    // Messenger: an attachment with no caption.
+    assert_eq!(send_media(&app, page.id.0, "document", "https://loja.com.br/nf.pdf", "").await.0, 200);
+    wait_for_status(&app, page.id.0, "read").await;
+    assert!(app
+        .others
+        .sent()
+        .await
+        .iter()
+        .any(|s| s.channel == ChannelKind::Messenger && s.text == "[file] https://loja.com.br/nf.pdf"));
+
+    // Cloud API: a document with its file name taken from the link.
+    app.sandbox
+        .simulate_inbound(atende_server::sandbox::SimulatedInbound {
+            number: "5511955550003".into(),
+            name: "Dora".into(),
+            content: atende_server::sandbox::SimulatedContent::Text("Pode mandar a nota?".into()),
+        })
+        .await
+        .expect("delivered");
+    let official = conversation_with(&app, "Dora").await;
+    let (status, body) =
+        send_media(&app, official.id.0, "document", "https://loja.com.br/notas/nf-77.pdf", "Sua nota").await;
+    assert_eq!(status, 200, "{body}");
+    let sent = eventually("the Cloud API took the document", || async {
+        app.sandbox.sent_messages().await.into_iter().find(|m| m.kind == "document")
+    })
+    .await;
+    assert_eq!(sent.summary, "[document] nf-77.pdf Sua nota");
+}

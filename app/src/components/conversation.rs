@@ -2,7 +2,7 @@
 //! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
 
 use crate::api::{
-    conversation_view, AssignConversation, ConcludeConversation, ConversationDetail, SendMessage,
+    conversation_view, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia, SendMessage,
 };
 use crate::components::restart::RestartPanel;
 use atende_domain::lifecycle::restart_eligibility;
@@ -198,9 +198,14 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                 .into_iter()
                 .map(|m| {
                     let class = if m.inbound { "message inbound" } else { "message outbound" };
-                    let body = m.body.clone().unwrap_or_else(|| format!("[{}]", m.kind));
+                    let media = atende_domain::media::MediaKind::from_code(&m.kind).map(|k| k.label());
+                    let body = m.body.clone().unwrap_or_else(|| media.map_or_else(|| format!("[{}]", m.kind), |_| String::new()));
                     let status = status_label(&m);
-                    let kind = if m.kind == "template" { "Modelo de mensagem" } else { "" };
+                    let kind = match (m.kind.as_str(), media) {
+                        ("template", _) => "Modelo de mensagem",
+                        (_, Some(label)) => label,
+                        _ => "",
+                    };
                     view! {
                         <li class=class data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
@@ -286,6 +291,7 @@ fn Composer(
                     {move || if matches!(decision(), Some(ComposeDecision::Hold)) { "Enfileirar" } else { "Enviar" }}
                 </button>
             </form>
+            <Attachment id refused=Signal::derive(move || refusal().is_some()) reload />
             <div class="restart-row">
                 {move || match restart_offer() {
                     Some(Ok(_)) => {
@@ -323,4 +329,83 @@ fn History(entries: Vec<atende_domain::ports::AuditEntry>, now: RwSignal<Timesta
             </details>
         }
     })
+}
+
+/// "Anexar": an attachment by its public link (the provider fetches it), with a caption where the channel
+/// has one. Checked as it is typed, by the same rules the server applies.
+#[component]
+fn Attachment(id: i64, refused: Signal<bool>, reload: Callback<()>) -> impl IntoView {
+    use atende_domain::media::{MediaKind, MediaMessage};
+    let open = RwSignal::new(false);
+    let kind = RwSignal::new(MediaKind::Image);
+    let link = RwSignal::new(String::new());
+    let caption = RwSignal::new(String::new());
+    let tried = RwSignal::new(false);
+    let send = ServerAction::<SendMedia>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = send.value().get() {
+            link.set(String::new());
+            caption.set(String::new());
+            tried.set(false);
+            open.set(false);
+            reload.run(());
+        }
+    });
+    let problem = move || {
+        let local = tried
+            .get()
+            .then(|| {
+                MediaMessage::parse(kind.get(), &link.get(), &caption.get()).err().map(|e| e.to_string())
+            })
+            .flatten();
+        local.or_else(move || match send.value().get() {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        if MediaMessage::parse(kind.get_untracked(), &link.get_untracked(), &caption.get_untracked()).is_ok()
+        {
+            send.dispatch(SendMedia {
+                conversation: id,
+                kind: kind.get_untracked().code().to_owned(),
+                link: link.get_untracked(),
+                caption: caption.get_untracked(),
+            });
+        }
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button type="button" class="secondary attach" disabled=move || refused.get()
+                    on:click=move |_| open.set(true)>"Anexar"</button>
+            }
+        >
+            <form class="attachment" aria-label="Anexar arquivo" on:submit=submit novalidate>
+                <label>
+                    "Tipo de anexo"
+                    <select on:change=move |ev| {
+                        if let Some(k) = MediaKind::from_code(&event_target_value(&ev)) {
+                            kind.set(k);
+                        }
+                    }>
+                        {MediaKind::ALL
+                            .into_iter()
+                            .map(|k| view! { <option value=k.code() selected=move || kind.get() == k>{k.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>"Link do arquivo" <input type="text" placeholder="https://…" bind:value=link /></label>
+                <label>"Legenda (opcional)" <input type="text" bind:value=caption /></label>
+                <p class="field-error" role="alert">{problem}</p>
+                <div class="form-actions">
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancelar"</button>
+                    <button type="submit" class="primary" disabled=move || send.pending().get()>"Enviar anexo"</button>
+                </div>
+            </form>
+        </Show>
+    }
 }

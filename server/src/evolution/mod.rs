@@ -114,8 +114,21 @@ impl EvolutionClient {
     /// `messages.update` receipts carry as `keyId`.
     #[tracing::instrument(skip_all, fields(instance = %self.config.instance))]
     pub async fn send_text(&self, request: &SendText) -> Result<String, EvolutionFailure> {
+        self.send("sendText", request).await
+    }
+
+    /// `POST /message/sendMedia/{instance}`: an attachment by link; answers the message id.
+    pub async fn send_media(&self, request: &wire::SendMedia) -> Result<String, EvolutionFailure> {
+        self.send("sendMedia", request).await
+    }
+
+    async fn send(
+        &self,
+        endpoint: &str,
+        request: &impl serde::Serialize,
+    ) -> Result<String, EvolutionFailure> {
         let url = format!(
-            "{}/message/sendText/{}",
+            "{}/message/{endpoint}/{}",
             self.config.base_url.trim_end_matches('/'),
             self.config.instance
         );
@@ -169,11 +182,25 @@ pub struct EvolutionSender {
 #[async_trait]
 impl ChannelSender for EvolutionSender {
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
-        if job.kind != "text" {
-            return Err(crate::dispatch::unsupported(&job.kind));
-        }
-        let request = SendText { number: to.to_owned(), text: job.body.clone().unwrap_or_default() };
-        self.client.send_text(&request).await.map_err(|failure| SendFailure {
+        let sent = match job.kind.as_str() {
+            "text" => {
+                let request = SendText { number: to.to_owned(), text: job.body.clone().unwrap_or_default() };
+                self.client.send_text(&request).await
+            }
+            kind => {
+                let media = crate::dispatch::MediaJob::read(job)?;
+                let request = wire::SendMedia {
+                    number: to.to_owned(),
+                    mediatype: kind.to_owned(),
+                    mimetype: None,
+                    media: media.link,
+                    file_name: media.filename,
+                    caption: job.body.clone(),
+                };
+                self.client.send_media(&request).await
+            }
+        };
+        sent.map_err(|failure| SendFailure {
             transient: failure.is_transient(),
             code: failure.http_status.map(i64::from),
             explanation: failure.explanation(&self.client.config().instance),

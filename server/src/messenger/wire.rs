@@ -30,6 +30,16 @@ impl SendRequest {
             message: OutgoingMessage { text: Some(text.into()), attachment: None, metadata: None },
         }
     }
+
+    /// An attachment by link (`image`, `video`, `audio`, `file`).
+    pub fn attachment(recipient: &str, kind: &str, url: String, tag: Option<&str>) -> Self {
+        let attachment =
+            Attachment { kind: kind.to_owned(), payload: AttachmentPayload { url: Some(url), title: None } };
+        Self {
+            message: OutgoingMessage { text: None, attachment: Some(attachment), metadata: None },
+            ..Self::text(recipient, "", tag)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

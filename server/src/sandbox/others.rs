@@ -364,6 +364,36 @@ fn evolution_error(status: StatusCode, error: &str, message: Value) -> Response 
     (status, Json(envelope)).into_response()
 }
 
+/// `sendMedia`: as `sendText`, the attachment recorded as "[image] link — caption".
+async fn evolution_send_media(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<crate::evolution::wire::SendMedia>(&body) else {
+        return evolution_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            json!([["instance requires property \"mediatype\"", "instance requires property \"media\""]]),
+        );
+    };
+    if !request.media.starts_with("https://") {
+        return evolution_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            json!(["Owned media must be a url or base64"]),
+        );
+    }
+    let shown = match &request.caption {
+        Some(caption) => format!("[{}] {} — {caption}", request.mediatype, request.media),
+        None => format!("[{}] {}", request.mediatype, request.media),
+    };
+    let text = SendText { number: request.number, text: shown };
+    let body = serde_json::to_vec(&text).unwrap_or_default();
+    evolution_send(State(state), Path(instance), headers, Bytes::from(body)).await
+}
+
 async fn evolution_send(
     State(state): State<OthersSandbox>,
     Path(instance): Path<String>,
@@ -510,7 +540,11 @@ async fn meta_send(
     let Ok(request) = serde_json::from_slice::<SendRequest>(&body) else {
         return meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, "(#100) Invalid parameter");
     };
-    let Some(text) = request.message.text.clone().filter(|t| !t.trim().is_empty()) else {
+    let attached = request.message.attachment.as_ref().and_then(|a| {
+        let url = a.payload.url.as_deref().filter(|u| u.starts_with("https://"))?;
+        Some(format!("[{}] {url}", a.kind))
+    });
+    let Some(text) = request.message.text.clone().filter(|t| !t.trim().is_empty()).or(attached) else {
         return meta_error(
             StatusCode::BAD_REQUEST,
             "OAuthException",
@@ -647,6 +681,7 @@ async fn meta_profile(
 pub fn router(state: OthersSandbox) -> Router {
     Router::new()
         .route("/evolution/message/sendText/{instance}", post(evolution_send))
+        .route("/evolution/message/sendMedia/{instance}", post(evolution_send_media))
         .route("/evolution/connection", post(evolution_connection))
         .route("/meta/v23.0/{account}/messages", post(meta_send))
         .route("/meta/v23.0/{person}", get(meta_profile))

@@ -393,19 +393,18 @@ impl Outbox for SqlStore {
         delivery: Delivery,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let (dispatch, detail) = match delivery {
-            Delivery::Now { tag: Some(tag) } => (Dispatch::Now, serde_json::json!({ "tag": tag.code() })),
-            Delivery::Now { tag: None } => (Dispatch::Now, serde_json::json!({})),
-            Delivery::WhenContactWrites => (Dispatch::Hold, serde_json::json!({})),
-        };
-        let outbound = NewOutbound {
-            conversation_id: id.0,
-            channel_id: self.channel_of(id).await?,
-            kind: "text".into(),
-            body: Some(text.as_str().to_owned()),
-            detail: detail.to_string(),
-        };
-        self.enqueue(&outbound, dispatch, now).await.map(|_| ())
+        self.enqueue_free_form(id, "text", Some(text.as_str()), serde_json::json!({}), delivery, now).await
+    }
+
+    async fn enqueue_media(
+        &self,
+        id: ConversationId,
+        media: &atende_domain::media::MediaMessage,
+        delivery: Delivery,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let detail = serde_json::json!({ "link": media.link(), "filename": media.file_name() });
+        self.enqueue_free_form(id, media.kind().code(), media.caption(), detail, delivery, now).await
     }
 
     async fn channel_template(
@@ -476,4 +475,35 @@ impl Outbox for SqlStore {
 fn stored_channel(kind: &str, human_agent_tag: i64) -> Result<Channel, StoreError> {
     let kind = ChannelKind::from_code(kind).ok_or_else(|| corrupt("channel kind", kind))?;
     Channel::new(kind, human_agent_tag != 0).map_err(|e| corrupt("channel tag", &e.to_string()))
+}
+
+impl SqlStore {
+    /// A free-form message (text or attachment) and its job: `detail` gets the tag decided now, if any.
+    async fn enqueue_free_form(
+        &self,
+        id: ConversationId,
+        kind: &str,
+        body: Option<&str>,
+        mut detail: serde_json::Value,
+        delivery: Delivery,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let dispatch = match delivery {
+            Delivery::Now { tag } => {
+                if let (Some(tag), Some(object)) = (tag, detail.as_object_mut()) {
+                    object.insert("tag".into(), tag.code().into());
+                }
+                Dispatch::Now
+            }
+            Delivery::WhenContactWrites => Dispatch::Hold,
+        };
+        let outbound = NewOutbound {
+            conversation_id: id.0,
+            channel_id: self.channel_of(id).await?,
+            kind: kind.into(),
+            body: body.map(str::to_owned),
+            detail: detail.to_string(),
+        };
+        self.enqueue(&outbound, dispatch, now).await.map(|_| ())
+    }
 }
