@@ -34,6 +34,12 @@ test('o administrador cria equipe, agente e token; o agente não entra na Admini
   const row = agents.getByRole('row').filter({ hasText: `ana${suffix}@e2e.local` });
   await expect(row).toContainText(`Vendas ${suffix}`);
   await expect(row).toContainText('Ativo');
+  await row.getByRole('button', { name: `Equipes de Ana ${suffix}` }).click();
+  const membership = agents.getByRole('form', { name: `Equipes de Ana ${suffix}` });
+  await membership.getByLabel('Geral').check();
+  await membership.getByRole('button', { name: 'Salvar equipes' }).click();
+  await expect(membership).toBeHidden();
+  await expect(row).toContainText(`Geral, Vendas ${suffix}`);
 
   const tokens = page.getByRole('region', { name: 'Tokens de API' });
   await tokens.getByLabel('Nome do token').fill(`ERP ${suffix}`);

@@ -4,7 +4,7 @@
 
 use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, RevokeToken, SetAgentActive,
-    SyncTemplates,
+    SetAgentTeams, SyncTemplates,
 };
 use crate::admin::{ChannelRow, SaveChannel};
 use atende_domain::access::{AgentForm, Role};
@@ -63,6 +63,18 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
     let toggle = ServerAction::<SetAgentActive>::new();
+    let save_teams = ServerAction::<SetAgentTeams>::new();
+    // "Equipes" of one agent: who (id, name) and the teams ticked.
+    let editing = RwSignal::new(None::<i64>);
+    let membership = RwSignal::new(String::new());
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    let all_teams = data.teams.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save_teams.value().get() {
+            editing.set(None);
+            changed.run(());
+        }
+    });
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -123,6 +135,8 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                             let active = agent.active;
                             let label = if active { format!("Desativar {}", agent.name) } else { format!("Reativar {}", agent.name) };
                             let teams: Vec<String> = agent.teams.iter().map(|t| name_of(*t)).collect();
+                            let edit = (id, agent.name.clone(), agent.teams.clone());
+                            let teams_label = format!("Equipes de {}", agent.name);
                             view! {
                                 <tr>
                                     <td>{agent.name.clone()}</td>
@@ -130,7 +144,19 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                                     <td>{agent.role.label()}</td>
                                     <td>{teams.join(", ")}</td>
                                     <td>{if active { "Ativo" } else { "Desativado" }}</td>
-                                    <td>
+                                    <td class="row-actions">
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            aria-label=teams_label
+                                            on:click=move |_| {
+                                                membership.set(edit.1.clone());
+                                                chosen.set(edit.2.clone());
+                                                editing.set(Some(edit.0));
+                                            }
+                                        >
+                                            "Equipes"
+                                        </button>
                                         <Show when=move || id != me>
                                             <button
                                                 type="button"
@@ -151,6 +177,26 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                 </tbody>
             </table>
             <p class="error" role="alert">{error_of(toggle)}</p>
+            <Show when=move || editing.get().is_some()>
+                <form
+                    class="admin-form"
+                    aria-label=move || format!("Equipes de {}", membership.get())
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        if let Some(agent) = editing.get_untracked() {
+                            save_teams.dispatch(SetAgentTeams { agent, teams: chosen.get_untracked() });
+                        }
+                    }
+                >
+                    <h3>{move || format!("Equipes de {}", membership.get())}</h3>
+                    <TeamChecks teams=all_teams.clone() chosen />
+                    <p class="field-error" role="alert">{error_of(save_teams)}</p>
+                    <div class="form-actions">
+                        <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancelar"</button>
+                        <button type="submit" class="primary" disabled=move || save_teams.pending().get()>"Salvar equipes"</button>
+                    </div>
+                </form>
+            </Show>
             <form class="admin-form" aria-label="Novo agente" on:submit=submit novalidate>
                 <h3>"Novo agente"</h3>
                 <label>"Nome" <input type="text" bind:value=name /></label>
@@ -163,34 +209,7 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                         <option value="admin">{Role::Admin.label()}</option>
                     </select>
                 </label>
-                <fieldset>
-                    <legend>"Equipes"</legend>
-                    {data
-                        .teams
-                        .iter()
-                        .map(|team| {
-                            let id = team.id;
-                            view! {
-                                <label class="check">
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=move || teams.get().contains(&id)
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            teams.update(|t| {
-                                                t.retain(|x| *x != id);
-                                                if on {
-                                                    t.push(id);
-                                                }
-                                            });
-                                        }
-                                    />
-                                    {team.name.clone()}
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </fieldset>
+                <TeamChecks teams=data.teams.clone() chosen=teams />
                 <p class="field-error" role="alert">{problem}</p>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Salvar"</button>
             </form>
@@ -589,5 +608,39 @@ fn ChannelForm(row: Option<ChannelRow>, on_done: Callback<bool>) -> impl IntoVie
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Salvar"</button>
             </div>
         </form>
+    }
+}
+
+/// A checkbox per team ("Equipes"), ticking and unticking `chosen`.
+#[component]
+fn TeamChecks(teams: Vec<crate::admin::TeamRow>, chosen: RwSignal<Vec<i64>>) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>"Equipes"</legend>
+            {teams
+                .into_iter()
+                .map(|team| {
+                    let id = team.id;
+                    view! {
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                prop:checked=move || chosen.get().contains(&id)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|t| {
+                                        t.retain(|x| *x != id);
+                                        if on {
+                                            t.push(id);
+                                        }
+                                    });
+                                }
+                            />
+                            {team.name}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
     }
 }
