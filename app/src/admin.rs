@@ -81,6 +81,8 @@ pub struct AdminData {
     pub channels: Vec<ChannelTemplates>,
     pub channel_rows: Vec<ChannelRow>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
+    /// The same table as JSON, to edit.
+    pub rate_card_json: String,
     /// The signed-in admin.
     pub me: i64,
 }
@@ -113,7 +115,8 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
                 tokens: services.admin.tokens().await?,
                 channels,
                 channel_rows: services.admin.channels().await?,
-                rate_card: services.rate_card.as_deref().cloned(),
+                rate_card_json: services.rate_card_json().await?,
+                rate_card: services.rate_card().await?,
                 me: viewer.agent,
             })
         }
@@ -228,6 +231,20 @@ pub async fn save_channel(
             let (services, _) = crate::ssr::admin()?;
             let setup = form.validate(channel.is_some())?;
             services.admin.save_channel(channel, setup, services.clock.now()).await
+        }
+        .await,
+    )
+}
+
+/// "Preços" → "Salvar tabela": Meta's prices as JSON (the shape of `ATENDE_RATE_CARD`), checked by the
+/// domain; every estimate uses it from then on, on every instance.
+#[server(endpoint = "admin_save_rate_card")]
+pub async fn save_rate_card(text: String) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let card = crate::ssr::parse_rate_card(&text)?;
+            services.admin.save_rate_card(&card, services.clock.now()).await
         }
         .await,
     )

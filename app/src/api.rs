@@ -228,7 +228,7 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
                 lifecycle: state.lifecycle,
                 messages: services.outbox.messages(id).await?,
                 templates: services.outbox.channel_templates(id).await?,
-                rate_card: services.rate_card.as_deref().cloned(),
+                rate_card: services.rate_card().await?,
                 history: services.outbox.audit_trail(id).await?,
             })
         }
@@ -295,7 +295,7 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
                 contact,
                 channels,
                 teams: services.outbox.teams().await?,
-                rate_card: services.rate_card.as_deref().cloned(),
+                rate_card: services.rate_card().await?,
             })
         }
         .await,

@@ -59,6 +59,8 @@ pub enum AppError {
     ChannelFromEnvironment,
     #[error("Não foi possível usar esta configuração: {0}")]
     ChannelUnusable(String),
+    #[error("A tabela de preços não é válida: {0}")]
+    RateCardInvalid(String),
     /// The provider did not answer as expected (template sync): what it said, for the admin.
     #[error("O provedor recusou: {0}")]
     Provider(String),

@@ -17,7 +17,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub outbox: Arc<dyn Outbox>,
     pub clock: Arc<dyn Clock>,
-    /// Meta's prices, for the estimate shown before a template goes out.
+    /// Meta's prices the server started with (`ATENDE_RATE_CARD` or the shipped table); one an admin saved in
+    /// the console takes its place (see [`Services::rate_card`]).
     pub rate_card: Option<Arc<atende_domain::pricing::RateCard>>,
     /// What only admins do (agents, teams, tokens, template sync).
     pub admin: Arc<dyn Administration>,
@@ -52,6 +53,13 @@ pub trait Administration: Send + Sync + 'static {
         setup: atende_domain::channel_setup::ChannelSetup,
         now: Timestamp,
     ) -> Result<i64, AppError>;
+    /// The rate card an admin saved in the console, if any.
+    async fn saved_rate_card(&self) -> Result<Option<atende_domain::pricing::RateCard>, AppError>;
+    async fn save_rate_card(
+        &self,
+        card: &atende_domain::pricing::RateCard,
+        now: Timestamp,
+    ) -> Result<(), AppError>;
     /// Copies a channel's templates from its provider now; how many it has.
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError>;
 }
@@ -70,6 +78,14 @@ impl Services {
         Ok(Self::current())
     }
 
+    /// The prices for estimates: the table an admin saved, else the one the server started with.
+    pub async fn rate_card(&self) -> Result<Option<atende_domain::pricing::RateCard>, AppError> {
+        Ok(match self.admin.saved_rate_card().await? {
+            Some(card) => Some(card),
+            None => self.rate_card.as_deref().cloned(),
+        })
+    }
+
     /// The signed-in agent, if they may see (and so act on) the conversation.
     pub async fn authorize(&self, id: ConversationId) -> Result<Viewer, AppError> {
         let viewer = viewer()?;
@@ -80,6 +96,21 @@ impl Services {
             Err(AppError::Forbidden)
         }
     }
+}
+
+impl Services {
+    /// The rate card in use, as JSON an admin can edit.
+    pub async fn rate_card_json(&self) -> Result<String, AppError> {
+        Ok(match self.rate_card().await? {
+            Some(card) => serde_json::to_string_pretty(&card).unwrap_or_default(),
+            None => String::new(),
+        })
+    }
+}
+
+/// A rate card typed by an admin, checked by the domain.
+pub fn parse_rate_card(text: &str) -> Result<atende_domain::pricing::RateCard, AppError> {
+    serde_json::from_str(text).map_err(|e| AppError::RateCardInvalid(e.to_string()))
 }
 
 /// The signed-in admin, or [`AppError::AdminOnly`].
@@ -196,6 +227,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::ChannelSetup(_)
         | AppError::ChannelFromEnvironment
         | AppError::ChannelUnusable(_)
+        | AppError::RateCardInvalid(_)
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AppError::Forbidden | AppError::AdminOnly => StatusCode::FORBIDDEN,

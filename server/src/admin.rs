@@ -13,6 +13,9 @@ use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use std::sync::Arc;
 
+/// The `setting` row of the rate card saved in the console.
+const RATE_CARD_KEY: &str = "rate_card";
+
 pub struct Admin {
     pub store: SqlStore,
     /// The channels in use (their Cloud API clients, for "Sincronizar agora"; console channels are put
@@ -184,6 +187,25 @@ impl Administration for Admin {
         self.channels.put(id, entry);
         tracing::info!(channel = id, kind = record.config.kind.code(), "console channel saved and in use");
         Ok(id)
+    }
+
+    async fn saved_rate_card(&self) -> Result<Option<atende_domain::pricing::RateCard>, AppError> {
+        match self.store.setting(RATE_CARD_KEY).await? {
+            // Checked when saved; a table that no longer reads (after an upgrade) is logged and left aside.
+            Some(text) => Ok(atende_app::ssr::parse_rate_card(&text)
+                .inspect_err(|e| tracing::error!(%e, "the saved rate card does not read"))
+                .ok()),
+            None => Ok(None),
+        }
+    }
+
+    async fn save_rate_card(
+        &self,
+        card: &atende_domain::pricing::RateCard,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let text = serde_json::to_string(card).map_err(|e| AppError::RateCardInvalid(e.to_string()))?;
+        Ok(self.store.put_setting(RATE_CARD_KEY, &text, now).await?)
     }
 
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError> {

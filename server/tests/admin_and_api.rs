@@ -481,3 +481,36 @@ async fn a_channel_added_in_the_console_is_used_at_once_and_its_secrets_never_co
     let (status, body) = save(sandbox_channel, form("outra", "k", "w")).await;
     assert_eq!((status, body), (422, json!("ChannelFromEnvironment")));
 }
+
+#[tokio::test]
+async fn the_rate_card_saved_in_the_console_is_what_every_estimate_uses() {
+    let app = spawn_app().await;
+    let (_, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    let mut card: Value =
+        serde_json::from_str(overview["rate_card_json"].as_str().expect("json")).expect("valid json");
+    let shipped = card["rates"].as_array().expect("rates").len();
+    assert!(shipped > 1);
+    let (status, body) =
+        post_form(&app.client, &app, "admin_save_rate_card", &[("text", "{\"rates\": 3}".into())]).await;
+    assert_eq!(status, 422, "{body}");
+    let first = card["rates"][0].clone();
+    card["rates"] = json!([first.clone(), first]);
+    let (status, body) =
+        post_form(&app.client, &app, "admin_save_rate_card", &[("text", card.to_string())]).await;
+    assert_eq!(status, 422, "a price given twice is refused by the domain: {body}");
+    card["rates"] = json!([card["rates"][0].clone()]);
+    let (status, body) =
+        post_form(&app.client, &app, "admin_save_rate_card", &[("text", card.to_string())]).await;
+    assert_eq!(status, 200, "{body}");
+    let contact = app.create_contact("Cliente Preço", "(11) 94444-1212").await;
+    let (status, options) =
+        post_form(&app.client, &app, "start_options", &[("contact", contact.to_string())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        options["rate_card"]["rates"].as_array().map(Vec::len),
+        Some(1),
+        "the agents' estimates use it"
+    );
+    let (status, _) = post_form(&app.client, &app, "admin_save_rate_card", &[]).await;
+    assert_eq!(status, 400, "a missing argument is the caller's mistake");
+}

@@ -6,7 +6,7 @@ use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, RevokeToken, SetAgentActive,
     SetAgentTeams, SyncTemplates,
 };
-use crate::admin::{ChannelRow, SaveChannel};
+use crate::admin::{ChannelRow, SaveChannel, SaveRateCard};
 use atende_domain::access::{AgentForm, Role};
 use atende_domain::channel_setup::{field_label, provider_id_label, secret_labels, ChannelSetupForm};
 use atende_domain::conversation::ChannelKind;
@@ -36,7 +36,7 @@ pub fn AdminPage() -> impl IntoView {
                             <Teams data=data.clone() changed />
                             <Tokens data=data.clone() changed shown=shown_token />
                             <Templates data=data.clone() changed sync />
-                            <Prices data />
+                            <Prices data changed />
                         }
                         .into_any(),
                         Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
@@ -408,15 +408,44 @@ fn Templates(data: AdminData, changed: Callback<()>, sync: ServerAction<SyncTemp
 }
 
 #[component]
-fn Prices(data: AdminData) -> impl IntoView {
+fn Prices(data: AdminData, changed: Callback<()>) -> impl IntoView {
+    let save = ServerAction::<SaveRateCard>::new();
+    let text = RwSignal::new(data.rate_card_json.clone());
+    let editing = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            changed.run(());
+        }
+    });
     view! {
         <section class="admin-section" aria-label="Preços">
             <h2>"Preços da Meta"</h2>
             <p class="muted">
-                "A tabela usada nas estimativas mostradas antes de enviar um modelo. Para trocá-la, aponte "
-                <code>"ATENDE_RATE_CARD"</code>
-                " para um arquivo JSON com a tabela atual da Meta e reinicie o Atende."
+                "A tabela usada nas estimativas mostradas antes de enviar um modelo (a Meta publica a atual na sua \
+                 página de preços). Edite-a aqui; todas as estimativas passam a usá-la."
             </p>
+            <Show
+                when=move || editing.get()
+                fallback=move || view! {
+                    <button type="button" class="secondary" on:click=move |_| editing.set(true)>"Editar tabela"</button>
+                }
+            >
+                <form
+                    class="admin-form wide"
+                    aria-label="Tabela de preços"
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        save.dispatch(SaveRateCard { text: text.get_untracked() });
+                    }
+                >
+                    <label>"Tabela de preços (JSON)" <textarea rows="14" spellcheck="false" bind:value=text></textarea></label>
+                    <p class="field-error" role="alert">{error_of(save)}</p>
+                    <div class="form-actions">
+                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>"Cancelar"</button>
+                        <button type="submit" class="primary" disabled=move || save.pending().get()>"Salvar tabela"</button>
+                    </div>
+                </form>
+            </Show>
             {match data.rate_card {
                 None => view! { <p class="muted">"Nenhuma tabela configurada: o preço não é estimado."</p> }.into_any(),
                 Some(card) => view! {

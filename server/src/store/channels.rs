@@ -331,3 +331,32 @@ impl SqlStore {
         Ok((row.try_get("stamp").map_err(unavailable)?, row.try_get("n").map_err(unavailable)?))
     }
 }
+
+impl SqlStore {
+    /// A console setting, if an admin saved one.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query("SELECT value FROM setting WHERE setting_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("value"))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    /// Saves (or replaces) a console setting.
+    pub async fn put_setting(&self, key: &str, value: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO setting (setting_key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (setting_key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+}
