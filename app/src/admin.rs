@@ -151,7 +151,7 @@ pub async fn set_agent_active(agent: i64, active: bool) -> Result<(), AppError> 
             if agent == viewer.agent && !active {
                 return Err(AppError::CannotDeactivateSelf);
             }
-            services.admin.set_agent_active(agent, active).await
+            services.admin.set_agent_active(agent, active, services.clock.now()).await
         }
         .await,
     )
@@ -175,7 +175,7 @@ pub async fn set_agent_teams(agent: i64, teams: Vec<i64>) -> Result<(), AppError
             if row.role == Role::Agent && teams.is_empty() {
                 return Err(atende_domain::access::AccessError::TeamsMissing.into());
             }
-            services.admin.set_agent_teams(agent, &teams).await
+            services.admin.set_agent_teams(agent, &teams, services.clock.now()).await
         }
         .await,
     )

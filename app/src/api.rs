@@ -103,9 +103,7 @@ async fn answered(
     now: atende_domain::time::Timestamp,
 ) -> Result<SendOutcome, AppError> {
     use atende_domain::queue::Delivery;
-    if services.outbox.summary(id).await?.assignee == atende_domain::conversation::Assignee::Unassigned {
-        take(services, id, viewer, now).await?;
-    }
+    crate::ssr::take_if_unassigned(services, id, viewer, now).await;
     Ok(match delivery {
         Delivery::Now { .. } => SendOutcome::Sending,
         Delivery::WhenContactWrites => SendOutcome::Queued,
@@ -181,11 +179,8 @@ pub async fn restart_conversation(
             let restarted = atende_domain::ports::AuditAction::Restarted;
             services.outbox.record_audit(id, Some(viewer.agent), restarted, Some(&template), now).await?;
             // Whoever restarts waits for the answer.
-            if services.outbox.summary(id).await?.assignee
-                != atende_domain::conversation::Assignee::Agent(viewer.me())
-            {
-                take(&services, id, &viewer, now).await?;
-            }
+            let mine = atende_domain::conversation::Assignee::Agent(viewer.me());
+            crate::ssr::assign(&services, id, mine, viewer.agent, now).await?;
             Ok(())
         }
         .await,
@@ -317,10 +312,7 @@ pub async fn start_conversation(
         async {
             let services = crate::ssr::Services::signed_in()?;
             let viewer = crate::ssr::viewer()?;
-            if !viewer.may_act_for(team) {
-                return Err(AppError::Forbidden);
-            }
-            let by = crate::ssr::Actor { agent: viewer.agent, takes_it: true, api_token: None };
+            let by = crate::ssr::Actor { viewer, takes_it: true, api_token: None };
             let (id, _) =
                 crate::ssr::start(&services, &by, ContactId(contact), channel, team, template, &values)
                     .await?;
@@ -351,50 +343,10 @@ pub async fn assign_conversation(conversation: i64, agent: Option<i64>) -> Resul
                     Assignee::Agent(AgentId(agent))
                 }
             };
-            assign(&services, id, assignee, &viewer, now).await
+            crate::ssr::assign(&services, id, assignee, viewer.agent, now).await
         }
         .await,
     )
-}
-
-/// The conversation becomes the signed-in agent's.
-#[cfg(feature = "ssr")]
-async fn take(
-    services: &crate::ssr::Services,
-    id: atende_domain::conversation::ConversationId,
-    viewer: &atende_domain::access::Viewer,
-    now: atende_domain::time::Timestamp,
-) -> Result<(), AppError> {
-    assign(services, id, atende_domain::conversation::Assignee::Agent(viewer.me()), viewer, now).await
-}
-
-/// Assigns and, when that changed who answers, says so in the audit trail.
-#[cfg(feature = "ssr")]
-async fn assign(
-    services: &crate::ssr::Services,
-    id: atende_domain::conversation::ConversationId,
-    assignee: atende_domain::conversation::Assignee,
-    viewer: &atende_domain::access::Viewer,
-    now: atende_domain::time::Timestamp,
-) -> Result<(), AppError> {
-    use atende_domain::conversation::Assignee;
-    let before = services.outbox.assign(id, assignee, now).await.map_err(|e| match e {
-        atende_domain::ports::StoreError::NotFound => AppError::NotAssignable,
-        other => other.into(),
-    })?;
-    if before != assignee {
-        let detail = match assignee {
-            Assignee::Unassigned => "sem responsável".to_owned(),
-            Assignee::Agent(agent) => {
-                let team = services.store.conversation_team(id).await?;
-                let name = services.outbox.assignable_agents(team).await?.into_iter().find(|a| a.id == agent);
-                format!("para {}", name.map_or_else(|| format!("agente {}", agent.0), |a| a.name))
-            }
-        };
-        let action = atende_domain::ports::AuditAction::Assigned;
-        services.outbox.record_audit(id, Some(viewer.agent), action, Some(&detail), now).await?;
-    }
-    Ok(())
 }
 
 /// A contact found by the search of the Atendimentos screen: their latest conversation, if any.

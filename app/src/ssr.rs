@@ -35,9 +35,10 @@ pub trait Administration: Send + Sync + 'static {
         agent: atende_domain::access::ValidAgent,
         now: Timestamp,
     ) -> Result<i64, AppError>;
-    /// Deactivating also ends the agent's sessions.
-    async fn set_agent_active(&self, agent: i64, active: bool) -> Result<(), AppError>;
-    async fn set_agent_teams(&self, agent: i64, teams: &[i64]) -> Result<(), AppError>;
+    /// Deactivating also ends the agent's sessions and gives their conversations back to the teams.
+    async fn set_agent_active(&self, agent: i64, active: bool, now: Timestamp) -> Result<(), AppError>;
+    /// An agent who leaves a team gives its conversations back.
+    async fn set_agent_teams(&self, agent: i64, teams: &[i64], now: Timestamp) -> Result<(), AppError>;
     async fn teams(&self) -> Result<Vec<crate::admin::TeamRow>, AppError>;
     /// [`AppError::TeamNameTaken`] if a team has this name.
     async fn create_team(&self, name: &str, now: Timestamp) -> Result<i64, AppError>;
@@ -126,7 +127,7 @@ pub fn admin() -> Result<(Services, Viewer), AppError> {
 /// admin who created it).
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub agent: i64,
+    pub viewer: Viewer,
     /// The conversation becomes this agent's ("Meus"); an integration leaves it to the team.
     pub takes_it: bool,
     /// The token's name, said in the audit trail.
@@ -142,18 +143,28 @@ pub enum Started {
     TemplateSent,
 }
 
-/// "Iniciar atendimento", for the console and the public API alike: the domain's start plan, the mandatory
-/// template on the official API (approved, of an allowed category, its values checked), the audit line.
-/// Nothing is stored when the template or its values are refused.
-pub async fn start(
+/// What "Iniciar atendimento" will do, decided with nothing written.
+pub struct StartChecked {
+    /// The contact's conversation on the channel that is not concluded, reused.
+    existing: Option<ConversationId>,
+    /// The template to send, filled, with its name (none: the conversation opens at once).
+    template:
+        Option<(atende_domain::template::FilledTemplate, atende_domain::template::TemplateCategory, String)>,
+}
+
+/// Every rule of "Iniciar atendimento", with no write: the channel and team exist and the actor may act for
+/// the team (and may see the conversation it would reuse, whatever its team), the domain's start plan, the
+/// mandatory template on the official API (approved, of an allowed category — the same one while an attempt
+/// waits —, its values checked). `contact` is `None` for a contact not stored yet.
+pub async fn check_start(
     services: &Services,
     by: &Actor,
-    contact: atende_domain::contact::ContactId,
+    contact: Option<atende_domain::contact::ContactId>,
     channel: i64,
     team: i64,
     template: Option<(String, String)>,
     values: &atende_domain::template::TemplateValues,
-) -> Result<(ConversationId, Started), AppError> {
+) -> Result<StartChecked, AppError> {
     use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
     let now = services.clock.now();
     let info = services
@@ -163,13 +174,30 @@ pub async fn start(
         .into_iter()
         .find(|c| c.id == channel)
         .ok_or(AppError::Store(StoreError::NotFound))?;
-    let assignee = by.takes_it.then_some(atende_domain::conversation::AgentId(by.agent));
-    let last_inbound = services.outbox.last_inbound(contact, channel).await?;
-    let plan = start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), now)?;
-    let (id, started, template_name) = match plan {
-        StartPlan::OpenDirectly => {
-            (services.outbox.open_for(contact, channel, team, assignee, now).await?, Started::Opened, None)
+    if !services.outbox.teams().await?.iter().any(|t| t.id == team) {
+        return Err(AppError::Store(StoreError::NotFound));
+    }
+    if !by.viewer.may_act_for(team) {
+        return Err(AppError::Forbidden);
+    }
+    let existing = match contact {
+        Some(contact) => services.outbox.open_conversation_of(contact, channel).await?,
+        None => None,
+    };
+    let lifecycle = match (existing, contact) {
+        (Some(id), _) => {
+            if !by.viewer.may_see(services.store.conversation_team(id).await?) {
+                return Err(AppError::Forbidden);
+            }
+            services.outbox.conversation_state(id).await?.lifecycle
         }
+        (None, Some(contact)) => {
+            Lifecycle::started_by_business(services.outbox.last_inbound(contact, channel).await?)
+        }
+        (None, None) => Lifecycle::started_by_business(None),
+    };
+    let template = match start_plan(&info.channel, Some(&lifecycle), now)? {
+        StartPlan::OpenDirectly => None,
         StartPlan::Template(offer) => {
             let (name, language) = template.ok_or(AppError::TemplateMissing)?;
             let chosen = services
@@ -186,11 +214,47 @@ pub async fn start(
                 return Err(AppError::TemplateNotFound { name, language });
             }
             let filled = chosen.fill(values)?;
-            let id = services.outbox.open_for(contact, channel, team, assignee, now).await?;
+            lifecycle.template_sent(&info.channel, chosen.category(), now)?;
+            Some((filled, chosen.category(), name))
+        }
+    };
+    Ok(StartChecked { existing, template })
+}
+
+/// "Iniciar atendimento", for the console and the public API alike: [`check_start`] first (nothing is
+/// stored when it refuses), then the conversation opened (or reused), taken by the agent, the template
+/// queued, the audit line.
+pub async fn start(
+    services: &Services,
+    by: &Actor,
+    contact: atende_domain::contact::ContactId,
+    channel: i64,
+    team: i64,
+    template: Option<(String, String)>,
+    values: &atende_domain::template::TemplateValues,
+) -> Result<(ConversationId, Started), AppError> {
+    let checked = check_start(services, by, Some(contact), channel, team, template, values).await?;
+    let now = services.clock.now();
+    let me = by.takes_it.then(|| by.viewer.me());
+    // A new conversation is the starter's from its first line; one reused changes hands with an audit line.
+    let id = match checked.existing {
+        None => services.outbox.open_for(contact, channel, team, me, now).await?,
+        Some(_) => {
+            let id = services.outbox.open_for(contact, channel, team, None, now).await?;
+            if let Some(me) = me {
+                let mine = atende_domain::conversation::Assignee::Agent(me);
+                assign(services, id, mine, by.viewer.agent, now).await?;
+            }
+            id
+        }
+    };
+    let (started, template_name) = match checked.template {
+        None => (Started::Opened, None),
+        Some((filled, category, name)) => {
             let state = services.outbox.conversation_state(id).await?;
-            let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
+            let lifecycle = state.lifecycle.template_sent(&state.channel, category, now)?;
             services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
-            (id, Started::TemplateSent, Some(name))
+            (Started::TemplateSent, Some(name))
         }
     };
     let detail = match (template_name, &by.api_token) {
@@ -199,8 +263,63 @@ pub async fn start(
         (template, None) => template,
     };
     let action = atende_domain::ports::AuditAction::Started;
-    services.outbox.record_audit(id, Some(by.agent), action, detail.as_deref(), now).await?;
+    services.outbox.record_audit(id, Some(by.viewer.agent), action, detail.as_deref(), now).await?;
     Ok((id, started))
+}
+
+/// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, says so in the
+/// audit trail, as done by `agent`.
+pub async fn assign(
+    services: &Services,
+    id: ConversationId,
+    assignee: atende_domain::conversation::Assignee,
+    agent: i64,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let before = services.outbox.assign(id, assignee, now).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::NotAssignable,
+        other => other.into(),
+    })?;
+    if before != assignee {
+        record_assignment(services, id, assignee, agent, now).await?;
+    }
+    Ok(())
+}
+
+/// The conversation becomes the agent's if nobody has it (answering takes it); two agents answering at once:
+/// the first one gets it. Best effort: the message is already queued, so a failure here is only logged.
+pub async fn take_if_unassigned(services: &Services, id: ConversationId, viewer: &Viewer, now: Timestamp) {
+    match services.outbox.take_if_unassigned(id, viewer.me(), now).await {
+        Ok(true) => {
+            let mine = atende_domain::conversation::Assignee::Agent(viewer.me());
+            if let Err(error) = record_assignment(services, id, mine, viewer.agent, now).await {
+                leptos::logging::error!("assignment not recorded: {error}");
+            }
+        }
+        Ok(false) => {}
+        Err(error) => leptos::logging::error!("could not take the conversation: {error}"),
+    }
+}
+
+async fn record_assignment(
+    services: &Services,
+    id: ConversationId,
+    assignee: atende_domain::conversation::Assignee,
+    agent: i64,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    use atende_domain::conversation::Assignee;
+    let detail = match assignee {
+        Assignee::Unassigned => "sem responsável".to_owned(),
+        Assignee::Agent(to) => {
+            let team = services.store.conversation_team(id).await?;
+            let name = services.outbox.assignable_agents(team).await?.into_iter().find(|a| a.id == to);
+            format!("para {}", name.map_or_else(|| format!("agente {}", to.0), |a| a.name))
+        }
+    };
+    let action = atende_domain::ports::AuditAction::Assigned;
+    services.outbox.record_audit(id, Some(agent), action, Some(&detail), now).await?;
+    Ok(())
 }
 
 /// The agent the server's gate let in, from the request.

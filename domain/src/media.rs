@@ -127,8 +127,29 @@ impl MediaMessage {
         path.rsplit('/')
             .next()
             .filter(|name| !name.is_empty() && path.matches('/').count() > 2)
-            .map(str::to_owned)
+            .map(percent_decoded)
     }
+}
+
+/// `nota%20fiscal.pdf` → `nota fiscal.pdf` (invalid escapes and non-UTF-8 results are kept as written).
+fn percent_decoded(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| name.to_owned())
 }
 
 #[cfg(test)]
@@ -180,6 +201,11 @@ mod tests {
         let pdf = MediaMessage::parse(MediaKind::Document, "https://x.com/notas/nf-123.pdf?v=2", "")
             .expect("valid");
         assert_eq!(pdf.file_name().as_deref(), Some("nf-123.pdf"));
+        let spaced = MediaMessage::parse(MediaKind::Document, "https://x.com/d/nota%20fiscal%C3%A9.pdf", "")
+            .expect("ok");
+        assert_eq!(spaced.file_name().as_deref(), Some("nota fiscalé.pdf"));
+        let odd = MediaMessage::parse(MediaKind::Document, "https://x.com/d/100%25%zz.pdf", "").expect("ok");
+        assert_eq!(odd.file_name().as_deref(), Some("100%%zz.pdf"));
         let bare = MediaMessage::parse(MediaKind::Document, "https://x.com/", "").expect("valid");
         assert_eq!(bare.file_name(), None);
         assert_eq!(plain.file_name(), None, "only documents have a file name");

@@ -258,6 +258,22 @@ pub trait Outbox: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<crate::conversation::ConversationId, StoreError>;
 
+    /// The contact's conversation on the channel that is not concluded, if any (what "Iniciar atendimento"
+    /// reuses).
+    async fn open_conversation_of(
+        &self,
+        contact: crate::contact::ContactId,
+        channel_id: i64,
+    ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
+
+    /// Gives the conversation to `agent` only if nobody has it; whether it did.
+    async fn take_if_unassigned(
+        &self,
+        id: crate::conversation::ConversationId,
+        agent: AgentId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Gives the conversation to `assignee` (or to nobody) and returns who had it.
     /// MUST return [`StoreError::NotFound`] if the conversation or the agent does not exist (or the agent is
     /// deactivated), changing nothing then.

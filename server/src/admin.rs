@@ -66,12 +66,12 @@ impl Administration for Admin {
         }
     }
 
-    async fn set_agent_active(&self, agent: i64, active: bool) -> Result<(), AppError> {
-        Ok(self.store.set_agent_active(agent, active).await?)
+    async fn set_agent_active(&self, agent: i64, active: bool, now: Timestamp) -> Result<(), AppError> {
+        Ok(self.store.set_agent_active(agent, active, now).await?)
     }
 
-    async fn set_agent_teams(&self, agent: i64, teams: &[i64]) -> Result<(), AppError> {
-        Ok(self.store.set_agent_teams(agent, teams).await?)
+    async fn set_agent_teams(&self, agent: i64, teams: &[i64], now: Timestamp) -> Result<(), AppError> {
+        Ok(self.store.set_agent_teams(agent, teams, now).await?)
     }
 
     async fn teams(&self) -> Result<Vec<TeamRow>, AppError> {
@@ -152,6 +152,12 @@ impl Administration for Admin {
                 let record = records.iter().find(|r| r.id == id).ok_or(StoreError::NotFound)?;
                 if !record.from_console {
                     return Err(AppError::ChannelFromEnvironment);
+                }
+                // Its conversations, history and stored credentials belong to this kind.
+                if record.config.kind != setup.channel.kind() {
+                    return Err(AppError::ChannelUnusable(
+                        "o tipo de um canal não muda; crie um novo canal para o outro tipo.".into(),
+                    ));
                 }
                 StoredSecrets::read(&record.config.secret_config)
             }

@@ -34,6 +34,20 @@ pub const SANDBOX_MESSENGER: &str = "Messenger (sandbox)";
 pub const SANDBOX_INSTAGRAM: &str = "Instagram (sandbox)";
 
 async fn upsert(store: &SqlStore, config: &ChannelConfig, now: Timestamp) -> anyhow::Result<i64> {
+    // A channel an admin added in the console is theirs: the environment never takes it over.
+    let records = store.channel_records().await.context("Failed to read the channels")?;
+    if let Some(console) = records.iter().find(|r| {
+        r.from_console
+            && (r.config.name == config.name
+                || (r.config.kind == config.kind && r.config.provider_id == config.provider_id))
+    }) {
+        anyhow::bail!(
+            "O canal “{}” foi criado no console com o mesmo nome ou a mesma identificação de “{}”, que as \
+             variáveis de ambiente configuram: renomeie um deles ou remova as variáveis.",
+            console.config.name,
+            config.name
+        );
+    }
     store
         .upsert_channel(config, now)
         .await
@@ -299,6 +313,10 @@ pub(crate) fn console_entry(
     let meta_keys = |entry: ChannelEntry| ChannelEntry {
         app_secret: secrets.webhook_secret.as_deref().map(|s| Arc::from(s.as_bytes())),
         verify_token: secrets.verify_token.as_deref().map(Arc::from),
+        owned_ids: [Some(config.provider_id.clone()), config.account_id.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
         ..entry
     };
     Ok(match config.kind {

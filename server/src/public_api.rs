@@ -11,7 +11,6 @@ use atende_app::error::AppError;
 use atende_app::ssr::{status_of, Actor, Services, Started};
 use atende_domain::access::Viewer;
 use atende_domain::contact::{Contact, ContactForm, ContactId, ContactName, NewContact};
-use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use axum::extract::rejection::JsonRejection;
@@ -316,14 +315,11 @@ async fn open(
     token: &ApiToken,
     input: ConversationIn,
 ) -> Result<ConversationOut, ApiError> {
-    if !viewer.may_act_for(input.team) {
-        return Err(AppError::Forbidden.into());
-    }
-    // Refuse a bad template before touching the contact: a refused call changes nothing.
-    let chosen = match &input.template {
-        None => None,
+    // The template's values by their labels (a label the template does not have is refused).
+    let (template, values) = match &input.template {
+        None => (None, atende_domain::template::TemplateValues::new()),
         Some(t) => {
-            let template = services
+            let known = services
                 .outbox
                 .templates_of_channel(input.channel)
                 .await?
@@ -333,46 +329,19 @@ async fn open(
                     name: t.name.clone(),
                     language: t.language.clone(),
                 })?;
-            let values = template
+            let values = known
                 .values_by_label(t.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .map_err(AppError::from)?;
-            template.fill(&values).map_err(AppError::from)?;
-            Some((template, values))
+            (Some((t.name.clone(), t.language.clone())), values)
         }
     };
-    let channels = services.outbox.channels().await?;
-    let Some(info) = channels.iter().find(|c| c.id == input.channel) else {
-        return Err(StoreError::NotFound.into());
-    };
-    if !services.outbox.teams().await?.iter().any(|t| t.id == input.team) {
-        return Err(StoreError::NotFound.into());
-    }
-    // The start plan as it will be decided, so a missing or wrong template is refused before the contact is
-    // stored.
+    let by = Actor { viewer: viewer.clone(), takes_it: false, api_token: Some(token.name.clone()) };
+    // Every rule first, with the contact as it is now: a refused call changes nothing, not even the contact.
     let phone = Phone::parse(&input.phone).map_err(AppError::from)?;
-    let last_inbound = match services.store.find_contact_by_phone(&phone).await? {
-        Some(known) => services.outbox.last_inbound(known.id, input.channel).await?,
-        None => None,
-    };
-    let plan =
-        start_plan(&info.channel, Some(&Lifecycle::started_by_business(last_inbound)), services.clock.now())
-            .map_err(AppError::from)?;
-    if let StartPlan::Template(offer) = plan {
-        match &chosen {
-            None => return Err(AppError::TemplateMissing.into()),
-            Some((template, _)) if !offer.allows(template.category()) => {
-                let (name, language) =
-                    (template.name().as_str().to_owned(), template.language().as_str().to_owned());
-                return Err(AppError::TemplateNotFound { name, language }.into());
-            }
-            Some(_) => {}
-        }
-    }
-    let chosen =
-        chosen.map(|(t, values)| ((t.name().as_str().to_owned(), t.language().as_str().to_owned()), values));
+    let known = services.store.find_contact_by_phone(&phone).await?.map(|c| c.id);
+    atende_app::ssr::check_start(services, &by, known, input.channel, input.team, template.clone(), &values)
+        .await?;
     let (contact, created) = upsert(services, &input.phone, input.name.as_deref()).await?;
-    let by = Actor { agent: viewer.agent, takes_it: false, api_token: Some(token.name.clone()) };
-    let (template, values) = chosen.map_or((None, Default::default()), |(t, v)| (Some(t), v));
     let (id, started) = atende_app::ssr::start(
         services,
         &by,

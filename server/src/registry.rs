@@ -21,6 +21,8 @@ struct Entries {
     app_secrets: Vec<(Option<i64>, Arc<[u8]>)>,
     /// Tokens Meta may present in the subscription handshake.
     verify_tokens: Vec<(Option<i64>, Arc<str>)>,
+    /// The provider ids a channel's own app secret may sign for (number, account, page).
+    owned_ids: HashMap<i64, Vec<String>>,
 }
 
 /// Shared by the worker, the webhook routes and processor, and the admin page. Reads take a short lock and
@@ -39,6 +41,9 @@ pub struct ChannelEntry {
     pub messenger: Option<MessengerClient>,
     pub app_secret: Option<Arc<[u8]>>,
     pub verify_token: Option<Arc<str>>,
+    /// What a notification signed with `app_secret` may speak for: Meta's ids of this channel's number, business
+    /// account or page (an `entry[].id` or `phone_number_id` of anything else is refused).
+    pub owned_ids: Vec<String>,
 }
 
 impl ChannelRegistry {
@@ -62,7 +67,8 @@ impl ChannelRegistry {
     /// Sets (or replaces) everything `channel` contributes.
     pub fn put(&self, channel: i64, entry: ChannelEntry) {
         let mut entries = self.write();
-        let ChannelEntry { sender, template_sync, evolution, messenger, app_secret, verify_token } = entry;
+        let ChannelEntry { sender, template_sync, evolution, messenger, app_secret, verify_token, owned_ids } =
+            entry;
         fn set<T>(map: &mut HashMap<i64, T>, channel: i64, value: Option<T>) {
             match value {
                 Some(value) => map.insert(channel, value),
@@ -73,6 +79,7 @@ impl ChannelRegistry {
         set(&mut entries.template_sync, channel, template_sync);
         set(&mut entries.evolution, channel, evolution);
         set(&mut entries.messenger, channel, messenger);
+        set(&mut entries.owned_ids, channel, Some(owned_ids));
         entries.app_secrets.retain(|(owner, _)| *owner != Some(channel));
         entries.app_secrets.extend(app_secret.map(|secret| (Some(channel), secret)));
         entries.verify_tokens.retain(|(owner, _)| *owner != Some(channel));
@@ -109,8 +116,25 @@ impl ChannelRegistry {
         self.read().evolution.values().find(|auth| auth.instance == instance).cloned()
     }
 
-    pub fn app_secrets(&self) -> Vec<Arc<[u8]>> {
-        self.read().app_secrets.iter().map(|(_, secret)| secret.clone()).collect()
+    /// Whether a Meta notification is authentic: signed with a key of the whole server (environment, sandbox),
+    /// or with one channel's own app secret and about that channel only (`ids`: its `entry[].id` and
+    /// `phone_number_id` values), so one channel's secret cannot speak for another.
+    pub fn accepts_signed(&self, verify: impl Fn(&[u8]) -> bool, ids: impl FnOnce() -> Vec<String>) -> bool {
+        let entries = self.read();
+        if entries.app_secrets.iter().any(|(owner, secret)| owner.is_none() && verify(secret)) {
+            return true;
+        }
+        let Some(channel) = entries
+            .app_secrets
+            .iter()
+            .find(|(owner, secret)| owner.is_some() && verify(secret))
+            .and_then(|(o, _)| *o)
+        else {
+            return false;
+        };
+        let owned = entries.owned_ids.get(&channel).cloned().unwrap_or_default();
+        let ids = ids();
+        !ids.is_empty() && ids.iter().all(|id| owned.contains(id))
     }
 
     pub fn verify_tokens(&self) -> Vec<Arc<str>> {

@@ -514,3 +514,79 @@ async fn the_rate_card_saved_in_the_console_is_what_every_estimate_uses() {
     let (status, _) = post_form(&app.client, &app, "admin_save_rate_card", &[]).await;
     assert_eq!(status, 400, "a missing argument is the caller's mistake");
 }
+
+#[tokio::test]
+async fn a_console_channels_app_secret_signs_for_that_channel_only() {
+    use atende_server::whatsapp::wire::signature_header;
+    let app = spawn_app().await;
+    let page = json!({ "kind": "Messenger", "name": "Página da Loja", "provider_id": "5550001", "account_id": "",
+        "url": "", "token": "token-da-pagina", "webhook_secret": "segredo-da-pagina", "verify_token": "verifica",
+        "human_agent_tag": false });
+    let (status, body) =
+        post_json(&app.client, &app, "admin_save_channel", json!({ "channel": null, "form": page })).await;
+    assert_eq!(status, 200, "{body}");
+    let event = |page_id: &str| {
+        json!({ "object": "page", "entry": [{ "id": page_id, "time": 1_700_000_000_000_i64, "messaging": [{
+            "sender": { "id": "8800001" }, "recipient": { "id": page_id }, "timestamp": 1_700_000_000_000_i64,
+            "message": { "mid": format!("m_{page_id}"), "text": "Oi" } }] }] })
+        .to_string()
+    };
+    let post = |body: String| {
+        let app = &app;
+        async move {
+            reqwest::Client::new()
+                .post(format!("{}/webhooks/meta", app.address))
+                .header("X-Hub-Signature-256", signature_header(b"segredo-da-pagina", body.as_bytes()))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .expect("POST")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post(event("5550001")).await, 200, "about its own page");
+    let sandbox_page = app.others.config().page_id.clone();
+    assert_eq!(post(event(&sandbox_page)).await, 401, "not about another channel's page");
+    let verified = reqwest::get(format!(
+        "{}/webhooks/meta?hub.mode=subscribe&hub.verify_token=verifica&hub.challenge=42",
+        app.address
+    ))
+    .await
+    .expect("GET");
+    assert_eq!(verified.text().await.expect("body"), "42", "its verify token answers the handshake");
+}
+
+#[tokio::test]
+async fn an_agent_cannot_pull_another_teams_conversation_by_starting_one_with_the_same_contact() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let support = team(&app, "Suporte").await;
+    let (_, ana) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+    let contact = app.create_contact("Cliente do Suporte", "(11) 93333-4444").await;
+    let id = app.start_unofficial(contact, support).await;
+    let channel = app
+        .store
+        .channel_id_by_provider(ChannelKind::WhatsappUnofficial, &app.others.config().evolution_instance)
+        .await
+        .expect("lookup")
+        .expect("channel");
+    let (status, body) = post_json(
+        &ana,
+        &app,
+        "start_conversation",
+        json!({ "contact": contact, "channel": channel, "team": sales, "template": null, "values": [] }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let conversation = atende_domain::conversation::ConversationId(id);
+    assert_eq!(
+        app.store.conversation_team(conversation).await.expect("team"),
+        Some(support),
+        "still Suporte's"
+    );
+    let summary = app.store.summary(conversation).await.expect("summary");
+    assert!(matches!(summary.assignee, atende_domain::conversation::Assignee::Agent(_)), "still the admin's");
+    assert_eq!(app.store.audit_trail(conversation).await.expect("trail").len(), 1, "only Started");
+}

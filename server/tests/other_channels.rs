@@ -376,6 +376,12 @@ async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("LinkNotHttps"), "{body}");
     assert_eq!(send_media(&app, gateway.id.0, "audio", "https://loja.com.br/a.ogg", "oi").await.0, 422);
+    // An audio goes as a voice note (sendWhatsAppAudio).
+    assert_eq!(send_media(&app, gateway.id.0, "audio", "https://loja.com.br/a.ogg", "").await.0, 200);
+    eventually("the voice note reached the gateway", || async {
+        app.others.sent().await.iter().any(|s| s.text == "[audio] https://loja.com.br/a.ogg").then_some(())
+    })
+    .await;
     app.others
         .simulate(ChannelKind::Messenger, "5511955550002", "Caio", "Oi pela página", 0)
         .await

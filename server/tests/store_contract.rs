@@ -287,10 +287,10 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     store.open_for(contact.id, channel, sales, None, NOW).await.expect("reopened");
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "reopening without an agent keeps who had it");
 
-    store.set_agent_active(bia, false).await.expect("deactivated");
+    store.set_agent_active(bia, false, NOW).await.expect("deactivated");
     store.create_session(caio, "s-caio", NOW, NOW.plus_millis(60_000)).await.expect("session");
     store.create_session(bia, "s-bia", NOW, NOW.plus_millis(60_000)).await.expect("session");
-    store.set_agent_active(caio, false).await.expect("deactivated");
+    store.set_agent_active(caio, false, NOW).await.expect("deactivated");
     assert_eq!(store.session_viewer("s-caio", NOW).await.expect("read"), None, "signed out at once");
     assert_eq!(store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await, Err(StoreError::NotFound));
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned, "unchanged");
@@ -303,7 +303,17 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!(names, ["Ana"], "active members only");
     assert_eq!(store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await, Ok(Assignee::Unassigned));
 
-    store.set_agent_teams(ana, &[support]).await.expect("moved");
+    store.set_agent_teams(ana, &[support], NOW).await.expect("moved");
+    assert_eq!(
+        store.summary(id).await.expect("summary").assignee,
+        Assignee::Unassigned,
+        "left the team: given back"
+    );
+    let trail = store.audit_trail(id).await.expect("trail");
+    assert_eq!(
+        trail.last().and_then(|e| e.detail.clone()).as_deref(),
+        Some("sem responsável (saiu da equipe)")
+    );
     assert_eq!(
         store.session_viewer("s-bia", NOW).await.expect("read"),
         None,
@@ -313,7 +323,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
         store.all_agents().await.expect("agents").iter().find(|a| a.id == ana).map(|a| a.teams.clone()),
         Some(vec![support])
     );
-    assert_eq!(store.set_agent_teams(9_999, &[]).await, Err(StoreError::NotFound));
+    assert_eq!(store.set_agent_teams(9_999, &[], NOW).await, Err(StoreError::NotFound));
 
     let token = store.create_api_token("ERP", "hash-do-token", ana, NOW).await.expect("token");
     let (record, viewer) = store.api_token_viewer("hash-do-token").await.expect("read").expect("valid");
@@ -323,6 +333,15 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     let listed = store.api_tokens().await.expect("tokens");
     assert_eq!(listed.iter().map(|t| t.revoked_at).collect::<Vec<_>>(), [Some(NOW.plus_millis(5))]);
     assert_eq!(store.revoke_api_token(9_999, NOW).await, Err(StoreError::NotFound));
+
+    store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await.expect("assigned");
+    store.set_agent_active(ana, false, NOW).await.expect("deactivated");
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned, "back to the queue");
+    let trail = store.audit_trail(id).await.expect("trail");
+    assert_eq!(
+        trail.last().and_then(|e| e.detail.clone()).as_deref(),
+        Some("sem responsável (agente desativado)")
+    );
 });
 
 contract!(console_channels_are_saved_edited_and_never_clash_with_others, |db| {

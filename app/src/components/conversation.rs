@@ -102,7 +102,14 @@ fn ConversationHeader(
     let mine = assignee == Some(view.me);
     let me = view.me;
     let agents = view.agents.clone();
-    let chosen = assignee.map(|a| a.0.to_string()).unwrap_or_default();
+    let stored = assignee.map(|a| a.0.to_string()).unwrap_or_default();
+    // What the select shows: back to who answers when an assignment is refused.
+    let chosen = RwSignal::new(stored.clone());
+    Effect::new(move |_| {
+        if let Some(Err(_)) = assign.value().get() {
+            chosen.set(stored.clone());
+        }
+    });
     let id = view.summary.id.0;
     let concluded = view.lifecycle.status() == atende_domain::conversation::ConversationStatus::Concluded;
     let channel = view.channel;
@@ -124,10 +131,12 @@ fn ConversationHeader(
                 <label class="assignee">
                     "Responsável"
                     <select
-                        prop:value=chosen
+                        prop:value=move || chosen.get()
                         disabled=move || assign.pending().get()
                         on:change=move |ev| {
-                            let agent = event_target_value(&ev).parse::<i64>().ok();
+                            let value = event_target_value(&ev);
+                            let agent = value.parse::<i64>().ok();
+                            chosen.set(value);
                             assign.dispatch(AssignConversation { conversation: id, agent });
                         }
                     >

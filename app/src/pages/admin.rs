@@ -589,7 +589,14 @@ fn ChannelForm(row: Option<ChannelRow>, on_done: Callback<bool>) -> impl IntoVie
                 "Tipo"
                 <select
                     disabled=id.is_some()
-                    on:change=move |ev| kind.set(ChannelKind::from_code(&event_target_value(&ev)))
+                    on:change=move |ev| {
+                        let chosen = ChannelKind::from_code(&event_target_value(&ev));
+                        // A hidden option must not keep a value the new kind refuses.
+                        if !chosen.is_some_and(ChannelKind::offers_human_agent_tag) {
+                            human_agent_tag.set(false);
+                        }
+                        kind.set(chosen);
+                    }
                 >
                     <option value="" selected=move || kind.get().is_none()>"Escolha o tipo"</option>
                     {ChannelKind::ALL

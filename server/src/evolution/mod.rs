@@ -122,6 +122,11 @@ impl EvolutionClient {
         self.send("sendMedia", request).await
     }
 
+    /// `POST /message/sendWhatsAppAudio/{instance}`: an audio as a voice note; answers the message id.
+    pub async fn send_audio(&self, request: &wire::SendAudio) -> Result<String, EvolutionFailure> {
+        self.send("sendWhatsAppAudio", request).await
+    }
+
     async fn send(
         &self,
         endpoint: &str,
@@ -186,6 +191,10 @@ impl ChannelSender for EvolutionSender {
             "text" => {
                 let request = SendText { number: to.to_owned(), text: job.body.clone().unwrap_or_default() };
                 self.client.send_text(&request).await
+            }
+            "audio" => {
+                let media = crate::dispatch::MediaJob::read(job)?;
+                self.client.send_audio(&wire::SendAudio { number: to.to_owned(), audio: media.link }).await
             }
             kind => {
                 let media = crate::dispatch::MediaJob::read(job)?;

@@ -37,6 +37,13 @@ pub struct SendMedia {
     pub caption: Option<String>,
 }
 
+/// `POST /message/sendWhatsAppAudio/{instance}`: a voice note (push-to-talk), by URL or base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAudio {
+    pub number: String,
+    pub audio: String,
+}
+
 /// A message's key: who and which.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -364,6 +364,25 @@ fn evolution_error(status: StatusCode, error: &str, message: Value) -> Response 
     (status, Json(envelope)).into_response()
 }
 
+/// `sendWhatsAppAudio`: as `sendText`, recorded as "[audio] link".
+async fn evolution_send_audio(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<crate::evolution::wire::SendAudio>(&body) else {
+        return evolution_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            json!([["instance requires property \"audio\""]]),
+        );
+    };
+    let text = SendText { number: request.number, text: format!("[audio] {}", request.audio) };
+    let body = serde_json::to_vec(&text).unwrap_or_default();
+    evolution_send(State(state), Path(instance), headers, Bytes::from(body)).await
+}
+
 /// `sendMedia`: as `sendText`, the attachment recorded as "[image] link — caption".
 async fn evolution_send_media(
     State(state): State<OthersSandbox>,
@@ -682,6 +701,7 @@ pub fn router(state: OthersSandbox) -> Router {
     Router::new()
         .route("/evolution/message/sendText/{instance}", post(evolution_send))
         .route("/evolution/message/sendMedia/{instance}", post(evolution_send_media))
+        .route("/evolution/message/sendWhatsAppAudio/{instance}", post(evolution_send_audio))
         .route("/evolution/connection", post(evolution_connection))
         .route("/meta/v23.0/{account}/messages", post(meta_send))
         .route("/meta/v23.0/{person}", get(meta_profile))

@@ -283,7 +283,7 @@ impl SqlStore {
 
     /// Activates or deactivates an agent; deactivating ends their sessions in the same transaction.
     /// [`StoreError::NotFound`] if there is no such agent.
-    pub async fn set_agent_active(&self, agent: i64, active: bool) -> Result<(), StoreError> {
+    pub async fn set_agent_active(&self, agent: i64, active: bool, now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         let changed = sqlx::query("UPDATE agent SET active = $2 WHERE agent_id = $1")
             .bind(agent)
@@ -301,12 +301,47 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+            // Their conversations go back to their teams' queue ("Não atribuídos").
+            Self::unassign(&mut tx, agent, "", "sem responsável (agente desativado)", now).await?;
         }
         tx.commit().await.map_err(unavailable)
     }
 
-    /// Replaces an agent's teams. [`StoreError::NotFound`] if there is no such agent.
-    pub async fn set_agent_teams(&self, agent: i64, teams: &[i64]) -> Result<(), StoreError> {
+    /// Unassigns `agent`'s conversations that are not concluded (only those of teams they no longer belong to,
+    /// with `scope` " AND …"), each with a line in its audit trail.
+    async fn unassign(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: i64,
+        scope: &str,
+        detail: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let which = format!("assignee_id = $1 AND status <> 'concluded'{scope}");
+        sqlx::query(&format!(
+            "INSERT INTO audit_event (conversation_id, agent_id, action, detail, at) \
+             SELECT conversation_id, NULL, 'assigned', $2, $3 FROM conversation WHERE {which}"
+        ))
+        .bind(agent)
+        .bind(detail)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query(&format!(
+            "UPDATE conversation SET assignee_id = NULL WHERE {which} AND $2 = $2 AND $3 = $3"
+        ))
+        .bind(agent)
+        .bind(detail)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Replaces an agent's teams. [`StoreError::NotFound`] if there is no such agent. An agent (not an admin,
+    /// who sees every team) gives back the conversations of the teams they left.
+    pub async fn set_agent_teams(&self, agent: i64, teams: &[i64], now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         if sqlx::query("SELECT 1 AS found FROM agent WHERE agent_id = $1")
             .bind(agent)
@@ -323,6 +358,9 @@ impl SqlStore {
             .await
             .map_err(unavailable)?;
         Self::add_to_teams(&mut tx, agent, teams).await?;
+        let left = " AND team_id IS NOT NULL AND team_id NOT IN (SELECT team_id FROM team_member WHERE agent_id = $1) \
+                    AND (SELECT role FROM agent WHERE agent_id = $1) = 'agent'";
+        Self::unassign(&mut tx, agent, left, "sem responsável (saiu da equipe)", now).await?;
         tx.commit().await.map_err(unavailable)
     }
 

@@ -209,18 +209,15 @@ impl Outbox for SqlStore {
                 return Err(StoreError::NotFound);
             }
         }
-        let open: Option<i64> = sqlx::query(
-            "SELECT conversation_id FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
-             AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1",
-        )
-        .bind(contact.0)
-        .bind(channel_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("conversation_id"))
-        .transpose()
-        .map_err(unavailable)?;
+        let open: Option<i64> = sqlx::query(OPEN_CONVERSATION_OF)
+            .bind(contact.0)
+            .bind(channel_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("conversation_id"))
+            .transpose()
+            .map_err(unavailable)?;
         let id = match open {
             Some(id) => {
                 sqlx::query(
@@ -256,6 +253,42 @@ impl Outbox for SqlStore {
         Ok(ConversationId(id))
     }
 
+    async fn open_conversation_of(
+        &self,
+        contact: ContactId,
+        channel_id: i64,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        sqlx::query(OPEN_CONVERSATION_OF)
+            .bind(contact.0)
+            .bind(channel_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("conversation_id").map(ConversationId))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    async fn take_if_unassigned(
+        &self,
+        id: ConversationId,
+        agent: AgentId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let taken = sqlx::query(
+            "UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1 \
+             AND assignee_id IS NULL AND EXISTS (SELECT 1 FROM agent WHERE agent_id = $2 AND active = 1)",
+        )
+        .bind(id.0)
+        .bind(agent.0)
+        .bind(now.as_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(taken > 0)
+    }
+
     async fn assign(
         &self,
         id: ConversationId,
@@ -270,8 +303,14 @@ impl Outbox for SqlStore {
             Assignee::Agent(agent) => Some(agent.0),
             Assignee::Unassigned => None,
         };
+        // The row is locked until the change commits (SQLite's write transaction locks the database already),
+        // so two assignments at once each see the other's result as "before".
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
         let before: Option<i64> =
-            sqlx::query("SELECT assignee_id FROM conversation WHERE conversation_id = $1")
+            sqlx::query(&format!("SELECT assignee_id FROM conversation WHERE conversation_id = $1{lock}"))
                 .bind(id.0)
                 .fetch_optional(&mut *tx)
                 .await
@@ -507,3 +546,7 @@ impl SqlStore {
         self.enqueue(&outbound, dispatch, now).await.map(|_| ())
     }
 }
+
+/// The contact's (`$1`) conversation on the channel (`$2`) that is not concluded, newest first.
+const OPEN_CONVERSATION_OF: &str = "SELECT conversation_id FROM conversation WHERE contact_id = $1 \
+     AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1";

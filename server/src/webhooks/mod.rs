@@ -118,7 +118,8 @@ async fn receive_signed(
     provider: &str,
 ) -> Response {
     let signature = headers.get(wire::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    if !state.channels.app_secrets().iter().any(|secret| wire::verify_signature(secret, &body, signature)) {
+    let verify = |secret: &[u8]| wire::verify_signature(secret, &body, signature);
+    if !state.channels.accepts_signed(verify, || payload_ids(&body)) {
         tracing::warn!(bytes = body.len(), provider, "webhook refused: bad or missing signature");
         return (StatusCode::UNAUTHORIZED, "invalid X-Hub-Signature-256").into_response();
     }
@@ -427,4 +428,34 @@ fn to_status(status: &wire::Status) -> StatusUpdate {
 /// The name Meta gives an enum value on the wire (`"delivered"`, `"APPROVED"`).
 fn wire_name(value: &impl serde::Serialize) -> Option<String> {
     serde_json::to_value(value).ok()?.as_str().map(str::to_owned)
+}
+
+/// The ids a Meta notification speaks for: every `entry[].id` (business account, page, Instagram account) and
+/// every `entry[].changes[].value.metadata.phone_number_id`.
+fn payload_ids(body: &[u8]) -> Vec<String> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut ids = Vec::new();
+    for entry in value.get("entry").and_then(|e| e.as_array()).into_iter().flatten() {
+        ids.extend(entry.get("id").and_then(text));
+        for change in entry.get("changes").and_then(|c| c.as_array()).into_iter().flatten() {
+            ids.extend(change.pointer("/value/metadata/phone_number_id").and_then(text));
+        }
+    }
+    ids
+}
+
+#[cfg(test)]
+mod payload_tests {
+    #[test]
+    fn the_ids_of_a_notification_are_its_entries_and_numbers() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[
+            {"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"}}}]},{"id":123}]}"#;
+        assert_eq!(super::payload_ids(body), ["102290129340398", "106540352242922", "123"]);
+        assert!(super::payload_ids(b"not json").is_empty());
+    }
 }
