@@ -43,13 +43,27 @@ pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
         version.update(|v| *v += 1);
         on_changed.run(());
     });
+    // The header's actions live here: the header is rendered again by every refresh, and a refusal ("Concluir"
+    // that failed, an assignment refused) must stay on screen until the agent acts again.
+    let conclude = ServerAction::<ConcludeConversation>::new();
+    let assign = ServerAction::<AssignConversation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = conclude.value().get() {
+            reload.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = assign.value().get() {
+            reload.run(());
+        }
+    });
 
     view! {
         <section class="conversation" aria-label="Atendimento">
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now reload /> <MessageList messages=view.messages /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign /> <MessageList messages=view.messages /> }.into_any(),
                         Err(error) => view! { <p role="alert" class="error pad">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -81,20 +95,9 @@ pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
 fn ConversationHeader(
     view: ConversationDetail,
     now: RwSignal<Timestamp>,
-    reload: Callback<()>,
+    conclude: ServerAction<ConcludeConversation>,
+    assign: ServerAction<AssignConversation>,
 ) -> impl IntoView {
-    let conclude = ServerAction::<ConcludeConversation>::new();
-    let assign = ServerAction::<AssignConversation>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = conclude.value().get() {
-            reload.run(());
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = assign.value().get() {
-            reload.run(());
-        }
-    });
     let assignee = match view.summary.assignee {
         atende_domain::conversation::Assignee::Agent(agent) => Some(agent),
         atende_domain::conversation::Assignee::Unassigned => None,
