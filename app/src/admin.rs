@@ -73,7 +73,7 @@ pub struct ChannelRow {
 }
 
 /// Everything the admin page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminData {
     pub agents: Vec<AgentRow>,
     pub teams: Vec<TeamRow>,

@@ -11,17 +11,20 @@ test('o administrador cria equipe, agente e token; o agente não entra na Admini
   await expect(page.getByRole('heading', { name: 'Administração' })).toBeVisible();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
 
+  const agents = page.getByRole('region', { name: 'Agentes' });
+  const form = agents.getByRole('form', { name: 'Novo agente' });
+  // Half-way through "Novo agente", a team is created: the typed name stays and the new team is offered.
+  await form.getByLabel('Nome').fill(`Ana ${suffix}`);
   const teams = page.getByRole('region', { name: 'Equipes' });
   await teams.getByLabel('Nome da equipe').fill(`Vendas ${suffix}`);
   await teams.getByRole('button', { name: 'Criar equipe' }).click();
   await expect(teams.getByText(`Vendas ${suffix}`)).toBeVisible();
+  await expect(form.getByLabel(`Vendas ${suffix}`)).toBeVisible();
+  await expect(form.getByLabel('Nome')).toHaveValue(`Ana ${suffix}`);
   await teams.getByLabel('Nome da equipe').fill(`Vendas ${suffix}`);
   await teams.getByRole('button', { name: 'Criar equipe' }).click();
   await expect(teams.getByRole('alert')).toHaveText('Já existe uma equipe com este nome.');
 
-  const agents = page.getByRole('region', { name: 'Agentes' });
-  const form = agents.getByRole('form', { name: 'Novo agente' });
-  await form.getByLabel('Nome').fill(`Ana ${suffix}`);
   await form.getByLabel('E-mail').fill(`ana${suffix}@e2e.local`);
   await form.getByLabel('Senha').fill('curta');
   await form.getByRole('button', { name: 'Salvar' }).click();

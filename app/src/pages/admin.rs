@@ -21,28 +21,39 @@ pub fn AdminPage() -> impl IntoView {
     // "Sincronizar agora" must stay on screen after the lists refresh.
     let shown_token = RwSignal::new(None::<String>);
     let sync = ServerAction::<SyncTemplates>::new();
+    // The sections are mounted once and follow the data: a reload after one section's action refreshes the
+    // lists without clearing what is being typed in another section's form.
+    let current = RwSignal::new(None::<Result<AdminData, String>>);
+    Effect::new(move |_| match data.get() {
+        Some(Ok(loaded)) => current.set(Some(Ok(loaded))),
+        Some(Err(error)) => current.set(Some(Err(error.to_string()))),
+        None => {}
+    });
+    let data = Signal::derive(move || match current.get() {
+        Some(Ok(loaded)) => loaded,
+        _ => AdminData::default(),
+    });
+    let ready = move || matches!(current.get(), Some(Ok(_)));
     view! {
         <div class="crm admin">
             <header class="crm-header">
                 <a href="/" class="back">"← Atendimentos"</a>
                 <h1>"Administração"</h1>
             </header>
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(data) => view! {
-                            <Channels data=data.clone() changed />
-                            <Agents data=data.clone() changed />
-                            <Teams data=data.clone() changed />
-                            <Tokens data=data.clone() changed shown=shown_token />
-                            <Templates data=data.clone() changed sync />
-                            <Prices data changed />
-                        }
-                        .into_any(),
-                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Show
+                when=ready
+                fallback=move || match current.get() {
+                    Some(Err(error)) => view! { <p role="alert" class="error">{error}</p> }.into_any(),
+                    _ => view! { <p class="muted">"Carregando…"</p> }.into_any(),
+                }
+            >
+                <Channels data changed />
+                <Agents data changed />
+                <Teams data changed />
+                <Tokens data changed shown=shown_token />
+                <Templates data changed sync />
+                <Prices data changed />
+            </Show>
         </div>
     }
 }
@@ -60,7 +71,7 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 }
 
 #[component]
-fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
+fn Agents(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
     let toggle = ServerAction::<SetAgentActive>::new();
     let save_teams = ServerAction::<SetAgentTeams>::new();
@@ -68,7 +79,7 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(None::<i64>);
     let membership = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<i64>::new());
-    let all_teams = data.teams.clone();
+    let all_teams = Signal::derive(move || data.get().teams);
     Effect::new(move |_| {
         if let Some(Ok(())) = save_teams.value().get() {
             editing.set(None);
@@ -115,10 +126,6 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
             create.dispatch(CreateAgent { form });
         }
     };
-    let team_names = data.teams.clone();
-    let name_of =
-        move |id: i64| team_names.iter().find(|t| t.id == id).map(|t| t.name.clone()).unwrap_or_default();
-    let me = data.me;
     view! {
         <section class="admin-section" aria-label="Agentes">
             <h2>"Agentes"</h2>
@@ -127,8 +134,13 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                     <tr><th>"Nome"</th><th>"E-mail"</th><th>"Perfil"</th><th>"Equipes"</th><th>"Situação"</th><th></th></tr>
                 </thead>
                 <tbody>
-                    {data
-                        .agents
+                    {move || {
+                        let data = data.get();
+                        let me = data.me;
+                        let name_of = |id: i64| {
+                            data.teams.iter().find(|t| t.id == id).map(|t| t.name.clone()).unwrap_or_default()
+                        };
+                        data.agents
                         .iter()
                         .map(|agent| {
                             let id = agent.id;
@@ -173,7 +185,8 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                                 </tr>
                             }
                         })
-                        .collect_view()}
+                        .collect_view()
+                    }}
                 </tbody>
             </table>
             <p class="error" role="alert">{error_of(toggle)}</p>
@@ -189,7 +202,7 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                     }
                 >
                     <h3>{move || format!("Equipes de {}", membership.get())}</h3>
-                    <TeamChecks teams=all_teams.clone() chosen />
+                    <TeamChecks teams=all_teams chosen />
                     <p class="field-error" role="alert">{error_of(save_teams)}</p>
                     <div class="form-actions">
                         <button type="button" class="secondary" on:click=move |_| editing.set(None)>"Cancelar"</button>
@@ -209,7 +222,7 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
                         <option value="admin">{Role::Admin.label()}</option>
                     </select>
                 </label>
-                <TeamChecks teams=data.teams.clone() chosen=teams />
+                <TeamChecks teams=all_teams chosen=teams />
                 <p class="field-error" role="alert">{problem}</p>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Salvar"</button>
             </form>
@@ -218,7 +231,7 @@ fn Agents(data: AdminData, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Teams(data: AdminData, changed: Callback<()>) -> impl IntoView {
+fn Teams(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
     let create = ServerAction::<CreateTeam>::new();
     let name = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -235,7 +248,8 @@ fn Teams(data: AdminData, changed: Callback<()>) -> impl IntoView {
         <section class="admin-section" aria-label="Equipes">
             <h2>"Equipes"</h2>
             <ul class="rows">
-                {data
+                {move || data
+                    .get()
                     .teams
                     .iter()
                     .map(|t| {
@@ -257,7 +271,7 @@ fn Teams(data: AdminData, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Tokens(data: AdminData, changed: Callback<()>, shown: RwSignal<Option<String>>) -> impl IntoView {
+fn Tokens(data: Signal<AdminData>, changed: Callback<()>, shown: RwSignal<Option<String>>) -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let name = RwSignal::new(String::new());
@@ -285,7 +299,8 @@ fn Tokens(data: AdminData, changed: Callback<()>, shown: RwSignal<Option<String>
                 <a href="/api/v1/openapi.json">"Documentação (OpenAPI)"</a>
             </p>
             <ul class="rows">
-                {data
+                {move || data
+                    .get()
                     .tokens
                     .iter()
                     .map(|t| {
@@ -334,7 +349,11 @@ fn Tokens(data: AdminData, changed: Callback<()>, shown: RwSignal<Option<String>
 }
 
 #[component]
-fn Templates(data: AdminData, changed: Callback<()>, sync: ServerAction<SyncTemplates>) -> impl IntoView {
+fn Templates(
+    data: Signal<AdminData>,
+    changed: Callback<()>,
+    sync: ServerAction<SyncTemplates>,
+) -> impl IntoView {
     // Reload once per finished sync (this section is rendered again by the reload, the action is not).
     let seen = RwSignal::new(sync.version().get_untracked());
     Effect::new(move |_| {
@@ -354,7 +373,8 @@ fn Templates(data: AdminData, changed: Callback<()>, sync: ServerAction<SyncTemp
         <section class="admin-section" aria-label="Modelos de mensagem">
             <h2>"Modelos de mensagem"</h2>
             <p role="status">{outcome}</p>
-            {data
+            {move || data
+                .get()
                 .channels
                 .iter()
                 .map(|c| {
@@ -408,9 +428,9 @@ fn Templates(data: AdminData, changed: Callback<()>, sync: ServerAction<SyncTemp
 }
 
 #[component]
-fn Prices(data: AdminData, changed: Callback<()>) -> impl IntoView {
+fn Prices(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
     let save = ServerAction::<SaveRateCard>::new();
-    let text = RwSignal::new(data.rate_card_json.clone());
+    let text = RwSignal::new(data.get_untracked().rate_card_json);
     let editing = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {
@@ -446,7 +466,7 @@ fn Prices(data: AdminData, changed: Callback<()>) -> impl IntoView {
                     </div>
                 </form>
             </Show>
-            {match data.rate_card {
+            {move || match data.get().rate_card {
                 None => view! { <p class="muted">"Nenhuma tabela configurada: o preço não é estimado."</p> }.into_any(),
                 Some(card) => view! {
                     <table>
@@ -476,10 +496,9 @@ fn Prices(data: AdminData, changed: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Channels(data: AdminData, changed: Callback<()>) -> impl IntoView {
+fn Channels(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
     // `None`: the form is closed; `Some(None)`: "Novo canal"; `Some(Some(id))`: editing that channel.
     let editing = RwSignal::new(None::<Option<i64>>);
-    let rows = data.channel_rows.clone();
     view! {
         <section class="admin-section" aria-label="Canais">
             <h2>"Canais"</h2>
@@ -488,7 +507,9 @@ fn Channels(data: AdminData, changed: Callback<()>) -> impl IntoView {
                     <tr><th>"Nome"</th><th>"Tipo"</th><th>"Identificação"</th><th>"Origem"</th><th></th></tr>
                 </thead>
                 <tbody>
-                    {rows
+                    {move || data
+                        .get()
+                        .channel_rows
                         .iter()
                         .map(|row| {
                             let id = row.id;
@@ -518,10 +539,11 @@ fn Channels(data: AdminData, changed: Callback<()>) -> impl IntoView {
                 }
             >
                 {
-                    let rows = rows.clone();
                     move || {
                         let id = editing.get().flatten();
-                        let row = id.and_then(|id| rows.iter().find(|r| r.id == id).cloned());
+                        // Read once: a refresh of the list must not reset what is being typed.
+                        let rows = data.get_untracked().channel_rows;
+                        let row = id.and_then(|id| rows.into_iter().find(|r| r.id == id));
                         view! { <ChannelForm row on_done=Callback::new(move |saved: bool| {
                             editing.set(None);
                             if saved {
@@ -649,11 +671,12 @@ fn ChannelForm(row: Option<ChannelRow>, on_done: Callback<bool>) -> impl IntoVie
 
 /// A checkbox per team ("Equipes"), ticking and unticking `chosen`.
 #[component]
-fn TeamChecks(teams: Vec<crate::admin::TeamRow>, chosen: RwSignal<Vec<i64>>) -> impl IntoView {
+fn TeamChecks(teams: Signal<Vec<crate::admin::TeamRow>>, chosen: RwSignal<Vec<i64>>) -> impl IntoView {
     view! {
         <fieldset>
             <legend>"Equipes"</legend>
-            {teams
+            {move || teams
+                .get()
                 .into_iter()
                 .map(|team| {
                     let id = team.id;
