@@ -124,20 +124,60 @@ impl ChannelRegistry {
         if entries.app_secrets.iter().any(|(owner, secret)| owner.is_none() && verify(secret)) {
             return true;
         }
-        let Some(channel) = entries
+        // Channels of one Meta app share its secret: the notification may speak for any of them.
+        let owned: Vec<&String> = entries
             .app_secrets
             .iter()
-            .find(|(owner, secret)| owner.is_some() && verify(secret))
-            .and_then(|(o, _)| *o)
-        else {
+            .filter(|(owner, secret)| owner.is_some() && verify(secret))
+            .filter_map(|(owner, _)| owner.and_then(|channel| entries.owned_ids.get(&channel)))
+            .flatten()
+            .collect();
+        if owned.is_empty() {
             return false;
-        };
-        let owned = entries.owned_ids.get(&channel).cloned().unwrap_or_default();
+        }
         let ids = ids();
-        !ids.is_empty() && ids.iter().all(|id| owned.contains(id))
+        !ids.is_empty() && ids.iter().all(|id| owned.contains(&id))
     }
 
     pub fn verify_tokens(&self) -> Vec<Arc<str>> {
         self.read().verify_tokens.iter().map(|(_, token)| token.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(secret: &str, id: &str) -> ChannelEntry {
+        ChannelEntry {
+            app_secret: Some(Arc::from(secret.as_bytes())),
+            owned_ids: vec![id.to_owned()],
+            ..ChannelEntry::default()
+        }
+    }
+
+    #[test]
+    fn a_channel_secret_speaks_for_the_channels_that_share_it_only() {
+        let registry = ChannelRegistry::default();
+        registry.put(1, page("app-a", "111"));
+        registry.put(2, page("app-a", "222"));
+        registry.put(3, page("app-b", "333"));
+        let signed_by = |key: &'static str| move |secret: &[u8]| secret == key.as_bytes();
+        let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(registry.accepts_signed(signed_by("app-a"), || ids(&["111"])));
+        assert!(registry.accepts_signed(signed_by("app-a"), || ids(&["222", "111"])), "same Meta app");
+        assert!(!registry.accepts_signed(signed_by("app-a"), || ids(&["333"])), "another app's page");
+        assert!(!registry.accepts_signed(signed_by("app-a"), Vec::new), "a body naming nothing");
+        assert!(!registry.accepts_signed(signed_by("nobody"), || ids(&["111"])));
+        registry.add_global(Some(Arc::from(&b"global"[..])), None);
+        assert!(
+            registry.accepts_signed(signed_by("global"), || ids(&["333", "999"])),
+            "the server's own key"
+        );
+        registry.put(2, ChannelEntry::default());
+        assert!(
+            !registry.accepts_signed(signed_by("app-a"), || ids(&["222"])),
+            "replaced: its secret is gone"
+        );
     }
 }
