@@ -277,6 +277,7 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
+            let viewer = crate::ssr::viewer()?;
             let contact = services.store.contact(ContactId(contact)).await?;
             let mut channels = Vec::new();
             for info in services.outbox.channels().await? {
@@ -289,7 +290,14 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
             Ok(StartChoices {
                 contact,
                 channels,
-                teams: services.outbox.teams().await?,
+                // Only the teams the agent may start for (an admin: all).
+                teams: services
+                    .outbox
+                    .teams()
+                    .await?
+                    .into_iter()
+                    .filter(|t| viewer.may_act_for(t.id))
+                    .collect(),
                 rate_card: services.rate_card().await?,
             })
         }

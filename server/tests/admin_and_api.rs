@@ -580,6 +580,10 @@ async fn an_agent_cannot_pull_another_teams_conversation_by_starting_one_with_th
     )
     .await;
     assert_eq!(status, 403, "{body}");
+    let (_, options) = post_form(&ana, &app, "start_options", &[("contact", contact.to_string())]).await;
+    let offered: Vec<&str> =
+        options["teams"].as_array().expect("teams").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(offered, ["Vendas"], "only the teams Ana may start for");
     let conversation = atende_domain::conversation::ConversationId(id);
     assert_eq!(
         app.store.conversation_team(conversation).await.expect("team"),
