@@ -145,6 +145,8 @@ pub enum Started {
 
 /// What "Iniciar atendimento" will do, decided with nothing written.
 pub struct StartChecked {
+    channel: i64,
+    team: i64,
     /// The contact's conversation on the channel that is not concluded, reused.
     existing: Option<ConversationId>,
     /// The template to send, filled, with its name (none: the conversation opens at once).
@@ -218,7 +220,7 @@ pub async fn check_start(
             Some((filled, chosen.category(), name))
         }
     };
-    Ok(StartChecked { existing, template })
+    Ok(StartChecked { channel, team, existing, template })
 }
 
 /// "Iniciar atendimento", for the console and the public API alike: [`check_start`] first (nothing is
@@ -234,6 +236,18 @@ pub async fn start(
     values: &atende_domain::template::TemplateValues,
 ) -> Result<(ConversationId, Started), AppError> {
     let checked = check_start(services, by, Some(contact), channel, team, template, values).await?;
+    start_checked(services, by, contact, checked).await
+}
+
+/// The writes of "Iniciar atendimento", after [`check_start`] accepted them for `contact` (for an API call
+/// the check ran before the contact was stored: a new contact has no conversation to reuse).
+pub async fn start_checked(
+    services: &Services,
+    by: &Actor,
+    contact: atende_domain::contact::ContactId,
+    checked: StartChecked,
+) -> Result<(ConversationId, Started), AppError> {
+    let StartChecked { channel, team, .. } = checked;
     let now = services.clock.now();
     let me = by.takes_it.then(|| by.viewer.me());
     // A new conversation is the starter's from its first line; one reused changes hands with an audit line.

@@ -10,7 +10,7 @@
 use atende_app::error::AppError;
 use atende_app::ssr::{status_of, Actor, Services, Started};
 use atende_domain::access::Viewer;
-use atende_domain::contact::{Contact, ContactForm, ContactId, ContactName, NewContact};
+use atende_domain::contact::{Contact, ContactForm, ContactName, NewContact};
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use axum::extract::rejection::JsonRejection;
@@ -339,19 +339,11 @@ async fn open(
     // Every rule first, with the contact as it is now: a refused call changes nothing, not even the contact.
     let phone = Phone::parse(&input.phone).map_err(AppError::from)?;
     let known = services.store.find_contact_by_phone(&phone).await?.map(|c| c.id);
-    atende_app::ssr::check_start(services, &by, known, input.channel, input.team, template.clone(), &values)
-        .await?;
+    let checked =
+        atende_app::ssr::check_start(services, &by, known, input.channel, input.team, template, &values)
+            .await?;
     let (contact, created) = upsert(services, &input.phone, input.name.as_deref()).await?;
-    let (id, started) = atende_app::ssr::start(
-        services,
-        &by,
-        ContactId(contact.id.0),
-        input.channel,
-        input.team,
-        template,
-        &values,
-    )
-    .await?;
+    let (id, started) = atende_app::ssr::start_checked(services, &by, contact.id, checked).await?;
     Ok(ConversationOut {
         conversation: id.0,
         contact: contact.into(),

@@ -371,16 +371,16 @@ async fn evolution_send_audio(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(request) = serde_json::from_slice::<crate::evolution::wire::SendAudio>(&body) else {
-        return evolution_error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            json!([["instance requires property \"audio\""]]),
-        );
-    };
-    let text = SendText { number: request.number, text: format!("[audio] {}", request.audio) };
-    let body = serde_json::to_vec(&text).unwrap_or_default();
-    evolution_send(State(state), Path(instance), headers, Bytes::from(body)).await
+    let request = serde_json::from_slice::<crate::evolution::wire::SendAudio>(&body)
+        .map(|audio| SendText { number: audio.number, text: format!("[audio] {}", audio.audio) })
+        .map_err(|_| {
+            evolution_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                json!([["instance requires property \"audio\""]]),
+            )
+        });
+    evolution_deliver(state, &instance, &headers, request).await
 }
 
 /// `sendMedia`: as `sendText`, the attachment recorded as "[image] link — caption".
@@ -390,27 +390,26 @@ async fn evolution_send_media(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(request) = serde_json::from_slice::<crate::evolution::wire::SendMedia>(&body) else {
-        return evolution_error(
+    let request = match serde_json::from_slice::<crate::evolution::wire::SendMedia>(&body) {
+        Err(_) => Err(evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
             json!([["instance requires property \"mediatype\"", "instance requires property \"media\""]]),
-        );
-    };
-    if !request.media.starts_with("https://") {
-        return evolution_error(
+        )),
+        Ok(media) if !media.media.starts_with("https://") => Err(evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
             json!(["Owned media must be a url or base64"]),
-        );
-    }
-    let shown = match &request.caption {
-        Some(caption) => format!("[{}] {} — {caption}", request.mediatype, request.media),
-        None => format!("[{}] {}", request.mediatype, request.media),
+        )),
+        Ok(media) => {
+            let text = match &media.caption {
+                Some(caption) => format!("[{}] {} — {caption}", media.mediatype, media.media),
+                None => format!("[{}] {}", media.mediatype, media.media),
+            };
+            Ok(SendText { number: media.number, text })
+        }
     };
-    let text = SendText { number: request.number, text: shown };
-    let body = serde_json::to_vec(&text).unwrap_or_default();
-    evolution_send(State(state), Path(instance), headers, Bytes::from(body)).await
+    evolution_deliver(state, &instance, &headers, request).await
 }
 
 async fn evolution_send(
@@ -418,6 +417,24 @@ async fn evolution_send(
     Path(instance): Path<String>,
     headers: HeaderMap,
     body: Bytes,
+) -> Response {
+    let request = serde_json::from_slice::<SendText>(&body).map_err(|_| {
+        evolution_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            json!([["instance requires property \"number\"", "instance requires property \"text\""]]),
+        )
+    });
+    evolution_deliver(state, &instance, &headers, request).await
+}
+
+/// Every Evolution send, once its body was read (what the contact sees, or why the body was refused): the
+/// instance's key and name are checked first, as Evolution does, then the number, then it is "sent".
+async fn evolution_deliver(
+    state: OthersSandbox,
+    instance: &str,
+    headers: &HeaderMap,
+    request: Result<SendText, Response>,
 ) -> Response {
     let config = &state.inner.config;
     if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(config.evolution_api_key.as_str()) {
@@ -430,12 +447,9 @@ async fn evolution_send(
             json!([format!("The \"{instance}\" instance does not exist")]),
         );
     }
-    let Ok(request) = serde_json::from_slice::<SendText>(&body) else {
-        return evolution_error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            json!([["instance requires property \"number\"", "instance requires property \"text\""]]),
-        );
+    let request = match request {
+        Ok(request) => request,
+        Err(refused) => return refused,
     };
     if request.text.trim().is_empty() {
         return evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["Text is required"]));

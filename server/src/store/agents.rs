@@ -319,23 +319,20 @@ impl SqlStore {
         let which = format!("assignee_id = $1 AND status <> 'concluded'{scope}");
         sqlx::query(&format!(
             "INSERT INTO audit_event (conversation_id, agent_id, action, detail, at) \
-             SELECT conversation_id, NULL, 'assigned', $2, $3 FROM conversation WHERE {which}"
+             SELECT conversation_id, NULL, $4, $2, $3 FROM conversation WHERE {which}"
         ))
         .bind(agent)
         .bind(detail)
         .bind(now.as_millis())
+        .bind(atende_domain::ports::AuditAction::Assigned.code())
         .execute(&mut **tx)
         .await
         .map_err(unavailable)?;
-        sqlx::query(&format!(
-            "UPDATE conversation SET assignee_id = NULL WHERE {which} AND $2 = $2 AND $3 = $3"
-        ))
-        .bind(agent)
-        .bind(detail)
-        .bind(now.as_millis())
-        .execute(&mut **tx)
-        .await
-        .map_err(unavailable)?;
+        sqlx::query(&format!("UPDATE conversation SET assignee_id = NULL WHERE {which}"))
+            .bind(agent)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 
