@@ -3,15 +3,13 @@
 //! killed server and retries its webhooks, as Meta does), so what reached the contact is counted outside
 //! Atende.
 
-mod common;
-
+use crate::common::TestDb;
 use atende_domain::conversation::Tab;
 use atende_domain::ports::Store;
 use atende_server::sandbox::{self, Fault, SandboxConfig, SandboxState, SimulatedContent, SimulatedInbound};
 use atende_server::store::SqlStore;
 use atende_server::Database;
 use axum::Router;
-use common::TestDb;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -86,8 +84,8 @@ impl Server {
             .env("ATENDE_SEND_LEASE_SECONDS", "10")
             .env("ATENDE_WA_PAIR_BURST", "100")
             .env("RUST_LOG", "info")
-            .env("ATENDE_ADMIN_EMAIL", common::ADMIN_EMAIL)
-            .env("ATENDE_ADMIN_PASSWORD", common::ADMIN_PASSWORD)
+            .env("ATENDE_ADMIN_EMAIL", crate::common::ADMIN_EMAIL)
+            .env("ATENDE_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -97,8 +95,12 @@ impl Server {
         for _ in 0..200 {
             if let Ok(response) = server.client.get(format!("{}/health", server.base)).send().await {
                 if response.status().is_success() {
-                    server.client =
-                        common::sign_in(&server.base, common::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
+                    server.client = crate::common::sign_in(
+                        &server.base,
+                        crate::common::ADMIN_EMAIL,
+                        crate::common::ADMIN_PASSWORD,
+                    )
+                    .await;
                     return server;
                 }
             }
@@ -143,7 +145,7 @@ async fn contact_writes(sandbox: &SandboxState, store: &SqlStore, number: &str, 
         })
         .await
         .expect("the webhook reached Atende");
-    common::eventually(&format!("a conversation with {name}"), || async {
+    crate::common::eventually(&format!("a conversation with {name}"), || async {
         let conversations = store.list_conversations(Tab::All).await.ok()?;
         conversations.into_iter().find(|c| c.contact_name.as_str() == name).map(|c| c.id.0)
     })
@@ -198,7 +200,7 @@ async fn a_server_killed_mid_send_and_started_again_loses_and_duplicates_nothing
 
     server.send(conversation, "um").await;
     server.send(conversation, "dois").await;
-    common::eventually("two sends reached Meta", || async {
+    crate::common::eventually("two sends reached Meta", || async {
         (sandbox.sent_messages().await.len() == 2).then_some(())
     })
     .await;
@@ -207,7 +209,7 @@ async fn a_server_killed_mid_send_and_started_again_loses_and_duplicates_nothing
     server.send(conversation, "três").await;
     server.send(conversation, "quatro").await;
     server.send(conversation, "cinco").await;
-    common::eventually("Meta took três", || async {
+    crate::common::eventually("Meta took três", || async {
         (sandbox.sent_messages().await.len() == 3).then_some(())
     })
     .await;

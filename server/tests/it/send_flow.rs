@@ -1,15 +1,13 @@
 //! The composer and "Reiniciar" as the console calls them (server functions over HTTP), with the domain
 //! deciding and the sandbox playing Meta.
 
-mod common;
-
+use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
 use atende_domain::phone::Phone;
 use atende_domain::ports::{Clock, Store};
 use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
 use atende_server::store::inbound::InboundMessage;
 use atende_server::SystemClock;
-use common::{eventually, spawn_app, TestApp};
 use serde_json::{json, Value};
 
 const DAY: i64 = 24 * 60 * 60 * 1000;

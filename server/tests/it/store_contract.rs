@@ -1,7 +1,5 @@
 //! One contract for the store port, run over SQLite and PostgreSQL.
 
-mod common;
-
 use atende_domain::contact::{ContactForm, NewContact};
 use atende_domain::conversation::{AgentId, ChannelKind, ConversationId, ConversationStatus, Tab};
 use atende_domain::phone::Phone;

@@ -1,7 +1,5 @@
 //! The outbound queue's contract, on SQLite and PostgreSQL.
 
-mod common;
-
 use atende_domain::contact::ContactForm;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::Store;

@@ -1,14 +1,12 @@
 //! The official WhatsApp channel end to end, over real HTTP: the embedded sandbox plays Meta, signs its
 //! webhooks and enforces the window; Atende stores, dispatches and applies statuses.
 
-mod common;
-
+use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ConversationSummary, Tab};
 use atende_domain::ports::Store;
 use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
 use atende_server::store::queue::{Dispatch, NewOutbound};
 use atende_server::whatsapp::signature_header;
-use common::{eventually, spawn_app, TestApp};
 
 async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
     eventually(&format!("a conversation with {name}"), || async {

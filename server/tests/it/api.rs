@@ -1,8 +1,6 @@
 //! The application over real HTTP on a free port: the first page, health, server functions.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use serde_json::Value;
 
 #[tokio::test]
@@ -94,7 +92,7 @@ async fn an_invalid_contact_is_refused_with_the_reason_in_portuguese_and_nothing
 async fn the_first_admin_comes_from_the_environment_with_an_argon2id_password_once() {
     use atende_domain::access::Email;
     use atende_server::settings::AdminSettings;
-    let db = common::TestDb::sqlite().await;
+    let db = crate::common::TestDb::sqlite().await;
     let site = tempfile::tempdir().expect("site dir");
     let admin = |password: &str| AdminSettings {
         email: Email::parse("dona@loja.com.br").expect("valid"),

@@ -1,11 +1,9 @@
 //! The admin screens' server functions, assignment ("Meus", "Não atribuídos") and the public JSON API with
 //! tokens, over real HTTP.
 
-mod common;
-
+use crate::common::{eventually, sign_in, sign_in_response, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, Tab};
 use atende_domain::ports::{Outbox, Store};
-use common::{eventually, sign_in, sign_in_response, spawn_app, TestApp};
 use serde_json::{json, Value};
 
 async fn post_json(client: &reqwest::Client, app: &TestApp, function: &str, body: Value) -> (u16, Value) {

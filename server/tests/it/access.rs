@@ -1,13 +1,11 @@
 //! Who gets in and what they may touch, over real HTTP: sign-in, sessions, cross-site requests, and the rule
 //! that an agent of team A can neither read nor change a conversation of team B.
 
-mod common;
-
+use crate::common::{sign_in, sign_in_response, spawn_app, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use atende_domain::access::{Email, Role};
 use atende_domain::conversation::Tab;
 use atende_domain::time::Timestamp;
 use atende_server::store::agents::NewAgent;
-use common::{sign_in, sign_in_response, spawn_app, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 const T0: Timestamp = Timestamp::from_millis(0);

@@ -1,7 +1,5 @@
 //! What arrives from the providers, on SQLite and PostgreSQL: contacts' messages, statuses, pricing, receipts.
 
-mod common;
-
 use atende_domain::contact::ContactForm;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;

@@ -2,12 +2,10 @@
 //! each provider (its wire format, its authentication, its window), Atende receives, dedupes, answers and
 //! follows the receipts.
 
-mod common;
-
+use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
 use atende_domain::ports::Store;
 use atende_server::sandbox::others::OthersSandbox;
-use common::{eventually, spawn_app, TestApp};
 use serde_json::{json, Value};
 
 const HOUR: i64 = 60 * 60;

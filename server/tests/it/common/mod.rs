@@ -1,5 +1,5 @@
 //! Test harness: fresh databases of each backend, and the whole application on port 0.
-#![allow(dead_code)] // each test binary uses its own part of the harness
+#![allow(dead_code)] // not every helper is used by every build of the suite
 
 use atende_server::store::SqlStore;
 use atende_server::{Application, Database, Settings};
@@ -73,14 +73,14 @@ macro_rules! contract {
 
             #[tokio::test]
             async fn sqlite() {
-                let $db = common::TestDb::sqlite().await;
+                let $db = $crate::common::TestDb::sqlite().await;
                 $body;
                 $db.drop_database().await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                let Some($db) = common::TestDb::postgres().await else { return };
+                let Some($db) = $crate::common::TestDb::postgres().await else { return };
                 $body;
                 $db.drop_database().await;
             }
