@@ -18,3 +18,19 @@ pub fn now() -> Timestamp {
         .unwrap_or(0);
     Timestamp::from_millis(millis)
 }
+
+/// The time, moving every `every` for as long as the calling component lives (countdowns read it). On the
+/// server it stands still at the moment of rendering.
+pub fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestamp> {
+    use leptos::prelude::*;
+    let time = RwSignal::new(now());
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || time.set(now()), every).ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    time
+}

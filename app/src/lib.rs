@@ -12,6 +12,7 @@ pub mod api;
 mod clock;
 mod components;
 pub mod error;
+pub mod live;
 mod pages;
 pub mod shell;
 #[cfg(feature = "ssr")]

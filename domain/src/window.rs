@@ -195,6 +195,16 @@ impl ServiceWindow {
             _ => None,
         }
     }
+
+    /// The short form a row of the conversation list shows (`None`: the channel has no window).
+    pub fn row_label(&self) -> Option<String> {
+        match self {
+            Self::NoWindow => None,
+            Self::Open { left, .. } => Some(format!("Janela: {left}")),
+            Self::HumanAgentOnly { left, .. } => Some(format!("Atendente humano: {left}")),
+            Self::NeverOpened | Self::Closed { .. } => Some("Janela fechada".to_owned()),
+        }
+    }
 }
 
 impl fmt::Display for ServiceWindow {
@@ -226,6 +236,18 @@ mod tests {
 
     fn official() -> Channel {
         Channel::plain(ChannelKind::WhatsappOfficial)
+    }
+
+    #[test]
+    fn a_row_shows_the_countdown_in_short_and_nothing_where_there_is_no_window() {
+        let opened = T0;
+        let open = window(&official(), Some(opened), T0.plus_millis(HOUR + 60_000));
+        assert_eq!(open.row_label().as_deref(), Some("Janela: 22 h 59 min"));
+        let closed = window(&official(), Some(opened), T0.plus_millis(25 * HOUR));
+        assert_eq!(closed.row_label().as_deref(), Some("Janela fechada"));
+        assert_eq!(window(&official(), None, T0).row_label().as_deref(), Some("Janela fechada"));
+        let gateway = Channel::plain(ChannelKind::WhatsappUnofficial);
+        assert_eq!(window(&gateway, Some(opened), T0.plus_millis(100 * HOUR)).row_label(), None);
     }
 
     #[test]

@@ -21,6 +21,11 @@ use serde::Deserialize;
 use sha2::Digest;
 use std::sync::Arc;
 
+/// The SHA-256 of the signed-in agent's session token, handed on beside the [`Viewer`] (a live stream checks
+/// now and then that its session still holds).
+#[derive(Debug, Clone)]
+pub struct SessionHash(pub String);
+
 /// The session cookie.
 pub const COOKIE: &str = "atende_sessao";
 /// How long a sign-in lasts.
@@ -150,19 +155,19 @@ pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Ne
     if is_public(&path) || path == "/sair" {
         return next.run(request).await;
     }
-    let viewer = match session_token(request.headers()) {
-        Some(token) => {
-            state.store.session_viewer(&token_hash(&token), state.clock.now()).await.ok().flatten()
-        }
+    let session = session_token(request.headers()).map(|token| token_hash(&token));
+    let viewer = match &session {
+        Some(hash) => state.store.session_viewer(hash, state.clock.now()).await.ok().flatten(),
         None => None,
     };
-    let Some(viewer) = viewer else {
-        if path.starts_with("/api/") {
+    let (Some(viewer), Some(session)) = (viewer, session) else {
+        if path.starts_with("/api/") || path == "/eventos" {
             return (StatusCode::UNAUTHORIZED, "Entre com seu e-mail e senha.").into_response();
         }
         return Redirect::to("/entrar").into_response();
     };
     request.extensions_mut().insert::<Viewer>(viewer);
+    request.extensions_mut().insert(SessionHash(session));
     next.run(request).await
 }
 

@@ -12,6 +12,7 @@ pub mod auth;
 mod channels;
 pub mod dispatch;
 pub mod evolution;
+pub mod live;
 pub mod messenger;
 pub mod public_api;
 pub mod registry;
@@ -66,6 +67,7 @@ pub struct AppState {
     pub services: Services,
     pub store: SqlStore,
     pub auth: auth::AuthState,
+    pub live: live::LiveState,
 }
 
 /// Every route: the server-rendered console, its server functions, `/health`, and the static site.
@@ -77,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/entrar", axum::routing::post(auth::sign_in))
         .route("/sair", axum::routing::post(auth::sign_out))
+        .route("/eventos", get(live::events))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -134,6 +137,8 @@ struct Background {
     /// Console channels another instance saves are picked up from the database.
     registry: Arc<registry::ChannelRegistry>,
     links: channels::Links,
+    /// The database's changes, for the console's live updates.
+    live: (live::LiveFeed, Database),
 }
 
 pub struct Application {
@@ -197,8 +202,10 @@ impl Application {
             secure_cookies: settings.secure_cookies,
         };
         let api = public_api::router(services.clone());
+        let feed = live::LiveFeed::default();
+        let live = live::LiveState { feed: feed.clone(), auth: auth.clone() };
         let mut router =
-            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone() })
+            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone(), live })
                 .merge(api)
                 .merge(webhooks::router(WebhookState {
                     store: store.clone(),
@@ -237,6 +244,7 @@ impl Application {
             outbound_wake,
             registry,
             links,
+            live: (feed, settings.database.clone()),
         };
         Ok(Self { listener, router, store, background, sandbox, others })
     }
@@ -270,6 +278,7 @@ impl Application {
             outbound_wake,
             registry,
             links,
+            live: (feed, database),
         } = self.background;
         let store = self.store.clone();
         // What providers delivered before a crash is applied before any lease is recovered: a send whose
@@ -295,6 +304,7 @@ impl Application {
                     }
                 }
             }),
+            tokio::spawn(feed.run(self.store.clone(), database)),
             tokio::spawn(processor.run(webhook_stored)),
             tokio::spawn(dispatcher.run(outbound_wake)),
             tokio::spawn(async move {

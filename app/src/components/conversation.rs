@@ -12,31 +12,35 @@ use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// How often the pane refreshes the countdown and looks for new messages (until live updates arrive).
-const REFRESH: Duration = Duration::from_secs(5);
+/// How often the window's countdown moves (it reads in minutes).
+pub const COUNTDOWN: Duration = Duration::from_secs(10);
 
 #[component]
 pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let now = RwSignal::new(crate::clock::now());
+    let now = crate::clock::ticking(COUNTDOWN);
     let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));
     let restart_open = RwSignal::new(false);
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || {
-                now.set(crate::clock::now());
-                if !restart_open.get_untracked() {
-                    version.update(|v| *v += 1);
-                }
-            },
-            REFRESH,
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
+    // New messages, statuses, queue flushes, assignments: fetched when the live stream says this conversation
+    // changed. While "Reiniciar" is open the panel keeps what the agent is typing; the fetch waits for it.
+    let changed = crate::live::Live::current().change_of(id);
+    let stale = RwSignal::new(false);
+    Effect::new(move |previous: Option<u32>| {
+        let burst = changed.get();
+        if previous.is_some_and(|p| p != burst) {
+            if restart_open.get_untracked() {
+                stale.set(true);
+            } else {
+                version.update(|v| *v += 1);
             }
-        });
+        }
+        burst
+    });
+    Effect::new(move |_| {
+        if !restart_open.get() && stale.get_untracked() {
+            stale.set(false);
+            version.update(|v| *v += 1);
+        }
     });
     let current = move || loaded.get().and_then(Result::ok);
     let reload = Callback::new(move |()| {

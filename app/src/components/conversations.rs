@@ -29,34 +29,35 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 
 #[component]
 pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Callback<i64>) -> impl IntoView {
-    let conversations = Resource::new(move || (tab.get(), refresh.get()), |(tab, _)| list_conversations(tab));
-    // New messages and statuses show up on their own (until live updates replace this polling).
-    Effect::new(move |_| {
-        let handle =
-            set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(5))
-                .ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    // New conversations, messages and statuses show up when the live stream says something changed.
+    let live = crate::live::Live::current().any_change();
+    let conversations =
+        Resource::new(move || (tab.get(), refresh.get(), live.get()), |(tab, _, _)| list_conversations(tab));
+    let now = crate::clock::ticking(crate::components::conversation::COUNTDOWN);
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
             <LoadedList
                 items=conversations
                 loading="Carregando…"
                 empty="Nenhum atendimento aqui."
-                row=move |c| view! { <ConversationRow conversation=c on_open /> }
+                row=move |c| view! { <ConversationRow conversation=c on_open now /> }
             />
         </div>
     }
 }
 
 #[component]
-fn ConversationRow(conversation: ConversationSummary, on_open: Callback<i64>) -> impl IntoView {
+fn ConversationRow(
+    conversation: ConversationSummary,
+    on_open: Callback<i64>,
+    now: RwSignal<atende_domain::time::Timestamp>,
+) -> impl IntoView {
     let phone = conversation.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
     let id = conversation.id.0;
+    // The standard window of the channel (a channel's HUMAN_AGENT tag shows in the conversation itself).
+    let channel = atende_domain::channel::Channel::plain(conversation.channel);
+    let last_inbound = conversation.last_inbound_at;
+    let window = move || atende_domain::window::window(&channel, last_inbound, now.get()).row_label();
     let waiting = conversation.status == atende_domain::conversation::ConversationStatus::WaitingForContact;
     view! {
         <li class="row">
@@ -70,6 +71,7 @@ fn ConversationRow(conversation: ConversationSummary, on_open: Callback<i64>) ->
                 <span class="row-phone">{phone}</span>
                 <span class="row-last">{conversation.last_message.unwrap_or_default()}</span>
             </div>
+            <span class="row-window">{window}</span>
             {waiting.then(|| view! { <span class="badge">"Aguardando o contato"</span> })}
         </li>
     }

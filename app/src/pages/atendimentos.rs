@@ -30,6 +30,7 @@ pub fn AtendimentosPage() -> impl IntoView {
     let pane = RwSignal::new(Pane::Empty);
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
+    let live = crate::live::Live::provide();
     let search = RwSignal::new(String::new());
     let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
 
@@ -89,6 +90,9 @@ pub fn AtendimentosPage() -> impl IntoView {
                 >
                     <ConversationTabs tab />
                     <ConversationList tab refresh on_open=open_conversation />
+                </Show>
+                <Show when=move || !live.connected.get()>
+                    <p class="offline" role="status">"Sem atualização ao vivo: tentando reconectar…"</p>
                 </Show>
                 <NumberBar on_found=open_send_message />
             </aside>

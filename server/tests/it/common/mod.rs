@@ -50,6 +50,12 @@ impl TestDb {
         Some(Self { database: Database::Postgres(url), _dir: None, postgres: Some((admin, name)) })
     }
 
+    /// The same database again, owned by someone else (a second instance of the application): dropping this
+    /// one drops nothing.
+    pub fn shared(&self) -> Self {
+        Self { database: self.database.clone(), _dir: None, postgres: None }
+    }
+
     pub async fn store(&self) -> SqlStore {
         SqlStore::connect(&self.database).await.expect("connect and migrate")
     }
@@ -152,7 +158,11 @@ pub async fn sign_in_response(address: &str, email: &str, password: &str) -> req
 }
 
 pub async fn spawn_app() -> TestApp {
-    let db = TestDb::sqlite().await;
+    spawn_app_on(TestDb::sqlite().await).await
+}
+
+/// The whole application on `db` (several may share one PostgreSQL database, as instances behind a balancer).
+pub async fn spawn_app_on(db: TestDb) -> TestApp {
     let site = tempfile::tempdir().expect("site dir");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg").join("atende.css"), "body{}").expect("css");

@@ -1,0 +1,43 @@
+import { test, expect } from '@playwright/test';
+import { contactWrites, openAtendimentos, uniqueMobile } from './helpers';
+
+// Live updates: with the console open, what happens elsewhere (the contact writes, a status comes back from
+// WhatsApp, the queue flushes) shows up by itself, over server-sent events, without reloading the page and
+// well within the time a refresh would have taken. The page is marked once; the mark survives, so it was
+// never reloaded.
+const LIVE = { timeout: 3_000 };
+
+test('com o console aberto, uma mensagem nova, um status e a janela aparecem sem recarregar a página', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Ao vivo ${phone.typed.slice(-4)}`;
+  const errors = await openAtendimentos(page);
+  await page.evaluate(() => ((window as unknown as { marca: number }).marca = 42));
+  await page.getByRole('tab', { name: 'Não atribuídos' }).click();
+  const waiting = page.getByRole('tabpanel', { name: 'Não atribuídos' });
+  await expect(waiting.getByRole('listitem').filter({ hasText: name })).toBeHidden();
+
+  // Another tab plays the contact.
+  const contact = await page.context().newPage();
+  await contactWrites(contact, number, name, 'Oi, vocês abrem amanhã?');
+  const row = waiting.getByRole('listitem').filter({ hasText: name });
+  await expect(row).toContainText('Oi, vocês abrem amanhã?', LIVE);
+  await expect(row).toContainText(/Janela: 23 h 5\d min/);
+
+  // The agent takes it and answers; the answer's status moves on by itself (sent, then delivered/read).
+  await row.getByRole('button').first().click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await pane.getByRole('button', { name: 'Assumir' }).click();
+  await expect(pane.getByText(/Atendimento atribuído/)).toBeAttached(LIVE);
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Abrimos às 9h!');
+  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  const answer = pane.getByRole('listitem').filter({ hasText: 'Abrimos às 9h!' });
+  await expect(answer).toContainText(/Entregue|Lida/, LIVE);
+
+  // The contact writes again: the message appears in the open conversation.
+  await contactWrites(contact, number, name, 'Perfeito, obrigado!');
+  await expect(pane.getByRole('listitem').filter({ hasText: 'Perfeito, obrigado!' })).toBeVisible(LIVE);
+  await expect(page.getByRole('status').filter({ hasText: 'Sem atualização ao vivo' })).toBeHidden();
+  expect(await page.evaluate(() => (window as unknown as { marca?: number }).marca)).toBe(42);
+  expect(errors).toEqual([]);
+});
