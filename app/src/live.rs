@@ -3,8 +3,10 @@
 //! again through their server functions. Nothing is polled. Events that arrive together (a queue flushing ten
 //! messages) are gathered for [`SETTLE`] and cause one fetch.
 //!
-//! When the stream drops, the browser reconnects by itself; when it comes back (a second `ready`), or the
-//! server says changes may have been missed (`resync`), everything on screen is fetched again.
+//! When the stream opens (`ready`: the page may be older than the stream) or the server says changes may
+//! have been missed (`resync`), everything on screen is fetched again. A dropped stream is retried by the
+//! browser (the console says it is offline meanwhile); one the browser gave up on is opened again, unless the
+//! session ended, and then the sign-in page is shown.
 
 use leptos::prelude::*;
 
@@ -91,16 +93,31 @@ mod browser {
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
-    /// How long to wait before opening a new stream when the browser gave up on one.
+    /// How long to wait before opening a new stream when the browser gave up on one (doubling up to a minute).
     const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+    /// How often the stream's state is looked at (the browser retries a dropped stream silently).
+    const WATCH: std::time::Duration = std::time::Duration::from_secs(2);
 
     pub(super) fn follow(live: Live) {
         let stopped = Rc::new(Cell::new(false));
         let current: Rc<RefCell<Option<EventSource>>> = Rc::new(RefCell::new(None));
+        // While the browser retries a dropped stream (server restarting, network down) the console says so.
+        let watched = current.clone();
+        let watch = set_interval_with_handle(
+            move || {
+                let state = watched.borrow().as_ref().map(EventSource::state);
+                live.connected.set(state == Some(gloo_net::eventsource::State::Open));
+            },
+            WATCH,
+        )
+        .ok();
         let stop = SendWrapper::new((stopped.clone(), current.clone()));
         on_cleanup(move || {
             let (stopped, current) = stop.take();
             stopped.set(true);
+            if let Some(watch) = watch {
+                watch.clear();
+            }
             let source = current.borrow_mut().take();
             if let Some(source) = source {
                 source.close();
@@ -108,41 +125,55 @@ mod browser {
         });
         leptos::task::spawn_local(async move {
             let pending = Rc::new(RefCell::new(Changed::default()));
-            let mut opened = 0_u32;
+            let mut retry = RETRY;
             while !stopped.get() {
-                listen(live, &current, &pending, &mut opened).await;
+                if listen(live, &current, &pending).await {
+                    retry = RETRY;
+                }
                 live.connected.set(false);
-                if stopped.get() {
+                if stopped.get() || signed_out().await {
                     break;
                 }
-                sleep(RETRY).await;
+                sleep(retry).await;
+                retry = (retry * 2).min(std::time::Duration::from_secs(60));
             }
         });
     }
 
-    /// One `EventSource`, until the browser closes it.
+    /// After the browser gave up on the stream: whether that is because the session ended (then the sign-in
+    /// page is shown, as any other page would after the session).
+    async fn signed_out() -> bool {
+        let probe =
+            gloo_net::http::Request::get("/eventos").method(gloo_net::http::Method::HEAD).send().await;
+        let out = probe.is_ok_and(|response| response.status() == 401);
+        if out {
+            let _ = window().location().set_href("/entrar");
+        }
+        out
+    }
+
+    /// One `EventSource`, until the browser closes it; whether it ever opened.
     async fn listen(
         live: Live,
         current: &Rc<RefCell<Option<EventSource>>>,
         pending: &Rc<RefCell<Changed>>,
-        opened: &mut u32,
-    ) {
-        let Ok(mut source) = EventSource::new("/eventos") else { return };
+    ) -> bool {
+        let Ok(mut source) = EventSource::new("/eventos") else { return false };
         let (Ok(ready), Ok(change), Ok(resync)) =
             (source.subscribe("ready"), source.subscribe("change"), source.subscribe("resync"))
         else {
-            return;
+            return false;
         };
         *current.borrow_mut() = Some(source);
+        let mut opened = false;
         let mut events = futures::stream::select(ready, futures::stream::select(change, resync));
         while let Some(Ok((kind, message))) = events.next().await {
             let data = message.data().as_string().unwrap_or_default();
+            // Every opening, the first too, counts as "look at everything again": what changed between the
+            // server rendering the page (or the stream dropping) and the stream opening is fetched.
             if kind == "ready" {
-                *opened += 1;
+                opened = true;
                 live.connected.set(true);
-                if *opened == 1 {
-                    continue;
-                }
             }
             let first = {
                 let mut gathering = pending.borrow_mut();
@@ -164,6 +195,7 @@ mod browser {
             }
         }
         current.borrow_mut().take();
+        opened
     }
 
     async fn sleep(duration: std::time::Duration) {

@@ -160,6 +160,9 @@ pub struct ConversationSummary {
     pub last_message: Option<String>,
     /// The contact's last message, which opened or renewed the customer-service window.
     pub last_inbound_at: Option<Timestamp>,
+    /// When the provider said the window was closed, if the contact has not written since.
+    #[serde(default)]
+    pub provider_closed_at: Option<Timestamp>,
     pub updated_at: Timestamp,
 }
 

@@ -122,13 +122,7 @@ impl Lifecycle {
 
     /// The window on `channel` at `now`: our clock's answer, unless the provider has since said it is closed.
     pub fn window(&self, channel: &Channel, now: Timestamp) -> ServiceWindow {
-        let ours = window::window(channel, self.last_inbound_at, now);
-        match self.provider_closed_at {
-            Some(closed_at) if ours.allows_free_form() && ours != ServiceWindow::NoWindow => {
-                ServiceWindow::Closed { closed_at }
-            }
-            _ => ours,
-        }
+        window::window_reported(channel, self.last_inbound_at, self.provider_closed_at, now)
     }
 
     /// The provider refused a message at `at` because the window is closed (WhatsApp 131047, Instagram or

@@ -161,6 +161,23 @@ pub fn window(channel: &Channel, last_inbound: Option<Timestamp>, now: Timestamp
     }
 }
 
+/// [`window`], unless the provider has said since the contact's last message that the window is closed
+/// (`provider_closed_at`): then it is closed, whatever our clock says.
+pub fn window_reported(
+    channel: &Channel,
+    last_inbound: Option<Timestamp>,
+    provider_closed_at: Option<Timestamp>,
+    now: Timestamp,
+) -> ServiceWindow {
+    let ours = window(channel, last_inbound, now);
+    match provider_closed_at {
+        Some(closed_at) if ours.allows_free_form() && ours != ServiceWindow::NoWindow => {
+            ServiceWindow::Closed { closed_at }
+        }
+        _ => ours,
+    }
+}
+
 impl ServiceWindow {
     /// Whether Meta's 24-hour window is open (what makes utility templates free and lets anything through).
     pub const fn is_open(&self) -> bool {

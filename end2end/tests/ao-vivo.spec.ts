@@ -24,14 +24,19 @@ test('com o console aberto, uma mensagem nova, um status e a janela aparecem sem
   await expect(row).toContainText('Oi, vocês abrem amanhã?', LIVE);
   await expect(row).toContainText(/Janela: 23 h 5\d min/);
 
-  // The agent takes it and answers; the answer's status moves on by itself (sent, then delivered/read).
+  // The agent opens it (marked in the list), takes it (it leaves "Não atribuídos" by itself) and answers
+  // with Enter (Shift+Enter would break the line); the answer's status moves on by itself.
   await row.getByRole('button').first().click();
+  await expect(row.getByRole('button', { name })).toHaveAttribute('aria-current', 'true');
   const pane = page.getByRole('region', { name: 'Atendimento' });
   await pane.getByRole('button', { name: 'Assumir' }).click();
   await expect(pane.getByText(/Atendimento atribuído/)).toBeAttached(LIVE);
-  await pane.getByLabel('Mensagem', { exact: true }).fill('Abrimos às 9h!');
-  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  await expect(row).toBeHidden(LIVE);
+  const composer = pane.getByLabel('Mensagem', { exact: true });
+  await composer.fill('Abrimos às 9h!');
+  await composer.press('Enter');
   const answer = pane.getByRole('listitem').filter({ hasText: 'Abrimos às 9h!' });
+  await expect(composer).toHaveValue('');
   await expect(answer).toContainText(/Entregue|Lida/, LIVE);
 
   // The contact writes again: the message appears in the open conversation.

@@ -51,6 +51,18 @@ test.describe('Número com DDD → Conversar', () => {
     await form.getByRole('button', { name: 'Salvar' }).click();
     await panel.getByRole('button', { name: `Iniciar atendimento com ${name}` }).click();
     await expect(panel).toBeHidden();
-    await expect(page.getByRole('dialog', { name: 'Enviar mensagem' })).toContainText(name);
+    const sendPanel = page.getByRole('dialog', { name: 'Enviar mensagem' });
+    await expect(sendPanel).toContainText(name);
+    // From the keyboard: Escape closes a panel; the contacts' search takes the typing as the panel opens.
+    await sendPanel.getByRole('button', { name: 'Fechar' }).focus();
+    await page.keyboard.press('Escape');
+    await expect(sendPanel).toBeHidden();
+    await page.getByRole('button', { name: 'Mais opções' }).click();
+    await page.getByRole('menuitem', { name: 'Novo atendimento' }).click();
+    await expect(panel.getByRole('searchbox', { name: 'Pesquisar por nome ou número' })).toBeFocused();
+    await page.keyboard.type(name);
+    await expect(panel.getByRole('button', { name: `Iniciar atendimento com ${name}` })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(panel).toBeHidden();
   });
 });

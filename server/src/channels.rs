@@ -211,7 +211,7 @@ async fn add_sandbox(
 ) -> anyhow::Result<()> {
     let config = SandboxConfig {
         webhook_url: format!("http://{loopback}/webhooks/whatsapp"),
-        app_secret: crate::random_secret(),
+        app_secret: settings.sandbox_app_secret.as_ref().map_or_else(crate::random_secret, |s| s.0.clone()),
         rate_limit_per_second: settings.outbound_rate.max(1) * 2,
         ..SandboxConfig::default()
     };

@@ -228,6 +228,11 @@ pub struct DispatchSettings {
     /// First retry delay; doubled at each attempt, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// Sends in flight at once (each waits for the provider's answer). A provider that answers in 250 ms
+    /// allows 4 sends per second per worker: the cap is reached with `rate × answer time` workers. The
+    /// order within a conversation never depends on it: only a conversation's oldest pending message can
+    /// be claimed.
+    pub workers: usize,
 }
 
 impl Default for DispatchSettings {
@@ -240,6 +245,7 @@ impl Default for DispatchSettings {
             max_attempts: 12,
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
+            workers: 32,
         }
     }
 }
@@ -403,25 +409,45 @@ impl Dispatcher {
         }
     }
 
-    /// Runs until the process ends: drains what is due, then waits for new work (or half a second).
+    /// Runs until the process ends (or this future is dropped, which stops every worker): `workers` loops
+    /// that drain what is due. The first also recovers expired leases and looks for due retries every half
+    /// second; the others wait to be woken, by new work or by a worker that found some (so they join in
+    /// one after another while there is work, and rest when there is none).
     pub async fn run(self, wake: Arc<Notify>) {
+        let workers = self.settings.workers.max(1);
+        let this = Arc::new(self);
+        let mut running = tokio::task::JoinSet::new();
+        for n in 0..workers {
+            running.spawn(Arc::clone(&this).work(n == 0, wake.clone()));
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    async fn work(self: Arc<Self>, first: bool, wake: Arc<Notify>) {
         loop {
-            if let Err(error) = self.store.recover_expired_leases(self.clock.now()).await {
-                tracing::error!(%error, "could not recover expired leases");
+            if first {
+                if let Err(error) = self.store.recover_expired_leases(self.clock.now()).await {
+                    tracing::error!(%error, "could not recover expired leases");
+                }
             }
             loop {
                 match self.try_execute_task().await {
                     Ok(ExecutionOutcome::Idle) => break,
-                    Ok(_) => {}
+                    // More may be due: bring another worker in.
+                    Ok(_) => wake.notify_one(),
                     Err(error) => {
                         tracing::error!(%error, "outbound worker step failed");
                         break;
                     }
                 }
             }
-            tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            if first {
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                }
+            } else {
+                wake.notified().await;
             }
         }
     }

@@ -212,6 +212,11 @@ impl Application {
                     clock: clock.clone(),
                     channels: registry.clone(),
                     stored: webhook_stored.clone(),
+                    receipts: webhooks::ReceiptWriter::start(
+                        store.clone(),
+                        clock.clone(),
+                        webhook_stored.clone(),
+                    ),
                 }));
         if let Some(sandbox) = &sandbox {
             router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
@@ -236,6 +241,7 @@ impl Application {
                     per_channel_rate: settings.outbound_rate,
                     pair_burst: settings.pair_burst,
                     lease: std::time::Duration::from_secs(settings.send_lease_seconds),
+                    workers: settings.send_workers,
                     ..DispatchSettings::default()
                 },
             ),
@@ -304,7 +310,7 @@ impl Application {
                     }
                 }
             }),
-            tokio::spawn(feed.run(self.store.clone(), database)),
+            tokio::spawn(feed.clone().run(self.store.clone(), database)),
             tokio::spawn(processor.run(webhook_stored)),
             tokio::spawn(dispatcher.run(outbound_wake)),
             tokio::spawn(async move {
@@ -313,7 +319,13 @@ impl Application {
                 }
             }),
         ];
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await;
+        // Live streams never end by themselves: they are told to, or the shutdown would wait for every tab.
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                feed.stop();
+            })
+            .await;
         for task in tasks {
             task.abort();
         }

@@ -41,8 +41,10 @@ const BATCH: i64 = 1000;
 /// One thing the console should look at again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    /// Something of this conversation changed; `team` is the team it belongs to now (who may see it).
-    Conversation { id: i64, team: Option<i64> },
+    /// Something of this conversation changed; `team` is the team it belongs to now (who may see it), `left`
+    /// the team it was moved away from by this change, if it was (`Some(None)`: it left the shared inbox), so
+    /// that those who may no longer see it still hear that it went.
+    Conversation { id: i64, team: Option<i64>, left: Option<Option<i64>> },
     /// Changes may have been missed: look at everything again.
     Everything,
 }
@@ -51,17 +53,30 @@ pub enum Change {
 #[derive(Clone)]
 pub struct LiveFeed {
     sender: broadcast::Sender<Change>,
+    /// Set when the server stops: every open stream ends, so the graceful shutdown does not wait for them.
+    stopping: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Default for LiveFeed {
     fn default() -> Self {
-        Self { sender: broadcast::channel(BACKLOG).0 }
+        Self {
+            sender: broadcast::channel(BACKLOG).0,
+            stopping: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
+        }
     }
 }
+
+/// One row of the change log: a conversation and, when the write moved it, the team it left (0: none).
+type Logged = (i64, Option<i64>);
 
 impl LiveFeed {
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.sender.subscribe()
+    }
+
+    /// Ends every open stream (the server is stopping).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// Reads the database's changes and announces them, until the server stops.
@@ -80,20 +95,34 @@ impl LiveFeed {
             }
         };
         let mut reads = 0_u32;
+        let mut full = false;
+        let mut failing = false;
         loop {
-            tokio::time::sleep(SQLITE_POLL).await;
+            // A full batch means more is waiting: read on at once.
+            if !full {
+                tokio::time::sleep(SQLITE_POLL).await;
+            }
             match store.changes_after(cursor, BATCH).await {
                 Ok(changes) => {
-                    let Some(&(last, _)) = changes.last() else { continue };
+                    // What changed while the log could not be read is unknown: once, look at everything.
+                    if std::mem::take(&mut failing) {
+                        self.everything();
+                    }
+                    full = changes.len() == usize::try_from(BATCH).unwrap_or(usize::MAX);
+                    let Some(&(last, ..)) = changes.last() else { continue };
                     cursor = last;
-                    self.announce(store, changes.into_iter().map(|(_, id)| id).collect()).await;
+                    self.announce(store, changes.into_iter().map(|(_, id, left)| (id, left)).collect()).await;
                     reads += 1;
                     // Now and then, forget what has been read (one process reads SQLite's log).
                     if reads.is_multiple_of(50) {
                         let _ = store.prune_changes(cursor).await;
                     }
                 }
-                Err(_) => self.everything(),
+                Err(_) => {
+                    failing = true;
+                    full = false;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
             }
         }
     }
@@ -118,16 +147,16 @@ impl LiveFeed {
             loop {
                 match listener.try_recv().await {
                     Ok(Some(notification)) => {
-                        let mut ids = BTreeSet::new();
-                        ids.extend(notification.payload().parse::<i64>().ok());
+                        let mut changes = BTreeSet::new();
+                        changes.extend(parse_notification(notification.payload()));
                         // Take what else has arrived already, to look the teams up in one query.
-                        while ids.len() < 500 {
+                        while changes.len() < 500 {
                             match listener.next_buffered() {
-                                Some(more) => ids.extend(more.payload().parse::<i64>().ok()),
+                                Some(more) => changes.extend(parse_notification(more.payload())),
                                 None => break,
                             }
                         }
-                        self.announce(store, ids.into_iter().collect()).await;
+                        self.announce(store, changes.into_iter().collect()).await;
                     }
                     // The connection was lost and is back: notifications in between are gone.
                     Ok(None) => self.everything(),
@@ -140,22 +169,38 @@ impl LiveFeed {
         }
     }
 
-    /// Announces each conversation once, with the team it belongs to now.
-    async fn announce(&self, store: &SqlStore, mut ids: Vec<i64>) {
-        ids.sort_unstable();
+    /// Announces each conversation once (once per team it left, too), with the team it belongs to now.
+    async fn announce(&self, store: &SqlStore, mut changes: Vec<Logged>) {
+        changes.sort_unstable();
+        changes.dedup();
+        let mut ids: Vec<i64> = changes.iter().map(|(id, _)| *id).collect();
         ids.dedup();
-        match store.teams_of_conversations(&ids).await {
-            Ok(teams) => {
-                for (id, team) in teams {
-                    let _ = self.sender.send(Change::Conversation { id, team });
-                }
+        let teams = match store.teams_of_conversations(&ids).await {
+            Ok(teams) => teams.into_iter().collect::<std::collections::HashMap<_, _>>(),
+            Err(_) => return self.everything(),
+        };
+        let mut announced = std::collections::HashSet::new();
+        for (id, left) in changes {
+            let Some(&team) = teams.get(&id) else { continue };
+            let left = left.map(|team| (team > 0).then_some(team));
+            // A plain change is said once; each move away from a team is said too.
+            if left.is_some() || announced.insert(id) {
+                let _ = self.sender.send(Change::Conversation { id, team, left });
             }
-            Err(_) => self.everything(),
         }
     }
 
     fn everything(&self) {
         let _ = self.sender.send(Change::Everything);
+    }
+}
+
+/// A notification's payload: `<conversation>` or, when the write moved it, `<conversation>:<team it left>`
+/// (0: the shared inbox).
+fn parse_notification(payload: &str) -> Option<Logged> {
+    match payload.split_once(':') {
+        Some((id, left)) => Some((id.parse().ok()?, Some(left.parse().ok()?))),
+        None => Some((payload.parse().ok()?, None)),
     }
 }
 
@@ -181,6 +226,7 @@ pub async fn events(
         auth: state.auth,
         next_check: tokio::time::Instant::now() + SESSION_CHECK,
         greeted: false,
+        stopping: state.feed.stopping.subscribe(),
     };
     let stream = futures_util::stream::unfold(subscriber, |mut subscriber| async move {
         let event = subscriber.next_event().await?;
@@ -196,11 +242,15 @@ struct Subscriber {
     auth: AuthState,
     next_check: tokio::time::Instant,
     greeted: bool,
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Subscriber {
     /// The next event this agent may have, or `None` when the stream should end.
     async fn next_event(&mut self) -> Option<Event> {
+        if *self.stopping.borrow() {
+            return None;
+        }
         if !self.greeted {
             self.greeted = true;
             return Some(Event::default().event("ready").data("{}"));
@@ -208,6 +258,7 @@ impl Subscriber {
         loop {
             let received = tokio::select! {
                 received = self.changes.recv() => received,
+                _ = self.stopping.changed() => return None,
                 () = tokio::time::sleep_until(self.next_check) => {
                     self.next_check = tokio::time::Instant::now() + SESSION_CHECK;
                     let now = self.auth.clock.now();
@@ -220,7 +271,9 @@ impl Subscriber {
                 }
             };
             match received {
-                Ok(Change::Conversation { id, team }) if self.viewer.may_see(team) => {
+                Ok(Change::Conversation { id, team, left })
+                    if self.viewer.may_see(team) || left.is_some_and(|old| self.viewer.may_see(old)) =>
+                {
                     return Some(Event::default().event("change").data(id.to_string()));
                 }
                 Ok(Change::Conversation { .. }) => {}
@@ -243,10 +296,15 @@ impl SqlStore {
             .map_err(unavailable)
     }
 
-    /// SQLite's log after `cursor`, oldest first: (change, conversation).
-    pub async fn changes_after(&self, cursor: i64, limit: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+    /// SQLite's log after `cursor`, oldest first: (change, conversation, team it left).
+    pub async fn changes_after(
+        &self,
+        cursor: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, i64, Option<i64>)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT change_id, conversation_id FROM change_log WHERE change_id > $1 ORDER BY change_id LIMIT $2",
+            "SELECT change_id, conversation_id, left_team FROM change_log WHERE change_id > $1 \
+             ORDER BY change_id LIMIT $2",
         )
         .bind(cursor)
         .bind(limit)
@@ -254,7 +312,9 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
         rows.iter()
-            .map(|row| Ok((row.try_get("change_id")?, row.try_get("conversation_id")?)))
+            .map(|row| {
+                Ok((row.try_get("change_id")?, row.try_get("conversation_id")?, row.try_get("left_team")?))
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(unavailable)
     }

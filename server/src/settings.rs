@@ -122,6 +122,16 @@ impl std::fmt::Debug for AdminSettings {
     }
 }
 
+/// The sandbox's signing key; `Debug` never prints it.
+#[derive(Clone)]
+pub struct SandboxSecret(pub String);
+
+impl std::fmt::Debug for SandboxSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SandboxSecret(…)")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: Database,
@@ -145,6 +155,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
     pub sandbox: bool,
+    /// The key the sandbox signs its webhooks with (`ATENDE_SANDBOX_APP_SECRET`; random at each start when
+    /// unset). The load generator sets it to sign webhooks of its own.
+    pub sandbox_app_secret: Option<SandboxSecret>,
     /// Sends per second per business number (`ATENDE_WA_RATE`, 1 to 1,000; default 80).
     pub outbound_rate: u32,
     /// Messages that may leave at once to one person before the pair pacing (one per 6 seconds) starts
@@ -154,6 +167,9 @@ pub struct Settings {
     /// back (`ATENDE_SEND_LEASE_SECONDS`, 1 to 3,600; default 60). Keep it above the time Meta takes to send
     /// the first status webhook: a send whose answer was lost is recognised by that webhook, not sent again.
     pub send_lease_seconds: u64,
+    /// Sends in flight at once (`ATENDE_SEND_WORKERS`, 1 to 1,000; default 32): with a provider answering
+    /// in 250 ms, 32 in flight allow 128 sends per second.
+    pub send_workers: usize,
     /// `ATENDE_RATE_CARD`: a JSON rate card file; default `server/config/rate-card.json`, built in.
     pub rate_card_file: Option<PathBuf>,
 }
@@ -248,11 +264,14 @@ impl Settings {
         let no_provider =
             whatsapp.is_none() && evolution.is_none() && messenger.is_none() && instagram.is_none();
         let sandbox = switch(&get, "ATENDE_SANDBOX", no_provider)?;
+        let sandbox_app_secret =
+            get("ATENDE_SANDBOX_APP_SECRET").filter(|v| !v.trim().is_empty()).map(SandboxSecret);
         let secure_cookies = switch(&get, "ATENDE_SECURE_COOKIES", false)?;
         let outbound_rate = bounded(&get, "ATENDE_WA_RATE", 80, 1..=1000, "mensagens por segundo")?;
         let pair_burst =
             bounded(&get, "ATENDE_WA_PAIR_BURST", 10, 1..=1000, "mensagens seguidas por contato")?;
         let send_lease_seconds = bounded(&get, "ATENDE_SEND_LEASE_SECONDS", 60, 1..=3600, "segundos")?;
+        let send_workers = bounded(&get, "ATENDE_SEND_WORKERS", 32, 1..=1000, "envios simultâneos")?;
         let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
         Ok(Self {
             database,
@@ -267,9 +286,11 @@ impl Settings {
             admin,
             secure_cookies,
             sandbox,
+            sandbox_app_secret,
             outbound_rate,
             pair_burst,
             send_lease_seconds,
+            send_workers: usize::try_from(send_workers).unwrap_or(32),
             rate_card_file,
         })
     }
@@ -385,9 +406,11 @@ impl Settings {
             admin: None,
             secure_cookies: false,
             sandbox: true,
+            sandbox_app_secret: None,
             outbound_rate: 80,
             pair_burst: 10,
             send_lease_seconds: 60,
+            send_workers: 32,
             rate_card_file: None,
         }
     }

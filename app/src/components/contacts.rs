@@ -11,9 +11,20 @@ pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>)
     let search = RwSignal::new(String::new());
     let saved = RwSignal::new(0_u32);
     let contacts = Resource::new(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
+    // The search takes the keyboard as the panel opens; Escape closes it.
+    let search_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = search_box.get() {
+            let _ = input.focus();
+        }
+    });
 
     view! {
-        <aside class="side-panel" role="dialog" aria-label="Novo atendimento">
+        <aside class="side-panel" role="dialog" aria-label="Novo atendimento" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    on_close.run(());
+                }
+            }>
             <header class="panel-header">
                 <h2>"Novo atendimento"</h2>
                 <button type="button" class="icon-button" aria-label="Fechar" on:click=move |_| on_close.run(())>
@@ -30,6 +41,7 @@ pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>)
                 aria-label="Pesquisar por nome ou número"
                 placeholder="Pesquisar por nome ou número"
                 bind:value=search
+                node_ref=search_box
             />
             <LoadedList
                 items=contacts

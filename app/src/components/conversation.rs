@@ -247,11 +247,13 @@ fn Composer(
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let send = ServerAction::<SendMessage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = send.value().get() {
-            draft.set(String::new());
-            reload.run(());
-        }
+    let last_sent = StoredValue::new(String::new());
+    // The composer empties as the message leaves, so the agent can type the next one at once; a refused send
+    // gives its text back (unless a new one is being typed).
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(_)) => reload.run(()),
+        Some(Err(_)) if draft.get_untracked().is_empty() => draft.set(last_sent.get_value()),
+        _ => {}
     });
     let decision = move || current.get().map(|v| compose_decision(&v.channel, &v.lifecycle, now.get()));
     let refusal = move || match decision() {
@@ -276,10 +278,24 @@ fn Composer(
     };
     let restart_offer =
         move || current.get().map(|v| restart_eligibility(&v.channel, Some(&v.lifecycle), now.get()));
+    let send_draft = move || {
+        if refusal().is_none() && !send.pending().get_untracked() && !draft.get_untracked().trim().is_empty()
+        {
+            let text = draft.get_untracked();
+            last_sent.set_value(text.clone());
+            send.dispatch(SendMessage { conversation: id, text });
+            draft.set(String::new());
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if refusal().is_none() && !draft.get_untracked().trim().is_empty() {
-            send.dispatch(SendMessage { conversation: id, text: draft.get_untracked() });
+        send_draft();
+    };
+    // Enter sends, Shift+Enter breaks the line (as in WhatsApp Web); not while an IME is composing a word.
+    let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send_draft();
         }
     };
     view! {
@@ -294,9 +310,10 @@ fn Composer(
             <form on:submit=submit>
                 <textarea
                     aria-label="Mensagem"
-                    placeholder="Escreva uma mensagem"
+                    placeholder="Escreva uma mensagem (Enter envia, Shift+Enter quebra a linha)"
                     rows="2"
                     bind:value=draft
+                    on:keydown=keydown
                     disabled=move || refusal().is_some()
                 ></textarea>
                 <button

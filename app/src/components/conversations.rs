@@ -28,7 +28,13 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 }
 
 #[component]
-pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Callback<i64>) -> impl IntoView {
+pub fn ConversationList(
+    tab: RwSignal<Tab>,
+    refresh: RwSignal<u32>,
+    on_open: Callback<i64>,
+    /// The conversation open beside the list.
+    selected: Signal<Option<i64>>,
+) -> impl IntoView {
     // New conversations, messages and statuses show up when the live stream says something changed.
     let live = crate::live::Live::current().any_change();
     let conversations =
@@ -40,7 +46,7 @@ pub fn ConversationList(tab: RwSignal<Tab>, refresh: RwSignal<u32>, on_open: Cal
                 items=conversations
                 loading="Carregando…"
                 empty="Nenhum atendimento aqui."
-                row=move |c| view! { <ConversationRow conversation=c on_open now /> }
+                row=move |c| view! { <ConversationRow conversation=c on_open now selected /> }
             />
         </div>
     }
@@ -51,18 +57,25 @@ fn ConversationRow(
     conversation: ConversationSummary,
     on_open: Callback<i64>,
     now: RwSignal<atende_domain::time::Timestamp>,
+    selected: Signal<Option<i64>>,
 ) -> impl IntoView {
     let phone = conversation.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
     let id = conversation.id.0;
     // The standard window of the channel (a channel's HUMAN_AGENT tag shows in the conversation itself).
     let channel = atende_domain::channel::Channel::plain(conversation.channel);
-    let last_inbound = conversation.last_inbound_at;
-    let window = move || atende_domain::window::window(&channel, last_inbound, now.get()).row_label();
+    let (last_inbound, closed) = (conversation.last_inbound_at, conversation.provider_closed_at);
+    let window =
+        move || atende_domain::window::window_reported(&channel, last_inbound, closed, now.get()).row_label();
     let waiting = conversation.status == atende_domain::conversation::ConversationStatus::WaitingForContact;
     view! {
-        <li class="row">
+        <li class="row" class:selected=move || selected.get() == Some(id)>
             <div class="row-main">
-                <button type="button" class="row-name link" on:click=move |_| on_open.run(id)>
+                <button
+                    type="button"
+                    class="row-name link"
+                    aria-current=move || (selected.get() == Some(id)).then_some("true")
+                    on:click=move |_| on_open.run(id)
+                >
                     {conversation.contact_name.as_str().to_owned()}
                 </button>
                 <span class="row-channel">{conversation.channel.label()}</span>

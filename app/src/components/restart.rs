@@ -196,7 +196,11 @@ pub fn RestartPanel(
     let window = view.lifecycle.window(&view.channel, now);
 
     view! {
-        <div class="restart-panel" role="dialog" aria-label="Reiniciar atendimento">
+        <div class="restart-panel" role="dialog" aria-label="Reiniciar atendimento" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    on_close.run(());
+                }
+            }>
             <header class="panel-header">
                 <h2>"Reiniciar atendimento"</h2>
                 <button type="button" class="icon-button" aria-label="Fechar" on:click=move |_| on_close.run(())>

@@ -20,7 +20,11 @@ pub fn SendMessagePanel(
 ) -> impl IntoView {
     let contact = RwSignal::new(contact);
     view! {
-        <section class="send-message" role="dialog" aria-label="Enviar mensagem">
+        <section class="send-message" role="dialog" aria-label="Enviar mensagem" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    on_close.run(());
+                }
+            }>
             <header class="panel-header">
                 <h2>"Enviar mensagem"</h2>
                 <button type="button" class="icon-button" aria-label="Fechar" on:click=move |_| on_close.run(())>

@@ -89,7 +89,15 @@ pub fn AtendimentosPage() -> impl IntoView {
                     }
                 >
                     <ConversationTabs tab />
-                    <ConversationList tab refresh on_open=open_conversation />
+                    <ConversationList
+                        tab
+                        refresh
+                        on_open=open_conversation
+                        selected=Signal::derive(move || match pane.get() {
+                            Pane::Conversation(id) => Some(id),
+                            _ => None,
+                        })
+                    />
                 </Show>
                 <Show when=move || !live.connected.get()>
                     <p class="offline" role="status">"Sem atualização ao vivo: tentando reconectar…"</p>

@@ -4,7 +4,10 @@
 -- triggers NOTIFY instead, so every instance hears every change.)
 CREATE TABLE change_log (
     change_id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id INTEGER NOT NULL
+    conversation_id INTEGER NOT NULL,
+    -- When the write moved the conversation to another team: the team it left (0: the shared inbox), so
+    -- the agents who may no longer see it hear that it went.
+    left_team       INTEGER
 );
 
 CREATE TRIGGER change_log_message_insert AFTER INSERT ON message
@@ -24,7 +27,9 @@ END;
 
 CREATE TRIGGER change_log_conversation_update AFTER UPDATE ON conversation
 BEGIN
-    INSERT INTO change_log (conversation_id) VALUES (NEW.conversation_id);
+    INSERT INTO change_log (conversation_id, left_team)
+        VALUES (NEW.conversation_id,
+                CASE WHEN OLD.team_id IS NOT NEW.team_id THEN COALESCE(OLD.team_id, 0) END);
 END;
 
 CREATE TRIGGER change_log_audit_insert AFTER INSERT ON audit_event

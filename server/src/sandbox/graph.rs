@@ -86,7 +86,7 @@ async fn send(
     let mut quirks = Quirks::default();
     let mut lose_answer_after = None;
     match fault {
-        None => {}
+        None | Some(Fault::Pass) => {}
         Some(Fault::LoseAnswer { seconds }) => lose_answer_after = Some(seconds.unwrap_or(60)),
         Some(Fault::DuplicateStatuses) => quirks.duplicate = true,
         Some(Fault::ReorderStatuses) => quirks.reorder = true,

@@ -162,6 +162,8 @@ pub enum Fault {
         #[serde(default)]
         details: Option<String>,
     },
+    /// Answer normally: a gap in a queue of faults (`[pass, server_error, pass]` faults the second send only).
+    Pass,
     /// Accept the send and deliver each of its status webhooks twice (Meta retries and may duplicate, §3).
     DuplicateStatuses,
     /// Accept the send and report `read` before `delivered` (webhooks may arrive out of order, §3).

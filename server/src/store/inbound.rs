@@ -103,6 +103,21 @@ impl SqlStore {
         .map_err(unavailable)
     }
 
+    /// Stores several webhook bodies in one transaction (all or none), in the order given.
+    pub async fn record_webhooks(&self, bodies: &[(&str, &str)], now: Timestamp) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        for (provider, body) in bodies {
+            sqlx::query("INSERT INTO webhook_receipt (provider, body, received_at) VALUES ($1, $2, $3)")
+                .bind(*provider)
+                .bind(*body)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
     /// Webhook bodies not processed yet, oldest first, received after receipt `after` (0: from the start).
     pub async fn pending_webhooks(
         &self,

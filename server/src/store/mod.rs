@@ -172,6 +172,10 @@ fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError
             .try_get::<Option<i64>, _>("last_inbound_at")
             .map_err(unavailable)?
             .map(Timestamp::from_millis),
+        provider_closed_at: row
+            .try_get::<Option<i64>, _>("provider_closed_at")
+            .map_err(unavailable)?
+            .map(Timestamp::from_millis),
         updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(unavailable)?),
     })
 }
@@ -179,7 +183,8 @@ fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError
 const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
 const CONVERSATION_COLUMNS: &str =
     "conversation.conversation_id, conversation.channel, conversation.status, conversation.assignee_id, \
-     conversation.last_message, conversation.last_inbound_at, conversation.updated_at";
+     conversation.last_message, conversation.last_inbound_at, conversation.provider_closed_at, \
+     conversation.updated_at";
 
 #[async_trait]
 impl Store for SqlStore {

@@ -80,16 +80,6 @@ async fn agent_of(app: &TestApp, email: &str, team: i64) -> reqwest::Client {
     sign_in(&app.address, email, "senha-do-agente").await
 }
 
-async fn send_text(client: &reqwest::Client, address: &str, conversation: i64, text: &str) {
-    let sent = client
-        .post(format!("{address}/api/send_message"))
-        .form(&[("conversation", conversation.to_string().as_str()), ("text", text)])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap_or_default());
-}
-
 async fn team(app: &TestApp, name: &str) -> i64 {
     app.store.ensure_team(name, Timestamp::from_millis(0)).await.expect("team")
 }
@@ -114,31 +104,71 @@ async fn each_agent_hears_of_the_conversations_they_may_see_and_of_no_other() {
     assert!(!heard.contains(&of_geral), "an agent of Vendas heard of Geral's conversation: {heard:?}");
 
     // A message sent in the conversation is a change too (the queue and its status follow).
-    send_text(&app.client, &app.address, of_vendas, "Olá, Bruno!").await;
+    app.send_text(of_vendas, "Olá, Bruno!").await;
     sales.until_change_of(of_vendas).await;
 
-    // Editing the contact's name changes its conversations' rows.
+    // Editing the name of Ana, whose conversation is quiet, changes her conversation's row: a stream opened
+    // now hears of her conversation only through that.
+    let mut fresh = Stream::open(&app.client, &app.address).await;
     let renamed = app
         .client
         .post(format!("{}/api/update_contact", app.address))
         .form(&[
-            ("contact", bruno.to_string().as_str()),
-            ("form[name]", "Bruno L."),
-            ("form[phone]", "21 99876-5432"),
+            ("contact", ana.to_string().as_str()),
+            ("form[name]", "Ana S."),
+            ("form[phone]", "11 98765-4321"),
         ])
         .send()
         .await
         .expect("POST");
     assert_eq!(renamed.status(), 200, "{}", renamed.text().await.unwrap_or_default());
-    sales.until_change_of(of_vendas).await;
+    fresh.until_change_of(of_geral).await;
 }
 
 #[tokio::test]
-async fn the_stream_needs_a_session_and_ends_with_it() {
+async fn a_conversation_that_leaves_the_shared_inbox_for_a_team_is_announced_to_those_who_saw_it_there() {
+    let app = spawn_app().await;
+    let geral = team(&app, "Geral").await;
+    let vendas = team(&app, "Vendas").await;
+    let seller = agent_of(&app, "vendas@teste.local", vendas).await;
+    let mut sales = Stream::open(&seller, &app.address).await;
+    // The contact writes first: the conversation has no team yet, every agent sees it.
+    app.others
+        .simulate(
+            atende_domain::conversation::ChannelKind::WhatsappUnofficial,
+            "5531977776666",
+            "Davi",
+            "Oi",
+            0,
+        )
+        .await
+        .expect("delivered");
+    let conversation = crate::common::eventually("Davi's conversation", || async {
+        use atende_domain::ports::Store;
+        app.store.list_conversations(atende_domain::conversation::Tab::All).await.ok()?.into_iter().next()
+    })
+    .await;
+    sales.until_change_of(conversation.id.0).await;
+    // The admin starts it for Geral: it leaves the inbox, and the seller hears that once more.
+    let started = app.start_unofficial(conversation.contact_id.0, geral).await;
+    assert_eq!(started, conversation.id.0, "the open conversation is reused");
+    sales.until_change_of(started).await;
+    // From then on its changes are Geral's: a message there, then one in a Vendas conversation, reach the
+    // seller as the Vendas one only.
+    app.send_text(started, "Olá, Davi!").await;
+    let eva = app.create_contact("Eva Lima", "21 99876-1111").await;
+    let of_vendas = app.start_unofficial(eva, vendas).await;
+    let heard = sales.until_change_of(of_vendas).await;
+    assert!(!heard.contains(&started), "the seller still hears of Geral's conversation: {heard:?}");
+}
+
+#[tokio::test]
+async fn the_stream_needs_a_session_and_is_refused_once_signed_out() {
     let app = spawn_app().await;
     let anonymous = reqwest::Client::new().get(format!("{}/eventos", app.address)).send().await.expect("GET");
     assert_eq!(anonymous.status(), 401, "no session, no stream");
-    // Signing out ends the session; the stream notices at its next check and the next open is refused.
+    // Signing out ends the session: opening the stream again is refused (an open one notices at its next
+    // check, every 30 s).
     let client = sign_in(&app.address, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let _stream = Stream::open(&client, &app.address).await;
     let out = client.post(format!("{}/sair", app.address)).send().await.expect("POST /sair");
@@ -162,7 +192,7 @@ async fn on_postgres_a_change_made_through_one_instance_reaches_the_agents_of_an
 
     // And the other way round, for a message.
     let mut first = Stream::open(&one.client, &one.address).await;
-    send_text(&other.client, &other.address, conversation, "Olá!").await;
+    other.send_text(conversation, "Olá!").await;
     first.until_change_of(conversation).await;
     other.db.drop_database().await;
     one.db.drop_database().await;

@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod admin_and_api;
 mod api;
+mod faults;
 mod inbound_contract;
 mod live;
 mod other_channels;

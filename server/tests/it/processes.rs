@@ -255,3 +255,34 @@ async fn two_instances_on_one_postgres_database_send_each_message_once_in_order(
     store.close().await;
     db.drop_database().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_asked_to_stop_with_live_streams_open_ends_them_and_exits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    let mut server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    let mut stream =
+        server.client.get(format!("{}/eventos", server.base)).send().await.expect("GET /eventos");
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.expect("readable").expect("the ready event");
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    // SIGTERM, as a service manager stops it: the open stream ends and the process exits on its own.
+    let pid = server.child.id().to_string();
+    let signalled = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+    assert!(signalled.success());
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the live stream was not ended by the shutdown");
+    for _ in 0..100 {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            assert!(status.success(), "exited with {status}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the server did not exit within 10 s of SIGTERM with a live stream open");
+}

@@ -163,6 +163,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// The whole application on `db` (several may share one PostgreSQL database, as instances behind a balancer).
 pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    spawn_app_configured(db, |_| {}).await
+}
+
+/// The whole application on `db`, with the test settings changed by `configure` first.
+pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let site = tempfile::tempdir().expect("site dir");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg").join("atende.css"), "body{}").expect("css");
@@ -172,6 +177,7 @@ pub async fn spawn_app_on(db: TestDb) -> TestApp {
         name: "Admin de Teste".into(),
         password: ADMIN_PASSWORD.into(),
     });
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("application");
     let address = format!("http://127.0.0.1:{}", app.port());
     let sandbox = app.sandbox().expect("the sandbox is on in tests");
@@ -195,6 +201,31 @@ impl TestApp {
         assert_eq!(response.status(), 200, "contact {name}");
         let contact: serde_json::Value = response.json().await.expect("json");
         contact["id"].as_i64().expect("an id")
+    }
+
+    /// The composer's "Enviar", as the signed-in admin; the answer must be 200.
+    pub async fn send_text(&self, conversation: i64, text: &str) {
+        let sent = self
+            .client
+            .post(format!("{}/api/send_message", self.address))
+            .form(&[("conversation", conversation.to_string().as_str()), ("text", text)])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap_or_default());
+    }
+
+    /// The conversation as the console shows it (`conversation_view`), as JSON.
+    pub async fn conversation_view(&self, conversation: i64) -> serde_json::Value {
+        self.client
+            .post(format!("{}/api/conversation_view", self.address))
+            .form(&[("conversation", conversation.to_string())])
+            .send()
+            .await
+            .expect("POST")
+            .json()
+            .await
+            .expect("json")
     }
 
     /// "Iniciar atendimento" on the sandbox's unofficial channel (no template), for `team`.

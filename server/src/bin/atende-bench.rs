@@ -1,0 +1,671 @@
+//! `atende-bench`: Atende's own load generator. It starts the release server (`target/release/atende`) on
+//! loopback with the provider sandbox and a fresh database, drives it, and prints what it measured.
+//!
+//! ```text
+//! atende-bench ingest [--messages 20000] [--contacts 2000] [--concurrency 64] [--postgres URL]
+//! atende-bench page   [--conversations 10000] [--messages 200000] [--requests 300] [--concurrency 4]
+//! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5]
+//! ```
+//!
+//! - `ingest`: signed Cloud API webhooks (one text message each, from `--contacts` numbers) posted as fast as
+//!   `--concurrency` connections allow; the ack latency of each, the acknowledged rate, and how long until
+//!   every message is stored (the processor works behind the acknowledgement). `--postgres` runs it on a
+//!   fresh database of that server instead of SQLite.
+//! - `page`: the server-rendered Atendimentos screen, signed in, after seeding `--conversations` conversations
+//!   (assigned to the admin, so "Meus" is full) with `--messages` messages between them.
+//!
+//! - `dispatch`: `--conversations` contacts whose window closed 25 hours ago (written through the sandbox's
+//!   "Simulador de contato"), `--per-conversation` messages held for each, then every contact answers: the
+//!   queue flushes to the sandbox's Cloud API under the cap `--rate` (`ATENDE_WA_RATE`). Measured: the rate
+//!   Meta accepted sends at against the cap, 130429 (rate limit) errors, and how long from a contact's answer
+//!   until their first held message was accepted (p50/p99).
+//!
+//! All report the server's memory (RSS) idle and at its peak. `bash .ci/atende bench` builds and runs them all.
+
+use anyhow::{bail, Context};
+use atende_server::whatsapp::wire::signature_header;
+use sqlx::{AnyPool, Connection, Executor, Row};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The sandbox's app secret (`ATENDE_SANDBOX_APP_SECRET`) and business number (its default): the server
+/// accepts webhooks signed with it.
+const APP_SECRET: &str = "segredo-do-bench";
+const PHONE_NUMBER_ID: &str = "106540352242922";
+const ADMIN_EMAIL: &str = "bench@atende.local";
+const ADMIN_PASSWORD: &str = "senha-do-bench";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first().cloned() else {
+        bail!("uso: atende-bench ingest|page [--opção valor]…");
+    };
+    let options = Options::parse(&args[1..])?;
+    match command.as_str() {
+        "ingest" => ingest(&options).await,
+        "page" => page(&options).await,
+        "dispatch" => dispatch(&options).await,
+        other => bail!("comando desconhecido: {other} (ingest, page ou dispatch)"),
+    }
+}
+
+struct Options(Vec<(String, String)>);
+
+impl Options {
+    fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let mut pairs = Vec::new();
+        let mut rest = args.iter();
+        while let Some(name) = rest.next() {
+            let Some(name) = name.strip_prefix("--") else { bail!("opção inválida: {name}") };
+            let value = rest.next().with_context(|| format!("--{name} precisa de um valor"))?;
+            pairs.push((name.to_owned(), value.clone()));
+        }
+        Ok(Self(pairs))
+    }
+
+    fn text(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn number(&self, name: &str, default: usize) -> anyhow::Result<usize> {
+        self.text(name).map_or(Ok(default), |v| v.parse().with_context(|| format!("--{name} {v}")))
+    }
+}
+
+/// The server under load, on a free port, with its own data.
+struct Server {
+    child: Child,
+    base: String,
+    data_dir: PathBuf,
+    database_url: String,
+    /// A PostgreSQL database made for this run: (admin url, name), dropped at the end.
+    postgres: Option<(String, String)>,
+}
+
+impl Server {
+    async fn start(postgres: Option<&str>) -> anyhow::Result<Self> {
+        Self::start_with(postgres, &[]).await
+    }
+
+    async fn start_with(postgres: Option<&str>, env: &[(&str, String)]) -> anyhow::Result<Self> {
+        let root = PathBuf::from(std::env::var("ATENDE_ROOT").unwrap_or_else(|_| ".".into()));
+        let binary = root.join("target/release/atende");
+        if !binary.exists() {
+            bail!(
+                "{} não existe: rode `cargo build --release -p atende-server --bin atende`",
+                binary.display()
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let data_dir = std::env::temp_dir().join(format!("atende-bench-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&data_dir)?;
+        let (database_url, postgres) = match postgres {
+            Some(admin) => {
+                sqlx::any::install_default_drivers();
+                let name = format!("atende_bench_{}_{port}", std::process::id());
+                let mut conn = sqlx::AnyConnection::connect(admin).await.context("PostgreSQL")?;
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+                let (server, _) = admin.rsplit_once('/').context("a URL com o nome do banco")?;
+                (format!("{server}/{name}"), Some((admin.to_owned(), name)))
+            }
+            None => (format!("sqlite://{}?mode=rwc", data_dir.join("atende.db").display()), None),
+        };
+        let mut command = Command::new(&binary);
+        // Only what is set here: a provider configured in the caller's environment must not change the run
+        // (or reach a real provider).
+        command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        let child = command
+            .env("ATENDE_DATA_DIR", &data_dir)
+            .env("ATENDE_DATABASE_URL", if postgres.is_some() { database_url.as_str() } else { "" })
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", root.join("target/site"))
+            .env("ATENDE_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("ATENDE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("ATENDE_SANDBOX", "on")
+            .env("ATENDE_SANDBOX_APP_SECRET", APP_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("iniciar {}", binary.display()))?;
+        let server =
+            Self { child, base: format!("http://127.0.0.1:{port}"), data_dir, database_url, postgres };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{}/health", server.base))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("o servidor não respondeu em 30 s")
+    }
+
+    /// (current RSS, peak RSS) in MiB, from /proc.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(f64::NAN, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// The server's database, through Atende's own store.
+    async fn store(&self) -> anyhow::Result<atende_server::store::SqlStore> {
+        let database = match &self.postgres {
+            Some(_) => atende_server::Database::Postgres(self.database_url.clone()),
+            None => atende_server::Database::Sqlite(self.data_dir.join("atende.db")),
+        };
+        atende_server::store::SqlStore::connect(&database).await
+    }
+
+    async fn database(&self) -> anyhow::Result<AnyPool> {
+        sqlx::any::install_default_drivers();
+        Ok(sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&self.database_url).await?)
+    }
+
+    /// A client signed in as the admin (cookie and this site's Origin on every request).
+    async fn signed_in(&self) -> anyhow::Result<reqwest::Client> {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?
+            .post(format!("{}/entrar", self.base))
+            .header("Origin", &self.base)
+            .form(&[("email", ADMIN_EMAIL), ("senha", ADMIN_PASSWORD)])
+            .send()
+            .await?;
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .context("entrar")?
+            .to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("cookie", cookie.parse()?);
+        headers.insert("origin", self.base.parse()?);
+        Ok(reqwest::Client::builder().default_headers(headers).build()?)
+    }
+
+    async fn stop(mut self) {
+        self.kill();
+        if let Some((admin, name)) = self.postgres.take() {
+            if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            }
+        }
+    }
+}
+
+impl Server {
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A run that fails half-way leaves no server behind (its PostgreSQL database, if any, is left: dropping it
+/// needs the runtime).
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// p50, p99 and max of `samples`, in milliseconds.
+fn percentiles(samples: &mut [Duration]) -> (f64, f64, f64) {
+    samples.sort_unstable();
+    let at = |p: usize| {
+        let index = (samples.len() * p / 100).min(samples.len().saturating_sub(1));
+        samples.get(index).map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    (at(50), at(99), samples.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0))
+}
+
+/// Runs `requests` calls of `call` over `concurrency` tasks; the latency of each.
+async fn drive<F, Fut>(
+    requests: usize,
+    concurrency: usize,
+    call: F,
+) -> anyhow::Result<(Vec<Duration>, Duration)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let call = Arc::new(call);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (next, call) = (next.clone(), call.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= requests {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let sent = Instant::now();
+                call(index).await?;
+                latencies.push(sent.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(requests);
+    for worker in workers {
+        all.extend(worker.await??);
+    }
+    Ok((all, started.elapsed()))
+}
+
+fn webhook_body(run: u128, index: usize, contacts: usize) -> String {
+    let contact = index % contacts.max(1);
+    let number = format!("55119{contact:08}");
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": { "display_phone_number": "551140028922", "phone_number_id": PHONE_NUMBER_ID },
+                    "contacts": [{ "profile": { "name": format!("Cliente {contact}") }, "wa_id": number }],
+                    "messages": [{
+                        "from": number,
+                        "id": format!("wamid.BENCH.{run}.{index}"),
+                        "timestamp": (run / 1000).to_string(),
+                        "type": "text",
+                        "text": { "body": format!("Mensagem {index} do cliente {contact}") }
+                    }]
+                }
+            }]
+        }]
+    })
+    .to_string()
+}
+
+async fn ingest(options: &Options) -> anyhow::Result<()> {
+    let messages = options.number("messages", 20_000)?;
+    let contacts = options.number("contacts", 2_000)?;
+    let concurrency = options.number("concurrency", 64)?;
+    let server = Server::start(options.text("postgres")).await?;
+    let backend = if server.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = server.memory();
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
+    let bodies: Arc<Vec<(String, String)>> = Arc::new(
+        (0..messages)
+            .map(|i| {
+                let body = webhook_body(run, i, contacts);
+                let signature = signature_header(APP_SECRET.as_bytes(), body.as_bytes());
+                (body, signature)
+            })
+            .collect(),
+    );
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let url = format!("{}/webhooks/whatsapp", server.base);
+    let (mut latencies, took) = drive(messages, concurrency, move |index| {
+        let (client, url, bodies) = (client.clone(), url.clone(), bodies.clone());
+        async move {
+            let (body, signature) = &bodies[index];
+            let response = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", signature)
+                .body(body.clone())
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                bail!("webhook {index}: {}", response.status());
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    let acked_at = Instant::now();
+    let database = server.database().await?;
+    let pattern = format!("wamid.BENCH.{run}.%");
+    let stored = loop {
+        let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM message WHERE provider_message_id LIKE $1")
+            .bind(&pattern)
+            .fetch_one(&database)
+            .await?
+            .try_get("n")?;
+        if usize::try_from(count).unwrap_or(0) >= messages || acked_at.elapsed() > Duration::from_secs(300) {
+            break count;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let processed = took + acked_at.elapsed();
+    let peak = server.memory();
+    let (p50, p99, max) = percentiles(&mut latencies);
+    println!(
+        "## ingest ({backend}): {messages} webhooks from {contacts} contacts, {concurrency} connections"
+    );
+    println!("acknowledged: {:.0}/s ({:.2} s)", messages as f64 / took.as_secs_f64(), took.as_secs_f64());
+    println!("ack latency: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+    println!(
+        "stored: {stored} of {messages} messages after {:.2} s ({:.0}/s end to end)",
+        processed.as_secs_f64(),
+        stored as f64 / processed.as_secs_f64()
+    );
+    println!("server RSS: idle {:.1} MiB, peak {:.1} MiB", idle.0, peak.1);
+    database.close().await;
+    server.stop().await;
+    if usize::try_from(stored).unwrap_or(0) != messages {
+        bail!("{stored} mensagens guardadas de {messages}: alguma se perdeu");
+    }
+    Ok(())
+}
+
+async fn page(options: &Options) -> anyhow::Result<()> {
+    let conversations = options.number("conversations", 10_000)?;
+    let messages = options.number("messages", 200_000)?;
+    let requests = options.number("requests", 300)?;
+    let concurrency = options.number("concurrency", 4)?;
+    let server = Server::start(options.text("postgres")).await?;
+    let client = server.signed_in().await?;
+    let database = server.database().await?;
+    let seeding = Instant::now();
+    seed(&database, conversations, messages).await?;
+    let seeded = seeding.elapsed();
+    let idle = server.memory();
+    let url = format!("{}/", server.base);
+    let first = client.get(&url).send().await?.text().await?;
+    let rows = first.matches("class=\"row\"").count();
+    let (mut latencies, took) = drive(requests, concurrency, move |_| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let response = client.get(&url).send().await?;
+            if !response.status().is_success() {
+                bail!("GET /: {}", response.status());
+            }
+            response.bytes().await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let peak = server.memory();
+    let (p50, p99, max) = percentiles(&mut latencies);
+    println!(
+        "## first page load: {conversations} conversations, {messages} messages (seeded in {:.1} s)",
+        seeded.as_secs_f64()
+    );
+    println!("GET / signed in: {} bytes of HTML, {rows} rows in \"Meus\"", first.len());
+    println!(
+        "{requests} requests over {concurrency} connections: {:.0} req/s; p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms",
+        requests as f64 / took.as_secs_f64()
+    );
+    println!("server RSS: after seeding {:.1} MiB, peak {:.1} MiB", idle.0, peak.1);
+    database.close().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// The contact writes through the sandbox's "Simulador de contato" (`hours_ago` 0 or 25).
+async fn contact_writes(
+    client: &reqwest::Client,
+    base: &str,
+    number: &str,
+    text: &str,
+    hours_ago: u8,
+) -> anyhow::Result<()> {
+    let response = client
+        .post(format!("{base}/sandbox/simulador"))
+        .form(&[
+            ("numero", number),
+            ("nome", &format!("Cliente {number}")),
+            ("texto", text),
+            ("horas_atras", &hours_ago.to_string()),
+            ("canal", "oficial"),
+        ])
+        .send()
+        .await?;
+    let page = response.text().await?;
+    if !page.contains("Mensagem entregue ao Atende") {
+        bail!("o simulador não entregou a mensagem de {number}");
+    }
+    Ok(())
+}
+
+fn epoch_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+async fn dispatch(options: &Options) -> anyhow::Result<()> {
+    use atende_server::store::queue::{Dispatch, NewOutbound};
+    let rate = options.number("rate", 80)?;
+    let conversations = options.number("conversations", 400)?;
+    let per_conversation = options.number("per-conversation", 5)?;
+    let total = conversations * per_conversation;
+    let server =
+        Server::start_with(options.text("postgres"), &[("ATENDE_WA_RATE", rate.to_string())]).await?;
+    let client = reqwest::Client::new();
+    let numbers: Arc<Vec<String>> = Arc::new((0..conversations).map(|i| format!("55319{i:08}")).collect());
+    // Contacts whose window closed: what the agents write for them is held.
+    let (base, list) = (server.base.clone(), numbers.clone());
+    let writer = client.clone();
+    drive(conversations, 16, move |i| {
+        let (client, base, list) = (writer.clone(), base.clone(), list.clone());
+        async move { contact_writes(&client, &base, &list[i], "Oi, ontem", 25).await }
+    })
+    .await?;
+    let database = server.database().await?;
+    // The simulator's webhooks are acknowledged at once and applied right after: wait for every conversation.
+    let waiting = Instant::now();
+    let rows = loop {
+        let rows = sqlx::query(
+            "SELECT c.conversation_id, c.channel_id, k.phone FROM conversation c \
+             JOIN contact k ON k.contact_id = c.contact_id WHERE k.phone LIKE '55319%'",
+        )
+        .fetch_all(&database)
+        .await?;
+        if rows.len() >= conversations {
+            break rows;
+        }
+        if waiting.elapsed() > Duration::from_secs(120) {
+            bail!("{} conversas de {conversations}", rows.len());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let store = server.store().await?;
+    let now = atende_domain::time::Timestamp::from_millis(epoch_millis());
+    let mut by_phone = std::collections::HashMap::new();
+    for row in &rows {
+        let (conversation, channel, phone): (i64, i64, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        by_phone.insert(phone, conversation);
+        for n in 0..per_conversation {
+            let outbound = NewOutbound {
+                conversation_id: conversation,
+                channel_id: channel,
+                kind: "text".into(),
+                body: Some(format!("Mensagem {n} na fila")),
+                detail: "{}".into(),
+            };
+            store.enqueue(&outbound, Dispatch::Hold, now).await?;
+        }
+    }
+    // Every contact answers; the moment each answer was acknowledged, by conversation.
+    let answered = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let (base, list, record) = (server.base.clone(), numbers.clone(), answered.clone());
+    let answering = Instant::now();
+    drive(conversations, 16, move |i| {
+        let (client, base, list, record) = (client.clone(), base.clone(), list.clone(), record.clone());
+        async move {
+            contact_writes(&client, &base, &list[i], "Pode mandar", 0).await?;
+            record.lock().map_err(|_| anyhow::anyhow!("lock"))?.insert(list[i].clone(), epoch_millis());
+            Ok(())
+        }
+    })
+    .await?;
+    let answers_took = answering.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(u64::try_from(total / rate.max(1))? * 3 + 60);
+    loop {
+        let done: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM message m JOIN conversation c ON c.conversation_id = m.conversation_id \
+             JOIN contact k ON k.contact_id = c.contact_id \
+             WHERE k.phone LIKE '55319%' AND m.direction = 'out' AND m.status IN ('sent', 'delivered', 'read', 'failed')",
+        )
+        .fetch_one(&database)
+        .await?
+        .try_get(0)?;
+        if usize::try_from(done).unwrap_or(0) >= total || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sent = sqlx::query(
+        "SELECT k.phone, m.provider_at, m.status FROM message m JOIN conversation c ON c.conversation_id = m.conversation_id \
+         JOIN contact k ON k.contact_id = c.contact_id WHERE k.phone LIKE '55319%' AND m.direction = 'out'",
+    )
+    .fetch_all(&database)
+    .await?;
+    let mut accepted = Vec::new();
+    let mut first_by_phone: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut failed = 0;
+    for row in &sent {
+        let (phone, at, status): (String, Option<i64>, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if status == "failed" {
+            failed += 1;
+        }
+        if let Some(at) = at {
+            accepted.push(at);
+            let first = first_by_phone.entry(phone).or_insert(at);
+            *first = (*first).min(at);
+        }
+    }
+    accepted.sort_unstable();
+    let throttled: i64 =
+        sqlx::query("SELECT COUNT(*) FROM outbound_job WHERE last_error LIKE '%130429%' OR attempts > 1")
+            .fetch_one(&database)
+            .await?
+            .try_get(0)?;
+    let answered = answered.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone();
+    let mut flush: Vec<Duration> = first_by_phone
+        .iter()
+        .filter_map(|(phone, first)| {
+            let answer = answered.get(phone)?;
+            u64::try_from(first - answer).ok().map(Duration::from_millis)
+        })
+        .collect();
+    let (f50, f99, fmax) = percentiles(&mut flush);
+    let span = match (accepted.first(), accepted.last()) {
+        (Some(first), Some(last)) if last > first => (last - first) as f64 / 1000.0,
+        _ => f64::NAN,
+    };
+    let achieved = (accepted.len().saturating_sub(1)) as f64 / span;
+    let peak = server.memory();
+    println!(
+        "## dispatch at cap {rate}/s: {total} held messages in {conversations} conversations, released by the contacts' answers"
+    );
+    println!(
+        "accepted by the sandbox: {} of {total} ({failed} failed); {achieved:.1} msg/s between the first and the last ({:+.1}% of the cap)",
+        accepted.len(),
+        (achieved / rate as f64 - 1.0) * 100.0
+    );
+    println!("jobs retried or refused with 130429: {throttled}");
+    println!("answer → first held message accepted: p50 {f50:.0} ms, p99 {f99:.0} ms, max {fmax:.0} ms (the answers took {:.1} s)", answers_took.as_secs_f64());
+    println!("server RSS: peak {:.1} MiB", peak.1);
+    database.close().await;
+    server.stop().await;
+    if accepted.len() != total {
+        bail!("{} de {total} mensagens aceitas", accepted.len());
+    }
+    Ok(())
+}
+
+/// Contacts, their conversations (assigned to the admin, in the sandbox's official channel, team Geral) and
+/// their messages, inserted in bulk.
+async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyhow::Result<()> {
+    let one = |sql: &'static str| async move {
+        sqlx::query(sql).fetch_one(database).await?.try_get::<i64, _>(0).map_err(anyhow::Error::from)
+    };
+    let admin = one("SELECT agent_id FROM agent ORDER BY agent_id LIMIT 1").await?;
+    let team = one("SELECT team_id FROM team WHERE name = 'Geral'").await?;
+    let channel =
+        one("SELECT channel_id FROM channel WHERE kind = 'whatsapp_official' ORDER BY channel_id LIMIT 1")
+            .await?;
+    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    const CHUNK: usize = 500;
+    let mut tx = database.begin().await?;
+    for start in (0..conversations).step_by(CHUNK) {
+        let end = (start + CHUNK).min(conversations);
+        let mut sql = String::from("INSERT INTO contact (name, name_folded, phone, created_at) VALUES ");
+        for (n, i) in (start..end).enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("('Cliente {i}', 'cliente {i}', '55219{i:08}', {now})"));
+        }
+        tx.execute(sql.as_str()).await?;
+    }
+    let first_contact: i64 = sqlx::query("SELECT MIN(contact_id) FROM contact WHERE phone LIKE '55219%'")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    for start in (0..conversations).step_by(CHUNK) {
+        let end = (start + CHUNK).min(conversations);
+        let mut sql = String::from(
+            "INSERT INTO conversation (contact_id, channel, status, last_message, last_inbound_at, created_at, \
+             updated_at, channel_id, team_id, assignee_id) VALUES ",
+        );
+        for (n, i) in (start..end).enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            let at = now - i64::try_from(i)? * 1000;
+            let contact = first_contact + i64::try_from(i)?;
+            sql.push_str(&format!(
+                "({contact}, 'whatsapp_official', 'open', 'Mensagem do cliente {i}', {at}, {at}, {at}, \
+                 {channel}, {team}, {admin})"
+            ));
+        }
+        tx.execute(sql.as_str()).await?;
+    }
+    let first_conversation: i64 =
+        sqlx::query("SELECT MIN(conversation_id) FROM conversation WHERE contact_id >= $1")
+            .bind(first_contact)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+    for start in (0..messages).step_by(CHUNK) {
+        let end = (start + CHUNK).min(messages);
+        let mut sql = String::from(
+            "INSERT INTO message (conversation_id, direction, kind, body, detail, provider_message_id, status, \
+             status_rank, created_at, provider_at) VALUES ",
+        );
+        for (n, i) in (start..end).enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            let conversation = first_conversation + i64::try_from(i % conversations.max(1))?;
+            let at = now - i64::try_from(messages - i)?;
+            sql.push_str(&format!(
+                "({conversation}, 'in', 'text', 'Mensagem {i}', '{{}}', 'wamid.SEED.{i}', 'received', 0, {at}, {at})"
+            ));
+        }
+        tx.execute(sql.as_str()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
