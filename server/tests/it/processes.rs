@@ -286,3 +286,103 @@ async fn a_server_asked_to_stop_with_live_streams_open_ends_them_and_exits() {
     }
     panic!("the server did not exit within 10 s of SIGTERM with a live stream open");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_duplicates_nothing() {
+    use atende_server::store::queue::{Dispatch, NewOutbound};
+    const CONTACTS: usize = 10;
+    const EACH: usize = 12;
+    const INBOUND: usize = 40;
+    const KILLS: usize = 3;
+    // The kill points come from the clock; the seed is printed so a failing run can be replayed.
+    let mut seed = std::env::var("ATENDE_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+    });
+    eprintln!("kill points from ATENDE_KILL_SEED={seed}");
+    let mut next = move |below: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % below
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    let mut server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    let store = SqlStore::connect(&database).await.expect("the same database");
+    let channel = store
+        .channel_id_by_provider(
+            atende_domain::conversation::ChannelKind::WhatsappOfficial,
+            &sandbox.config().phone_number_id,
+        )
+        .await
+        .expect("lookup")
+        .expect("the official channel");
+    let mut conversations = Vec::new();
+    for i in 0..CONTACTS {
+        conversations.push(
+            contact_writes(&sandbox, &store, &format!("55119870000{i:02}"), &format!("Cliente {i}")).await,
+        );
+    }
+    // Every message is queued at once; the server sends them while it is being killed.
+    let now = atende_domain::time::Timestamp::from_millis(
+        i64::try_from(
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis(),
+        )
+        .expect("ms"),
+    );
+    for n in 0..EACH {
+        for conversation in &conversations {
+            let outbound = NewOutbound {
+                conversation_id: *conversation,
+                channel_id: channel,
+                kind: "text".into(),
+                body: Some(format!("{conversation}:{n}")),
+                detail: "{}".into(),
+            };
+            store.enqueue(&outbound, Dispatch::Now, now).await.expect("queued");
+        }
+    }
+    // Meanwhile contacts keep writing; the sandbox retries each webhook until a server takes it.
+    let writer = sandbox.clone();
+    let inbound = tokio::spawn(async move {
+        for i in 0..INBOUND {
+            writer
+                .simulate_inbound(SimulatedInbound {
+                    number: format!("55119870000{:02}", i % CONTACTS),
+                    name: format!("Cliente {}", i % CONTACTS),
+                    content: SimulatedContent::Text(format!("entrada {i}")),
+                })
+                .await
+                .expect("delivered, perhaps after a restart");
+        }
+    });
+    for _ in 0..KILLS {
+        tokio::time::sleep(Duration::from_millis(200 + next(1200))).await;
+        server.kill();
+        server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    }
+    inbound.await.expect("the writer");
+    all_sent(&store, &conversations, CONTACTS * EACH, 120).await;
+    // Each contact got each message once, in the order it was queued.
+    let received = received(&sandbox).await;
+    for (i, conversation) in conversations.iter().enumerate() {
+        let expected: Vec<String> = (0..EACH).map(|n| format!("{conversation}:{n}")).collect();
+        assert_eq!(received[&format!("55119870000{i:02}")], expected, "contact {i}");
+    }
+    // Each message a contact wrote is stored once.
+    let mut stored = Vec::new();
+    for conversation in &conversations {
+        for (direction, _kind, body, _status) in
+            store.conversation_messages(*conversation).await.expect("messages")
+        {
+            if direction == "in" && body.as_deref().is_some_and(|b| b.starts_with("entrada ")) {
+                stored.push(body.unwrap_or_default());
+            }
+        }
+    }
+    stored.sort();
+    let mut expected: Vec<String> = (0..INBOUND).map(|i| format!("entrada {i}")).collect();
+    expected.sort();
+    assert_eq!(stored, expected, "every inbound message stored exactly once");
+    drop(server);
+}
