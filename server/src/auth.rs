@@ -157,7 +157,13 @@ pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Ne
     }
     let session = session_token(request.headers()).map(|token| token_hash(&token));
     let viewer = match &session {
-        Some(hash) => state.store.session_viewer(hash, state.clock.now()).await.ok().flatten(),
+        Some(hash) => match state.store.session_viewer(hash, state.clock.now()).await {
+            Ok(viewer) => viewer,
+            // The database failed, the session may be fine: not "signed out" (the console would leave).
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response()
+            }
+        },
         None => None,
     };
     let (Some(viewer), Some(session)) = (viewer, session) else {

@@ -259,6 +259,8 @@ pub struct Dispatcher {
     next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
     /// Per (channel, recipient): the instant its burst allowance is full again.
     pairs: Mutex<HashMap<(i64, String), Timestamp>>,
+    /// Wakes an idle worker (set by [`Dispatcher::run`]).
+    wake: Option<Arc<Notify>>,
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -279,6 +281,7 @@ impl Dispatcher {
             settings,
             next_slot: Mutex::new(HashMap::new()),
             pairs: Mutex::new(HashMap::new()),
+            wake: None,
         }
     }
 
@@ -291,20 +294,28 @@ impl Dispatcher {
             .min(self.settings.max_backoff)
     }
 
-    /// Waits for the channel's next free slot (per-number pacing).
-    async fn pace(&self, channel_id: i64) {
+    /// Takes the channel's next free slot (per-number pacing) and waits for it — unless it is further away
+    /// than a quarter of the lease: then nothing is taken and `Err(wait)` says how far it is, and the job is
+    /// put back for then. A claimed job never waits long enough for its lease to run out (another worker
+    /// would take it back and send it too), however many workers are queued on the same number.
+    async fn pace(&self, channel_id: i64) -> Result<(), Duration> {
         if self.settings.per_channel_rate == 0 {
-            return;
+            return Ok(());
         }
         let interval = Duration::from_secs(1) / self.settings.per_channel_rate;
         let wait_until = {
             let mut slots = self.next_slot.lock().await;
             let now = tokio::time::Instant::now();
             let slot = slots.get(&channel_id).copied().filter(|s| *s > now).unwrap_or(now);
+            let wait = slot.saturating_duration_since(now);
+            if wait > self.settings.lease / 4 {
+                return Err(wait);
+            }
             slots.insert(channel_id, slot + interval);
             slot
         };
         tokio::time::sleep_until(wait_until).await;
+        Ok(())
     }
 
     /// Takes one send from the recipient's allowance (a token bucket kept as the instant it is full again:
@@ -364,6 +375,10 @@ impl Dispatcher {
         let Some(mut job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
             return Ok(ExecutionOutcome::Idle);
         };
+        // There may be more: another worker looks while this one sends.
+        if let Some(wake) = &self.wake {
+            wake.notify_one();
+        }
         if let Some(provider_id) = &job.provider_message_id {
             // A timed-out attempt did reach the provider (its status webhook told us): never send twice.
             self.store.complete_job(job.job_id, job.message_id, provider_id, now).await?;
@@ -386,7 +401,11 @@ impl Dispatcher {
             self.store.defer_job(job.job_id, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));
         }
-        self.pace(job.channel_id).await;
+        if let Err(wait) = self.pace(job.channel_id).await {
+            let at = now.plus_millis(millis(wait));
+            self.store.defer_job(job.job_id, at).await?;
+            return Ok(ExecutionOutcome::Deferred(job.job_id, at));
+        }
         match sender.send(&to, &job).await {
             Ok(provider_id) => {
                 self.store.complete_job(job.job_id, job.message_id, &provider_id, self.clock.now()).await?;
@@ -410,45 +429,48 @@ impl Dispatcher {
     }
 
     /// Runs until the process ends (or this future is dropped, which stops every worker): `workers` loops
-    /// that drain what is due. The first also recovers expired leases and looks for due retries every half
-    /// second; the others wait to be woken, by new work or by a worker that found some (so they join in
-    /// one after another while there is work, and rest when there is none).
-    pub async fn run(self, wake: Arc<Notify>) {
+    /// that drain what is due, and a ticker that recovers expired leases and, every half second, wakes a
+    /// worker to look for due retries. A worker that claims a job wakes another before it sends (so they
+    /// join in one after another while there is work, and rest when there is none).
+    pub async fn run(mut self, wake: Arc<Notify>) {
         let workers = self.settings.workers.max(1);
+        self.wake = Some(wake.clone());
         let this = Arc::new(self);
         let mut running = tokio::task::JoinSet::new();
-        for n in 0..workers {
-            running.spawn(Arc::clone(&this).work(n == 0, wake.clone()));
-        }
-        while running.join_next().await.is_some() {}
-    }
-
-    async fn work(self: Arc<Self>, first: bool, wake: Arc<Notify>) {
-        loop {
-            if first {
-                if let Err(error) = self.store.recover_expired_leases(self.clock.now()).await {
+        let ticker = Arc::clone(&this);
+        let tick = wake.clone();
+        running.spawn(async move {
+            loop {
+                if let Err(error) = ticker.store.recover_expired_leases(ticker.clock.now()).await {
                     tracing::error!(%error, "could not recover expired leases");
                 }
+                tick.notify_one();
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
+        });
+        for _ in 0..workers {
+            running.spawn(Arc::clone(&this).work(wake.clone()));
+        }
+        while let Some(ended) = running.join_next().await {
+            if let Err(error) = ended {
+                tracing::error!(%error, "an outbound worker stopped");
+            }
+        }
+    }
+
+    async fn work(self: Arc<Self>, wake: Arc<Notify>) {
+        loop {
             loop {
                 match self.try_execute_task().await {
                     Ok(ExecutionOutcome::Idle) => break,
-                    // More may be due: bring another worker in.
-                    Ok(_) => wake.notify_one(),
+                    Ok(_) => {}
                     Err(error) => {
                         tracing::error!(%error, "outbound worker step failed");
                         break;
                     }
                 }
             }
-            if first {
-                tokio::select! {
-                    () = wake.notified() => {}
-                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                }
-            } else {
-                wake.notified().await;
-            }
+            wake.notified().await;
         }
     }
 }

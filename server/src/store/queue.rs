@@ -138,7 +138,9 @@ impl SqlStore {
         Ok((MessageId(message_id), JobId(job_id)))
     }
 
-    /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due.
+    /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due. A conversation's job
+    /// is claimable only when no earlier job of it is ready and none of it is in flight: one conversation
+    /// never has two messages on the way, whatever the number of workers and instances.
     #[tracing::instrument(skip_all)]
     pub async fn claim_next_job(
         &self,
@@ -155,8 +157,8 @@ impl SqlStore {
                SELECT j.outbound_job_id FROM outbound_job j \
                WHERE j.state = 'ready' AND j.next_attempt_at <= $1 \
                  AND NOT EXISTS (SELECT 1 FROM outbound_job e WHERE e.conversation_id = j.conversation_id \
-                                 AND e.outbound_job_id < j.outbound_job_id \
-                                 AND e.state IN ('ready', 'in_flight')) \
+                                 AND ((e.outbound_job_id < j.outbound_job_id AND e.state = 'ready') \
+                                      OR e.state = 'in_flight')) \
                ORDER BY j.outbound_job_id LIMIT 1 {lock}) \
              AND state = 'ready' \
              RETURNING outbound_job_id, message_id, conversation_id, channel_id, attempts"

@@ -10,6 +10,7 @@ use atende_server::sandbox::{self, Fault, SandboxConfig, SandboxState, Simulated
 use atende_server::store::SqlStore;
 use atende_server::Database;
 use axum::Router;
+use sqlx::{Connection, Row};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -323,6 +324,11 @@ async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_
             contact_writes(&sandbox, &store, &format!("55119870000{i:02}"), &format!("Cliente {i}")).await,
         );
     }
+    // Now and then Meta takes a send but its answer is lost for 2 s: a send in flight for the killer to hit.
+    for n in 0..CONTACTS * EACH {
+        let fault = if n % 4 == 3 { Fault::LoseAnswer { seconds: Some(2) } } else { Fault::Pass };
+        sandbox.inject_fault(fault, 1).await;
+    }
     // Every message is queued at once; the server sends them while it is being killed.
     let now = atende_domain::time::Timestamp::from_millis(
         i64::try_from(
@@ -358,6 +364,19 @@ async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_
     });
     for _ in 0..KILLS {
         tokio::time::sleep(Duration::from_millis(200 + next(1200))).await;
+        // Each kill hits a send on its way (claimed, not yet answered).
+        crate::common::eventually("a send in flight", || async {
+            let mut conn = sqlx::AnyConnection::connect(&database.url()).await.ok()?;
+            let in_flight: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM outbound_job WHERE state = 'in_flight'")
+                    .fetch_one(&mut conn)
+                    .await
+                    .ok()?
+                    .try_get("n")
+                    .ok()?;
+            (in_flight > 0).then_some(())
+        })
+        .await;
         server.kill();
         server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
     }
