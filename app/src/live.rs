@@ -56,7 +56,7 @@ impl Live {
     /// Creates the live state, provides it to the children and, in the browser, connects to `/eventos` for as
     /// long as the calling component lives.
     pub fn provide() -> Self {
-        let live = Self { changed: RwSignal::new(Changed::default()), connected: RwSignal::new(true) };
+        let live = Self::still();
         provide_context(live);
         #[cfg(feature = "hydrate")]
         Effect::new(move |_| browser::follow(live));
@@ -65,8 +65,12 @@ impl Live {
 
     /// The live state of the screen around, or a still one (a component shown outside such a screen).
     pub fn current() -> Self {
-        use_context::<Self>()
-            .unwrap_or(Self { changed: RwSignal::new(Changed::default()), connected: RwSignal::new(true) })
+        use_context::<Self>().unwrap_or_else(Self::still)
+    }
+
+    /// No change yet, connected (until the stream says otherwise).
+    fn still() -> Self {
+        Self { changed: RwSignal::new(Changed::default()), connected: RwSignal::new(true) }
     }
 
     /// A counter that moves with every burst: a resource that depends on it fetches again.

@@ -23,7 +23,9 @@
 //! All report the server's memory (RSS) idle and at its peak. `bash .ci/atende bench` builds and runs them all.
 
 use anyhow::{bail, Context};
+use atende_domain::ports::Clock;
 use atende_server::whatsapp::wire::signature_header;
+use atende_server::SystemClock;
 use sqlx::{AnyPool, Connection, Executor, Row};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -273,7 +275,7 @@ where
     Ok((all, started.elapsed()))
 }
 
-fn webhook_body(run: u128, index: usize, contacts: usize) -> String {
+fn webhook_body(run: i64, index: usize, contacts: usize) -> String {
     let contact = index % contacts.max(1);
     let number = format!("55119{contact:08}");
     serde_json::json!({
@@ -308,7 +310,7 @@ async fn ingest(options: &Options) -> anyhow::Result<()> {
     let backend = if server.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = server.memory();
-    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis();
+    let run = epoch_millis();
     let bodies: Arc<Vec<(String, String)>> = Arc::new(
         (0..messages)
             .map(|i| {
@@ -444,10 +446,9 @@ async fn contact_writes(
     Ok(())
 }
 
+/// The wall clock in milliseconds, as the server reads it ([`SystemClock`]).
 fn epoch_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemClock.now().as_millis()
 }
 
 async fn dispatch(options: &Options) -> anyhow::Result<()> {
@@ -487,7 +488,7 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let store = server.store().await?;
-    let now = atende_domain::time::Timestamp::from_millis(epoch_millis());
+    let now = SystemClock.now();
     let mut by_phone = std::collections::HashMap::new();
     for row in &rows {
         let (conversation, channel, phone): (i64, i64, String) =
@@ -607,7 +608,7 @@ async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyh
     let channel =
         one("SELECT channel_id FROM channel WHERE kind = 'whatsapp_official' ORDER BY channel_id LIMIT 1")
             .await?;
-    let now = i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis())?;
+    let now = epoch_millis();
     const CHUNK: usize = 500;
     let mut tx = database.begin().await?;
     for start in (0..conversations).step_by(CHUNK) {

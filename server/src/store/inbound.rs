@@ -82,27 +82,6 @@ fn preview(body: Option<&str>, kind: &str) -> String {
 }
 
 impl SqlStore {
-    /// Stores a webhook body as received. Returns its id.
-    pub async fn record_webhook(
-        &self,
-        provider: &str,
-        body: &str,
-        now: Timestamp,
-    ) -> Result<i64, StoreError> {
-        sqlx::query(
-            "INSERT INTO webhook_receipt (provider, body, received_at) VALUES ($1, $2, $3) \
-             RETURNING webhook_receipt_id",
-        )
-        .bind(provider)
-        .bind(body)
-        .bind(now.as_millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(unavailable)?
-        .try_get("webhook_receipt_id")
-        .map_err(unavailable)
-    }
-
     /// Stores several webhook bodies in one transaction (all or none), in the order given.
     pub async fn record_webhooks(&self, bodies: &[(&str, &str)], now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;

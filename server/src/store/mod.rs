@@ -17,6 +17,7 @@ use sqlx::{AnyPool, Row};
 use std::time::Duration;
 
 pub mod agents;
+pub mod changes;
 pub mod channels;
 pub mod inbound;
 pub mod outbox;

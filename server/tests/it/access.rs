@@ -1,28 +1,16 @@
 //! Who gets in and what they may touch, over real HTTP: sign-in, sessions, cross-site requests, and the rule
 //! that an agent of team A can neither read nor change a conversation of team B.
 
-use crate::common::{sign_in, sign_in_response, spawn_app, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
-use atende_domain::access::{Email, Role};
+use crate::common::{sign_in_response, spawn_app, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use atende_domain::access::Email;
 use atende_domain::conversation::Tab;
 use atende_domain::time::Timestamp;
-use atende_server::store::agents::NewAgent;
 use serde_json::{json, Value};
 
 const T0: Timestamp = Timestamp::from_millis(0);
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
-}
-
-async fn agent_in(app: &TestApp, email: &str, teams: &[i64]) -> reqwest::Client {
-    let agent = NewAgent {
-        email: Email::parse(email).expect("valid"),
-        name: email.split('@').next().unwrap_or_default().into(),
-        password_hash: atende_server::access::hash_password("senha-do-agente").expect("hash"),
-        role: Role::Agent,
-    };
-    app.store.create_agent(&agent, teams, T0).await.expect("agent");
-    sign_in(&app.address, email, "senha-do-agente").await
 }
 
 /// A conversation of `team`, opened by the admin on the unofficial channel (no template needed).
@@ -122,7 +110,7 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
     let team_b = app.store.ensure_team("Financeiro", T0).await.expect("team");
     let of_a = conversation_of(&app, team_a, "(11) 97777-1111").await;
     let of_b = conversation_of(&app, team_b, "(11) 97777-2222").await;
-    let agent = agent_in(&app, "ana@teste.local", &[team_a]).await;
+    let agent = app.agent_in("ana@teste.local", &[team_a]).await;
 
     let conversation = |id: i64| vec![("conversation", id.to_string())];
     assert_eq!(call(&agent, &app, "conversation_view", &conversation(of_a)).await, 200);
@@ -165,7 +153,7 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
 #[tokio::test]
 async fn signing_out_ends_the_session_and_an_expired_session_opens_nothing() {
     let app = spawn_app().await;
-    let agent = agent_in(&app, "bia@teste.local", &[]).await;
+    let agent = app.agent_in("bia@teste.local", &[]).await;
     let tab = [("tab", "Mine".to_owned())];
     assert_eq!(call(&agent, &app, "list_conversations", &tab).await, 200);
     let out = agent.post(format!("{}/sair", app.address)).send().await.expect("POST");
@@ -204,7 +192,7 @@ async fn signing_out_ends_the_session_and_an_expired_session_opens_nothing() {
 async fn the_history_says_who_started_and_concluded_each_conversation() {
     let app = spawn_app().await;
     let team = app.store.ensure_team("Geral", T0).await.expect("team");
-    let agent = agent_in(&app, "caio@teste.local", &[team]).await;
+    let agent = app.agent_in("caio@teste.local", &[team]).await;
     let contact = app.create_contact("Cliente Auditado", "(11) 96666-1234").await;
     let channel = app
         .store

@@ -173,10 +173,12 @@ contract!(a_status_before_the_send_is_recorded_is_matched_by_our_message_id, |db
 
 contract!(webhook_bodies_are_kept_until_processed_and_billing_is_recorded_once, |db| {
     let store = db.store().await;
-    let first = store.record_webhook("whatsapp", "{\"a\":1}", T0).await.expect("r1");
-    let second = store.record_webhook("whatsapp", "{\"b\":2}", T0).await.expect("r2");
+    store.record_webhooks(&[("whatsapp", "{\"a\":1}"), ("whatsapp", "{\"b\":2}")], T0).await.expect("stored");
     let pending = store.pending_webhooks(0, 10).await.expect("pending");
-    assert_eq!(pending.iter().map(|(id, _, _)| *id).collect::<Vec<_>>(), vec![first, second]);
+    let bodies: Vec<&str> = pending.iter().map(|(_, _, body)| body.as_str()).collect();
+    assert_eq!(bodies, ["{\"a\":1}", "{\"b\":2}"], "both kept, in the order they came");
+    let (first, second) = (pending[0].0, pending[1].0);
+    assert!(first < second);
     store.mark_webhook_processed(first, None, T0).await.expect("processed");
     assert_eq!(store.pending_webhooks(0, 10).await.expect("pending").len(), 1);
     assert!(store.pending_webhooks(second, 10).await.expect("after the last").is_empty());

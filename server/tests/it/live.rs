@@ -2,9 +2,7 @@
 //! and only of those; on PostgreSQL a change made through one instance reaches the agents of another.
 
 use crate::common::{sign_in, spawn_app, spawn_app_on, TestApp, TestDb, ADMIN_EMAIL, ADMIN_PASSWORD};
-use atende_domain::access::{Email, Role};
 use atende_domain::time::Timestamp;
-use atende_server::store::agents::NewAgent;
 use std::time::Duration;
 
 /// An open `/eventos` stream and the events read from it so far.
@@ -69,17 +67,6 @@ impl Stream {
     }
 }
 
-async fn agent_of(app: &TestApp, email: &str, team: i64) -> reqwest::Client {
-    let agent = NewAgent {
-        email: Email::parse(email).expect("valid"),
-        name: "Agente".into(),
-        password_hash: atende_server::access::hash_password("senha-do-agente").expect("hash"),
-        role: Role::Agent,
-    };
-    app.store.create_agent(&agent, &[team], Timestamp::from_millis(0)).await.expect("agent");
-    sign_in(&app.address, email, "senha-do-agente").await
-}
-
 async fn team(app: &TestApp, name: &str) -> i64 {
     app.store.ensure_team(name, Timestamp::from_millis(0)).await.expect("team")
 }
@@ -90,7 +77,7 @@ async fn each_agent_hears_of_the_conversations_they_may_see_and_of_no_other() {
     let geral = team(&app, "Geral").await;
     let vendas = team(&app, "Vendas").await;
     let mut admin = Stream::open(&app.client, &app.address).await;
-    let seller = agent_of(&app, "vendas@teste.local", vendas).await;
+    let seller = app.agent_in("vendas@teste.local", &[vendas]).await;
     let mut sales = Stream::open(&seller, &app.address).await;
 
     let ana = app.create_contact("Ana Souza", "11 98765-4321").await;
@@ -130,7 +117,7 @@ async fn a_conversation_that_leaves_the_shared_inbox_for_a_team_is_announced_to_
     let app = spawn_app().await;
     let geral = team(&app, "Geral").await;
     let vendas = team(&app, "Vendas").await;
-    let seller = agent_of(&app, "vendas@teste.local", vendas).await;
+    let seller = app.agent_in("vendas@teste.local", &[vendas]).await;
     let mut sales = Stream::open(&seller, &app.address).await;
     // The contact writes first: the conversation has no team yet, every agent sees it.
     app.others

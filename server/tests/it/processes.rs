@@ -330,12 +330,7 @@ async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_
         sandbox.inject_fault(fault, 1).await;
     }
     // Every message is queued at once; the server sends them while it is being killed.
-    let now = atende_domain::time::Timestamp::from_millis(
-        i64::try_from(
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis(),
-        )
-        .expect("ms"),
-    );
+    let now = atende_domain::ports::Clock::now(&atende_server::SystemClock);
     for n in 0..EACH {
         for conversation in &conversations {
             let outbound = NewOutbound {

@@ -203,6 +203,21 @@ impl TestApp {
         contact["id"].as_i64().expect("an id")
     }
 
+    /// An agent of `teams` (password "senha-do-agente"), created in the database and signed in.
+    pub async fn agent_in(&self, email: &str, teams: &[i64]) -> reqwest::Client {
+        let agent = atende_server::store::agents::NewAgent {
+            email: atende_domain::access::Email::parse(email).expect("valid"),
+            name: email.split('@').next().unwrap_or_default().into(),
+            password_hash: atende_server::access::hash_password("senha-do-agente").expect("hash"),
+            role: atende_domain::access::Role::Agent,
+        };
+        self.store
+            .create_agent(&agent, teams, atende_domain::time::Timestamp::from_millis(0))
+            .await
+            .expect("agent");
+        sign_in(&self.address, email, "senha-do-agente").await
+    }
+
     /// The composer's "Enviar", as the signed-in admin; the answer must be 200.
     pub async fn send_text(&self, conversation: i64, text: &str) {
         let sent = self
