@@ -19,7 +19,7 @@ use atende_domain::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{watch, Mutex, Notify};
 
 /// Why a send did not go out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,40 +381,40 @@ impl Dispatcher {
         }
         if let Some(provider_id) = &job.provider_message_id {
             // A timed-out attempt did reach the provider (its status webhook told us): never send twice.
-            self.store.complete_job(job.job_id, job.message_id, provider_id, now).await?;
+            self.store.complete_job(&job, provider_id, now).await?;
             return Ok(ExecutionOutcome::Sent(job.job_id));
         }
         let Some(sender) = self.channels.sender(job.channel_id) else {
             let why = "O canal deste atendimento não está configurado para envio.";
-            self.store.fail_job(job.job_id, job.message_id, None, why).await?;
+            self.store.fail_job(&job, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
-        let Some(to) = self.store.recipient_of(job.conversation_id).await? else {
+        let Some(to) = job.recipient.clone() else {
             let why = "O contato não tem número nem identificação no canal.";
-            self.store.fail_job(job.job_id, job.message_id, None, why).await?;
+            self.store.fail_job(&job, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
         if sender.has_message_tags() {
             self.tag_for_now(&mut job, now).await?;
         }
         if let Err(at) = self.take_pair_slot(job.channel_id, &to, now).await {
-            self.store.defer_job(job.job_id, at).await?;
+            self.store.defer_job(&job, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));
         }
         if let Err(wait) = self.pace(job.channel_id).await {
             let at = now.plus_millis(millis(wait));
-            self.store.defer_job(job.job_id, at).await?;
+            self.store.defer_job(&job, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));
         }
         match sender.send(&to, &job).await {
             Ok(provider_id) => {
-                self.store.complete_job(job.job_id, job.message_id, &provider_id, self.clock.now()).await?;
+                self.store.complete_job(&job, &provider_id, self.clock.now()).await?;
                 Ok(ExecutionOutcome::Sent(job.job_id))
             }
             Err(failure) if failure.transient && job.attempts < self.settings.max_attempts => {
                 let at = self.clock.now().plus_millis(millis(self.backoff(job.attempts)));
                 tracing::warn!(job = job.job_id.0, attempts = job.attempts, detail = %failure.detail, "send failed; will retry");
-                self.store.retry_job(job.job_id, &failure.detail, at).await?;
+                self.store.retry_job(&job, &failure.detail, at).await?;
                 Ok(ExecutionOutcome::Retried(job.job_id, at))
             }
             Err(failure) => {
@@ -422,24 +422,28 @@ impl Dispatcher {
                 if failure.closes_window {
                     self.store.provider_closed_window(job.message_id, self.clock.now()).await?;
                 }
-                self.store.fail_job(job.job_id, job.message_id, failure.code, &failure.explanation).await?;
+                self.store.fail_job(&job, failure.code, &failure.explanation).await?;
                 Ok(ExecutionOutcome::Failed(job.job_id))
             }
         }
     }
 
-    /// Runs until the process ends (or this future is dropped, which stops every worker): `workers` loops
-    /// that drain what is due, and a ticker that recovers expired leases and, every half second, wakes a
+    /// Runs until `stop` says so (or this future is dropped, which stops every worker at once): `workers`
+    /// loops that drain what is due, and a ticker that recovers expired leases and, every half second, wakes a
     /// worker to look for due retries. A worker that claims a job wakes another before it sends (so they
-    /// join in one after another while there is work, and rest when there is none).
-    pub async fn run(mut self, wake: Arc<Notify>) {
+    /// join in one after another while there is work, and rest when there is none); one that panics is
+    /// replaced.
+    ///
+    /// Stopping claims nothing more and gives the sends on their way up to `drain` to be answered and
+    /// recorded: a send the provider took but whose answer was never recorded would only be recognised by a
+    /// status webhook, and one that never comes would make it leave twice.
+    pub async fn run(mut self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>, drain: Duration) {
         let workers = self.settings.workers.max(1);
         self.wake = Some(wake.clone());
         let this = Arc::new(self);
-        let mut running = tokio::task::JoinSet::new();
         let ticker = Arc::clone(&this);
         let tick = wake.clone();
-        running.spawn(async move {
+        let ticking = tokio::spawn(async move {
             loop {
                 if let Err(error) = ticker.store.recover_expired_leases(ticker.clock.now()).await {
                     tracing::error!(%error, "could not recover expired leases");
@@ -448,21 +452,44 @@ impl Dispatcher {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
+        let mut running = tokio::task::JoinSet::new();
         for _ in 0..workers {
-            running.spawn(Arc::clone(&this).work(wake.clone()));
+            running.spawn(Arc::clone(&this).work(wake.clone(), stop.clone()));
         }
-        while let Some(ended) = running.join_next().await {
-            if let Err(error) = ended {
-                tracing::error!(%error, "an outbound worker stopped");
+        loop {
+            tokio::select! {
+                ended = running.join_next() => match ended {
+                    Some(Err(error)) if error.is_panic() => {
+                        tracing::error!(%error, "an outbound worker panicked; starting another");
+                        running.spawn(Arc::clone(&this).work(wake.clone(), stop.clone()));
+                    }
+                    Some(_) => {}
+                    None => break,
+                },
+                changed = stop.changed() => if changed.is_err() || *stop.borrow() { break },
             }
+        }
+        ticking.abort();
+        let drained =
+            tokio::time::timeout(drain, async { while running.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(
+                in_flight = running.len(),
+                "sends still unanswered at shutdown; their jobs go back to the queue when their lease ends"
+            );
+            running.abort_all();
         }
     }
 
-    async fn work(self: Arc<Self>, wake: Arc<Notify>) {
+    async fn work(self: Arc<Self>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
         loop {
+            if *stop.borrow_and_update() {
+                return;
+            }
             loop {
                 match self.try_execute_task().await {
                     Ok(ExecutionOutcome::Idle) => break,
+                    Ok(_) if *stop.borrow() => return,
                     Ok(_) => {}
                     Err(error) => {
                         tracing::error!(%error, "outbound worker step failed");
@@ -470,7 +497,10 @@ impl Dispatcher {
                     }
                 }
             }
-            wake.notified().await;
+            tokio::select! {
+                () = wake.notified() => {}
+                changed = stop.changed() => if changed.is_err() { return },
+            }
         }
     }
 }

@@ -139,6 +139,8 @@ struct Background {
     links: channels::Links,
     /// The database's changes, for the console's live updates.
     live: (live::LiveFeed, Database),
+    /// How long the sends on their way get to finish at shutdown (a little more than one send may take).
+    drain: std::time::Duration,
 }
 
 pub struct Application {
@@ -251,6 +253,7 @@ impl Application {
             registry,
             links,
             live: (feed, settings.database.clone()),
+            drain: channels::send_timeout(&settings) + std::time::Duration::from_secs(1),
         };
         Ok(Self { listener, router, store, background, sandbox, others })
     }
@@ -285,6 +288,7 @@ impl Application {
             registry,
             links,
             live: (feed, database),
+            drain,
         } = self.background;
         let store = self.store.clone();
         // What providers delivered before a crash is applied before any lease is recovered: a send whose
@@ -312,20 +316,26 @@ impl Application {
             }),
             tokio::spawn(feed.clone().run(self.store.clone(), database)),
             tokio::spawn(processor.run(webhook_stored)),
-            tokio::spawn(dispatcher.run(outbound_wake)),
             tokio::spawn(async move {
                 for (channel, client) in template_sync {
                     let _ = sync_templates(&store, channel, &client).await;
                 }
             }),
         ];
+        let (stop_sending, stopping) = tokio::sync::watch::channel(false);
+        let sending = tokio::spawn(dispatcher.run(outbound_wake, stopping, drain));
         // Live streams never end by themselves: they are told to, or the shutdown would wait for every tab.
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown_signal().await;
                 feed.stop();
+                let _ = stop_sending.send(true);
             })
             .await;
+        // The sends on their way are answered and recorded before the database closes.
+        if let Err(error) = sending.await {
+            tracing::error!(%error, "the outbound dispatcher stopped abnormally");
+        }
         for task in tasks {
             task.abort();
         }

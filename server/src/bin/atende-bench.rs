@@ -5,6 +5,8 @@
 //! atende-bench ingest [--messages 20000] [--contacts 2000] [--concurrency 64] [--postgres URL]
 //! atende-bench page   [--conversations 10000] [--messages 200000] [--requests 300] [--concurrency 4]
 //! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5]
+//! atende-bench kill   [--messages 10000] [--webhooks 10000] [--contacts 1000] [--kills 5] [--seed N]
+//!                     [--postgres URL]
 //! ```
 //!
 //! - `ingest`: signed Cloud API webhooks (one text message each, from `--contacts` numbers) posted as fast as
@@ -19,6 +21,14 @@
 //!   queue flushes to the sandbox's Cloud API under the cap `--rate` (`ATENDE_WA_RATE`). Measured: the rate
 //!   Meta accepted sends at against the cap, 130429 (rate limit) errors, and how long from a contact's answer
 //!   until their first held message was accepted (p50/p99).
+//!
+//! - `kill`: the fault test at full size. A provider sandbox lives in this process (so it outlives the
+//!   server and retries its webhooks as Meta does); `--contacts` contacts whose window closed have
+//!   `--messages` messages held between them, then write `--webhooks` messages (their first answer releases
+//!   what was held) while the server is killed with `kill -9` `--kills` times at random points (each while a
+//!   send is on its way; `--seed` replays the points) and started again on the same data. Checked at the end:
+//!   every held message reached its contact exactly once and in order, every message a contact wrote is
+//!   stored exactly once.
 //!
 //! All report the server's memory (RSS) idle and at its peak. `bash .ci/atende bench` builds and runs them all.
 
@@ -51,7 +61,8 @@ async fn main() -> anyhow::Result<()> {
         "ingest" => ingest(&options).await,
         "page" => page(&options).await,
         "dispatch" => dispatch(&options).await,
-        other => bail!("comando desconhecido: {other} (ingest, page ou dispatch)"),
+        "kill" => kill(&options).await,
+        other => bail!("comando desconhecido: {other} (ingest, page, dispatch ou kill)"),
     }
 }
 
@@ -86,6 +97,10 @@ struct Server {
     database_url: String,
     /// A PostgreSQL database made for this run: (admin url, name), dropped at the end.
     postgres: Option<(String, String)>,
+    /// How it was started, to start it again on the same data after a `kill -9`.
+    binary: PathBuf,
+    port: u16,
+    env: Vec<(String, String)>,
 }
 
 impl Server {
@@ -94,6 +109,11 @@ impl Server {
     }
 
     async fn start_with(postgres: Option<&str>, env: &[(&str, String)]) -> anyhow::Result<Self> {
+        Self::start_on(free_port()?, postgres, env).await
+    }
+
+    /// On `port`; `env` comes last: it may replace the defaults (the built-in sandbox, say).
+    async fn start_on(port: u16, postgres: Option<&str>, env: &[(&str, String)]) -> anyhow::Result<Self> {
         let root = PathBuf::from(std::env::var("ATENDE_ROOT").unwrap_or_else(|_| ".".into()));
         let binary = root.join("target/release/atende");
         if !binary.exists() {
@@ -102,7 +122,6 @@ impl Server {
                 binary.display()
             );
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let data_dir = std::env::temp_dir().join(format!("atende-bench-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&data_dir)?;
         let (database_url, postgres) = match postgres {
@@ -116,40 +135,67 @@ impl Server {
             }
             None => (format!("sqlite://{}?mode=rwc", data_dir.join("atende.db").display()), None),
         };
-        let mut command = Command::new(&binary);
+        let mut all_env: Vec<(String, String)> = vec![
+            ("ATENDE_DATA_DIR".into(), data_dir.display().to_string()),
+            (
+                "ATENDE_DATABASE_URL".into(),
+                if postgres.is_some() { database_url.clone() } else { String::new() },
+            ),
+            ("LEPTOS_SITE_ADDR".into(), format!("127.0.0.1:{port}")),
+            ("LEPTOS_SITE_ROOT".into(), root.join("target/site").display().to_string()),
+            ("ATENDE_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+            ("ATENDE_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+            ("ATENDE_SANDBOX".into(), "on".into()),
+            ("ATENDE_SANDBOX_APP_SECRET".into(), APP_SECRET.into()),
+            ("RUST_LOG".into(), "warn".into()),
+        ];
+        all_env.extend(env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let child = Self::spawn(&binary, &all_env)?;
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data_dir,
+            database_url,
+            postgres,
+            binary,
+            port,
+            env: all_env,
+        };
+        server.wait_until_ready().await?;
+        Ok(server)
+    }
+
+    fn spawn(binary: &PathBuf, env: &[(String, String)]) -> anyhow::Result<Child> {
+        let mut command = Command::new(binary);
         // Only what is set here: a provider configured in the caller's environment must not change the run
         // (or reach a real provider).
         command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
-        let child = command
-            .env("ATENDE_DATA_DIR", &data_dir)
-            .env("ATENDE_DATABASE_URL", if postgres.is_some() { database_url.as_str() } else { "" })
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", root.join("target/site"))
-            .env("ATENDE_ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("ATENDE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("ATENDE_SANDBOX", "on")
-            .env("ATENDE_SANDBOX_APP_SECRET", APP_SECRET)
-            .env("RUST_LOG", "warn")
+        command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        command
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .with_context(|| format!("iniciar {}", binary.display()))?;
-        let server =
-            Self { child, base: format!("http://127.0.0.1:{port}"), data_dir, database_url, postgres };
+            .with_context(|| format!("iniciar {}", binary.display()))
+    }
+
+    async fn wait_until_ready(&self) -> anyhow::Result<()> {
         let client = reqwest::Client::new();
         for _ in 0..300 {
-            if client
-                .get(format!("{}/health", server.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
+            if client.get(format!("{}/health", self.base)).send().await.is_ok_and(|r| r.status().is_success())
             {
-                return Ok(server);
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("o servidor não respondeu em 30 s")
+        bail!("o servidor na porta {} não respondeu em 30 s", self.port)
+    }
+
+    /// `kill -9`, then the same binary again on the same data and port.
+    async fn kill_and_restart(&mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        self.child = Self::spawn(&self.binary, &self.env)?;
+        self.wait_until_ready().await
     }
 
     /// (current RSS, peak RSS) in MiB, from /proc.
@@ -227,6 +273,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A free port on loopback (bound, then released for the server to take).
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// p50, p99 and max of `samples`, in milliseconds.
@@ -671,4 +722,221 @@ async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyh
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// See the module's documentation.
+async fn kill(options: &Options) -> anyhow::Result<()> {
+    use atende_server::sandbox::{SandboxConfig, SandboxState, SimulatedContent, SimulatedInbound};
+    use atende_server::store::queue::{Dispatch, NewOutbound};
+    let messages = options.number("messages", 10_000)?;
+    let webhooks = options.number("webhooks", 10_000)?;
+    let contacts = options.number("contacts", 1_000)?.max(1);
+    let kills = options.number("kills", 5)?;
+    let mut seed: u64 = match options.text("seed") {
+        Some(seed) => seed.parse().context("--seed")?,
+        None => u64::try_from(epoch_millis()).unwrap_or(1),
+    };
+    println!("## kill -9 during dispatch and ingest (--seed {seed})");
+    let mut next = move |below: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % below.max(1)
+    };
+    // Meta, outside the server: it takes the sends, reports their statuses and retries every webhook until
+    // a server acknowledges it.
+    let port = free_port()?;
+    let token = "token-do-bench".to_owned();
+    let sandbox = SandboxState::new(SandboxConfig {
+        webhook_url: format!("http://127.0.0.1:{port}/webhooks/whatsapp"),
+        app_secret: APP_SECRET.into(),
+        access_token: Some(token.clone()),
+        status_delay: Duration::from_millis(200),
+        webhook_retry_for: Duration::from_secs(1_800),
+        rate_limit_per_second: 0,
+        pair_burst: 0,
+        ..SandboxConfig::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let graph = format!("http://{}/sandbox/graph/v23.0", listener.local_addr()?);
+    let router = axum::Router::new().nest("/sandbox", atende_server::sandbox::router(sandbox.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let config = sandbox.config().clone();
+    let mut server = Server::start_on(
+        port,
+        options.text("postgres"),
+        &[
+            ("ATENDE_SANDBOX", "off".into()),
+            ("ATENDE_WA_GRAPH_URL", graph),
+            ("ATENDE_WA_TOKEN", token),
+            ("ATENDE_WA_PHONE_NUMBER_ID", config.phone_number_id.clone()),
+            ("ATENDE_WA_WABA_ID", config.waba_id.clone()),
+            ("ATENDE_META_APP_SECRET", APP_SECRET.into()),
+            ("ATENDE_META_VERIFY_TOKEN", "verifica".into()),
+            ("ATENDE_SEND_LEASE_SECONDS", "10".into()),
+            ("ATENDE_WA_RATE", "1000".into()),
+            ("ATENDE_WA_PAIR_BURST", "1000".into()),
+        ],
+    )
+    .await?;
+    let started = Instant::now();
+    let numbers: Arc<Vec<String>> = Arc::new((0..contacts).map(|i| format!("55319{i:08}")).collect());
+    // Each contact wrote 25 hours ago: their window is closed and what agents write is held.
+    let (list, writer) = (numbers.clone(), sandbox.clone());
+    drive(contacts, 32, move |i| {
+        let (list, sandbox) = (list.clone(), writer.clone());
+        async move {
+            let inbound = SimulatedInbound {
+                number: list[i].clone(),
+                name: format!("Cliente {i}"),
+                content: SimulatedContent::Text("Oi, ontem".into()),
+            };
+            sandbox.simulate_inbound_at(inbound, 25 * 3600).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(())
+        }
+    })
+    .await?;
+    let database = server.database().await?;
+    let conversations = wait_for_conversations(&database, contacts).await?;
+    let store = server.store().await?;
+    let now = SystemClock.now();
+    let mut expected: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for n in 0..messages {
+        let (phone, conversation, channel) = &conversations[n % contacts];
+        let body = format!("{conversation}:{n}");
+        let outbound = NewOutbound {
+            conversation_id: *conversation,
+            channel_id: *channel,
+            kind: "text".into(),
+            body: Some(body.clone()),
+            detail: "{}".into(),
+        };
+        store.enqueue(&outbound, Dispatch::Hold, now).await?;
+        expected.entry(phone.clone()).or_default().push(body);
+    }
+    store.close().await;
+    println!(
+        "{messages} messages held for {contacts} contacts after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // The contacts write; their first answer releases what was held for them. The sandbox retries each
+    // webhook until a server acknowledges it.
+    let (list, writer) = (numbers.clone(), sandbox.clone());
+    let writing = tokio::spawn(drive(webhooks, 32, move |i| {
+        let (list, sandbox) = (list.clone(), writer.clone());
+        async move {
+            let inbound = SimulatedInbound {
+                number: list[i % list.len()].clone(),
+                name: format!("Cliente {}", i % list.len()),
+                content: SimulatedContent::Text(format!("entrada {i}")),
+            };
+            sandbox.simulate_inbound(inbound).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            Ok(())
+        }
+    }));
+    let mut killed = 0;
+    for _ in 0..kills {
+        tokio::time::sleep(Duration::from_millis(300 + next(2_000))).await;
+        // Only while a send is on its way (claimed, not yet answered), so each kill leaves a lease to recover.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let in_flight: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM outbound_job WHERE state = 'in_flight'")
+                    .fetch_one(&database)
+                    .await
+                    .map_or(0, |row| row.try_get("n").unwrap_or(0));
+            if in_flight > 0 || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.kill_and_restart().await?;
+        killed += 1;
+        println!("kill -9 number {killed} after {:.1} s; started again", started.elapsed().as_secs_f64());
+    }
+    writing.await??;
+    // Everything arrives in the end: every held message sent, every message of the contacts stored.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let (sent, stored) = loop {
+        let sent: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM message WHERE direction = 'out' AND status IN ('sent', 'delivered', 'read')",
+        )
+        .fetch_one(&database)
+        .await?
+        .try_get(0)?;
+        let stored: i64 =
+            sqlx::query("SELECT COUNT(*) FROM message WHERE direction = 'in' AND body LIKE 'entrada %'")
+                .fetch_one(&database)
+                .await?
+                .try_get(0)?;
+        let done = usize::try_from(sent)? >= messages && usize::try_from(stored)? >= webhooks;
+        if done || Instant::now() > deadline {
+            break (sent, stored);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let took = started.elapsed();
+    let recovered: i64 = sqlx::query("SELECT COUNT(*) FROM outbound_job WHERE attempts > 1")
+        .fetch_one(&database)
+        .await?
+        .try_get(0)?;
+    let distinct: i64 = sqlx::query(
+        "SELECT COUNT(DISTINCT body) FROM message WHERE direction = 'in' AND body LIKE 'entrada %'",
+    )
+    .fetch_one(&database)
+    .await?
+    .try_get(0)?;
+    let mut received: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for message in sandbox.sent_messages().await {
+        received.entry(message.to).or_default().push(message.summary);
+    }
+    let mut wrong = Vec::new();
+    for (phone, bodies) in &expected {
+        let got = received.get(phone).map(Vec::as_slice).unwrap_or_default();
+        if got != bodies.as_slice() {
+            wrong.push(format!("{phone}: esperadas {} mensagens, recebeu {got:?}", bodies.len()));
+        }
+    }
+    let delivered: usize = received.values().map(Vec::len).sum();
+    println!("killed {killed} times; everything settled after {:.1} s", took.as_secs_f64());
+    println!(
+        "held messages: {sent} of {messages} sent; the sandbox received {delivered} ({} contacts with a wrong \
+         sequence); {recovered} jobs were claimed more than once (leases recovered after a kill)",
+        wrong.len()
+    );
+    println!("contact messages: {stored} stored for {webhooks} written ({distinct} distinct)");
+    database.close().await;
+    server.stop().await;
+    if let Some(first) = wrong.first() {
+        bail!("{} contatos receberam algo diferente do esperado; o primeiro: {first}", wrong.len());
+    }
+    if delivered != messages || usize::try_from(sent)? != messages {
+        bail!("{delivered} mensagens entregues e {sent} marcadas como enviadas, de {messages}");
+    }
+    if usize::try_from(stored)? != webhooks || usize::try_from(distinct)? != webhooks {
+        bail!("{stored} mensagens de contatos guardadas ({distinct} distintas), de {webhooks}");
+    }
+    Ok(())
+}
+
+/// Waits until `contacts` conversations exist: (phone, conversation, channel) of each, in the order of the
+/// bench's numbers.
+async fn wait_for_conversations(
+    database: &AnyPool,
+    contacts: usize,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    let waiting = Instant::now();
+    loop {
+        let rows = sqlx::query(
+            "SELECT k.phone, c.conversation_id, c.channel_id FROM conversation c \
+             JOIN contact k ON k.contact_id = c.contact_id WHERE k.phone LIKE '55319%' ORDER BY k.phone",
+        )
+        .fetch_all(database)
+        .await?;
+        if rows.len() >= contacts {
+            return rows.iter().map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))).collect();
+        }
+        if waiting.elapsed() > Duration::from_secs(120) {
+            bail!("{} conversas de {contacts}", rows.len());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -85,9 +85,11 @@ async fn send(
     let mut failed_status = None;
     let mut quirks = Quirks::default();
     let mut lose_answer_after = None;
+    let mut slow_answer_after = None;
     match fault {
         None | Some(Fault::Pass) => {}
         Some(Fault::LoseAnswer { seconds }) => lose_answer_after = Some(seconds.unwrap_or(60)),
+        Some(Fault::SlowAnswer { seconds }) => slow_answer_after = Some(seconds.unwrap_or(2)),
         Some(Fault::DuplicateStatuses) => quirks.duplicate = true,
         Some(Fault::ReorderStatuses) => quirks.reorder = true,
         Some(Fault::ServerError { status }) => {
@@ -237,6 +239,9 @@ async fn send(
     drop(data);
     let opaque = request.biz_opaque_callback_data.clone();
     tokio::spawn(state.clone().report_statuses(id.clone(), wa_id.clone(), opaque, outcome, quirks));
+    if let Some(seconds) = slow_answer_after {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+    }
     if let Some(seconds) = lose_answer_after {
         tokio::time::sleep(Duration::from_secs(seconds)).await;
         return Err(GraphFailure::new(

@@ -174,6 +174,12 @@ pub enum Fault {
         #[serde(default)]
         seconds: Option<u64>,
     },
+    /// Accept the send and answer it normally, but only after `seconds` (2 by default): a send that is
+    /// still on its way when Atende is asked to stop.
+    SlowAnswer {
+        #[serde(default)]
+        seconds: Option<u64>,
+    },
 }
 
 /// The body of `POST /sandbox/faults`: `{"kind":"server_error","count":2}`.

@@ -112,45 +112,6 @@ impl SqlStore {
             .map_err(unavailable)
     }
 
-    /// Where to send a conversation's messages: the contact's WhatsApp id if a webhook taught it to us (it may
-    /// lack the ninth digit), else the contact's phone number.
-    pub async fn recipient_of(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query(
-            "SELECT ch.kind, c.contact_id, c.phone FROM conversation v \
-             JOIN contact c ON c.contact_id = v.contact_id \
-             JOIN channel ch ON ch.channel_id = v.channel_id WHERE v.conversation_id = $1",
-        )
-        .bind(conversation_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        let Some(row) = row else { return Ok(None) };
-        let kind: String = row.try_get("kind").map_err(unavailable)?;
-        let contact_id: i64 = row.try_get("contact_id").map_err(unavailable)?;
-        let phone: Option<String> = row.try_get("phone").map_err(unavailable)?;
-        // Each provider addresses the person by its own id; WhatsApp falls back to the number.
-        let (identity, phone_fallback) = match ChannelKind::from_code(&kind) {
-            Some(ChannelKind::WhatsappOfficial) => ("wa_id", true),
-            Some(ChannelKind::WhatsappUnofficial) => ("evolution_jid", true),
-            Some(ChannelKind::Messenger) => ("psid", false),
-            Some(ChannelKind::Instagram) => ("igsid", false),
-            None => return Err(super::corrupt("channel kind", &kind)),
-        };
-        let external: Option<String> = sqlx::query(
-            "SELECT external_id FROM contact_identity WHERE contact_id = $1 AND kind = $2 \
-             ORDER BY contact_identity_id DESC LIMIT 1",
-        )
-        .bind(contact_id)
-        .bind(identity)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("external_id"))
-        .transpose()
-        .map_err(unavailable)?;
-        Ok(external.or(phone.filter(|_| phone_fallback)))
-    }
-
     /// Opens a conversation with a contact on a configured channel, for a team.
     pub async fn open_conversation_on(
         &self,

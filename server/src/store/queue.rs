@@ -15,6 +15,7 @@
 //!   reconcile a send that did happen.
 
 use super::{unavailable, Backend, SqlStore};
+use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use sqlx::Row;
@@ -24,6 +25,15 @@ pub struct JobId(pub i64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageId(pub i64);
+
+/// How a claim ends (see [`SqlStore::end_claim`]).
+#[derive(Debug, Clone, Copy)]
+enum ClaimEnd<'a> {
+    Done,
+    Retry { error: &'a str, at: Timestamp },
+    Defer { at: Timestamp },
+    Failed { error: &'a str },
+}
 
 /// Whether a new outbound message may leave now or must wait for the contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +67,52 @@ pub struct ClaimedJob {
     /// Set when the provider already reported on this message (an earlier attempt did reach it, though its
     /// answer was lost): the job is done, not sent again.
     pub provider_message_id: Option<String>,
-    /// Including this one.
+    /// Where the provider is to deliver it (see [`recipient_sql`]); `None` when the contact has neither an
+    /// identity on the channel nor, on WhatsApp, a number.
+    pub recipient: Option<String>,
+    /// Including this one. It is also the claim's token: the writes that end a claim (done, retry, defer,
+    /// failed) apply only while the job is in flight under this same claim, so a worker whose lease ran out
+    /// and was taken over can no longer change the job.
     pub attempts: i64,
+}
+
+/// How each channel addresses the person: by the identity of this kind the provider taught us (the
+/// latest), and on WhatsApp by the contact's number when there is none yet (it may lack the ninth digit;
+/// the provider's id does not).
+fn recipient_identity(kind: ChannelKind) -> (&'static str, bool) {
+    match kind {
+        ChannelKind::WhatsappOfficial => ("wa_id", true),
+        ChannelKind::WhatsappUnofficial => ("evolution_jid", true),
+        ChannelKind::Messenger => ("psid", false),
+        ChannelKind::Instagram => ("igsid", false),
+    }
+}
+
+/// The SQL expression of the recipient of the conversation `v` of contact `c` on channel `ch`, by
+/// [`recipient_identity`].
+fn recipient_sql() -> String {
+    let kinds = [
+        ChannelKind::WhatsappOfficial,
+        ChannelKind::WhatsappUnofficial,
+        ChannelKind::Messenger,
+        ChannelKind::Instagram,
+    ];
+    let identity = kinds
+        .iter()
+        .map(|k| format!("WHEN '{}' THEN '{}'", k.code(), recipient_identity(*k).0))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let by_phone = kinds
+        .iter()
+        .filter(|k| recipient_identity(**k).1)
+        .map(|k| format!("'{}'", k.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "COALESCE((SELECT i.external_id FROM contact_identity i WHERE i.contact_id = c.contact_id \
+           AND i.kind = CASE ch.kind {identity} END ORDER BY i.contact_identity_id DESC LIMIT 1), \
+         CASE WHEN ch.kind IN ({by_phone}) THEN c.phone END)"
+    )
 }
 
 /// How far a message has got. Statuses only move forward: a late "delivered" never overwrites "read".
@@ -173,12 +227,18 @@ impl SqlStore {
             return Ok(None);
         };
         let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
-        let message =
-            sqlx::query("SELECT kind, body, detail, provider_message_id FROM message WHERE message_id = $1")
-                .bind(message_id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(unavailable)?;
+        // What to send and to whom, in one read.
+        let message = sqlx::query(&format!(
+            "SELECT m.kind, m.body, m.detail, m.provider_message_id, {} AS recipient FROM message m \
+             JOIN conversation v ON v.conversation_id = m.conversation_id \
+             JOIN contact c ON c.contact_id = v.contact_id \
+             LEFT JOIN channel ch ON ch.channel_id = v.channel_id WHERE m.message_id = $1",
+            recipient_sql()
+        ))
+        .bind(message_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
         Ok(Some(ClaimedJob {
             job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
             message_id: MessageId(message_id),
@@ -188,32 +248,29 @@ impl SqlStore {
             body: message.try_get("body").map_err(unavailable)?,
             detail: message.try_get("detail").map_err(unavailable)?,
             provider_message_id: message.try_get("provider_message_id").map_err(unavailable)?,
+            recipient: message.try_get("recipient").map_err(unavailable)?,
             attempts: job.try_get("attempts").map_err(unavailable)?,
         }))
     }
 
     /// The provider accepted the send: the job is done and the message carries the provider's id.
-    /// A status webhook may have reconciled the message already; its status is then kept.
+    /// A status webhook may have reconciled the message already; its status is then kept. The message learns
+    /// the provider's id even when the claim was taken over meanwhile (the send did happen).
     pub async fn complete_job(
         &self,
-        job: JobId,
-        message: MessageId,
+        job: &ClaimedJob,
         provider_message_id: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE outbound_job SET state = 'done', lease_until = NULL WHERE outbound_job_id = $1")
-            .bind(job.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        Self::end_claim(&mut tx, job, ClaimEnd::Done).await?;
         sqlx::query(
             "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), provider_at = $3, \
              status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
              status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END \
              WHERE message_id = $1",
         )
-        .bind(message.0)
+        .bind(job.message_id.0)
         .bind(provider_message_id)
         .bind(now.as_millis())
         .execute(&mut *tx)
@@ -225,61 +282,40 @@ impl SqlStore {
     /// A transient failure: try again at `next_attempt_at`. Later jobs of the conversation keep waiting.
     pub async fn retry_job(
         &self,
-        job: JobId,
+        job: &ClaimedJob,
         error: &str,
         next_attempt_at: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbound_job SET state = 'ready', lease_until = NULL, last_error = $2, next_attempt_at = $3 \
-             WHERE outbound_job_id = $1 AND state = 'in_flight'",
-        )
-        .bind(job.0)
-        .bind(error)
-        .bind(next_attempt_at.as_millis())
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::end_claim(&mut conn, job, ClaimEnd::Retry { error, at: next_attempt_at }).await?;
         Ok(())
     }
 
     /// Not tried now (the recipient's pair rate): ready again at `at`, and this claim does not count as an
     /// attempt.
-    pub async fn defer_job(&self, job: JobId, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbound_job SET state = 'ready', lease_until = NULL, next_attempt_at = $2, \
-             attempts = attempts - 1 WHERE outbound_job_id = $1 AND state = 'in_flight'",
-        )
-        .bind(job.0)
-        .bind(at.as_millis())
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
+    pub async fn defer_job(&self, job: &ClaimedJob, at: Timestamp) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::end_claim(&mut conn, job, ClaimEnd::Defer { at }).await?;
         Ok(())
     }
 
-    /// A permanent failure: the job stops and the message shows the agent why.
+    /// A permanent failure: the job stops and the message shows the agent why (unless the claim was taken
+    /// over meanwhile: the job is then another worker's).
     pub async fn fail_job(
         &self,
-        job: JobId,
-        message: MessageId,
+        job: &ClaimedJob,
         code: Option<i64>,
         explanation: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "UPDATE outbound_job SET state = 'failed', lease_until = NULL, last_error = $2 \
-             WHERE outbound_job_id = $1 AND state = 'in_flight'",
-        )
-        .bind(job.0)
-        .bind(explanation)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        if !Self::end_claim(&mut tx, job, ClaimEnd::Failed { error: explanation }).await? {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE message SET status = 'failed', status_rank = $4, error_code = $2, error_text = $3 \
              WHERE message_id = $1",
         )
-        .bind(message.0)
+        .bind(job.message_id.0)
         .bind(code)
         .bind(explanation)
         .bind(status_rank("failed"))
@@ -287,6 +323,34 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)
+    }
+
+    /// Ends `job`'s claim as `end` says, if the job is still in flight under this claim. Returns whether it
+    /// was.
+    async fn end_claim(
+        conn: &mut sqlx::AnyConnection,
+        job: &ClaimedJob,
+        end: ClaimEnd<'_>,
+    ) -> Result<bool, StoreError> {
+        let set = match end {
+            ClaimEnd::Done => "state = 'done'",
+            ClaimEnd::Retry { .. } => "state = 'ready', last_error = $3, next_attempt_at = $4",
+            ClaimEnd::Defer { .. } => "state = 'ready', attempts = attempts - 1, next_attempt_at = $3",
+            ClaimEnd::Failed { .. } => "state = 'failed', last_error = $3",
+        };
+        let sql = format!(
+            "UPDATE outbound_job SET {set}, lease_until = NULL \
+             WHERE outbound_job_id = $1 AND state = 'in_flight' AND attempts = $2"
+        );
+        let query = sqlx::query(&sql).bind(job.job_id.0).bind(job.attempts);
+        let query = match end {
+            ClaimEnd::Done => query,
+            ClaimEnd::Retry { error, at } => query.bind(error).bind(at.as_millis()),
+            ClaimEnd::Defer { at } => query.bind(at.as_millis()),
+            ClaimEnd::Failed { error } => query.bind(error),
+        };
+        let ended = query.execute(conn).await.map_err(unavailable)?.rows_affected();
+        Ok(ended > 0)
     }
 
     /// The contact answered: every held message of the conversation becomes ready, in its original order.
@@ -329,7 +393,9 @@ impl SqlStore {
     ///
     /// A job whose message the provider has already reported on (a status webhook carried our message id
     /// back, so the send did happen before the worker died) is done instead: sending it again would make the
-    /// contact read it twice.
+    /// contact read it twice. That report may be stored and not yet applied (the processor works behind the
+    /// acknowledgement, and after a crash it has a backlog): a lease is therefore taken back only once every
+    /// webhook received before it ran out has been applied.
     pub async fn recover_expired_leases(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
@@ -341,11 +407,22 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
+        let oldest_pending: Option<i64> = sqlx::query(
+            "SELECT received_at FROM webhook_receipt WHERE processed_at IS NULL \
+             ORDER BY webhook_receipt_id LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("received_at"))
+        .transpose()
+        .map_err(unavailable)?;
+        let applied_until = oldest_pending.map_or(now.as_millis(), |at| at.min(now.as_millis()));
         let recovered = sqlx::query(
             "UPDATE outbound_job SET state = 'ready', lease_until = NULL \
              WHERE state = 'in_flight' AND lease_until < $1",
         )
-        .bind(now.as_millis())
+        .bind(applied_until)
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?

@@ -68,6 +68,9 @@ pub struct WebhookState {
 #[derive(Clone)]
 pub struct ReceiptWriter {
     sender: tokio::sync::mpsc::Sender<PendingReceipt>,
+    /// Bytes of bodies waiting for their commit: a burst of large bodies waits for room instead of filling
+    /// the memory (the count of bodies alone would allow gigabytes).
+    room: Arc<tokio::sync::Semaphore>,
 }
 
 struct PendingReceipt {
@@ -79,9 +82,15 @@ struct PendingReceipt {
 /// Most bodies committed in one transaction.
 const RECEIPT_BATCH: usize = 256;
 
+/// Most bytes of bodies waiting for their commit (a body larger than this waits until it is alone).
+const RECEIPT_BYTES_WAITING: usize = 64 * 1024 * 1024;
+
 impl ReceiptWriter {
-    /// Starts the writer task (it ends when every clone of the writer is gone).
+    /// Starts the writer task (it ends when every clone of the writer is gone). A batch whose writing
+    /// panics is answered as a database failure (not acknowledged, so the provider delivers it again) and the
+    /// writer goes on with the next.
     pub fn start(store: SqlStore, clock: Arc<dyn Clock>, stored: Arc<Notify>) -> Self {
+        use futures_util::FutureExt;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingReceipt>(RECEIPT_BATCH * 8);
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
@@ -93,7 +102,13 @@ impl ReceiptWriter {
                     }
                 }
                 let bodies: Vec<(&str, &str)> = batch.iter().map(|p| (p.provider, p.body.as_str())).collect();
-                let result = store.record_webhooks(&bodies, clock.now()).await;
+                let written = std::panic::AssertUnwindSafe(store.record_webhooks(&bodies, clock.now()))
+                    .catch_unwind()
+                    .await;
+                let result = written.unwrap_or_else(|_| {
+                    tracing::error!("writing webhook bodies panicked; they were not acknowledged");
+                    Err(StoreError::Unavailable("the webhook writer failed".into()))
+                });
                 if result.is_ok() {
                     stored.notify_one();
                 }
@@ -102,13 +117,16 @@ impl ReceiptWriter {
                 }
             }
         });
-        Self { sender }
+        let room = Arc::new(tokio::sync::Semaphore::new(RECEIPT_BYTES_WAITING));
+        Self { sender, room }
     }
 
     /// Stores one body; `Ok` once it is committed.
     pub async fn record(&self, provider: &'static str, body: String) -> Result<(), StoreError> {
-        let (stored, committed) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Unavailable("the webhook writer stopped".into());
+        let bytes = u32::try_from(body.len().clamp(1, RECEIPT_BYTES_WAITING)).unwrap_or(u32::MAX);
+        let _room = self.room.acquire_many(bytes).await.map_err(|_| gone())?;
+        let (stored, committed) = tokio::sync::oneshot::channel();
         self.sender.send(PendingReceipt { provider, body, stored }).await.map_err(|_| gone())?;
         committed.await.map_err(|_| gone())?
     }
@@ -383,11 +401,15 @@ impl WebhookProcessor {
         }
     }
 
-    /// Runs until the process ends: wakes when a webhook was stored, and every second regardless.
+    /// Runs until the process ends: wakes when a webhook was stored, and every second regardless. A pass that
+    /// panics is logged and the next one starts as usual (what it did not finish is still pending).
     pub async fn run(self, stored: Arc<Notify>) {
+        use futures_util::FutureExt;
         loop {
-            if let Err(error) = self.process_pending().await {
-                tracing::error!(%error, "webhook processing failed; retrying");
+            match std::panic::AssertUnwindSafe(self.process_pending()).catch_unwind().await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::error!(%error, "webhook processing failed; retrying"),
+                Err(_) => tracing::error!("webhook processing panicked; retrying"),
             }
             tokio::select! {
                 () = stored.notified() => {}

@@ -125,7 +125,7 @@ contract!(statuses_never_go_backwards_and_are_all_kept, |db| {
     };
     store.enqueue(&outbound, Dispatch::Now, T0).await.expect("enqueued");
     let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
-    store.complete_job(job.job_id, job.message_id, "wamid.out", T0).await.expect("done");
+    store.complete_job(&job, "wamid.out", T0).await.expect("done");
     let status = |s: &str| StatusUpdate {
         provider_message_id: "wamid.out".into(),
         our_message_id: None,
@@ -165,7 +165,7 @@ contract!(a_status_before_the_send_is_recorded_is_matched_by_our_message_id, |db
         closes_window: false,
     };
     assert_eq!(store.apply_status(&early, T0).await.expect("early"), StatusOutcome::Applied);
-    store.complete_job(job.job_id, job.message_id, "wamid.fast", T0).await.expect("done");
+    store.complete_job(&job, "wamid.fast", T0).await.expect("done");
     assert_eq!(store.job_state(job.job_id).await.expect("state"), ("done".into(), "sent".into()));
     let unknown = StatusUpdate { provider_message_id: "wamid.nobody".into(), our_message_id: None, ..early };
     assert_eq!(store.apply_status(&unknown, T0).await.expect("unknown"), StatusOutcome::UnknownMessage);
@@ -235,10 +235,6 @@ contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |d
     assert!(!store.identity_known("psid", "2400000000000001").await.expect("lookup"));
     let (conversation, _) = stored(store.record_inbound(&person, T0).await.expect("in"));
     assert!(store.identity_known("psid", "2400000000000001").await.expect("lookup"));
-    assert_eq!(
-        store.recipient_of(conversation).await.expect("recipient").as_deref(),
-        Some("2400000000000001")
-    );
     let text = |body: &str| NewOutbound {
         conversation_id: conversation,
         channel_id: page,
@@ -250,8 +246,10 @@ contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |d
     for (i, body) in ["um", "dois"].into_iter().enumerate() {
         store.enqueue(&text(body), Dispatch::Now, T0).await.expect("queued");
         let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+        // Messenger addresses the person by their page-scoped id, never by a number.
+        assert_eq!(job.recipient.as_deref(), Some("2400000000000001"));
         let at = T0.plus_millis(1_000 * i64::try_from(i).expect("small"));
-        store.complete_job(job.job_id, job.message_id, &format!("m_out_{i}"), at).await.expect("sent");
+        store.complete_job(&job, &format!("m_out_{i}"), at).await.expect("sent");
         sent.push(job.job_id);
     }
     store.enqueue(&text("na fila"), Dispatch::Now, T0).await.expect("queued");

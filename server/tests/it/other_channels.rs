@@ -286,6 +286,7 @@ async fn a_send_meta_refuses_for_the_window_is_explained_and_closes_the_window()
         body: Some("Oi, Eva".into()),
         detail: "{}".into(),
         provider_message_id: None,
+        recipient: None,
         attempts: 1,
     };
     let to = OthersSandbox::scoped_id(ChannelKind::Instagram, "5511977778888");

@@ -289,6 +289,47 @@ async fn a_server_asked_to_stop_with_live_streams_open_ends_them_and_exits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_asked_to_stop_mid_send_records_the_answer_before_it_exits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    let mut server = Server::start(port, &database, &graph_url, &sandbox, dir.path()).await;
+    let store = SqlStore::connect(&database).await.expect("the same database");
+    let conversation = contact_writes(&sandbox, &store, "5511987654321", "Maria").await;
+    // Meta takes the message and answers only 2 s later; the server is asked to stop meanwhile.
+    sandbox.inject_fault(Fault::SlowAnswer { seconds: Some(2) }, 1).await;
+    server.send(conversation, "um").await;
+    crate::common::eventually("Meta took the message", || async {
+        (sandbox.sent_messages().await.len() == 1).then_some(())
+    })
+    .await;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM").success());
+    let mut exited = None;
+    for _ in 0..150 {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = exited.expect("the server exits within 15 s of SIGTERM");
+    assert!(status.success(), "exited with {status}");
+    // The answer was recorded before the exit: no lease left to run out, nothing to send again.
+    let jobs = sqlx::query("SELECT state FROM outbound_job")
+        .fetch_all(&mut sqlx::AnyConnection::connect(&database.url()).await.expect("connect"))
+        .await
+        .expect("jobs");
+    let states: Vec<String> = jobs.iter().map(|row| row.try_get("state").expect("state")).collect();
+    assert_eq!(states, ["done"]);
+    let messages = store.conversation_messages(conversation).await.expect("messages");
+    assert!(messages.iter().any(|(direction, _, body, status)| direction == "out"
+        && body.as_deref() == Some("um")
+        && status != "queued"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_duplicates_nothing() {
     use atende_server::store::queue::{Dispatch, NewOutbound};
     const CONTACTS: usize = 10;

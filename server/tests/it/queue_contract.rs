@@ -66,7 +66,7 @@ contract!(messages_of_a_conversation_leave_in_the_order_they_were_written, |db| 
     assert_eq!(first.body.as_deref(), Some("um"));
     // "dois" must wait while "um" is in flight.
     assert_eq!(store.claim_next_job(T0, LEASE).await.expect("claim"), None);
-    store.complete_job(first.job_id, first.message_id, "wamid.1", T0).await.expect("done");
+    store.complete_job(&first, "wamid.1", T0).await.expect("done");
     let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("a job");
     assert_eq!(second.body.as_deref(), Some("dois"));
     assert_eq!(store.job_state(first.job_id).await.expect("state"), ("done".into(), "sent".into()));
@@ -82,7 +82,7 @@ contract!(a_retry_keeps_the_later_messages_of_its_conversation_waiting, |db| {
 
     let a1 = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(a1.body.as_deref(), Some("a1"));
-    store.retry_job(a1.job_id, "HTTP 500", T0.plus_millis(5_000)).await.expect("retry");
+    store.retry_job(&a1, "HTTP 500", T0.plus_millis(5_000)).await.expect("retry");
     // Another conversation is not held up by a's trouble; a2 is.
     let next = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(next.body.as_deref(), Some("b1"));
@@ -102,7 +102,7 @@ contract!(held_messages_wait_for_the_contact_and_then_leave_in_order, |db| {
 
     let template = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(template.job_id, template_job);
-    store.complete_job(template.job_id, template.message_id, "wamid.t", T0).await.expect("done");
+    store.complete_job(&template, "wamid.t", T0).await.expect("done");
     assert_eq!(store.claim_next_job(T0, LEASE).await.expect("claim"), None, "held messages left early");
 
     assert_eq!(store.release_held(c, T0.plus_millis(60_000)).await.expect("release"), 2);
@@ -110,7 +110,7 @@ contract!(held_messages_wait_for_the_contact_and_then_leave_in_order, |db| {
     let now = T0.plus_millis(60_000);
     let first = store.claim_next_job(now, LEASE).await.expect("claim").expect("job");
     assert_eq!(first.body.as_deref(), Some("fila 1"));
-    store.complete_job(first.job_id, first.message_id, "wamid.f1", now).await.expect("done");
+    store.complete_job(&first, "wamid.f1", now).await.expect("done");
     let second = store.claim_next_job(now, LEASE).await.expect("claim").expect("job");
     assert_eq!(second.body.as_deref(), Some("fila 2"));
 });
@@ -122,10 +122,7 @@ contract!(a_permanent_failure_shows_on_the_message_and_frees_the_conversation, |
     store.enqueue(&text(c, channel, "um"), Dispatch::Now, T0).await.expect("e");
     store.enqueue(&text(c, channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
-    store
-        .fail_job(first.job_id, first.message_id, Some(131_026), "Mensagem não entregue")
-        .await
-        .expect("fail");
+    store.fail_job(&first, Some(131_026), "Mensagem não entregue").await.expect("fail");
     assert_eq!(store.job_state(first.job_id).await.expect("s"), ("failed".into(), "failed".into()));
     let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(second.body.as_deref(), Some("dois"));
@@ -141,6 +138,55 @@ contract!(a_worker_that_dies_mid_send_gives_its_job_back_when_the_lease_ends, |d
     assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 1);
     let again = store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim").expect("job");
     assert_eq!((again.job_id, again.attempts), (claimed.job_id, 2));
+});
+
+contract!(a_worker_whose_lease_was_taken_over_can_no_longer_change_the_job, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let late = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover");
+    let current = store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim").expect("job");
+    // The first worker wakes up late: its retry, deferral or failure would put the job back (or stop it)
+    // while the second one is sending it.
+    store.retry_job(&late, "HTTP 500", T0).await.expect("retry");
+    store.defer_job(&late, T0).await.expect("defer");
+    store.fail_job(&late, Some(131_026), "Mensagem não entregue").await.expect("fail");
+    assert_eq!(store.job_state(current.job_id).await.expect("state"), ("in_flight".into(), "queued".into()));
+    assert_eq!(store.claim_next_job(T0.plus_millis(LEASE + 2), LEASE).await.expect("claim"), None);
+    // The provider did take the late worker's send: the message learns its id, the job stays the other's.
+    store.complete_job(&late, "wamid.late", T0).await.expect("done");
+    assert_eq!(store.job_state(current.job_id).await.expect("state"), ("in_flight".into(), "sent".into()));
+    store.complete_job(&current, "wamid.current", T0).await.expect("done");
+    assert_eq!(store.job_state(current.job_id).await.expect("state"), ("done".into(), "sent".into()));
+});
+
+contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, |db| {
+    use atende_server::store::inbound::InboundMessage;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 2).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let by_number = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(by_number.recipient.as_deref(), Some("5511910000000"));
+    // Once WhatsApp tells the contact's wa_id (here without the ninth digit), it is the address.
+    let inbound = InboundMessage {
+        channel_id: channel,
+        identity_kind: "wa_id".into(),
+        external_id: "551110000001".into(),
+        phone: atende_domain::phone::Phone::parse("+5511910000001").ok(),
+        profile_name: None,
+        provider_message_id: "wamid.in.1".into(),
+        kind: "text".into(),
+        body: Some("oi".into()),
+        detail: "{}".into(),
+        sent_at: T0,
+        opens_window: true,
+    };
+    store.record_inbound(&inbound, T0).await.expect("inbound");
+    store.enqueue(&text(conversations[1], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    let by_wa_id = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    assert_eq!(by_wa_id.conversation_id, conversations[1]);
+    assert_eq!(by_wa_id.recipient.as_deref(), Some("551110000001"));
 });
 
 contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| {
@@ -168,7 +214,7 @@ contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| 
                         let tick = clock.fetch_add(1, Ordering::SeqCst);
                         sent.push((tick, job.job_id, job.body.clone().unwrap_or_default()));
                         let wamid = format!("w{}", job.job_id.0);
-                        store.complete_job(job.job_id, job.message_id, &wamid, T0).await.expect("done");
+                        store.complete_job(&job, &wamid, T0).await.expect("done");
                     }
                     None => {
                         idle += 1;
@@ -217,13 +263,49 @@ contract!(a_send_the_provider_reported_on_before_the_worker_died_is_not_sent_aga
     assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
 });
 
+contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_waits_to_be_applied, |db| {
+    use atende_server::store::inbound::StatusUpdate;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    // The worker died after Meta took the message; Meta's "sent" arrived and was stored, but the processor
+    // (with a backlog after the restart) has not applied it when the lease runs out.
+    let received = T0.plus_millis(1_000);
+    store.record_webhooks(&[("whatsapp", "{\"status\": \"sent\"}")], received).await.expect("stored");
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 0);
+    assert_eq!(store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim"), None);
+    // Applied: the send is recognised as done, never sent again.
+    let sent = StatusUpdate {
+        provider_message_id: "wamid.after-restart".into(),
+        our_message_id: Some(claimed.message_id),
+        status: "sent".into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+        closes_window: false,
+    };
+    store.apply_status(&sent, T0.plus_millis(LEASE + 2)).await.expect("status");
+    let (receipt, _, _) = store.pending_webhooks(0, 10).await.expect("pending").remove(0);
+    store.mark_webhook_processed(receipt, None, T0.plus_millis(LEASE + 2)).await.expect("processed");
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 3)).await.expect("recover"), 0);
+    assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
+    // Without a report, once everything received is applied, the lease is taken back as before.
+    store.enqueue(&text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    let second = store.claim_next_job(T0.plus_millis(LEASE + 3), LEASE).await.expect("claim").expect("job");
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(2 * LEASE + 4)).await.expect("recover"), 1);
+    let again =
+        store.claim_next_job(T0.plus_millis(2 * LEASE + 4), LEASE).await.expect("claim").expect("job");
+    assert_eq!((again.job_id, again.attempts), (second.job_id, 2));
+});
+
 contract!(a_second_template_is_not_held_up_by_texts_waiting_for_the_reply, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let c = conversations[0];
-    let first = store.enqueue(&text(c, channel, "modelo 1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&text(c, channel, "modelo 1"), Dispatch::Now, T0).await.expect("e");
     let job = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
-    store.complete_job(job.job_id, first.0, "wamid.t1", T0).await.expect("done");
+    store.complete_job(&job, "wamid.t1", T0).await.expect("done");
     let (_, held) = store.enqueue(&text(c, channel, "texto na fila"), Dispatch::Hold, T0).await.expect("e");
     store.enqueue(&text(c, channel, "modelo 2"), Dispatch::Now, T0).await.expect("e");
     let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("the second template leaves");
@@ -239,7 +321,7 @@ contract!(a_retried_send_that_had_reached_the_provider_is_recognised_and_not_sen
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(first.provider_message_id, None);
     // The request timed out, but Meta had accepted it: its status webhook carries our id back.
-    store.retry_job(first.job_id, "timeout", T0.plus_millis(1_000)).await.expect("retry");
+    store.retry_job(&first, "timeout", T0.plus_millis(1_000)).await.expect("retry");
     let sent = StatusUpdate {
         provider_message_id: "wamid.late".into(),
         our_message_id: Some(first.message_id),
@@ -253,8 +335,8 @@ contract!(a_retried_send_that_had_reached_the_provider_is_recognised_and_not_sen
     let again = store.claim_next_job(T0.plus_millis(1_000), LEASE).await.expect("claim").expect("job");
     assert_eq!(again.provider_message_id.as_deref(), Some("wamid.late"));
     // A stale worker cannot flip a finished job back to ready.
-    store.complete_job(again.job_id, again.message_id, "wamid.late", T0).await.expect("done");
-    store.retry_job(again.job_id, "late retry", T0).await.expect("ignored");
+    store.complete_job(&again, "wamid.late", T0).await.expect("done");
+    store.retry_job(&again, "late retry", T0).await.expect("ignored");
     assert_eq!(store.job_state(again.job_id).await.expect("state").0, "done");
 });
 
@@ -354,7 +436,7 @@ contract!(a_deferred_job_waits_its_turn_without_counting_an_attempt, |db| {
     store.enqueue(&text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(first.attempts, 1);
-    store.defer_job(first.job_id, T0.plus_millis(6_000)).await.expect("deferred");
+    store.defer_job(&first, T0.plus_millis(6_000)).await.expect("deferred");
     assert_eq!(store.claim_next_job(T0.plus_millis(5_999), LEASE).await.expect("claim"), None);
     let again = store.claim_next_job(T0.plus_millis(6_000), LEASE).await.expect("claim").expect("job");
     assert_eq!((again.job_id, again.attempts), (first.job_id, 1));
