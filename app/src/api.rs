@@ -82,27 +82,35 @@ pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome
             let viewer = services.authorize(ConversationId(conversation)).await?;
             let now = services.clock.now();
             let id = ConversationId(conversation);
-            let text = MessageText::parse(&text)?;
             let state = services.outbox.conversation_state(id).await?;
+            let text = MessageText::parse_for(state.channel.kind(), &text)?;
             let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
             services.outbox.enqueue_text(id, &text, delivery, now).await?;
-            answered(&services, id, &viewer, delivery, now).await
+            answered(&services, id, &viewer, &state, delivery, now).await
         }
         .await,
     )
 }
 
-/// After a text or attachment was queued: answering a conversation nobody had makes it the agent's; the
-/// outcome says whether it leaves now or waits for the contact.
+/// After a text or attachment was queued: a concluded conversation the channel let the agent write in is
+/// open again (said in its history); answering a conversation nobody had makes it the agent's; the outcome
+/// says whether it leaves now or waits for the contact.
 #[cfg(feature = "ssr")]
 async fn answered(
     services: &crate::ssr::Services,
     id: atende_domain::conversation::ConversationId,
     viewer: &atende_domain::access::Viewer,
+    state: &atende_domain::ports::ConversationState,
     delivery: atende_domain::queue::Delivery,
     now: atende_domain::time::Timestamp,
 ) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationStatus;
     use atende_domain::queue::Delivery;
+    if state.lifecycle.status() == ConversationStatus::Concluded {
+        services.outbox.set_status(id, &state.lifecycle.reopened_by_agent(), now).await?;
+        let reopened = atende_domain::ports::AuditAction::Reopened;
+        services.outbox.record_audit(id, Some(viewer.agent), reopened, None, now).await?;
+    }
     crate::ssr::take_if_unassigned(services, id, viewer, now).await;
     Ok(match delivery {
         Delivery::Now { .. } => SendOutcome::Sending,
@@ -134,7 +142,7 @@ pub async fn send_media(
             media.check_channel(state.channel.kind())?;
             let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
             services.outbox.enqueue_media(id, &media, delivery, now).await?;
-            answered(&services, id, &viewer, delivery, now).await
+            answered(&services, id, &viewer, &state, delivery, now).await
         }
         .await,
     )

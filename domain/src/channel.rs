@@ -39,6 +39,42 @@ impl ChannelKind {
     pub const fn billed_by_meta(self) -> bool {
         matches!(self, Self::WhatsappOfficial)
     }
+
+    /// The longest free-form text the provider takes here: WhatsApp 4096 characters (both APIs: Evolution
+    /// relays to the same app), Messenger 2000 characters (Send API), Instagram 1000 bytes of UTF-8
+    /// (Instagram Messaging: "UTF-8 and 1000 bytes or less"; an accented letter counts 2, an emoji 4).
+    pub const fn text_limit(self) -> TextLimit {
+        match self {
+            Self::WhatsappOfficial | Self::WhatsappUnofficial => TextLimit::Characters(4096),
+            Self::Messenger => TextLimit::Characters(2000),
+            Self::Instagram => TextLimit::Utf8Bytes(1000),
+        }
+    }
+}
+
+/// How a channel measures the length of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TextLimit {
+    /// At most this many characters (Unicode scalar values).
+    Characters(usize),
+    /// At most this many bytes once encoded in UTF-8.
+    Utf8Bytes(usize),
+}
+
+impl TextLimit {
+    /// How much of the limit `text` uses, in its unit.
+    pub fn measure(self, text: &str) -> usize {
+        match self {
+            Self::Characters(_) => text.chars().count(),
+            Self::Utf8Bytes(_) => text.len(),
+        }
+    }
+
+    pub const fn max(self) -> usize {
+        match self {
+            Self::Characters(max) | Self::Utf8Bytes(max) => max,
+        }
+    }
 }
 
 /// A tag that lets a message out after the standard window.
@@ -153,6 +189,17 @@ mod tests {
         assert_eq!(tagged.reply_limit(), Some(Duration::days(7)));
         assert_eq!(Channel::plain(ChannelKind::Messenger).reply_limit(), Some(Duration::hours(24)));
         assert_eq!(Channel::plain(ChannelKind::WhatsappUnofficial).reply_limit(), None);
+    }
+
+    #[test]
+    fn messenger_takes_2000_characters_and_instagram_1000_bytes() {
+        assert_eq!(ChannelKind::WhatsappOfficial.text_limit(), TextLimit::Characters(4096));
+        assert_eq!(ChannelKind::WhatsappUnofficial.text_limit(), TextLimit::Characters(4096));
+        assert_eq!(ChannelKind::Messenger.text_limit(), TextLimit::Characters(2000));
+        let instagram = ChannelKind::Instagram.text_limit();
+        assert_eq!(instagram, TextLimit::Utf8Bytes(1000));
+        assert_eq!(instagram.measure("ação 👍"), 11, "ç and ã count 2, the emoji 4");
+        assert_eq!(TextLimit::Characters(2000).measure("ação 👍"), 6);
     }
 
     #[test]

@@ -178,6 +178,12 @@ impl Lifecycle {
         }
         Ok(Self { status: ConversationStatus::Concluded, ..self })
     }
+
+    /// The agent wrote in a concluded conversation on a channel that allows it (see
+    /// [`crate::queue::compose_decision`]): it is open again. The window is untouched.
+    pub fn reopened_by_agent(self) -> Self {
+        Self { status: ConversationStatus::Open, ..self }
+    }
 }
 
 /// Which templates a restart may use.

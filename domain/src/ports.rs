@@ -150,6 +150,8 @@ pub enum AuditAction {
     Restarted,
     Concluded,
     Assigned,
+    /// An agent wrote in a concluded conversation where the channel allows it, which opened it again.
+    Reopened,
 }
 
 impl AuditAction {
@@ -159,11 +161,12 @@ impl AuditAction {
             Self::Restarted => "restarted",
             Self::Concluded => "concluded",
             Self::Assigned => "assigned",
+            Self::Reopened => "reopened",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Started, Self::Restarted, Self::Concluded, Self::Assigned]
+        [Self::Started, Self::Restarted, Self::Concluded, Self::Assigned, Self::Reopened]
             .into_iter()
             .find(|a| a.code() == code)
     }
@@ -175,6 +178,7 @@ impl AuditAction {
             Self::Restarted => "Atendimento reiniciado",
             Self::Concluded => "Atendimento concluído",
             Self::Assigned => "Atendimento atribuído",
+            Self::Reopened => "Atendimento reaberto",
         }
     }
 }

@@ -93,6 +93,12 @@ pub enum ProviderError {
     /// 131000 and other provider hiccups.
     #[error("A Meta teve uma falha temporária. O envio será tentado de novo em instantes.")]
     ProviderUnavailable,
+    /// 190: the channel's access token expired, was revoked or lacks a permission.
+    #[error(
+        "A Meta recusou o token de acesso do canal (vencido, revogado ou sem permissão). Peça ao administrador \
+         para conferir a configuração do canal."
+    )]
+    InvalidToken,
     /// 80007, 4: the app or account hit an API rate limit.
     #[error("O limite de chamadas à API da Meta foi atingido. O envio será tentado de novo em instantes.")]
     ApiRateLimit,
@@ -134,6 +140,7 @@ impl ProviderError {
             (_, 131_031 | 368, _) => Self::AccountRestricted,
             (_, 131_000, _) => Self::ProviderUnavailable,
             (_, 80_007 | 4, _) => Self::ApiRateLimit,
+            (_, 190, _) => Self::InvalidToken,
             _ => Self::Other { code, subcode, details: details.trim().to_owned() },
         }
     }
@@ -249,6 +256,17 @@ mod tests {
         let permission = ProviderError::from_code(ChannelKind::Messenger, 10, None, "Permission denied");
         assert!(matches!(permission, ProviderError::Other { code: 10, .. }));
         assert!(!permission.means_window_closed());
+    }
+
+    #[test]
+    fn a_refused_access_token_sends_the_agent_to_the_administrator() {
+        for channel in ChannelKind::ALL {
+            let error = ProviderError::from_code(channel, 190, Some(463), "Error validating access token");
+            assert_eq!(error, ProviderError::InvalidToken);
+            assert_eq!(error.retry_class(), RetryClass::Permanent);
+            assert!(error.to_string().contains("Peça ao administrador"), "{error}");
+            assert_eq!(error.details(), None, "Meta's English stays in the logs");
+        }
     }
 
     proptest! {

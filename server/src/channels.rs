@@ -229,6 +229,7 @@ async fn add_sandbox(
         meta_webhook_url: format!("http://{loopback}/webhooks/meta"),
         meta_app_secret: config.app_secret.clone(),
         meta_token: crate::random_secret(),
+        public_url: format!("http://{loopback}/sandbox"),
         ..OthersConfig::default()
     };
     let evolution = EvolutionConfig {

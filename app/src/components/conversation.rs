@@ -7,7 +7,9 @@ use crate::api::{
 use crate::components::restart::RestartPanel;
 use atende_domain::lifecycle::restart_eligibility;
 use atende_domain::ports::MessageView;
-use atende_domain::queue::{compose_decision, ComposeDecision};
+use atende_domain::queue::{
+    compose_decision, composer_notice, ComposeDecision, MessageText, MessageTextError,
+};
 use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -260,26 +262,33 @@ fn Composer(
         Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
         _ => None,
     };
+    // What the agent reads matches what they can do: the reason nothing can be written, the queue, the tag,
+    // or that writing reopens a concluded conversation.
     let hint = move || {
-        match decision() {
-        Some(ComposeDecision::Hold) => Some(
-            "A janela de conversa está fechada e um modelo foi enviado: suas mensagens ficam na fila e saem, \
-             na ordem, quando o contato responder."
-                .to_owned(),
-        ),
-        Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
-        Some(ComposeDecision::SendNow { tag: Some(tag) }) => Some(format!(
-            "As 24 horas da janela passaram: sua resposta sai com a etiqueta {} (permitida até 7 dias depois \
-             da última mensagem do contato).",
-            tag.code()
-        )),
-        _ => None,
-    }
+        current
+            .get()
+            .and_then(|v| composer_notice(&v.channel, &v.lifecycle, now.get()))
+            .map(|n| n.to_string())
+    };
+    // The channel's length limit, checked as the agent types (the server checks it again).
+    let too_long = move || {
+        let view = current.get()?;
+        match MessageText::parse_for(view.channel.kind(), &draft.get()) {
+            Err(
+                error @ (MessageTextError::TooLongForChannel { .. }
+                | MessageTextError::TooManyBytesForChannel { .. }
+                | MessageTextError::TooLong { .. }),
+            ) => Some(error.to_string()),
+            _ => None,
+        }
     };
     let restart_offer =
         move || current.get().map(|v| restart_eligibility(&v.channel, Some(&v.lifecycle), now.get()));
     let send_draft = move || {
-        if refusal().is_none() && !send.pending().get_untracked() && !draft.get_untracked().trim().is_empty()
+        if refusal().is_none()
+            && too_long().is_none()
+            && !send.pending().get_untracked()
+            && !draft.get_untracked().trim().is_empty()
         {
             let text = draft.get_untracked();
             last_sent.set_value(text.clone());
@@ -302,10 +311,10 @@ fn Composer(
         <footer class="composer">
             <p class="hint" role="status">{hint}</p>
             <p class="error" role="alert">
-                {move || match send.value().get() {
+                {move || too_long().or_else(|| match send.value().get() {
                     Some(Err(e)) => Some(e.to_string()),
                     _ => None,
-                }}
+                })}
             </p>
             <form on:submit=submit>
                 <textarea
@@ -319,7 +328,7 @@ fn Composer(
                 <button
                     type="submit"
                     class="primary"
-                    disabled=move || refusal().is_some() || send.pending().get()
+                    disabled=move || refusal().is_some() || too_long().is_some() || send.pending().get()
                 >
                     {move || if matches!(decision(), Some(ComposeDecision::Hold)) { "Enfileirar" } else { "Enviar" }}
                 </button>

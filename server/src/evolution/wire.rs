@@ -105,40 +105,111 @@ impl MessageRecord {
         }
     }
 
+    /// The message's content type (`conversation`, `imageMessage`, …): `messageType`, or else the first
+    /// content key of `message` (some versions leave `messageType` out of `send.message`).
+    fn content_type(&self) -> &str {
+        const KNOWN: [&str; 13] = [
+            "conversation",
+            "extendedTextMessage",
+            "imageMessage",
+            "videoMessage",
+            "audioMessage",
+            "stickerMessage",
+            "documentMessage",
+            "documentWithCaptionMessage",
+            "reactionMessage",
+            "locationMessage",
+            "contactMessage",
+            "contactsArrayMessage",
+            "ptvMessage",
+        ];
+        match self.message_type.as_deref() {
+            Some(kind) if !kind.is_empty() => kind,
+            _ => self
+                .message
+                .as_ref()
+                .and_then(|m| KNOWN.into_iter().find(|key| m.get(key).is_some()))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The object under the content key: `message.imageMessage`, …; a document with a caption is nested
+    /// one level deeper (`documentWithCaptionMessage.message.documentMessage`).
+    fn content(&self, content_type: &str) -> Option<&Value> {
+        let message = self.message.as_ref()?;
+        match content_type {
+            "documentWithCaptionMessage" => message
+                .pointer("/documentWithCaptionMessage/message/documentMessage")
+                .or_else(|| message.get("documentMessage")),
+            "ptvMessage" => message.get("ptvMessage").or_else(|| message.get("videoMessage")),
+            other => message.get(other),
+        }
+    }
+
+    fn content_field(&self, content_type: &str, name: &str) -> Option<String> {
+        self.content(content_type)?.get(name)?.as_str().filter(|v| !v.is_empty()).map(str::to_owned)
+    }
+
     /// Atende's name for the message's type (`text`, `image`, …) and what an agent reads of it.
     pub fn kind_and_body(&self) -> (String, Option<String>) {
-        let message = self.message.as_ref();
-        let field = |outer: &str, inner: &str| {
-            message
-                .and_then(|m| m.get(outer))
-                .and_then(|m| m.get(inner))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let message_type = self.message_type.as_deref().unwrap_or_default();
-        match message_type {
+        let content_type = self.content_type();
+        let field = |name: &str| self.content_field(content_type, name);
+        match content_type {
             "conversation" | "extendedTextMessage" => {
-                let text = message
+                let text = self
+                    .message
+                    .as_ref()
                     .and_then(|m| m.get("conversation"))
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .or_else(|| field("extendedTextMessage", "text"));
+                    .or_else(|| self.content_field("extendedTextMessage", "text"));
                 ("text".into(), text)
             }
-            "imageMessage" => ("image".into(), field("imageMessage", "caption")),
-            "videoMessage" => ("video".into(), field("videoMessage", "caption")),
+            "imageMessage" => ("image".into(), field("caption")),
+            "videoMessage" | "ptvMessage" => ("video".into(), field("caption")),
             "audioMessage" => ("audio".into(), None),
             "stickerMessage" => ("sticker".into(), None),
-            "documentMessage" | "documentWithCaptionMessage" => (
-                "document".into(),
-                field("documentMessage", "caption").or_else(|| field("documentMessage", "fileName")),
-            ),
-            "reactionMessage" => ("reaction".into(), field("reactionMessage", "text")),
-            "locationMessage" => ("location".into(), field("locationMessage", "name")),
+            "documentMessage" | "documentWithCaptionMessage" => {
+                ("document".into(), field("caption").or_else(|| field("fileName")))
+            }
+            "reactionMessage" => ("reaction".into(), field("text")),
+            "locationMessage" => ("location".into(), field("name")),
             "contactMessage" | "contactsArrayMessage" => ("contacts".into(), None),
             _ => ("unsupported".into(), None),
         }
     }
+
+    /// What a `send.message` echo says was sent, to recognise one of Atende's sends whose answer was lost:
+    /// its kind and text (or caption), and for media the file name and the `url`. `None` for what Atende never
+    /// sends (stickers, reactions, …).
+    ///
+    /// Evolution's Baileys channel uploads the media to WhatsApp, so the echo's `url` is WhatsApp's (not the
+    /// link Atende gave); the caption and the file name survive as sent.
+    pub fn echoed(&self) -> Option<EchoedContent> {
+        let (kind, text) = self.kind_and_body();
+        if !["text", "image", "video", "audio", "document"].contains(&kind.as_str()) {
+            return None;
+        }
+        let content_type = self.content_type();
+        let media = kind != "text";
+        Some(EchoedContent {
+            text: if kind == "document" { self.content_field(content_type, "caption") } else { text },
+            file_name: media.then(|| self.content_field(content_type, "fileName")).flatten(),
+            url: media.then(|| self.content_field(content_type, "url")).flatten(),
+            kind,
+        })
+    }
+}
+
+/// A send as its `send.message` echo describes it (see [`MessageRecord::echoed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EchoedContent {
+    /// `text`, `image`, `video`, `audio` or `document`.
+    pub kind: String,
+    /// The text, or the media's caption.
+    pub text: Option<String>,
+    pub file_name: Option<String>,
+    pub url: Option<String>,
 }
 
 /// `messages.update`: a delivery receipt for a message the instance sent.
@@ -278,6 +349,53 @@ mod tests {
         }))
         .expect("parses");
         assert_eq!(document.kind_and_body(), ("document".into(), Some("boleto.pdf".into())));
+    }
+
+    #[test]
+    fn an_echo_says_the_kind_caption_and_file_name_that_were_sent() {
+        let echo = |message_type: &str, message: Value| -> MessageRecord {
+            serde_json::from_value(json!({
+                "key": {"remoteJid": "5511987654321@s.whatsapp.net", "fromMe": true, "id": "3EB0"},
+                "message": message, "messageType": message_type, "status": "PENDING"
+            }))
+            .expect("parses")
+        };
+        let image = echo(
+            "imageMessage",
+            json!({"imageMessage": {"url": "https://mmg.whatsapp.net/v/x.enc", "mimetype": "image/jpeg",
+                   "caption": "Seu bolo", "fileName": "image.png"}}),
+        );
+        assert_eq!(
+            image.echoed(),
+            Some(EchoedContent {
+                kind: "image".into(),
+                text: Some("Seu bolo".into()),
+                file_name: Some("image.png".into()),
+                url: Some("https://mmg.whatsapp.net/v/x.enc".into()),
+            })
+        );
+        let document = echo(
+            "documentWithCaptionMessage",
+            json!({"documentWithCaptionMessage": {"message": {"documentMessage": {
+                "fileName": "nf-77.pdf", "caption": "Sua nota", "mimetype": "application/pdf"}}}}),
+        );
+        let echoed = document.echoed().expect("a document");
+        assert_eq!(
+            (echoed.kind.as_str(), echoed.text.as_deref(), echoed.file_name.as_deref()),
+            ("document", Some("Sua nota"), Some("nf-77.pdf"))
+        );
+        assert_eq!(document.kind_and_body(), ("document".into(), Some("Sua nota".into())));
+        let bare = echo("documentMessage", json!({"documentMessage": {"fileName": "nf-77.pdf"}}));
+        assert_eq!(bare.echoed().and_then(|e| e.text), None, "no caption: the file name is not a caption");
+        let voice = echo(
+            "audioMessage",
+            json!({"audioMessage": {"ptt": true, "mimetype": "audio/ogg; codecs=opus"}}),
+        );
+        assert_eq!(voice.echoed().map(|e| (e.kind, e.text)), Some(("audio".into(), None)));
+        let text = echo("", json!({"conversation": "Oi"}));
+        assert_eq!(text.echoed().map(|e| (e.kind, e.text)), Some(("text".into(), Some("Oi".into()))));
+        let sticker = echo("stickerMessage", json!({"stickerMessage": {}}));
+        assert_eq!(sticker.echoed(), None);
     }
 
     #[test]

@@ -369,19 +369,39 @@ pub(super) async fn media_bytes(
 
 /// `POST /faults`: `{"kind":"server_error","count":2}`, `{"kind":"error","code":131026}`,
 /// `{"kind":"timeout","seconds":30}`, `{"kind":"failed_status","code":131026}`, `{"kind":"duplicate_statuses"}`,
-/// `{"kind":"reorder_statuses"}`.
+/// `{"kind":"reorder_statuses"}`, `{"kind":"lose_answer","seconds":2}`.
+/// With `"channel"` (`WhatsappUnofficial`, `Messenger`, `Instagram`), the same faults for that fake's sends.
 pub(super) async fn add_faults(
     State(state): State<SandboxState>,
     Json(request): Json<FaultRequest>,
 ) -> Response {
-    state.inject_fault(request.fault, request.count).await;
-    let queued = state.inner.data.lock().await.faults.len();
+    use atende_domain::conversation::ChannelKind;
+    let queued = match (request.channel, state.others()) {
+        (None | Some(ChannelKind::WhatsappOfficial), _) => {
+            state.inject_fault(request.fault, request.count).await;
+            state.inner.data.lock().await.faults.len()
+        }
+        (Some(kind), Some(others)) => match others.inject_fault(kind, request.fault, request.count).await {
+            Ok(queued) => queued,
+            Err(refused) => {
+                return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": refused.to_string() })))
+                    .into_response()
+            }
+        },
+        (Some(kind), None) => {
+            let error = format!("O {} não está ligado neste sandbox.", kind.label());
+            return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": error }))).into_response();
+        }
+    };
     Json(serde_json::json!({ "queued": queued })).into_response()
 }
 
-/// `DELETE /faults`.
+/// `DELETE /faults`: every channel's.
 pub(super) async fn clear_faults(State(state): State<SandboxState>) -> StatusCode {
     state.clear_faults().await;
+    if let Some(others) = state.others() {
+        others.clear_faults().await;
+    }
     StatusCode::NO_CONTENT
 }
 

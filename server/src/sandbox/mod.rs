@@ -10,7 +10,7 @@
 //! | `GET /graph/v23.0/{waba_id}/message_templates` | the demo templates, cursor-paged (`limit`, `after`) |
 //! | `GET /graph/v23.0/{media_id}` and `GET /media/{media_id}` | media sent by the simulated contacts |
 //! | `GET`/`POST /simulador` | "Simulador de contato": reply as a contact (text, emoji, image, file) |
-//! | `POST`/`DELETE /faults` | inject failures into the next sends (tests) |
+//! | `POST`/`DELETE /faults` | inject failures into the next sends, of the Cloud API or (`"channel"`) of the other channels' fakes (tests) |
 //!
 //! Rules enforced (reference §1, §2, §4, §5, §7, §9): free-form outside the 24-hour window is accepted and then
 //! fails asynchronously with 131047; templates are checked (132001 unknown or not approved, 132015 paused,
@@ -130,7 +130,9 @@ impl fmt::Debug for SandboxConfig {
     }
 }
 
-/// A failure to inject into the next sends (`POST /sandbox/faults`).
+/// A failure to inject into the next sends (`POST /sandbox/faults`), of the Cloud API fake or of the
+/// Evolution, Messenger and Instagram fakes ([`others::OthersSandbox::inject_fault`]), which play each the
+/// way their provider would answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
@@ -182,12 +184,16 @@ pub enum Fault {
     },
 }
 
-/// The body of `POST /sandbox/faults`: `{"kind":"server_error","count":2}`.
+/// The body of `POST /sandbox/faults`: `{"kind":"server_error","count":2}`, and for the other channels'
+/// fakes `"channel": "WhatsappUnofficial"` (or `"Messenger"`, `"Instagram"`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct FaultRequest {
     /// How many of the next sends fail this way (1 by default).
     #[serde(default = "one")]
     pub count: u32,
+    /// Whose sends: the Cloud API's (by default) or another channel's.
+    #[serde(default)]
+    pub channel: Option<atende_domain::conversation::ChannelKind>,
     #[serde(flatten)]
     pub fault: Fault,
 }
@@ -291,6 +297,12 @@ pub enum SandboxError {
     TooLarge,
     #[error("O Atende não confirmou o recebimento do webhook: {0}")]
     Delivery(String),
+    #[error(
+        "Neste canal o simulador envia a imagem e o arquivo de exemplo: deixe o campo de arquivo vazio (arquivos          escolhidos só no WhatsApp Oficial)."
+    )]
+    SampleOnly,
+    #[error("Esta falha não existe no {channel}.")]
+    FaultNotOnChannel { channel: String },
 }
 
 /// What a simulated contact sends.

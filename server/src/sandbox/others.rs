@@ -1,23 +1,38 @@
 //! The other channels of the sandbox: an Evolution API v2 instance (the "API Não Oficial") and Meta's
 //! Messenger and Instagram Send API, with the same care as the Cloud API fake: their wire formats, their
-//! authentication, their errors, their windows, and webhooks back to Atende (Evolution's with the instance's
-//! bearer header and `apikey`, Meta's signed with the app secret), retried while Atende does not answer.
+//! authentication, their errors, their windows, webhooks back to Atende (Evolution's with the instance's
+//! bearer header and `apikey`, Meta's signed with the app secret) retried while Atende does not answer, and
+//! the same injected faults (`POST /sandbox/faults` with `"channel"`, see [`super::Fault`]).
 //!
 //! | route (under the mount) | what |
 //! |---|---|
-//! | `POST /evolution/message/sendText/{instance}` | Evolution send: `apikey` header, 201 + `key`, errors as Evolution answers them |
+//! | `POST /evolution/message/sendText/{instance}` | text: `apikey` header, 201 + the message as Baileys built it, errors as Evolution answers them |
+//! | `POST /evolution/message/sendMedia/{instance}` | image, video or document by link, with caption and file name |
+//! | `POST /evolution/message/sendWhatsAppAudio/{instance}` | a voice note by link |
 //! | `POST /evolution/connection` | `{"connected": false}` makes sends fail with "Connection Closed" (tests) |
-//! | `POST /meta/v23.0/{page or ig id}/messages` | Send API: bearer token, window (code 10 with 2018278 / 2534022), HUMAN_AGENT up to 7 days |
+//! | `POST /meta/v23.0/{page or ig id}/messages` | Send API: bearer token, window (code 10 with 2018278 / 2534022), HUMAN_AGENT up to 7 days, text length (2000 characters / 1000 bytes) |
 //! | `GET /meta/v23.0/{psid or igsid}` | the person's profile |
+//! | `GET /meta/cdn/{file}` | the sample picture and file simulated people send |
+//!
+//! Every accepted send is echoed as the provider does (Evolution's `send.message` with `imageMessage`,
+//! `documentMessage`… as Baileys builds them; Meta's `message_echoes` carrying the sender's `metadata`), then
+//! receipts follow (Evolution's `messages.update`; Messenger's delivery and read by watermark, Instagram's read
+//! naming the message).
 
-use super::{digits, escape_non_ascii, new_id, post_with_retry, unix_now};
+use super::simulator::{
+    SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE, SAMPLE_IMAGE_MIME,
+};
+use super::{digits, escape_non_ascii, new_id, post_with_retry, unix_now, Fault, Quirks, SimulatedContent};
 use crate::evolution::wire::{
-    ErrorEnvelope, ErrorResponse, Key, MessageRecord, SendText, StatusData, WebhookEvent,
+    ErrorEnvelope, ErrorResponse, Key, MessageRecord, SendAudio, SendMedia, SendText, StatusData,
+    WebhookEvent,
 };
 use crate::messenger::wire::{
-    Delivery, Entry, Event, IncomingMessage, Messaging, Party, Profile, Read, SendRequest, SendResponse,
+    Attachment, AttachmentPayload, Delivery, Entry, Event, IncomingMessage, Messaging, Party, Profile, Read,
+    SendRequest, SendResponse,
 };
 use crate::whatsapp::wire::{signature_header, SIGNATURE_HEADER};
+use atende_domain::channel::TextLimit;
 use atende_domain::conversation::ChannelKind;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -52,6 +67,8 @@ pub struct OthersConfig {
     pub instagram_id: String,
     /// The page token the Send API expects as `Authorization: Bearer …`.
     pub meta_token: String,
+    /// Where this fake is served (`http://…/sandbox`): the attachments of simulated people link there.
+    pub public_url: String,
     /// The pause before each receipt webhook.
     pub status_delay: Duration,
     pub webhook_retry_for: Duration,
@@ -73,6 +90,7 @@ impl Default for OthersConfig {
             page_id: "109876543210987".into(),
             instagram_id: "17841400000000001".into(),
             meta_token: "token-da-pagina".into(),
+            public_url: "http://127.0.0.1:3000/sandbox".into(),
             status_delay: Duration::from_millis(500),
             webhook_retry_for: Duration::from_secs(3),
             service_window: Duration::from_secs(24 * 60 * 60),
@@ -94,16 +112,38 @@ impl std::fmt::Debug for OthersConfig {
     }
 }
 
+/// An attachment Atende sent, as the provider took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMedia {
+    /// Evolution's `mediatype` (`image`, `video`, `document`, `audio`) or the Send API's attachment `type`
+    /// (`image`, `video`, `audio`, `file`).
+    pub kind: String,
+    pub link: String,
+    pub caption: Option<String>,
+    /// The file name the contact sees (Evolution's `fileName`, or what it makes up without one).
+    pub file_name: Option<String>,
+}
+
 /// A message Atende sent through one of these channels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtherSent {
     pub channel: ChannelKind,
     /// The number (Evolution) or the scoped id (Meta).
     pub to: String,
+    /// What the contact sees: the text, or `[image] link — caption`.
     pub text: String,
+    pub media: Option<SentMedia>,
     /// `HUMAN_AGENT` when tagged.
     pub tag: Option<String>,
     pub id: String,
+}
+
+/// A webhook as it was POSTed, to deliver it again byte for byte.
+#[derive(Clone)]
+struct Posted {
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -112,8 +152,9 @@ struct OthersData {
     people: BTreeMap<(String, String), (String, i64)>,
     sent: Vec<OtherSent>,
     disconnected: bool,
-    /// How many of the next sends are taken but answered with a late 500 (the sender never learns).
-    lose_answers: u32,
+    /// Faults for the next sends, per channel (its code).
+    faults: BTreeMap<String, VecDeque<Fault>>,
+    last_webhook: Option<Posted>,
 }
 
 struct OthersInner {
@@ -130,6 +171,69 @@ pub struct OthersSandbox {
 
 fn channel_key(kind: ChannelKind) -> String {
     kind.code().to_owned()
+}
+
+/// What one send does once its fault (if any) is applied: refused with an answer, or taken, with its echo and
+/// receipts misbehaving as asked.
+enum Taken {
+    Refused(Response),
+    Accepted(Plan),
+}
+
+/// How an accepted send's webhooks and answer go.
+#[derive(Debug, Clone, Copy, Default)]
+struct Plan {
+    quirks: Quirks,
+    /// Report the message failed (Evolution's `ERROR` receipt).
+    fail: bool,
+    /// Take the message but answer a 500 after this long: the sender never learns it went.
+    lose_answer_after: Option<Duration>,
+}
+
+/// How each provider words an error answer: HTTP status, provider code (Meta), message.
+type Refusal = fn(StatusCode, Option<i64>, String) -> Response;
+
+/// Applies the next fault of a send, as the Cloud API fake does: an error now, a hang, or an accepted send
+/// whose webhooks or answer misbehave.
+async fn apply_fault(fault: Option<Fault>, refuse: Refusal) -> Taken {
+    let status = |code: Option<u16>, default: StatusCode| {
+        code.and_then(|c| StatusCode::from_u16(c).ok()).unwrap_or(default)
+    };
+    let mut plan = Plan::default();
+    match fault {
+        None | Some(Fault::Pass) => {}
+        Some(Fault::ServerError { status: code }) => {
+            return Taken::Refused(refuse(
+                status(code, StatusCode::INTERNAL_SERVER_ERROR),
+                Some(2),
+                "An unexpected error has occurred. Please retry your request later.".into(),
+            ))
+        }
+        Some(Fault::Error { code, http_status, message, details: _ }) => {
+            // Evolution has no codes of its own: a code that is an HTTP status is the status.
+            let as_status = u16::try_from(code).ok().filter(|c| (400..=599).contains(c));
+            return Taken::Refused(refuse(
+                status(http_status.or(as_status), StatusCode::BAD_REQUEST),
+                Some(code),
+                message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
+            ));
+        }
+        Some(Fault::Timeout { seconds }) => {
+            tokio::time::sleep(Duration::from_secs(seconds.unwrap_or(60))).await;
+            return Taken::Refused(refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(2),
+                "The sandbox was told to time out.".into(),
+            ));
+        }
+        Some(Fault::FailedStatus { .. }) => plan.fail = true,
+        Some(Fault::DuplicateStatuses) => plan.quirks.duplicate = true,
+        Some(Fault::ReorderStatuses) => plan.quirks.reorder = true,
+        Some(Fault::LoseAnswer { seconds }) => {
+            plan.lose_answer_after = Some(Duration::from_secs(seconds.unwrap_or(60)));
+        }
+    }
+    Taken::Accepted(plan)
 }
 
 impl OthersSandbox {
@@ -150,24 +254,56 @@ impl OthersSandbox {
         self.inner.data.lock().await.sent.clone()
     }
 
-    /// The next `count` sends (any of these channels) are taken and echoed, but their answer is lost: a 500
-    /// after `seconds`.
-    pub async fn lose_next_answers(&self, count: u32) {
-        self.inner.data.lock().await.lose_answers = count;
+    /// Queues `fault` for the next `count` sends on `kind`. Messenger and Instagram report no failure by
+    /// webhook, so `failed_status` does not exist there.
+    pub async fn inject_fault(
+        &self,
+        kind: ChannelKind,
+        fault: Fault,
+        count: u32,
+    ) -> Result<usize, super::SandboxError> {
+        let meta = matches!(kind, ChannelKind::Messenger | ChannelKind::Instagram);
+        if kind == ChannelKind::WhatsappOfficial || (meta && matches!(fault, Fault::FailedStatus { .. })) {
+            return Err(super::SandboxError::FaultNotOnChannel { channel: kind.label().to_owned() });
+        }
+        let mut data = self.inner.data.lock().await;
+        let queue = data.faults.entry(channel_key(kind)).or_default();
+        queue.extend(std::iter::repeat_n(fault, count as usize));
+        Ok(queue.len())
     }
 
-    /// Whether this send's answer is to be lost (and counts it).
-    async fn losing_answer(&self) -> bool {
-        let mut data = self.inner.data.lock().await;
-        let lose = data.lose_answers > 0;
-        data.lose_answers = data.lose_answers.saturating_sub(1);
-        lose
+    pub async fn clear_faults(&self) {
+        self.inner.data.lock().await.faults.clear();
+    }
+
+    async fn next_fault(&self, kind: ChannelKind) -> Option<Fault> {
+        self.inner.data.lock().await.faults.get_mut(&channel_key(kind)).and_then(VecDeque::pop_front)
     }
 
     /// The id Meta would give a person (`kind` Messenger or Instagram) who writes from `number`.
     pub fn scoped_id(kind: ChannelKind, number: &str) -> String {
         let prefix = if kind == ChannelKind::Instagram { "17" } else { "24" };
         format!("{prefix}{:0>14}", digits(number))
+    }
+
+    /// Moves the last message of the person who writes from `number` on `kind` (Messenger or Instagram) to
+    /// `seconds_ago`, without a webhook: Meta's window closes while Atende's clock still counts it open (tests
+    /// of the outside-window refusal).
+    pub async fn set_last_contact(&self, kind: ChannelKind, number: &str, seconds_ago: i64) {
+        let person = Self::scoped_id(kind, number);
+        if let Some(entry) = self.inner.data.lock().await.people.get_mut(&(channel_key(kind), person)) {
+            entry.1 = unix_now().saturating_sub(seconds_ago.max(0));
+        }
+    }
+
+    /// Sends the last webhook again, byte for byte (providers redeliver): Atende must ignore it. `None` when
+    /// nothing was sent yet.
+    pub async fn redeliver_last_webhook(&self) -> Result<Option<u16>, super::SandboxError> {
+        let last = self.inner.data.lock().await.last_webhook.clone();
+        match last {
+            Some(posted) => self.post(posted).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// A person writes `text` on `kind` (not the official WhatsApp) `seconds_ago`; Atende gets the webhook.
@@ -180,18 +316,36 @@ impl OthersSandbox {
         text: &str,
         seconds_ago: i64,
     ) -> Result<String, super::SandboxError> {
+        self.simulate_content(kind, number, name, SimulatedContent::Text(text.to_owned()), seconds_ago).await
+    }
+
+    /// As [`Self::simulate`], with a text, the sample picture or the sample file (with a caption), as each
+    /// provider's webhook carries them. A file the person chose is for the official WhatsApp only.
+    pub async fn simulate_content(
+        &self,
+        kind: ChannelKind,
+        number: &str,
+        name: &str,
+        content: SimulatedContent,
+        seconds_ago: i64,
+    ) -> Result<String, super::SandboxError> {
         let number = digits(number);
         if !(10..=15).contains(&number.len()) {
             return Err(super::SandboxError::InvalidNumber);
         }
-        if text.trim().is_empty() {
-            return Err(super::SandboxError::EmptyMessage);
-        }
+        let content = match content {
+            SimulatedContent::Text(text) if text.trim().is_empty() => {
+                return Err(super::SandboxError::EmptyMessage)
+            }
+            SimulatedContent::Upload { .. } => return Err(super::SandboxError::SampleOnly),
+            other => other,
+        };
         let at = unix_now().saturating_sub(seconds_ago.max(0));
         let name = if name.trim().is_empty() { number.clone() } else { name.trim().to_owned() };
         match kind {
             ChannelKind::WhatsappUnofficial => {
                 let id = format!("3A{}", hex_id());
+                let (message_type, message) = evolution_inbound(&content, &id);
                 let record = MessageRecord {
                     key: Key {
                         remote_jid: format!("{number}@s.whatsapp.net"),
@@ -202,8 +356,8 @@ impl OthersSandbox {
                     },
                     push_name: Some(name),
                     status: Some("DELIVERY_ACK".into()),
-                    message: Some(json!({ "conversation": text })),
-                    message_type: Some("conversation".into()),
+                    message: Some(message),
+                    message_type: Some(message_type.into()),
                     message_timestamp: Some(json!(at)),
                 };
                 self.deliver_evolution("messages.upsert", serde_json::to_value(record).unwrap_or_default())
@@ -213,15 +367,14 @@ impl OthersSandbox {
             ChannelKind::Messenger | ChannelKind::Instagram => {
                 let person = Self::scoped_id(kind, &number);
                 self.inner.data.lock().await.people.insert((channel_key(kind), person.clone()), (name, at));
-                let mid = format!("m_{}", hex_id());
-                let messaging = Messaging {
-                    sender: Party { id: person },
+                let message = |mid: String, text: Option<String>, attachments: Vec<Attachment>| Messaging {
+                    sender: Party { id: person.clone() },
                     recipient: Party { id: self.account_of(kind).to_owned() },
                     timestamp: Some(at.saturating_mul(1000)),
                     message: Some(IncomingMessage {
-                        mid: mid.clone(),
-                        text: Some(text.to_owned()),
-                        attachments: vec![],
+                        mid,
+                        text,
+                        attachments,
                         is_echo: false,
                         quick_reply: None,
                         metadata: None,
@@ -231,7 +384,28 @@ impl OthersSandbox {
                     reaction: None,
                     postback: None,
                 };
-                self.deliver_meta(kind, messaging).await?;
+                let mid = format!("m_{}", hex_id());
+                let (attachment, caption) = match content {
+                    SimulatedContent::Image { caption } => (Some(("image", "amostra.png")), caption),
+                    SimulatedContent::Document { caption } => (Some(("file", SAMPLE_DOCUMENT_NAME)), caption),
+                    SimulatedContent::Text(text) => (None, Some(text)),
+                    SimulatedContent::Upload { .. } => return Err(super::SandboxError::SampleOnly),
+                };
+                // Meta delivers a picture and the words typed with it as two messages.
+                let events = match attachment {
+                    None => vec![message(mid.clone(), caption, vec![])],
+                    Some((kind, file)) => {
+                        let url = format!("{}/meta/cdn/{file}", self.inner.config.public_url);
+                        let payload = AttachmentPayload { url: Some(url), title: None };
+                        let mut events =
+                            vec![message(mid.clone(), None, vec![Attachment { kind: kind.into(), payload }])];
+                        if let Some(caption) = caption.filter(|c| !c.trim().is_empty()) {
+                            events.push(message(format!("m_{}", hex_id()), Some(caption), vec![]));
+                        }
+                        events
+                    }
+                };
+                self.deliver_meta(kind, events).await?;
                 Ok(mid)
             }
             ChannelKind::WhatsappOfficial => {
@@ -248,6 +422,21 @@ impl OthersSandbox {
         }
     }
 
+    /// POSTs a webhook (retried while not acknowledged) and keeps it for [`Self::redeliver_last_webhook`].
+    async fn post(&self, posted: Posted) -> Result<u16, super::SandboxError> {
+        self.inner.data.lock().await.last_webhook = Some(posted.clone());
+        let headers: Vec<(&str, &str)> =
+            posted.headers.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+        post_with_retry(
+            &self.inner.http,
+            &posted.url,
+            &headers,
+            posted.body,
+            self.inner.config.webhook_retry_for,
+        )
+        .await
+    }
+
     async fn deliver_evolution(&self, event: &str, data: Value) -> Result<u16, super::SandboxError> {
         let config = &self.inner.config;
         let event = WebhookEvent {
@@ -260,20 +449,18 @@ impl OthersSandbox {
         };
         let body = serde_json::to_vec(&event).map_err(|e| super::SandboxError::Delivery(e.to_string()))?;
         let bearer = format!("Bearer {}", config.evolution_webhook_token);
-        post_with_retry(
-            &self.inner.http,
-            &config.evolution_webhook_url,
-            &[(header::AUTHORIZATION.as_str(), bearer.as_str())],
+        self.post(Posted {
+            url: config.evolution_webhook_url.clone(),
+            headers: vec![(header::AUTHORIZATION.as_str().to_owned(), bearer)],
             body,
-            config.webhook_retry_for,
-        )
+        })
         .await
     }
 
     async fn deliver_meta(
         &self,
         kind: ChannelKind,
-        messaging: Messaging,
+        messaging: Vec<Messaging>,
     ) -> Result<u16, super::SandboxError> {
         let config = &self.inner.config;
         let event = Event {
@@ -281,71 +468,102 @@ impl OthersSandbox {
             entry: vec![Entry {
                 id: self.account_of(kind).to_owned(),
                 time: Some(unix_now().saturating_mul(1000)),
-                messaging: vec![messaging],
+                messaging,
             }],
         };
         let json = serde_json::to_string(&event).map_err(|e| super::SandboxError::Delivery(e.to_string()))?;
         let body = escape_non_ascii(&json).into_bytes();
         let signature = signature_header(config.meta_app_secret.as_bytes(), &body);
-        post_with_retry(
-            &self.inner.http,
-            &config.meta_webhook_url,
-            &[(SIGNATURE_HEADER, signature.as_str())],
+        self.post(Posted {
+            url: config.meta_webhook_url.clone(),
+            headers: vec![(SIGNATURE_HEADER.to_owned(), signature)],
             body,
-            config.webhook_retry_for,
-        )
+        })
         .await
     }
 
-    /// Evolution's receipts for a sent message: SERVER_ACK, DELIVERY_ACK, READ.
-    async fn evolution_receipts(self, key_id: String, jid: String) {
-        for status in ["SERVER_ACK", "DELIVERY_ACK", "READ"] {
+    /// Evolution's echo of a send (`send.message`), then its receipts: SERVER_ACK, DELIVERY_ACK, READ (or
+    /// ERROR), each as the plan says (twice, out of order).
+    async fn evolution_webhooks(self, echo: Value, key_id: String, jid: String, plan: Plan) {
+        let times = if plan.quirks.duplicate { 2 } else { 1 };
+        for _ in 0..times {
+            if let Err(error) = self.deliver_evolution("send.message", echo.clone()).await {
+                tracing::warn!(%error, "sandbox Evolution echo lost");
+            }
+        }
+        let statuses: &[&str] = match (plan.fail, plan.quirks.reorder) {
+            (true, _) => &["SERVER_ACK", "ERROR"],
+            (false, true) => &["SERVER_ACK", "READ", "DELIVERY_ACK"],
+            (false, false) => &["SERVER_ACK", "DELIVERY_ACK", "READ"],
+        };
+        for status in statuses {
             tokio::time::sleep(self.inner.config.status_delay).await;
             let data = StatusData {
                 key_id: key_id.clone(),
                 remote_jid: Some(jid.clone()),
                 from_me: true,
-                status: status.into(),
+                status: (*status).into(),
             };
-            if let Err(error) = self
-                .deliver_evolution("messages.update", serde_json::to_value(data).unwrap_or_default())
-                .await
-            {
-                tracing::warn!(%error, "sandbox Evolution receipt lost");
+            let data = serde_json::to_value(data).unwrap_or_default();
+            for _ in 0..times {
+                if let Err(error) = self.deliver_evolution("messages.update", data.clone()).await {
+                    tracing::warn!(%error, "sandbox Evolution receipt lost");
+                }
             }
         }
     }
 
-    /// Meta's receipts: Messenger a delivery (by mid and watermark) then a read (watermark); Instagram only a
-    /// read naming the message.
-    async fn meta_receipts(self, kind: ChannelKind, person: String, mid: String) {
-        let account = self.account_of(kind).to_owned();
-        let base = |delivery: Option<Delivery>, read: Option<Read>| Messaging {
-            sender: Party { id: person.clone() },
-            recipient: Party { id: account.clone() },
-            timestamp: Some(unix_now().saturating_mul(1000)),
-            message: None,
-            delivery,
-            read,
-            reaction: None,
-            postback: None,
-        };
-        let watermark = || Some(unix_now().saturating_mul(1000));
-        tokio::time::sleep(self.inner.config.status_delay).await;
-        if kind == ChannelKind::Messenger {
-            let delivery = base(Some(Delivery { mids: vec![mid.clone()], watermark: watermark() }), None);
-            if let Err(error) = self.deliver_meta(kind, delivery).await {
-                tracing::warn!(%error, "sandbox Meta receipt lost");
+    /// Meta's echo (`message_echoes`, with the sender's metadata), then the receipts: Messenger a delivery (by
+    /// mid and watermark) and a read (watermark); Instagram only a read naming the message.
+    async fn meta_webhooks(
+        self,
+        kind: ChannelKind,
+        echo: Messaging,
+        person: String,
+        mid: String,
+        plan: Plan,
+    ) {
+        let times = if plan.quirks.duplicate { 2 } else { 1 };
+        for _ in 0..times {
+            if let Err(error) = self.deliver_meta(kind, vec![echo.clone()]).await {
+                tracing::warn!(%error, "sandbox Meta echo lost");
             }
         }
-        tokio::time::sleep(self.inner.config.status_delay).await;
-        let read = if kind == ChannelKind::Instagram {
-            Read { watermark: None, mid: Some(mid) }
-        } else {
-            Read { watermark: watermark(), mid: None }
+        let account = self.account_of(kind).to_owned();
+        // Watermarks are the instant each receipt is sent (everything sent before it was delivered, read).
+        let receipt = |delivered: bool| {
+            let now = Some(unix_now().saturating_mul(1000));
+            let (delivery, read) = match (delivered, kind) {
+                (true, _) => (Some(Delivery { mids: vec![mid.clone()], watermark: now }), None),
+                (false, ChannelKind::Instagram) => {
+                    (None, Some(Read { watermark: None, mid: Some(mid.clone()) }))
+                }
+                (false, _) => (None, Some(Read { watermark: now, mid: None })),
+            };
+            Messaging {
+                sender: Party { id: person.clone() },
+                recipient: Party { id: account.clone() },
+                timestamp: now,
+                message: None,
+                delivery,
+                read,
+                reaction: None,
+                postback: None,
+            }
         };
-        if let Err(error) = self.deliver_meta(kind, base(None, Some(read))).await {
-            tracing::warn!(%error, "sandbox Meta receipt lost");
+        // Messenger reports a delivery then a read; Instagram only the read.
+        let mut steps = if kind == ChannelKind::Messenger { vec![true, false] } else { vec![false] };
+        if plan.quirks.reorder {
+            steps.reverse();
+        }
+        for delivered in steps {
+            tokio::time::sleep(self.inner.config.status_delay).await;
+            let receipt = receipt(delivered);
+            for _ in 0..times {
+                if let Err(error) = self.deliver_meta(kind, vec![receipt.clone()]).await {
+                    tracing::warn!(%error, "sandbox Meta receipt lost");
+                }
+            }
         }
     }
 }
@@ -353,6 +571,62 @@ impl OthersSandbox {
 /// 32 hex digits from the process's random hasher keys.
 fn hex_id() -> String {
     new_id("").chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_uppercase()
+}
+
+/// The MIME type a link's extension suggests, as Evolution looks it up.
+fn mime_of(link: &str) -> &'static str {
+    let path = link.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("mp4") => "video/mp4",
+        Some("3gp") => "video/3gpp",
+        Some("ogg" | "opus") => "audio/ogg",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Where WhatsApp keeps an uploaded file: Baileys' echo carries this, not the link it was given.
+fn whatsapp_media_url(id: &str) -> String {
+    format!("https://mmg.whatsapp.net/v/t62.7118-24/{id}.enc?ccb=11-4")
+}
+
+/// A simulated person's message as Baileys reports it in `messages.upsert`: the type and the content.
+fn evolution_inbound(content: &SimulatedContent, id: &str) -> (&'static str, Value) {
+    let caption = |caption: &Option<String>| caption.clone().filter(|c| !c.trim().is_empty());
+    match content {
+        SimulatedContent::Image { caption: typed } => {
+            let mut image = json!({ "url": whatsapp_media_url(id), "mimetype": SAMPLE_IMAGE_MIME,
+                "fileLength": SAMPLE_IMAGE.len().to_string(), "height": 1, "width": 1 });
+            if let Some(caption) = caption(typed) {
+                image["caption"] = json!(caption);
+            }
+            ("imageMessage", json!({ "imageMessage": image }))
+        }
+        SimulatedContent::Document { caption: typed } => {
+            let mut document = json!({ "url": whatsapp_media_url(id), "mimetype": SAMPLE_DOCUMENT_MIME,
+                "title": SAMPLE_DOCUMENT_NAME, "fileName": SAMPLE_DOCUMENT_NAME,
+                "fileLength": SAMPLE_DOCUMENT.len().to_string() });
+            match caption(typed) {
+                // WhatsApp wraps a document sent with words in one more message.
+                Some(caption) => {
+                    document["caption"] = json!(caption);
+                    (
+                        "documentWithCaptionMessage",
+                        json!({ "documentWithCaptionMessage": { "message": { "documentMessage": document } } }),
+                    )
+                }
+                None => ("documentMessage", json!({ "documentMessage": document })),
+            }
+        }
+        SimulatedContent::Text(text) => ("conversation", json!({ "conversation": text })),
+        SimulatedContent::Upload { .. } => ("conversation", json!({ "conversation": "" })),
+    }
 }
 
 fn evolution_error(status: StatusCode, error: &str, message: Value) -> Response {
@@ -364,15 +638,68 @@ fn evolution_error(status: StatusCode, error: &str, message: Value) -> Response 
     (status, Json(envelope)).into_response()
 }
 
-/// `sendWhatsAppAudio`: as `sendText`, recorded as "[audio] link".
+/// An Evolution error answer for a fault.
+fn evolution_refusal(status: StatusCode, _code: Option<i64>, message: String) -> Response {
+    evolution_error(status, status.canonical_reason().unwrap_or("Error"), json!([message]))
+}
+
+/// A send Evolution will make, once its body was read: to whom, what the contact sees, and what Baileys
+/// builds from it.
+struct EvolutionRequest {
+    number: String,
+    summary: String,
+    media: Option<SentMedia>,
+    /// `conversation`, `imageMessage`, `videoMessage`, `documentMessage`, `audioMessage`.
+    message_type: &'static str,
+}
+
+impl EvolutionRequest {
+    fn text(request: SendText) -> Self {
+        Self { number: request.number, summary: request.text, media: None, message_type: "conversation" }
+    }
+
+    /// The message as Baileys built it, once "uploaded" under `id`.
+    fn message(&self, id: &str) -> Value {
+        let Some(media) = &self.media else { return json!({ "conversation": self.summary }) };
+        let mut content = json!({ "url": whatsapp_media_url(id), "mimetype": mime_of(&media.link) });
+        if self.message_type == "audioMessage" {
+            content["ptt"] = json!(true);
+            content["mimetype"] = json!("audio/ogg; codecs=opus");
+        }
+        if let Some(caption) = &media.caption {
+            content["caption"] = json!(caption);
+        }
+        if let Some(file_name) = &media.file_name {
+            content["fileName"] = json!(file_name);
+        }
+        if self.message_type == "videoMessage" {
+            content["gifPlayback"] = json!(false);
+        }
+        let mut message = serde_json::Map::new();
+        message.insert(self.message_type.to_owned(), content);
+        Value::Object(message)
+    }
+}
+
+/// `sendWhatsAppAudio`: a voice note by link, recorded as "[audio] link".
 async fn evolution_send_audio(
     State(state): State<OthersSandbox>,
     Path(instance): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = serde_json::from_slice::<crate::evolution::wire::SendAudio>(&body)
-        .map(|audio| SendText { number: audio.number, text: format!("[audio] {}", audio.audio) })
+    let request = serde_json::from_slice::<SendAudio>(&body)
+        .map(|audio| EvolutionRequest {
+            number: audio.number,
+            summary: format!("[audio] {}", audio.audio),
+            media: Some(SentMedia {
+                kind: "audio".into(),
+                link: audio.audio,
+                caption: None,
+                file_name: None,
+            }),
+            message_type: "audioMessage",
+        })
         .map_err(|_| {
             evolution_error(
                 StatusCode::BAD_REQUEST,
@@ -383,14 +710,15 @@ async fn evolution_send_audio(
     evolution_deliver(state, &instance, &headers, request).await
 }
 
-/// `sendMedia`: as `sendText`, the attachment recorded as "[image] link — caption".
+/// `sendMedia`: an image, video or document by link, with its caption and file name (Evolution makes one up
+/// without it: `image.png`, `video.mp4`, a document's link name without its extension).
 async fn evolution_send_media(
     State(state): State<OthersSandbox>,
     Path(instance): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = match serde_json::from_slice::<crate::evolution::wire::SendMedia>(&body) {
+    let request = match serde_json::from_slice::<SendMedia>(&body) {
         Err(_) => Err(evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
@@ -402,11 +730,45 @@ async fn evolution_send_media(
             json!(["Owned media must be a url or base64"]),
         )),
         Ok(media) => {
-            let text = match &media.caption {
-                Some(caption) => format!("[{}] {} — {caption}", media.mediatype, media.media),
-                None => format!("[{}] {}", media.mediatype, media.media),
+            let message_type = match media.mediatype.as_str() {
+                "image" => "imageMessage",
+                "video" => "videoMessage",
+                "document" => "documentMessage",
+                _ => "",
             };
-            Ok(SendText { number: media.number, text })
+            if message_type.is_empty() {
+                Err(evolution_error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request",
+                    json!([["instance.mediatype is not one of enum values: image,document,video,audio"]]),
+                ))
+            } else {
+                let text = match &media.caption {
+                    Some(caption) => format!("[{}] {} — {caption}", media.mediatype, media.media),
+                    None => format!("[{}] {}", media.mediatype, media.media),
+                };
+                let file_name = media.file_name.clone().or_else(|| match media.mediatype.as_str() {
+                    "image" => Some("image.png".into()),
+                    "video" => Some("video.mp4".into()),
+                    _ => media
+                        .media
+                        .rsplit('/')
+                        .next()
+                        .and_then(|last| last.split_once('.'))
+                        .map(|(name, _)| name.to_owned()),
+                });
+                Ok(EvolutionRequest {
+                    number: media.number,
+                    summary: text,
+                    media: Some(SentMedia {
+                        kind: media.mediatype,
+                        link: media.media,
+                        caption: media.caption,
+                        file_name,
+                    }),
+                    message_type,
+                })
+            }
         }
     };
     evolution_deliver(state, &instance, &headers, request).await
@@ -418,7 +780,7 @@ async fn evolution_send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = serde_json::from_slice::<SendText>(&body).map_err(|_| {
+    let request = serde_json::from_slice::<SendText>(&body).map(EvolutionRequest::text).map_err(|_| {
         evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
@@ -429,12 +791,13 @@ async fn evolution_send(
 }
 
 /// Every Evolution send, once its body was read (what the contact sees, or why the body was refused): the
-/// instance's key and name are checked first, as Evolution does, then the number, then it is "sent".
+/// instance's key and name are checked first, as Evolution does, then an injected fault, then the number;
+/// then it is "sent", echoed and receipted.
 async fn evolution_deliver(
     state: OthersSandbox,
     instance: &str,
     headers: &HeaderMap,
-    request: Result<SendText, Response>,
+    request: Result<EvolutionRequest, Response>,
 ) -> Response {
     let config = &state.inner.config;
     if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(config.evolution_api_key.as_str()) {
@@ -447,21 +810,29 @@ async fn evolution_deliver(
             json!([format!("The \"{instance}\" instance does not exist")]),
         );
     }
+    let plan =
+        match apply_fault(state.next_fault(ChannelKind::WhatsappUnofficial).await, evolution_refusal).await {
+            Taken::Refused(answer) => return answer,
+            Taken::Accepted(plan) => plan,
+        };
     let request = match request {
         Ok(request) => request,
         Err(refused) => return refused,
     };
-    if request.text.trim().is_empty() {
+    if request.summary.trim().is_empty() {
         return evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["Text is required"]));
     }
     if state.inner.data.lock().await.disconnected {
         return evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["Error: Connection Closed"]));
     }
-    let number = digits(request.number.split('@').next().unwrap_or_default());
-    let jid = format!("{number}@s.whatsapp.net");
-    if !(10..=15).contains(&number.len())
-        || config.evolution_without_whatsapp.iter().any(|n| digits(n) == number)
-    {
+    // As Evolution's createJid: a whole JID (`…@s.whatsapp.net`, `…@lid`) is kept, digits become one.
+    let (user, domain) = request.number.split_once('@').unwrap_or((&request.number, "s.whatsapp.net"));
+    let number = digits(user);
+    let jid = format!("{number}@{domain}");
+    let phone_jid = domain == "s.whatsapp.net";
+    let no_whatsapp = !(10..=15).contains(&number.len())
+        || config.evolution_without_whatsapp.iter().any(|n| digits(n) == number);
+    if phone_jid && no_whatsapp {
         return evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
@@ -471,8 +842,9 @@ async fn evolution_deliver(
     let id = format!("3EB0{}", hex_id());
     state.inner.data.lock().await.sent.push(OtherSent {
         channel: ChannelKind::WhatsappUnofficial,
-        to: number.clone(),
-        text: request.text.clone(),
+        to: number,
+        text: request.summary.clone(),
+        media: request.media.clone(),
         tag: None,
         id: id.clone(),
     });
@@ -486,21 +858,15 @@ async fn evolution_deliver(
         },
         push_name: Some(String::new()),
         status: Some("PENDING".into()),
-        message: Some(json!({ "conversation": request.text })),
-        message_type: Some("conversation".into()),
+        message: Some(request.message(&id)),
+        message_type: Some(request.message_type.into()),
         message_timestamp: Some(json!(unix_now())),
     };
     // Evolution reports its own sends as `send.message`, then the receipts.
-    let echo = state.clone();
-    let echoed = serde_json::to_value(&record).unwrap_or_default();
-    tokio::spawn(async move {
-        if let Err(error) = echo.deliver_evolution("send.message", echoed).await {
-            tracing::warn!(%error, "sandbox Evolution echo lost");
-        }
-        echo.evolution_receipts(id, jid).await;
-    });
-    if state.losing_answer().await {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+    let echo = serde_json::to_value(&record).unwrap_or_default();
+    tokio::spawn(state.clone().evolution_webhooks(echo, id, jid, plan));
+    if let Some(after) = plan.lose_answer_after {
+        tokio::time::sleep(after).await;
         return evolution_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
@@ -529,6 +895,11 @@ fn meta_error(status: StatusCode, kind: &str, code: i64, subcode: Option<i64>, m
         error["error_subcode"] = json!(subcode);
     }
     (status, Json(json!({ "error": error }))).into_response()
+}
+
+/// A Send API error answer for a fault.
+fn meta_refusal(status: StatusCode, code: Option<i64>, message: String) -> Response {
+    meta_error(status, "OAuthException", code.unwrap_or(2), None, &message)
 }
 
 /// Meta's answer to a missing or wrong token.
@@ -570,14 +941,37 @@ async fn meta_send(
             &format!("Unsupported post request. Object with ID '{account}' does not exist."),
         );
     };
+    let plan = match apply_fault(state.next_fault(kind).await, meta_refusal).await {
+        Taken::Refused(answer) => return answer,
+        Taken::Accepted(plan) => plan,
+    };
     let Ok(request) = serde_json::from_slice::<SendRequest>(&body) else {
         return meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, "(#100) Invalid parameter");
     };
-    let attached = request.message.attachment.as_ref().and_then(|a| {
-        let url = a.payload.url.as_deref().filter(|u| u.starts_with("https://"))?;
-        Some(format!("[{}] {url}", a.kind))
+    let media = request.message.attachment.as_ref().and_then(|a| {
+        let url = a.payload.url.clone().filter(|u| u.starts_with("https://"))?;
+        Some(SentMedia { kind: a.kind.clone(), link: url, caption: None, file_name: None })
     });
-    let Some(text) = request.message.text.clone().filter(|t| !t.trim().is_empty()).or(attached) else {
+    let attached = media.as_ref().map(|m| format!("[{}] {}", m.kind, m.link));
+    let typed = request.message.text.clone().filter(|t| !t.trim().is_empty());
+    if let Some(text) = &typed {
+        // Messenger takes 2000 characters, Instagram 1000 bytes.
+        let limit = kind.text_limit();
+        if limit.measure(text) > limit.max() {
+            let unit = if matches!(limit, TextLimit::Utf8Bytes(_)) { "bytes" } else { "characters" };
+            return meta_error(
+                StatusCode::BAD_REQUEST,
+                "OAuthException",
+                100,
+                None,
+                &format!(
+                    "(#100) Length of param message[text] must be less than or equal to {} {unit}",
+                    limit.max()
+                ),
+            );
+        }
+    }
+    let Some(text) = typed.or(attached) else {
         return meta_error(
             StatusCode::BAD_REQUEST,
             "OAuthException",
@@ -632,6 +1026,7 @@ async fn meta_send(
         channel: kind,
         to: request.recipient.id.clone(),
         text,
+        media,
         tag: request.tag.clone(),
         id: mid.clone(),
     });
@@ -643,7 +1038,7 @@ async fn meta_send(
         message: Some(IncomingMessage {
             mid: mid.clone(),
             text: request.message.text.clone(),
-            attachments: vec![],
+            attachments: request.message.attachment.clone().into_iter().collect(),
             is_echo: true,
             quick_reply: None,
             metadata: request.message.metadata.clone(),
@@ -653,22 +1048,16 @@ async fn meta_send(
         reaction: None,
         postback: None,
     };
-    let background = state.clone();
     let (person, echoed_mid) = (request.recipient.id.clone(), mid.clone());
-    tokio::spawn(async move {
-        if let Err(error) = background.deliver_meta(kind, echo).await {
-            tracing::warn!(%error, "sandbox Meta echo lost");
-        }
-        background.meta_receipts(kind, person, echoed_mid).await;
-    });
-    if state.losing_answer().await {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::spawn(state.clone().meta_webhooks(kind, echo, person, echoed_mid, plan));
+    if let Some(after) = plan.lose_answer_after {
+        tokio::time::sleep(after).await;
         return meta_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "OAuthException",
             2,
             None,
-            "An unexpected error has occurred.",
+            "An unexpected error has occurred. Please retry your request later.",
         );
     }
     Json(SendResponse { recipient_id: Some(request.recipient.id), message_id: mid }).into_response()
@@ -710,6 +1099,18 @@ async fn meta_profile(
     }
 }
 
+/// `GET /meta/cdn/{file}`: the sample picture and file simulated people send (Meta's attachment URLs are
+/// public for a while, no token).
+async fn meta_cdn(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "amostra.png" => ([(header::CONTENT_TYPE, SAMPLE_IMAGE_MIME)], SAMPLE_IMAGE).into_response(),
+        SAMPLE_DOCUMENT_NAME => {
+            ([(header::CONTENT_TYPE, SAMPLE_DOCUMENT_MIME)], SAMPLE_DOCUMENT).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// The routes of the other channels, to be mounted under `/sandbox`.
 pub fn router(state: OthersSandbox) -> Router {
     Router::new()
@@ -717,7 +1118,41 @@ pub fn router(state: OthersSandbox) -> Router {
         .route("/evolution/message/sendMedia/{instance}", post(evolution_send_media))
         .route("/evolution/message/sendWhatsAppAudio/{instance}", post(evolution_send_audio))
         .route("/evolution/connection", post(evolution_connection))
+        .route("/meta/cdn/{file}", get(meta_cdn))
         .route("/meta/v23.0/{account}/messages", post(meta_send))
         .route("/meta/v23.0/{person}", get(meta_profile))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_links_extension_gives_the_mime_type_evolution_would_look_up() {
+        assert_eq!(mime_of("https://loja.com.br/bolo.JPG?v=2"), "image/jpeg");
+        assert_eq!(mime_of("https://loja.com.br/nf-77.pdf"), "application/pdf");
+        assert_eq!(mime_of("https://loja.com.br/sem-extensao"), "application/octet-stream");
+    }
+
+    #[test]
+    fn a_media_send_is_echoed_as_baileys_builds_it() {
+        let request = EvolutionRequest {
+            number: "5511987654321".into(),
+            summary: "[document] https://loja.com.br/nf-77.pdf — Sua nota".into(),
+            media: Some(SentMedia {
+                kind: "document".into(),
+                link: "https://loja.com.br/nf-77.pdf".into(),
+                caption: Some("Sua nota".into()),
+                file_name: Some("nf-77.pdf".into()),
+            }),
+            message_type: "documentMessage",
+        };
+        let message = request.message("3EB0AB");
+        let document = &message["documentMessage"];
+        assert_eq!(document["fileName"], "nf-77.pdf");
+        assert_eq!(document["caption"], "Sua nota");
+        assert_eq!(document["mimetype"], "application/pdf");
+        assert!(document["url"].as_str().is_some_and(|u| u.starts_with("https://mmg.whatsapp.net/")));
+    }
 }

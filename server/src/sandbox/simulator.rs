@@ -152,19 +152,17 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         _ => None,
     };
     if let Some(kind) = other {
-        let notice = match (&content, state.others()) {
-            (SimulatedContent::Text(text), Some(others)) => {
-                match others.simulate(kind, &form.numero, &form.nome, text, hours_ago * 3600).await {
+        let notice = match state.others() {
+            Some(others) => {
+                match others.simulate_content(kind, &form.numero, &form.nome, content, hours_ago * 3600).await
+                {
                     Ok(id) => {
                         Notice::Sent(format!("Mensagem entregue ao Atende pelo {} ({id}).", kind.label()))
                     }
                     Err(error) => Notice::Failed(error.to_string()),
                 }
             }
-            (_, Some(_)) => {
-                Notice::Failed(format!("No {} o simulador envia só texto e emoji.", kind.label()))
-            }
-            (_, None) => Notice::Failed("Este canal não está ligado no sandbox.".into()),
+            None => Notice::Failed("Este canal não está ligado no sandbox.".into()),
         };
         return Html(render(&state, &form.numero, &form.nome, Some(notice)).await);
     }
@@ -300,7 +298,7 @@ small { color: #57606a; }
 <label><input type="radio" name="tipo" value="imagem"> Imagem</label>
 <label><input type="radio" name="tipo" value="documento"> Arquivo</label>
 </fieldset>
-<label>Imagem ou arquivo (opcional: sem escolher, o simulador envia um de exemplo)
+<label>Imagem ou arquivo (opcional: sem escolher, o simulador envia um de exemplo; nos outros canais, sempre o de exemplo)
 <input type="file" name="arquivo"></label>
 <label>Mensagem (ou legenda da imagem/arquivo)
 <textarea name="texto" rows="3"></textarea></label>

@@ -63,6 +63,59 @@ pub struct StatusUpdate {
     pub closes_window: bool,
 }
 
+/// A gateway's echo of a message it sent for us (Evolution's `send.message`), as [`SqlStore::reconcile_echo`]
+/// matches it to the send it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEcho {
+    pub provider_message_id: String,
+    /// The chat (`…@s.whatsapp.net`, or `…@lid` for a person known only by that id).
+    pub jid: String,
+    /// The phone JID when `jid` is an `@lid` that came with one.
+    pub phone_jid: Option<String>,
+    pub phone: Option<Phone>,
+    /// `text`, `image`, `video`, `audio` or `document`.
+    pub kind: String,
+    /// The text, or the media's caption.
+    pub text: Option<String>,
+    pub file_name: Option<String>,
+    /// The media's address as echoed: Atende's link where the gateway keeps it, WhatsApp's own otherwise.
+    pub url: Option<String>,
+}
+
+/// An outbound message still waiting for its provider id.
+struct PendingSend {
+    message_id: i64,
+    body: Option<String>,
+    link: Option<String>,
+    file_name: Option<String>,
+}
+
+impl SentEcho {
+    /// The send this echo is of, among `pending` (same kind and person, oldest first): the one whose link the
+    /// echo carries, else the oldest whose text or caption (and a document's file name, when both are known)
+    /// is the same.
+    fn pick(&self, pending: &[PendingSend]) -> Option<i64> {
+        let same = |a: Option<&str>, b: Option<&str>| {
+            a.map(str::trim).filter(|t| !t.is_empty()) == b.map(str::trim).filter(|t| !t.is_empty())
+        };
+        if let Some(url) = self.url.as_deref() {
+            if let Some(by_link) = pending.iter().find(|p| p.link.as_deref() == Some(url)) {
+                return Some(by_link.message_id);
+            }
+        }
+        pending
+            .iter()
+            .find(|p| {
+                same(p.body.as_deref(), self.text.as_deref())
+                    && match (&p.file_name, &self.file_name) {
+                        (Some(ours), Some(echoed)) if self.kind == "document" => ours == echoed,
+                        _ => true,
+                    }
+            })
+            .map(|p| p.message_id)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusOutcome {
     Applied,
@@ -379,34 +432,53 @@ impl SqlStore {
         Ok(outcome)
     }
 
-    /// A gateway's echo of a message we sent (Evolution's `send.message`): the oldest outbound text to this
-    /// number on this channel, with that text, whose send has no provider id yet, learns `provider_message_id`.
-    /// A send whose answer was lost is so recognised by the worker instead of sent twice. Returns whether one
-    /// was matched.
-    pub async fn reconcile_echo(
-        &self,
-        channel_id: i64,
-        phone: &Phone,
-        body: &str,
-        provider_message_id: &str,
-    ) -> Result<bool, StoreError> {
-        let (first, second) = super::phone_forms(phone);
-        let matched = sqlx::query(
-            "UPDATE message SET provider_message_id = $1 WHERE message_id = ( \
-               SELECT m.message_id FROM message m \
-               JOIN outbound_job j ON j.message_id = m.message_id \
-               JOIN conversation v ON v.conversation_id = m.conversation_id \
-               JOIN contact c ON c.contact_id = v.contact_id \
-               WHERE v.channel_id = $2 AND m.direction = 'out' AND m.provider_message_id IS NULL \
-                 AND j.state IN ('in_flight', 'ready') AND m.body = $3 AND (c.phone = $4 OR c.phone = $5) \
-               ORDER BY m.message_id LIMIT 1) \
-             AND NOT EXISTS (SELECT 1 FROM message e WHERE e.provider_message_id = $1)",
+    /// A gateway's echo of a message we sent (Evolution's `send.message`): the oldest outbound message of
+    /// this kind to this person on this channel whose send has no provider id yet, with the same text or
+    /// caption (and file name, for a document), learns `provider_message_id`. A send whose answer was lost is
+    /// so recognised by the worker instead of sent twice. The person is found by phone or, for a contact known
+    /// only by an `@lid` id, by that identity. Returns whether one was matched.
+    pub async fn reconcile_echo(&self, channel_id: i64, echo: &SentEcho) -> Result<bool, StoreError> {
+        let (first, second) = echo.phone.as_ref().map(super::phone_forms).unwrap_or_default();
+        let rows = sqlx::query(
+            "SELECT m.message_id, m.body, m.detail FROM message m \
+             JOIN outbound_job j ON j.message_id = m.message_id \
+             JOIN conversation v ON v.conversation_id = m.conversation_id \
+             JOIN contact c ON c.contact_id = v.contact_id \
+             WHERE v.channel_id = $1 AND m.direction = 'out' AND m.provider_message_id IS NULL \
+               AND j.state IN ('in_flight', 'ready') AND m.kind = $2 \
+               AND (c.phone = $3 OR c.phone = $4 OR EXISTS (SELECT 1 FROM contact_identity i \
+                    WHERE i.contact_id = c.contact_id AND i.kind = 'evolution_jid' \
+                      AND (i.external_id = $5 OR i.external_id = $6))) \
+             ORDER BY m.message_id LIMIT 50",
         )
-        .bind(provider_message_id)
         .bind(channel_id)
-        .bind(body)
+        .bind(&echo.kind)
         .bind(first)
         .bind(second)
+        .bind(&echo.jid)
+        .bind(echo.phone_jid.as_deref().unwrap_or(&echo.jid))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let mut candidates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let detail: String = row.try_get("detail").map_err(unavailable)?;
+            let detail = serde_json::from_str::<serde_json::Value>(&detail).unwrap_or_default();
+            let field = |name: &str| detail.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+            candidates.push(PendingSend {
+                message_id: row.try_get("message_id").map_err(unavailable)?,
+                body: row.try_get("body").map_err(unavailable)?,
+                link: field("link"),
+                file_name: field("filename"),
+            });
+        }
+        let Some(message_id) = echo.pick(&candidates) else { return Ok(false) };
+        let matched = sqlx::query(
+            "UPDATE message SET provider_message_id = $1 WHERE message_id = $2 AND provider_message_id IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM message e WHERE e.provider_message_id = $1)",
+        )
+        .bind(&echo.provider_message_id)
+        .bind(message_id)
         .execute(&self.pool)
         .await
         .map_err(unavailable)?

@@ -5,7 +5,7 @@
 
 use super::{constant_time_eq, Failure, Processed, WebhookProcessor, WebhookState};
 use crate::evolution::wire::{MessageRecord, StatusData, WebhookEvent};
-use crate::store::inbound::{InboundMessage, StatusUpdate};
+use crate::store::inbound::{InboundMessage, SentEcho, StatusUpdate};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
 use atende_domain::time::Timestamp;
@@ -46,6 +46,11 @@ impl EvolutionWebhookAuth {
         });
         bearer || body_key
     }
+}
+
+/// The phone of a `…@s.whatsapp.net` JID (an `@lid` has none).
+fn phone_of(jid: &str) -> Option<Phone> {
+    jid.strip_suffix("@s.whatsapp.net").and_then(|digits| Phone::parse(&format!("+{digits}")).ok())
 }
 
 pub(super) async fn receive(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -92,21 +97,25 @@ impl WebhookProcessor {
                     return Ok(true); // groups are not conversations with a contact
                 }
                 if record.key.from_me {
-                    // Our own send, echoed: a send whose answer was lost is recognised here.
-                    let phone = record
-                        .key
-                        .phone_jid()
-                        .and_then(|jid| jid.strip_suffix("@s.whatsapp.net"))
-                        .and_then(|digits| Phone::parse(&format!("+{digits}")).ok());
-                    if let (Some(phone), (_, Some(text))) = (phone, record.kind_and_body()) {
-                        self.store.reconcile_echo(channel_id, &phone, &text, &record.key.id).await?;
+                    // Our own send, echoed (text or media): a send whose answer was lost is recognised here.
+                    if let Some(content) = record.echoed() {
+                        let phone_jid = record.key.phone_jid().map(str::to_owned);
+                        let echo = SentEcho {
+                            provider_message_id: record.key.id.clone(),
+                            jid: record.key.remote_jid.clone(),
+                            phone: phone_jid.as_deref().and_then(phone_of),
+                            phone_jid,
+                            kind: content.kind,
+                            text: content.text,
+                            file_name: content.file_name,
+                            url: content.url,
+                        };
+                        self.store.reconcile_echo(channel_id, &echo).await?;
                     }
                     return Ok(true);
                 }
                 let jid = record.key.phone_jid().unwrap_or(&record.key.remote_jid).to_owned();
-                let phone = jid
-                    .strip_suffix("@s.whatsapp.net")
-                    .and_then(|digits| Phone::parse(&format!("+{digits}")).ok());
+                let phone = phone_of(&jid);
                 let (kind, text) = record.kind_and_body();
                 let sent_at = record
                     .timestamp_seconds()

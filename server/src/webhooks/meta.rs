@@ -9,6 +9,9 @@ use atende_domain::channel::Channel;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
 
+/// How long a new person's profile may take before the message is stored under a neutral name.
+const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The channel kind and the identity kind of a webhook `object`.
 fn kinds(object: &str) -> Option<(ChannelKind, &'static str)> {
     match object {
@@ -32,16 +35,23 @@ impl WebhookProcessor {
             return Err(Failure::Unreadable(format!("object {:?} is not page or instagram", event.object)));
         };
         let mut complete = true;
+        let mut unknown = Vec::new();
         for entry in &event.entry {
+            // One page Atende does not know (removed, or another app's) does not hold back the others.
             let Some(channel_id) = self.store.channel_id_by_provider(kind, &entry.id).await? else {
-                return Err(Failure::Unreadable(format!("no {} channel for {}", kind.label(), entry.id)));
+                unknown.push(entry.id.as_str());
+                continue;
             };
             for messaging in &entry.messaging {
                 complete &=
                     self.apply_messaging(channel_id, kind, identity_kind, messaging, now, done).await?;
             }
         }
-        Ok(complete)
+        if unknown.is_empty() || !complete {
+            return Ok(complete);
+        }
+        // Applied what could be; the receipt keeps a note of what was left out.
+        Err(Failure::Unreadable(format!("no {} channel for {}", kind.label(), unknown.join(", "))))
     }
 
     async fn apply_messaging(
@@ -180,11 +190,16 @@ impl WebhookProcessor {
         if self.store.identity_known(identity_kind, person).await? {
             return Ok(None);
         }
+        // The processor applies webhooks one after another: a slow Graph call must not hold them all up.
         let looked_up = match self.channels.messenger(channel_id) {
-            Some(client) => match client.profile(person).await {
-                Ok(profile) => profile.display_name(),
-                Err(failure) => {
+            Some(client) => match tokio::time::timeout(PROFILE_TIMEOUT, client.profile(person)).await {
+                Ok(Ok(profile)) => profile.display_name(),
+                Ok(Err(failure)) => {
                     tracing::warn!(%failure, "could not read the contact's profile");
+                    None
+                }
+                Err(_) => {
+                    tracing::warn!(timeout = ?PROFILE_TIMEOUT, "the contact's profile took too long; named later by hand");
                     None
                 }
             },

@@ -4,8 +4,9 @@
 
 use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
-use atende_domain::ports::Store;
+use atende_domain::ports::{Outbox, Store};
 use atende_server::sandbox::others::OthersSandbox;
+use atende_server::sandbox::Fault;
 use serde_json::{json, Value};
 
 const HOUR: i64 = 60 * 60;
@@ -309,10 +310,12 @@ async fn a_send_whose_answer_was_lost_is_recognised_by_its_echo_on_messenger_and
         .simulate(ChannelKind::WhatsappUnofficial, "5511922220000", "Iara Evolution", "Oi", 0)
         .await
         .expect("ok");
-    for name in ["Gil Messenger", "Iara Evolution"] {
+    for (kind, name) in
+        [(ChannelKind::Messenger, "Gil Messenger"), (ChannelKind::WhatsappUnofficial, "Iara Evolution")]
+    {
         let conversation = conversation_with(&app, name).await;
         // The provider takes the message, echoes it, and then answers 500: the worker retries, finds the echo.
-        app.others.lose_next_answers(1).await;
+        app.others.inject_fault(kind, Fault::LoseAnswer { seconds: Some(1) }, 1).await.expect("queued");
         let (status, body) = send(&app, conversation.id.0, &format!("Só uma vez, {name}")).await;
         assert_eq!(status, 200, "{body}");
         wait_for_status(&app, conversation.id.0, "read").await;
@@ -418,4 +421,588 @@ async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
     })
     .await;
     assert_eq!(sent.summary, "[document] nf-77.pdf Sua nota");
+}
+
+/// The sandbox's own channel of `kind`.
+async fn sandbox_channel(app: &TestApp, kind: ChannelKind) -> i64 {
+    let config = app.others.config();
+    let provider = match kind {
+        ChannelKind::WhatsappUnofficial => config.evolution_instance.clone(),
+        ChannelKind::Messenger => config.page_id.clone(),
+        ChannelKind::Instagram => config.instagram_id.clone(),
+        ChannelKind::WhatsappOfficial => app.sandbox.config().phone_number_id.clone(),
+    };
+    app.store.channel_id_by_provider(kind, &provider).await.expect("lookup").expect("the sandbox's channel")
+}
+
+/// A server function called with a JSON body, as the console does: (status, body).
+async fn call(app: &TestApp, function: &str, body: Value) -> (u16, String) {
+    let response =
+        app.client.post(format!("{}/api/{function}", app.address)).json(&body).send().await.expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+/// "Concluir", as the console sends it.
+async fn conclude(app: &TestApp, conversation: i64) {
+    let response = app
+        .client
+        .post(format!("{}/api/conclude_conversation", app.address))
+        .form(&[("conversation", conversation.to_string())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+}
+
+async fn restart(app: &TestApp, conversation: i64) -> (u16, String) {
+    let body =
+        json!({ "conversation": conversation, "template": "qualquer", "language": "pt_BR", "values": [] });
+    call(app, "restart_conversation", body).await
+}
+
+/// The reason the conversation's failed message gives the agent.
+async fn failure_reason(app: &TestApp, conversation: i64) -> String {
+    use atende_domain::conversation::ConversationId;
+    eventually("a failed message with its reason", || async {
+        let views =
+            atende_domain::ports::Outbox::messages(&app.store, ConversationId(conversation)).await.ok()?;
+        views.into_iter().find(|m| m.status == "failed").and_then(|m| m.error)
+    })
+    .await
+}
+
+/// Polls `check` every 100 ms for up to `seconds`; panics with `what` when it never holds.
+async fn within<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {seconds} s waiting for: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn all_processed(app: &TestApp) {
+    eventually("every webhook processed", || async {
+        app.store.pending_webhooks(0, 1).await.ok()?.is_empty().then_some(())
+    })
+    .await;
+}
+
+/// POSTs `body` to `/webhooks/meta` signed with `secret`.
+async fn post_meta(app: &TestApp, body: &str, secret: &[u8]) -> u16 {
+    use atende_server::whatsapp::wire::signature_header;
+    app.client
+        .post(format!("{}/webhooks/meta", app.address))
+        .header("X-Hub-Signature-256", signature_header(secret, body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_media_send_whose_answer_was_lost_on_the_unofficial_api_is_sent_exactly_once() {
+    let app = spawn_app().await;
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511944440001", "Nina", "Manda tudo", 0)
+        .await
+        .expect("delivered");
+    let conversation = conversation_with(&app, "Nina").await;
+    let sends = [
+        ("image", "https://loja.com.br/bolo.jpg", "Seu bolo"),
+        ("document", "https://loja.com.br/notas/nf-77.pdf", "Sua nota"),
+        ("video", "https://loja.com.br/receita.mp4", ""),
+        ("audio", "https://loja.com.br/recado.ogg", ""),
+    ];
+    // Each is taken and echoed (as Baileys builds it: WhatsApp's own media link, the caption and the file
+    // name), and then its answer is lost: the worker tries again and must recognise the echo.
+    app.others
+        .inject_fault(ChannelKind::WhatsappUnofficial, Fault::LoseAnswer { seconds: Some(0) }, 4)
+        .await
+        .expect("queued");
+    for (kind, link, caption) in sends {
+        let (status, body) = send_media(&app, conversation.id.0, kind, link, caption).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    within(30, "the four attachments read", || async {
+        let messages = outbound(&app, conversation.id.0).await;
+        (messages.len() == 4 && messages.iter().all(|(_, status)| status == "read")).then_some(())
+    })
+    .await;
+    let got: Vec<(String, Option<String>, Option<String>)> = app
+        .others
+        .sent()
+        .await
+        .into_iter()
+        .filter_map(|s| s.media)
+        .map(|m| (m.kind, m.caption, m.file_name))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("image".to_owned(), Some("Seu bolo".to_owned()), Some("image.png".to_owned())),
+            ("document".to_owned(), Some("Sua nota".to_owned()), Some("nf-77.pdf".to_owned())),
+            ("video".to_owned(), None, Some("video.mp4".to_owned())),
+            ("audio".to_owned(), None, None),
+        ],
+        "each reached the contact once, in order"
+    );
+
+    // A person known only by an `@lid` id (no number): the echo names the same id.
+    let config = app.others.config().clone();
+    let lid = json!({
+        "event": "messages.upsert", "instance": config.evolution_instance,
+        "data": {"key": {"remoteJid": "103899771998284@lid", "fromMe": false, "id": "3ALIDSOMENTE"},
+                 "pushName": "Lia", "message": {"conversation": "Oi, sem número"}, "messageType": "conversation",
+                 "messageTimestamp": 1_700_000_000_i64}
+    });
+    assert_eq!(post_evolution(&app, &lid, Some(&config.evolution_webhook_token)).await, 200);
+    let lia = conversation_with(&app, "Lia").await;
+    assert_eq!(lia.contact_phone, None);
+    app.others
+        .inject_fault(ChannelKind::WhatsappUnofficial, Fault::LoseAnswer { seconds: Some(0) }, 1)
+        .await
+        .expect("queued");
+    let (status, body) = send(&app, lia.id.0, "Só uma vez, Lia").await;
+    assert_eq!(status, 200, "{body}");
+    wait_for_status(&app, lia.id.0, "read").await;
+    let to_lia: Vec<String> =
+        app.others.sent().await.into_iter().filter(|s| s.text.contains("Lia")).map(|s| s.to).collect();
+    assert_eq!(to_lia, ["103899771998284"], "sent once, to the lid");
+}
+
+#[tokio::test]
+async fn the_unofficial_api_carries_pictures_and_files_both_ways_with_their_captions_and_file_names() {
+    use atende_server::sandbox::SimulatedContent;
+    let app = spawn_app().await;
+    let number = "5511944440002";
+    let picture = SimulatedContent::Image { caption: Some("Olha o bolo".into()) };
+    app.others
+        .simulate_content(ChannelKind::WhatsappUnofficial, number, "Otto", picture, 0)
+        .await
+        .expect("ok");
+    let conversation = conversation_with(&app, "Otto").await;
+    let file = SimulatedContent::Document { caption: None };
+    app.others.simulate_content(ChannelKind::WhatsappUnofficial, number, "Otto", file, 0).await.expect("ok");
+    let captioned = SimulatedContent::Document { caption: Some("O comprovante".into()) };
+    app.others
+        .simulate_content(ChannelKind::WhatsappUnofficial, number, "Otto", captioned, 0)
+        .await
+        .expect("ok");
+    let received = eventually("the three messages", || async {
+        let all = app.store.conversation_messages(conversation.id.0).await.ok()?;
+        (all.len() == 3).then_some(all)
+    })
+    .await;
+    let seen: Vec<(&str, Option<&str>)> = received.iter().map(|m| (m.1.as_str(), m.2.as_deref())).collect();
+    assert_eq!(
+        seen,
+        [
+            ("image", Some("Olha o bolo")),
+            ("document", Some("comprovante.txt")),
+            ("document", Some("O comprovante"))
+        ]
+    );
+
+    // Out: a document keeps its file name and a video its caption, up to the gateway.
+    let (status, body) =
+        send_media(&app, conversation.id.0, "document", "https://loja.com.br/notas/nf-77.pdf", "Sua nota")
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        send_media(&app, conversation.id.0, "video", "https://loja.com.br/receita.mp4", "A receita").await;
+    assert_eq!(status, 200, "{body}");
+    let sent = wait_for_status(&app, conversation.id.0, "read").await;
+    assert_eq!(
+        sent,
+        [("Sua nota".to_owned(), "read".to_owned()), ("A receita".to_owned(), "read".to_owned())]
+    );
+    let media: Vec<_> = app.others.sent().await.into_iter().filter_map(|s| s.media).collect();
+    assert_eq!(
+        media.iter().map(|m| (m.kind.as_str(), m.link.as_str(), m.file_name.as_deref())).collect::<Vec<_>>(),
+        [
+            ("document", "https://loja.com.br/notas/nf-77.pdf", Some("nf-77.pdf")),
+            ("video", "https://loja.com.br/receita.mp4", Some("video.mp4")),
+        ]
+    );
+    assert_eq!(media[1].caption.as_deref(), Some("A receita"));
+}
+
+#[tokio::test]
+async fn messenger_and_instagram_people_send_pictures_and_files() {
+    use atende_server::sandbox::SimulatedContent;
+    let app = spawn_app().await;
+    for (kind, number, name) in [
+        (ChannelKind::Messenger, "5511944440003", "Paulo Dias"),
+        (ChannelKind::Instagram, "5511944440004", "Pia"),
+    ] {
+        let picture = SimulatedContent::Image { caption: Some("Essa aqui".into()) };
+        app.others.simulate_content(kind, number, name, picture, 0).await.expect("delivered");
+        let conversation = conversation_with(&app, name).await;
+        let file = SimulatedContent::Document { caption: None };
+        app.others.simulate_content(kind, number, name, file, 0).await.expect("delivered");
+        let received = eventually("the picture, its words and the file", || async {
+            let all = app.store.conversation_messages(conversation.id.0).await.ok()?;
+            (all.len() == 3).then_some(all)
+        })
+        .await;
+        let kinds: Vec<(&str, Option<&str>)> =
+            received.iter().map(|m| (m.1.as_str(), m.2.as_deref())).collect();
+        assert_eq!(kinds, [("image", None), ("text", Some("Essa aqui")), ("document", None)], "{kind:?}");
+        // The attachment links to a file the sandbox serves, as Meta's CDN does.
+        let views = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.expect("views");
+        assert!(views[0].body.is_none());
+    }
+    let picture = reqwest::get(format!("{}/sandbox/meta/cdn/amostra.png", app.address)).await.expect("GET");
+    assert_eq!(picture.headers()["content-type"], "image/png");
+    let refused = app
+        .others
+        .simulate_content(
+            ChannelKind::Instagram,
+            "5511944440004",
+            "Pia",
+            SimulatedContent::Upload {
+                as_image: true,
+                filename: "x.png".into(),
+                mime_type: "image/png".into(),
+                bytes: vec![1],
+                caption: None,
+            },
+            0,
+        )
+        .await;
+    assert_eq!(refused, Err(atende_server::sandbox::SandboxError::SampleOnly));
+}
+
+#[tokio::test]
+async fn a_redelivered_message_is_stored_once_on_messenger_and_on_instagram() {
+    let app = spawn_app().await;
+    for (kind, number, name) in [
+        (ChannelKind::Messenger, "5511944440005", "Rafa Messenger"),
+        (ChannelKind::Instagram, "5511944440006", "Rafa Insta"),
+    ] {
+        app.others.simulate(kind, number, name, "Oi, chegou?", 0).await.expect("delivered");
+        let conversation = conversation_with(&app, name).await;
+        // Meta delivers the same notification again, byte for byte.
+        assert_eq!(app.others.redeliver_last_webhook().await, Ok(Some(200)));
+        assert_eq!(app.others.redeliver_last_webhook().await, Ok(Some(200)));
+        all_processed(&app).await;
+        let messages = app.store.conversation_messages(conversation.id.0).await.expect("messages");
+        assert_eq!(messages.len(), 1, "{kind:?}: one message however often it came");
+        let conversations = app.store.list_conversations(Tab::All).await.expect("list");
+        assert_eq!(conversations.iter().filter(|c| c.contact_name.as_str() == name).count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_instagram_webhook_with_a_bad_signature_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let config = app.others.config().clone();
+    let body = json!({"object":"instagram","entry":[{"id": config.instagram_id, "time": 1, "messaging": [
+        {"sender":{"id":"1700000000000099"},"recipient":{"id": config.instagram_id},"timestamp":1,
+         "message":{"mid":"m_forjada_ig","text":"forjada"}}]}]})
+    .to_string();
+    assert_eq!(post_meta(&app, &body, b"outro-segredo").await, 401, "signed with another secret");
+    let unsigned = app
+        .client
+        .post(format!("{}/webhooks/meta", app.address))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(unsigned.status(), 401, "not signed");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(app.store.pending_webhooks(0, 10).await.expect("pending").is_empty(), "nothing was kept");
+    assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty());
+    // The same body with the app's signature is Instagram's.
+    assert_eq!(post_meta(&app, &body, config.meta_app_secret.as_bytes()).await, 200);
+    let conversation = conversation_with(&app, "Contato do Instagram …0099").await;
+    assert_eq!(conversation.channel, ChannelKind::Instagram);
+}
+
+#[tokio::test]
+async fn after_seven_days_messenger_refuses_with_the_reason_and_neither_channel_can_be_restarted() {
+    let app = spawn_app().await;
+    // The sandbox's page uses HUMAN_AGENT: between 24 hours and 7 days it answers, it is not restarted.
+    app.others
+        .simulate(ChannelKind::Messenger, "5511944440007", "Sara Lima", "Oi", 30 * HOUR)
+        .await
+        .expect("ok");
+    let tagged = conversation_with(&app, "Sara Lima").await;
+    let (status, body) = restart(&app, tagged.id.0).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("HumanAgentReplyStillPossible") && body.contains("Messenger"), "{body}");
+
+    app.others
+        .simulate(ChannelKind::Messenger, "5511944440008", "Tina Reis", "Oi", 8 * 24 * HOUR)
+        .await
+        .expect("ok");
+    let expired = conversation_with(&app, "Tina Reis").await;
+    let (status, body) = send(&app, expired.id.0, "Ainda dá tempo?").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("WindowClosed") && body.contains("Messenger"), "{body}");
+    let (status, body) = restart(&app, expired.id.0).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("MetaForbidsRestart") && body.contains("Messenger"), "{body}");
+
+    // Concluded does not help: Instagram's window is closed whatever Atende did.
+    app.others
+        .simulate(ChannelKind::Instagram, "5511944440009", "Ugo Paz", "Oi", 26 * HOUR)
+        .await
+        .expect("ok");
+    let instagram = conversation_with(&app, "Ugo Paz").await;
+    conclude(&app, instagram.id.0).await;
+    let (status, body) = restart(&app, instagram.id.0).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("MetaForbidsRestart") && body.contains("Instagram"), "{body}");
+    let (status, body) = send(&app, instagram.id.0, "Oi de novo").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("WindowClosed"), "the window's reason, not \"reinicie\": {body}");
+    for conversation in [tagged.id.0, expired.id.0, instagram.id.0] {
+        assert!(outbound(&app, conversation).await.is_empty(), "nothing was queued");
+    }
+    assert!(app.others.sent().await.is_empty(), "nothing reached Meta");
+}
+
+#[tokio::test]
+async fn iniciar_atendimento_on_instagram_and_messenger_is_refused_with_the_reason_where_meta_forbids_it() {
+    let app = spawn_app().await;
+    let team =
+        app.store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    let start = |contact: i64, kind: ChannelKind| {
+        let app = &app;
+        async move {
+            let channel = sandbox_channel(app, kind).await;
+            let body = json!({ "contact": contact, "channel": channel, "team": team, "template": null, "values": [] });
+            call(app, "start_conversation", body).await
+        }
+    };
+    // A contact who never wrote there.
+    let stranger = app.create_contact("Vera Nunca Escreveu", "(11) 94444-0010").await;
+    for kind in [ChannelKind::Instagram, ChannelKind::Messenger] {
+        let (status, body) = start(stranger, kind).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("ContactMustWriteFirst") && body.contains(&format!("{kind:?}")), "{body}");
+    }
+    // Wrote, but the window closed: Meta forbids it.
+    app.others
+        .simulate(ChannelKind::Instagram, "5511944440011", "Wal Souza", "Oi", 25 * HOUR)
+        .await
+        .expect("ok");
+    let closed = conversation_with(&app, "Wal Souza").await;
+    let (status, body) = start(closed.contact_id.0, ChannelKind::Instagram).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("MetaForbidsRestart") && body.contains("Instagram"), "{body}");
+    let trail = app.store.audit_trail(closed.id).await.expect("trail");
+    assert!(trail.is_empty(), "nothing was started: {trail:?}");
+    // Still open: it opens at once, with no template.
+    app.others.simulate(ChannelKind::Messenger, "5511944440012", "Xavi Lopes", "Oi", HOUR).await.expect("ok");
+    let open = conversation_with(&app, "Xavi Lopes").await;
+    let (status, body) = start(open.contact_id.0, ChannelKind::Messenger).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.trim(), open.id.0.to_string(), "the open conversation is the one reused");
+}
+
+#[tokio::test]
+async fn a_send_meta_refuses_as_outside_the_window_fails_through_the_worker_explained_and_closes_the_window()
+{
+    let app = spawn_app().await;
+    for (kind, number, name) in [
+        (ChannelKind::Instagram, "5511944440013", "Yara Insta"),
+        (ChannelKind::Messenger, "5511944440014", "Yuri Page"),
+    ] {
+        app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
+        let conversation = conversation_with(&app, name).await;
+        // Meta's clock says the window closed although Atende's still counts it open.
+        app.others.set_last_contact(kind, number, 25 * HOUR).await;
+        let (status, body) = send(&app, conversation.id.0, "Ainda está aí?").await;
+        assert_eq!(status, 200, "Atende's clock lets it go: {body}");
+        assert_eq!(
+            failure_reason(&app, conversation.id.0).await,
+            format!(
+                "A mensagem não foi entregue: a janela de conversa do {} está fechada e a Meta não permite \
+                 retomá-la.",
+                kind.label()
+            )
+        );
+        let summary = eventually("the window marked closed", || async {
+            let summary = app.store.summary(conversation.id).await.ok()?;
+            summary.provider_closed_at.is_some().then_some(summary)
+        })
+        .await;
+        assert_eq!(summary.channel, kind);
+        let (status, body) = send(&app, conversation.id.0, "E agora?").await;
+        assert_eq!(status, 422, "from now on the composer refuses: {body}");
+        assert!(body.contains("WindowClosed"), "{body}");
+    }
+    assert!(app.others.sent().await.is_empty(), "Meta took nothing");
+}
+
+#[tokio::test]
+async fn on_the_unofficial_api_a_text_written_days_after_the_contacts_last_message_still_goes_out() {
+    let app = spawn_app().await;
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511944440015", "Zeca", "Oi", 30 * 24 * HOUR)
+        .await
+        .expect("ok");
+    let conversation = conversation_with(&app, "Zeca").await;
+    let (status, body) = send(&app, conversation.id.0, "Voltando depois de um mês!").await;
+    assert_eq!(status, 200, "{body}");
+    wait_for_status(&app, conversation.id.0, "read").await;
+    // Concluded, writing opens it again (said in its history), still with no template.
+    conclude(&app, conversation.id.0).await;
+    let (status, body) = send(&app, conversation.id.0, "Mais uma coisa").await;
+    assert_eq!(status, 200, "{body}");
+    let summary = app.store.summary(conversation.id).await.expect("summary");
+    assert_eq!(summary.status, atende_domain::conversation::ConversationStatus::Open);
+    let trail: Vec<_> =
+        app.store.audit_trail(conversation.id).await.expect("trail").into_iter().map(|e| e.action).collect();
+    assert_eq!(trail.last(), Some(&atende_domain::ports::AuditAction::Reopened), "{trail:?}");
+    wait_for_status(&app, conversation.id.0, "read").await;
+    let texts: Vec<String> = app.others.sent().await.into_iter().map(|s| s.text).collect();
+    assert_eq!(texts, ["Voltando depois de um mês!", "Mais uma coisa"]);
+}
+
+#[tokio::test]
+async fn each_channel_refuses_a_text_longer_than_its_provider_takes_and_stores_nothing() {
+    let app = spawn_app().await;
+    let cases = [
+        (ChannelKind::Messenger, "5511944440016", "Abel Messenger", "a".repeat(2001), "a".repeat(2000)),
+        (ChannelKind::Instagram, "5511944440017", "Bela Insta", "ç".repeat(501), "ç".repeat(500)),
+        (
+            ChannelKind::WhatsappUnofficial,
+            "5511944440018",
+            "Caio Gateway",
+            "a".repeat(4097),
+            "a".repeat(4096),
+        ),
+    ];
+    for (kind, number, name, too_long, longest) in cases {
+        app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
+        let conversation = conversation_with(&app, name).await;
+        let (status, body) = send(&app, conversation.id.0, &too_long).await;
+        assert_eq!(status, 422, "{kind:?}: {body}");
+        assert!(body.contains("MessageText"), "{body}");
+        assert!(outbound(&app, conversation.id.0).await.is_empty(), "nothing stored");
+        let (status, body) = send(&app, conversation.id.0, &longest).await;
+        assert_eq!(status, 200, "{kind:?}: the longest the provider takes goes: {body}");
+        wait_for_status(&app, conversation.id.0, "read").await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_gateway_credentials_on_a_send_are_explained_to_the_agent() {
+    let app = spawn_app().await;
+    // A gateway channel whose API key the gateway does not accept.
+    let form = json!({ "kind": "WhatsappUnofficial", "name": "Gateway com chave errada", "provider_id": "loja3",
+        "account_id": "", "url": format!("{}/sandbox/evolution", app.address), "token": "chave-errada",
+        "webhook_secret": "token-loja-3", "verify_token": "", "human_agent_tag": false });
+    let (status, body) = call(&app, "admin_save_channel", json!({ "channel": null, "form": form })).await;
+    assert_eq!(status, 200, "{body}");
+    let hello = evolution_upsert("loja3", "3ACHAVEERRADA", "5511944440019", "Oi");
+    assert_eq!(post_evolution(&app, &hello, Some("token-loja-3")).await, 200);
+    let conversation = conversation_with(&app, "Carla").await;
+    let (status, body) = send(&app, conversation.id.0, "Olá!").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        failure_reason(&app, conversation.id.0).await,
+        "A Evolution API recusou a chave de acesso do canal. Peça ao administrador para conferir a configuração."
+    );
+}
+
+#[tokio::test]
+async fn transient_faults_on_every_other_channel_are_retried_and_each_message_arrives_once_in_order() {
+    // A send lease of 3 s gives the clients a 1.2 s timeout: the fakes' 3 s "timeouts" are real.
+    let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
+        settings.send_lease_seconds = 3;
+    })
+    .await;
+    let people = [
+        (ChannelKind::WhatsappUnofficial, "5511944440020", "Dora Gateway", "WhatsappUnofficial"),
+        (ChannelKind::Messenger, "5511944440021", "Enzo Page", "Messenger"),
+        (ChannelKind::Instagram, "5511944440022", "Fabi Insta", "Instagram"),
+    ];
+    let faults = |channel: &str| {
+        let rate_limit = if channel == "WhatsappUnofficial" {
+            json!({ "kind": "error", "code": 429 })
+        } else {
+            json!({ "kind": "error", "code": 613, "http_status": 429, "message": "(#613) Calls to this api have exceeded the rate limit." })
+        };
+        vec![
+            json!({ "kind": "server_error", "status": 503 }),
+            rate_limit,
+            json!({ "kind": "pass" }),
+            json!({ "kind": "timeout", "seconds": 3 }),
+            json!({ "kind": "duplicate_statuses" }),
+            json!({ "kind": "lose_answer", "seconds": 0 }),
+            json!({ "kind": "reorder_statuses" }),
+            json!({ "kind": "server_error" }),
+        ]
+    };
+    let mut conversations = Vec::new();
+    for (kind, number, name, channel) in people {
+        app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
+        conversations.push((kind, conversation_with(&app, name).await));
+        // Through the sandbox's faults endpoint, as a person trying Atende would.
+        for fault in faults(channel) {
+            let mut fault = fault;
+            fault["channel"] = json!(channel);
+            let queued = app.client.post(format!("{}/sandbox/faults", app.address)).json(&fault).send().await;
+            assert_eq!(queued.expect("POST").status(), 200);
+        }
+    }
+    let refused = app
+        .client
+        .post(format!("{}/sandbox/faults", app.address))
+        .json(&json!({ "kind": "failed_status", "code": 1, "channel": "Instagram" }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(refused.status(), 400, "Instagram reports no failures by webhook");
+    const EACH: usize = 4;
+    for n in 0..EACH {
+        for (_, conversation) in &conversations {
+            app.send_text(
+                conversation.id.0,
+                &format!("{} · mensagem {n}", conversation.contact_name.as_str()),
+            )
+            .await;
+        }
+    }
+    within(120, "every message read", || async {
+        let mut all_read = true;
+        for (_, conversation) in &conversations {
+            let messages = outbound(&app, conversation.id.0).await;
+            assert!(
+                !messages.iter().any(|(_, s)| s == "failed"),
+                "a transient fault failed a message: {messages:?}"
+            );
+            all_read &= messages.len() == EACH && messages.iter().all(|(_, s)| s == "read");
+        }
+        all_read.then_some(())
+    })
+    .await;
+    let sent = app.others.sent().await;
+    for (kind, conversation) in &conversations {
+        let name = conversation.contact_name.as_str();
+        let got: Vec<&str> = sent
+            .iter()
+            .filter(|s| s.channel == *kind && s.text.starts_with(name))
+            .map(|s| s.text.as_str())
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|n| format!("{name} · mensagem {n}")).collect();
+        assert_eq!(got, expected, "{kind:?}: once each, in the order written");
+    }
+    let cleared = app.client.delete(format!("{}/sandbox/faults", app.address)).send().await.expect("DELETE");
+    assert_eq!(cleared.status(), 204);
 }
