@@ -188,6 +188,8 @@ struct Plan {
     fail: bool,
     /// Take the message but answer a 500 after this long: the sender never learns it went.
     lose_answer_after: Option<Duration>,
+    /// Take the message and answer normally, after this long.
+    slow_answer_after: Option<Duration>,
 }
 
 /// How each provider words an error answer: HTTP status, provider code (Meta), message.
@@ -231,6 +233,9 @@ async fn apply_fault(fault: Option<Fault>, refuse: Refusal) -> Taken {
         Some(Fault::ReorderStatuses) => plan.quirks.reorder = true,
         Some(Fault::LoseAnswer { seconds }) => {
             plan.lose_answer_after = Some(Duration::from_secs(seconds.unwrap_or(60)));
+        }
+        Some(Fault::SlowAnswer { seconds }) => {
+            plan.slow_answer_after = Some(Duration::from_secs(seconds.unwrap_or(2)));
         }
     }
     Taken::Accepted(plan)
@@ -865,6 +870,9 @@ async fn evolution_deliver(
     // Evolution reports its own sends as `send.message`, then the receipts.
     let echo = serde_json::to_value(&record).unwrap_or_default();
     tokio::spawn(state.clone().evolution_webhooks(echo, id, jid, plan));
+    if let Some(after) = plan.slow_answer_after {
+        tokio::time::sleep(after).await;
+    }
     if let Some(after) = plan.lose_answer_after {
         tokio::time::sleep(after).await;
         return evolution_error(
@@ -1050,6 +1058,9 @@ async fn meta_send(
     };
     let (person, echoed_mid) = (request.recipient.id.clone(), mid.clone());
     tokio::spawn(state.clone().meta_webhooks(kind, echo, person, echoed_mid, plan));
+    if let Some(after) = plan.slow_answer_after {
+        tokio::time::sleep(after).await;
+    }
     if let Some(after) = plan.lose_answer_after {
         tokio::time::sleep(after).await;
         return meta_error(
