@@ -35,6 +35,8 @@ pub struct TokenRow {
     pub agent_name: String,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// The teams it reaches (`None`: every team).
+    pub teams: Option<Vec<i64>>,
 }
 
 /// A channel's template as the "Modelos" list shows it.
@@ -157,12 +159,15 @@ pub async fn set_agent_active(agent: i64, active: bool) -> Result<(), AppError> 
     )
 }
 
-/// The agent's teams, as ticked in "Equipes".
+/// The agent's teams, as ticked in "Equipes" (a team given twice is one).
 #[server(endpoint = "admin_set_agent_teams", input = leptos::server_fn::codec::Json)]
 pub async fn set_agent_teams(agent: i64, teams: Vec<i64>) -> Result<(), AppError> {
     crate::ssr::respond(
         async {
             let (services, _) = crate::ssr::admin()?;
+            let mut teams = teams;
+            teams.sort_unstable();
+            teams.dedup();
             let known = services.admin.teams().await?;
             if teams.iter().any(|t| !known.iter().any(|k| k.id == *t)) {
                 return Err(AppError::Store(atende_domain::ports::StoreError::NotFound));
@@ -181,6 +186,22 @@ pub async fn set_agent_teams(agent: i64, teams: Vec<i64>) -> Result<(), AppError
     )
 }
 
+/// "Redefinir senha": a new password for an agent, who is signed out everywhere (an admin resetting their
+/// own stays signed in here).
+#[server(endpoint = "admin_reset_password")]
+pub async fn reset_password(agent: i64, password: String) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, viewer) = crate::ssr::admin()?;
+            atende_domain::access::check_new_password(&password)?;
+            let session = crate::ssr::session_hash()?;
+            let keep = (agent == viewer.agent).then_some(session.0.as_str());
+            services.admin.set_password(agent, &password, keep).await
+        }
+        .await,
+    )
+}
+
 /// "Nova equipe".
 #[server(endpoint = "admin_create_team")]
 pub async fn create_team(name: String) -> Result<i64, AppError> {
@@ -194,14 +215,20 @@ pub async fn create_team(name: String) -> Result<i64, AppError> {
     )
 }
 
-/// "Criar token": the token, shown once.
-#[server(endpoint = "admin_create_token")]
-pub async fn create_token(name: String) -> Result<String, AppError> {
+/// "Criar token": the token, shown once. It reaches every team (`all_teams`) or only `teams`: an integration
+/// of one team then acts as an agent of that team.
+#[server(endpoint = "admin_create_token", input = leptos::server_fn::codec::Json)]
+pub async fn create_token(name: String, all_teams: bool, teams: Vec<i64>) -> Result<String, AppError> {
     crate::ssr::respond(
         async {
             let (services, viewer) = crate::ssr::admin()?;
             let name = atende_domain::access::token_name(&name)?;
-            services.admin.create_token(&name, viewer.agent, services.clock.now()).await
+            let teams = atende_domain::access::token_teams(all_teams, &teams)?;
+            let known = services.admin.teams().await?;
+            if teams.iter().flatten().any(|t| !known.iter().any(|k| k.id == *t)) {
+                return Err(AppError::Store(atende_domain::ports::StoreError::NotFound));
+            }
+            services.admin.create_token(&name, viewer.agent, teams.as_deref(), services.clock.now()).await
         }
         .await,
     )

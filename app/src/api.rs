@@ -365,43 +365,77 @@ pub async fn assign_conversation(conversation: i64, agent: Option<i64>) -> Resul
     )
 }
 
-/// A contact found by the search of the Atendimentos screen: their latest conversation, if any.
+/// A contact found by the search of the Atendimentos screen: their latest conversation the agent may see,
+/// if any (else the screen offers "Enviar mensagem").
 #[server(endpoint = "latest_conversation")]
 pub async fn latest_conversation(contact: i64) -> Result<Option<i64>, AppError> {
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
-            Ok(services.store.latest_conversation(ContactId(contact)).await?.map(|id| id.0))
+            let viewer = crate::ssr::viewer()?;
+            let latest = services.store.latest_conversation(ContactId(contact), viewer.team_filter()).await?;
+            Ok(latest.map(|id| id.0))
         }
         .await,
     )
 }
 
-/// CRM → Contatos → "Salvar" on an edited contact.
+/// CRM → Contatos → "Salvar" on an edited contact. Contacts are shared by every agent, but the number is
+/// where a WhatsApp conversation with no provider identity yet sends: it changes only if no conversation
+/// the agent may not see is open or waiting with the contact (its queued messages would go elsewhere).
 #[server(endpoint = "update_contact")]
 pub async fn update_contact(contact: i64, form: ContactForm) -> Result<Contact, AppError> {
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
+            let viewer = crate::ssr::viewer()?;
             let validated = form.validate()?;
-            Ok(services.store.update_contact(ContactId(contact), validated).await?)
+            let id = ContactId(contact);
+            let stored = services.store.contact(id).await?;
+            let renumbered = stored.phone.as_ref().map(|p| p.digits()) != Some(validated.phone.digits());
+            if renumbered {
+                let teams = services.store.unfinished_conversation_teams(id).await?;
+                if teams.into_iter().any(|team| !viewer.may_see(team)) {
+                    return Err(AppError::ContactInOtherTeam);
+                }
+            }
+            Ok(services.store.update_contact(id, validated).await?)
         }
         .await,
     )
 }
 
-/// A contact opened from CRM → Contatos: the contact and their latest conversation, if any.
+/// A contact opened from CRM → Contatos: the contact and their latest conversation the agent may see, if
+/// any.
 #[server(endpoint = "open_contact")]
 pub async fn open_contact(contact: i64) -> Result<(Contact, Option<i64>), AppError> {
     use atende_domain::contact::ContactId;
     crate::ssr::respond(
         async {
             let services = crate::ssr::Services::signed_in()?;
+            let viewer = crate::ssr::viewer()?;
             let id = ContactId(contact);
             let found = services.store.contact(id).await?;
-            Ok((found, services.store.latest_conversation(id).await?.map(|c| c.0)))
+            let latest = services.store.latest_conversation(id, viewer.team_filter()).await?;
+            Ok((found, latest.map(|c| c.0)))
+        }
+        .await,
+    )
+}
+
+/// "Alterar senha", for any signed-in agent: the current password, then the new one (Argon2id). The agent's
+/// other sessions end; this one stays signed in.
+#[server(endpoint = "change_password", input = leptos::server_fn::codec::Json)]
+pub async fn change_password(change: atende_domain::access::PasswordChange) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::signed_in()?;
+            let viewer = crate::ssr::viewer()?;
+            let session = crate::ssr::session_hash()?;
+            change.validate()?;
+            services.admin.change_own_password(viewer.agent, &change, &session.0, services.clock.now()).await
         }
         .await,
     )

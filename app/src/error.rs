@@ -39,6 +39,22 @@ pub enum AppError {
     Forbidden,
     #[error("Só administradores podem fazer isto.")]
     AdminOnly,
+    /// An API token limited to some teams, used for another team (or a conversation of another team).
+    #[error(
+        "Este token de API não dá acesso a esta equipe nem aos atendimentos dela: peça a um administrador um \
+         token que inclua a equipe."
+    )]
+    OutsideTokenScope,
+    #[error("O canal escolhido não usa modelos de mensagem: inicie o atendimento sem modelo.")]
+    TemplateNotUsed,
+    /// Changing the number would redirect messages another team has on the way to this contact.
+    #[error(
+        "Este contato tem um atendimento em andamento de outra equipe: só um agente dela (ou um \
+         administrador) pode mudar o número."
+    )]
+    ContactInOtherTeam,
+    #[error("A senha atual não confere.")]
+    WrongPassword,
     #[error("{0}")]
     Access(#[from] atende_domain::access::AccessError),
     #[error("{0}")]

@@ -4,6 +4,7 @@ use crate::pages::admin::AdminPage;
 use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
+use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -40,6 +41,7 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
                 <Route path=StaticSegment("entrar") view=EntrarPage />
                 <Route path=StaticSegment("admin") view=AdminPage />
+                <Route path=StaticSegment("senha") view=AlterarSenhaPage />
             </Routes>
         </Router>
     }

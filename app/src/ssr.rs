@@ -43,8 +43,28 @@ pub trait Administration: Send + Sync + 'static {
     /// [`AppError::TeamNameTaken`] if a team has this name.
     async fn create_team(&self, name: &str, now: Timestamp) -> Result<i64, AppError>;
     async fn tokens(&self) -> Result<Vec<crate::admin::TokenRow>, AppError>;
-    /// A new token acting for `agent`: returned once, only its hash is kept.
-    async fn create_token(&self, name: &str, agent: i64, now: Timestamp) -> Result<String, AppError>;
+    /// A new token acting for `agent`, reaching `teams` (`None`: every team): returned once, only its hash
+    /// is kept.
+    async fn create_token(
+        &self,
+        name: &str,
+        agent: i64,
+        teams: Option<&[i64]>,
+        now: Timestamp,
+    ) -> Result<String, AppError>;
+    /// "Redefinir senha": the agent's new password (already checked by the domain); every session of theirs
+    /// but `keep` ends, and their failed sign-ins are forgotten. [`StoreError::NotFound`] if there is no such
+    /// agent.
+    async fn set_password(&self, agent: i64, password: &str, keep: Option<&str>) -> Result<(), AppError>;
+    /// "Alterar senha": the agent's own, after their current password is checked (a wrong one counts as a
+    /// failed sign-in: [`AppError::WrongPassword`], then too many attempts); their other sessions end.
+    async fn change_own_password(
+        &self,
+        agent: i64,
+        change: &atende_domain::access::PasswordChange,
+        keep: &str,
+        now: Timestamp,
+    ) -> Result<(), AppError>;
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError>;
     async fn channels(&self) -> Result<Vec<crate::admin::ChannelRow>, AppError>;
     /// Adds (`channel` `None`) or changes a console channel and puts it to use at once.
@@ -179,8 +199,13 @@ pub async fn check_start(
     if !services.outbox.teams().await?.iter().any(|t| t.id == team) {
         return Err(AppError::Store(StoreError::NotFound));
     }
+    // A token limited to teams says so, not "another team's conversation".
+    let refused = || if by.api_token.is_some() { AppError::OutsideTokenScope } else { AppError::Forbidden };
     if !by.viewer.may_act_for(team) {
-        return Err(AppError::Forbidden);
+        return Err(refused());
+    }
+    if template.is_some() && !info.channel.kind().sends_templates() {
+        return Err(AppError::TemplateNotUsed);
     }
     let existing = match contact {
         Some(contact) => services.outbox.open_conversation_of(contact, channel).await?,
@@ -189,7 +214,7 @@ pub async fn check_start(
     let lifecycle = match (existing, contact) {
         (Some(id), _) => {
             if !by.viewer.may_see(services.store.conversation_team(id).await?) {
-                return Err(AppError::Forbidden);
+                return Err(refused());
             }
             services.outbox.conversation_state(id).await?.lifecycle
         }
@@ -250,18 +275,19 @@ pub async fn start_checked(
     let StartChecked { channel, team, .. } = checked;
     let now = services.clock.now();
     let me = by.takes_it.then(|| by.viewer.me());
-    // A new conversation is the starter's from its first line; one reused changes hands with an audit line.
-    let id = match checked.existing {
-        None => services.outbox.open_for(contact, channel, team, me, now).await?,
-        Some(_) => {
-            let id = services.outbox.open_for(contact, channel, team, None, now).await?;
-            if let Some(me) = me {
-                let mine = atende_domain::conversation::Assignee::Agent(me);
-                assign(services, id, mine, by.viewer.agent, now).await?;
-            }
-            id
-        }
-    };
+    // A new conversation is the starter's from its first line; one reused changes hands with an audit line
+    // (and, moved from another team, says so: the console and the API alike).
+    let reused = checked.existing.is_some();
+    let opened =
+        services.outbox.open_for(contact, channel, team, if reused { None } else { me }, now).await?;
+    let id = opened.id;
+    if let Some(moved) = opened.moved {
+        record_transfer(services, id, moved, team, by, now).await?;
+    }
+    if let (true, Some(me)) = (reused, me) {
+        let mine = atende_domain::conversation::Assignee::Agent(me);
+        assign(services, id, mine, by.viewer.agent, now).await?;
+    }
     let (started, template_name) = match checked.template {
         None => (Started::Opened, None),
         Some((filled, category, name)) => {
@@ -279,6 +305,40 @@ pub async fn start_checked(
     let action = atende_domain::ports::AuditAction::Started;
     services.outbox.record_audit(id, Some(by.viewer.agent), action, detail.as_deref(), now).await?;
     Ok((id, started))
+}
+
+/// The audit line of a conversation "Iniciar atendimento" moved to `team`: from where, and who no longer
+/// answers it (not a member of the new team).
+async fn record_transfer(
+    services: &Services,
+    id: ConversationId,
+    moved: atende_domain::ports::TeamMove,
+    team: i64,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let teams = services.outbox.teams().await?;
+    let team_name = |team: i64| {
+        teams.iter().find(|t| t.id == team).map_or_else(|| format!("equipe {team}"), |t| t.name.clone())
+    };
+    let mut detail = match moved.from {
+        None => format!("da caixa de entrada comum para {}", team_name(team)),
+        Some(from) => format!("de {} para {}", team_name(from), team_name(team)),
+    };
+    if let Some(agent) = moved.unassigned {
+        let agents = services.outbox.assignable_agents(None).await?;
+        let name = agents
+            .into_iter()
+            .find(|a| a.id == agent)
+            .map_or_else(|| format!("agente {}", agent.0), |a| a.name);
+        detail.push_str(&format!("; sem responsável ({name} não é da equipe)"));
+    }
+    if let Some(token) = &by.api_token {
+        detail.push_str(&format!(" · API “{token}”"));
+    }
+    let action = atende_domain::ports::AuditAction::Transferred;
+    services.outbox.record_audit(id, Some(by.viewer.agent), action, Some(&detail), now).await?;
+    Ok(())
 }
 
 /// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, says so in the
@@ -343,9 +403,24 @@ pub fn viewer() -> Result<Viewer, AppError> {
         .ok_or(AppError::NotSignedIn)
 }
 
+/// The SHA-256 of the signed-in agent's session token, handed on by the server's gate beside the [`Viewer`]
+/// (a live stream checks now and then that its session still holds; "Alterar senha" keeps it signed in).
+#[derive(Debug, Clone)]
+pub struct SessionHash(pub String);
+
+/// The current request's session, from the gate.
+pub fn session_hash() -> Result<SessionHash, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SessionHash>().cloned())
+        .ok_or(AppError::NotSignedIn)
+}
+
 /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
+        AppError::Access(atende_domain::access::AccessError::TooManyAttempts { .. }) => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
         AppError::Contact(_)
         | AppError::Phone(_)
         | AppError::MessageText(_)
@@ -361,9 +436,14 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::ChannelFromEnvironment
         | AppError::ChannelUnusable(_)
         | AppError::RateCardInvalid(_)
+        | AppError::TemplateNotUsed
+        | AppError::WrongPassword
         | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden | AppError::AdminOnly => StatusCode::FORBIDDEN,
+        AppError::Forbidden
+        | AppError::AdminOnly
+        | AppError::OutsideTokenScope
+        | AppError::ContactInOtherTeam => StatusCode::FORBIDDEN,
         AppError::EmailTaken | AppError::TeamNameTaken | AppError::ChannelTaken => StatusCode::CONFLICT,
         AppError::Provider(_) => StatusCode::BAD_GATEWAY,
         AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,

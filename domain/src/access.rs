@@ -41,6 +41,12 @@ pub enum AccessError {
     TeamNameMissing,
     #[error("Informe um nome para o token (por exemplo, o sistema que vai usá-lo).")]
     TokenNameMissing,
+    #[error("Escolha ao menos uma equipe para o token, ou marque “Todas as equipes”.")]
+    TokenTeamsMissing,
+    #[error("Informe a senha atual.")]
+    CurrentPasswordMissing,
+    #[error("Muitas tentativas com este e-mail. Tente de novo em {minutes} min.")]
+    TooManyAttempts { minutes: i64 },
 }
 
 /// An e-mail address, trimmed and in lower case (two spellings of one address are one agent).
@@ -107,6 +113,36 @@ pub fn check_new_password(password: &str) -> Result<(), AccessError> {
         return Err(AccessError::PasswordTooLong { max: PASSWORD_MAX_CHARS });
     }
     Ok(())
+}
+
+/// Failed sign-ins allowed for one e-mail within [`SIGN_IN_WINDOW`]; one more is refused without looking at
+/// the password until the oldest of them is older than the window.
+pub const SIGN_IN_FAILURES_ALLOWED: usize = 10;
+/// The window failed sign-ins are counted in.
+pub const SIGN_IN_WINDOW: crate::time::Duration = crate::time::Duration::minutes(15);
+
+/// Until when sign-ins for an e-mail are refused, given the times its recent attempts failed (any order;
+/// those older than the window do not count): `None` while fewer than [`SIGN_IN_FAILURES_ALLOWED`] failed
+/// within [`SIGN_IN_WINDOW`]. The refusals themselves are not failures, so the lock ends when the window
+/// passes even if someone keeps trying.
+pub fn sign_in_locked_until(
+    failures: &[crate::time::Timestamp],
+    now: crate::time::Timestamp,
+) -> Option<crate::time::Timestamp> {
+    let window_start = now.plus_millis(-SIGN_IN_WINDOW.as_millis());
+    let mut recent: Vec<_> = failures.iter().copied().filter(|at| *at > window_start).collect();
+    if recent.len() < SIGN_IN_FAILURES_ALLOWED {
+        return None;
+    }
+    // Newest first: the lock lasts until the failure that made the count reach the limit leaves the window.
+    recent.sort_unstable_by(|a, b| b.cmp(a));
+    recent.get(SIGN_IN_FAILURES_ALLOWED - 1).map(|at| at.plus(SIGN_IN_WINDOW))
+}
+
+/// [`AccessError::TooManyAttempts`] for a lock that ends at `until`, in whole minutes (at least one).
+pub fn too_many_attempts(until: crate::time::Timestamp, now: crate::time::Timestamp) -> AccessError {
+    let millis = until.as_millis().saturating_sub(now.as_millis()).max(1);
+    AccessError::TooManyAttempts { minutes: (millis + 59_999) / 60_000 }
 }
 
 /// What an agent may do beyond their teams' conversations.
@@ -184,6 +220,53 @@ impl Viewer {
     /// Whether the agent may start a conversation for `team`: an admin for any, an agent for their own.
     pub fn may_act_for(&self, team: i64) -> bool {
         self.role == Role::Admin || self.teams.contains(&team)
+    }
+
+    /// The same person acting through an API token limited to `teams` (`None`: every team): an agent of
+    /// exactly those teams, so the token reaches what such an agent would and nothing more, whoever made it.
+    #[must_use]
+    pub fn through_token(self, teams: Option<Vec<i64>>) -> Self {
+        match teams {
+            None => self,
+            Some(teams) => Self { role: Role::Agent, teams, ..self },
+        }
+    }
+}
+
+/// The teams an admin gives an API token: `None` for every team (present and future), else at least one.
+pub fn token_teams(all: bool, teams: &[i64]) -> Result<Option<Vec<i64>>, AccessError> {
+    if all {
+        return Ok(None);
+    }
+    let mut teams = teams.to_vec();
+    teams.sort_unstable();
+    teams.dedup();
+    if teams.is_empty() {
+        return Err(AccessError::TokenTeamsMissing);
+    }
+    Ok(Some(teams))
+}
+
+/// "Alterar senha": the current password (checked by the server) and the new one.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+impl PasswordChange {
+    /// The first problem, in the order the form shows its fields.
+    pub fn validate(&self) -> Result<(), AccessError> {
+        if self.current.is_empty() {
+            return Err(AccessError::CurrentPasswordMissing);
+        }
+        check_new_password(&self.new)
     }
 }
 
@@ -374,7 +457,74 @@ mod tests {
         assert_eq!(admin.team_filter(), None);
     }
 
+    #[test]
+    fn a_token_limited_to_teams_acts_as_an_agent_of_those_teams_only() {
+        let admin = Viewer { agent: 1, name: "Dona".into(), role: Role::Admin, teams: vec![10] };
+        assert_eq!(admin.clone().through_token(None), admin, "every team: the admin's view");
+        let scoped = admin.through_token(Some(vec![20]));
+        assert_eq!((scoped.agent, scoped.role), (1, Role::Agent), "the audit trail still names the admin");
+        assert!(scoped.may_act_for(20) && !scoped.may_act_for(10), "not even the admin's own team");
+        assert!(!scoped.may_see(Some(10)) && scoped.may_see(Some(20)));
+        assert_eq!(token_teams(true, &[3]), Ok(None));
+        assert_eq!(token_teams(false, &[3, 1, 3]), Ok(Some(vec![1, 3])));
+        assert_eq!(token_teams(false, &[]), Err(AccessError::TokenTeamsMissing));
+    }
+
+    #[test]
+    fn alterar_senha_needs_the_current_password_and_a_valid_new_one_never_printed() {
+        let change = PasswordChange { current: "antiga-123".into(), new: "nova-senha-forte".into() };
+        assert_eq!(change.validate(), Ok(()));
+        assert!(!format!("{change:?}").contains("antiga") && !format!("{change:?}").contains("nova"));
+        let blank = PasswordChange { current: String::new(), ..change.clone() };
+        assert_eq!(blank.validate(), Err(AccessError::CurrentPasswordMissing));
+        let short = PasswordChange { new: "curta".into(), ..change };
+        assert_eq!(short.validate(), Err(AccessError::PasswordTooShort { min: PASSWORD_MIN_CHARS }));
+    }
+
+    #[test]
+    fn ten_failed_sign_ins_in_fifteen_minutes_lock_the_email_until_the_window_passes() {
+        use crate::time::Timestamp;
+        let minute = 60_000;
+        let t0 = Timestamp::from_millis(1_767_225_600_000);
+        // Nine failures one minute apart: still allowed.
+        let mut failures: Vec<Timestamp> = (0..9).map(|i| t0.plus_millis(i * minute)).collect();
+        assert_eq!(sign_in_locked_until(&failures, t0.plus_millis(9 * minute)), None);
+        failures.push(t0.plus_millis(9 * minute));
+        let now = t0.plus_millis(9 * minute);
+        let until = sign_in_locked_until(&failures, now).expect("the tenth locks");
+        assert_eq!(until, t0.plus_millis(15 * minute), "until the first of the ten leaves the window");
+        assert_eq!(sign_in_locked_until(&failures, until.plus_millis(-1)), Some(until));
+        assert_eq!(sign_in_locked_until(&failures, until), None, "the window passed");
+        assert_eq!(
+            too_many_attempts(until, now).to_string(),
+            "Muitas tentativas com este e-mail. Tente de novo em 6 min."
+        );
+        assert_eq!(too_many_attempts(now, now), AccessError::TooManyAttempts { minutes: 1 });
+        let old: Vec<Timestamp> = (0..20).map(|i| t0.plus_millis(-i * minute - 16 * minute)).collect();
+        assert_eq!(sign_in_locked_until(&old, t0), None, "failures older than the window do not count");
+    }
+
     proptest! {
+        #[test]
+        fn the_lock_needs_the_limit_and_never_outlasts_the_window(
+            offsets in proptest::collection::vec(0_i64..3_600_000, 0..30),
+            later in 0_i64..1_800_000,
+        ) {
+            use crate::time::Timestamp;
+            let t0 = Timestamp::from_millis(1_767_225_600_000);
+            let failures: Vec<Timestamp> = offsets.iter().map(|o| t0.plus_millis(*o)).collect();
+            let now = t0.plus_millis(3_600_000 + later);
+            let window_start = now.plus_millis(-SIGN_IN_WINDOW.as_millis());
+            let recent = failures.iter().filter(|at| **at > window_start).count();
+            match sign_in_locked_until(&failures, now) {
+                Some(until) => {
+                    prop_assert!(recent >= SIGN_IN_FAILURES_ALLOWED);
+                    prop_assert!(until > now && until <= now.plus(SIGN_IN_WINDOW));
+                }
+                None => prop_assert!(recent < SIGN_IN_FAILURES_ALLOWED),
+            }
+        }
+
         #[test]
         fn parsing_never_panics_and_a_parsed_email_parses_to_itself(input in "\\PC{0,80}") {
             if let Ok(email) = Email::parse(&input) {

@@ -65,11 +65,18 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<ConversationSummary, StoreError>;
 
-    /// The contact's most recent conversation on any channel, if there is one.
+    /// The contact's most recent conversation on any channel among those of `teams` and those no team has
+    /// taken (`None`: all), if there is one: what an agent of `teams` may see ([`crate::access::Viewer::may_see`]).
     async fn latest_conversation(
         &self,
         contact: ContactId,
+        teams: Option<&[i64]>,
     ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
+
+    /// The team of each of the contact's conversations that is not concluded (`None`: the shared inbox), on
+    /// any channel.
+    async fn unfinished_conversation_teams(&self, contact: ContactId)
+        -> Result<Vec<Option<i64>>, StoreError>;
 
     /// The conversations listed under `tab` for an agent who sees everything and has none of their own
     /// ("Meus" is empty then), most recently updated first.
@@ -152,9 +159,20 @@ pub enum AuditAction {
     Assigned,
     /// An agent wrote in a concluded conversation where the channel allows it, which opened it again.
     Reopened,
+    /// Moved to another team (by "Iniciar atendimento" for that team, in the console or through the API).
+    Transferred,
 }
 
 impl AuditAction {
+    pub const ALL: [Self; 6] = [
+        Self::Started,
+        Self::Restarted,
+        Self::Concluded,
+        Self::Assigned,
+        Self::Reopened,
+        Self::Transferred,
+    ];
+
     pub const fn code(self) -> &'static str {
         match self {
             Self::Started => "started",
@@ -162,13 +180,12 @@ impl AuditAction {
             Self::Concluded => "concluded",
             Self::Assigned => "assigned",
             Self::Reopened => "reopened",
+            Self::Transferred => "transferred",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Started, Self::Restarted, Self::Concluded, Self::Assigned, Self::Reopened]
-            .into_iter()
-            .find(|a| a.code() == code)
+        Self::ALL.into_iter().find(|a| a.code() == code)
     }
 
     /// What the conversation's history says.
@@ -179,6 +196,7 @@ impl AuditAction {
             Self::Concluded => "Atendimento concluído",
             Self::Assigned => "Atendimento atribuído",
             Self::Reopened => "Atendimento reaberto",
+            Self::Transferred => "Atendimento transferido de equipe",
         }
     }
 }
@@ -192,6 +210,23 @@ pub struct AuditEntry {
     /// The template, the team…
     pub detail: Option<String>,
     pub at: Timestamp,
+}
+
+/// What [`Outbox::open_for`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opened {
+    pub id: crate::conversation::ConversationId,
+    /// Set when an existing conversation changed team.
+    pub moved: Option<TeamMove>,
+}
+
+/// A conversation that changed team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamMove {
+    /// The team it left (`None`: the shared inbox).
+    pub from: Option<i64>,
+    /// Who answered it and is not a member of the new team: the conversation no longer has them.
+    pub unassigned: Option<AgentId>,
 }
 
 /// Where an agent's messages go: stored with their job in one transaction, then sent by the server's worker.
@@ -250,8 +285,9 @@ pub trait Outbox: Send + Sync + 'static {
     ) -> Result<Option<Timestamp>, StoreError>;
 
     /// "Iniciar atendimento": the contact's conversation on the channel that is not concluded, moved to
-    /// `team`, or a new one; answered by `assignee` (`None`: an existing conversation keeps whoever had it, a
-    /// new one waits for an agent of the team).
+    /// `team`, or a new one; answered by `assignee` (`None`: a new one waits for an agent of the team, an
+    /// existing one keeps whoever had it — unless it changes team and they are not a member of the new one:
+    /// it then waits for the new team, in its "Não atribuídos").
     /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist.
     async fn open_for(
         &self,
@@ -260,7 +296,7 @@ pub trait Outbox: Send + Sync + 'static {
         team_id: i64,
         assignee: Option<AgentId>,
         now: Timestamp,
-    ) -> Result<crate::conversation::ConversationId, StoreError>;
+    ) -> Result<Opened, StoreError>;
 
     /// The contact's conversation on the channel that is not concluded, if any (what "Iniciar atendimento"
     /// reuses).
@@ -343,4 +379,19 @@ pub trait Outbox: Send + Sync + 'static {
         lifecycle: &crate::lifecycle::Lifecycle,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_audit_action_reads_back_from_its_stored_code_and_has_its_own_label() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_code(action.code()), Some(action));
+        }
+        let labels: std::collections::BTreeSet<_> = AuditAction::ALL.iter().map(|a| a.label()).collect();
+        assert_eq!(labels.len(), AuditAction::ALL.len());
+        assert_eq!(AuditAction::from_code("moved"), None);
+    }
 }

@@ -109,3 +109,63 @@ test('Canais: um gateway da API Não Oficial é adicionado no console; os segred
   await edit.getByRole('button', { name: 'Salvar' }).click();
   await expect(channels.getByRole('row').filter({ hasText: `Loja ${suffix} Centro` })).toBeVisible();
 });
+
+test('Redefinir senha encerra as sessões do agente; em Alterar senha ele escolhe a própria', async ({ page, browser }) => {
+  const suffix = String(Date.now()).slice(-6);
+  await page.goto('/admin');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const agents = page.getByRole('region', { name: 'Agentes' });
+  const form = agents.getByRole('form', { name: 'Novo agente' });
+  await form.getByLabel('Nome').fill(`Leo ${suffix}`);
+  await form.getByLabel('E-mail').fill(`leo${suffix}@e2e.local`);
+  await form.getByLabel('Senha').fill('senha-do-leo');
+  await form.getByLabel('Geral').check();
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  await expect(agents.getByRole('row').filter({ hasText: `leo${suffix}@e2e.local` })).toContainText('Ativo');
+
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const agent = await context.newPage();
+  const signIn = async (password: string) => {
+    await agent.goto('/entrar');
+    await agent.getByLabel('E-mail').fill(`leo${suffix}@e2e.local`);
+    await agent.getByLabel('Senha').fill(password);
+    await agent.getByRole('button', { name: 'Entrar' }).click();
+  };
+  await signIn('senha-do-leo');
+  await expect(agent.getByRole('heading', { name: 'Atendimentos' })).toBeVisible();
+
+  await agents.getByRole('button', { name: `Redefinir senha de Leo ${suffix}` }).click();
+  const reset = agents.getByRole('form', { name: `Redefinir senha de Leo ${suffix}` });
+  await reset.getByLabel('Nova senha').fill('curta');
+  await reset.getByRole('button', { name: 'Salvar senha' }).click();
+  await expect(reset.getByRole('alert')).toHaveText('A senha precisa ter pelo menos 8 caracteres.');
+  await reset.getByLabel('Nova senha').fill('senha-dada-pelo-admin');
+  await reset.getByRole('button', { name: 'Salvar senha' }).click();
+  await expect(agents.getByRole('status')).toContainText(`Senha de Leo ${suffix} redefinida`);
+  await agent.goto('/');
+  await expect(agent).toHaveURL(/\/entrar$/);
+
+  await signIn('senha-dada-pelo-admin');
+  await expect(agent.getByRole('heading', { name: 'Atendimentos' })).toBeVisible();
+  await expect(agent.locator('body[data-hydrated="true"]')).toBeAttached();
+  await agent.getByRole('button', { name: 'Mais opções' }).click();
+  await agent.getByRole('menuitem', { name: 'Alterar senha' }).click();
+  await expect(agent.getByRole('heading', { name: 'Alterar senha' })).toBeVisible();
+  await expect(agent.locator('body[data-hydrated="true"]')).toBeAttached();
+  const change = agent.getByRole('form', { name: 'Alterar senha' });
+  await change.getByLabel('Senha atual').fill('senha-errada');
+  await change.getByLabel('Nova senha').fill('senha-que-o-leo-escolheu');
+  await change.getByRole('button', { name: 'Alterar senha' }).click();
+  await expect(change.getByRole('alert')).toHaveText('A senha atual não confere.');
+  await change.getByLabel('Senha atual').fill('senha-dada-pelo-admin');
+  await change.getByRole('button', { name: 'Alterar senha' }).click();
+  await expect(change.getByRole('status')).toHaveText('Senha alterada. As suas outras sessões foram encerradas.');
+  await agent.goto('/');
+  await expect(agent.getByRole('heading', { name: 'Atendimentos' })).toBeVisible();
+
+  await signIn('senha-dada-pelo-admin');
+  await expect(agent.getByRole('alert')).toHaveText('E-mail ou senha incorretos.');
+  await signIn('senha-que-o-leo-escolheu');
+  await expect(agent.getByRole('heading', { name: 'Atendimentos' })).toBeVisible();
+  await context.close();
+});

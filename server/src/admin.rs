@@ -13,6 +13,16 @@ use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use std::sync::Arc;
 
+/// An Argon2id hash of `password`, computed off the async workers (it takes tens of milliseconds by design).
+async fn hash(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    let hashed = tokio::task::spawn_blocking(move || crate::access::hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(hashed)
+}
+
 /// The `setting` row of the rate card saved in the console.
 const RATE_CARD_KEY: &str = "rate_card";
 
@@ -47,15 +57,10 @@ impl Administration for Admin {
         if self.store.email_known(&agent.email).await? {
             return Err(AppError::EmailTaken);
         }
-        let password = agent.password.clone();
-        let hash = tokio::task::spawn_blocking(move || crate::access::hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let new = crate::store::agents::NewAgent {
+            password_hash: hash(&agent.password).await?,
             email: agent.email,
             name: agent.name,
-            password_hash: hash,
             role: agent.role,
         };
         // Two admins saving the same e-mail at once: the unique index refuses the second.
@@ -100,14 +105,59 @@ impl Administration for Admin {
                 agent_name: t.agent_name,
                 created_at: t.created_at,
                 revoked_at: t.revoked_at,
+                teams: t.teams,
             })
             .collect())
     }
 
-    async fn create_token(&self, name: &str, agent: i64, now: Timestamp) -> Result<String, AppError> {
+    async fn create_token(
+        &self,
+        name: &str,
+        agent: i64,
+        teams: Option<&[i64]>,
+        now: Timestamp,
+    ) -> Result<String, AppError> {
         let token = format!("atd_{}", crate::auth::new_token());
-        self.store.create_api_token(name, &crate::auth::token_hash(&token), agent, now).await?;
+        self.store.create_api_token(name, &crate::auth::token_hash(&token), agent, teams, now).await?;
         Ok(token)
+    }
+
+    async fn set_password(&self, agent: i64, password: &str, keep: Option<&str>) -> Result<(), AppError> {
+        let record = self.store.agent_by_id(agent).await?.ok_or(StoreError::NotFound)?;
+        let hash = hash(password).await?;
+        self.store.set_password(agent, &hash, keep).await?;
+        // Locked out by too many wrong guesses: the new password lets them in at once.
+        self.store.clear_sign_in_failures(&record.email).await?;
+        tracing::info!(agent, "password reset by an admin; the agent's sessions ended");
+        Ok(())
+    }
+
+    async fn change_own_password(
+        &self,
+        agent: i64,
+        change: &atende_domain::access::PasswordChange,
+        keep: &str,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let record = self.store.agent_by_id(agent).await?.ok_or(StoreError::NotFound)?;
+        // The current password is a guess like a sign-in's: a stolen session cannot try it without limit.
+        if let Some(until) = crate::auth::locked_until(&self.store, &record.email, now).await? {
+            return Err(atende_domain::access::too_many_attempts(until, now).into());
+        }
+        let current = change.current.clone();
+        let stored = record.password_hash.clone();
+        let matches = tokio::task::spawn_blocking(move || crate::access::verify_password(&current, &stored))
+            .await
+            .unwrap_or(false);
+        if !matches {
+            crate::auth::record_failure(&self.store, &record.email, now).await?;
+            return Err(AppError::WrongPassword);
+        }
+        let hash = hash(&change.new).await?;
+        self.store.set_password(agent, &hash, Some(keep)).await?;
+        self.store.clear_sign_in_failures(&record.email).await?;
+        tracing::info!(agent, "password changed; the agent's other sessions ended");
+        Ok(())
     }
 
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError> {

@@ -2,16 +2,23 @@
 //!
 //! - `POST /entrar` (e-mail, senha): Argon2id check, then a random session token in an `HttpOnly`,
 //!   `SameSite=Lax` cookie (`Secure` behind HTTPS); the database keeps only the token's SHA-256. Sessions end
-//!   after [`SESSION_HOURS`] or at `POST /sair`.
+//!   after [`SESSION_HOURS`] or at `POST /sair`; expired ones are deleted at each sign-in. After
+//!   [`SIGN_IN_FAILURES_ALLOWED`] failures for one e-mail within [`SIGN_IN_WINDOW`], it answers 429 ("Muitas
+//!   tentativas…") without looking at the password until the window passes; a success starts the count anew.
 //! - [`gate`]: every route but the sign-in page, health, static files, provider webhooks and the sandbox needs a
 //!   session (pages redirect to `/entrar`, server functions answer 401); every state-changing request must
 //!   come from this site (`Origin`, else `Referer`, naming this host), so another site cannot post on an
-//!   agent's behalf. The signed-in agent travels to the server functions as a [`Viewer`] extension.
+//!   agent's behalf. Only what providers call (webhooks, and the sandbox's fakes of their APIs, which Atende
+//!   itself calls) is exempt: the sandbox's own forms (simulator, faults) are not. The signed-in agent travels
+//!   to the server functions as a [`Viewer`] extension.
 
 use crate::store::SqlStore;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use atende_domain::access::{Email, Viewer};
+use atende_domain::access::{
+    sign_in_locked_until, too_many_attempts, Email, Viewer, SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW,
+};
 use atende_domain::ports::Clock;
+use atende_domain::time::Timestamp;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -21,10 +28,7 @@ use serde::Deserialize;
 use sha2::Digest;
 use std::sync::Arc;
 
-/// The SHA-256 of the signed-in agent's session token, handed on beside the [`Viewer`] (a live stream checks
-/// now and then that its session still holds).
-#[derive(Debug, Clone)]
-pub struct SessionHash(pub String);
+pub use atende_app::ssr::SessionHash;
 
 /// The session cookie.
 pub const COOKIE: &str = "atende_sessao";
@@ -79,13 +83,62 @@ pub struct SignIn {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::access::hash_password(&new_token()).unwrap_or_default());
 
+/// Until when sign-ins (and "Alterar senha" checks) for `email` are refused, if they are.
+pub(crate) async fn locked_until(
+    store: &SqlStore,
+    email: &str,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, atende_domain::ports::StoreError> {
+    let since = now.plus_millis(-SIGN_IN_WINDOW.as_millis());
+    let failures = store.sign_in_failures(email, since, SIGN_IN_FAILURES_ALLOWED).await?;
+    Ok(sign_in_locked_until(&failures, now))
+}
+
+/// Counts a wrong password for `email` (and forgets failures that left the window).
+pub(crate) async fn record_failure(
+    store: &SqlStore,
+    email: &str,
+    now: Timestamp,
+) -> Result<(), atende_domain::ports::StoreError> {
+    store.record_sign_in_failure(email, now, now.plus_millis(-SIGN_IN_WINDOW.as_millis())).await
+}
+
+/// The answer to a sign-in refused for too many failures: the sign-in card with the reason (the form posts
+/// natively, so the browser shows this page), and when to try again.
+fn too_many(until: Timestamp, now: Timestamp) -> Response {
+    let message = too_many_attempts(until, now).to_string();
+    let seconds = ((until.as_millis() - now.as_millis()).max(1000) + 999) / 1000;
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\"><title>Entrar · Atende</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/atende.css\"></head><body><main class=\"sign-in\">\
+         <div class=\"sign-in-card\"><h1>Entrar no Atende</h1><p class=\"error\" role=\"alert\">{message}</p>\
+         <a href=\"/entrar\">Voltar</a></div></main></body></html>"
+    );
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(page)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// `POST /entrar`.
 pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -> Response {
     let refused = Redirect::to("/entrar?erro=credenciais").into_response();
+    let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
     let Ok(email) = Email::parse(&form.email) else { return refused };
+    let now = state.clock.now();
+    // Known or not, an e-mail is throttled alike: the answer never says whether it exists.
+    match locked_until(&state.store, email.as_str(), now).await {
+        Ok(Some(until)) => {
+            tracing::warn!("sign-in refused: too many failures for one e-mail");
+            return too_many(until, now);
+        }
+        Ok(None) => {}
+        Err(_) => return unavailable(),
+    }
     let agent = match state.store.agent_by_email(&email).await {
         Ok(agent) => agent,
-        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response(),
+        Err(_) => return unavailable(),
     };
     let stored = agent.as_ref().map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
     let password = form.senha;
@@ -94,13 +147,18 @@ pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -
         .unwrap_or(false);
     let Some(agent) = agent.filter(|a| a.active && matches) else {
         tracing::info!("sign-in refused");
+        if record_failure(&state.store, email.as_str(), now).await.is_err() {
+            return unavailable();
+        }
         return refused;
     };
     let token = new_token();
-    let now = state.clock.now();
     let expires = now.plus_millis(SESSION_HOURS * 60 * 60 * 1000);
     if state.store.create_session(agent.id, &token_hash(&token), now, expires).await.is_err() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
+        return unavailable();
+    }
+    if state.store.clear_sign_in_failures(email.as_str()).await.is_err() {
+        tracing::warn!("could not forget the failed sign-ins of an agent who signed in");
     }
     tracing::info!(agent = agent.id, "signed in");
     let mut response = Redirect::to("/").into_response();
@@ -126,6 +184,15 @@ fn is_public(path: &str) -> bool {
         || ["/pkg/", "/webhooks/", "/sandbox/"].iter().any(|prefix| path.starts_with(prefix))
 }
 
+/// What providers call, which carries no browser's `Origin`: webhooks, and the sandbox's fakes of the
+/// providers' APIs (Atende's own clients call them). Everything else that writes, the sandbox's forms
+/// included, must come from this site.
+fn called_by_providers(path: &str) -> bool {
+    ["/webhooks/", "/sandbox/graph/", "/sandbox/evolution/message/", "/sandbox/meta/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
 /// Whether a state-changing request comes from this very site.
 fn same_origin(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
@@ -147,8 +214,7 @@ pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Ne
         return api_gate(&state, request, next).await;
     }
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let provider = path.starts_with("/webhooks/") || path.starts_with("/sandbox/");
-    if writes && !provider && !same_origin(request.headers()) {
+    if writes && !called_by_providers(&path) && !same_origin(request.headers()) {
         tracing::warn!(%path, "cross-site request refused");
         return (StatusCode::FORBIDDEN, "Pedido de outro site recusado.").into_response();
     }
@@ -205,7 +271,10 @@ async fn api_gate(state: &AuthState, mut request: Request, next: Next) -> Respon
             next.run(request).await
         }
         Ok(None) => refused("Token inválido ou revogado."),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response(),
+        Err(error) => {
+            let body = serde_json::json!({ "error": "Store", "message": error.to_string() });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
     }
 }
 
@@ -236,6 +305,27 @@ mod tests {
             (header::REFERER, "https://evil.io/atende.loja.com.br")
         ])));
         assert!(!same_origin(&headers(&[host])), "neither Origin nor Referer");
+    }
+
+    #[test]
+    fn only_the_providers_fake_apis_and_webhooks_are_exempt_from_the_same_site_rule() {
+        for exempt in [
+            "/webhooks/whatsapp",
+            "/sandbox/graph/v23.0/123/messages",
+            "/sandbox/evolution/message/sendText/atende",
+            "/sandbox/meta/v23.0/me/messages",
+        ] {
+            assert!(called_by_providers(exempt), "{exempt}");
+        }
+        for guarded in [
+            "/sandbox/simulador",
+            "/sandbox/faults",
+            "/sandbox/evolution/connection",
+            "/api/send_message",
+            "/entrar",
+        ] {
+            assert!(!called_by_providers(guarded), "{guarded}");
+        }
     }
 
     #[test]

@@ -145,7 +145,8 @@ pub(crate) fn send_timeout(settings: &Settings) -> Duration {
         .max(Duration::from_millis(500))
 }
 
-/// Creates or updates every configured channel and, with the sandbox on, the sandbox's four.
+/// Creates or updates every configured channel and, with the sandbox on ([`Settings::sandbox_on`]), the
+/// sandbox's four.
 pub(crate) async fn configure(
     store: &SqlStore,
     settings: &Settings,
@@ -193,7 +194,13 @@ pub(crate) async fn configure(
             configured.add_meta_page(store, name, config, page.human_agent_tag, now).await?;
         }
     }
-    if settings.sandbox {
+    let console_channels = store
+        .channel_records()
+        .await
+        .context("Failed to read the channels configured in the console")?
+        .iter()
+        .any(|r| r.from_console);
+    if settings.sandbox_on(console_channels) {
         add_sandbox(&mut configured, store, settings, loopback, now).await?;
     }
     Ok(configured)

@@ -2,10 +2,11 @@
 //! `GET /api/v1/openapi.json`).
 //!
 //! Every call but the document carries `Authorization: Bearer <token>`; an admin creates tokens on the admin
-//! page, and a token acts for that admin (revoking it, or deactivating the admin, stops it at once). The calls
-//! go through the same domain rules and the same [`atende_app::ssr::start`] as the console, so an integration
-//! can do nothing an agent could not. Errors are `{"error": "<Kind>", "message": "<pt-BR>"}` with the same
-//! status codes as the server functions (401, 403, 404, 409, 422…).
+//! page, for every team or for some: a token acts for that admin, limited to its teams (as an agent of exactly
+//! those teams would), and revoking it, or deactivating the admin, stops it at once. The calls go through the
+//! same domain rules and the same [`atende_app::ssr::start`] as the console, so an integration can do nothing
+//! an agent could not. Errors are `{"error": "<Kind>", "message": "<pt-BR>"}` with the same status codes as
+//! the server functions (401, 403, 404, 409, 422, 503…).
 
 use atende_app::error::AppError;
 use atende_app::ssr::{status_of, Actor, Services, Started};
@@ -15,9 +16,10 @@ use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -32,14 +34,70 @@ pub struct ApiToken {
     pub name: String,
 }
 
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verb {
+    Get,
+    Put,
+    Post,
+}
+
+impl Verb {
+    /// As the OpenAPI document names it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Put => "put",
+            Self::Post => "post",
+        }
+    }
+
+    const fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Put => MethodFilter::PUT,
+            Self::Post => MethodFilter::POST,
+        }
+    }
+}
+
+/// One route of the API.
+struct Route {
+    verb: Verb,
+    path: &'static str,
+    handler: MethodRouter<Services>,
+}
+
+fn route<H, T>(verb: Verb, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, Services>,
+    T: 'static,
+{
+    Route { verb, path, handler: on(verb.filter(), handler) }
+}
+
+/// Every route the API serves: the router is built from this list, and a test holds it equal to the
+/// OpenAPI document's operations (nothing served undocumented, nothing documented unserved).
+fn routes() -> Vec<Route> {
+    vec![
+        route(Verb::Get, "/api/v1/openapi.json", openapi),
+        route(Verb::Get, "/api/v1/channels", channels),
+        route(Verb::Get, "/api/v1/teams", teams),
+        route(Verb::Get, "/api/v1/channels/{channel}/templates", templates),
+        route(Verb::Put, "/api/v1/contacts", upsert_contact),
+        route(Verb::Post, "/api/v1/conversations", open_conversation),
+    ]
+}
+
+/// What [`router`] serves: each method and path (in the document's syntax, which is axum's).
+pub fn served() -> Vec<(Verb, &'static str)> {
+    routes().into_iter().map(|r| (r.verb, r.path)).collect()
+}
+
 pub fn router(services: Services) -> Router {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/channels", get(channels))
-        .route("/api/v1/teams", get(teams))
-        .route("/api/v1/channels/{channel}/templates", get(templates))
-        .route("/api/v1/contacts", put(upsert_contact))
-        .route("/api/v1/conversations", post(open_conversation))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, r| router.route(r.path, r.handler))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .with_state(services)
 }
@@ -315,9 +373,15 @@ async fn open(
     token: &ApiToken,
     input: ConversationIn,
 ) -> Result<ConversationOut, ApiError> {
-    // The template's values by their labels (a label the template does not have is refused).
+    // The template's values by their labels (a label the template does not have is refused). A channel
+    // without templates refuses one outright: dropping it silently would open a conversation the caller
+    // believes carried a message.
+    let channel = services.outbox.channels().await?.into_iter().find(|c| c.id == input.channel);
     let (template, values) = match &input.template {
         None => (None, atende_domain::template::TemplateValues::new()),
+        Some(_) if channel.is_some_and(|c| !c.channel.kind().sends_templates()) => {
+            return Err(AppError::TemplateNotUsed.into());
+        }
         Some(t) => {
             let known = services
                 .outbox
@@ -353,4 +417,50 @@ async fn open(
             Started::TemplateSent => "template_sent",
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_route_the_router_serves_is_in_the_openapi_document_and_nothing_else_is() {
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).expect("the document is JSON");
+        let documented: BTreeSet<(String, String)> = document["paths"]
+            .as_object()
+            .expect("paths")
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .into_iter()
+                    .flat_map(|operations| operations.keys())
+                    .filter(|key| ["get", "put", "post", "patch", "delete"].contains(&key.as_str()))
+                    .map(move |method| (method.clone(), path.clone()))
+            })
+            .collect();
+        let served: BTreeSet<(String, String)> =
+            served().into_iter().map(|(verb, path)| (verb.name().to_owned(), path.to_owned())).collect();
+        assert_eq!(served, documented);
+    }
+
+    #[test]
+    fn every_refusal_a_call_can_answer_is_documented() {
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).expect("the document is JSON");
+        for (verb, path) in served() {
+            if path == "/api/v1/openapi.json" {
+                continue;
+            }
+            let responses = &document["paths"][path][verb.name()]["responses"];
+            // Every call needs a live token and the database (the gate answers 503 when it fails).
+            for status in ["401", "503"] {
+                assert!(responses.get(status).is_some(), "{} {path}: {status}", verb.name());
+            }
+        }
+        let start = &document["paths"]["/api/v1/conversations"]["post"]["responses"];
+        for status in ["400", "403", "404", "409", "415", "422"] {
+            assert!(start.get(status).is_some(), "POST /api/v1/conversations: {status}");
+        }
+        assert!(document["paths"]["/api/v1/contacts"]["put"]["responses"].get("409").is_some());
+    }
 }

@@ -153,8 +153,9 @@ pub struct Settings {
     /// `ATENDE_SECURE_COOKIES=on` when Atende is served over HTTPS (behind a proxy): the session cookie is then
     /// `Secure`.
     pub secure_cookies: bool,
-    /// The built-in provider sandbox (`ATENDE_SANDBOX=on|off`; on by default when no provider is configured).
-    pub sandbox: bool,
+    /// The built-in provider sandbox: `ATENDE_SANDBOX=on|off`, or `None` when unset: on only when no provider
+    /// is configured, from the environment or the console ([`Settings::sandbox_on`], decided at start).
+    pub sandbox: Option<bool>,
     /// The key the sandbox signs its webhooks with (`ATENDE_SANDBOX_APP_SECRET`; random at each start when
     /// unset). The load generator sets it to sign webhooks of its own.
     pub sandbox_app_secret: Option<SandboxSecret>,
@@ -172,6 +173,20 @@ pub struct Settings {
     pub send_workers: usize,
     /// `ATENDE_RATE_CARD`: a JSON rate card file; default `server/config/rate-card.json`, built in.
     pub rate_card_file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Whether the sandbox runs: as `ATENDE_SANDBOX` says, else only when no provider is configured, from the
+    /// environment or (`console_channels`) in Administração → Canais. A production install whose channels
+    /// were all added in the console must not also serve a simulator anyone can post to.
+    pub fn sandbox_on(&self, console_channels: bool) -> bool {
+        let no_provider = self.whatsapp.is_none()
+            && self.evolution.is_none()
+            && self.messenger.is_none()
+            && self.instagram.is_none()
+            && !console_channels;
+        self.sandbox.unwrap_or(no_provider)
+    }
 }
 
 /// The rate card shipped with Atende (data, not code: replace it with `ATENDE_RATE_CARD`).
@@ -261,9 +276,10 @@ impl Settings {
         let meta_graph_url = get("ATENDE_META_GRAPH_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| "https://graph.facebook.com/v23.0".into());
-        let no_provider =
-            whatsapp.is_none() && evolution.is_none() && messenger.is_none() && instagram.is_none();
-        let sandbox = switch(&get, "ATENDE_SANDBOX", no_provider)?;
+        let sandbox = match get("ATENDE_SANDBOX").filter(|v| !v.trim().is_empty()) {
+            Some(_) => Some(switch(&get, "ATENDE_SANDBOX", false)?),
+            None => None,
+        };
         let sandbox_app_secret =
             get("ATENDE_SANDBOX_APP_SECRET").filter(|v| !v.trim().is_empty()).map(SandboxSecret);
         let secure_cookies = switch(&get, "ATENDE_SECURE_COOKIES", false)?;
@@ -405,7 +421,7 @@ impl Settings {
             meta_graph_url: "https://graph.facebook.com/v23.0".into(),
             admin: None,
             secure_cookies: false,
-            sandbox: true,
+            sandbox: Some(true),
             sandbox_app_secret: None,
             outbound_rate: 80,
             pair_burst: 10,
@@ -445,7 +461,10 @@ mod tests {
 
     #[test]
     fn the_sandbox_is_on_by_default_only_when_no_provider_is_configured() -> anyhow::Result<()> {
-        assert!(settings(&[])?.sandbox);
+        assert!(settings(&[])?.sandbox_on(false));
+        assert!(!settings(&[])?.sandbox_on(true), "channels added in the console are providers too");
+        assert!(settings(&[("ATENDE_SANDBOX", "on")])?.sandbox_on(true), "an explicit on wins");
+        assert!(!settings(&[("ATENDE_SANDBOX", "off")])?.sandbox_on(false));
         let official = [
             ("ATENDE_WA_TOKEN", "EAAG-segredo"),
             ("ATENDE_WA_PHONE_NUMBER_ID", "123"),
@@ -454,7 +473,7 @@ mod tests {
             ("ATENDE_META_VERIFY_TOKEN", "verifica"),
         ];
         let s = settings(&official)?;
-        assert!(!s.sandbox);
+        assert!(!s.sandbox_on(false));
         let whatsapp = s.whatsapp.clone().expect("configured");
         assert_eq!(whatsapp.graph_url, "https://graph.facebook.com/v23.0");
         assert_eq!((whatsapp.phone_number_id.as_str(), whatsapp.waba_id.as_str()), ("123", "456"));
@@ -471,7 +490,7 @@ mod tests {
             ("ATENDE_META_VERIFY_TOKEN", "verifica"),
         ];
         let s = settings(&pages)?;
-        assert!(!s.sandbox && s.whatsapp.is_none());
+        assert!(!s.sandbox_on(false) && s.whatsapp.is_none());
         assert_eq!(
             s.messenger.as_ref().map(|m| (m.account_id.as_str(), m.human_agent_tag)),
             Some(("111", true))
@@ -487,7 +506,7 @@ mod tests {
         );
         let mut both = official.to_vec();
         both.push(("ATENDE_SANDBOX", "on"));
-        assert!(settings(&both)?.sandbox);
+        assert!(settings(&both)?.sandbox_on(true));
         Ok(())
     }
 

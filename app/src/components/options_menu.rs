@@ -31,6 +31,7 @@ pub fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
                     </button>
                     <a role="menuitem" href="/crm/contatos">"CRM → Contatos"</a>
                     <a role="menuitem" href="/admin">"Administração"</a>
+                    <a role="menuitem" href="/senha">"Alterar senha"</a>
                     <form method="post" action="/sair">
                         <button type="submit" role="menuitem">"Sair"</button>
                     </form>

@@ -1,10 +1,10 @@
-//! Administração: agents ("Novo agente", "Desativar"), teams ("Nova equipe"), API tokens ("Criar token",
-//! "Revogar"), each channel's templates with their status ("Sincronizar agora"), and the rate card behind the
+//! Administração: agents ("Novo agente", "Redefinir senha", "Desativar"), teams ("Nova equipe"), API tokens
+//! ("Criar token" for every team or some, "Revogar"), each channel's templates with their status ("Sincronizar agora"), and the rate card behind the
 //! price estimates. Only admins get the data; everyone else reads why.
 
 use crate::admin::{
-    admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, RevokeToken, SetAgentActive,
-    SetAgentTeams, SyncTemplates,
+    admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, ResetPassword, RevokeToken,
+    SetAgentActive, SetAgentTeams, SyncTemplates,
 };
 use crate::admin::{ChannelRow, SaveChannel, SaveRateCard};
 use atende_domain::access::{AgentForm, Role};
@@ -75,6 +75,32 @@ fn Agents(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
     let create = ServerAction::<CreateAgent>::new();
     let toggle = ServerAction::<SetAgentActive>::new();
     let save_teams = ServerAction::<SetAgentTeams>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    // "Redefinir senha" of one agent: who (id, name) and the new password typed.
+    let resetting = RwSignal::new(None::<(i64, String)>);
+    let new_password = RwSignal::new(String::new());
+    let reset_tried = RwSignal::new(false);
+    let reset_done = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reset.value().get() {
+            if let Some((_, name)) = resetting.get_untracked() {
+                reset_done
+                    .set(Some(format!("Senha de {name} redefinida: as sessões dela foram encerradas.")));
+            }
+            resetting.set(None);
+            new_password.set(String::new());
+            reset_tried.set(false);
+        }
+    });
+    let reset_problem = move || {
+        let local = reset_tried
+            .get()
+            .then(|| {
+                atende_domain::access::check_new_password(&new_password.get()).err().map(|e| e.to_string())
+            })
+            .flatten();
+        local.or_else(error_of(reset))
+    };
     // "Equipes" of one agent: who (id, name) and the teams ticked.
     let editing = RwSignal::new(None::<i64>);
     let membership = RwSignal::new(String::new());
@@ -149,6 +175,8 @@ fn Agents(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
                             let teams: Vec<String> = agent.teams.iter().map(|t| name_of(*t)).collect();
                             let edit = (id, agent.name.clone(), agent.teams.clone());
                             let teams_label = format!("Equipes de {}", agent.name);
+                            let reset_label = format!("Redefinir senha de {}", agent.name);
+                            let who = agent.name.clone();
                             view! {
                                 <tr>
                                     <td>{agent.name.clone()}</td>
@@ -168,6 +196,19 @@ fn Agents(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
                                             }
                                         >
                                             "Equipes"
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            aria-label=reset_label
+                                            on:click=move |_| {
+                                                reset_done.set(None);
+                                                new_password.set(String::new());
+                                                reset_tried.set(false);
+                                                resetting.set(Some((id, who.clone())));
+                                            }
+                                        >
+                                            "Redefinir senha"
                                         </button>
                                         <Show when=move || id != me>
                                             <button
@@ -190,6 +231,33 @@ fn Agents(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
                 </tbody>
             </table>
             <p class="error" role="alert">{error_of(toggle)}</p>
+            <p role="status">{move || reset_done.get()}</p>
+            <Show when=move || resetting.get().is_some()>
+                <form
+                    class="admin-form"
+                    aria-label=move || format!("Redefinir senha de {}", resetting.get().map(|r| r.1).unwrap_or_default())
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        reset_tried.set(true);
+                        let password = new_password.get_untracked();
+                        if let (Some((agent, _)), Ok(())) =
+                            (resetting.get_untracked(), atende_domain::access::check_new_password(&password))
+                        {
+                            reset.dispatch(ResetPassword { agent, password });
+                        }
+                    }
+                    novalidate
+                >
+                    <h3>{move || format!("Redefinir senha de {}", resetting.get().map(|r| r.1).unwrap_or_default())}</h3>
+                    <p class="muted">"A pessoa sai de todas as sessões e entra de novo com a nova senha."</p>
+                    <label>"Nova senha" <input type="password" autocomplete="new-password" bind:value=new_password /></label>
+                    <p class="field-error" role="alert">{reset_problem}</p>
+                    <div class="form-actions">
+                        <button type="button" class="secondary" on:click=move |_| resetting.set(None)>"Cancelar"</button>
+                        <button type="submit" class="primary" disabled=move || reset.pending().get()>"Salvar senha"</button>
+                    </div>
+                </form>
+            </Show>
             <Show when=move || editing.get().is_some()>
                 <form
                     class="admin-form"
@@ -275,13 +343,30 @@ fn Tokens(data: Signal<AdminData>, changed: Callback<()>, shown: RwSignal<Option
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let name = RwSignal::new(String::new());
+    // Every team by default (what an ERP of the whole business needs); unticked, the teams to reach.
+    let all_teams = RwSignal::new(true);
+    let teams = RwSignal::new(Vec::<i64>::new());
+    let team_rows = Signal::derive(move || data.get().teams);
+    let tried = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(token)) = create.value().get() {
             shown.set(Some(token));
             name.set(String::new());
+            all_teams.set(true);
+            teams.set(Vec::new());
+            tried.set(false);
             changed.run(());
         }
     });
+    let problem = move || {
+        let local = tried
+            .get()
+            .then(|| {
+                atende_domain::access::token_teams(all_teams.get(), &teams.get()).err().map(|e| e.to_string())
+            })
+            .flatten();
+        local.or_else(error_of(create))
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = revoke.value().get() {
             changed.run(());
@@ -289,7 +374,11 @@ fn Tokens(data: Signal<AdminData>, changed: Callback<()>, shown: RwSignal<Option
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(CreateToken { name: name.get_untracked() });
+        tried.set(true);
+        let (all_teams, teams) = (all_teams.get_untracked(), teams.get_untracked());
+        if atende_domain::access::token_teams(all_teams, &teams).is_ok() {
+            create.dispatch(CreateToken { name: name.get_untracked(), all_teams, teams });
+        }
     };
     view! {
         <section class="admin-section" aria-label="Tokens de API">
@@ -307,10 +396,22 @@ fn Tokens(data: Signal<AdminData>, changed: Callback<()>, shown: RwSignal<Option
                         let id = t.id;
                         let revoked = t.revoked_at.is_some();
                         let label = format!("Revogar {}", t.name);
+                        let reach = match &t.teams {
+                            None => "Todas as equipes".to_owned(),
+                            Some(ids) => {
+                                let all = data.get_untracked().teams;
+                                let names: Vec<String> = ids
+                                    .iter()
+                                    .map(|id| all.iter().find(|k| k.id == *id).map(|k| k.name.clone()).unwrap_or_default())
+                                    .collect();
+                                format!("Equipes: {}", names.join(", "))
+                            }
+                        };
                         view! {
                             <li class="row">
                                 <span class="row-name">{t.name.clone()}</span>
                                 <span class="muted">{format!("criado por {}", t.agent_name)}</span>
+                                <span class="muted">{reach}</span>
                                 {if revoked {
                                     view! { <span class="badge">"Revogado"</span> }.into_any()
                                 } else {
@@ -333,10 +434,20 @@ fn Tokens(data: Signal<AdminData>, changed: Callback<()>, shown: RwSignal<Option
                     })
                     .collect_view()}
             </ul>
-            <form class="admin-form inline" aria-label="Novo token" on:submit=submit novalidate>
+            <form class="admin-form" aria-label="Novo token" on:submit=submit novalidate>
                 <label>"Nome do token" <input type="text" bind:value=name /></label>
+                <label class="check">
+                    <input type="checkbox" bind:checked=all_teams />
+                    "Todas as equipes"
+                </label>
+                <Show when=move || !all_teams.get()>
+                    <TeamChecks teams=team_rows chosen=teams />
+                </Show>
+                <p class="muted">
+                    "Limitado a algumas equipes, o token só abre atendimentos delas (como um agente delas faria)."
+                </p>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Criar token"</button>
-                <p class="field-error" role="alert">{error_of(create)}</p>
+                <p class="field-error" role="alert">{problem}</p>
             </form>
             <Show when=move || shown.get().is_some()>
                 <div class="new-token" role="status">

@@ -479,8 +479,10 @@ async fn contact_writes(
     text: &str,
     hours_ago: u8,
 ) -> anyhow::Result<()> {
+    // The simulator is a browser form: like the console, it takes posts from its own site only.
     let response = client
         .post(format!("{base}/sandbox/simulador"))
+        .header(reqwest::header::ORIGIN, base)
         .form(&[
             ("numero", number),
             ("nome", &format!("Cliente {number}")),

@@ -146,6 +146,36 @@ impl SqlStore {
             .is_some())
     }
 
+    /// Whether `agent` is a member of `team`, read inside a write transaction.
+    pub(crate) async fn member_of(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        team: i64,
+        agent: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 AS found FROM team_member WHERE team_id = $1 AND agent_id = $2")
+            .bind(team)
+            .bind(agent)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .is_some())
+    }
+
+    /// The agent with this id, active or not.
+    pub async fn agent_by_id(&self, agent: i64) -> Result<Option<AgentRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT agent_id, email, name, password_hash, role, active FROM agent WHERE agent_id = $1",
+        )
+        .bind(agent)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        match row {
+            Some(row) => Ok(Some(self.agent_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// How many agents exist.
     pub async fn agent_count(&self) -> Result<i64, StoreError> {
         sqlx::query("SELECT COUNT(*) AS n FROM agent")
@@ -185,7 +215,8 @@ impl SqlStore {
         Ok(id)
     }
 
-    /// Stores a new session (only the token's hash).
+    /// Stores a new session (only the token's hash) and forgets every expired one, so sessions nobody signs
+    /// out of do not pile up.
     pub async fn create_session(
         &self,
         agent_id: i64,
@@ -193,11 +224,110 @@ impl SqlStore {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM agent_session WHERE expires_at <= $1")
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
         sqlx::query("INSERT INTO agent_session (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(agent_id)
             .bind(now.as_millis())
             .bind(expires_at.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// How many sessions are stored, expired or not (to check that expired ones are forgotten).
+    pub async fn session_count(&self) -> Result<i64, StoreError> {
+        sqlx::query("SELECT COUNT(*) AS n FROM agent_session")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .try_get("n")
+            .map_err(unavailable)
+    }
+
+    /// Replaces an agent's password hash and ends their sessions, all but `keep` (the session of an agent
+    /// who changes their own password stays signed in). [`StoreError::NotFound`] if there is no such agent.
+    pub async fn set_password(
+        &self,
+        agent: i64,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query("UPDATE agent SET password_hash = $2 WHERE agent_id = $1")
+            .bind(agent)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM agent_session WHERE agent_id = $1 AND token_hash <> $2")
+            .bind(agent)
+            .bind(keep.unwrap_or_default())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// When sign-ins for `email` failed after `since`, newest first (at most `limit`).
+    pub async fn sign_in_failures(
+        &self,
+        email: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Timestamp>, StoreError> {
+        sqlx::query(
+            "SELECT failed_at FROM sign_in_failure WHERE email = $1 AND failed_at > $2 \
+             ORDER BY failed_at DESC LIMIT $3",
+        )
+        .bind(email)
+        .bind(since.as_millis())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .map(|row| row.try_get::<i64, _>("failed_at").map(Timestamp::from_millis))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unavailable)
+    }
+
+    /// Records a failed sign-in for `email` (known or not), forgetting failures older than `forget_before`.
+    pub async fn record_sign_in_failure(
+        &self,
+        email: &str,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM sign_in_failure WHERE failed_at <= $1")
+            .bind(forget_before.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query("INSERT INTO sign_in_failure (email, failed_at) VALUES ($1, $2)")
+            .bind(email)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    /// Forgets the failed sign-ins of `email` (it signed in, or an admin set a new password).
+    pub async fn clear_sign_in_failures(&self, email: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sign_in_failure WHERE email = $1")
+            .bind(email)
             .execute(&self.pool)
             .await
             .map_err(unavailable)?;
@@ -252,6 +382,8 @@ pub struct TokenRecord {
     pub agent_name: String,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// The teams it reaches (`None`: every team).
+    pub teams: Option<Vec<i64>>,
 }
 
 /// What an admin changes on the admin screens.
@@ -366,6 +498,10 @@ impl SqlStore {
         agent: i64,
         teams: &[i64],
     ) -> Result<(), StoreError> {
+        // A team given twice is one membership (the primary key would refuse the second).
+        let mut teams = teams.to_vec();
+        teams.sort_unstable();
+        teams.dedup();
         for team in teams {
             sqlx::query("INSERT INTO team_member (team_id, agent_id) VALUES ($1, $2)")
                 .bind(team)
@@ -405,39 +541,88 @@ impl SqlStore {
             .map_err(unavailable)
     }
 
-    /// Stores a new API token (its hash) acting for `agent`.
+    /// Stores a new API token (its hash) acting for `agent`, reaching `teams` (`None`: every team).
     pub async fn create_api_token(
         &self,
         name: &str,
         token_hash: &str,
         agent: i64,
+        teams: Option<&[i64]>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        sqlx::query(
-            "INSERT INTO api_token (token_hash, name, agent_id, created_at) VALUES ($1, $2, $3, $4) \
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO api_token (token_hash, name, agent_id, created_at, all_teams) VALUES ($1, $2, $3, $4, $5) \
              RETURNING api_token_id",
         )
         .bind(token_hash)
         .bind(name)
         .bind(agent)
         .bind(now.as_millis())
-        .fetch_one(&self.pool)
+        .bind(i64::from(teams.is_none()))
+        .fetch_one(&mut *tx)
         .await
         .map_err(unavailable)?
         .try_get("api_token_id")
-        .map_err(unavailable)
+        .map_err(unavailable)?;
+        let mut teams = teams.unwrap_or_default().to_vec();
+        teams.sort_unstable();
+        teams.dedup();
+        for team in teams {
+            sqlx::query("INSERT INTO api_token_team (api_token_id, team_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(team)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(id)
     }
 
     /// Every API token, newest first.
     pub async fn api_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT t.api_token_id, t.name, t.agent_id, a.name AS agent_name, t.created_at, t.revoked_at \
-             FROM api_token t JOIN agent a ON a.agent_id = t.agent_id ORDER BY t.api_token_id DESC",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        rows.iter().map(token_from_row).collect::<Result<Vec<_>, _>>().map_err(unavailable)
+        let rows = sqlx::query(&format!("{TOKEN_SELECT} ORDER BY t.api_token_id DESC"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let mut tokens = Vec::with_capacity(rows.len());
+        for row in &rows {
+            tokens.push(self.token_from_row(row).await?);
+        }
+        Ok(tokens)
+    }
+
+    /// A token row ([`TOKEN_SELECT`]) with the teams it reaches.
+    async fn token_from_row(&self, row: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
+        let id: i64 = row.try_get("api_token_id").map_err(unavailable)?;
+        let teams = if row.try_get::<i64, _>("all_teams").map_err(unavailable)? != 0 {
+            None
+        } else {
+            Some(
+                sqlx::query("SELECT team_id FROM api_token_team WHERE api_token_id = $1 ORDER BY team_id")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?
+                    .iter()
+                    .map(|r| r.try_get::<i64, _>("team_id"))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(unavailable)?,
+            )
+        };
+        Ok(TokenRecord {
+            id,
+            name: row.try_get("name").map_err(unavailable)?,
+            agent_id: row.try_get("agent_id").map_err(unavailable)?,
+            agent_name: row.try_get("agent_name").map_err(unavailable)?,
+            created_at: Timestamp::from_millis(row.try_get("created_at").map_err(unavailable)?),
+            revoked_at: row
+                .try_get::<Option<i64>, _>("revoked_at")
+                .map_err(unavailable)?
+                .map(Timestamp::from_millis),
+            teams,
+        })
     }
 
     /// Revokes a token (kept in the list, marked). [`StoreError::NotFound`] if there is none.
@@ -456,40 +641,33 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The token with this hash, if it is not revoked and its admin is still active, with who it acts for.
+    /// The token with this hash, if it is not revoked and its admin is still active, with who it acts for:
+    /// the admin, limited to the token's teams ([`atende_domain::access::Viewer::through_token`]).
     pub async fn api_token_viewer(
         &self,
         token_hash: &str,
     ) -> Result<Option<(TokenRecord, atende_domain::access::Viewer)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT t.api_token_id, t.name, t.agent_id, a.name AS agent_name, t.created_at, t.revoked_at, a.role \
-             FROM api_token t JOIN agent a ON a.agent_id = t.agent_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.active = 1",
-        )
+        let row = sqlx::query(&format!(
+            "{TOKEN_SELECT} WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.active = 1"
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
         let Some(row) = row else { return Ok(None) };
-        let token = token_from_row(&row).map_err(unavailable)?;
+        let token = self.token_from_row(&row).await?;
         let role: String = row.try_get("role").map_err(unavailable)?;
         let viewer = atende_domain::access::Viewer {
             agent: token.agent_id,
             name: token.agent_name.clone(),
             role: Role::parse(&role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
             teams: self.teams_of(token.agent_id).await?,
-        };
+        }
+        .through_token(token.teams.clone());
         Ok(Some((token, viewer)))
     }
 }
 
-fn token_from_row(row: &sqlx::any::AnyRow) -> Result<TokenRecord, sqlx::Error> {
-    Ok(TokenRecord {
-        id: row.try_get("api_token_id")?,
-        name: row.try_get("name")?,
-        agent_id: row.try_get("agent_id")?,
-        agent_name: row.try_get("agent_name")?,
-        created_at: Timestamp::from_millis(row.try_get("created_at")?),
-        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(Timestamp::from_millis),
-    })
-}
+/// An API token with its admin's name and role.
+const TOKEN_SELECT: &str = "SELECT t.api_token_id, t.name, t.agent_id, a.name AS agent_name, t.created_at, \
+     t.revoked_at, t.all_teams, a.role FROM api_token t JOIN agent a ON a.agent_id = t.agent_id";

@@ -135,6 +135,23 @@ pub(crate) fn phone_forms(phone: &Phone) -> (String, String) {
     (first, second)
 }
 
+/// " AND …" narrowing conversations to those an agent of `teams` may see (theirs and the shared inbox's;
+/// `None`: all), with the teams bound from `$first` on, in order. The same rule as
+/// [`atende_domain::access::Viewer::may_see`].
+fn visible_to(teams: Option<&[i64]>, first: usize) -> String {
+    match teams {
+        None => String::new(),
+        Some([]) => " AND conversation.team_id IS NULL".to_owned(),
+        Some(teams) => {
+            let placeholders: Vec<String> = (first..first + teams.len()).map(|n| format!("${n}")).collect();
+            format!(
+                " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
+                placeholders.join(", ")
+            )
+        }
+    }
+}
+
 /// `%` and `_` typed by an agent are letters, not wildcards.
 fn like_pattern(text: &str) -> String {
     let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -337,18 +354,42 @@ impl Store for SqlStore {
         conversation_from_row(&row)
     }
 
-    async fn latest_conversation(&self, contact: ContactId) -> Result<Option<ConversationId>, StoreError> {
-        sqlx::query(
-            "SELECT conversation_id FROM conversation WHERE contact_id = $1 \
+    async fn latest_conversation(
+        &self,
+        contact: ContactId,
+        teams: Option<&[i64]>,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        let sql = format!(
+            "SELECT conversation_id FROM conversation WHERE contact_id = $1{} \
              ORDER BY updated_at DESC, conversation_id DESC LIMIT 1",
-        )
-        .bind(contact.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("conversation_id").map(ConversationId))
-        .transpose()
-        .map_err(unavailable)
+            visible_to(teams, 2)
+        );
+        let mut query = sqlx::query(&sql).bind(contact.0);
+        for team in teams.unwrap_or_default() {
+            query = query.bind(*team);
+        }
+        query
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .map(|row| row.try_get("conversation_id").map(ConversationId))
+            .transpose()
+            .map_err(unavailable)
+    }
+
+    async fn unfinished_conversation_teams(
+        &self,
+        contact: ContactId,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        sqlx::query("SELECT team_id FROM conversation WHERE contact_id = $1 AND status <> 'concluded'")
+            .bind(contact.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|row| row.try_get::<Option<i64>, _>("team_id"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unavailable)
     }
 
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
@@ -371,17 +412,7 @@ impl Store for SqlStore {
             Tab::All => "status <> 'concluded' AND $1 = $1",
             Tab::Concluded => "status = 'concluded' AND $1 = $1",
         };
-        let team_filter = match teams {
-            None => String::new(),
-            Some([]) => " AND conversation.team_id IS NULL".to_owned(),
-            Some(teams) => {
-                let team_placeholders: Vec<String> = (2..=teams.len() + 1).map(|n| format!("${n}")).collect();
-                format!(
-                    " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
-                    team_placeholders.join(", ")
-                )
-            }
-        };
+        let team_filter = visible_to(teams, 2);
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \

@@ -10,8 +10,8 @@ use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
 use atende_domain::ports::{
-    AgentInfo, AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Outbox, StoreError,
-    TeamInfo,
+    AgentInfo, AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Opened, Outbox,
+    StoreError, TeamInfo, TeamMove,
 };
 use atende_domain::queue::{Delivery, MessageText};
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
@@ -186,7 +186,7 @@ impl Outbox for SqlStore {
         team_id: i64,
         assignee: Option<AgentId>,
         now: Timestamp,
-    ) -> Result<ConversationId, StoreError> {
+    ) -> Result<Opened, StoreError> {
         let mut tx = self.write_tx().await?;
         if let Some(agent) = assignee {
             if !Self::active_agent(&mut tx, agent).await? {
@@ -209,48 +209,69 @@ impl Outbox for SqlStore {
                 return Err(StoreError::NotFound);
             }
         }
-        let open: Option<i64> = sqlx::query(OPEN_CONVERSATION_OF)
-            .bind(contact.0)
-            .bind(channel_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?
-            .map(|row| row.try_get("conversation_id"))
-            .transpose()
-            .map_err(unavailable)?;
-        let id = match open {
-            Some(id) => {
+        // Locked until the move commits (SQLite's write transaction locks the database already), so a
+        // concurrent assignment cannot slip an agent of the old team in behind it.
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
+        let open = sqlx::query(&format!(
+            "SELECT conversation_id, team_id, assignee_id FROM conversation WHERE contact_id = $1 \
+             AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1{lock}"
+        ))
+        .bind(contact.0)
+        .bind(channel_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let (id, moved) = match open {
+            Some(row) => {
+                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let old_team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
+                let old_assignee: Option<i64> = row.try_get("assignee_id").map_err(unavailable)?;
+                let moved = old_team != Some(team_id);
+                // Whoever answered it stays only if they may still answer it for the new team: otherwise
+                // they would no longer see it, and the new team would not find it in "Não atribuídos".
+                let kept = match (assignee, old_assignee) {
+                    (Some(agent), _) => Some(agent.0),
+                    (None, Some(old)) if !moved || Self::member_of(&mut tx, team_id, old).await? => Some(old),
+                    (None, _) => None,
+                };
                 sqlx::query(
-                    "UPDATE conversation SET team_id = $2, updated_at = $3, \
-                     assignee_id = COALESCE($4, assignee_id) WHERE conversation_id = $1",
+                    "UPDATE conversation SET team_id = $2, updated_at = $3, assignee_id = $4 \
+                     WHERE conversation_id = $1",
                 )
                 .bind(id)
                 .bind(team_id)
                 .bind(now.as_millis())
-                .bind(assignee.map(|a| a.0))
+                .bind(kept)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
-                id
+                let unassigned = old_assignee.filter(|_| kept.is_none()).map(AgentId);
+                (id, moved.then_some(TeamMove { from: old_team, unassigned }))
             }
-            None => sqlx::query(
-                "INSERT INTO conversation (contact_id, channel, channel_id, team_id, assignee_id, status, \
-                 created_at, updated_at) SELECT $1, kind, channel_id, $3, $5, 'open', $4, $4 FROM channel \
-                 WHERE channel_id = $2 RETURNING conversation_id",
-            )
-            .bind(contact.0)
-            .bind(channel_id)
-            .bind(team_id)
-            .bind(now.as_millis())
-            .bind(assignee.map(|a| a.0))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?
-            .try_get("conversation_id")
-            .map_err(unavailable)?,
+            None => {
+                let id = sqlx::query(
+                    "INSERT INTO conversation (contact_id, channel, channel_id, team_id, assignee_id, status, \
+                     created_at, updated_at) SELECT $1, kind, channel_id, $3, $5, 'open', $4, $4 FROM channel \
+                     WHERE channel_id = $2 RETURNING conversation_id",
+                )
+                .bind(contact.0)
+                .bind(channel_id)
+                .bind(team_id)
+                .bind(now.as_millis())
+                .bind(assignee.map(|a| a.0))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .try_get("conversation_id")
+                .map_err(unavailable)?;
+                (id, None)
+            }
         };
         tx.commit().await.map_err(unavailable)?;
-        Ok(ConversationId(id))
+        Ok(Opened { id: ConversationId(id), moved })
     }
 
     async fn open_conversation_of(

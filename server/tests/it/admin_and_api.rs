@@ -69,10 +69,14 @@ async fn admins_create_agents_and_teams_agents_cannot_and_a_deactivated_agent_is
         .is_none());
 
     // An agent reaches none of it.
-    for function in ["admin_overview", "admin_create_token", "admin_create_team"] {
-        let (status, _) = post_form(&ana_client, &app, function, &[("name", "Equipe da Ana".into())]).await;
+    for function in ["admin_overview", "admin_create_team", "admin_reset_password"] {
+        let form =
+            [("name", "Equipe da Ana".into()), ("agent", ana.to_string()), ("password", "x".repeat(9))];
+        let (status, _) = post_form(&ana_client, &app, function, &form).await;
         assert_eq!(status, 403, "{function}");
     }
+    let token = json!({ "name": "Token da Ana", "all_teams": true, "teams": [] });
+    assert_eq!(post_json(&ana_client, &app, "admin_create_token", token).await.0, 403);
     let (status, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
     assert_eq!(status, 200);
     let listed: Vec<&str> =
@@ -153,9 +157,15 @@ async fn answering_takes_a_conversation_and_it_moves_from_nao_atribuidos_to_meus
     assert_eq!(agents, ["Admin de Teste", "Ana"], "who may answer a Vendas conversation");
 }
 
-/// A token made on the admin page.
+/// A token made on the admin page, for every team.
 async fn token(app: &TestApp, name: &str) -> String {
-    let (status, token) = post_form(&app.client, app, "admin_create_token", &[("name", name.into())]).await;
+    token_for(app, name, None).await
+}
+
+/// A token made on the admin page for `teams` (`None`: every team).
+async fn token_for(app: &TestApp, name: &str, teams: Option<&[i64]>) -> String {
+    let body = json!({ "name": name, "all_teams": teams.is_none(), "teams": teams.unwrap_or_default() });
+    let (status, token) = post_json(&app.client, app, "admin_create_token", body).await;
     assert_eq!(status, 200, "{token}");
     token.as_str().expect("the token, once").to_owned()
 }
@@ -591,4 +601,257 @@ async fn an_agent_cannot_pull_another_teams_conversation_by_starting_one_with_th
     let summary = app.store.summary(conversation).await.expect("summary");
     assert!(matches!(summary.assignee, atende_domain::conversation::Assignee::Agent(_)), "still the admin's");
     assert_eq!(app.store.audit_trail(conversation).await.expect("trail").len(), 1, "only Started");
+}
+
+/// The sandbox's unofficial channel (conversations open there without a template).
+async fn unofficial(app: &TestApp) -> i64 {
+    app.store
+        .channel_id_by_provider(ChannelKind::WhatsappUnofficial, &app.others.config().evolution_instance)
+        .await
+        .expect("lookup")
+        .expect("channel")
+}
+
+/// The conversation's history as (action, detail).
+async fn history(app: &TestApp, id: i64) -> Vec<(String, String)> {
+    app.store
+        .audit_trail(atende_domain::conversation::ConversationId(id))
+        .await
+        .expect("trail")
+        .into_iter()
+        .map(|e| (e.action.code().to_owned(), e.detail.unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_token_of_team_a_can_neither_read_nor_start_nor_reopen_a_conversation_of_team_b() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let support = team(&app, "Suporte").await;
+    let channel = unofficial(&app).await;
+    let contact = app.create_contact("Cliente do Suporte", "(11) 93333-5555").await;
+    let of_support = app.start_unofficial(contact, support).await;
+
+    let empty = json!({ "name": "Sem equipe", "all_teams": false, "teams": [] });
+    let (status, body) = post_json(&app.client, &app, "admin_create_token", empty).await;
+    assert_eq!((status, body["Access"].as_str()), (422, Some("TokenTeamsMissing")), "{body}");
+    let unknown = json!({ "name": "Equipe fantasma", "all_teams": false, "teams": [9999] });
+    assert_eq!(post_json(&app.client, &app, "admin_create_token", unknown).await.0, 404);
+    let token = token_for(&app, "Loja de Vendas", Some(&[sales, sales])).await;
+    let (_, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    assert_eq!(overview["tokens"][0]["teams"], json!([sales]), "{overview}");
+
+    let (status, teams) = answer(api(&app, reqwest::Method::GET, "teams", &token)).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> =
+        teams.as_array().expect("list").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, ["Vendas"], "only the token's team, though its admin sees all");
+
+    let call = |body: Value| answer(api(&app, reqwest::Method::POST, "conversations", &token).json(&body));
+    let (status, body) =
+        call(json!({ "phone": "(11) 93333-6666", "name": "Novo", "channel": channel, "team": support }))
+            .await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("OutsideTokenScope")), "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("token"), "{body}");
+    let phone = atende_domain::phone::Phone::parse("(11) 93333-6666").expect("valid");
+    assert_eq!(app.store.find_contact_by_phone(&phone).await.expect("read"), None, "nothing stored");
+
+    // Reopening the contact's conversation in progress with Suporte, for Vendas: refused, nothing moves, and
+    // the answer does not name the conversation.
+    let (status, body) = call(json!({ "phone": "(11) 93333-5555", "channel": channel, "team": sales })).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("OutsideTokenScope")), "{body}");
+    assert!(body.get("conversation").is_none());
+    let id = atende_domain::conversation::ConversationId(of_support);
+    assert_eq!(app.store.conversation_team(id).await.expect("team"), Some(support));
+    assert_eq!(history(&app, of_support).await.len(), 1, "only Started");
+
+    // Its own team still works, and a concluded conversation of the other team is left alone.
+    let (status, opened) = call(
+        json!({ "phone": "(11) 93333-7777", "name": "Cliente de Vendas", "channel": channel, "team": sales }),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    let conclude = [("conversation", of_support.to_string())];
+    assert_eq!(post_form(&app.client, &app, "conclude_conversation", &conclude).await.0, 200);
+    let (status, reopened) =
+        call(json!({ "phone": "(11) 93333-5555", "channel": channel, "team": sales })).await;
+    assert_eq!(status, 201, "{reopened}");
+    assert_ne!(reopened["conversation"].as_i64(), Some(of_support), "a new conversation for Vendas");
+    assert_eq!(app.store.conversation_team(id).await.expect("team"), Some(support));
+}
+
+#[tokio::test]
+async fn starting_a_conversation_for_another_team_hands_it_to_that_team_and_says_so() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let support = team(&app, "Suporte").await;
+    let channel = unofficial(&app).await;
+    let (ana, ana_client) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+    let (_, caio_client) = new_agent(&app, "caio@teste.local", "Caio", &[support]).await;
+    let (bia, _) = new_agent(&app, "bia@teste.local", "Bia", &[sales, support]).await;
+    let contact = app.create_contact("Cliente Itinerante", "(11) 92222-1111").await;
+    let id = app.start_unofficial(contact, sales).await;
+    let assign = |agent: i64| [("conversation", id.to_string()), ("agent", agent.to_string())];
+    assert_eq!(post_form(&app.client, &app, "assign_conversation", &assign(ana)).await.0, 200);
+
+    // Through the API, for Suporte: Ana is not of Suporte, so it waits in Suporte's "Não atribuídos".
+    let token = token(&app, "CRM").await;
+    let (status, opened) = answer(
+        api(&app, reqwest::Method::POST, "conversations", &token)
+            .json(&json!({ "phone": "(11) 92222-1111", "channel": channel, "team": support })),
+    )
+    .await;
+    assert_eq!((status, opened["conversation"].as_i64()), (201, Some(id)), "{opened}");
+    let conversation = atende_domain::conversation::ConversationId(id);
+    assert_eq!(app.store.conversation_team(conversation).await.expect("team"), Some(support));
+    let summary = app.store.summary(conversation).await.expect("summary");
+    assert_eq!(summary.assignee, atende_domain::conversation::Assignee::Unassigned);
+    let tab = |client: &reqwest::Client, tab: &'static str| {
+        let (app, client) = (&app, client.clone());
+        async move { ids(&post_form(&client, app, "list_conversations", &[("tab", tab.into())]).await.1) }
+    };
+    assert_eq!(tab(&caio_client, "Unassigned").await, [id], "Suporte finds it");
+    assert!(tab(&ana_client, "All").await.is_empty(), "Ana no longer sees it");
+    let trail = history(&app, id).await;
+    assert_eq!(
+        trail.iter().find(|(action, _)| action == "transferred").map(|(_, detail)| detail.as_str()),
+        Some("de Vendas para Suporte; sem responsável (Ana não é da equipe) · API “CRM”"),
+        "{trail:?}"
+    );
+
+    // Back to Vendas with Bia (of both teams) answering: she keeps it.
+    assert_eq!(post_form(&app.client, &app, "assign_conversation", &assign(bia)).await.0, 200);
+    let (status, opened) = answer(
+        api(&app, reqwest::Method::POST, "conversations", &token)
+            .json(&json!({ "phone": "(11) 92222-1111", "channel": channel, "team": sales })),
+    )
+    .await;
+    assert_eq!(status, 201, "{opened}");
+    let summary = app.store.summary(conversation).await.expect("summary");
+    assert_eq!(
+        summary.assignee,
+        atende_domain::conversation::Assignee::Agent(atende_domain::conversation::AgentId(bia))
+    );
+    let moves = |trail: Vec<(String, String)>| -> Vec<String> {
+        trail.into_iter().filter(|(action, _)| action == "transferred").map(|(_, detail)| detail).collect()
+    };
+    assert_eq!(
+        moves(history(&app, id).await).last().map(String::as_str),
+        Some("de Suporte para Vendas · API “CRM”")
+    );
+
+    // The console's "Iniciar atendimento" moves it the same way, and the starter takes it.
+    let (status, body) = post_json(
+        &app.client,
+        &app,
+        "start_conversation",
+        json!({ "contact": contact, "channel": channel, "team": support, "template": null, "values": [] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let trail = history(&app, id).await;
+    let last: Vec<(&str, &str)> =
+        trail.iter().rev().take(3).rev().map(|(a, d)| (a.as_str(), d.as_str())).collect();
+    assert_eq!(
+        last,
+        [("transferred", "de Vendas para Suporte"), ("assigned", "para Admin de Teste"), ("started", "")],
+        "{trail:?}"
+    );
+    assert_eq!(app.store.conversation_team(conversation).await.expect("team"), Some(support));
+}
+
+#[tokio::test]
+async fn a_template_for_a_channel_without_templates_is_refused_not_dropped() {
+    let app = spawn_app().await;
+    let channel = unofficial(&app).await;
+    let geral =
+        app.store.teams().await.expect("teams").into_iter().find(|t| t.name == "Geral").expect("Geral").id;
+    let token = token(&app, "ERP").await;
+    let (status, body) = answer(api(&app, reqwest::Method::POST, "conversations", &token).json(&json!({
+        "phone": "(11) 91111-2222", "name": "Rui", "channel": channel, "team": geral,
+        "template": { "name": "pedido_saiu_para_entrega", "language": "pt_BR" }
+    })))
+    .await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("TemplateNotUsed")), "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("não usa modelos"), "{body}");
+    let contact = app.create_contact("Rui", "(11) 91111-2222").await;
+    let (status, body) = post_json(
+        &app.client,
+        &app,
+        "start_conversation",
+        json!({ "contact": contact, "channel": channel, "team": geral,
+                "template": ["pedido_saiu_para_entrega", "pt_BR"], "values": [] }),
+    )
+    .await;
+    assert_eq!((status, body), (422, json!("TemplateNotUsed")));
+    assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty(), "nothing opened");
+}
+
+#[tokio::test]
+async fn an_admin_resets_a_password_and_an_agent_changes_their_own_and_sessions_end() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let (ana, first) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+    let second = sign_in(&app.address, "ana@teste.local", "senha-do-agente").await;
+    let works = |client: &reqwest::Client| {
+        let (app, client) = (&app, client.clone());
+        async move { post_form(&client, app, "list_conversations", &[("tab", "Mine".into())]).await.0 }
+    };
+    let change = |client: &reqwest::Client, current: &str, new: &str| {
+        let (app, client) = (&app, client.clone());
+        let body = json!({ "change": { "current": current, "new": new } });
+        async move { post_json(&client, app, "change_password", body).await }
+    };
+    let (status, body) = change(&first, "senha-errada", "nova-senha-da-ana").await;
+    assert_eq!((status, body), (422, json!("WrongPassword")));
+    let (status, body) = change(&first, "senha-do-agente", "curta").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!((works(&first).await, works(&second).await), (200, 200), "nothing changed yet");
+    let (status, body) = change(&first, "senha-do-agente", "nova-senha-da-ana").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(works(&first).await, 200, "this session stays signed in");
+    assert_eq!(works(&second).await, 401, "the other one ended");
+    let old = sign_in_response(&app.address, "ana@teste.local", "senha-do-agente").await;
+    assert_eq!(old.headers()["location"], "/entrar?erro=credenciais");
+    let agent = app
+        .store
+        .agent_by_email(&atende_domain::access::Email::parse("ana@teste.local").expect("valid"))
+        .await
+        .expect("read")
+        .expect("ana");
+    assert!(agent.password_hash.starts_with("$argon2id$"));
+
+    // The admin sets a new one: every session of Ana's ends, and only the new password opens.
+    let reset = |password: &str| [("agent", ana.to_string()), ("password", password.to_owned())];
+    assert_eq!(post_form(&app.client, &app, "admin_reset_password", &reset("curta")).await.0, 422);
+    let unknown = [("agent", "9999".to_owned()), ("password", "senha-qualquer".to_owned())];
+    assert_eq!(post_form(&app.client, &app, "admin_reset_password", &unknown).await.0, 404);
+    assert_eq!(
+        post_form(&app.client, &app, "admin_reset_password", &reset("senha-nova-do-admin")).await.0,
+        200
+    );
+    assert_eq!(works(&first).await, 401);
+    let old = sign_in_response(&app.address, "ana@teste.local", "nova-senha-da-ana").await;
+    assert_eq!(old.headers()["location"], "/entrar?erro=credenciais");
+    let again = sign_in(&app.address, "ana@teste.local", "senha-nova-do-admin").await;
+    assert_eq!(works(&again).await, 200);
+    assert_eq!(works(&app.client).await, 200, "the admin's own session is untouched");
+}
+
+#[tokio::test]
+async fn a_team_ticked_twice_is_one_membership() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Vendas").await;
+    let (ana, _) = new_agent(&app, "ana@teste.local", "Ana", &[sales]).await;
+    let (status, body) = post_json(
+        &app.client,
+        &app,
+        "admin_set_agent_teams",
+        json!({ "agent": ana, "teams": [sales, sales] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, overview) = post_form(&app.client, &app, "admin_overview", &[]).await;
+    let row = overview["agents"].as_array().expect("agents").iter().find(|a| a["id"] == ana).cloned();
+    assert_eq!(row.map(|r| r["teams"].clone()), Some(json!([sales])));
 }

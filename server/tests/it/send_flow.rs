@@ -199,3 +199,22 @@ async fn when_meta_says_the_window_is_closed_the_composer_asks_for_a_template() 
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("TemplateRequired"), "{body}");
 }
+
+#[tokio::test]
+async fn a_restart_is_in_the_history_with_who_did_it_and_the_template() {
+    use atende_domain::ports::{AuditAction, Outbox};
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650005", "Fábio", 2 * DAY).await;
+    let (status, body) = restart(&app, conversation.id.0, "retomar_atendimento", json!([])).await;
+    assert_eq!(status, 200, "{body}");
+    let trail = app.store.audit_trail(conversation.id).await.expect("trail");
+    let restarted: Vec<(Option<&str>, Option<&str>)> = trail
+        .iter()
+        .filter(|e| e.action == AuditAction::Restarted)
+        .map(|e| (e.agent_name.as_deref(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(restarted, [(Some("Admin de Teste"), Some("retomar_atendimento"))], "{trail:?}");
+    let (_, view) = call(&app, "conversation_view", &[("conversation", conversation.id.0.to_string())]).await;
+    assert!(view.contains("\"Restarted\""), "the console's Histórico shows it: {view}");
+}

@@ -261,7 +261,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     let caio = store.create_agent(&agent("caio@loja.com.br", "Caio"), &[support], NOW).await.expect("caio");
     let contact =
         store.create_contact(new_contact("Cliente", "(11) 97777-0001"), NOW).await.expect("contact");
-    let id = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened");
+    let id = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened").id;
     let tab = |tab: Tab, me: i64| {
         let store = store.clone();
         async move {
@@ -282,7 +282,8 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!(store.assign(id, Assignee::Unassigned, NOW).await, Ok(Assignee::Agent(AgentId(ana))));
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "back to the team's queue");
     assert!(tab(Tab::Mine, ana).await.is_empty());
-    store.open_for(contact.id, channel, sales, None, NOW).await.expect("reopened");
+    let reopened = store.open_for(contact.id, channel, sales, None, NOW).await.expect("reopened");
+    assert_eq!((reopened.id, reopened.moved), (id, None), "the same team: no move");
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "reopening without an agent keeps who had it");
 
     store.set_agent_active(bia, false, NOW).await.expect("deactivated");
@@ -323,7 +324,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     );
     assert_eq!(store.set_agent_teams(9_999, &[], NOW).await, Err(StoreError::NotFound));
 
-    let token = store.create_api_token("ERP", "hash-do-token", ana, NOW).await.expect("token");
+    let token = store.create_api_token("ERP", "hash-do-token", ana, None, NOW).await.expect("token");
     let (record, viewer) = store.api_token_viewer("hash-do-token").await.expect("read").expect("valid");
     assert_eq!((record.name.as_str(), viewer.agent), ("ERP", ana));
     store.revoke_api_token(token, NOW.plus_millis(5)).await.expect("revoked");
@@ -331,6 +332,11 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     let listed = store.api_tokens().await.expect("tokens");
     assert_eq!(listed.iter().map(|t| t.revoked_at).collect::<Vec<_>>(), [Some(NOW.plus_millis(5))]);
     assert_eq!(store.revoke_api_token(9_999, NOW).await, Err(StoreError::NotFound));
+    store.create_api_token("Loja", "hash-limitado", ana, Some(&[sales, sales]), NOW).await.expect("token");
+    let (record, viewer) = store.api_token_viewer("hash-limitado").await.expect("read").expect("valid");
+    assert_eq!(record.teams, Some(vec![sales]), "the team given twice is kept once");
+    assert_eq!((viewer.agent, viewer.teams), (ana, vec![sales]), "the token's team, not the agent's");
+    assert_eq!(store.api_tokens().await.expect("tokens")[1].teams, None, "the first token reaches all");
 
     store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await.expect("assigned");
     store.set_agent_active(ana, false, NOW).await.expect("deactivated");
@@ -381,4 +387,150 @@ contract!(console_channels_are_saved_edited_and_never_clash_with_others, |db| {
     );
     assert!(!records.iter().find(|r| r.id == from_env).expect("listed").from_console);
     assert_eq!(store.console_channels_stamp().await.expect("stamp").0, later.as_millis());
+});
+
+contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member_of_it_answering, |db| {
+    use atende_domain::access::{Email, Role};
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::{Outbox, TeamMove};
+    use atende_server::store::agents::NewAgent;
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let support = store.ensure_team("Suporte", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
+        .await
+        .expect("channel");
+    let agent = |email: &str, name: &str| NewAgent {
+        email: Email::parse(email).expect("valid"),
+        name: name.into(),
+        password_hash: "hash".into(),
+        role: Role::Agent,
+    };
+    let ana = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana");
+    let bia =
+        store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales, support], NOW).await.expect("bia");
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0002"), NOW).await.expect("contact");
+    let opened = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened");
+    assert_eq!(opened.moved, None, "new");
+    let id = opened.id;
+
+    let moved = store.open_for(contact.id, channel, support, None, NOW).await.expect("moved");
+    assert_eq!(moved.id, id);
+    assert_eq!(moved.moved, Some(TeamMove { from: Some(sales), unassigned: Some(AgentId(ana)) }));
+    assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned);
+    let waiting = store.list_visible(Tab::Unassigned, Some(&[support]), AgentId(bia)).await.expect("list");
+    assert_eq!(waiting.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "in Suporte's Não atribuídos");
+
+    store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await.expect("assigned");
+    let back = store.open_for(contact.id, channel, sales, None, NOW).await.expect("moved back");
+    assert_eq!(back.moved, Some(TeamMove { from: Some(support), unassigned: None }), "Bia is of Vendas too");
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Agent(AgentId(bia)));
+
+    // A conversation of the shared inbox (no team) taken for a team moves too.
+    let other = store.create_contact(new_contact("Outro", "(11) 97777-0003"), NOW).await.expect("contact");
+    let inbox = store.open_conversation_on(other.id.0, channel, None, NOW).await.expect("inbox");
+    let taken = store.open_for(other.id, channel, support, None, NOW).await.expect("taken");
+    assert_eq!((taken.id.0, taken.moved), (inbox, Some(TeamMove { from: None, unassigned: None })));
+});
+
+contract!(the_latest_conversation_of_a_contact_is_the_latest_the_agent_may_see, |db| {
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let support = store.ensure_team("Suporte", NOW).await.expect("team");
+    let kinds = [
+        (ChannelKind::WhatsappUnofficial, "loja"),
+        (ChannelKind::Messenger, "pagina"),
+        (ChannelKind::Instagram, "conta"),
+    ];
+    let mut channels = Vec::new();
+    for (kind, provider) in kinds {
+        let config = ChannelConfig::plain(kind, provider, provider);
+        channels.push(store.upsert_channel(&config, NOW).await.expect("channel"));
+    }
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0004"), NOW).await.expect("contact");
+    let c = contact.id;
+    assert_eq!(store.latest_conversation(c, None).await.expect("read"), None);
+    let inbox = store.open_conversation_on(c.0, channels[0], None, NOW).await.expect("inbox");
+    let of_sales =
+        store.open_conversation_on(c.0, channels[1], Some(sales), NOW.plus_millis(1)).await.expect("sales");
+    let of_support = store
+        .open_conversation_on(c.0, channels[2], Some(support), NOW.plus_millis(2))
+        .await
+        .expect("support");
+    let latest = |found: Option<ConversationId>| found.map(|id| id.0);
+    assert_eq!(latest(store.latest_conversation(c, None).await.expect("read")), Some(of_support), "an admin");
+    let of_team = store.latest_conversation(c, Some(&[sales])).await.expect("read");
+    assert_eq!(latest(of_team), Some(of_sales), "Vendas: its own and the shared inbox's, not Suporte's");
+    let no_team = store.latest_conversation(c, Some(&[])).await.expect("read");
+    assert_eq!(latest(no_team), Some(inbox), "no team: the shared inbox only");
+    let mut teams = store.unfinished_conversation_teams(c).await.expect("teams");
+    teams.sort_unstable();
+    assert_eq!(teams, [None, Some(sales), Some(support)]);
+});
+
+contract!(passwords_sessions_and_failed_sign_ins_are_kept_per_agent_and_email, |db| {
+    use atende_domain::access::{Email, Role};
+    use atende_server::store::agents::NewAgent;
+    let store = db.store().await;
+    let team = store.ensure_team("Geral", NOW).await.expect("team");
+    let new = NewAgent {
+        email: Email::parse("ana@loja.com.br").expect("valid"),
+        name: "Ana".into(),
+        password_hash: "hash-antigo".into(),
+        role: Role::Agent,
+    };
+    let ana = store.create_agent(&new, &[team, team], NOW).await.expect("a team given twice is one");
+    assert_eq!(store.agent_by_id(ana).await.expect("read").map(|a| a.teams), Some(vec![team]));
+    let later = NOW.plus_millis(60_000);
+    for session in ["aqui", "celular", "notebook"] {
+        store.create_session(ana, session, NOW, later).await.expect("session");
+    }
+    store.create_session(ana, "vencida", NOW.plus_millis(-2), NOW.plus_millis(-1)).await.expect("session");
+    assert_eq!(store.session_count().await.expect("count"), 4);
+    store.create_session(ana, "nova", NOW, later).await.expect("session");
+    assert_eq!(store.session_count().await.expect("count"), 4, "the expired one was forgotten");
+
+    store.set_password(ana, "hash-novo", Some("aqui")).await.expect("changed");
+    assert_eq!(
+        store.agent_by_id(ana).await.expect("read").map(|a| a.password_hash),
+        Some("hash-novo".into())
+    );
+    assert!(store.session_viewer("aqui", NOW).await.expect("read").is_some(), "kept");
+    assert_eq!(store.session_viewer("celular", NOW).await.expect("read"), None, "ended");
+    store.set_password(ana, "hash-do-admin", None).await.expect("reset");
+    assert_eq!(store.session_viewer("aqui", NOW).await.expect("read"), None, "every session ended");
+    assert_eq!(store.set_password(9_999, "x", None).await, Err(StoreError::NotFound));
+
+    let minute = 60_000;
+    for age in [20, 3, 2, 1] {
+        store
+            .record_sign_in_failure(
+                "ana@loja.com.br",
+                NOW.plus_millis(-age * minute),
+                NOW.plus_millis(-60 * minute),
+            )
+            .await
+            .expect("stored");
+    }
+    store
+        .record_sign_in_failure("bia@loja.com.br", NOW, NOW.plus_millis(-60 * minute))
+        .await
+        .expect("stored");
+    let since = NOW.plus_millis(-15 * minute);
+    let failures = store.sign_in_failures("ana@loja.com.br", since, 10).await.expect("read");
+    assert_eq!(failures, [1, 2, 3].map(|m| NOW.plus_millis(-m * minute)), "newest first, inside the window");
+    assert_eq!(store.sign_in_failures("ana@loja.com.br", since, 2).await.expect("read").len(), 2);
+    store.clear_sign_in_failures("ana@loja.com.br").await.expect("cleared");
+    assert!(store.sign_in_failures("ana@loja.com.br", since, 10).await.expect("read").is_empty());
+    assert_eq!(
+        store.sign_in_failures("bia@loja.com.br", since, 10).await.expect("read").len(),
+        1,
+        "per e-mail"
+    );
 });
