@@ -663,6 +663,25 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
     }
     let picture = reqwest::get(format!("{}/sandbox/meta/cdn/amostra.png", app.address)).await.expect("GET");
     assert_eq!(picture.headers()["content-type"], "image/png");
+    // The same from the "Simulador de contato" page.
+    let page = app
+        .client
+        .post(format!("{}/sandbox/simulador", app.address))
+        .form(&[
+            ("numero", "5511944440023"),
+            ("nome", "Quim"),
+            ("tipo", "documento"),
+            ("canal", "nao_oficial"),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Mensagem entregue ao Atende pelo WhatsApp (API Não Oficial)"), "{page}");
+    let quim = conversation_with(&app, "Quim").await;
+    assert_eq!(quim.last_message.as_deref(), Some("comprovante.txt"));
     let refused = app
         .others
         .simulate_content(
