@@ -68,3 +68,48 @@ test('Anexar: uma imagem por link, com legenda, sai pela API Não Oficial e cheg
   await expect(sent).toContainText('Imagem');
   await expect(sent).toContainText('Lida', { timeout: 15_000 });
 });
+
+// A concluded conversation: what the composer says matches what the agent can do on each channel.
+test('concluído na API Não Oficial: escrever reabre o atendimento, sem Reiniciar', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Reabre ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Obrigado, era só isso', '0', 'nao_oficial');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Concluir' }).click();
+  await expect(pane.getByText('Concluído', { exact: true })).toBeVisible();
+  await expect(
+    pane.getByRole('status').filter({ hasText: 'Na API Não Oficial não há janela de conversa: ao enviar uma mensagem, o atendimento é reaberto.' }),
+  ).toBeVisible();
+  await expect(pane.getByText(/Reinicie o atendimento/)).toBeHidden();
+  await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Mais uma coisa: o pedido chegou?');
+  await pane.getByRole('button', { name: 'Enviar', exact: true }).click();
+  await expect(pane.getByRole('listitem').filter({ hasText: 'Mais uma coisa' })).toContainText('Lida', { timeout: 15_000 });
+  await expect(pane.getByRole('button', { name: 'Concluir' })).toBeVisible(); // open again
+});
+
+test('concluído no Messenger com a janela aberta: a resposta reabre; no Instagram o texto tem até 1000 bytes', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Pagina ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Valeu!', '0', 'messenger');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Concluir' }).click();
+  await expect(pane.getByText('Concluído', { exact: true })).toBeVisible();
+  await expect(
+    pane.getByRole('status').filter({ hasText: 'a janela de conversa do Messenger ainda está aberta: ao responder, o atendimento é reaberto.' }),
+  ).toBeVisible();
+  await expect(pane.getByRole('button', { name: 'Reiniciar' })).toBeHidden();
+  await expect(pane.getByLabel('Mensagem', { exact: true })).toBeEnabled();
+
+  const other = uniqueMobile();
+  const insta = `Limite ${other.typed.slice(-4)}`;
+  await contactWrites(page, `55${other.typed.replace(/\D/g, '')}`, insta, 'Oi pelo Direct', '0', 'instagram');
+  const direct = await takeConversation(page, insta);
+  await direct.getByLabel('Mensagem', { exact: true }).fill('ã'.repeat(501));
+  await expect(
+    direct.getByRole('alert').filter({ hasText: 'No Instagram a mensagem pode ter no máximo 1000 bytes' }),
+  ).toContainText('esta tem 1002');
+  await expect(direct.getByRole('button', { name: 'Enviar', exact: true })).toBeDisabled();
+  await direct.getByLabel('Mensagem', { exact: true }).fill('ã'.repeat(500));
+  await expect(direct.getByRole('button', { name: 'Enviar', exact: true })).toBeEnabled();
+});

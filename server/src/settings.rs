@@ -511,6 +511,36 @@ mod tests {
     }
 
     #[test]
+    fn instagram_is_configured_from_the_environment_like_messenger_and_its_token_is_never_printed(
+    ) -> anyhow::Result<()> {
+        let instagram = [
+            ("ATENDE_INSTAGRAM_ACCOUNT_ID", "17841400000000001"),
+            ("ATENDE_INSTAGRAM_TOKEN", "insta-segredo"),
+            ("ATENDE_INSTAGRAM_HUMAN_AGENT", "on"),
+            ("ATENDE_META_APP_SECRET", "app-segredo"),
+            ("ATENDE_META_VERIFY_TOKEN", "verifica"),
+        ];
+        let s = settings(&instagram)?;
+        assert!(!s.sandbox, "a provider is configured");
+        assert_eq!(
+            s.instagram.as_ref().map(|i| (i.account_id.as_str(), i.token.as_str(), i.human_agent_tag)),
+            Some(("17841400000000001", "insta-segredo", true))
+        );
+        assert_eq!(s.messenger, None);
+        assert!(!format!("{s:?}").contains("segredo"), "a secret was printed");
+        let without_tag = settings(&[instagram[0], instagram[1], instagram[3], instagram[4]])?;
+        assert_eq!(without_tag.instagram.map(|i| i.human_agent_tag), Some(false), "HUMAN_AGENT is opt-in");
+        let error = settings(&instagram[..1]).expect_err("no token");
+        assert!(error.to_string().contains("ATENDE_INSTAGRAM_TOKEN"), "{error}");
+        let error = settings(&instagram[..2]).expect_err("no app secret");
+        assert!(error.to_string().contains("ATENDE_META_APP_SECRET"), "{error}");
+        let error = settings(&[instagram[0], instagram[1], ("ATENDE_INSTAGRAM_HUMAN_AGENT", "talvez")])
+            .expect_err("not on or off");
+        assert!(error.to_string().contains("ATENDE_INSTAGRAM_HUMAN_AGENT"), "{error}");
+        Ok(())
+    }
+
+    #[test]
     fn a_partly_configured_provider_says_what_is_missing() {
         let error = settings(&[("ATENDE_WA_TOKEN", "x")]).expect_err("incomplete");
         assert!(error.to_string().contains("ATENDE_WA_PHONE_NUMBER_ID"), "{error}");

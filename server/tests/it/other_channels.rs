@@ -664,6 +664,25 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
     }
     let picture = reqwest::get(format!("{}/sandbox/meta/cdn/amostra.png", app.address)).await.expect("GET");
     assert_eq!(picture.headers()["content-type"], "image/png");
+    // The same from the "Simulador de contato" page.
+    let page = app
+        .client
+        .post(format!("{}/sandbox/simulador", app.address))
+        .form(&[
+            ("numero", "5511944440023"),
+            ("nome", "Quim"),
+            ("tipo", "documento"),
+            ("canal", "nao_oficial"),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Mensagem entregue ao Atende pelo WhatsApp (API Não Oficial)"), "{page}");
+    let quim = conversation_with(&app, "Quim").await;
+    assert_eq!(quim.last_message.as_deref(), Some("comprovante.txt"));
     let refused = app
         .others
         .simulate_content(
@@ -1005,4 +1024,232 @@ async fn transient_faults_on_every_other_channel_are_retried_and_each_message_ar
     }
     let cleared = app.client.delete(format!("{}/sandbox/faults", app.address)).send().await.expect("DELETE");
     assert_eq!(cleared.status(), 204);
+}
+
+/// The admin overview, as the browser receives it.
+async fn admin_overview(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .post(format!("{}/api/admin_overview", app.address))
+        .form(&[] as &[(&str, &str)])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+/// A provider other than the sandbox's, at the address the application's `meta_graph_url` points to (so the
+/// channels an admin adds in the console talk to it): its listener and its base (`http://…/sandbox`).
+async fn another_provider() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+    let base = format!("http://{}/sandbox", listener.local_addr().expect("bound"));
+    (listener, base)
+}
+
+#[tokio::test]
+async fn an_instagram_account_added_in_the_console_sends_and_reads_profiles_with_its_stored_token() {
+    use atende_server::sandbox::others::{self, OthersConfig};
+    let (listener, base) = another_provider().await;
+    let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
+        settings.meta_graph_url = format!("{base}/meta/v23.0");
+    })
+    .await;
+    let meta = OthersSandbox::new(OthersConfig {
+        meta_webhook_url: format!("{}/webhooks/meta", app.address),
+        meta_app_secret: "segredo-do-app-da-loja".into(),
+        instagram_id: "17841400000000777".into(),
+        page_id: "109876543210777".into(),
+        meta_token: "token-da-conta-da-loja".into(),
+        public_url: base.clone(),
+        status_delay: std::time::Duration::from_millis(100),
+        ..OthersConfig::default()
+    });
+    let router = axum::Router::new().nest("/sandbox", others::router(meta.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let form = |token: &str, secret: &str, verify: &str| {
+        json!({ "kind": "Instagram", "name": "Instagram da Loja", "provider_id": "17841400000000777",
+                "account_id": "", "url": "", "token": token, "webhook_secret": secret, "verify_token": verify,
+                "human_agent_tag": false })
+    };
+    let saved = form("token-da-conta-da-loja", "segredo-do-app-da-loja", "verifica-loja");
+    let (status, id) = call(&app, "admin_save_channel", json!({ "channel": null, "form": saved })).await;
+    assert_eq!(status, 200, "{id}");
+    let id: i64 = id.trim().parse().expect("the channel's id");
+
+    // Its webhooks are signed with its own app secret; the new person is named from the profile, which
+    // only the stored token may read.
+    meta.simulate(ChannelKind::Instagram, "5511944440030", "Gabi Rocha", "Oi, vocês entregam?", 0)
+        .await
+        .expect("delivered");
+    let conversation = conversation_with(&app, "Gabi Rocha").await;
+    assert_eq!(conversation.channel, ChannelKind::Instagram);
+    let (status, body) = send(&app, conversation.id.0, "Entregamos, sim!").await;
+    assert_eq!(status, 200, "{body}");
+    wait_for_status(&app, conversation.id.0, "read").await;
+    let sent = meta.sent().await;
+    assert_eq!(
+        (sent[0].to.as_str(), sent[0].text.as_str()),
+        (OthersSandbox::scoped_id(ChannelKind::Instagram, "5511944440030").as_str(), "Entregamos, sim!")
+    );
+    assert!(app.others.sent().await.is_empty(), "not through the sandbox's own Instagram");
+
+    // The console says which secrets are set and never sends one back.
+    let overview = admin_overview(&app).await;
+    let row = overview["channel_rows"].as_array().expect("rows").iter().find(|c| c["id"] == id).cloned();
+    let row = row.expect("listed");
+    assert_eq!(
+        [&row["token_set"], &row["webhook_secret_set"], &row["verify_token_set"]],
+        [&json!(true), &json!(true), &json!(true)],
+        "{row}"
+    );
+    let shown = overview.to_string();
+    for secret in ["token-da-conta-da-loja", "segredo-do-app-da-loja", "verifica-loja"] {
+        assert!(!shown.contains(secret), "{secret} came back to the browser");
+    }
+
+    // A token Meta refuses (190) is explained to the agent; the other secrets stay as stored.
+    let (status, body) =
+        call(&app, "admin_save_channel", json!({ "channel": id, "form": form("token-vencido", "", "") }))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send(&app, conversation.id.0, "Ainda aí?").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        failure_reason(&app, conversation.id.0).await,
+        "A Meta recusou o token de acesso do canal (vencido, revogado ou sem permissão). Peça ao administrador \
+         para conferir a configuração do canal."
+    );
+    meta.simulate(ChannelKind::Instagram, "5511944440030", "Gabi Rocha", "Oi de novo", 0)
+        .await
+        .expect("still signed with the stored app secret");
+}
+
+#[tokio::test]
+async fn an_official_whatsapp_number_added_in_the_console_sends_and_syncs_templates_with_its_stored_token() {
+    use atende_server::sandbox::{self, SandboxConfig, SandboxState, SimulatedContent, SimulatedInbound};
+    let (listener, base) = another_provider().await;
+    let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
+        settings.meta_graph_url = format!("{base}/graph/v23.0");
+    })
+    .await;
+    let cloud = SandboxState::new(SandboxConfig {
+        webhook_url: format!("{}/webhooks/whatsapp", app.address),
+        app_secret: "segredo-do-app-do-numero".into(),
+        phone_number_id: "106540352200777".into(),
+        waba_id: "102290129300777".into(),
+        access_token: Some("token-do-numero-da-loja".into()),
+        status_delay: std::time::Duration::from_millis(100),
+        ..SandboxConfig::default()
+    });
+    let router = axum::Router::new().nest("/sandbox", sandbox::router(cloud.clone()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let form = json!({ "kind": "WhatsappOfficial", "name": "WhatsApp da Loja", "provider_id": "106540352200777",
+        "account_id": "102290129300777", "url": "", "token": "token-do-numero-da-loja",
+        "webhook_secret": "segredo-do-app-do-numero", "verify_token": "verifica-numero", "human_agent_tag": false });
+    let (status, id) = call(&app, "admin_save_channel", json!({ "channel": null, "form": form })).await;
+    assert_eq!(status, 200, "{id}");
+    let id: i64 = id.trim().parse().expect("the channel's id");
+
+    // The templates come from its own business account, read with its token.
+    let synced = app
+        .client
+        .post(format!("{}/api/admin_sync_templates", app.address))
+        .form(&[("channel", id.to_string())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(synced.status(), 200);
+    let count: usize = synced.json().await.expect("a count");
+    assert_eq!(count, cloud.templates().await.len());
+
+    cloud
+        .simulate_inbound(SimulatedInbound {
+            number: "5511944440031".into(),
+            name: "Hugo Prado".into(),
+            content: SimulatedContent::Text("Oi, tem horário amanhã?".into()),
+        })
+        .await
+        .expect("accepted with the console channel's app secret");
+    let conversation = conversation_with(&app, "Hugo Prado").await;
+    assert_eq!(conversation.channel, ChannelKind::WhatsappOfficial);
+    let (status, body) = send(&app, conversation.id.0, "Temos, sim!").await;
+    assert_eq!(status, 200, "{body}");
+    wait_for_status(&app, conversation.id.0, "read").await;
+    let sent: Vec<String> = cloud.sent_messages().await.into_iter().map(|m| m.summary).collect();
+    assert_eq!(sent, ["Temos, sim!"], "the number's own Cloud API took it, with the stored token");
+    assert!(app.sandbox.sent_messages().await.is_empty(), "not through the sandbox's number");
+
+    let shown = admin_overview(&app).await.to_string();
+    for secret in ["token-do-numero-da-loja", "segredo-do-app-do-numero", "verifica-numero"] {
+        assert!(!shown.contains(secret), "{secret} came back to the browser");
+    }
+}
+
+#[tokio::test]
+async fn a_meta_body_naming_an_unknown_page_still_applies_the_known_ones_and_keeps_a_note() {
+    use sqlx::{Connection, Row};
+    let app = spawn_app().await;
+    let config = app.others.config().clone();
+    let entry = |page: &str, person: &str, mid: &str| {
+        json!({ "id": page, "time": 1, "messaging": [{ "sender": { "id": person }, "recipient": { "id": page },
+            "timestamp": 1_700_000_000_000_i64, "message": { "mid": mid, "text": format!("Oi de {person}") } }] })
+    };
+    let body = json!({ "object": "page", "entry": [
+        entry("999000999", "2400000000000071", "m_pagina_desconhecida"),
+        entry(&config.page_id, "2400000000000072", "m_pagina_da_loja"),
+    ]})
+    .to_string();
+    assert_eq!(post_meta(&app, &body, config.meta_app_secret.as_bytes()).await, 200);
+    let conversation = conversation_with(&app, "Contato do Messenger …0072").await;
+    assert_eq!(conversation.last_message.as_deref(), Some("Oi de 2400000000000072"));
+    all_processed(&app).await;
+    let mut conn = sqlx::AnyConnection::connect(&app.db.database.url()).await.expect("connect");
+    let note: Option<String> = sqlx::query("SELECT error FROM webhook_receipt WHERE provider = 'meta'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("the receipt")
+        .try_get("error")
+        .expect("error");
+    assert!(note.is_some_and(|n| n.contains("999000999")), "the unknown page is noted");
+    assert_eq!(app.store.list_conversations(Tab::All).await.expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn a_slow_profile_lookup_does_not_hold_up_the_messages_behind_it() {
+    let (listener, base) = another_provider().await;
+    let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
+        settings.meta_graph_url = format!("{base}/meta/v23.0");
+    })
+    .await;
+    // A Graph API whose profile answers take half a minute.
+    let slow = axum::Router::new().route(
+        "/sandbox/meta/v23.0/{person}",
+        axum::routing::get(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            "{}"
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+    let page = json!({ "kind": "Messenger", "name": "Página Lenta", "provider_id": "5550077", "account_id": "",
+        "url": "", "token": "token-da-pagina-lenta", "webhook_secret": "segredo-da-pagina-lenta",
+        "verify_token": "verifica-lenta", "human_agent_tag": false });
+    let (status, body) = call(&app, "admin_save_channel", json!({ "channel": null, "form": page })).await;
+    assert_eq!(status, 200, "{body}");
+    let started = std::time::Instant::now();
+    for person in ["8800000000000081", "8800000000000082"] {
+        let body = json!({ "object": "page", "entry": [{ "id": "5550077", "time": 1, "messaging": [{
+            "sender": { "id": person }, "recipient": { "id": "5550077" }, "timestamp": 1_700_000_000_000_i64,
+            "message": { "mid": format!("m_{person}"), "text": "Oi" } }] }] })
+        .to_string();
+        assert_eq!(post_meta(&app, &body, b"segredo-da-pagina-lenta").await, 200);
+    }
+    for name in ["Contato do Messenger …0081", "Contato do Messenger …0082"] {
+        conversation_with(&app, name).await;
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "two new people took {:?}: the profile lookups held the webhooks up",
+        started.elapsed()
+    );
 }
