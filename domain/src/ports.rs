@@ -164,14 +164,8 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 6] = [
-        Self::Started,
-        Self::Restarted,
-        Self::Concluded,
-        Self::Assigned,
-        Self::Reopened,
-        Self::Transferred,
-    ];
+    pub const ALL: [Self; 6] =
+        [Self::Started, Self::Restarted, Self::Concluded, Self::Assigned, Self::Reopened, Self::Transferred];
 
     pub const fn code(self) -> &'static str {
         match self {

@@ -406,9 +406,12 @@ impl Dispatcher {
             self.store.defer_job(&job, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));
         }
+        // When the send began: Meta took the message after it, and a receipt by watermark covers it if given
+        // after it.
+        let sent_at = self.clock.now();
         match sender.send(&to, &job).await {
             Ok(provider_id) => {
-                self.store.complete_job(&job, &provider_id, self.clock.now()).await?;
+                self.store.complete_job(&job, &provider_id, sent_at).await?;
                 Ok(ExecutionOutcome::Sent(job.job_id))
             }
             Err(failure) if failure.transient && job.attempts < self.settings.max_attempts => {

@@ -521,7 +521,7 @@ mod tests {
             ("ATENDE_META_VERIFY_TOKEN", "verifica"),
         ];
         let s = settings(&instagram)?;
-        assert!(!s.sandbox, "a provider is configured");
+        assert!(!s.sandbox_on(false), "a provider is configured");
         assert_eq!(
             s.instagram.as_ref().map(|i| (i.account_id.as_str(), i.token.as_str(), i.human_agent_tag)),
             Some(("17841400000000001", "insta-segredo", true))

@@ -93,7 +93,7 @@ impl Default for SandboxConfig {
             status_delay: Duration::from_millis(500),
             rate_limit_per_second: 80,
             old_numbers: vec![DEMO_OLD_NUMBER.into()],
-            webhook_retry_for: Duration::from_secs(3),
+            webhook_retry_for: Duration::from_secs(30),
             service_window: Duration::from_secs(24 * 60 * 60),
             max_templates_per_page: 100,
             pair_burst: 20,
@@ -350,6 +350,15 @@ pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Milliseconds, as Messenger and Instagram give their timestamps and watermarks (a watermark in whole
+/// seconds would leave out a message sent earlier in the same second).
+pub(crate) fn unix_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 

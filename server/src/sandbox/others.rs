@@ -22,7 +22,9 @@
 use super::simulator::{
     SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE, SAMPLE_IMAGE_MIME,
 };
-use super::{digits, escape_non_ascii, new_id, post_with_retry, unix_now, Fault, Quirks, SimulatedContent};
+use super::{
+    digits, escape_non_ascii, new_id, post_with_retry, unix_millis, unix_now, Fault, Quirks, SimulatedContent,
+};
 use crate::evolution::wire::{
     ErrorEnvelope, ErrorResponse, Key, MessageRecord, SendAudio, SendMedia, SendText, StatusData,
     WebhookEvent,
@@ -92,7 +94,7 @@ impl Default for OthersConfig {
             meta_token: "token-da-pagina".into(),
             public_url: "http://127.0.0.1:3000/sandbox".into(),
             status_delay: Duration::from_millis(500),
-            webhook_retry_for: Duration::from_secs(3),
+            webhook_retry_for: Duration::from_secs(30),
             service_window: Duration::from_secs(24 * 60 * 60),
             human_agent_window: Duration::from_secs(7 * 24 * 60 * 60),
         }
@@ -470,11 +472,7 @@ impl OthersSandbox {
         let config = &self.inner.config;
         let event = Event {
             object: if kind == ChannelKind::Instagram { "instagram" } else { "page" }.into(),
-            entry: vec![Entry {
-                id: self.account_of(kind).to_owned(),
-                time: Some(unix_now().saturating_mul(1000)),
-                messaging,
-            }],
+            entry: vec![Entry { id: self.account_of(kind).to_owned(), time: Some(unix_millis()), messaging }],
         };
         let json = serde_json::to_string(&event).map_err(|e| super::SandboxError::Delivery(e.to_string()))?;
         let body = escape_non_ascii(&json).into_bytes();
@@ -537,7 +535,7 @@ impl OthersSandbox {
         let account = self.account_of(kind).to_owned();
         // Watermarks are the instant each receipt is sent (everything sent before it was delivered, read).
         let receipt = |delivered: bool| {
-            let now = Some(unix_now().saturating_mul(1000));
+            let now = Some(unix_millis());
             let (delivery, read) = match (delivered, kind) {
                 (true, _) => (Some(Delivery { mids: vec![mid.clone()], watermark: now }), None),
                 (false, ChannelKind::Instagram) => {
@@ -1042,7 +1040,7 @@ async fn meta_send(
     let echo = Messaging {
         sender: Party { id: state.account_of(kind).to_owned() },
         recipient: Party { id: request.recipient.id.clone() },
-        timestamp: Some(unix_now().saturating_mul(1000)),
+        timestamp: Some(unix_millis()),
         message: Some(IncomingMessage {
             mid: mid.clone(),
             text: request.message.text.clone(),

@@ -514,7 +514,8 @@ impl SqlStore {
 
     /// Messenger's receipts by watermark: every message we sent to this person on this channel that the
     /// provider accepted at or before `watermark` reached `status` (never moving one backwards). Returns how
-    /// many moved.
+    /// many moved. The watermark is also kept on the conversations, for a send whose answer is recorded
+    /// later (see [`SqlStore::complete_job`]).
     pub async fn apply_watermark(
         &self,
         channel_id: i64,
@@ -523,25 +524,39 @@ impl SqlStore {
         status: &str,
         watermark: Timestamp,
     ) -> Result<u64, StoreError> {
+        const CONVERSATIONS: &str = "SELECT v.conversation_id FROM conversation v \
+             JOIN contact_identity i ON i.contact_id = v.contact_id \
+             WHERE v.channel_id = $2 AND i.kind = $3 AND i.external_id = $4";
         let rank = status_rank(status);
-        let moved = sqlx::query(
-            "UPDATE message SET status = $1, status_rank = $2 \
-             WHERE direction = 'out' AND status_rank >= 1 AND status_rank < $2 AND status <> 'failed' \
-               AND provider_at <= $3 AND conversation_id IN ( \
-                 SELECT v.conversation_id FROM conversation v \
-                 JOIN contact_identity i ON i.contact_id = v.contact_id \
-                 WHERE v.channel_id = $4 AND i.kind = $5 AND i.external_id = $6)",
-        )
-        .bind(status)
-        .bind(rank)
+        let column = if status == "read" { "read_watermark" } else { "delivered_watermark" };
+        let mut tx = self.write_tx().await?;
+        sqlx::query(&format!(
+            "UPDATE conversation SET {column} = $1 \
+             WHERE ({column} IS NULL OR {column} < $1) AND conversation_id IN ({CONVERSATIONS})"
+        ))
         .bind(watermark.as_millis())
         .bind(channel_id)
         .bind(identity_kind)
         .bind(external_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let moved = sqlx::query(&format!(
+            "UPDATE message SET status = $5, status_rank = $6 \
+             WHERE direction = 'out' AND status_rank >= 1 AND status_rank < $6 AND status <> 'failed' \
+               AND provider_at <= $1 AND conversation_id IN ({CONVERSATIONS})"
+        ))
+        .bind(watermark.as_millis())
+        .bind(channel_id)
+        .bind(identity_kind)
+        .bind(external_id)
+        .bind(status)
+        .bind(rank)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?
         .rows_affected();
+        tx.commit().await.map_err(unavailable)?;
         Ok(moved)
     }
 

@@ -115,6 +115,15 @@ fn recipient_sql() -> String {
     )
 }
 
+/// The status a message that has been accepted by the provider has at `rank` (1 to 3).
+fn status_of_rank(rank: i64) -> &'static str {
+    match rank {
+        3 => "read",
+        2 => "delivered",
+        _ => "sent",
+    }
+}
+
 /// How far a message has got. Statuses only move forward: a late "delivered" never overwrites "read".
 pub fn status_rank(status: &str) -> i64 {
     match status {
@@ -253,26 +262,44 @@ impl SqlStore {
         }))
     }
 
-    /// The provider accepted the send: the job is done and the message carries the provider's id.
-    /// A status webhook may have reconciled the message already; its status is then kept. The message learns
-    /// the provider's id even when the claim was taken over meanwhile (the send did happen).
+    /// The provider accepted the send that began at `sent_at`: the job is done and the message carries the
+    /// provider's id. A status webhook may have reconciled the message already; its status is then kept, and
+    /// so is a receipt by watermark (Messenger) given after the send began, even if it was applied before
+    /// this answer was recorded. The message learns the provider's id even when the claim was taken over
+    /// meanwhile (the send did happen).
     pub async fn complete_job(
         &self,
         job: &ClaimedJob,
         provider_message_id: &str,
-        now: Timestamp,
+        sent_at: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         Self::end_claim(&mut tx, job, ClaimEnd::Done).await?;
+        let reached: i64 = sqlx::query(
+            "SELECT CASE WHEN read_watermark >= $2 THEN 3 WHEN delivered_watermark >= $2 THEN 2 ELSE 1 END \
+             AS reached FROM conversation WHERE conversation_id = $1",
+        )
+        .bind(job.conversation_id)
+        .bind(sent_at.as_millis())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("reached"))
+        .transpose()
+        .map_err(unavailable)?
+        .unwrap_or(1);
         sqlx::query(
-            "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), provider_at = $3, \
-             status = CASE WHEN status_rank < 1 THEN 'sent' ELSE status END, \
-             status_rank = CASE WHEN status_rank < 1 THEN 1 ELSE status_rank END \
+            "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), \
+             provider_at = COALESCE(provider_at, $3), \
+             status = CASE WHEN status_rank < $4 THEN $5 ELSE status END, \
+             status_rank = CASE WHEN status_rank < $4 THEN $4 ELSE status_rank END \
              WHERE message_id = $1",
         )
         .bind(job.message_id.0)
         .bind(provider_message_id)
-        .bind(now.as_millis())
+        .bind(sent_at.as_millis())
+        .bind(reached)
+        .bind(status_of_rank(reached))
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;

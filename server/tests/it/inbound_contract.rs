@@ -208,6 +208,55 @@ contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
     assert_eq!(store.job_state(job).await.expect("state").0, "held");
 });
 
+contract!(a_messenger_watermark_applied_before_the_send_is_recorded_still_reaches_it, |db| {
+    let store = db.store().await;
+    let page = store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::Messenger,
+                name: "Messenger".into(),
+                provider_id: "PAGE".into(),
+                account_id: None,
+                display_phone: None,
+                secret_config: "{}".into(),
+                human_agent_tag: false,
+            },
+            T0,
+        )
+        .await
+        .expect("channel");
+    let person = InboundMessage {
+        identity_kind: "psid".into(),
+        external_id: "2400000000000002".into(),
+        phone: None,
+        ..from(page, "0", "m_in_2", "Oi", T0)
+    };
+    let (conversation, _) = stored(store.record_inbound(&person, T0).await.expect("in"));
+    let text = |body: &str| NewOutbound {
+        conversation_id: conversation,
+        channel_id: page,
+        kind: "text".into(),
+        body: Some(body.into()),
+        detail: "{}".into(),
+    };
+    store.enqueue(&text("um"), Dispatch::Now, T0).await.expect("queued");
+    let first = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+    // The send began at T0 + 1 s; the person read it at T0 + 2 s, and that read was applied before the
+    // send's answer was recorded (the answer waited for the database).
+    let moved = store
+        .apply_watermark(page, "psid", "2400000000000002", "read", T0.plus_millis(2_000))
+        .await
+        .expect("read");
+    assert_eq!(moved, 0, "not recorded as sent yet");
+    store.complete_job(&first, "m_out_a", T0.plus_millis(1_000)).await.expect("sent");
+    assert_eq!(store.job_state(first.job_id).await.expect("state").1, "read");
+    // A send that began after the latest watermark is only sent.
+    store.enqueue(&text("dois"), Dispatch::Now, T0).await.expect("queued");
+    let second = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
+    store.complete_job(&second, "m_out_b", T0.plus_millis(3_000)).await.expect("sent");
+    assert_eq!(store.job_state(second.job_id).await.expect("state").1, "sent");
+});
+
 contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |db| {
     let store = db.store().await;
     let page = store
