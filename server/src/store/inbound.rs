@@ -11,7 +11,17 @@ use atende_domain::contact::{fold_for_search, ContactName};
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
+
+/// A stored webhook body not applied yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingWebhook {
+    pub id: i64,
+    /// `whatsapp`, `meta` or `evolution`.
+    pub provider: String,
+    pub body: String,
+    pub received_at: Timestamp,
+}
 
 /// A message the contact sent, as the webhook processor understood it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +135,11 @@ pub enum StatusOutcome {
     UnknownMessage,
 }
 
+/// `$first, $first+1, …`, `count` of them: binds for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 const PREVIEW_CHARS: usize = 120;
 
 fn preview(body: Option<&str>, kind: &str) -> String {
@@ -151,13 +166,9 @@ impl SqlStore {
     }
 
     /// Webhook bodies not processed yet, oldest first, received after receipt `after` (0: from the start).
-    pub async fn pending_webhooks(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+    pub async fn pending_webhooks(&self, after: i64, limit: i64) -> Result<Vec<PendingWebhook>, StoreError> {
         let rows = sqlx::query(
-            "SELECT webhook_receipt_id, provider, body FROM webhook_receipt \
+            "SELECT webhook_receipt_id, provider, body, received_at FROM webhook_receipt \
              WHERE processed_at IS NULL AND webhook_receipt_id > $1 ORDER BY webhook_receipt_id LIMIT $2",
         )
         .bind(after)
@@ -167,26 +178,14 @@ impl SqlStore {
         .map_err(unavailable)?;
         rows.iter()
             .map(|row| {
-                Ok((
-                    row.try_get("webhook_receipt_id").map_err(unavailable)?,
-                    row.try_get("provider").map_err(unavailable)?,
-                    row.try_get("body").map_err(unavailable)?,
-                ))
+                Ok(PendingWebhook {
+                    id: row.try_get("webhook_receipt_id").map_err(unavailable)?,
+                    provider: row.try_get("provider").map_err(unavailable)?,
+                    body: row.try_get("body").map_err(unavailable)?,
+                    received_at: Timestamp::from_millis(row.try_get("received_at").map_err(unavailable)?),
+                })
             })
             .collect()
-    }
-
-    /// How long ago a webhook body was received, in milliseconds.
-    pub async fn webhook_age(&self, receipt: i64, now: Timestamp) -> Result<i64, StoreError> {
-        let received: i64 =
-            sqlx::query("SELECT received_at FROM webhook_receipt WHERE webhook_receipt_id = $1")
-                .bind(receipt)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(unavailable)?
-                .try_get("received_at")
-                .map_err(unavailable)?;
-        Ok(now.as_millis().saturating_sub(received))
     }
 
     pub async fn mark_webhook_processed(
@@ -195,25 +194,92 @@ impl SqlStore {
         error: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE webhook_receipt SET processed_at = $2, error = $3 WHERE webhook_receipt_id = $1")
-            .bind(receipt)
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::mark_webhooks_processed_on(&mut conn, &[(receipt, error.map(str::to_owned))], now).await
+    }
+
+    /// [`Self::mark_webhooks_seen_on`] on a connection of its own.
+    pub async fn mark_webhooks_seen(&self, receipts: &[i64], now: Timestamp) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::mark_webhooks_seen_on(&mut conn, receipts, now).await
+    }
+
+    /// Notes that the processor looked at these receipts and keeps them pending (each waits for its message):
+    /// what they say cannot be applied yet, so they no longer hold up a retry or a lease recovery (see
+    /// `LOOKED_AT_UNTIL` in the queue).
+    pub(crate) async fn mark_webhooks_seen_on(
+        conn: &mut AnyConnection,
+        receipts: &[i64],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for chunk in receipts.chunks(500) {
+            let sql = format!(
+                "UPDATE webhook_receipt SET seen_at = $1 WHERE seen_at IS NULL AND webhook_receipt_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(now.as_millis());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *conn).await.map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Marks receipts processed, each with its note (`None`: applied in full); the plain ones in one
+    /// statement.
+    pub(crate) async fn mark_webhooks_processed_on(
+        conn: &mut AnyConnection,
+        receipts: &[(i64, Option<String>)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let plain: Vec<i64> = receipts.iter().filter(|(_, note)| note.is_none()).map(|(id, _)| *id).collect();
+        for chunk in plain.chunks(500) {
+            let sql = format!(
+                "UPDATE webhook_receipt SET processed_at = $1, error = NULL WHERE webhook_receipt_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(now.as_millis());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *conn).await.map_err(unavailable)?;
+        }
+        for (receipt, note) in receipts {
+            let Some(note) = note else { continue };
+            sqlx::query(
+                "UPDATE webhook_receipt SET processed_at = $2, error = $3 WHERE webhook_receipt_id = $1",
+            )
+            .bind(*receipt)
             .bind(now.as_millis())
-            .bind(error)
-            .execute(&self.pool)
+            .bind(note.as_str())
+            .execute(&mut *conn)
             .await
             .map_err(unavailable)?;
+        }
         Ok(())
     }
 
     /// Stores a message from the contact: finds (or creates) the contact and the conversation, renews the
     /// window, reopens a concluded or waiting conversation and releases what was held for it.
-    #[tracing::instrument(skip_all, fields(channel = message.channel_id))]
     pub async fn record_inbound(
         &self,
         message: &InboundMessage,
         now: Timestamp,
     ) -> Result<InboundOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
+        let outcome = Self::record_inbound_on(&mut tx, message, now).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
+    }
+
+    /// [`Self::record_inbound`] on `conn`, inside the caller's transaction.
+    #[tracing::instrument(skip_all, fields(channel = message.channel_id))]
+    pub(crate) async fn record_inbound_on(
+        tx: &mut AnyConnection,
+        message: &InboundMessage,
+        now: Timestamp,
+    ) -> Result<InboundOutcome, StoreError> {
         let seen = sqlx::query("SELECT message_id FROM message WHERE provider_message_id = $1")
             .bind(&message.provider_message_id)
             .fetch_optional(&mut *tx)
@@ -348,23 +414,30 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
 
-        let released = if message.opens_window {
-            Self::release_held_in(&mut tx, conversation_id, now).await?
-        } else {
-            0
-        };
-        tx.commit().await.map_err(unavailable)?;
+        let released =
+            if message.opens_window { Self::release_held_in(tx, conversation_id, now).await? } else { 0 };
         Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
     }
 
     /// Applies a delivery status, never backwards, keeping every status in the history.
-    #[tracing::instrument(skip_all, fields(status = %update.status))]
     pub async fn apply_status(
         &self,
         update: &StatusUpdate,
         now: Timestamp,
     ) -> Result<StatusOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
+        let outcome = Self::apply_status_on(&mut tx, update, now).await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(outcome)
+    }
+
+    /// [`Self::apply_status`] on `conn`, inside the caller's transaction.
+    #[tracing::instrument(skip_all, fields(status = %update.status))]
+    pub(crate) async fn apply_status_on(
+        tx: &mut AnyConnection,
+        update: &StatusUpdate,
+        now: Timestamp,
+    ) -> Result<StatusOutcome, StoreError> {
         let found = sqlx::query(
             "SELECT message_id, provider_message_id, status_rank FROM message \
              WHERE provider_message_id = $1 OR (message_id = $2 AND direction = 'out')",
@@ -407,7 +480,7 @@ impl SqlStore {
             .map_err(unavailable)?;
         }
         if update.closes_window {
-            Self::note_provider_closed(&mut tx, message_id, update.at).await?;
+            Self::note_provider_closed(tx, message_id, update.at).await?;
         }
         let new_rank = status_rank(&update.status);
         let outcome = if new_rank > rank {
@@ -428,7 +501,6 @@ impl SqlStore {
         } else {
             StatusOutcome::Stale
         };
-        tx.commit().await.map_err(unavailable)?;
         Ok(outcome)
     }
 
@@ -437,7 +509,11 @@ impl SqlStore {
     /// caption (and file name, for a document), learns `provider_message_id`. A send whose answer was lost is
     /// so recognised by the worker instead of sent twice. The person is found by phone or, for a contact known
     /// only by an `@lid` id, by that identity. Returns whether one was matched.
-    pub async fn reconcile_echo(&self, channel_id: i64, echo: &SentEcho) -> Result<bool, StoreError> {
+    pub(crate) async fn reconcile_echo_on(
+        conn: &mut AnyConnection,
+        channel_id: i64,
+        echo: &SentEcho,
+    ) -> Result<bool, StoreError> {
         let (first, second) = echo.phone.as_ref().map(super::phone_forms).unwrap_or_default();
         let rows = sqlx::query(
             "SELECT m.message_id, m.body, m.detail FROM message m \
@@ -457,7 +533,7 @@ impl SqlStore {
         .bind(second)
         .bind(&echo.jid)
         .bind(echo.phone_jid.as_deref().unwrap_or(&echo.jid))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(unavailable)?;
         let mut candidates = Vec::with_capacity(rows.len());
@@ -479,7 +555,7 @@ impl SqlStore {
         )
         .bind(&echo.provider_message_id)
         .bind(message_id)
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(unavailable)?
         .rows_affected();
@@ -487,12 +563,15 @@ impl SqlStore {
     }
 
     /// When the provider accepted our message `provider_message_id` (milliseconds), if it is ours and sent.
-    pub async fn provider_at_of(&self, provider_message_id: &str) -> Result<Option<i64>, StoreError> {
+    pub(crate) async fn provider_at_of_on(
+        conn: &mut AnyConnection,
+        provider_message_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query(
             "SELECT provider_at FROM message WHERE provider_message_id = $1 AND direction = 'out'",
         )
         .bind(provider_message_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(unavailable)?
         .map(|row| row.try_get::<Option<i64>, _>("provider_at"))
@@ -524,12 +603,28 @@ impl SqlStore {
         status: &str,
         watermark: Timestamp,
     ) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let moved =
+            Self::apply_watermark_on(&mut tx, channel_id, identity_kind, external_id, status, watermark)
+                .await?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(moved)
+    }
+
+    /// [`Self::apply_watermark`] on `conn`, inside the caller's transaction.
+    pub(crate) async fn apply_watermark_on(
+        tx: &mut AnyConnection,
+        channel_id: i64,
+        identity_kind: &str,
+        external_id: &str,
+        status: &str,
+        watermark: Timestamp,
+    ) -> Result<u64, StoreError> {
         const CONVERSATIONS: &str = "SELECT v.conversation_id FROM conversation v \
              JOIN contact_identity i ON i.contact_id = v.contact_id \
              WHERE v.channel_id = $2 AND i.kind = $3 AND i.external_id = $4";
         let rank = status_rank(status);
         let column = if status == "read" { "read_watermark" } else { "delivered_watermark" };
-        let mut tx = self.write_tx().await?;
         sqlx::query(&format!(
             "UPDATE conversation SET {column} = $1 \
              WHERE ({column} IS NULL OR {column} < $1) AND conversation_id IN ({CONVERSATIONS})"
@@ -556,13 +651,12 @@ impl SqlStore {
         .await
         .map_err(unavailable)?
         .rows_affected();
-        tx.commit().await.map_err(unavailable)?;
         Ok(moved)
     }
 
     /// The provider said the window of `message`'s conversation was closed at `at` (the earliest report wins).
     async fn note_provider_closed(
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut AnyConnection,
         message_id: i64,
         at: Timestamp,
     ) -> Result<(), StoreError> {
@@ -573,7 +667,7 @@ impl SqlStore {
         )
         .bind(message_id)
         .bind(at.as_millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -595,6 +689,19 @@ impl SqlStore {
         billable: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::record_billing_on(&mut conn, provider_message_id, category, pricing_model, billable, now).await
+    }
+
+    /// [`Self::record_billing`] on `conn`.
+    pub(crate) async fn record_billing_on(
+        conn: &mut AnyConnection,
+        provider_message_id: &str,
+        category: &str,
+        pricing_model: Option<&str>,
+        billable: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO billing_entry (provider_message_id, message_id, category, pricing_model, billable, \
              recorded_at) SELECT $1, (SELECT message_id FROM message WHERE provider_message_id = $1), $2, $3, $4, $5 \
@@ -606,7 +713,7 @@ impl SqlStore {
         .bind(pricing_model)
         .bind(i64::from(billable))
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(unavailable)?;
         Ok(())

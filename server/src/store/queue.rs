@@ -26,6 +26,14 @@ pub struct JobId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MessageId(pub i64);
 
+/// When the oldest webhook the processor has not looked at yet was received (an uncorrelated SQL scalar;
+/// `NULL` when it has looked at all): what the providers said before that instant has been applied. A send
+/// that failed in a way that leaves it unknown whether the provider took it (a timeout, a lost answer) is
+/// tried again, and a lost worker's lease taken back, only once what the provider said until then is
+/// applied: its echo or status may say the send did happen.
+const LOOKED_AT_UNTIL: &str = "(SELECT w.received_at FROM webhook_receipt w \
+     WHERE w.processed_at IS NULL AND w.seen_at IS NULL ORDER BY w.webhook_receipt_id LIMIT 1)";
+
 /// How a claim ends (see [`SqlStore::end_claim`]).
 #[derive(Debug, Clone, Copy)]
 enum ClaimEnd<'a> {
@@ -219,6 +227,7 @@ impl SqlStore {
              WHERE outbound_job_id = ( \
                SELECT j.outbound_job_id FROM outbound_job j \
                WHERE j.state = 'ready' AND j.next_attempt_at <= $1 \
+                 AND (j.attempts = 0 OR j.next_attempt_at < COALESCE({LOOKED_AT_UNTIL}, $1 + 1)) \
                  AND NOT EXISTS (SELECT 1 FROM outbound_job e WHERE e.conversation_id = j.conversation_id \
                                  AND ((e.outbound_job_id < j.outbound_job_id AND e.state = 'ready') \
                                       OR e.state = 'in_flight')) \
@@ -391,7 +400,7 @@ impl SqlStore {
 
     /// [`Self::release_held`] inside `tx` (the contact's message and the release commit together).
     pub(crate) async fn release_held_in(
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         conversation_id: i64,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
@@ -400,7 +409,7 @@ impl SqlStore {
              (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
         )
         .bind(conversation_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
         let released = sqlx::query(
@@ -409,7 +418,7 @@ impl SqlStore {
         )
         .bind(conversation_id)
         .bind(now.as_millis())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?
         .rows_affected();
@@ -422,7 +431,7 @@ impl SqlStore {
     /// back, so the send did happen before the worker died) is done instead: sending it again would make the
     /// contact read it twice. That report may be stored and not yet applied (the processor works behind the
     /// acknowledgement, and after a crash it has a backlog): a lease is therefore taken back only once every
-    /// webhook received before it ran out has been applied.
+    /// webhook received before it ran out has been looked at ([`LOOKED_AT_UNTIL`]).
     pub async fn recover_expired_leases(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.write_tx().await?;
         sqlx::query(
@@ -434,22 +443,11 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-        let oldest_pending: Option<i64> = sqlx::query(
-            "SELECT received_at FROM webhook_receipt WHERE processed_at IS NULL \
-             ORDER BY webhook_receipt_id LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("received_at"))
-        .transpose()
-        .map_err(unavailable)?;
-        let applied_until = oldest_pending.map_or(now.as_millis(), |at| at.min(now.as_millis()));
-        let recovered = sqlx::query(
+        let recovered = sqlx::query(&format!(
             "UPDATE outbound_job SET state = 'ready', lease_until = NULL \
-             WHERE state = 'in_flight' AND lease_until < $1",
-        )
-        .bind(applied_until)
+             WHERE state = 'in_flight' AND lease_until < $1 AND lease_until < COALESCE({LOOKED_AT_UNTIL}, $1)"
+        ))
+        .bind(now.as_millis())
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?

@@ -66,6 +66,19 @@ impl SqlStore {
         status: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::set_template_status_on(&mut conn, account_id, name, language, status, now).await
+    }
+
+    /// [`Self::set_template_status`] on `conn`.
+    pub(crate) async fn set_template_status_on(
+        conn: &mut sqlx::AnyConnection,
+        account_id: &str,
+        name: &str,
+        language: &str,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let changed = sqlx::query(
             "UPDATE template SET status = $4, updated_at = $5 WHERE name = $2 AND language = $3 \
              AND channel_id IN (SELECT channel_id FROM channel WHERE account_id = $1)",
@@ -75,7 +88,7 @@ impl SqlStore {
         .bind(language)
         .bind(status)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .map_err(unavailable)?
         .rows_affected();

@@ -3,9 +3,10 @@
 //! headers) or the instance token in the body's `apikey`, compared in constant time; then stored and
 //! acknowledged like Meta's, and applied by the processor.
 
-use super::{constant_time_eq, Failure, Processed, WebhookProcessor, WebhookState};
+use super::{constant_time_eq, Batch, Failure, WebhookProcessor, WebhookState};
 use crate::evolution::wire::{MessageRecord, StatusData, WebhookEvent};
 use crate::store::inbound::{InboundMessage, SentEcho, StatusUpdate};
+use crate::store::SqlStore;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
 use atende_domain::time::Timestamp;
@@ -76,16 +77,11 @@ pub(super) async fn receive(State(state): State<WebhookState>, headers: HeaderMa
 
 impl WebhookProcessor {
     /// `Ok(false)` when a receipt names a message Atende does not know yet.
-    pub(super) async fn process_evolution(
-        &self,
-        body: &str,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<bool, Failure> {
+    pub(super) async fn process_evolution(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
         let event: WebhookEvent =
             serde_json::from_str(body).map_err(|e| Failure::Unreadable(format!("invalid event: {e}")))?;
         let Some(channel_id) =
-            self.store.channel_id_by_provider(ChannelKind::WhatsappUnofficial, &event.instance).await?
+            batch.channel(&self.store, ChannelKind::WhatsappUnofficial, &event.instance).await?
         else {
             return Err(Failure::Unreadable(format!("no channel for instance {}", event.instance)));
         };
@@ -110,7 +106,7 @@ impl WebhookProcessor {
                             file_name: content.file_name,
                             url: content.url,
                         };
-                        self.store.reconcile_echo(channel_id, &echo).await?;
+                        SqlStore::reconcile_echo_on(&mut batch.tx, channel_id, &echo).await?;
                     }
                     return Ok(true);
                 }
@@ -119,7 +115,7 @@ impl WebhookProcessor {
                 let (kind, text) = record.kind_and_body();
                 let sent_at = record
                     .timestamp_seconds()
-                    .map_or(now, |s| Timestamp::from_millis(s.saturating_mul(1000)));
+                    .map_or(batch.now, |s| Timestamp::from_millis(s.saturating_mul(1000)));
                 let inbound = InboundMessage {
                     channel_id,
                     identity_kind: "evolution_jid".into(),
@@ -134,7 +130,7 @@ impl WebhookProcessor {
                     // No window on this channel: whatever waits may go.
                     opens_window: true,
                 };
-                self.record(&inbound, now, done).await?;
+                batch.record(&inbound).await?;
                 Ok(true)
             }
             "messages.update" => {
@@ -149,14 +145,14 @@ impl WebhookProcessor {
                     provider_message_id: data.key_id.clone(),
                     our_message_id: None,
                     status: status.into(),
-                    at: now,
+                    at: batch.now,
                     error_code: None,
                     error_text: failed.then(|| {
                         "O WhatsApp não entregou a mensagem (erro informado pela Evolution API).".into()
                     }),
                     closes_window: false,
                 };
-                self.apply(&update, now, done).await
+                batch.apply(&update).await
             }
             other => {
                 tracing::debug!(event = other, instance = %event.instance, "Evolution event ignored");

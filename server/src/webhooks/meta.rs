@@ -2,12 +2,16 @@
 //! reactions from people, deliveries and reads of ours. Echoes of what the page sent are ignored (Atende
 //! recorded its own sends already).
 
-use super::{Failure, Processed, WebhookProcessor};
+use super::{Batch, Failure, WebhookProcessor};
 use crate::messenger::wire::{Event, Messaging};
+use crate::store::inbound::PendingWebhook;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
+use crate::store::SqlStore;
 use atende_domain::channel::Channel;
 use atende_domain::conversation::ChannelKind;
+use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
+use std::collections::HashMap;
 
 /// How long a new person's profile may take before the message is stored under a neutral name.
 const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -23,12 +27,7 @@ fn kinds(object: &str) -> Option<(ChannelKind, &'static str)> {
 
 impl WebhookProcessor {
     /// `Ok(false)` when a receipt names a message Atende does not know yet.
-    pub(super) async fn process_meta(
-        &self,
-        body: &str,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<bool, Failure> {
+    pub(super) async fn process_meta(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
         let event =
             Event::parse(body.as_bytes()).map_err(|e| Failure::Unreadable(format!("invalid event: {e}")))?;
         let Some((kind, identity_kind)) = kinds(&event.object) else {
@@ -38,13 +37,12 @@ impl WebhookProcessor {
         let mut unknown = Vec::new();
         for entry in &event.entry {
             // One page Atende does not know (removed, or another app's) does not hold back the others.
-            let Some(channel_id) = self.store.channel_id_by_provider(kind, &entry.id).await? else {
+            let Some(channel_id) = batch.channel(&self.store, kind, &entry.id).await? else {
                 unknown.push(entry.id.as_str());
                 continue;
             };
             for messaging in &entry.messaging {
-                complete &=
-                    self.apply_messaging(channel_id, kind, identity_kind, messaging, now, done).await?;
+                complete &= self.apply_messaging(batch, channel_id, kind, identity_kind, messaging).await?;
             }
         }
         if unknown.is_empty() || !complete {
@@ -56,15 +54,14 @@ impl WebhookProcessor {
 
     async fn apply_messaging(
         &self,
+        batch: &mut Batch,
         channel_id: i64,
         kind: ChannelKind,
         identity_kind: &str,
         messaging: &Messaging,
-        now: Timestamp,
-        done: &mut Processed,
     ) -> Result<bool, Failure> {
         let person = messaging.sender.id.as_str();
-        let at = messaging.timestamp.map_or(now, Timestamp::from_millis);
+        let at = messaging.timestamp.map_or(batch.now, Timestamp::from_millis);
         // Receipts: Messenger names messages (`mids`) and/or gives a watermark; Instagram names the read one.
         let receipt = match (&messaging.delivery, &messaging.read) {
             (Some(delivery), _) => Some(("delivered", delivery.mids.clone(), delivery.watermark)),
@@ -76,18 +73,27 @@ impl WebhookProcessor {
         if let Some((status, mids, watermark)) = receipt {
             let mut complete = true;
             for mid in &mids {
-                complete &= self.status(mid, status, at, done).await?;
+                complete &= batch.apply(&receipt_of(mid, status, at)).await?;
             }
             // Instagram names only the last message seen: the earlier ones were seen too.
             let watermark = match (watermark, mids.last()) {
-                (None, Some(mid)) if status == "read" => self.store.provider_at_of(mid).await?,
+                (None, Some(mid)) if status == "read" => {
+                    SqlStore::provider_at_of_on(&mut batch.tx, mid).await?
+                }
                 _ => watermark,
             };
             if let Some(watermark) = watermark {
                 let watermark = Timestamp::from_millis(watermark);
-                let moved =
-                    self.store.apply_watermark(channel_id, identity_kind, person, status, watermark).await?;
-                done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
+                let moved = SqlStore::apply_watermark_on(
+                    &mut batch.tx,
+                    channel_id,
+                    identity_kind,
+                    person,
+                    status,
+                    watermark,
+                )
+                .await?;
+                batch.done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
             }
             // A named message Atende does not know yet waits (its send may not be recorded); one sent by another
             // tool is given up after the processor's grace period.
@@ -109,7 +115,7 @@ impl WebhookProcessor {
                     error_text: None,
                     closes_window: false,
                 };
-                return self.apply(&update, now, done).await;
+                return batch.apply(&update).await;
             }
             let kind = match message.attachments.first().map(|a| a.kind.as_str()) {
                 None => "text",
@@ -140,7 +146,8 @@ impl WebhookProcessor {
         } else {
             return Ok(true);
         };
-        let profile_name = self.profile_name(channel_id, kind, identity_kind, person).await?;
+        // Asked of the provider before the batch began (see `names_of_new_people`); none for a known person.
+        let profile_name = batch.names.get(person).cloned();
         let inbound = InboundMessage {
             channel_id,
             identity_kind: identity_kind.into(),
@@ -152,45 +159,50 @@ impl WebhookProcessor {
             body,
             detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
             sent_at: at,
-            opens_window: atende_domain::window::window(&Channel::from(kind), Some(at), now)
+            opens_window: atende_domain::window::window(&Channel::from(kind), Some(at), batch.now)
                 .allows_free_form(),
         };
-        self.record(&inbound, now, done).await?;
+        batch.record(&inbound).await?;
         Ok(true)
     }
 
-    async fn status(
+    /// The names of the people in `page`'s Messenger and Instagram messages whom Atende does not know yet,
+    /// from the provider's profile API; a neutral name when the profile cannot be read (no permission, or the
+    /// provider is down or slow: the message is not held up for it). Asked before the batch's transaction
+    /// begins, so a slow Graph call never holds the database's writer.
+    pub(super) async fn names_of_new_people(
         &self,
-        mid: &str,
-        status: &str,
-        at: Timestamp,
-        done: &mut Processed,
-    ) -> Result<bool, Failure> {
-        let update = StatusUpdate {
-            provider_message_id: mid.into(),
-            our_message_id: None,
-            status: status.into(),
-            at,
-            error_code: None,
-            error_text: None,
-            closes_window: false,
-        };
-        self.apply(&update, at, done).await
+        page: &[PendingWebhook],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let mut names = HashMap::new();
+        for webhook in page.iter().filter(|w| w.provider == "meta") {
+            let Ok(event) = Event::parse(webhook.body.as_bytes()) else { continue };
+            let Some((kind, identity_kind)) = kinds(&event.object) else { continue };
+            for entry in &event.entry {
+                let Some(channel_id) = self.store.channel_id_by_provider(kind, &entry.id).await? else {
+                    continue;
+                };
+                for messaging in &entry.messaging {
+                    let writes = messaging.message.as_ref().is_some_and(|m| !m.is_echo)
+                        || messaging.reaction.is_some()
+                        || messaging.postback.is_some();
+                    let person = messaging.sender.id.as_str();
+                    if !writes
+                        || names.contains_key(person)
+                        || self.store.identity_known(identity_kind, person).await?
+                    {
+                        continue;
+                    }
+                    let name = self.profile_name(channel_id, kind, person).await;
+                    names.insert(person.to_owned(), name);
+                }
+            }
+        }
+        Ok(names)
     }
 
-    /// The person's name from the provider, the first time they write; a neutral name when the profile
-    /// cannot be read (no permission, or the provider is down: the message is not held up for it).
-    async fn profile_name(
-        &self,
-        channel_id: i64,
-        kind: ChannelKind,
-        identity_kind: &str,
-        person: &str,
-    ) -> Result<Option<String>, Failure> {
-        if self.store.identity_known(identity_kind, person).await? {
-            return Ok(None);
-        }
-        // The processor applies webhooks one after another: a slow Graph call must not hold them all up.
+    /// The person's name from the provider, or a neutral one.
+    async fn profile_name(&self, channel_id: i64, kind: ChannelKind, person: &str) -> String {
         let looked_up = match self.channels.messenger(channel_id) {
             Some(client) => match tokio::time::timeout(PROFILE_TIMEOUT, client.profile(person)).await {
                 Ok(Ok(profile)) => profile.display_name(),
@@ -206,6 +218,19 @@ impl WebhookProcessor {
             None => None,
         };
         let tail: String = person.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-        Ok(Some(looked_up.unwrap_or_else(|| format!("Contato do {} …{tail}", kind.label()))))
+        looked_up.unwrap_or_else(|| format!("Contato do {} …{tail}", kind.label()))
+    }
+}
+
+/// A Messenger or Instagram receipt naming one of our messages.
+fn receipt_of(mid: &str, status: &str, at: Timestamp) -> StatusUpdate {
+    StatusUpdate {
+        provider_message_id: mid.into(),
+        our_message_id: None,
+        status: status.into(),
+        at,
+        error_code: None,
+        error_text: None,
+        closes_window: false,
     }
 }

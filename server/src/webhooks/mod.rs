@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -216,7 +217,7 @@ async fn store_receipt(state: &WebhookState, provider: &'static str, text: &str)
 
 /// Why a stored notification was not applied.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     /// The body is not a notification Atende can apply: kept with this reason, not retried.
     Unreadable(String),
     /// The database failed: the receipt stays pending and is tried again.
@@ -240,6 +241,16 @@ pub struct Processed {
     pub released: u64,
 }
 
+impl Processed {
+    fn add(&mut self, other: &Self) {
+        self.receipts += other.receipts;
+        self.messages += other.messages;
+        self.duplicates += other.duplicates;
+        self.statuses += other.statuses;
+        self.released += other.released;
+    }
+}
+
 /// Turns stored notifications into data, oldest first.
 #[derive(Clone)]
 pub struct WebhookProcessor {
@@ -253,61 +264,122 @@ pub struct WebhookProcessor {
     pub channels: Arc<crate::registry::ChannelRegistry>,
 }
 
+/// Receipts applied together, in one transaction: one commit (one fsync on SQLite) for this many instead of
+/// several each.
+const BATCH: i64 = 128;
+
+/// A batch of receipts being applied, in one transaction.
+pub(super) struct Batch {
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(super) now: Timestamp,
+    pub(super) done: Processed,
+    /// Channels by kind and provider id, looked up once a batch.
+    channels: HashMap<(ChannelKind, String), Option<i64>>,
+    /// The names of people writing for the first time on Messenger or Instagram, read from the Graph API
+    /// before the transaction began (a call to a provider must not hold the database's writer).
+    pub(super) names: HashMap<String, String>,
+}
+
+impl Batch {
+    /// The channel of `kind` the provider calls `provider_id`.
+    pub(super) async fn channel(
+        &mut self,
+        store: &SqlStore,
+        kind: ChannelKind,
+        provider_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let key = (kind, provider_id.to_owned());
+        if let Some(known) = self.channels.get(&key) {
+            return Ok(*known);
+        }
+        let found = store.channel_id_by_provider(kind, provider_id).await?;
+        self.channels.insert(key, found);
+        Ok(found)
+    }
+
+    /// Stores a person's message (once) and counts it.
+    pub(super) async fn record(&mut self, inbound: &InboundMessage) -> Result<(), Failure> {
+        match SqlStore::record_inbound_on(&mut self.tx, inbound, self.now).await? {
+            InboundOutcome::Stored { released, .. } => {
+                self.done.messages += 1;
+                self.done.released += released;
+            }
+            InboundOutcome::Duplicate => self.done.duplicates += 1,
+        }
+        Ok(())
+    }
+
+    /// Applies a receipt; `Ok(false)` when its message is not known (yet).
+    pub(super) async fn apply(&mut self, update: &StatusUpdate) -> Result<bool, Failure> {
+        match SqlStore::apply_status_on(&mut self.tx, update, self.now).await? {
+            StatusOutcome::Applied | StatusOutcome::Stale => {
+                self.done.statuses += 1;
+                Ok(true)
+            }
+            StatusOutcome::UnknownMessage => Ok(false),
+        }
+    }
+}
+
 impl WebhookProcessor {
-    /// Processes what is pending, once, oldest first. A body that cannot be understood is kept with its
-    /// error; a database failure stops the pass and leaves the receipt pending, so nothing Meta delivered
-    /// (and was told was received) is lost to a passing fault.
+    /// Processes what is pending, once, oldest first, [`BATCH`] receipts to a transaction. A body that cannot
+    /// be understood is kept with its error; a database failure rolls its batch back and stops the pass, so
+    /// nothing Meta delivered (and was told was received) is lost to a passing fault: the batch is applied
+    /// again on the next pass (every step is idempotent: a message is stored once, a status never goes back).
     pub async fn process_pending(&self) -> Result<Processed, StoreError> {
         let mut done = Processed::default();
         let mut after = 0;
+        let grace = i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX);
         loop {
-            let page = self.store.pending_webhooks(after, 100).await?;
-            let Some((last, _, _)) = page.last() else { break };
-            after = *last;
-            for (receipt, provider, body) in page {
-                let now = self.clock.now();
-                let applied = match provider.as_str() {
-                    "meta" => self.process_meta(&body, now, &mut done).await,
-                    "evolution" => self.process_evolution(&body, now, &mut done).await,
-                    _ => self.process_whatsapp(&body, now, &mut done).await,
+            let page = self.store.pending_webhooks(after, BATCH).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let names = self.names_of_new_people(&page).await?;
+            let now = self.clock.now();
+            let mut batch = Batch {
+                tx: self.store.write_tx().await?,
+                now,
+                done: Processed::default(),
+                channels: HashMap::new(),
+                names,
+            };
+            let mut finished = Vec::with_capacity(page.len());
+            let mut waiting = Vec::new();
+            for webhook in &page {
+                let applied = match webhook.provider.as_str() {
+                    "meta" => self.process_meta(&mut batch, &webhook.body).await,
+                    "evolution" => self.process_evolution(&mut batch, &webhook.body).await,
+                    _ => self.process_whatsapp(&mut batch, &webhook.body).await,
                 };
                 match applied {
-                    Ok(true) => self.store.mark_webhook_processed(receipt, None, now).await?,
-                    // A status whose message is not known yet: try again on a later pass, for a while.
-                    Ok(false) => {
-                        let age = self.store.webhook_age(receipt, now).await?;
-                        if age > i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX) {
-                            let note = "status for a message Atende does not know";
-                            self.store.mark_webhook_processed(receipt, Some(note), now).await?;
-                        }
+                    Ok(true) => finished.push((webhook.id, None)),
+                    // A status whose message is not known yet: tried again on a later pass, for a while.
+                    Ok(false) if now.as_millis().saturating_sub(webhook.received_at.as_millis()) > grace => {
+                        finished.push((webhook.id, Some("status for a message Atende does not know".into())));
                     }
+                    Ok(false) => waiting.push(webhook.id),
                     Err(Failure::Unreadable(error)) => {
-                        tracing::warn!(receipt, %error, "webhook not understood; kept with the error");
-                        self.store.mark_webhook_processed(receipt, Some(&error), now).await?;
+                        tracing::warn!(receipt = webhook.id, %error, "webhook not understood; kept with the error");
+                        finished.push((webhook.id, Some(error)));
                     }
-                    Err(Failure::Store(error)) => {
-                        if done.released > 0 {
-                            self.released.notify_one();
-                        }
-                        return Err(error);
-                    }
+                    Err(Failure::Store(error)) => return Err(error),
                 }
-                done.receipts += 1;
+                batch.done.receipts += 1;
             }
-        }
-        if done.released > 0 {
-            self.released.notify_one();
+            SqlStore::mark_webhooks_processed_on(&mut batch.tx, &finished, now).await?;
+            SqlStore::mark_webhooks_seen_on(&mut batch.tx, &waiting, now).await?;
+            batch.tx.commit().await.map_err(crate::store::unavailable)?;
+            // Only now may the workers see what the contacts' replies released.
+            if batch.done.released > 0 {
+                self.released.notify_one();
+            }
+            done.add(&batch.done);
         }
         Ok(done)
     }
 
     /// `Ok(true)` when everything in the body was applied; `Ok(false)` when a status waits for its message.
-    async fn process_whatsapp(
-        &self,
-        body: &str,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<bool, Failure> {
+    async fn process_whatsapp(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
         let notification = Notification::parse(body.as_bytes())
             .map_err(|e| Failure::Unreadable(format!("invalid notification: {e}")))?;
         let mut complete = true;
@@ -315,90 +387,54 @@ impl WebhookProcessor {
             for change in &entry.changes {
                 match change {
                     Change::Messages(value) => {
-                        let Some(channel_id) = self
-                            .store
-                            .channel_id_by_provider(
-                                ChannelKind::WhatsappOfficial,
-                                &value.metadata.phone_number_id,
-                            )
-                            .await?
+                        let number = &value.metadata.phone_number_id;
+                        let Some(channel_id) =
+                            batch.channel(&self.store, ChannelKind::WhatsappOfficial, number).await?
                         else {
                             return Err(Failure::Unreadable(format!(
-                                "no channel for phone_number_id {}",
-                                value.metadata.phone_number_id
+                                "no channel for phone_number_id {number}"
                             )));
                         };
                         for message in &value.messages {
-                            let Some(inbound) = to_inbound(channel_id, value, message, now) else { continue };
-                            self.record(&inbound, now, done).await?;
+                            let Some(inbound) = to_inbound(channel_id, value, message, batch.now) else {
+                                continue;
+                            };
+                            batch.record(&inbound).await?;
                         }
                         for status in &value.statuses {
-                            complete &= self.apply(&to_status(status), now, done).await?;
+                            complete &= batch.apply(&to_status(status)).await?;
                             if let Some(pricing) = &status.pricing {
                                 let billable = pricing.billable.unwrap_or_else(|| {
                                     pricing.kind.as_deref().is_none_or(|k| k == "regular")
                                 });
-                                self.store
-                                    .record_billing(
-                                        &status.id,
-                                        &pricing.category,
-                                        Some(&pricing.pricing_model),
-                                        billable,
-                                        now,
-                                    )
-                                    .await?;
+                                SqlStore::record_billing_on(
+                                    &mut batch.tx,
+                                    &status.id,
+                                    &pricing.category,
+                                    Some(&pricing.pricing_model),
+                                    billable,
+                                    batch.now,
+                                )
+                                .await?;
                             }
                         }
                     }
                     Change::TemplateStatus(update) => {
-                        self.store
-                            .set_template_status(
-                                &entry.id,
-                                &update.message_template_name,
-                                &update.message_template_language,
-                                &wire_name(&update.event).unwrap_or_else(|| "UNKNOWN".into()),
-                                now,
-                            )
-                            .await?;
+                        SqlStore::set_template_status_on(
+                            &mut batch.tx,
+                            &entry.id,
+                            &update.message_template_name,
+                            &update.message_template_language,
+                            &wire_name(&update.event).unwrap_or_else(|| "UNKNOWN".into()),
+                            batch.now,
+                        )
+                        .await?;
                     }
                     Change::Other { .. } => {}
                 }
             }
         }
         Ok(complete)
-    }
-
-    /// Stores a person's message (once) and counts it.
-    async fn record(
-        &self,
-        inbound: &InboundMessage,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<(), Failure> {
-        match self.store.record_inbound(inbound, now).await? {
-            InboundOutcome::Stored { released, .. } => {
-                done.messages += 1;
-                done.released += released;
-            }
-            InboundOutcome::Duplicate => done.duplicates += 1,
-        }
-        Ok(())
-    }
-
-    /// Applies a receipt; `Ok(false)` when its message is not known (yet).
-    async fn apply(
-        &self,
-        update: &StatusUpdate,
-        now: Timestamp,
-        done: &mut Processed,
-    ) -> Result<bool, Failure> {
-        match self.store.apply_status(update, now).await? {
-            StatusOutcome::Applied | StatusOutcome::Stale => {
-                done.statuses += 1;
-                Ok(true)
-            }
-            StatusOutcome::UnknownMessage => Ok(false),
-        }
     }
 
     /// Runs until the process ends: wakes when a webhook was stored, and every second regardless. A pass that

@@ -175,9 +175,10 @@ contract!(webhook_bodies_are_kept_until_processed_and_billing_is_recorded_once, 
     let store = db.store().await;
     store.record_webhooks(&[("whatsapp", "{\"a\":1}"), ("whatsapp", "{\"b\":2}")], T0).await.expect("stored");
     let pending = store.pending_webhooks(0, 10).await.expect("pending");
-    let bodies: Vec<&str> = pending.iter().map(|(_, _, body)| body.as_str()).collect();
+    let bodies: Vec<&str> = pending.iter().map(|w| w.body.as_str()).collect();
     assert_eq!(bodies, ["{\"a\":1}", "{\"b\":2}"], "both kept, in the order they came");
-    let (first, second) = (pending[0].0, pending[1].0);
+    let (first, second) = (pending[0].id, pending[1].id);
+    assert_eq!((pending[0].provider.as_str(), pending[0].received_at), ("whatsapp", T0));
     assert!(first < second);
     store.mark_webhook_processed(first, None, T0).await.expect("processed");
     assert_eq!(store.pending_webhooks(0, 10).await.expect("pending").len(), 1);

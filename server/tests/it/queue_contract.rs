@@ -286,7 +286,7 @@ contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_w
         closes_window: false,
     };
     store.apply_status(&sent, T0.plus_millis(LEASE + 2)).await.expect("status");
-    let (receipt, _, _) = store.pending_webhooks(0, 10).await.expect("pending").remove(0);
+    let receipt = store.pending_webhooks(0, 10).await.expect("pending").remove(0).id;
     store.mark_webhook_processed(receipt, None, T0.plus_millis(LEASE + 2)).await.expect("processed");
     assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 3)).await.expect("recover"), 0);
     assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
@@ -297,6 +297,26 @@ contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_w
     let again =
         store.claim_next_job(T0.plus_millis(2 * LEASE + 4), LEASE).await.expect("claim").expect("job");
     assert_eq!((again.job_id, again.attempts), (second.job_id, 2));
+});
+
+contract!(a_send_tried_again_waits_until_what_the_provider_said_before_its_retry_is_applied, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    // The answer was lost (a 500 after Meta took it); the echo saying it went arrived and waits to be applied.
+    store.retry_job(&first, "HTTP 500", T0.plus_millis(1_000)).await.expect("retry");
+    store.record_webhooks(&[("evolution", "{\"echo\": 1}")], T0.plus_millis(500)).await.expect("stored");
+    assert_eq!(store.claim_next_job(T0.plus_millis(2_000), LEASE).await.expect("claim"), None);
+    // Looked at and kept waiting (it names a message not known yet): it holds nothing up any more.
+    let echo = store.pending_webhooks(0, 10).await.expect("pending").remove(0).id;
+    store.mark_webhooks_seen(&[echo], T0.plus_millis(2_000)).await.expect("seen");
+    let again = store.claim_next_job(T0.plus_millis(2_000), LEASE).await.expect("claim").expect("job");
+    assert_eq!((again.job_id, again.attempts), (first.job_id, 2));
+    // A receipt received after the retry was due does not hold it up either.
+    store.retry_job(&again, "HTTP 500", T0.plus_millis(3_000)).await.expect("retry");
+    store.record_webhooks(&[("whatsapp", "{\"later\": 1}")], T0.plus_millis(3_500)).await.expect("stored");
+    assert!(store.claim_next_job(T0.plus_millis(4_000), LEASE).await.expect("claim").is_some());
 });
 
 contract!(a_second_template_is_not_held_up_by_texts_waiting_for_the_reply, |db| {
