@@ -6,7 +6,7 @@
 //! keeping the conversation's later messages behind them; permanent ones are shown on the message with the
 //! provider's reason explained.
 
-use crate::store::queue::{ClaimedJob, JobId};
+use crate::store::queue::{ClaimedJob, Completion, JobId};
 use crate::store::SqlStore;
 use crate::webhooks::opaque_for;
 use crate::whatsapp::wire::{MediaKind, OutboundMedia, SendRequest, Template};
@@ -198,6 +198,10 @@ impl ChannelSender for MessengerSender {
     }
 }
 
+/// Most jobs claimed at once (one statement, one commit): at 1,000 sends a second, one claim each would be
+/// a thousand commits a second on top of the sends' own.
+const CLAIM_BATCH: usize = 64;
+
 /// What one step of the worker did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecutionOutcome {
@@ -259,8 +263,88 @@ pub struct Dispatcher {
     next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
     /// Per (channel, recipient): the instant its burst allowance is full again.
     pairs: Mutex<HashMap<(i64, String), Timestamp>>,
-    /// Wakes an idle worker (set by [`Dispatcher::run`]).
-    wake: Option<Arc<Notify>>,
+    /// Commits accepted sends together (set by [`Dispatcher::run`]; one at a time without it).
+    completions: Option<Completions>,
+}
+
+/// Most completions committed in one transaction.
+const COMPLETION_BATCH: usize = 128;
+
+/// Records accepted sends in batches: the sends that were answered while the last commit was being written
+/// go in the next one (one commit for many, as the webhook bodies are written).
+struct Completions {
+    sender: tokio::sync::mpsc::Sender<PendingCompletion>,
+}
+
+struct PendingCompletion {
+    job: ClaimedJob,
+    provider_message_id: String,
+    sent_at: Timestamp,
+    recorded: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+impl Completions {
+    /// Starts the writer task (it ends when the dispatcher is gone); `committed` is told after each commit.
+    /// When a batch cannot be written, each of
+    /// its completions is tried alone, so that one cannot take the others with it; a batch whose writing
+    /// panics is answered as a database failure (its jobs come back when their lease ends).
+    fn start(store: SqlStore, committed: Arc<Notify>) -> Self {
+        use futures_util::FutureExt;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingCompletion>(COMPLETION_BATCH * 8);
+        tokio::spawn(async move {
+            while let Some(batch) = crate::next_batch(&mut receiver, COMPLETION_BATCH).await {
+                let written = std::panic::AssertUnwindSafe(async {
+                    let all: Vec<Completion<'_>> = batch.iter().map(PendingCompletion::completion).collect();
+                    let together = store.complete_jobs(&all).await;
+                    if together.is_ok() || all.len() == 1 {
+                        return vec![together; all.len()];
+                    }
+                    let mut each = Vec::with_capacity(all.len());
+                    for one in &all {
+                        each.push(store.complete_jobs(std::slice::from_ref(one)).await);
+                    }
+                    each
+                })
+                .catch_unwind()
+                .await;
+                let results = written.unwrap_or_else(|_| {
+                    tracing::error!("recording accepted sends panicked");
+                    vec![Err(StoreError::Unavailable("the completion writer failed".into())); batch.len()]
+                });
+                if results.iter().any(Result::is_ok) {
+                    committed.notify_one();
+                }
+                for (pending, result) in batch.into_iter().zip(results) {
+                    let _ = pending.recorded.send(result);
+                }
+            }
+        });
+        Self { sender }
+    }
+
+    async fn complete(
+        &self,
+        job: &ClaimedJob,
+        provider_message_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let gone = || StoreError::Unavailable("the completion writer stopped".into());
+        let (recorded, committed) = tokio::sync::oneshot::channel();
+        let pending = PendingCompletion {
+            job: job.clone(),
+            provider_message_id: provider_message_id.to_owned(),
+            sent_at,
+            recorded,
+        };
+        self.sender.send(pending).await.map_err(|_| gone())?;
+        committed.await.map_err(|_| gone())?
+    }
+}
+
+impl PendingCompletion {
+    fn completion(&self) -> Completion<'_> {
+        Completion { job: &self.job, provider_message_id: &self.provider_message_id, sent_at: self.sent_at }
+    }
 }
 
 fn millis(duration: Duration) -> i64 {
@@ -281,7 +365,7 @@ impl Dispatcher {
             settings,
             next_slot: Mutex::new(HashMap::new()),
             pairs: Mutex::new(HashMap::new()),
-            wake: None,
+            completions: None,
         }
     }
 
@@ -372,16 +456,36 @@ impl Dispatcher {
     /// Claims and sends one job.
     pub async fn try_execute_task(&self) -> Result<ExecutionOutcome, StoreError> {
         let now = self.clock.now();
-        let Some(mut job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
+        let Some(job) = self.store.claim_next_job(now, millis(self.settings.lease)).await? else {
             return Ok(ExecutionOutcome::Idle);
         };
-        // There may be more: another worker looks while this one sends.
-        if let Some(wake) = &self.wake {
-            wake.notify_one();
+        self.execute(job, now, None).await
+    }
+
+    /// Records that the provider accepted `job`'s send.
+    async fn complete(
+        &self,
+        job: &ClaimedJob,
+        provider_id: &str,
+        sent_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        match &self.completions {
+            Some(completions) => completions.complete(job, provider_id, sent_at).await,
+            None => self.store.complete_job(job, provider_id, sent_at).await,
         }
+    }
+
+    /// Sends a claimed job at `now`, and records the outcome. `in_flight` (a place among the sends waiting for
+    /// the provider) is given back as soon as the provider answered.
+    async fn execute(
+        &self,
+        mut job: ClaimedJob,
+        now: Timestamp,
+        in_flight: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<ExecutionOutcome, StoreError> {
         if let Some(provider_id) = &job.provider_message_id {
             // A timed-out attempt did reach the provider (its status webhook told us): never send twice.
-            self.store.complete_job(&job, provider_id, now).await?;
+            self.complete(&job, provider_id, now).await?;
             return Ok(ExecutionOutcome::Sent(job.job_id));
         }
         let Some(sender) = self.channels.sender(job.channel_id) else {
@@ -409,9 +513,11 @@ impl Dispatcher {
         // When the send began: Meta took the message after it, and a receipt by watermark covers it if given
         // after it.
         let sent_at = self.clock.now();
-        match sender.send(&to, &job).await {
+        let answer = sender.send(&to, &job).await;
+        drop(in_flight);
+        match answer {
             Ok(provider_id) => {
-                self.store.complete_job(&job, &provider_id, sent_at).await?;
+                self.complete(&job, &provider_id, sent_at).await?;
                 Ok(ExecutionOutcome::Sent(job.job_id))
             }
             Err(failure) if failure.transient && job.attempts < self.settings.max_attempts => {
@@ -431,18 +537,19 @@ impl Dispatcher {
         }
     }
 
-    /// Runs until `stop` says so (or this future is dropped, which stops every worker at once): `workers`
-    /// loops that drain what is due, and a ticker that recovers expired leases and, every half second, wakes a
-    /// worker to look for due retries. A worker that claims a job wakes another before it sends (so they
-    /// join in one after another while there is work, and rest when there is none); one that panics is
-    /// replaced.
+    /// Runs until `stop` says so (or this future is dropped, which stops every send at once): a claimer takes
+    /// what is due, [`CLAIM_BATCH`] to a claim (one commit for many), while the jobs of the last claim are
+    /// sent, each in a task of its own, up to `workers` waiting for the provider at once; the accepted ones
+    /// are recorded in batches ([`Completions`]), and each batch wakes the claimer (a conversation's next
+    /// message may leave). A ticker recovers expired leases and, every half second, wakes the claimer to look
+    /// for due retries.
     ///
-    /// Stopping claims nothing more and gives the sends on their way up to `drain` to be answered and
-    /// recorded: a send the provider took but whose answer was never recorded would only be recognised by a
-    /// status webhook, and one that never comes would make it leave twice.
+    /// Stopping claims nothing more, puts back in the queue at once what was claimed and not sent, and gives
+    /// the sends on their way up to `drain` to be answered and recorded: a send the provider took but whose
+    /// answer was never recorded would only be recognised by a status webhook, and one that never comes would
+    /// make it leave twice.
     pub async fn run(mut self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>, drain: Duration) {
-        let workers = self.settings.workers.max(1);
-        self.wake = Some(wake.clone());
+        self.completions = Some(Completions::start(self.store.clone(), wake.clone()));
         let this = Arc::new(self);
         let ticker = Arc::clone(&this);
         let tick = wake.clone();
@@ -455,54 +562,94 @@ impl Dispatcher {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
-        let mut running = tokio::task::JoinSet::new();
-        for _ in 0..workers {
-            running.spawn(Arc::clone(&this).work(wake.clone(), stop.clone()));
-        }
-        loop {
-            tokio::select! {
-                ended = running.join_next() => match ended {
-                    Some(Err(error)) if error.is_panic() => {
-                        tracing::error!(%error, "an outbound worker panicked; starting another");
-                        running.spawn(Arc::clone(&this).work(wake.clone(), stop.clone()));
-                    }
-                    Some(_) => {}
-                    None => break,
-                },
-                changed = stop.changed() => if changed.is_err() || *stop.borrow() { break },
+        let (claimed, mut ready) = tokio::sync::mpsc::channel::<ClaimedJob>(2 * CLAIM_BATCH);
+        let claiming = tokio::spawn(Arc::clone(&this).claim(wake, stop.clone(), claimed));
+        let slots = Arc::new(tokio::sync::Semaphore::new(this.settings.workers.max(1)));
+        let mut sending = tokio::task::JoinSet::new();
+        let mut unsent = Vec::new();
+        while !*stop.borrow_and_update() {
+            // Finished sends are reaped as they end (a panicking one only loses its own send: its job comes
+            // back when its lease ends).
+            while let Some(ended) = sending.try_join_next() {
+                if let Err(error) = ended {
+                    tracing::error!(%error, "a send task stopped abnormally");
+                }
             }
+            let job = tokio::select! {
+                job = ready.recv() => match job { Some(job) => job, None => break },
+                changed = stop.changed() => if changed.is_err() { break } else { continue },
+            };
+            let slot = tokio::select! {
+                slot = Arc::clone(&slots).acquire_owned() => match slot { Ok(slot) => slot, Err(_) => break },
+                _ = stop.changed() => {
+                    unsent.push(job);
+                    break;
+                }
+            };
+            let sender = Arc::clone(&this);
+            sending.spawn(async move {
+                let now = sender.clock.now();
+                if let Err(error) = sender.execute(job, now, Some(slot)).await {
+                    tracing::error!(%error, "outbound send step failed");
+                }
+            });
         }
         ticking.abort();
+        // Claimed and not sent: back to the queue now, not when their lease ends.
+        ready.close();
+        let _ = claiming.await;
+        while let Some(job) = ready.recv().await {
+            unsent.push(job);
+        }
+        let now = this.clock.now();
+        for job in &unsent {
+            if let Err(error) = this.store.defer_job(job, now).await {
+                tracing::warn!(%error, job = job.job_id.0, "a claimed job goes back to the queue when its lease ends");
+            }
+        }
         let drained =
-            tokio::time::timeout(drain, async { while running.join_next().await.is_some() {} }).await;
+            tokio::time::timeout(drain, async { while sending.join_next().await.is_some() {} }).await;
         if drained.is_err() {
             tracing::warn!(
-                in_flight = running.len(),
+                in_flight = sending.len(),
                 "sends still unanswered at shutdown; their jobs go back to the queue when their lease ends"
             );
-            running.abort_all();
+            sending.abort_all();
         }
     }
 
-    async fn work(self: Arc<Self>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
-        loop {
-            if *stop.borrow_and_update() {
-                return;
-            }
-            loop {
-                match self.try_execute_task().await {
-                    Ok(ExecutionOutcome::Idle) => break,
-                    Ok(_) if *stop.borrow() => return,
-                    Ok(_) => {}
+    /// Claims what is due whenever a whole batch fits in `claimed` (what is claimed waits there with its lease
+    /// running, so never more than that), and rests until woken when nothing is.
+    async fn claim(
+        self: Arc<Self>,
+        wake: Arc<Notify>,
+        mut stop: watch::Receiver<bool>,
+        claimed: tokio::sync::mpsc::Sender<ClaimedJob>,
+    ) {
+        while !*stop.borrow_and_update() {
+            let room = tokio::select! {
+                room = claimed.reserve_many(CLAIM_BATCH) => match room { Ok(room) => room, Err(_) => return },
+                changed = stop.changed() => if changed.is_err() { return } else { continue },
+            };
+            let jobs =
+                match self.store.claim_jobs(self.clock.now(), millis(self.settings.lease), CLAIM_BATCH).await
+                {
+                    Ok(jobs) => jobs,
                     Err(error) => {
-                        tracing::error!(%error, "outbound worker step failed");
-                        break;
+                        tracing::error!(%error, "could not claim the next sends");
+                        Vec::new()
                     }
+                };
+            if jobs.is_empty() {
+                drop(room);
+                tokio::select! {
+                    () = wake.notified() => {}
+                    _ = stop.changed() => {}
                 }
+                continue;
             }
-            tokio::select! {
-                () = wake.notified() => {}
-                changed = stop.changed() => if changed.is_err() { return },
+            for (permit, job) in room.zip(jobs) {
+                permit.send(job);
             }
         }
     }

@@ -397,6 +397,21 @@ pub(crate) fn random_secret() -> String {
     format!("{:016x}{:016x}", half(), half())
 }
 
+/// The next items of a writer's queue for one commit: waits for the first, then takes what else is already
+/// there, up to `most` (what arrives while a batch is written goes in the next). `None` when every sender is
+/// gone.
+pub(crate) async fn next_batch<T>(queue: &mut tokio::sync::mpsc::Receiver<T>, most: usize) -> Option<Vec<T>> {
+    let first = queue.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < most {
+        match queue.try_recv() {
+            Ok(more) => batch.push(more),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
 /// The name of the channel the sandbox serves.
 pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
 

@@ -639,6 +639,15 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
         accepted.len(),
         (achieved / rate as f64 - 1.0) * 100.0
     );
+    if let Some(first) = accepted.first() {
+        // Accepted in each whole second from the first: where the rate held and where it fell short.
+        let mut seconds = vec![0_usize; usize::try_from((accepted[accepted.len() - 1] - first) / 1000 + 1)?];
+        for at in &accepted {
+            seconds[usize::try_from((at - first) / 1000)?] += 1;
+        }
+        let seconds: Vec<String> = seconds.iter().map(ToString::to_string).collect();
+        println!("accepted in each second: {}", seconds.join(" "));
+    }
     println!("jobs retried or refused with 130429: {throttled}");
     println!("answer → first held message accepted ({} contacts): p50 {f50:.0} ms, p99 {f99:.0} ms, max {fmax:.0} ms (the answers took {:.1} s)", flush.len(), answers_took.as_secs_f64());
     println!("server RSS: peak {:.1} MiB", peak.1);

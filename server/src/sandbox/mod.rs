@@ -711,7 +711,8 @@ impl SandboxState {
             };
             {
                 let mut data = self.inner.data.lock().await;
-                if let Some(sent) = data.sent.iter_mut().find(|m| m.id == message_id) {
+                // From the newest: the message is one of the last sent.
+                if let Some(sent) = data.sent.iter_mut().rev().find(|m| m.id == message_id) {
                     sent.status = serde_json::to_value(kind)
                         .ok()
                         .and_then(|v| v.as_str().map(str::to_owned))

@@ -26,6 +26,9 @@ pub(super) const SAMPLE_DOCUMENT_MIME: &str = "text/plain";
 
 const EMOJIS: &[&str] = &["👍", "😀", "🙏", "❤️", "😢", "🎉", "👋"];
 
+/// Most contacts the page lists.
+const CONTACTS_LISTED: usize = 50;
+
 /// Contacts offered on an empty sandbox: a São Paulo mobile and an old Belo Horizonte one (no ninth digit).
 const SUGGESTED: &[(&str, &str)] =
     &[("Maria Silva", "5511987654321"), ("João Souza (número antigo)", DEMO_OLD_NUMBER)];
@@ -188,8 +191,13 @@ async fn render(state: &SandboxState, number: &str, typed_name: &str, notice: Op
     let wa_id = (!number.trim().is_empty()).then(|| state.wa_id_for(number));
     let data = state.inner.data.lock().await;
 
+    // The most recently active first, and only so many: the page stays small (and the fake's lock is held
+    // briefly) when a load test has made thousands of contacts.
     let mut contacts: Vec<(String, String, Option<i64>)> =
         data.contacts.iter().map(|(id, c)| (c.name.clone(), id.clone(), c.last_inbound)).collect();
+    contacts.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+    let more = contacts.len().saturating_sub(CONTACTS_LISTED);
+    contacts.truncate(CONTACTS_LISTED);
     for (name, suggested) in SUGGESTED {
         let id = state.wa_id_for(suggested);
         if !data.contacts.contains_key(&id) {
@@ -274,7 +282,11 @@ small { color: #57606a; }
             escape(&window_text(*last)),
         );
     }
-    html.push_str("</ul>\n</section>\n");
+    html.push_str("</ul>\n");
+    if more > 0 {
+        let _ = writeln!(html, "<p><small>e mais {more} contatos (digite o número abaixo)</small></p>");
+    }
+    html.push_str("</section>\n");
 
     let _ = write!(
         html,

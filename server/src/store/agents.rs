@@ -328,7 +328,7 @@ impl SqlStore {
     pub async fn clear_sign_in_failures(&self, email: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sign_in_failure WHERE email = $1")
             .bind(email)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -366,7 +366,7 @@ impl SqlStore {
         sqlx::query("DELETE FROM agent_session WHERE token_hash = $1 OR expires_at <= $2")
             .bind(token_hash)
             .bind(now.as_millis())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(unavailable)?;
         Ok(())
@@ -533,7 +533,7 @@ impl SqlStore {
         sqlx::query("INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING team_id")
             .bind(name)
             .bind(now.as_millis())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(unavailable)?
             .map(|row| row.try_get("team_id"))
@@ -631,7 +631,7 @@ impl SqlStore {
             sqlx::query("UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE api_token_id = $1")
                 .bind(token)
                 .bind(now.as_millis())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(unavailable)?
                 .rows_affected();

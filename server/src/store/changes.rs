@@ -42,7 +42,7 @@ impl SqlStore {
     pub async fn prune_changes(&self, cursor: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM change_log WHERE change_id <= $1")
             .bind(cursor)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map(|_| ())
             .map_err(unavailable)

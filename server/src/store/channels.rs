@@ -53,7 +53,7 @@ impl SqlStore {
         sqlx::query("INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(now.as_millis())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(unavailable)?;
         sqlx::query("SELECT team_id FROM team WHERE name = $1")
@@ -83,7 +83,7 @@ impl SqlStore {
         .bind(&channel.secret_config)
         .bind(now.as_millis())
         .bind(i64::from(channel.human_agent_tag))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         sqlx::query("SELECT channel_id FROM channel WHERE name = $1")
@@ -101,10 +101,21 @@ impl SqlStore {
         kind: ChannelKind,
         provider_id: &str,
     ) -> Result<Option<i64>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        Self::channel_id_by_provider_on(&mut conn, kind, provider_id).await
+    }
+
+    /// [`Self::channel_id_by_provider`] on `conn` (inside a transaction that writes, a read must not wait for
+    /// another connection of the pool: on SQLite those may all be waiting for this transaction's lock).
+    pub(crate) async fn channel_id_by_provider_on(
+        conn: &mut sqlx::AnyConnection,
+        kind: ChannelKind,
+        provider_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
         sqlx::query("SELECT channel_id FROM channel WHERE kind = $1 AND provider_id = $2")
             .bind(kind.code())
             .bind(provider_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(conn)
             .await
             .map_err(unavailable)?
             .map(|row| row.try_get("channel_id"))
@@ -130,7 +141,7 @@ impl SqlStore {
         .bind(channel_id)
         .bind(team_id)
         .bind(now.as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(unavailable)?
         .ok_or(StoreError::NotFound)?
@@ -315,7 +326,7 @@ impl SqlStore {
         .bind(key)
         .bind(value)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(())

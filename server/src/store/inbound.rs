@@ -153,14 +153,18 @@ impl SqlStore {
     /// Stores several webhook bodies in one transaction (all or none), in the order given.
     pub async fn record_webhooks(&self, bodies: &[(&str, &str)], now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        for (provider, body) in bodies {
-            sqlx::query("INSERT INTO webhook_receipt (provider, body, received_at) VALUES ($1, $2, $3)")
-                .bind(*provider)
-                .bind(*body)
-                .bind(now.as_millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+        // Many rows to a statement, in the order received (their ids keep it).
+        for chunk in bodies.chunks(200) {
+            let rows = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("INSERT INTO webhook_receipt (provider, body, received_at) VALUES {rows}");
+            let mut query = sqlx::query(&sql).bind(now.as_millis());
+            for (provider, body) in chunk {
+                query = query.bind(*provider).bind(*body);
+            }
+            query.execute(&mut *tx).await.map_err(unavailable)?;
         }
         tx.commit().await.map_err(unavailable)
     }
@@ -194,13 +198,13 @@ impl SqlStore {
         error: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::mark_webhooks_processed_on(&mut conn, &[(receipt, error.map(str::to_owned))], now).await
     }
 
     /// [`Self::mark_webhooks_seen_on`] on a connection of its own.
     pub async fn mark_webhooks_seen(&self, receipts: &[i64], now: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::mark_webhooks_seen_on(&mut conn, receipts, now).await
     }
 
@@ -438,6 +442,28 @@ impl SqlStore {
         update: &StatusUpdate,
         now: Timestamp,
     ) -> Result<StatusOutcome, StoreError> {
+        let new_rank = status_rank(&update.status);
+        if !update.closes_window {
+            // The usual case in two statements: a message whose send was recorded moves forward.
+            let moved = sqlx::query(
+                "UPDATE message SET status = $2, status_rank = $3, \
+                 error_code = COALESCE($4, error_code), error_text = COALESCE($5, error_text) \
+                 WHERE provider_message_id = $1 AND status_rank < $3 RETURNING message_id",
+            )
+            .bind(&update.provider_message_id)
+            .bind(&update.status)
+            .bind(new_rank)
+            .bind(update.error_code)
+            .bind(update.error_text.as_deref())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            if let Some(row) = moved {
+                let message_id: i64 = row.try_get("message_id").map_err(unavailable)?;
+                Self::record_status_event_on(tx, message_id, update, now).await?;
+                return Ok(StatusOutcome::Applied);
+            }
+        }
         let found = sqlx::query(
             "SELECT message_id, provider_message_id, status_rank FROM message \
              WHERE provider_message_id = $1 OR (message_id = $2 AND direction = 'out')",
@@ -453,18 +479,7 @@ impl SqlStore {
         let message_id: i64 = row.try_get("message_id").map_err(unavailable)?;
         let known_id: Option<String> = row.try_get("provider_message_id").map_err(unavailable)?;
         let rank: i64 = row.try_get("status_rank").map_err(unavailable)?;
-        sqlx::query(
-            "INSERT INTO message_status_event (message_id, status, provider_at, error_code, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, status) DO NOTHING",
-        )
-        .bind(message_id)
-        .bind(&update.status)
-        .bind(update.at.as_millis())
-        .bind(update.error_code)
-        .bind(now.as_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        Self::record_status_event_on(tx, message_id, update, now).await?;
         if known_id.is_none() {
             // The status came before our send was recorded: the provider's id (and when it took the message,
             // for watermark receipts) is learnt here.
@@ -482,7 +497,6 @@ impl SqlStore {
         if update.closes_window {
             Self::note_provider_closed(tx, message_id, update.at).await?;
         }
-        let new_rank = status_rank(&update.status);
         let outcome = if new_rank > rank {
             sqlx::query(
                 "UPDATE message SET status = $2, status_rank = $3, \
@@ -502,6 +516,28 @@ impl SqlStore {
             StatusOutcome::Stale
         };
         Ok(outcome)
+    }
+
+    /// The status in the message's history (once per status).
+    async fn record_status_event_on(
+        tx: &mut AnyConnection,
+        message_id: i64,
+        update: &StatusUpdate,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO message_status_event (message_id, status, provider_at, error_code, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id, status) DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(&update.status)
+        .bind(update.at.as_millis())
+        .bind(update.error_code)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
     }
 
     /// A gateway's echo of a message we sent (Evolution's `send.message`): the oldest outbound message of
@@ -689,7 +725,7 @@ impl SqlStore {
         billable: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::record_billing_on(&mut conn, provider_message_id, category, pricing_model, billable, now).await
     }
 

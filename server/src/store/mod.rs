@@ -35,7 +35,13 @@ pub enum Backend {
 
 #[derive(Debug, Clone)]
 pub struct SqlStore {
+    /// For reads (and, on PostgreSQL, for everything).
     pub(crate) pool: AnyPool,
+    /// For writes. On SQLite one connection: SQLite has one writer at a time, and writers queued here wait
+    /// their turn in order, instead of each polling the database's lock with growing sleeps (which, with
+    /// many workers, made a long transaction stall every other writer for seconds). A transaction that
+    /// writes must never wait for another writer connection meanwhile. On PostgreSQL the same pool.
+    pub(crate) writer: AnyPool,
     pub(crate) backend: Backend,
 }
 
@@ -53,38 +59,45 @@ impl SqlStore {
             }
             Database::Postgres(_) => Backend::Postgres,
         };
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
-        if backend == Backend::Sqlite {
-            // One writer at a time is SQLite's rule; WAL lets readers go on meanwhile.
-            options = options.max_connections(4).after_connect(|conn, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = options
-            .connect(&database.url())
-            .await
-            .with_context(|| format!("Failed to connect to {database:?}"))?;
+        let url = database.url();
+        let connect = |max: u32| {
+            let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+            if backend == Backend::Sqlite {
+                // WAL lets readers go on while the writer writes.
+                options = options.max_connections(max).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        use sqlx::Executor;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                });
+            }
+            options.connect(&url)
+        };
+        let pool = connect(4).await.with_context(|| format!("Failed to connect to {database:?}"))?;
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.context("Failed to apply the database migrations")?;
-        Ok(Self { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => {
+                connect(1).await.with_context(|| format!("Failed to connect to {database:?}"))?
+            }
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Self { pool, writer, backend })
     }
 
     /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
     /// transaction that reads first never fails on a writer that committed meanwhile.
     pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
         }
         .map_err(unavailable)
     }
@@ -112,6 +125,7 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -222,7 +236,7 @@ impl Store for SqlStore {
         .bind(fold_for_search(contact.name.as_str()))
         .bind(contact.phone.digits())
         .bind(now.as_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await;
         match inserted {
             Ok(row) => Ok(Contact {
@@ -260,7 +274,7 @@ impl Store for SqlStore {
                 .bind(contact.name.as_str())
                 .bind(fold_for_search(contact.name.as_str()))
                 .bind(contact.phone.digits())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await;
         match changed {
             Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound),
@@ -338,7 +352,7 @@ impl Store for SqlStore {
         .bind(channel.code())
         .bind(ConversationStatus::Open.code())
         .bind(now.as_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(unavailable)?
         .ok_or(StoreError::NotFound)?;

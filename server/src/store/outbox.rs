@@ -68,7 +68,7 @@ impl Outbox for SqlStore {
         .bind(action.code())
         .bind(detail)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -303,7 +303,7 @@ impl Outbox for SqlStore {
         .bind(id.0)
         .bind(agent.0)
         .bind(now.as_millis())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?
         .rows_affected();
@@ -393,7 +393,7 @@ impl Outbox for SqlStore {
                 .bind(id.0)
                 .bind(lifecycle.status().code())
                 .bind(now.as_millis())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(unavailable)?
                 .rows_affected();

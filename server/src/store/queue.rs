@@ -19,6 +19,7 @@ use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use sqlx::Row;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct JobId(pub i64);
@@ -34,10 +35,9 @@ pub struct MessageId(pub i64);
 const LOOKED_AT_UNTIL: &str = "(SELECT w.received_at FROM webhook_receipt w \
      WHERE w.processed_at IS NULL AND w.seen_at IS NULL ORDER BY w.webhook_receipt_id LIMIT 1)";
 
-/// How a claim ends (see [`SqlStore::end_claim`]).
+/// How a claim ends other than sent (see [`SqlStore::end_claim`]; sent: [`SqlStore::complete_jobs`]).
 #[derive(Debug, Clone, Copy)]
 enum ClaimEnd<'a> {
-    Done,
     Retry { error: &'a str, at: Timestamp },
     Defer { at: Timestamp },
     Failed { error: &'a str },
@@ -60,6 +60,14 @@ pub struct NewOutbound {
     pub body: Option<String>,
     /// JSON the worker turns into the provider's request (template name, language, parameters…).
     pub detail: String,
+}
+
+/// A send the provider accepted: see [`SqlStore::complete_job`].
+#[derive(Debug, Clone, Copy)]
+pub struct Completion<'a> {
+    pub job: &'a ClaimedJob,
+    pub provider_message_id: &'a str,
+    pub sent_at: Timestamp,
 }
 
 /// A job a worker holds the lease of.
@@ -209,66 +217,97 @@ impl SqlStore {
         Ok((MessageId(message_id), JobId(job_id)))
     }
 
-    /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due. A conversation's job
-    /// is claimable only when no earlier job of it is ready and none of it is in flight: one conversation
-    /// never has two messages on the way, whatever the number of workers and instances.
-    #[tracing::instrument(skip_all)]
+    /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due.
     pub async fn claim_next_job(
         &self,
         now: Timestamp,
         lease_ms: i64,
     ) -> Result<Option<ClaimedJob>, StoreError> {
+        Ok(self.claim_jobs(now, lease_ms, 1).await?.pop())
+    }
+
+    /// Claims up to `limit` jobs that may leave now, for `lease_ms`, oldest first, in one statement (one
+    /// commit). A conversation's job is claimable only when no earlier job of it is ready and none of it is
+    /// in flight: one conversation never has two messages on the way (nor two in one claim), whatever the
+    /// number of workers and instances.
+    #[tracing::instrument(skip_all)]
+    pub async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ClaimedJob>, StoreError> {
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // `+j.next_attempt_at`: the ready jobs are walked in id order on (state, outbound_job_id) and the walk
+        // stops at `limit`, instead of sorting every ready job on each claim.
         let sql = format!(
             "UPDATE outbound_job SET state = 'in_flight', attempts = attempts + 1, lease_until = $2 \
-             WHERE outbound_job_id = ( \
+             WHERE outbound_job_id IN ( \
                SELECT j.outbound_job_id FROM outbound_job j \
-               WHERE j.state = 'ready' AND j.next_attempt_at <= $1 \
+               WHERE j.state = 'ready' AND +j.next_attempt_at <= $1 \
                  AND (j.attempts = 0 OR j.next_attempt_at < COALESCE({LOOKED_AT_UNTIL}, $1 + 1)) \
                  AND NOT EXISTS (SELECT 1 FROM outbound_job e WHERE e.conversation_id = j.conversation_id \
                                  AND ((e.outbound_job_id < j.outbound_job_id AND e.state = 'ready') \
                                       OR e.state = 'in_flight')) \
-               ORDER BY j.outbound_job_id LIMIT 1 {lock}) \
+               ORDER BY j.outbound_job_id LIMIT $3 {lock}) \
              AND state = 'ready' \
              RETURNING outbound_job_id, message_id, conversation_id, channel_id, attempts"
         );
-        let Some(job) = sqlx::query(&sql)
+        let jobs = sqlx::query(&sql)
             .bind(now.as_millis())
             .bind(now.plus_millis(lease_ms).as_millis())
-            .fetch_optional(&self.pool)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.writer)
             .await
-            .map_err(unavailable)?
-        else {
-            return Ok(None);
-        };
-        let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
+            .map_err(unavailable)?;
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
         // What to send and to whom, in one read.
-        let message = sqlx::query(&format!(
-            "SELECT m.kind, m.body, m.detail, m.provider_message_id, {} AS recipient FROM message m \
+        let message_ids =
+            jobs.iter().map(|job| job.try_get::<i64, _>("message_id")).collect::<Result<Vec<_>, _>>();
+        let message_ids = message_ids.map_err(unavailable)?;
+        let list = (1..=message_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT m.message_id, m.kind, m.body, m.detail, m.provider_message_id, {} AS recipient FROM message m \
              JOIN conversation v ON v.conversation_id = m.conversation_id \
              JOIN contact c ON c.contact_id = v.contact_id \
-             LEFT JOIN channel ch ON ch.channel_id = v.channel_id WHERE m.message_id = $1",
+             LEFT JOIN channel ch ON ch.channel_id = v.channel_id WHERE m.message_id IN ({list})",
             recipient_sql()
-        ))
-        .bind(message_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        Ok(Some(ClaimedJob {
-            job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
-            message_id: MessageId(message_id),
-            conversation_id: job.try_get("conversation_id").map_err(unavailable)?,
-            channel_id: job.try_get("channel_id").map_err(unavailable)?,
-            kind: message.try_get("kind").map_err(unavailable)?,
-            body: message.try_get("body").map_err(unavailable)?,
-            detail: message.try_get("detail").map_err(unavailable)?,
-            provider_message_id: message.try_get("provider_message_id").map_err(unavailable)?,
-            recipient: message.try_get("recipient").map_err(unavailable)?,
-            attempts: job.try_get("attempts").map_err(unavailable)?,
-        }))
+        );
+        let mut query = sqlx::query(&sql);
+        for id in &message_ids {
+            query = query.bind(*id);
+        }
+        let messages = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        let mut claimed = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
+            let Some(message) =
+                messages.iter().find(|m| m.try_get::<i64, _>("message_id").ok() == Some(message_id))
+            else {
+                return Err(StoreError::Unavailable(format!(
+                    "message {message_id} of a claimed job is gone"
+                )));
+            };
+            claimed.push(ClaimedJob {
+                job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
+                message_id: MessageId(message_id),
+                conversation_id: job.try_get("conversation_id").map_err(unavailable)?,
+                channel_id: job.try_get("channel_id").map_err(unavailable)?,
+                kind: message.try_get("kind").map_err(unavailable)?,
+                body: message.try_get("body").map_err(unavailable)?,
+                detail: message.try_get("detail").map_err(unavailable)?,
+                provider_message_id: message.try_get("provider_message_id").map_err(unavailable)?,
+                recipient: message.try_get("recipient").map_err(unavailable)?,
+                attempts: job.try_get("attempts").map_err(unavailable)?,
+            });
+        }
+        claimed.sort_by_key(|job| job.job_id);
+        Ok(claimed)
     }
 
     /// The provider accepted the send that began at `sent_at`: the job is done and the message carries the
@@ -282,36 +321,76 @@ impl SqlStore {
         provider_message_id: &str,
         sent_at: Timestamp,
     ) -> Result<(), StoreError> {
+        self.complete_jobs(&[Completion { job, provider_message_id, sent_at }]).await
+    }
+
+    /// [`Self::complete_job`] for many sends in one transaction (one commit: at hundreds of sends a second,
+    /// a commit each would keep the database's one writer busy with little else).
+    pub async fn complete_jobs(&self, done: &[Completion<'_>]) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        Self::end_claim(&mut tx, job, ClaimEnd::Done).await?;
-        let reached: i64 = sqlx::query(
-            "SELECT CASE WHEN read_watermark >= $2 THEN 3 WHEN delivered_watermark >= $2 THEN 2 ELSE 1 END \
-             AS reached FROM conversation WHERE conversation_id = $1",
-        )
-        .bind(job.conversation_id)
-        .bind(sent_at.as_millis())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("reached"))
-        .transpose()
-        .map_err(unavailable)?
-        .unwrap_or(1);
-        sqlx::query(
-            "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), \
-             provider_at = COALESCE(provider_at, $3), \
-             status = CASE WHEN status_rank < $4 THEN $5 ELSE status END, \
-             status_rank = CASE WHEN status_rank < $4 THEN $4 ELSE status_rank END \
-             WHERE message_id = $1",
-        )
-        .bind(job.message_id.0)
-        .bind(provider_message_id)
-        .bind(sent_at.as_millis())
-        .bind(reached)
-        .bind(status_of_rank(reached))
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
+        // Chunks keep the statements' parameters well under both databases' limits.
+        for chunk in done.chunks(200) {
+            // Every claim ended in one statement (one that was taken over meanwhile is left to its new owner).
+            let claims = (0..chunk.len())
+                .map(|i| format!("(outbound_job_id = ${} AND attempts = ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql = format!(
+                "UPDATE outbound_job SET state = 'done', lease_until = NULL WHERE state = 'in_flight' AND ({claims})"
+            );
+            let mut query = sqlx::query(&sql);
+            for completion in chunk {
+                query = query.bind(completion.job.job_id.0).bind(completion.job.attempts);
+            }
+            query.execute(&mut *tx).await.map_err(unavailable)?;
+            // How far each conversation's receipts by watermark reach, in one read.
+            let mut conversations: Vec<i64> = chunk.iter().map(|c| c.job.conversation_id).collect();
+            conversations.sort_unstable();
+            conversations.dedup();
+            let sql = format!(
+                "SELECT conversation_id, delivered_watermark, read_watermark FROM conversation \
+                 WHERE conversation_id IN ({})",
+                (1..=conversations.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &conversations {
+                query = query.bind(*id);
+            }
+            let mut watermarks = HashMap::new();
+            for row in query.fetch_all(&mut *tx).await.map_err(unavailable)? {
+                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let delivered: Option<i64> = row.try_get("delivered_watermark").map_err(unavailable)?;
+                let read: Option<i64> = row.try_get("read_watermark").map_err(unavailable)?;
+                watermarks.insert(id, (delivered, read));
+            }
+            for completion in chunk {
+                let (delivered, read) =
+                    watermarks.get(&completion.job.conversation_id).copied().unwrap_or_default();
+                let sent_at = completion.sent_at.as_millis();
+                let reached = if read.is_some_and(|w| w >= sent_at) {
+                    3
+                } else if delivered.is_some_and(|w| w >= sent_at) {
+                    2
+                } else {
+                    1
+                };
+                sqlx::query(
+                    "UPDATE message SET provider_message_id = COALESCE(provider_message_id, $2), \
+                     provider_at = COALESCE(provider_at, $3), \
+                     status = CASE WHEN status_rank < $4 THEN $5 ELSE status END, \
+                     status_rank = CASE WHEN status_rank < $4 THEN $4 ELSE status_rank END \
+                     WHERE message_id = $1",
+                )
+                .bind(completion.job.message_id.0)
+                .bind(completion.provider_message_id)
+                .bind(sent_at)
+                .bind(reached)
+                .bind(status_of_rank(reached))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            }
+        }
         tx.commit().await.map_err(unavailable)
     }
 
@@ -322,7 +401,7 @@ impl SqlStore {
         error: &str,
         next_attempt_at: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::end_claim(&mut conn, job, ClaimEnd::Retry { error, at: next_attempt_at }).await?;
         Ok(())
     }
@@ -330,7 +409,7 @@ impl SqlStore {
     /// Not tried now (the recipient's pair rate): ready again at `at`, and this claim does not count as an
     /// attempt.
     pub async fn defer_job(&self, job: &ClaimedJob, at: Timestamp) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::end_claim(&mut conn, job, ClaimEnd::Defer { at }).await?;
         Ok(())
     }
@@ -369,7 +448,6 @@ impl SqlStore {
         end: ClaimEnd<'_>,
     ) -> Result<bool, StoreError> {
         let set = match end {
-            ClaimEnd::Done => "state = 'done'",
             ClaimEnd::Retry { .. } => "state = 'ready', last_error = $3, next_attempt_at = $4",
             ClaimEnd::Defer { .. } => "state = 'ready', attempts = attempts - 1, next_attempt_at = $3",
             ClaimEnd::Failed { .. } => "state = 'failed', last_error = $3",
@@ -380,7 +458,6 @@ impl SqlStore {
         );
         let query = sqlx::query(&sql).bind(job.job_id.0).bind(job.attempts);
         let query = match end {
-            ClaimEnd::Done => query,
             ClaimEnd::Retry { error, at } => query.bind(error).bind(at.as_millis()),
             ClaimEnd::Defer { at } => query.bind(at.as_millis()),
             ClaimEnd::Failed { error } => query.bind(error),
@@ -436,8 +513,8 @@ impl SqlStore {
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE outbound_job SET state = 'done', lease_until = NULL \
-             WHERE state = 'in_flight' AND lease_until < $1 \
-               AND message_id IN (SELECT message_id FROM message WHERE provider_message_id IS NOT NULL)",
+             WHERE state = 'in_flight' AND lease_until < $1 AND EXISTS (SELECT 1 FROM message m \
+               WHERE m.message_id = outbound_job.message_id AND m.provider_message_id IS NOT NULL)",
         )
         .bind(now.as_millis())
         .execute(&mut *tx)

@@ -66,7 +66,7 @@ impl SqlStore {
         status: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         Self::set_template_status_on(&mut conn, account_id, name, language, status, now).await
     }
 

@@ -80,9 +80,7 @@ impl WebhookProcessor {
     pub(super) async fn process_evolution(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
         let event: WebhookEvent =
             serde_json::from_str(body).map_err(|e| Failure::Unreadable(format!("invalid event: {e}")))?;
-        let Some(channel_id) =
-            batch.channel(&self.store, ChannelKind::WhatsappUnofficial, &event.instance).await?
-        else {
+        let Some(channel_id) = batch.channel(ChannelKind::WhatsappUnofficial, &event.instance).await? else {
             return Err(Failure::Unreadable(format!("no channel for instance {}", event.instance)));
         };
         match event.name().as_str() {

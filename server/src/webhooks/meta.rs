@@ -37,7 +37,7 @@ impl WebhookProcessor {
         let mut unknown = Vec::new();
         for entry in &event.entry {
             // One page Atende does not know (removed, or another app's) does not hold back the others.
-            let Some(channel_id) = batch.channel(&self.store, kind, &entry.id).await? else {
+            let Some(channel_id) = batch.channel(kind, &entry.id).await? else {
                 unknown.push(entry.id.as_str());
                 continue;
             };

@@ -94,14 +94,7 @@ impl ReceiptWriter {
         use futures_util::FutureExt;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingReceipt>(RECEIPT_BATCH * 8);
         tokio::spawn(async move {
-            while let Some(first) = receiver.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < RECEIPT_BATCH {
-                    match receiver.try_recv() {
-                        Ok(more) => batch.push(more),
-                        Err(_) => break,
-                    }
-                }
+            while let Some(batch) = crate::next_batch(&mut receiver, RECEIPT_BATCH).await {
                 let bodies: Vec<(&str, &str)> = batch.iter().map(|p| (p.provider, p.body.as_str())).collect();
                 let written = std::panic::AssertUnwindSafe(store.record_webhooks(&bodies, clock.now()))
                     .catch_unwind()
@@ -281,10 +274,10 @@ pub(super) struct Batch {
 }
 
 impl Batch {
-    /// The channel of `kind` the provider calls `provider_id`.
+    /// The channel of `kind` the provider calls `provider_id`. Read on the batch's own connection: while it
+    /// holds the writer, the pool's other connections may all be waiting for it.
     pub(super) async fn channel(
         &mut self,
-        store: &SqlStore,
         kind: ChannelKind,
         provider_id: &str,
     ) -> Result<Option<i64>, StoreError> {
@@ -292,7 +285,7 @@ impl Batch {
         if let Some(known) = self.channels.get(&key) {
             return Ok(*known);
         }
-        let found = store.channel_id_by_provider(kind, provider_id).await?;
+        let found = SqlStore::channel_id_by_provider_on(&mut self.tx, kind, provider_id).await?;
         self.channels.insert(key, found);
         Ok(found)
     }
@@ -388,8 +381,7 @@ impl WebhookProcessor {
                 match change {
                     Change::Messages(value) => {
                         let number = &value.metadata.phone_number_id;
-                        let Some(channel_id) =
-                            batch.channel(&self.store, ChannelKind::WhatsappOfficial, number).await?
+                        let Some(channel_id) = batch.channel(ChannelKind::WhatsappOfficial, number).await?
                         else {
                             return Err(Failure::Unreadable(format!(
                                 "no channel for phone_number_id {number}"

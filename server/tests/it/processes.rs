@@ -61,6 +61,18 @@ impl Server {
         sandbox: &SandboxState,
         dir: &Path,
     ) -> Self {
+        Self::start_with(port, database, graph_url, sandbox, dir, &[]).await
+    }
+
+    /// With `env` on top of the usual settings.
+    async fn start_with(
+        port: u16,
+        database: &Database,
+        graph_url: &str,
+        sandbox: &SandboxState,
+        dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
         let site = dir.join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site dir");
         let config = sandbox.config();
@@ -87,6 +99,7 @@ impl Server {
             .env("RUST_LOG", "info")
             .env("ATENDE_ADMIN_EMAIL", crate::common::ADMIN_EMAIL)
             .env("ATENDE_ADMIN_PASSWORD", crate::common::ADMIN_PASSWORD)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -108,6 +121,20 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("atende did not answer /health on port {port}; see {}", dir.display());
+    }
+
+    /// SIGTERM, then waits up to 15 s for a clean exit.
+    async fn terminate(&mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM").success());
+        for _ in 0..150 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "exited with {status}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not exit within 15 s of SIGTERM");
     }
 
     /// SIGKILL: no shutdown, no cleanup, whatever was in flight stays in flight.
@@ -304,18 +331,7 @@ async fn a_server_asked_to_stop_mid_send_records_the_answer_before_it_exits() {
         (sandbox.sent_messages().await.len() == 1).then_some(())
     })
     .await;
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM").success());
-    let mut exited = None;
-    for _ in 0..150 {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let status = exited.expect("the server exits within 15 s of SIGTERM");
-    assert!(status.success(), "exited with {status}");
+    server.terminate().await;
     // The answer was recorded before the exit: no lease left to run out, nothing to send again.
     let jobs = sqlx::query("SELECT state FROM outbound_job")
         .fetch_all(&mut sqlx::AnyConnection::connect(&database.url()).await.expect("connect"))
@@ -327,6 +343,60 @@ async fn a_server_asked_to_stop_mid_send_records_the_answer_before_it_exits() {
     assert!(messages.iter().any(|(direction, _, body, status)| direction == "out"
         && body.as_deref() == Some("um")
         && status != "queued"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_asked_to_stop_puts_back_at_once_what_it_claimed_and_had_not_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    // One send waiting for Meta at a time: while Meta is slow to answer Maria's message, João's is claimed
+    // and waits for its turn.
+    let env = [("ATENDE_SEND_WORKERS", "1")];
+    let mut server = Server::start_with(port, &database, &graph_url, &sandbox, dir.path(), &env).await;
+    let store = SqlStore::connect(&database).await.expect("the same database");
+    let maria = contact_writes(&sandbox, &store, "5511987654321", "Maria").await;
+    let joao = contact_writes(&sandbox, &store, "5511912345678", "João").await;
+    sandbox.inject_fault(Fault::SlowAnswer { seconds: Some(3) }, 1).await;
+    server.send(maria, "um").await;
+    crate::common::eventually("Meta took Maria's message", || async {
+        (sandbox.sent_messages().await.len() == 1).then_some(())
+    })
+    .await;
+    server.send(joao, "dois").await;
+    let mut conn = sqlx::AnyConnection::connect(&database.url()).await.expect("connect");
+    let jobs = "SELECT m.body, j.state, j.attempts, j.lease_until FROM outbound_job j \
+                JOIN message m ON m.message_id = j.message_id ORDER BY j.outbound_job_id";
+    crate::common::eventually("João's message claimed behind Maria's", || async {
+        let rows = sqlx::query(jobs)
+            .fetch_all(&mut sqlx::AnyConnection::connect(&database.url()).await.ok()?)
+            .await
+            .ok()?;
+        let states: Vec<String> = rows.iter().map(|row| row.try_get("state").expect("state")).collect();
+        (states == ["in_flight", "in_flight"]).then_some(())
+    })
+    .await;
+    server.terminate().await;
+    let rows = sqlx::query(jobs).fetch_all(&mut conn).await.expect("jobs");
+    let jobs: Vec<(String, String, i64, Option<i64>)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get(0).expect("body"),
+                row.try_get(1).expect("state"),
+                row.try_get(2).expect("attempts"),
+                row.try_get(3).expect("lease"),
+            )
+        })
+        .collect();
+    // Maria's was answered and recorded; João's is ready for the next start, not held by a lease, and the
+    // claim that never sent it is not counted as an attempt.
+    assert_eq!(
+        jobs,
+        [("um".to_owned(), "done".to_owned(), 1, None), ("dois".to_owned(), "ready".to_owned(), 0, None)]
+    );
+    assert_eq!(sandbox.sent_messages().await.len(), 1, "João's message did not leave");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

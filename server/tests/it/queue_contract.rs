@@ -189,6 +189,72 @@ contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, 
     assert_eq!(by_wa_id.recipient.as_deref(), Some("551110000001"));
 });
 
+contract!(one_claim_takes_the_oldest_job_of_each_conversation_and_never_two_of_one, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 3).await;
+    for n in 0..2 {
+        for &c in &conversations {
+            store.enqueue(&text(c, channel, &format!("{c}:{n}")), Dispatch::Now, T0).await.expect("e");
+        }
+    }
+    let claimed = store.claim_jobs(T0, LEASE, 10).await.expect("claim");
+    let bodies: Vec<String> = claimed.iter().filter_map(|j| j.body.clone()).collect();
+    let expected: Vec<String> = conversations.iter().map(|c| format!("{c}:0")).collect();
+    assert_eq!(bodies, expected, "the first of each, oldest first");
+    assert!(
+        store.claim_jobs(T0, LEASE, 10).await.expect("claim").is_empty(),
+        "each conversation is in flight"
+    );
+    for job in &claimed[..2] {
+        store.complete_job(job, &format!("wamid.{}", job.job_id.0), T0).await.expect("done");
+    }
+    let next = store.claim_jobs(T0, LEASE, 1).await.expect("claim");
+    assert_eq!(next.len(), 1, "as many as asked");
+    assert_eq!(next[0].body.as_deref(), Some(format!("{}:1", conversations[0]).as_str()));
+});
+
+contract!(many_sends_are_recorded_in_one_commit_and_a_claim_taken_over_stays_its_new_owners, |db| {
+    use atende_server::store::inbound::{StatusOutcome, StatusUpdate};
+    use atende_server::store::queue::Completion;
+    let store = db.store().await;
+    // More than one statement's worth (200), so the batch is written in two parts.
+    let (channel, conversations) = fixture(&store, 203).await;
+    store.enqueue(&text(conversations[0], channel, "late"), Dispatch::Now, T0).await.expect("e");
+    let late = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    let later = T0.plus_millis(LEASE + 1);
+    store.recover_expired_leases(later).await.expect("recover");
+    let current = store.claim_next_job(later, LEASE).await.expect("claim").expect("job");
+    for &c in &conversations[1..] {
+        store.enqueue(&text(c, channel, &format!("{c}")), Dispatch::Now, later).await.expect("e");
+    }
+    let others = store.claim_jobs(later, LEASE, 500).await.expect("claim");
+    assert_eq!(others.len(), 202);
+    let ids: Vec<String> =
+        std::iter::once(&late).chain(&others).map(|job| format!("wamid.{}", job.job_id.0)).collect();
+    let done: Vec<Completion<'_>> = std::iter::once(&late)
+        .chain(&others)
+        .zip(&ids)
+        .map(|(job, id)| Completion { job, provider_message_id: id, sent_at: later })
+        .collect();
+    store.complete_jobs(&done).await.expect("recorded");
+    for job in &others {
+        assert_eq!(store.job_state(job.job_id).await.expect("state"), ("done".into(), "sent".into()));
+    }
+    // The late worker's send did happen: its message learns the provider's id, the job stays the other's.
+    assert_eq!(store.job_state(current.job_id).await.expect("state"), ("in_flight".into(), "sent".into()));
+    let read = StatusUpdate {
+        provider_message_id: ids[0].clone(),
+        our_message_id: None,
+        status: "read".into(),
+        at: later,
+        error_code: None,
+        error_text: None,
+        closes_window: false,
+    };
+    assert_eq!(store.apply_status(&read, later).await.expect("read"), StatusOutcome::Applied);
+    assert_eq!(store.job_state(current.job_id).await.expect("state"), ("in_flight".into(), "read".into()));
+});
+
 contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 8).await;
