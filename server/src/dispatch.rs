@@ -285,9 +285,9 @@ struct PendingCompletion {
 
 impl Completions {
     /// Starts the writer task (it ends when the dispatcher is gone); `committed` is told after each commit.
-    /// When a batch cannot be written, each of
-    /// its completions is tried alone, so that one cannot take the others with it; a batch whose writing
-    /// panics is answered as a database failure (its jobs come back when their lease ends).
+    /// When a batch cannot be written, each of its completions is tried alone, so that one cannot take the
+    /// others with it; a batch whose writing panics is answered as a database failure (its jobs come back
+    /// when their lease ends).
     fn start(store: SqlStore, committed: Arc<Notify>) -> Self {
         use futures_util::FutureExt;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingCompletion>(COMPLETION_BATCH * 8);

@@ -166,15 +166,15 @@ impl WebhookProcessor {
         Ok(true)
     }
 
-    /// The names of the people in `page`'s Messenger and Instagram messages whom Atende does not know yet,
-    /// from the provider's profile API; a neutral name when the profile cannot be read (no permission, or the
+    /// Adds to `names` the names of the people in `page`'s Messenger and Instagram messages whom Atende does
+    /// not know yet and `names` does not have, from the provider's profile API; a neutral name when the profile cannot be read (no permission, or the
     /// provider is down or slow: the message is not held up for it). Asked before the batch's transaction
     /// begins, so a slow Graph call never holds the database's writer.
     pub(super) async fn names_of_new_people(
         &self,
         page: &[PendingWebhook],
-    ) -> Result<HashMap<String, String>, StoreError> {
-        let mut names = HashMap::new();
+        names: &mut HashMap<String, String>,
+    ) -> Result<(), StoreError> {
         for webhook in page.iter().filter(|w| w.provider == "meta") {
             let Ok(event) = Event::parse(webhook.body.as_bytes()) else { continue };
             let Some((kind, identity_kind)) = kinds(&event.object) else { continue };
@@ -198,7 +198,7 @@ impl WebhookProcessor {
                 }
             }
         }
-        Ok(names)
+        Ok(())
     }
 
     /// The person's name from the provider, or a neutral one.

@@ -331,19 +331,21 @@ impl WebhookProcessor {
         let mut done = Processed::default();
         let mut after = 0;
         let grace = i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX);
+        // Kept for the whole pass: a page read again after a short batch does not ask the provider again.
+        let mut names = HashMap::new();
         loop {
             let page = self.store.pending_webhooks(after, BATCH).await?;
             if page.is_empty() {
                 break;
             }
-            let names = self.names_of_new_people(&page).await?;
+            self.names_of_new_people(&page, &mut names).await?;
             let now = self.clock.now();
             let mut batch = Batch {
                 tx: self.store.write_tx().await?,
                 now,
                 done: Processed::default(),
                 channels: HashMap::new(),
-                names,
+                names: std::mem::take(&mut names),
             };
             let mut finished = Vec::with_capacity(page.len());
             let mut waiting = Vec::new();
@@ -382,6 +384,7 @@ impl WebhookProcessor {
                 self.released.notify_one();
             }
             done.add(&batch.done);
+            names = batch.names;
         }
         Ok(done)
     }
