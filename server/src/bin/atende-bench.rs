@@ -548,13 +548,7 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         by_phone.insert(phone, conversation);
         for n in 0..per_conversation {
-            let outbound = NewOutbound {
-                conversation_id: conversation,
-                channel_id: channel,
-                kind: "text".into(),
-                body: Some(format!("Mensagem {n} na fila")),
-                detail: "{}".into(),
-            };
+            let outbound = NewOutbound::text(conversation, channel, format!("Mensagem {n} na fila"));
             store.enqueue(&outbound, Dispatch::Hold, now).await?;
         }
     }
@@ -813,13 +807,7 @@ async fn kill(options: &Options) -> anyhow::Result<()> {
     for n in 0..messages {
         let (phone, conversation, channel) = &conversations[n % contacts];
         let body = format!("{conversation}:{n}");
-        let outbound = NewOutbound {
-            conversation_id: *conversation,
-            channel_id: *channel,
-            kind: "text".into(),
-            body: Some(body.clone()),
-            detail: "{}".into(),
-        };
+        let outbound = NewOutbound::text(*conversation, *channel, body.clone());
         store.enqueue(&outbound, Dispatch::Hold, now).await?;
         expected.entry(phone.clone()).or_default().push(body);
     }

@@ -53,7 +53,7 @@ impl SqlStore {
         let mut teams = Vec::with_capacity(ids.len());
         // Portable and bounded: a few hundred ids at a time, bound one by one.
         for chunk in ids.chunks(200) {
-            let binds = (1..=chunk.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+            let binds = super::placeholders(1, chunk.len());
             let sql = format!(
                 "SELECT conversation_id, team_id FROM conversation WHERE conversation_id IN ({binds})"
             );

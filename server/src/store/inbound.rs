@@ -6,7 +6,7 @@
 //! messages held for that conversation happen in one transaction.
 
 use super::queue::{status_rank, MessageId};
-use super::{unavailable, SqlStore};
+use super::{placeholders, unavailable, SqlStore};
 use atende_domain::contact::{fold_for_search, ContactName};
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
@@ -135,11 +135,6 @@ pub enum StatusOutcome {
     UnknownMessage,
 }
 
-/// `$first, $first+1, …`, `count` of them: binds for an `IN (…)` list.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 const PREVIEW_CHARS: usize = 120;
 
 fn preview(body: Option<&str>, kind: &str) -> String {
@@ -216,9 +211,20 @@ impl SqlStore {
         receipts: &[i64],
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        Self::stamp_receipts(conn, "seen_at = $1 WHERE seen_at IS NULL AND", receipts, now).await
+    }
+
+    /// `UPDATE webhook_receipt SET {set_where} webhook_receipt_id IN (receipts)`, `$1` being `now`, 500
+    /// receipts to a statement.
+    async fn stamp_receipts(
+        conn: &mut AnyConnection,
+        set_where: &str,
+        receipts: &[i64],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         for chunk in receipts.chunks(500) {
             let sql = format!(
-                "UPDATE webhook_receipt SET seen_at = $1 WHERE seen_at IS NULL AND webhook_receipt_id IN ({})",
+                "UPDATE webhook_receipt SET {set_where} webhook_receipt_id IN ({})",
                 placeholders(2, chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(now.as_millis());
@@ -238,17 +244,7 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let plain: Vec<i64> = receipts.iter().filter(|(_, note)| note.is_none()).map(|(id, _)| *id).collect();
-        for chunk in plain.chunks(500) {
-            let sql = format!(
-                "UPDATE webhook_receipt SET processed_at = $1, error = NULL WHERE webhook_receipt_id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut query = sqlx::query(&sql).bind(now.as_millis());
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query.execute(&mut *conn).await.map_err(unavailable)?;
-        }
+        Self::stamp_receipts(&mut *conn, "processed_at = $1, error = NULL WHERE", &plain, now).await?;
         for (receipt, note) in receipts {
             let Some(note) = note else { continue };
             sqlx::query(

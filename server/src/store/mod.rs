@@ -157,13 +157,17 @@ fn visible_to(teams: Option<&[i64]>, first: usize) -> String {
         None => String::new(),
         Some([]) => " AND conversation.team_id IS NULL".to_owned(),
         Some(teams) => {
-            let placeholders: Vec<String> = (first..first + teams.len()).map(|n| format!("${n}")).collect();
             format!(
                 " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
-                placeholders.join(", ")
+                placeholders(first, teams.len())
             )
         }
     }
+}
+
+/// `$first, $first+1, …`, `count` of them: binds for an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `%` and `_` typed by an agent are letters, not wildcards.

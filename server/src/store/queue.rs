@@ -14,7 +14,7 @@
 //!   ready again. The send itself carries our message id (see the worker), so the provider's status webhooks
 //!   reconcile a send that did happen.
 
-use super::{unavailable, Backend, SqlStore};
+use super::{placeholders, unavailable, Backend, SqlStore};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
@@ -60,6 +60,19 @@ pub struct NewOutbound {
     pub body: Option<String>,
     /// JSON the worker turns into the provider's request (template name, language, parameters…).
     pub detail: String,
+}
+
+impl NewOutbound {
+    /// A text an agent wrote in `conversation_id`.
+    pub fn text(conversation_id: i64, channel_id: i64, body: impl Into<String>) -> Self {
+        Self {
+            conversation_id,
+            channel_id,
+            kind: "text".into(),
+            body: Some(body.into()),
+            detail: "{}".into(),
+        }
+    }
 }
 
 /// A send the provider accepted: see [`SqlStore::complete_job`].
@@ -270,7 +283,7 @@ impl SqlStore {
         let message_ids =
             jobs.iter().map(|job| job.try_get::<i64, _>("message_id")).collect::<Result<Vec<_>, _>>();
         let message_ids = message_ids.map_err(unavailable)?;
-        let list = (1..=message_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let list = placeholders(1, message_ids.len());
         let sql = format!(
             "SELECT m.message_id, m.kind, m.body, m.detail, m.provider_message_id, {} AS recipient FROM message m \
              JOIN conversation v ON v.conversation_id = m.conversation_id \
@@ -350,7 +363,7 @@ impl SqlStore {
             let sql = format!(
                 "SELECT conversation_id, delivered_watermark, read_watermark FROM conversation \
                  WHERE conversation_id IN ({})",
-                (1..=conversations.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                placeholders(1, conversations.len())
             );
             let mut query = sqlx::query(&sql);
             for id in &conversations {

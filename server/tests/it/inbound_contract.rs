@@ -13,21 +13,46 @@ use atende_server::store::SqlStore;
 const T0: Timestamp = Timestamp::from_millis(1_764_000_000_000);
 
 async fn channel(store: &SqlStore) -> i64 {
+    channel_of(store, ChannelKind::WhatsappOfficial, "WhatsApp Oficial", "1111", false).await
+}
+
+/// A Messenger page (`human_agent_tag`: may answer with HUMAN_AGENT for 7 days).
+async fn messenger_page(store: &SqlStore, human_agent_tag: bool) -> i64 {
+    channel_of(store, ChannelKind::Messenger, "Messenger", "PAGE", human_agent_tag).await
+}
+
+async fn channel_of(
+    store: &SqlStore,
+    kind: ChannelKind,
+    name: &str,
+    provider_id: &str,
+    human_agent_tag: bool,
+) -> i64 {
     store
         .upsert_channel(
             &ChannelConfig {
-                kind: ChannelKind::WhatsappOfficial,
-                name: "WhatsApp Oficial".into(),
-                provider_id: "1111".into(),
+                kind,
+                name: name.into(),
+                provider_id: provider_id.into(),
                 account_id: None,
                 display_phone: None,
                 secret_config: "{}".into(),
-                human_agent_tag: false,
+                human_agent_tag,
             },
             T0,
         )
         .await
         .expect("channel")
+}
+
+/// A Messenger person (known by their page-scoped id only) writing `id` on `page`.
+fn from_psid(page: i64, psid: &str, id: &str) -> InboundMessage {
+    InboundMessage {
+        identity_kind: "psid".into(),
+        external_id: psid.into(),
+        phone: None,
+        ..from(page, "0", id, "Oi", T0)
+    }
 }
 
 fn from(channel_id: i64, wa_id: &str, id: &str, body: &str, at: Timestamp) -> InboundMessage {
@@ -92,13 +117,7 @@ contract!(the_contacts_reply_releases_the_held_messages_in_order, |db| {
     let ch = channel(&store).await;
     let (conversation, _) =
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.1", "Oi", T0), T0).await.expect("in"));
-    let held = |body: &str| NewOutbound {
-        conversation_id: conversation,
-        channel_id: ch,
-        kind: "text".into(),
-        body: Some(body.into()),
-        detail: "{}".into(),
-    };
+    let held = |body: &str| NewOutbound::text(conversation, ch, body);
     let (_, first) = store.enqueue(&held("primeira"), Dispatch::Hold, T0).await.expect("held");
     store.enqueue(&held("segunda"), Dispatch::Hold, T0).await.expect("held");
     let later = T0.plus_millis(90_000_000);
@@ -116,13 +135,7 @@ contract!(statuses_never_go_backwards_and_are_all_kept, |db| {
     let ch = channel(&store).await;
     let (conversation, _) =
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.in", "Oi", T0), T0).await.expect("in"));
-    let outbound = NewOutbound {
-        conversation_id: conversation,
-        channel_id: ch,
-        kind: "text".into(),
-        body: Some("Olá!".into()),
-        detail: "{}".into(),
-    };
+    let outbound = NewOutbound::text(conversation, ch, "Olá!");
     store.enqueue(&outbound, Dispatch::Now, T0).await.expect("enqueued");
     let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
     store.complete_job(&job, "wamid.out", T0).await.expect("done");
@@ -146,13 +159,7 @@ contract!(a_status_before_the_send_is_recorded_is_matched_by_our_message_id, |db
     let ch = channel(&store).await;
     let (conversation, _) =
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.in", "Oi", T0), T0).await.expect("in"));
-    let outbound = NewOutbound {
-        conversation_id: conversation,
-        channel_id: ch,
-        kind: "text".into(),
-        body: Some("Olá!".into()),
-        detail: "{}".into(),
-    };
+    let outbound = NewOutbound::text(conversation, ch, "Olá!");
     store.enqueue(&outbound, Dispatch::Now, T0).await.expect("enqueued");
     let job = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
     let early = StatusUpdate {
@@ -195,13 +202,7 @@ contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
     let ch = channel(&store).await;
     let (conversation, _) =
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.1", "Oi", T0), T0).await.expect("in"));
-    let held = NewOutbound {
-        conversation_id: conversation,
-        channel_id: ch,
-        kind: "text".into(),
-        body: Some("na fila".into()),
-        detail: "{}".into(),
-    };
+    let held = NewOutbound::text(conversation, ch, "na fila");
     let (_, job) = store.enqueue(&held, Dispatch::Hold, T0).await.expect("held");
     let late = InboundMessage { opens_window: false, ..from(ch, "5511987654321", "wamid.2", "atrasada", T0) };
     let (_, released) = stored(store.record_inbound(&late, T0.plus_millis(100_000_000)).await.expect("in"));
@@ -211,35 +212,10 @@ contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
 
 contract!(a_messenger_watermark_applied_before_the_send_is_recorded_still_reaches_it, |db| {
     let store = db.store().await;
-    let page = store
-        .upsert_channel(
-            &ChannelConfig {
-                kind: ChannelKind::Messenger,
-                name: "Messenger".into(),
-                provider_id: "PAGE".into(),
-                account_id: None,
-                display_phone: None,
-                secret_config: "{}".into(),
-                human_agent_tag: false,
-            },
-            T0,
-        )
-        .await
-        .expect("channel");
-    let person = InboundMessage {
-        identity_kind: "psid".into(),
-        external_id: "2400000000000002".into(),
-        phone: None,
-        ..from(page, "0", "m_in_2", "Oi", T0)
-    };
+    let page = messenger_page(&store, false).await;
+    let person = from_psid(page, "2400000000000002", "m_in_2");
     let (conversation, _) = stored(store.record_inbound(&person, T0).await.expect("in"));
-    let text = |body: &str| NewOutbound {
-        conversation_id: conversation,
-        channel_id: page,
-        kind: "text".into(),
-        body: Some(body.into()),
-        detail: "{}".into(),
-    };
+    let text = |body: &str| NewOutbound::text(conversation, page, body);
     store.enqueue(&text("um"), Dispatch::Now, T0).await.expect("queued");
     let first = store.claim_next_job(T0, 30_000).await.expect("claim").expect("job");
     // The send began at T0 + 1 s; the person read it at T0 + 2 s, and that read was applied before the
@@ -260,38 +236,15 @@ contract!(a_messenger_watermark_applied_before_the_send_is_recorded_still_reache
 
 contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |db| {
     let store = db.store().await;
-    let page = store
-        .upsert_channel(
-            &ChannelConfig {
-                kind: ChannelKind::Messenger,
-                name: "Messenger".into(),
-                provider_id: "PAGE".into(),
-                account_id: None,
-                display_phone: None,
-                secret_config: "{}".into(),
-                human_agent_tag: true,
-            },
-            T0,
-        )
-        .await
-        .expect("channel");
+    let page = messenger_page(&store, true).await;
     let person = InboundMessage {
-        identity_kind: "psid".into(),
-        external_id: "2400000000000001".into(),
-        phone: None,
         profile_name: Some("Ana Souza".into()),
-        ..from(page, "0", "m_in", "Oi", T0)
+        ..from_psid(page, "2400000000000001", "m_in")
     };
     assert!(!store.identity_known("psid", "2400000000000001").await.expect("lookup"));
     let (conversation, _) = stored(store.record_inbound(&person, T0).await.expect("in"));
     assert!(store.identity_known("psid", "2400000000000001").await.expect("lookup"));
-    let text = |body: &str| NewOutbound {
-        conversation_id: conversation,
-        channel_id: page,
-        kind: "text".into(),
-        body: Some(body.into()),
-        detail: "{}".into(),
-    };
+    let text = |body: &str| NewOutbound::text(conversation, page, body);
     let mut sent = Vec::new();
     for (i, body) in ["um", "dois"].into_iter().enumerate() {
         store.enqueue(&text(body), Dispatch::Now, T0).await.expect("queued");

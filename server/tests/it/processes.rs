@@ -125,16 +125,26 @@ impl Server {
 
     /// SIGTERM, then waits up to 15 s for a clean exit.
     async fn terminate(&mut self) {
+        self.signal_term();
+        self.exits_within(Duration::from_secs(15)).await;
+    }
+
+    fn signal_term(&self) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM").success());
-        for _ in 0..150 {
+    }
+
+    /// Waits up to `most` for the process to exit, and for that exit to be a clean one.
+    async fn exits_within(&mut self, most: Duration) {
+        let until = std::time::Instant::now() + most;
+        while std::time::Instant::now() < until {
             if let Ok(Some(status)) = self.child.try_wait() {
                 assert!(status.success(), "exited with {status}");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("the server did not exit within 15 s of SIGTERM");
+        panic!("the server did not exit within {most:?} of SIGTERM");
     }
 
     /// SIGKILL: no shutdown, no cleanup, whatever was in flight stays in flight.
@@ -297,22 +307,13 @@ async fn a_server_asked_to_stop_with_live_streams_open_ends_them_and_exits() {
     let first = stream.chunk().await.expect("readable").expect("the ready event");
     assert!(String::from_utf8_lossy(&first).contains("event: ready"));
     // SIGTERM, as a service manager stops it: the open stream ends and the process exits on its own.
-    let pid = server.child.id().to_string();
-    let signalled = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
-    assert!(signalled.success());
+    server.signal_term();
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         while let Ok(Some(_)) = stream.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the live stream was not ended by the shutdown");
-    for _ in 0..100 {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            assert!(status.success(), "exited with {status}");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not exit within 10 s of SIGTERM with a live stream open");
+    server.exits_within(Duration::from_secs(10)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -444,13 +445,7 @@ async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_
     let now = atende_domain::ports::Clock::now(&atende_server::SystemClock);
     for n in 0..EACH {
         for conversation in &conversations {
-            let outbound = NewOutbound {
-                conversation_id: *conversation,
-                channel_id: channel,
-                kind: "text".into(),
-                body: Some(format!("{conversation}:{n}")),
-                detail: "{}".into(),
-            };
+            let outbound = NewOutbound::text(*conversation, channel, format!("{conversation}:{n}"));
             store.enqueue(&outbound, Dispatch::Now, now).await.expect("queued");
         }
     }

@@ -45,22 +45,12 @@ async fn fixture(store: &SqlStore, n: usize) -> (i64, Vec<i64>) {
     (channel, conversations)
 }
 
-fn text(conversation_id: i64, channel_id: i64, body: &str) -> NewOutbound {
-    NewOutbound {
-        conversation_id,
-        channel_id,
-        kind: "text".into(),
-        body: Some(body.into()),
-        detail: "{}".into(),
-    }
-}
-
 contract!(messages_of_a_conversation_leave_in_the_order_they_were_written, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let c = conversations[0];
     for body in ["um", "dois", "três"] {
-        store.enqueue(&text(c, channel, body), Dispatch::Now, T0).await.expect("enqueued");
+        store.enqueue(&NewOutbound::text(c, channel, body), Dispatch::Now, T0).await.expect("enqueued");
     }
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("a job");
     assert_eq!(first.body.as_deref(), Some("um"));
@@ -76,9 +66,9 @@ contract!(a_retry_keeps_the_later_messages_of_its_conversation_waiting, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 2).await;
     let (a, b) = (conversations[0], conversations[1]);
-    store.enqueue(&text(a, channel, "a1"), Dispatch::Now, T0).await.expect("e");
-    store.enqueue(&text(a, channel, "a2"), Dispatch::Now, T0).await.expect("e");
-    store.enqueue(&text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(a, channel, "a1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(a, channel, "a2"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
 
     let a1 = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(a1.body.as_deref(), Some("a1"));
@@ -95,9 +85,11 @@ contract!(held_messages_wait_for_the_contact_and_then_leave_in_order, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let c = conversations[0];
-    let (_, template_job) = store.enqueue(&text(c, channel, "modelo"), Dispatch::Now, T0).await.expect("e");
-    let (_, held1) = store.enqueue(&text(c, channel, "fila 1"), Dispatch::Hold, T0).await.expect("e");
-    store.enqueue(&text(c, channel, "fila 2"), Dispatch::Hold, T0).await.expect("e");
+    let (_, template_job) =
+        store.enqueue(&NewOutbound::text(c, channel, "modelo"), Dispatch::Now, T0).await.expect("e");
+    let (_, held1) =
+        store.enqueue(&NewOutbound::text(c, channel, "fila 1"), Dispatch::Hold, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(c, channel, "fila 2"), Dispatch::Hold, T0).await.expect("e");
     assert_eq!(store.job_state(held1).await.expect("s"), ("held".into(), "held".into()));
 
     let template = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
@@ -119,8 +111,8 @@ contract!(a_permanent_failure_shows_on_the_message_and_frees_the_conversation, |
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let c = conversations[0];
-    store.enqueue(&text(c, channel, "um"), Dispatch::Now, T0).await.expect("e");
-    store.enqueue(&text(c, channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(c, channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(c, channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     store.fail_job(&first, Some(131_026), "Mensagem não entregue").await.expect("fail");
     assert_eq!(store.job_state(first.job_id).await.expect("s"), ("failed".into(), "failed".into()));
@@ -131,7 +123,7 @@ contract!(a_permanent_failure_shows_on_the_message_and_frees_the_conversation, |
 contract!(a_worker_that_dies_mid_send_gives_its_job_back_when_the_lease_ends, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE - 1)).await.expect("recover"), 0);
     assert_eq!(store.claim_next_job(T0.plus_millis(LEASE - 1), LEASE).await.expect("claim"), None);
@@ -143,7 +135,7 @@ contract!(a_worker_that_dies_mid_send_gives_its_job_back_when_the_lease_ends, |d
 contract!(a_worker_whose_lease_was_taken_over_can_no_longer_change_the_job, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let late = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover");
     let current = store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim").expect("job");
@@ -165,7 +157,7 @@ contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, 
     use atende_server::store::inbound::InboundMessage;
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 2).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let by_number = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(by_number.recipient.as_deref(), Some("5511910000000"));
     // Once WhatsApp tells the contact's wa_id (here without the ninth digit), it is the address.
@@ -183,7 +175,7 @@ contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, 
         opens_window: true,
     };
     store.record_inbound(&inbound, T0).await.expect("inbound");
-    store.enqueue(&text(conversations[1], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[1], channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let by_wa_id = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(by_wa_id.conversation_id, conversations[1]);
     assert_eq!(by_wa_id.recipient.as_deref(), Some("551110000001"));
@@ -194,7 +186,10 @@ contract!(one_claim_takes_the_oldest_job_of_each_conversation_and_never_two_of_o
     let (channel, conversations) = fixture(&store, 3).await;
     for n in 0..2 {
         for &c in &conversations {
-            store.enqueue(&text(c, channel, &format!("{c}:{n}")), Dispatch::Now, T0).await.expect("e");
+            store
+                .enqueue(&NewOutbound::text(c, channel, format!("{c}:{n}")), Dispatch::Now, T0)
+                .await
+                .expect("e");
         }
     }
     let claimed = store.claim_jobs(T0, LEASE, 10).await.expect("claim");
@@ -219,13 +214,13 @@ contract!(many_sends_are_recorded_in_one_commit_and_a_claim_taken_over_stays_its
     let store = db.store().await;
     // More than one statement's worth (200), so the batch is written in two parts.
     let (channel, conversations) = fixture(&store, 203).await;
-    store.enqueue(&text(conversations[0], channel, "late"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "late"), Dispatch::Now, T0).await.expect("e");
     let late = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     let later = T0.plus_millis(LEASE + 1);
     store.recover_expired_leases(later).await.expect("recover");
     let current = store.claim_next_job(later, LEASE).await.expect("claim").expect("job");
     for &c in &conversations[1..] {
-        store.enqueue(&text(c, channel, &format!("{c}")), Dispatch::Now, later).await.expect("e");
+        store.enqueue(&NewOutbound::text(c, channel, format!("{c}")), Dispatch::Now, later).await.expect("e");
     }
     let others = store.claim_jobs(later, LEASE, 500).await.expect("claim");
     assert_eq!(others.len(), 202);
@@ -260,7 +255,10 @@ contract!(concurrent_workers_never_claim_the_same_job_nor_break_the_order, |db| 
     let (channel, conversations) = fixture(&store, 8).await;
     for round in 0..5 {
         for &c in &conversations {
-            store.enqueue(&text(c, channel, &format!("{c}:{round}")), Dispatch::Now, T0).await.expect("e");
+            store
+                .enqueue(&NewOutbound::text(c, channel, format!("{c}:{round}")), Dispatch::Now, T0)
+                .await
+                .expect("e");
         }
     }
     let clock = Arc::new(AtomicUsize::new(0));
@@ -311,7 +309,7 @@ contract!(a_send_the_provider_reported_on_before_the_worker_died_is_not_sent_aga
     use atende_server::store::inbound::StatusUpdate;
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     // The provider accepted it and its "sent" webhook came back with our id; then the worker died.
     let sent = StatusUpdate {
@@ -333,7 +331,7 @@ contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_w
     use atende_server::store::inbound::StatusUpdate;
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     // The worker died after Meta took the message; Meta's "sent" arrived and was stored, but the processor
     // (with a backlog after the restart) has not applied it when the lease runs out.
@@ -357,7 +355,7 @@ contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_w
     assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 3)).await.expect("recover"), 0);
     assert_eq!(store.job_state(claimed.job_id).await.expect("state"), ("done".into(), "sent".into()));
     // Without a report, once everything received is applied, the lease is taken back as before.
-    store.enqueue(&text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let second = store.claim_next_job(T0.plus_millis(LEASE + 3), LEASE).await.expect("claim").expect("job");
     assert_eq!(store.recover_expired_leases(T0.plus_millis(2 * LEASE + 4)).await.expect("recover"), 1);
     let again =
@@ -368,7 +366,7 @@ contract!(a_lease_is_not_taken_back_while_a_webhook_received_before_it_ran_out_w
 contract!(a_send_tried_again_waits_until_what_the_provider_said_before_its_retry_is_applied, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     // The answer was lost (a 500 after Meta took it); the echo saying it went arrived and waits to be applied.
     store.retry_job(&first, "HTTP 500", T0.plus_millis(1_000)).await.expect("retry");
@@ -389,11 +387,12 @@ contract!(a_second_template_is_not_held_up_by_texts_waiting_for_the_reply, |db| 
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let c = conversations[0];
-    store.enqueue(&text(c, channel, "modelo 1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(c, channel, "modelo 1"), Dispatch::Now, T0).await.expect("e");
     let job = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     store.complete_job(&job, "wamid.t1", T0).await.expect("done");
-    let (_, held) = store.enqueue(&text(c, channel, "texto na fila"), Dispatch::Hold, T0).await.expect("e");
-    store.enqueue(&text(c, channel, "modelo 2"), Dispatch::Now, T0).await.expect("e");
+    let (_, held) =
+        store.enqueue(&NewOutbound::text(c, channel, "texto na fila"), Dispatch::Hold, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(c, channel, "modelo 2"), Dispatch::Now, T0).await.expect("e");
     let second = store.claim_next_job(T0, LEASE).await.expect("claim").expect("the second template leaves");
     assert_eq!(second.body.as_deref(), Some("modelo 2"));
     assert_eq!(store.job_state(held).await.expect("state"), ("held".into(), "held".into()));
@@ -403,7 +402,7 @@ contract!(a_retried_send_that_had_reached_the_provider_is_recognised_and_not_sen
     use atende_server::store::inbound::StatusUpdate;
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(first.provider_message_id, None);
     // The request timed out, but Meta had accepted it: its status webhook carries our id back.
@@ -474,9 +473,9 @@ contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_hol
     let (channel, conversations) = fixture(&store, 2).await;
     let (a, b) = (conversations[0], conversations[1]);
     for body in ["a1", "a2", "a3", "a4"] {
-        store.enqueue(&text(a, channel, body), Dispatch::Now, T0).await.expect("e");
+        store.enqueue(&NewOutbound::text(a, channel, body), Dispatch::Now, T0).await.expect("e");
     }
-    store.enqueue(&text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(b, channel, "b1"), Dispatch::Now, T0).await.expect("e");
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
     let sender = Arc::new(RecordingSender::default());
     let senders = only_sender(channel, sender.clone());
@@ -518,8 +517,8 @@ contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_hol
 contract!(a_deferred_job_waits_its_turn_without_counting_an_attempt, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    store.enqueue(&text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
-    store.enqueue(&text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "dois"), Dispatch::Now, T0).await.expect("e");
     let first = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
     assert_eq!(first.attempts, 1);
     store.defer_job(&first, T0.plus_millis(6_000)).await.expect("deferred");
@@ -554,7 +553,10 @@ contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_clos
     use atende_server::dispatch::{DispatchSettings, Dispatcher, ExecutionOutcome};
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
-    let (_, job) = store.enqueue(&text(conversations[0], channel, "oi"), Dispatch::Now, T0).await.expect("e");
+    let (_, job) = store
+        .enqueue(&NewOutbound::text(conversations[0], channel, "oi"), Dispatch::Now, T0)
+        .await
+        .expect("e");
     let senders = only_sender(channel, Arc::new(RefusingSender(131047)));
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(T0)));
     let dispatcher = Dispatcher::new(

@@ -20,6 +20,17 @@ fn names(contacts: &[atende_domain::contact::Contact]) -> Vec<&str> {
     contacts.iter().map(|c| c.name.as_str()).collect()
 }
 
+/// An agent (not an admin) to create, with a placeholder password hash.
+fn agent(email: &str, name: &str) -> atende_server::store::agents::NewAgent {
+    use atende_domain::access::{Email, Role};
+    atende_server::store::agents::NewAgent {
+        email: Email::parse(email).expect("valid"),
+        name: name.into(),
+        password_hash: "hash".into(),
+        role: Role::Agent,
+    }
+}
+
 contract!(a_saved_contact_is_listed_and_found_by_name_or_number, |db| {
     let store = db.store().await;
     let maria =
@@ -147,9 +158,8 @@ contract!(the_first_admin_is_created_once_in_geral_and_a_restart_changes_nobody,
 });
 
 contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
-    use atende_domain::access::{Email, Role};
+    use atende_domain::access::Role;
     use atende_domain::conversation::ConversationId;
-    use atende_server::store::agents::NewAgent;
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
@@ -196,13 +206,7 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
     assert_eq!(store.conversation_team(ConversationId(ids[1])).await.expect("team"), Some(finance));
     assert_eq!(store.conversation_team(ConversationId(9_999)).await, Err(StoreError::NotFound));
 
-    let agent = NewAgent {
-        email: Email::parse("ana@loja.com.br").expect("valid"),
-        name: "Ana".into(),
-        password_hash: "hash".into(),
-        role: Role::Agent,
-    };
-    let id = store.create_agent(&agent, &[sales], NOW).await.expect("agent");
+    let id = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("agent");
     store.create_session(id, "h1", NOW, NOW.plus_millis(1_000)).await.expect("session");
     let viewer = store.session_viewer("h1", NOW).await.expect("read").expect("signed in");
     assert_eq!((viewer.agent, viewer.role, viewer.teams.clone()), (id, Role::Agent, vec![sales]));
@@ -237,10 +241,8 @@ contract!(the_audit_trail_keeps_who_did_what_in_order, |db| {
 });
 
 contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept, |db| {
-    use atende_domain::access::{Email, Role};
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::Outbox;
-    use atende_server::store::agents::NewAgent;
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
@@ -250,12 +252,6 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
         .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
         .await
         .expect("channel");
-    let agent = |email: &str, name: &str| NewAgent {
-        email: Email::parse(email).expect("valid"),
-        name: name.into(),
-        password_hash: "hash".into(),
-        role: Role::Agent,
-    };
     let ana = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana");
     let bia = store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales], NOW).await.expect("bia");
     let caio = store.create_agent(&agent("caio@loja.com.br", "Caio"), &[support], NOW).await.expect("caio");
@@ -390,10 +386,8 @@ contract!(console_channels_are_saved_edited_and_never_clash_with_others, |db| {
 });
 
 contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member_of_it_answering, |db| {
-    use atende_domain::access::{Email, Role};
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{Outbox, TeamMove};
-    use atende_server::store::agents::NewAgent;
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
@@ -402,12 +396,6 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
         .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
         .await
         .expect("channel");
-    let agent = |email: &str, name: &str| NewAgent {
-        email: Email::parse(email).expect("valid"),
-        name: name.into(),
-        password_hash: "hash".into(),
-        role: Role::Agent,
-    };
     let ana = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana");
     let bia =
         store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales, support], NOW).await.expect("bia");

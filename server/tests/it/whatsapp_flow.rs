@@ -40,16 +40,6 @@ async fn channel_id(app: &TestApp) -> i64 {
         .expect("the sandbox channel exists")
 }
 
-fn text(conversation_id: i64, channel_id: i64, body: &str) -> NewOutbound {
-    NewOutbound {
-        conversation_id,
-        channel_id,
-        kind: "text".into(),
-        body: Some(body.into()),
-        detail: "{}".into(),
-    }
-}
-
 #[tokio::test]
 async fn the_templates_of_the_sandbox_are_synced_at_start() {
     let app = spawn_app().await;
@@ -74,7 +64,7 @@ async fn a_contacts_message_arrives_signed_and_an_answer_goes_out_and_is_read() 
     let channel = channel_id(&app).await;
     let (_, job) = app
         .store
-        .enqueue(&text(conversation.id.0, channel, "Olá, Maria!"), Dispatch::Now, T())
+        .enqueue(&NewOutbound::text(conversation.id.0, channel, "Olá, Maria!"), Dispatch::Now, T())
         .await
         .expect("e");
     // The worker wakes every half second at most; the sandbox reports sent, delivered and read.
@@ -98,7 +88,7 @@ async fn a_text_outside_the_window_fails_with_the_reason_explained() {
     let channel = channel_id(&app).await;
     let (_, job) = app
         .store
-        .enqueue(&text(conversation.id.0, channel, "Ainda aí?"), Dispatch::Now, T())
+        .enqueue(&NewOutbound::text(conversation.id.0, channel, "Ainda aí?"), Dispatch::Now, T())
         .await
         .expect("e");
     eventually("the send failed with 131047", || async {
@@ -116,8 +106,11 @@ async fn held_messages_leave_in_order_when_the_contact_replies() {
     let channel = channel_id(&app).await;
     let mut jobs = Vec::new();
     for body in ["primeira na fila", "segunda na fila", "terceira na fila"] {
-        let (_, job) =
-            app.store.enqueue(&text(conversation.id.0, channel, body), Dispatch::Hold, T()).await.expect("e");
+        let (_, job) = app
+            .store
+            .enqueue(&NewOutbound::text(conversation.id.0, channel, body), Dispatch::Hold, T())
+            .await
+            .expect("e");
         jobs.push(job);
     }
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
@@ -146,10 +139,16 @@ async fn a_send_whose_answer_was_lost_is_recognised_by_its_status_and_never_sent
     // Meta takes the message but its answer never arrives (a 500 after a second): the worker retries, and
     // by then the "sent" webhook has carried our message id back.
     app.sandbox.inject_fault(atende_server::sandbox::Fault::LoseAnswer { seconds: Some(1) }, 1).await;
-    let (_, first) =
-        app.store.enqueue(&text(conversation.id.0, channel, "um"), Dispatch::Now, T()).await.expect("e");
-    let (_, second) =
-        app.store.enqueue(&text(conversation.id.0, channel, "dois"), Dispatch::Now, T()).await.expect("e");
+    let (_, first) = app
+        .store
+        .enqueue(&NewOutbound::text(conversation.id.0, channel, "um"), Dispatch::Now, T())
+        .await
+        .expect("e");
+    let (_, second) = app
+        .store
+        .enqueue(&NewOutbound::text(conversation.id.0, channel, "dois"), Dispatch::Now, T())
+        .await
+        .expect("e");
     eventually("both were delivered", || async {
         let done = [app.store.job_state(first).await.ok()?, app.store.job_state(second).await.ok()?];
         done.iter().all(|(state, status)| state == "done" && status != "queued").then_some(())
