@@ -74,6 +74,20 @@ pub struct ChannelRow {
     pub verify_token_set: bool,
 }
 
+/// A webhook body Atende received but could not apply, tried several times and set aside: kept for an admin
+/// to read and try again (after a fix), never holding up the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAsideRow {
+    pub id: i64,
+    /// `whatsapp`, `meta` or `evolution`.
+    pub provider: String,
+    pub received_at: Timestamp,
+    pub attempts: i64,
+    pub reason: String,
+    /// The body's first characters.
+    pub excerpt: String,
+}
+
 /// Everything the admin page shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AdminData {
@@ -87,6 +101,8 @@ pub struct AdminData {
     pub rate_card_json: String,
     /// The signed-in admin.
     pub me: i64,
+    /// Webhooks set aside (newest first).
+    pub set_aside: Vec<SetAsideRow>,
 }
 
 #[server(endpoint = "admin_overview")]
@@ -120,6 +136,7 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
                 rate_card_json: services.rate_card_json().await?,
                 rate_card: services.rate_card().await?,
                 me: viewer.agent,
+                set_aside: services.admin.set_aside_webhooks().await?,
             })
         }
         .await,
@@ -284,6 +301,19 @@ pub async fn sync_templates(channel: i64) -> Result<usize, AppError> {
         async {
             let (services, _) = crate::ssr::admin()?;
             services.admin.sync_templates(channel).await
+        }
+        .await,
+    )
+}
+
+/// "Webhooks não aplicados" → "Tentar de novo": the body goes back to the processor, its attempts counted
+/// anew (set aside again if it still cannot be applied).
+#[server(endpoint = "admin_retry_webhook")]
+pub async fn retry_webhook(receipt: i64) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            services.admin.retry_webhook(receipt).await
         }
         .await,
     )

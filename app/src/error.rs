@@ -59,6 +59,8 @@ pub enum AppError {
     Access(#[from] atende_domain::access::AccessError),
     #[error("{0}")]
     Media(#[from] atende_domain::media::MediaError),
+    #[error("{0}")]
+    Text(#[from] atende_domain::text::TextError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]

@@ -66,6 +66,11 @@ pub trait Administration: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<(), AppError>;
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError>;
+    /// The webhooks set aside, newest first.
+    async fn set_aside_webhooks(&self) -> Result<Vec<crate::admin::SetAsideRow>, AppError>;
+    /// Puts a webhook set aside back in the processor's way. [`StoreError::NotFound`] if none such is set
+    /// aside.
+    async fn retry_webhook(&self, receipt: i64) -> Result<(), AppError>;
     async fn channels(&self) -> Result<Vec<crate::admin::ChannelRow>, AppError>;
     /// Adds (`channel` `None`) or changes a console channel and puts it to use at once.
     async fn save_channel(
@@ -108,13 +113,15 @@ impl Services {
     }
 
     /// The signed-in agent, if they may see (and so act on) the conversation.
+    /// Another team's conversation is "not found", as one that does not exist: the answer must not tell
+    /// which ids exist.
     pub async fn authorize(&self, id: ConversationId) -> Result<Viewer, AppError> {
         let viewer = viewer()?;
         let team = self.store.conversation_team(id).await?;
         if viewer.may_see(team) {
             Ok(viewer)
         } else {
-            Err(AppError::Forbidden)
+            Err(AppError::Store(StoreError::NotFound))
         }
     }
 }
@@ -167,8 +174,9 @@ pub enum Started {
 pub struct StartChecked {
     channel: i64,
     team: i64,
-    /// The contact's conversation on the channel that is not concluded, reused.
-    existing: Option<ConversationId>,
+    /// The contact's conversation on the channel that is not concluded, reused, with the team it had when
+    /// the rules were checked (the write applies only if it still has it).
+    existing: Option<(ConversationId, Option<i64>)>,
     /// The template to send, filled, with its name (none: the conversation opens at once).
     template:
         Option<(atende_domain::template::FilledTemplate, atende_domain::template::TemplateCategory, String)>,
@@ -211,9 +219,13 @@ pub async fn check_start(
         Some(contact) => services.outbox.open_conversation_of(contact, channel).await?,
         None => None,
     };
+    let existing = match existing {
+        Some(id) => Some((id, services.store.conversation_team(id).await?)),
+        None => None,
+    };
     let lifecycle = match (existing, contact) {
-        (Some(id), _) => {
-            if !by.viewer.may_see(services.store.conversation_team(id).await?) {
+        (Some((id, seen_team)), _) => {
+            if !by.viewer.may_see(seen_team) {
                 return Err(refused());
             }
             services.outbox.conversation_state(id).await?.lifecycle
@@ -278,8 +290,8 @@ pub async fn start_checked(
     // A new conversation is the starter's from its first line; one reused changes hands with an audit line
     // (and, moved from another team, says so: the console and the API alike).
     let reused = checked.existing.is_some();
-    let opened =
-        services.outbox.open_for(contact, channel, team, if reused { None } else { me }, now).await?;
+    let assignee = if reused { None } else { me };
+    let opened = services.outbox.open_for(contact, channel, team, assignee, checked.existing, now).await?;
     let id = opened.id;
     if let Some(moved) = opened.moved {
         record_transfer(services, id, moved, team, by, now).await?;
@@ -421,7 +433,9 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Access(atende_domain::access::AccessError::TooManyAttempts { .. }) => {
             StatusCode::TOO_MANY_REQUESTS
         }
-        AppError::Contact(_)
+        AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
+        AppError::Text(atende_domain::text::TextError::Nul)
+        | AppError::Contact(_)
         | AppError::Phone(_)
         | AppError::MessageText(_)
         | AppError::Compose(_)

@@ -19,5 +19,6 @@ pub mod pricing;
 pub mod provider_error;
 pub mod queue;
 pub mod template;
+pub mod text;
 pub mod time;
 pub mod window;

@@ -282,13 +282,18 @@ pub trait Outbox: Send + Sync + 'static {
     /// `team`, or a new one; answered by `assignee` (`None`: a new one waits for an agent of the team, an
     /// existing one keeps whoever had it — unless it changes team and they are not a member of the new one:
     /// it then waits for the new team, in its "Não atribuídos").
-    /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist.
+    /// `seen` is what the checks before it saw: the conversation to reuse and its team (`None`: none to
+    /// reuse). The rules were decided on that, so the change applies only to it, in one transaction.
+    /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist, and
+    /// [`StoreError::Changed`] if the contact's conversation on the channel is no longer the one seen, or has
+    /// changed team since (another agent started it meanwhile); it changes nothing then.
     async fn open_for(
         &self,
         contact: crate::contact::ContactId,
         channel_id: i64,
         team_id: i64,
         assignee: Option<AgentId>,
+        seen: Option<(crate::conversation::ConversationId, Option<i64>)>,
         now: Timestamp,
     ) -> Result<Opened, StoreError>;
 

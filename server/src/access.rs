@@ -20,6 +20,43 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
+/// Argon2id takes 19 MiB and tens of milliseconds a password, by design: at most this many run at once (one a
+/// core), so a flood of sign-ins waits its turn instead of taking gigabytes of memory.
+static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+});
+
+/// How long password work waits for its turn before the caller is told to come back.
+pub const PASSWORD_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Too many passwords being checked at once: try again in a moment (HTTP 503 with `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Muitos acessos ao mesmo tempo. Tente de novo em alguns segundos.")]
+pub struct Busy;
+
+/// A turn at password work, held while the caller needs it.
+pub async fn password_turn() -> Result<tokio::sync::SemaphorePermit<'static>, Busy> {
+    match tokio::time::timeout(PASSWORD_WAIT, PASSWORD_WORK.acquire()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        _ => Err(Busy),
+    }
+}
+
+/// [`verify_password`] off the async workers, within the caller's turn (see [`password_turn`]).
+pub async fn verify_in_turn(
+    _turn: &tokio::sync::SemaphorePermit<'static>,
+    password: String,
+    stored: String,
+) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false)
+}
+
+/// [`hash_password`] off the async workers, after waiting for a turn.
+pub async fn hash_in_turn(password: String) -> anyhow::Result<String> {
+    let _turn = password_turn().await?;
+    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,10 +15,8 @@ use std::sync::Arc;
 
 /// An Argon2id hash of `password`, computed off the async workers (it takes tens of milliseconds by design).
 async fn hash(password: &str) -> Result<String, AppError> {
-    let password = password.to_owned();
-    let hashed = tokio::task::spawn_blocking(move || crate::access::hash_password(&password))
+    let hashed = crate::access::hash_in_turn(password.to_owned())
         .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     Ok(hashed)
 }
@@ -141,16 +139,15 @@ impl Administration for Admin {
     ) -> Result<(), AppError> {
         let record = self.store.agent_by_id(agent).await?.ok_or(StoreError::NotFound)?;
         // The current password is a guess like a sign-in's: a stolen session cannot try it without limit.
-        if let Some(until) = crate::auth::locked_until(&self.store, &record.email, now).await? {
+        let turn =
+            crate::access::password_turn().await.map_err(|busy| StoreError::Unavailable(busy.to_string()))?;
+        if let Some(until) = crate::auth::claim_attempt(&self.store, &record.email, now).await? {
             return Err(atende_domain::access::too_many_attempts(until, now).into());
         }
-        let current = change.current.clone();
-        let stored = record.password_hash.clone();
-        let matches = tokio::task::spawn_blocking(move || crate::access::verify_password(&current, &stored))
-            .await
-            .unwrap_or(false);
+        let matches =
+            crate::access::verify_in_turn(&turn, change.current.clone(), record.password_hash.clone()).await;
+        drop(turn);
         if !matches {
-            crate::auth::record_failure(&self.store, &record.email, now).await?;
             return Err(AppError::WrongPassword);
         }
         let hash = hash(&change.new).await?;
@@ -158,6 +155,27 @@ impl Administration for Admin {
         self.store.clear_sign_in_failures(&record.email).await?;
         tracing::info!(agent, "password changed; the agent's other sessions ended");
         Ok(())
+    }
+
+    async fn set_aside_webhooks(&self) -> Result<Vec<atende_app::admin::SetAsideRow>, AppError> {
+        Ok(self
+            .store
+            .set_aside_webhooks(100)
+            .await?
+            .into_iter()
+            .map(|w| atende_app::admin::SetAsideRow {
+                id: w.id,
+                provider: w.provider,
+                received_at: w.received_at,
+                attempts: w.attempts,
+                reason: w.reason,
+                excerpt: w.excerpt,
+            })
+            .collect())
+    }
+
+    async fn retry_webhook(&self, receipt: i64) -> Result<(), AppError> {
+        Ok(self.store.retry_webhook(receipt).await?)
     }
 
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError> {

@@ -5,6 +5,8 @@
 //!   after [`SESSION_HOURS`] or at `POST /sair`; expired ones are deleted at each sign-in. After
 //!   [`SIGN_IN_FAILURES_ALLOWED`] failures for one e-mail within [`SIGN_IN_WINDOW`], it answers 429 ("Muitas
 //!   tentativas…") without looking at the password until the window passes; a success starts the count anew.
+//!   Each attempt is counted before its password is checked, atomically, so parallel guesses cannot race
+//!   past the limit; at most one password a core is checked at a time (the rest wait briefly, then 503).
 //! - [`gate`]: every route but the sign-in page, health, static files, provider webhooks and the sandbox needs a
 //!   session (pages redirect to `/entrar`, server functions answer 401); every state-changing request must
 //!   come from this site (`Origin`, else `Referer`, naming this host), so another site cannot post on an
@@ -83,7 +85,8 @@ pub struct SignIn {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::access::hash_password(&new_token()).unwrap_or_default());
 
-/// Until when sign-ins (and "Alterar senha" checks) for `email` are refused, if they are.
+/// Until when sign-ins (and "Alterar senha" checks) for `email` are refused, if they are: a read, to refuse a
+/// locked e-mail before it waits for its turn at password work. [`claim_attempt`] decides.
 pub(crate) async fn locked_until(
     store: &SqlStore,
     email: &str,
@@ -94,13 +97,17 @@ pub(crate) async fn locked_until(
     Ok(sign_in_locked_until(&failures, now))
 }
 
-/// Counts a wrong password for `email` (and forgets failures that left the window).
-pub(crate) async fn record_failure(
+/// Counts an attempt at `email`'s password before it is checked (as a failure until it succeeds), or says
+/// until when the e-mail is locked: atomic, so parallel guesses cannot all pass the limit.
+pub(crate) async fn claim_attempt(
     store: &SqlStore,
     email: &str,
     now: Timestamp,
-) -> Result<(), atende_domain::ports::StoreError> {
-    store.record_sign_in_failure(email, now, now.plus_millis(-SIGN_IN_WINDOW.as_millis())).await
+) -> Result<Option<Timestamp>, atende_domain::ports::StoreError> {
+    let forget_before = now.plus_millis(-SIGN_IN_WINDOW.as_millis());
+    store
+        .claim_sign_in_attempt(email, now, forget_before, |failures| sign_in_locked_until(failures, now))
+        .await
 }
 
 /// The answer to a sign-in refused for too many failures: the sign-in card with the reason (the form posts
@@ -121,7 +128,9 @@ fn too_many(until: Timestamp, now: Timestamp) -> Response {
     response
 }
 
-/// `POST /entrar`.
+/// `POST /entrar`. The attempt is counted before the password is checked (see [`claim_attempt`]), and the
+/// check waits for its turn ([`crate::access::password_turn`]): a flood of sign-ins is answered 503 with
+/// `Retry-After` rather than hashed all at once.
 pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -> Response {
     let refused = Redirect::to("/entrar?erro=credenciais").into_response();
     let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
@@ -129,6 +138,17 @@ pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -
     let now = state.clock.now();
     // Known or not, an e-mail is throttled alike: the answer never says whether it exists.
     match locked_until(&state.store, email.as_str(), now).await {
+        Ok(Some(until)) => return too_many(until, now),
+        Ok(None) => {}
+        Err(_) => return unavailable(),
+    }
+    let Ok(turn) = crate::access::password_turn().await else {
+        tracing::warn!("sign-in refused: too many passwords being checked at once");
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, crate::access::Busy.to_string()).into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        return response;
+    };
+    match claim_attempt(&state.store, email.as_str(), now).await {
         Ok(Some(until)) => {
             tracing::warn!("sign-in refused: too many failures for one e-mail");
             return too_many(until, now);
@@ -140,16 +160,12 @@ pub async fn sign_in(State(state): State<AuthState>, Form(form): Form<SignIn>) -
         Ok(agent) => agent,
         Err(_) => return unavailable(),
     };
+    // An unknown e-mail costs the same work as a wrong password, within the same turn.
     let stored = agent.as_ref().map_or_else(|| DUMMY_HASH.clone(), |a| a.password_hash.clone());
-    let password = form.senha;
-    let matches = tokio::task::spawn_blocking(move || crate::access::verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
+    let matches = crate::access::verify_in_turn(&turn, form.senha, stored).await;
+    drop(turn);
     let Some(agent) = agent.filter(|a| a.active && matches) else {
         tracing::info!("sign-in refused");
-        if record_failure(&state.store, email.as_str(), now).await.is_err() {
-            return unavailable();
-        }
         return refused;
     };
     let token = new_token();

@@ -222,7 +222,7 @@ async fn add_sandbox(
         rate_limit_per_second: settings.outbound_rate.max(1) * 2,
         ..SandboxConfig::default()
     };
-    let cloud_api = CloudApiConfig::new("sandbox", &config.phone_number_id, &config.waba_id)
+    let cloud_api = CloudApiConfig::new(&config.access_token, &config.phone_number_id, &config.waba_id)
         .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0"))
         .with_timeout(send_timeout(settings));
     let display_phone = Some(config.display_phone_number.clone());

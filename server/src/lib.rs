@@ -9,6 +9,7 @@
 pub mod access;
 mod admin;
 pub mod auth;
+mod boundary;
 mod channels;
 pub mod dispatch;
 pub mod evolution;
@@ -17,6 +18,7 @@ pub mod messenger;
 pub mod public_api;
 pub mod registry;
 pub mod sandbox;
+mod serve;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
@@ -84,12 +86,18 @@ pub fn router(state: AppState) -> Router {
             &state,
             routes,
             move || provide_context(services.clone()),
-            move || shell(options.clone()),
+            move || console_shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(console_shell))
         .layer(axum::middleware::map_response(bad_arguments_are_client_errors))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+/// The console's document, with the Content-Security-Policy that names its scripts' nonce.
+fn console_shell(options: LeptosOptions) -> impl leptos::IntoView {
+    boundary::set_console_csp();
+    shell(options)
 }
 
 /// A server function called with arguments it cannot read (missing, wrong type, malformed JSON) is the
@@ -112,16 +120,46 @@ async fn bad_arguments_are_client_errors(response: axum::response::Response) -> 
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-async fn health(State(store): State<SqlStore>) -> impl IntoResponse {
+/// A receipt the processor has not looked at for this long means it is stuck (it looks within a second).
+const PROCESSOR_LATE_AFTER_SECONDS: i64 = 60;
+
+/// `GET /health`, answered within a second whatever the database does: 503 when it cannot be read or written
+/// (saying why), else 200 with `"status": "ok"`, or `"atrasado"` when the webhook processor has left a
+/// receipt unlooked at for over a minute; with the age of the oldest pending receipt and how many were set
+/// aside for an admin.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let store = &state.store;
     let database = match store.backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
-    match store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": database }))),
-        Err(_) => (
+    let now = state.services.clock.now();
+    let checked = tokio::time::timeout(std::time::Duration::from_millis(900), async {
+        store.ping().await.map_err(|_| "o banco de dados não responde".to_owned())?;
+        if let Some(error) = store.writes_failing() {
+            // Writes failed last time: one real write tells whether they work again (space freed).
+            if store.probe_write(now).await.is_err() {
+                return Err(format!("o banco de dados não aceita gravações ({error})"));
+            }
+        }
+        store.webhook_backlog().await.map_err(|_| "o banco de dados não responde".to_owned())
+    })
+    .await
+    .unwrap_or_else(|_| Err("o banco de dados não respondeu em 1 s".to_owned()));
+    match checked {
+        Ok(backlog) => {
+            let waiting = backlog.oldest_pending.map(|at| (now.as_millis() - at.as_millis()).max(0) / 1000);
+            let late = waiting.is_some_and(|seconds| seconds > PROCESSOR_LATE_AFTER_SECONDS);
+            let body = serde_json::json!({
+                "status": if late { "atrasado" } else { "ok" },
+                "database": database,
+                "webhooks": { "oldest_pending_seconds": waiting, "set_aside": backlog.set_aside },
+            });
+            (StatusCode::OK, Json(body))
+        }
+        Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "status": "indisponível", "database": database })),
+            Json(serde_json::json!({ "status": "indisponível", "database": database, "reason": reason })),
         ),
     }
 }
@@ -141,10 +179,13 @@ struct Background {
     live: (live::LiveFeed, Database),
     /// How long the sends on their way get to finish at shutdown (a little more than one send may take).
     drain: std::time::Duration,
+    /// How long processed webhook bodies are kept.
+    webhook_retention: std::time::Duration,
 }
 
 pub struct Application {
     listener: TcpListener,
+    limits: serve::Limits,
     router: Router,
     store: SqlStore,
     background: Background,
@@ -226,7 +267,9 @@ impl Application {
         if let Some(others) = &others {
             router = router.nest("/sandbox", crate::sandbox::others::router(others.clone()));
         }
-        let router = router.layer(axum::middleware::from_fn_with_state(auth, auth::gate));
+        let router = router
+            .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
+            .layer(axum::middleware::from_fn(boundary::guard));
         let background = Background {
             processor: WebhookProcessor {
                 store: store.clone(),
@@ -254,8 +297,13 @@ impl Application {
             links,
             live: (feed, settings.database.clone()),
             drain: channels::send_timeout(&settings) + std::time::Duration::from_secs(1),
+            webhook_retention: std::time::Duration::from_secs(
+                u64::from(settings.webhook_retention_days) * 86_400,
+            ),
         };
-        Ok(Self { listener, router, store, background, sandbox, others })
+        let limits =
+            serve::Limits { connections: settings.max_connections, head: std::time::Duration::from_secs(15) };
+        Ok(Self { listener, limits, router, store, background, sandbox, others })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -289,6 +337,7 @@ impl Application {
             links,
             live: (feed, database),
             drain,
+            webhook_retention,
         } = self.background;
         let store = self.store.clone();
         // What providers delivered before a crash is applied before any lease is recovered: a send whose
@@ -315,6 +364,7 @@ impl Application {
                 }
             }),
             tokio::spawn(feed.clone().run(self.store.clone(), database)),
+            tokio::spawn(prune_webhooks(self.store.clone(), webhook_retention)),
             tokio::spawn(processor.run(webhook_stored)),
             tokio::spawn(async move {
                 for (channel, client) in template_sync {
@@ -325,13 +375,12 @@ impl Application {
         let (stop_sending, stopping) = tokio::sync::watch::channel(false);
         let sending = tokio::spawn(dispatcher.run(outbound_wake, stopping, drain));
         // Live streams never end by themselves: they are told to, or the shutdown would wait for every tab.
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                feed.stop();
-                let _ = stop_sending.send(true);
-            })
-            .await;
+        let served = serve::serve(self.listener, self.router, self.limits, async move {
+            shutdown_signal().await;
+            feed.stop();
+            let _ = stop_sending.send(true);
+        })
+        .await;
         // The sends on their way are answered and recorded before the database closes.
         if let Err(error) = sending.await {
             tracing::error!(%error, "the outbound dispatcher stopped abnormally");
@@ -341,6 +390,36 @@ impl Application {
         }
         self.store.close().await;
         served
+    }
+}
+
+/// Deletes the webhook bodies processed longer than `retention` ago, at start and every hour, a few thousand
+/// to a short transaction (SQLite's one writer is not held for long). Bodies set aside stay until an admin acts.
+async fn prune_webhooks(store: SqlStore, retention: std::time::Duration) {
+    const CHUNK: i64 = 5_000;
+    let retention = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        let before = SystemClock.now().plus_millis(-retention);
+        let mut deleted = 0;
+        loop {
+            match store.prune_webhooks(before, CHUNK).await {
+                Ok(count) => {
+                    deleted += count;
+                    if count < CHUNK.unsigned_abs() {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "could not delete old webhook bodies");
+                    break;
+                }
+            }
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "old webhook bodies deleted");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
     }
 }
 

@@ -173,6 +173,12 @@ pub struct Settings {
     pub send_workers: usize,
     /// `ATENDE_RATE_CARD`: a JSON rate card file; default `server/config/rate-card.json`, built in.
     pub rate_card_file: Option<PathBuf>,
+    /// How many days processed webhook bodies are kept (`ATENDE_WEBHOOK_RETENTION_DAYS`, 1 to 3,650;
+    /// default 30). Bodies set aside are kept until an admin acts.
+    pub webhook_retention_days: u32,
+    /// Connections served at once (`ATENDE_MAX_CONNECTIONS`, 16 to 100,000; default 1,024): each open
+    /// console keeps one for its live updates. More wait to be accepted; keep it below the open-file limit.
+    pub max_connections: usize,
 }
 
 impl Settings {
@@ -289,6 +295,8 @@ impl Settings {
         let send_lease_seconds = bounded(&get, "ATENDE_SEND_LEASE_SECONDS", 60, 1..=3600, "segundos")?;
         let send_workers = bounded(&get, "ATENDE_SEND_WORKERS", 32, 1..=1000, "envios simultâneos")?;
         let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        let webhook_retention_days = bounded(&get, "ATENDE_WEBHOOK_RETENTION_DAYS", 30, 1..=3650, "dias")?;
+        let max_connections = bounded(&get, "ATENDE_MAX_CONNECTIONS", 1024, 16..=100_000, "conexões")?;
         Ok(Self {
             database,
             address,
@@ -308,6 +316,8 @@ impl Settings {
             send_lease_seconds,
             send_workers: usize::try_from(send_workers).unwrap_or(32),
             rate_card_file,
+            webhook_retention_days,
+            max_connections,
         })
     }
 }
@@ -428,6 +438,8 @@ impl Settings {
             send_lease_seconds: 60,
             send_workers: 32,
             rate_card_file: None,
+            webhook_retention_days: 30,
+            max_connections: 1024,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, ResetPassword, RevokeToken,
     SetAgentActive, SetAgentTeams, SyncTemplates,
 };
-use crate::admin::{ChannelRow, SaveChannel, SaveRateCard};
+use crate::admin::{ChannelRow, RetryWebhook, SaveChannel, SaveRateCard};
 use atende_domain::access::{AgentForm, Role};
 use atende_domain::channel_setup::{field_label, provider_id_label, secret_labels, ChannelSetupForm};
 use atende_domain::conversation::ChannelKind;
@@ -53,8 +53,63 @@ pub fn AdminPage() -> impl IntoView {
                 <Tokens data changed shown=shown_token />
                 <Templates data changed sync />
                 <Prices data changed />
+                <SetAside data changed />
             </Show>
         </div>
+    }
+}
+
+/// "Webhooks não aplicados": what providers delivered and Atende could not apply after several tries, with
+/// the reason, and "Tentar de novo" (after a fix). Shown only when there is any.
+#[component]
+fn SetAside(data: Signal<AdminData>, changed: Callback<()>) -> impl IntoView {
+    let retry = ServerAction::<RetryWebhook>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = retry.value().get() {
+            changed.run(());
+        }
+    });
+    view! {
+        <Show when=move || !data.get().set_aside.is_empty()>
+            <section class="admin-section" aria-label="Webhooks não aplicados">
+                <h2>"Webhooks não aplicados"</h2>
+                <p class="muted">
+                    "O provedor entregou e o Atende guardou, mas não conseguiu aplicar depois de várias tentativas. \
+                     As mensagens seguintes não esperam por eles."
+                </p>
+                <ul class="rows">
+                    {move || data
+                        .get()
+                        .set_aside
+                        .into_iter()
+                        .map(|w| {
+                            let id = w.id;
+                            let label = format!("Tentar de novo o webhook {id}");
+                            view! {
+                                <li class="row set-aside">
+                                    <span class="row-name">
+                                        {format!("#{id} · {} · {}", w.provider, w.received_at.utc_date_label())}
+                                    </span>
+                                    <span class="muted">{format!("{} tentativas: {}", w.attempts, w.reason)}</span>
+                                    <code class="excerpt">{w.excerpt}</code>
+                                    <button
+                                        type="button"
+                                        class="secondary"
+                                        aria-label=label
+                                        on:click=move |_| {
+                                            retry.dispatch(RetryWebhook { receipt: id });
+                                        }
+                                    >
+                                        "Tentar de novo"
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                <p class="field-error" role="alert">{error_of(retry)}</p>
+            </section>
+        </Show>
     }
 }
 

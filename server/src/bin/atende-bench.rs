@@ -753,7 +753,7 @@ async fn kill(options: &Options) -> anyhow::Result<()> {
     let sandbox = SandboxState::new(SandboxConfig {
         webhook_url: format!("http://127.0.0.1:{port}/webhooks/whatsapp"),
         app_secret: APP_SECRET.into(),
-        access_token: Some(token.clone()),
+        access_token: token.clone(),
         status_delay: Duration::from_millis(200),
         webhook_retry_for: Duration::from_secs(1_800),
         rate_limit_per_second: 0,

@@ -20,9 +20,9 @@ const DEFAULT_PAGE_SIZE: usize = 25;
 const MAX_TEXT_LENGTH: usize = 4096;
 
 fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), GraphFailure> {
-    let Some(token) = &state.inner.config.access_token else { return Ok(()) };
+    let expected = format!("Bearer {}", state.inner.config.access_token);
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if given == Some(format!("Bearer {token}").as_str()) {
+    if given.is_some_and(|given| crate::webhooks::constant_time_eq(given.as_bytes(), expected.as_bytes())) {
         return Ok(());
     }
     let mut failure = GraphFailure::new(

@@ -54,8 +54,10 @@ pub struct SandboxConfig {
     pub waba_id: String,
     /// `metadata.display_phone_number` in webhooks.
     pub display_phone_number: String,
-    /// When set, Graph calls must carry `Authorization: Bearer <this>` (else 401, code 190).
-    pub access_token: Option<String>,
+    /// Graph calls must carry `Authorization: Bearer <this>` (else 401, code 190), as Meta's do: nobody but
+    /// Atende (which was given it) may send through the sandbox or report statuses in its name. Random by
+    /// default.
+    pub access_token: String,
     /// The pause before each status webhook (sent, delivered, read).
     pub status_delay: Duration,
     /// Sends per second per business number before 130429 (Meta's default is 80). 0 means no limit.
@@ -89,7 +91,7 @@ impl Default for SandboxConfig {
             phone_number_id: "106540352242922".into(),
             waba_id: "102290129340398".into(),
             display_phone_number: "551140028922".into(),
-            access_token: None,
+            access_token: crate::random_secret(),
             status_delay: Duration::from_millis(500),
             rate_limit_per_second: 80,
             old_numbers: vec![DEMO_OLD_NUMBER.into()],
@@ -115,7 +117,7 @@ impl fmt::Debug for SandboxConfig {
             .field("phone_number_id", &self.phone_number_id)
             .field("waba_id", &self.waba_id)
             .field("display_phone_number", &self.display_phone_number)
-            .field("access_token", &self.access_token.as_ref().map(|_| "[oculto]"))
+            .field("access_token", &"[oculto]")
             .field("status_delay", &self.status_delay)
             .field("rate_limit_per_second", &self.rate_limit_per_second)
             .field("old_numbers", &self.old_numbers)
@@ -970,7 +972,7 @@ mod tests {
     fn secrets_are_never_printed() {
         let state = SandboxState::new(SandboxConfig {
             app_secret: "segredo-xyz".into(),
-            access_token: Some("token-xyz".into()),
+            access_token: "token-xyz".into(),
             ..SandboxConfig::default()
         });
         let printed = format!("{state:?}");

@@ -86,7 +86,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(Some(agent_id))
     }
 
@@ -211,7 +211,7 @@ impl SqlStore {
         .try_get("agent_id")
         .map_err(unavailable)?;
         Self::add_to_teams(&mut tx, id, teams).await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -238,7 +238,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// How many sessions are stored, expired or not (to check that expired ones are forgotten).
@@ -276,7 +276,7 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// When sign-ins for `email` failed after `since`, newest first (at most `limit`).
@@ -302,26 +302,54 @@ impl SqlStore {
         .map_err(unavailable)
     }
 
-    /// Records a failed sign-in for `email` (known or not), forgetting failures older than `forget_before`.
-    pub async fn record_sign_in_failure(
+    /// Counts an attempt to sign in as `email` before its password is checked, atomically: the failures
+    /// within the window are read, `locked` (the domain's rule) says whether they lock the e-mail, and if not
+    /// this attempt is recorded as a failure at once, in the same transaction (a success then clears it with
+    /// [`Self::clear_sign_in_failures`]). So parallel attempts are counted one after the other and the limit
+    /// cannot be raced. Returns until when the e-mail is locked, if it is (nothing recorded then). Failures
+    /// older than `forget_before` are deleted on the way.
+    pub async fn claim_sign_in_attempt(
         &self,
         email: &str,
         now: Timestamp,
         forget_before: Timestamp,
-    ) -> Result<(), StoreError> {
+        locked: impl FnOnce(&[Timestamp]) -> Option<Timestamp> + Send,
+    ) -> Result<Option<Timestamp>, StoreError> {
         let mut tx = self.write_tx().await?;
+        if self.backend == super::Backend::Postgres {
+            // SQLite's writer is one at a time already; PostgreSQL's attempts for one e-mail queue here.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(email)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
         sqlx::query("DELETE FROM sign_in_failure WHERE failed_at <= $1")
             .bind(forget_before.as_millis())
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
+        let failures = sqlx::query("SELECT failed_at FROM sign_in_failure WHERE email = $1")
+            .bind(email)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|row| row.try_get::<i64, _>("failed_at").map(Timestamp::from_millis))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unavailable)?;
+        if let Some(until) = locked(&failures) {
+            self.commit(tx).await?;
+            return Ok(Some(until));
+        }
         sqlx::query("INSERT INTO sign_in_failure (email, failed_at) VALUES ($1, $2)")
             .bind(email)
             .bind(now.as_millis())
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await?;
+        Ok(None)
     }
 
     /// Forgets the failed sign-ins of `email` (it signed in, or an admin set a new password).
@@ -436,7 +464,7 @@ impl SqlStore {
             // Their conversations go back to their teams' queue ("Não atribuídos").
             Self::unassign(&mut tx, agent, "", "sem responsável (agente desativado)", now).await?;
         }
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// Unassigns `agent`'s conversations that are not concluded (only those of teams they no longer belong to,
@@ -490,7 +518,7 @@ impl SqlStore {
         let left = " AND team_id IS NOT NULL AND team_id NOT IN (SELECT team_id FROM team_member WHERE agent_id = $1) \
                     AND (SELECT role FROM agent WHERE agent_id = $1) = 'agent'";
         Self::unassign(&mut tx, agent, left, "sem responsável (saiu da equipe)", now).await?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     async fn add_to_teams(
@@ -530,15 +558,19 @@ impl SqlStore {
 
     /// A new team; `None` when a team already has this name (nothing changed).
     pub async fn create_team(&self, name: &str, now: Timestamp) -> Result<Option<i64>, StoreError> {
-        sqlx::query("INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING team_id")
+        self.write_returning(
+            sqlx::query(
+                "INSERT INTO team (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING \
+                 RETURNING team_id",
+            )
             .bind(name)
-            .bind(now.as_millis())
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(unavailable)?
-            .map(|row| row.try_get("team_id"))
-            .transpose()
-            .map_err(unavailable)
+            .bind(now.as_millis()),
+        )
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get("team_id"))
+        .transpose()
+        .map_err(unavailable)
     }
 
     /// Stores a new API token (its hash) acting for `agent`, reaching `teams` (`None`: every team).
@@ -576,7 +608,7 @@ impl SqlStore {
                 .await
                 .map_err(unavailable)?;
         }
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(id)
     }
 

@@ -131,17 +131,18 @@ impl SqlStore {
         team_id: Option<i64>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        sqlx::query(
-            "INSERT INTO conversation (contact_id, channel, channel_id, team_id, status, created_at, updated_at) \
-             SELECT $1, channel.kind, channel.channel_id, $3, 'open', $4, $4 FROM channel \
-             WHERE channel.channel_id = $2 AND EXISTS (SELECT 1 FROM contact WHERE contact_id = $1) \
-             RETURNING conversation_id",
+        self.write_returning(
+            sqlx::query(
+                "INSERT INTO conversation (contact_id, channel, channel_id, team_id, status, created_at, \
+                 updated_at) SELECT $1, channel.kind, channel.channel_id, $3, 'open', $4, $4 FROM channel \
+                 WHERE channel.channel_id = $2 AND EXISTS (SELECT 1 FROM contact WHERE contact_id = $1) \
+                 RETURNING conversation_id",
+            )
+            .bind(contact_id)
+            .bind(channel_id)
+            .bind(team_id)
+            .bind(now.as_millis()),
         )
-        .bind(contact_id)
-        .bind(channel_id)
-        .bind(team_id)
-        .bind(now.as_millis())
-        .fetch_optional(&self.writer)
         .await
         .map_err(unavailable)?
         .ok_or(StoreError::NotFound)?
@@ -287,7 +288,7 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(saved)
     }
 

@@ -23,6 +23,31 @@ pub struct PendingWebhook {
     pub received_at: Timestamp,
 }
 
+/// A stored webhook body the processor gave up on (see [`SqlStore::receipt_failed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAsideWebhook {
+    pub id: i64,
+    pub provider: String,
+    /// The body's first characters.
+    pub excerpt: String,
+    pub received_at: Timestamp,
+    pub set_aside_at: Timestamp,
+    pub attempts: i64,
+    /// Why it could not be applied (for the logs and the admin).
+    pub reason: String,
+}
+
+/// How much of a set-aside body the admin's list shows.
+const SET_ASIDE_EXCERPT: usize = 300;
+
+/// What `/health` says of the webhook processor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookBacklog {
+    /// When the oldest receipt the processor has not looked at yet was received.
+    pub oldest_pending: Option<Timestamp>,
+    pub set_aside: i64,
+}
+
 /// A message the contact sent, as the webhook processor understood it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMessage {
@@ -161,14 +186,15 @@ impl SqlStore {
             }
             query.execute(&mut *tx).await.map_err(unavailable)?;
         }
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// Webhook bodies not processed yet, oldest first, received after receipt `after` (0: from the start).
     pub async fn pending_webhooks(&self, after: i64, limit: i64) -> Result<Vec<PendingWebhook>, StoreError> {
         let rows = sqlx::query(
             "SELECT webhook_receipt_id, provider, body, received_at FROM webhook_receipt \
-             WHERE processed_at IS NULL AND webhook_receipt_id > $1 ORDER BY webhook_receipt_id LIMIT $2",
+             WHERE processed_at IS NULL AND set_aside_at IS NULL AND webhook_receipt_id > $1 \
+             ORDER BY webhook_receipt_id LIMIT $2",
         )
         .bind(after)
         .bind(limit)
@@ -185,6 +211,138 @@ impl SqlStore {
                 })
             })
             .collect()
+    }
+
+    /// Counts a failed attempt at applying receipt `receipt` while the database works (this very write is
+    /// the proof: when the database is down it fails too, and nothing is counted). The receipt counts as
+    /// looked at (it holds up no retry nor lease recovery); after `most` attempts it is set aside with
+    /// `reason`, and the processor no longer tries it until an admin asks. Returns whether it was set aside.
+    pub async fn receipt_failed(
+        &self,
+        receipt: i64,
+        reason: &str,
+        most: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let attempts: i64 = sqlx::query(
+            "UPDATE webhook_receipt SET attempts = attempts + 1, error = $2, seen_at = COALESCE(seen_at, $3) \
+             WHERE webhook_receipt_id = $1 RETURNING attempts",
+        )
+        .bind(receipt)
+        .bind(reason)
+        .bind(now.as_millis())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get::<i64, _>("attempts"))
+        .transpose()
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?;
+        let set_aside = attempts >= most;
+        if set_aside {
+            sqlx::query("UPDATE webhook_receipt SET set_aside_at = $2 WHERE webhook_receipt_id = $1")
+                .bind(receipt)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        self.commit(tx).await?;
+        Ok(set_aside)
+    }
+
+    /// The receipts set aside, newest first (at most `limit`).
+    pub async fn set_aside_webhooks(&self, limit: i64) -> Result<Vec<SetAsideWebhook>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT webhook_receipt_id, provider, body, received_at, set_aside_at, attempts, error \
+             FROM webhook_receipt WHERE set_aside_at IS NOT NULL ORDER BY webhook_receipt_id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        rows.iter()
+            .map(|row| {
+                let body: String = row.try_get("body").map_err(unavailable)?;
+                Ok(SetAsideWebhook {
+                    id: row.try_get("webhook_receipt_id").map_err(unavailable)?,
+                    provider: row.try_get("provider").map_err(unavailable)?,
+                    excerpt: body.chars().take(SET_ASIDE_EXCERPT).collect(),
+                    received_at: Timestamp::from_millis(row.try_get("received_at").map_err(unavailable)?),
+                    set_aside_at: Timestamp::from_millis(row.try_get("set_aside_at").map_err(unavailable)?),
+                    attempts: row.try_get("attempts").map_err(unavailable)?,
+                    reason: row
+                        .try_get::<Option<String>, _>("error")
+                        .map_err(unavailable)?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Puts a receipt set aside back in the processor's way, its attempts counted anew.
+    /// MUST return [`StoreError::NotFound`] if no receipt `receipt` is set aside.
+    pub async fn retry_webhook(&self, receipt: i64) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query(
+            "UPDATE webhook_receipt SET set_aside_at = NULL, attempts = 0, error = NULL, seen_at = NULL \
+             WHERE webhook_receipt_id = $1 AND set_aside_at IS NOT NULL",
+        )
+        .bind(receipt)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.commit(tx).await
+    }
+
+    /// How the processor keeps up: receipts neither applied nor looked at, and since when the oldest of them
+    /// waits; receipts set aside.
+    pub async fn webhook_backlog(&self) -> Result<WebhookBacklog, StoreError> {
+        let oldest = sqlx::query(
+            "SELECT received_at FROM webhook_receipt \
+             WHERE processed_at IS NULL AND seen_at IS NULL AND set_aside_at IS NULL \
+             ORDER BY webhook_receipt_id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .map(|row| row.try_get::<i64, _>("received_at"))
+        .transpose()
+        .map_err(unavailable)?
+        .map(Timestamp::from_millis);
+        let set_aside: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM webhook_receipt WHERE processed_at IS NULL AND set_aside_at IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?
+        .try_get("n")
+        .map_err(unavailable)?;
+        Ok(WebhookBacklog { oldest_pending: oldest, set_aside })
+    }
+
+    /// Deletes receipts processed before `before`, at most `most` of them (oldest first), in one short
+    /// transaction; how many. Receipts set aside or still pending are never deleted.
+    pub async fn prune_webhooks(&self, before: Timestamp, most: i64) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM webhook_receipt WHERE webhook_receipt_id IN (SELECT webhook_receipt_id \
+             FROM webhook_receipt WHERE processed_at IS NOT NULL AND processed_at < $1 \
+             ORDER BY processed_at LIMIT $2)",
+        )
+        .bind(before.as_millis())
+        .bind(most)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        self.commit(tx).await?;
+        Ok(deleted)
     }
 
     pub async fn mark_webhook_processed(
@@ -269,7 +427,7 @@ impl SqlStore {
     ) -> Result<InboundOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
         let outcome = Self::record_inbound_on(&mut tx, message, now).await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(outcome)
     }
 
@@ -427,7 +585,7 @@ impl SqlStore {
     ) -> Result<StatusOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
         let outcome = Self::apply_status_on(&mut tx, update, now).await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(outcome)
     }
 
@@ -460,9 +618,14 @@ impl SqlStore {
                 return Ok(StatusOutcome::Applied);
             }
         }
+        // Our own id (Cloud API `biz_opaque_callback_data`) names a message only while its send's answer is
+        // not recorded, and only once a send of it began: a report can never mark a message read that was
+        // never sent (a held one, say), nor move one the provider knows by another id.
         let found = sqlx::query(
             "SELECT message_id, provider_message_id, status_rank FROM message \
-             WHERE provider_message_id = $1 OR (message_id = $2 AND direction = 'out')",
+             WHERE provider_message_id = $1 OR (message_id = $2 AND direction = 'out' \
+               AND provider_message_id IS NULL AND EXISTS (SELECT 1 FROM outbound_job j \
+                   WHERE j.message_id = message.message_id AND j.attempts > 0))",
         )
         .bind(&update.provider_message_id)
         .bind(update.our_message_id.map(|m| m.0))
@@ -639,7 +802,7 @@ impl SqlStore {
         let moved =
             Self::apply_watermark_on(&mut tx, channel_id, identity_kind, external_id, status, watermark)
                 .await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(moved)
     }
 
@@ -709,7 +872,7 @@ impl SqlStore {
     pub async fn provider_closed_window(&self, message: MessageId, at: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         Self::note_provider_closed(&mut tx, message.0, at).await?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// Records what the provider says a message costs, once per message and category.

@@ -14,6 +14,7 @@ use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::time::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub mod agents;
@@ -43,6 +44,19 @@ pub struct SqlStore {
     /// writes must never wait for another writer connection meanwhile. On PostgreSQL the same pool.
     pub(crate) writer: AnyPool,
     pub(crate) backend: Backend,
+    /// Whether the last write failed (a full disk, a database that refuses writes): `/health` says so.
+    pub(crate) writes: Arc<WriteHealth>,
+}
+
+/// The outcome of the latest write, for `/health`.
+#[derive(Debug, Default)]
+pub(crate) struct WriteHealth(std::sync::Mutex<Option<String>>);
+
+impl WriteHealth {
+    fn record<T>(&self, result: &Result<T, sqlx::Error>) {
+        let mut failing = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *failing = result.as_ref().err().map(ToString::to_string);
+    }
 }
 
 impl SqlStore {
@@ -61,7 +75,17 @@ impl SqlStore {
         };
         let url = database.url();
         let connect = |max: u32| {
-            let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+            // A database that does not answer fails fast (PostgreSQL down: seconds, not half a minute); SQLite's
+            // one writer may be queued behind a burst, and waits longer. A connection that comes back to be
+            // used inside a transaction (a commit failed on a full disk, and SQLite had already rolled back:
+            // its driver still counts the transaction open) is closed and replaced, never used again.
+            let acquire = match backend {
+                Backend::Sqlite => Duration::from_secs(30),
+                Backend::Postgres => Duration::from_secs(3),
+            };
+            let mut options = AnyPoolOptions::new().acquire_timeout(acquire).before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            });
             if backend == Backend::Sqlite {
                 // WAL lets readers go on while the writer writes.
                 options = options.max_connections(max).after_connect(|conn, _| {
@@ -89,17 +113,68 @@ impl SqlStore {
             }
             Backend::Postgres => pool.clone(),
         };
-        Ok(Self { pool, writer, backend })
+        Ok(Self { pool, writer, backend, writes: Arc::default() })
     }
 
     /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
     /// transaction that reads first never fails on a writer that committed meanwhile.
     pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        match self.backend {
+        self.begin_write().await.map_err(unavailable)
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let begun = match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.writer.begin().await,
+        };
+        if begun.is_err() {
+            self.writes.record(&begun);
         }
-        .map_err(unavailable)
+        begun
+    }
+
+    /// Commits a write transaction. Success is answered only from here: a commit that fails (a full disk) is
+    /// an error to the caller, and `/health` says writes fail until one succeeds again.
+    pub(crate) async fn commit(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<(), StoreError> {
+        self.commit_raw(tx).await.map_err(unavailable)
+    }
+
+    async fn commit_raw(&self, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<(), sqlx::Error> {
+        let committed = tx.commit().await;
+        self.writes.record(&committed);
+        committed
+    }
+
+    /// One statement that writes and returns at most one row, in a transaction of its own. On SQLite a
+    /// statement whose row was read before its end commits when it is reset, and a commit that fails there
+    /// (a full disk) would go unnoticed: the caller would answer "saved" for a row that is not.
+    pub(crate) async fn write_returning<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<Option<AnyRow>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let row = query.fetch_optional(&mut *tx).await?;
+        self.commit_raw(tx).await?;
+        Ok(row)
+    }
+
+    /// Why writes fail, when the latest one did.
+    pub fn writes_failing(&self) -> Option<String> {
+        self.writes.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// A real write (the disk must take it), for `/health` to learn that writes work again.
+    pub async fn probe_write(&self, now: Timestamp) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO setting (setting_key, value, updated_at) VALUES ('health_probe', '', $1) \
+             ON CONFLICT (setting_key) DO UPDATE SET updated_at = excluded.updated_at",
+        )
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        self.commit(tx).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -232,16 +307,19 @@ impl Store for SqlStore {
                 name: existing.name.as_str().to_owned(),
             });
         }
-        let inserted = sqlx::query(
-            "INSERT INTO contact (name, name_folded, phone, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING contact_id",
-        )
-        .bind(contact.name.as_str())
-        .bind(fold_for_search(contact.name.as_str()))
-        .bind(contact.phone.digits())
-        .bind(now.as_millis())
-        .fetch_one(&self.writer)
-        .await;
+        let inserted = self
+            .write_returning(
+                sqlx::query(
+                    "INSERT INTO contact (name, name_folded, phone, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING contact_id",
+                )
+                .bind(contact.name.as_str())
+                .bind(fold_for_search(contact.name.as_str()))
+                .bind(contact.phone.digits())
+                .bind(now.as_millis()),
+            )
+            .await
+            .and_then(|row| row.ok_or(sqlx::Error::RowNotFound));
         match inserted {
             Ok(row) => Ok(Contact {
                 id: ContactId(row.try_get("contact_id").map_err(unavailable)?),
@@ -347,19 +425,21 @@ impl Store for SqlStore {
         channel: ChannelKind,
         now: Timestamp,
     ) -> Result<ConversationSummary, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO conversation (contact_id, channel, status, created_at, updated_at) \
-             SELECT contact_id, $2, $3, $4, $4 FROM contact WHERE contact_id = $1 \
-             RETURNING conversation_id",
-        )
-        .bind(contact.0)
-        .bind(channel.code())
-        .bind(ConversationStatus::Open.code())
-        .bind(now.as_millis())
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(unavailable)?
-        .ok_or(StoreError::NotFound)?;
+        let row = self
+            .write_returning(
+                sqlx::query(
+                    "INSERT INTO conversation (contact_id, channel, status, created_at, updated_at) \
+                     SELECT contact_id, $2, $3, $4, $4 FROM contact WHERE contact_id = $1 \
+                     RETURNING conversation_id",
+                )
+                .bind(contact.0)
+                .bind(channel.code())
+                .bind(ConversationStatus::Open.code())
+                .bind(now.as_millis()),
+            )
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?;
         let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
         let row = sqlx::query(&format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \

@@ -185,6 +185,7 @@ impl Outbox for SqlStore {
         channel_id: i64,
         team_id: i64,
         assignee: Option<AgentId>,
+        seen: Option<(ConversationId, Option<i64>)>,
         now: Timestamp,
     ) -> Result<Opened, StoreError> {
         let mut tx = self.write_tx().await?;
@@ -224,6 +225,19 @@ impl Outbox for SqlStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(unavailable)?;
+        let found = open
+            .as_ref()
+            .map(|row| -> Result<_, StoreError> {
+                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
+                Ok((ConversationId(id), team))
+            })
+            .transpose()?;
+        if found != seen {
+            // Another start (or a conclusion) got there between the checks and now: what was decided no
+            // longer holds. Two teams starting one conversation at once: the second is told, nothing sent.
+            return Err(StoreError::Changed);
+        }
         let (id, moved) = match open {
             Some(row) => {
                 let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
@@ -270,7 +284,7 @@ impl Outbox for SqlStore {
                 (id, None)
             }
         };
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(Opened { id: ConversationId(id), moved })
     }
 
@@ -346,7 +360,7 @@ impl Outbox for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(before.map_or(Assignee::Unassigned, |a| Assignee::Agent(AgentId(a))))
     }
 
@@ -527,7 +541,7 @@ impl Outbox for SqlStore {
         if changed == 0 {
             return Err(StoreError::Changed);
         }
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 }
 

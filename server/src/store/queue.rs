@@ -176,7 +176,7 @@ impl SqlStore {
     ) -> Result<(MessageId, JobId), StoreError> {
         let mut tx = self.write_tx().await?;
         let ids = Self::insert_outbound(&mut tx, outbound, dispatch, now).await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(ids)
     }
 
@@ -404,7 +404,7 @@ impl SqlStore {
                 .map_err(unavailable)?;
             }
         }
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// A transient failure: try again at `next_attempt_at`. Later jobs of the conversation keep waiting.
@@ -450,7 +450,7 @@ impl SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)
+        self.commit(tx).await
     }
 
     /// Ends `job`'s claim as `end` says, if the job is still in flight under this claim. Returns whether it
@@ -484,7 +484,7 @@ impl SqlStore {
     pub async fn release_held(&self, conversation_id: i64, now: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.write_tx().await?;
         let released = Self::release_held_in(&mut tx, conversation_id, now).await?;
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(released)
     }
 
@@ -542,7 +542,7 @@ impl SqlStore {
         .await
         .map_err(unavailable)?
         .rows_affected();
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(recovered)
     }
 

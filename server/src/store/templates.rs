@@ -52,7 +52,7 @@ impl SqlStore {
             .await
             .map_err(unavailable)?;
         }
-        tx.commit().await.map_err(unavailable)?;
+        self.commit(tx).await?;
         Ok(templates.len())
     }
 

@@ -9,7 +9,6 @@ use crate::store::inbound::{InboundMessage, StatusUpdate};
 use crate::store::SqlStore;
 use atende_domain::channel::Channel;
 use atende_domain::conversation::ChannelKind;
-use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use std::collections::HashMap;
 
@@ -174,12 +173,15 @@ impl WebhookProcessor {
         &self,
         page: &[PendingWebhook],
         names: &mut HashMap<String, String>,
-    ) -> Result<(), StoreError> {
+    ) {
         for webhook in page.iter().filter(|w| w.provider == "meta") {
             let Ok(event) = Event::parse(webhook.body.as_bytes()) else { continue };
             let Some((kind, identity_kind)) = kinds(&event.object) else { continue };
             for entry in &event.entry {
-                let Some(channel_id) = self.store.channel_id_by_provider(kind, &entry.id).await? else {
+                // A lookup the database fails is left to the batch, which meets the same failure and handles
+                // it (a passing fault is retried; a receipt the store refuses is set aside): a name is a
+                // nicety, it must not stop the pass.
+                let Ok(Some(channel_id)) = self.store.channel_id_by_provider(kind, &entry.id).await else {
                     continue;
                 };
                 for messaging in &entry.messaging {
@@ -189,7 +191,7 @@ impl WebhookProcessor {
                     let person = messaging.sender.id.as_str();
                     if !writes
                         || names.contains_key(person)
-                        || self.store.identity_known(identity_kind, person).await?
+                        || self.store.identity_known(identity_kind, person).await.unwrap_or(true)
                     {
                         continue;
                     }
@@ -198,7 +200,6 @@ impl WebhookProcessor {
                 }
             }
         }
-        Ok(())
     }
 
     /// The person's name from the provider, or a neutral one.

@@ -7,7 +7,7 @@
 //! request path only checks the signature and stores the raw body; everything else happens in
 //! [`WebhookProcessor`], which a crash simply resumes (unprocessed receipts stay pending).
 
-use crate::store::inbound::{InboundMessage, InboundOutcome, StatusOutcome, StatusUpdate};
+use crate::store::inbound::{InboundMessage, InboundOutcome, PendingWebhook, StatusOutcome, StatusUpdate};
 use crate::store::queue::MessageId;
 use crate::store::SqlStore;
 use crate::whatsapp::wire::{self, Change, InboundContent, Notification};
@@ -164,7 +164,7 @@ async fn verify(State(state): State<WebhookState>, Query(handshake): Query<Hands
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -321,72 +321,152 @@ impl Batch {
     }
 }
 
+/// How often a receipt that fails while the database works is tried before it is set aside.
+pub const RECEIPT_ATTEMPTS: i64 = 5;
+
+/// A batch that failed: at which receipt of its page, and why.
+struct BatchFailure {
+    at: usize,
+    error: StoreError,
+}
+
 impl WebhookProcessor {
     /// Processes what is pending, once, oldest first, [`BATCH`] receipts to a transaction (on SQLite, fewer
-    /// when they take longer than [`BATCH_TIME`]). A body that cannot
-    /// be understood is kept with its error; a database failure rolls its batch back and stops the pass, so
-    /// nothing Meta delivered (and was told was received) is lost to a passing fault: the batch is applied
-    /// again on the next pass (every step is idempotent: a message is stored once, a status never goes back).
+    /// when they take longer than [`BATCH_TIME`]). A body that cannot be understood is kept with its error.
+    /// A database failure rolls its batch back, so nothing Meta delivered (and was told was received) is lost
+    /// to a passing fault (every step is idempotent: a message is stored once, a status never goes back); the
+    /// receipts before the failing one are applied again, then that one alone. If it fails alone while the
+    /// database takes the count of its failure, the failure is the receipt's own (a body the store refuses):
+    /// it is counted and passed over, so it never holds up the receipts behind it, and after
+    /// [`RECEIPT_ATTEMPTS`] it is set aside for an admin. When the database is down nothing can be counted:
+    /// the pass stops and the next one tries again.
     pub async fn process_pending(&self) -> Result<Processed, StoreError> {
         let mut done = Processed::default();
         let mut after = 0;
-        let grace = i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX);
         // Kept for the whole pass: a page read again after a short batch does not ask the provider again.
         let mut names = HashMap::new();
         loop {
-            let page = self.store.pending_webhooks(after, BATCH).await?;
+            let mut page = self.store.pending_webhooks(after, BATCH).await?;
             if page.is_empty() {
                 break;
             }
-            self.names_of_new_people(&page, &mut names).await?;
-            let now = self.clock.now();
-            let mut batch = Batch {
-                tx: self.store.write_tx().await?,
-                now,
-                done: Processed::default(),
-                channels: HashMap::new(),
-                names: std::mem::take(&mut names),
-            };
-            let mut finished = Vec::with_capacity(page.len());
-            let mut waiting = Vec::new();
-            let began = std::time::Instant::now();
-            let hold = (self.store.backend == crate::store::Backend::Sqlite).then_some(BATCH_TIME);
-            for webhook in &page {
-                let applied = match webhook.provider.as_str() {
-                    "meta" => self.process_meta(&mut batch, &webhook.body).await,
-                    "evolution" => self.process_evolution(&mut batch, &webhook.body).await,
-                    _ => self.process_whatsapp(&mut batch, &webhook.body).await,
-                };
-                match applied {
-                    Ok(true) => finished.push((webhook.id, None)),
-                    // A status whose message is not known yet: tried again on a later pass, for a while.
-                    Ok(false) if now.as_millis().saturating_sub(webhook.received_at.as_millis()) > grace => {
-                        finished.push((webhook.id, Some("status for a message Atende does not know".into())));
-                    }
-                    Ok(false) => waiting.push(webhook.id),
-                    Err(Failure::Unreadable(error)) => {
-                        tracing::warn!(receipt = webhook.id, %error, "webhook not understood; kept with the error");
-                        finished.push((webhook.id, Some(error)));
-                    }
-                    Err(Failure::Store(error)) => return Err(error),
+            for webhook in &mut page {
+                if let std::borrow::Cow::Owned(clean) = without_nul(&webhook.body) {
+                    tracing::warn!(
+                        receipt = webhook.id,
+                        "webhook text had NUL characters; applied without them"
+                    );
+                    webhook.body = clean;
                 }
-                batch.done.receipts += 1;
-                after = webhook.id;
-                if hold.is_some_and(|most| began.elapsed() >= most) {
+            }
+            self.names_of_new_people(&page, &mut names).await;
+            match self.apply_batch(&page, &mut names, &mut done).await {
+                Ok(applied) => after = page[applied - 1].id,
+                Err(BatchFailure { at, error }) => {
+                    if at > 0 {
+                        let before = &page[..at];
+                        let applied = self
+                            .apply_batch(before, &mut names, &mut done)
+                            .await
+                            .map_err(|failure| failure.error)?;
+                        after = before[applied - 1].id;
+                        if applied < at {
+                            continue;
+                        }
+                    }
+                    let receipt = &page[at];
+                    if let Err(alone) =
+                        self.apply_batch(std::slice::from_ref(receipt), &mut names, &mut done).await
+                    {
+                        let reason = match alone.error {
+                            StoreError::Unavailable(detail) => detail,
+                            other => other.to_string(),
+                        };
+                        let now = self.clock.now();
+                        // Fails too when the database is down: then the pass stops here, nothing counted.
+                        let set_aside =
+                            self.store.receipt_failed(receipt.id, &reason, RECEIPT_ATTEMPTS, now).await?;
+                        tracing::warn!(receipt = receipt.id, set_aside, error = %error, "webhook receipt failed");
+                    }
+                    after = receipt.id;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Applies the receipts of `page` in one transaction, from the first, until the page ends or (SQLite) the
+    /// batch has held the writer for [`BATCH_TIME`]; how many were applied. On a database failure nothing
+    /// of it is kept.
+    async fn apply_batch(
+        &self,
+        page: &[PendingWebhook],
+        names: &mut HashMap<String, String>,
+        done: &mut Processed,
+    ) -> Result<usize, BatchFailure> {
+        let grace = i64::try_from(self.unknown_status_grace.as_millis()).unwrap_or(i64::MAX);
+        let now = self.clock.now();
+        let mut batch = Batch {
+            tx: self.store.write_tx().await.map_err(|error| BatchFailure { at: 0, error })?,
+            now,
+            done: Processed::default(),
+            channels: HashMap::new(),
+            names: std::mem::take(names),
+        };
+        let mut finished = Vec::with_capacity(page.len());
+        let mut waiting = Vec::new();
+        let began = std::time::Instant::now();
+        let hold = (self.store.backend == crate::store::Backend::Sqlite).then_some(BATCH_TIME);
+        let mut applied = 0;
+        let mut failure = None;
+        for (at, webhook) in page.iter().enumerate() {
+            let body = webhook.body.as_str();
+            let outcome = match webhook.provider.as_str() {
+                "meta" => self.process_meta(&mut batch, body).await,
+                "evolution" => self.process_evolution(&mut batch, body).await,
+                "whatsapp" => self.process_whatsapp(&mut batch, body).await,
+                other => Err(Failure::Unreadable(format!("unknown provider {other:?}"))),
+            };
+            match outcome {
+                Ok(true) => finished.push((webhook.id, None)),
+                // A status whose message is not known yet: tried again on a later pass, for a while.
+                Ok(false) if now.as_millis().saturating_sub(webhook.received_at.as_millis()) > grace => {
+                    finished.push((webhook.id, Some("status for a message Atende does not know".into())));
+                }
+                Ok(false) => waiting.push(webhook.id),
+                Err(Failure::Unreadable(error)) => {
+                    tracing::warn!(receipt = webhook.id, %error, "webhook not understood; kept with the error");
+                    finished.push((webhook.id, Some(error)));
+                }
+                Err(Failure::Store(error)) => {
+                    failure = Some(BatchFailure { at, error });
                     break;
                 }
             }
-            SqlStore::mark_webhooks_processed_on(&mut batch.tx, &finished, now).await?;
-            SqlStore::mark_webhooks_seen_on(&mut batch.tx, &waiting, now).await?;
-            batch.tx.commit().await.map_err(crate::store::unavailable)?;
-            // Only now may the workers see what the contacts' replies released.
-            if batch.done.released > 0 {
-                self.released.notify_one();
+            batch.done.receipts += 1;
+            applied = at + 1;
+            if hold.is_some_and(|most| began.elapsed() >= most) {
+                break;
             }
-            done.add(&batch.done);
-            names = batch.names;
         }
-        Ok(done)
+        *names = std::mem::take(&mut batch.names);
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let at = applied.saturating_sub(1);
+        SqlStore::mark_webhooks_processed_on(&mut batch.tx, &finished, now)
+            .await
+            .map_err(|error| BatchFailure { at, error })?;
+        SqlStore::mark_webhooks_seen_on(&mut batch.tx, &waiting, now)
+            .await
+            .map_err(|error| BatchFailure { at, error })?;
+        self.store.commit(batch.tx).await.map_err(|error| BatchFailure { at, error })?;
+        // Only now may the workers see what the contacts' replies released.
+        if batch.done.released > 0 {
+            self.released.notify_one();
+        }
+        done.add(&batch.done);
+        Ok(applied)
     }
 
     /// `Ok(true)` when everything in the body was applied; `Ok(false)` when a status waits for its message.
@@ -542,6 +622,41 @@ fn to_status(status: &wire::Status) -> StatusUpdate {
             ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, details.unwrap_or_default())
                 .to_string()
         }),
+    }
+}
+
+/// A provider's body without the NUL characters its strings may carry (`\u0000`: JSON allows it, PostgreSQL's
+/// text does not, and a NUL is never part of what a person wrote), so a body is applied the same on both
+/// databases. Anything else is kept as it came.
+pub(crate) fn without_nul(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.contains("\\u0000") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            strip_nul(&mut value);
+            serde_json::to_string(&value).map_or(std::borrow::Cow::Borrowed(body), std::borrow::Cow::Owned)
+        }
+        Err(_) => std::borrow::Cow::Borrowed(body),
+    }
+}
+
+fn strip_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => text.retain(|c| c != '\0'),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nul),
+        serde_json::Value::Object(fields) => {
+            let keyed: Vec<(String, serde_json::Value)> = std::mem::take(fields)
+                .into_iter()
+                .map(|(mut key, mut field)| {
+                    key.retain(|c| c != '\0');
+                    strip_nul(&mut field);
+                    (key, field)
+                })
+                .collect();
+            fields.extend(keyed);
+        }
+        _ => {}
     }
 }
 

@@ -113,19 +113,20 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
     let of_b = conversation_of(&app, team_b, "(11) 97777-2222").await;
     let agent = app.agent_in("ana@teste.local", &[team_a]).await;
 
+    // Another team's conversation is "not found", as one that does not exist (the answer tells no ids).
     let conversation = |id: i64| vec![("conversation", id.to_string())];
     assert_eq!(call(&agent, &app, "conversation_view", &conversation(of_a)).await, 200);
-    assert_eq!(call(&agent, &app, "conversation_view", &conversation(of_b)).await, 403);
+    assert_eq!(call(&agent, &app, "conversation_view", &conversation(of_b)).await, 404);
     let text = |id: i64| vec![("conversation", id.to_string()), ("text", "Olá".to_owned())];
-    assert_eq!(call(&agent, &app, "send_message", &text(of_b)).await, 403);
-    assert_eq!(call(&agent, &app, "conclude_conversation", &conversation(of_b)).await, 403);
+    assert_eq!(call(&agent, &app, "send_message", &text(of_b)).await, 404);
+    assert_eq!(call(&agent, &app, "conclude_conversation", &conversation(of_b)).await, 404);
     let restart = agent
         .post(format!("{}/api/restart_conversation", app.address))
         .json(&json!({ "conversation": of_b, "template": "x", "language": "pt_BR", "values": [] }))
         .send()
         .await
         .expect("POST");
-    assert_eq!(restart.status(), 403);
+    assert_eq!(restart.status(), 404);
     let media = |id: i64| {
         vec![
             ("conversation", id.to_string()),
@@ -134,11 +135,11 @@ async fn an_agent_of_team_a_can_neither_read_nor_change_a_conversation_of_team_b
             ("caption", String::new()),
         ]
     };
-    assert_eq!(call(&agent, &app, "send_media", &media(of_b)).await, 403);
-    assert_eq!(call(&agent, &app, "assign_conversation", &conversation(of_b)).await, 403, "to nobody");
+    assert_eq!(call(&agent, &app, "send_media", &media(of_b)).await, 404);
+    assert_eq!(call(&agent, &app, "assign_conversation", &conversation(of_b)).await, 404, "to nobody");
     let me = app.store.agent_by_email(&Email::parse("ana@teste.local").expect("valid")).await.expect("read");
     let to_me = vec![("conversation", of_b.to_string()), ("agent", me.expect("ana").id.to_string())];
-    assert_eq!(call(&agent, &app, "assign_conversation", &to_me).await, 403, "to herself");
+    assert_eq!(call(&agent, &app, "assign_conversation", &to_me).await, 404, "to herself");
 
     let listed: Vec<Value> = agent
         .post(format!("{}/api/list_conversations", app.address))
@@ -310,7 +311,12 @@ async fn ten_wrong_passwords_lock_the_email_until_the_window_passes_and_a_succes
     let _bia = app.agent_in(email, &[]).await;
     for age in [16, 10, 9, 8, 7, 6, 5, 4, 3, 2] {
         app.store
-            .record_sign_in_failure(email, now.plus_millis(-age * minute), now.plus_millis(-60 * minute))
+            .claim_sign_in_attempt(
+                email,
+                now.plus_millis(-age * minute),
+                now.plus_millis(-60 * minute),
+                |_| None,
+            )
             .await
             .expect("stored");
     }
@@ -318,7 +324,12 @@ async fn ten_wrong_passwords_lock_the_email_until_the_window_passes_and_a_succes
     assert!(response.headers().get("set-cookie").is_some(), "{}", response.status());
     for age in [14, 10, 9, 8, 7, 6, 5, 4, 3, 2] {
         app.store
-            .record_sign_in_failure(email, now.plus_millis(-age * minute), now.plus_millis(-60 * minute))
+            .claim_sign_in_attempt(
+                email,
+                now.plus_millis(-age * minute),
+                now.plus_millis(-60 * minute),
+                |_| None,
+            )
             .await
             .expect("stored");
     }

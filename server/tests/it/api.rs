@@ -29,7 +29,14 @@ async fn health_says_which_database_answers() {
         .json()
         .await
         .expect("json");
-    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "sqlite" }));
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "status": "ok",
+            "database": "sqlite",
+            "webhooks": { "oldest_pending_seconds": null, "set_aside": 0 },
+        })
+    );
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod access;
 mod admin_and_api;
 mod api;
 mod faults;
+mod hardening;
 mod inbound_contract;
 mod live;
 mod other_channels;

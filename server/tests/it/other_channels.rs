@@ -1138,7 +1138,7 @@ async fn an_official_whatsapp_number_added_in_the_console_sends_and_syncs_templa
         app_secret: "segredo-do-app-do-numero".into(),
         phone_number_id: "106540352200777".into(),
         waba_id: "102290129300777".into(),
-        access_token: Some("token-do-numero-da-loja".into()),
+        access_token: "token-do-numero-da-loja".into(),
         status_delay: std::time::Duration::from_millis(100),
         ..SandboxConfig::default()
     });

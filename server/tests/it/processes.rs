@@ -30,7 +30,7 @@ async fn sandbox_for(atende_port: u16) -> (SandboxState, String) {
     let config = SandboxConfig {
         webhook_url: format!("http://127.0.0.1:{atende_port}/webhooks/whatsapp"),
         app_secret: SECRET.into(),
-        access_token: Some(TOKEN.into()),
+        access_token: TOKEN.into(),
         status_delay: Duration::from_millis(300),
         webhook_retry_for: Duration::from_secs(30),
         rate_limit_per_second: 0,

@@ -570,3 +570,38 @@ contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_clos
     let state = store.conversation_state(ConversationId(conversations[0])).await.expect("state");
     assert_eq!(state.lifecycle.provider_closed_at(), Some(T0));
 });
+
+contract!(a_status_is_applied_only_to_a_send_atende_recorded_never_to_a_held_message, |db| {
+    use atende_server::store::inbound::{StatusOutcome, StatusUpdate};
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let c = conversations[0];
+    let (held, held_job) =
+        store.enqueue(&NewOutbound::text(c, channel, "na fila"), Dispatch::Hold, T0).await.expect("e");
+    let naming = |ours, wamid: &str| StatusUpdate {
+        provider_message_id: wamid.into(),
+        our_message_id: Some(ours),
+        status: "read".into(),
+        at: T0,
+        error_code: None,
+        error_text: None,
+        closes_window: false,
+    };
+    // Someone reports our held message "read" through the opaque id: nothing was ever sent, nothing changes.
+    let forged = store.apply_status(&naming(held, "wamid.forjado"), T0).await.expect("looked at");
+    assert_eq!(forged, StatusOutcome::UnknownMessage);
+    assert_eq!(store.job_state(held_job).await.expect("s"), ("held".into(), "held".into()));
+    // Released but not claimed yet: still no send, still nothing.
+    store.release_held(c, T0).await.expect("released");
+    let early = store.apply_status(&naming(held, "wamid.forjado"), T0).await.expect("looked at");
+    assert_eq!(early, StatusOutcome::UnknownMessage);
+    assert_eq!(store.job_state(held_job).await.expect("s"), ("ready".into(), "queued".into()));
+    // Claimed (the send began) and its answer lost: the provider's report through the opaque id is its own.
+    let claimed = store.claim_next_job(T0, LEASE).await.expect("claim").expect("the job");
+    let learned = store.apply_status(&naming(held, "wamid.verdadeiro"), T0).await.expect("applied");
+    assert_eq!(learned, StatusOutcome::Applied);
+    // Once its provider id is known, a report of another id through the same opaque id is not its own.
+    let other = store.apply_status(&naming(held, "wamid.outro"), T0).await.expect("looked at");
+    assert_eq!(other, StatusOutcome::UnknownMessage);
+    store.complete_job(&claimed, "wamid.verdadeiro", T0).await.expect("done");
+});

@@ -69,7 +69,7 @@ async fn spawn(tweak: impl FnOnce(&mut SandboxConfig)) -> Harness {
     let mut config = SandboxConfig {
         webhook_url: format!("http://{hooks}/webhooks/whatsapp"),
         app_secret: SECRET.into(),
-        access_token: Some(TOKEN.into()),
+        access_token: TOKEN.into(),
         status_delay: Duration::from_millis(20),
         rate_limit_per_second: 1000,
         ..SandboxConfig::default()

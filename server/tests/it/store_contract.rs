@@ -257,7 +257,8 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     let caio = store.create_agent(&agent("caio@loja.com.br", "Caio"), &[support], NOW).await.expect("caio");
     let contact =
         store.create_contact(new_contact("Cliente", "(11) 97777-0001"), NOW).await.expect("contact");
-    let id = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened").id;
+    let id =
+        store.open_for(contact.id, channel, sales, Some(AgentId(ana)), None, NOW).await.expect("opened").id;
     let tab = |tab: Tab, me: i64| {
         let store = store.clone();
         async move {
@@ -278,7 +279,10 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!(store.assign(id, Assignee::Unassigned, NOW).await, Ok(Assignee::Agent(AgentId(ana))));
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "back to the team's queue");
     assert!(tab(Tab::Mine, ana).await.is_empty());
-    let reopened = store.open_for(contact.id, channel, sales, None, NOW).await.expect("reopened");
+    let reopened = store
+        .open_for(contact.id, channel, sales, None, Some((id, Some(sales))), NOW)
+        .await
+        .expect("reopened");
     assert_eq!((reopened.id, reopened.moved), (id, None), "the same team: no move");
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "reopening without an agent keeps who had it");
 
@@ -401,11 +405,15 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
         store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales, support], NOW).await.expect("bia");
     let contact =
         store.create_contact(new_contact("Cliente", "(11) 97777-0002"), NOW).await.expect("contact");
-    let opened = store.open_for(contact.id, channel, sales, Some(AgentId(ana)), NOW).await.expect("opened");
+    let opened =
+        store.open_for(contact.id, channel, sales, Some(AgentId(ana)), None, NOW).await.expect("opened");
     assert_eq!(opened.moved, None, "new");
     let id = opened.id;
 
-    let moved = store.open_for(contact.id, channel, support, None, NOW).await.expect("moved");
+    let moved = store
+        .open_for(contact.id, channel, support, None, Some((id, Some(sales))), NOW)
+        .await
+        .expect("moved");
     assert_eq!(moved.id, id);
     assert_eq!(moved.moved, Some(TeamMove { from: Some(sales), unassigned: Some(AgentId(ana)) }));
     assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
@@ -414,14 +422,30 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
     assert_eq!(waiting.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "in Suporte's Não atribuídos");
 
     store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await.expect("assigned");
-    let back = store.open_for(contact.id, channel, sales, None, NOW).await.expect("moved back");
+    let back = store
+        .open_for(contact.id, channel, sales, None, Some((id, Some(support))), NOW)
+        .await
+        .expect("moved back");
     assert_eq!(back.moved, Some(TeamMove { from: Some(support), unassigned: None }), "Bia is of Vendas too");
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Agent(AgentId(bia)));
 
     // A conversation of the shared inbox (no team) taken for a team moves too.
     let other = store.create_contact(new_contact("Outro", "(11) 97777-0003"), NOW).await.expect("contact");
     let inbox = store.open_conversation_on(other.id.0, channel, None, NOW).await.expect("inbox");
-    let taken = store.open_for(other.id, channel, support, None, NOW).await.expect("taken");
+    let inbox_id = atende_domain::conversation::ConversationId(inbox);
+    // Seen as it was before someone else took it: refused, nothing changed.
+    assert_eq!(
+        store.open_for(other.id, channel, support, None, Some((inbox_id, Some(sales))), NOW).await,
+        Err(StoreError::Changed)
+    );
+    assert_eq!(
+        store.open_for(other.id, channel, support, None, None, NOW).await,
+        Err(StoreError::Changed),
+        "one exists, none was seen"
+    );
+    assert_eq!(store.conversation_team(inbox_id).await.expect("team"), None);
+    let taken =
+        store.open_for(other.id, channel, support, None, Some((inbox_id, None)), NOW).await.expect("taken");
     assert_eq!((taken.id.0, taken.moved), (inbox, Some(TeamMove { from: None, unassigned: None })));
 });
 
@@ -497,19 +521,31 @@ contract!(passwords_sessions_and_failed_sign_ins_are_kept_per_agent_and_email, |
 
     let minute = 60_000;
     for age in [20, 3, 2, 1] {
-        store
-            .record_sign_in_failure(
+        let claimed = store
+            .claim_sign_in_attempt(
                 "ana@loja.com.br",
                 NOW.plus_millis(-age * minute),
                 NOW.plus_millis(-60 * minute),
+                |_| None,
             )
             .await
             .expect("stored");
+        assert_eq!(claimed, None, "not locked: the attempt is counted");
     }
     store
-        .record_sign_in_failure("bia@loja.com.br", NOW, NOW.plus_millis(-60 * minute))
+        .claim_sign_in_attempt("bia@loja.com.br", NOW, NOW.plus_millis(-60 * minute), |_| None)
         .await
         .expect("stored");
+    // Locked: nothing is counted, and the lock's end comes back.
+    let until = NOW.plus_millis(minute);
+    let locked = store
+        .claim_sign_in_attempt("bia@loja.com.br", NOW, NOW.plus_millis(-60 * minute), |seen| {
+            assert_eq!(seen, [NOW], "the failures of this e-mail only");
+            Some(until)
+        })
+        .await
+        .expect("read");
+    assert_eq!(locked, Some(until));
     let since = NOW.plus_millis(-15 * minute);
     let failures = store.sign_in_failures("ana@loja.com.br", since, 10).await.expect("read");
     assert_eq!(failures, [1, 2, 3].map(|m| NOW.plus_millis(-m * minute)), "newest first, inside the window");
