@@ -14,17 +14,14 @@
 use atende_app::error::AppError;
 use atende_domain::text::{check_form, check_text, TextError};
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
 
 /// The largest body checked here (the console's and the API's bodies are far smaller); larger ones get 413.
 const MAX_CHECKED_BODY: usize = 2 * 1024 * 1024;
-
-/// How long a request's whole body may take to arrive: a client trickling it a byte at a time is cut off,
-/// and its connection freed, after this.
-pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The policy of HTML that is not the console (the sandbox's simulator, the sign-in refusal page): no
 /// script at all, styles from this site or inline.
@@ -87,9 +84,8 @@ fn refuse(path: &str, error: TextError) -> Response {
 }
 
 /// Checks a body's text; `Err` with the answer to give instead.
-async fn checked_body(path: &str, body: Body, json: bool) -> Result<Body, Response> {
-    let bytes = match tokio::time::timeout(BODY_DEADLINE, axum::body::to_bytes(body, MAX_CHECKED_BODY)).await
-    {
+async fn checked_body(path: &str, body: Body, json: bool, deadline: Instant) -> Result<Body, Response> {
+    let bytes = match tokio::time::timeout_at(deadline, axum::body::to_bytes(body, MAX_CHECKED_BODY)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => {
             return Err((StatusCode::PAYLOAD_TOO_LARGE, "Corpo da requisição grande demais.").into_response())
@@ -115,10 +111,9 @@ fn too_slow() -> Response {
         .into_response()
 }
 
-/// `body`, cut off with an error once [`BODY_DEADLINE`] has passed (from now) before its end.
-fn with_deadline(body: Body) -> Body {
+/// `body`, cut off with an error if it has not ended by `deadline`.
+fn with_deadline(body: Body, deadline: Instant) -> Body {
     use futures_util::StreamExt;
-    let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
     let frames = futures_util::stream::unfold(Some(body.into_data_stream()), move |state| async move {
         let mut stream = state?;
         match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -144,8 +139,9 @@ fn check_json(value: &serde_json::Value) -> Result<(), TextError> {
     }
 }
 
-/// The middleware (outermost: before the gate).
-pub async fn guard(request: Request, next: Next) -> Response {
+/// The middleware (outermost: before the gate). A request's body must have arrived within `body_time`.
+pub async fn guard(State(body_time): State<std::time::Duration>, request: Request, next: Next) -> Response {
+    let deadline = Instant::now() + body_time;
     let path = request.uri().path().to_owned();
     if !plain_path(&path) {
         tracing::warn!(%path, "request refused: path with dot segments or encoded separators");
@@ -161,15 +157,15 @@ pub async fn guard(request: Request, next: Next) -> Response {
         let json = content_type.starts_with("application/json");
         if form || json {
             let (parts, body) = request.into_parts();
-            match checked_body(&path, body, json).await {
+            match checked_body(&path, body, json, deadline).await {
                 Ok(body) => Request::from_parts(parts, body),
                 Err(refusal) => return refusal,
             }
         } else {
-            request.map(with_deadline)
+            request.map(|body| with_deadline(body, deadline))
         }
     } else {
-        request.map(with_deadline)
+        request.map(|body| with_deadline(body, deadline))
     };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

@@ -269,7 +269,7 @@ impl Application {
         }
         let router = router
             .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
-            .layer(axum::middleware::from_fn(boundary::guard));
+            .layer(axum::middleware::from_fn_with_state(settings.request_body_timeout, boundary::guard));
         let background = Background {
             processor: WebhookProcessor {
                 store: store.clone(),
@@ -302,7 +302,7 @@ impl Application {
             ),
         };
         let limits =
-            serve::Limits { connections: settings.max_connections, head: std::time::Duration::from_secs(15) };
+            serve::Limits { connections: settings.max_connections, head: settings.request_head_timeout };
         Ok(Self { listener, limits, router, store, background, sandbox, others })
     }
 

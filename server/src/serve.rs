@@ -76,3 +76,23 @@ pub async fn serve(
     let _ = places.acquire_many(all).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn an_unfinished_head_is_cut_off_after_its_time() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let router = Router::new().route("/", axum::routing::get(|| async { "ok" }));
+        let limits = Limits { connections: 4, head: Duration::from_millis(300) };
+        tokio::spawn(serve(listener, router, limits, std::future::pending()));
+        let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.expect("write");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "still open after 3 s");
+    }
+}

@@ -179,6 +179,12 @@ pub struct Settings {
     /// Connections served at once (`ATENDE_MAX_CONNECTIONS`, 16 to 100,000; default 1,024): each open
     /// console keeps one for its live updates. More wait to be accepted; keep it below the open-file limit.
     pub max_connections: usize,
+    /// How long a request's head may take to arrive, and a kept-alive connection may wait idle for the next
+    /// (`ATENDE_REQUEST_HEAD_SECONDS`, 1 to 300; default 15).
+    pub request_head_timeout: std::time::Duration,
+    /// How long a request's whole body may take to arrive (`ATENDE_REQUEST_BODY_SECONDS`, 1 to 3,600;
+    /// default 30): a client trickling it is cut off and its connection freed.
+    pub request_body_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -297,6 +303,8 @@ impl Settings {
         let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
         let webhook_retention_days = bounded(&get, "ATENDE_WEBHOOK_RETENTION_DAYS", 30, 1..=3650, "dias")?;
         let max_connections = bounded(&get, "ATENDE_MAX_CONNECTIONS", 1024, 16..=100_000, "conexões")?;
+        let head_seconds = bounded(&get, "ATENDE_REQUEST_HEAD_SECONDS", 15, 1..=300, "segundos")?;
+        let body_seconds = bounded(&get, "ATENDE_REQUEST_BODY_SECONDS", 30, 1..=3600, "segundos")?;
         Ok(Self {
             database,
             address,
@@ -318,6 +326,8 @@ impl Settings {
             rate_card_file,
             webhook_retention_days,
             max_connections,
+            request_head_timeout: std::time::Duration::from_secs(head_seconds),
+            request_body_timeout: std::time::Duration::from_secs(body_seconds),
         })
     }
 }
@@ -440,6 +450,8 @@ impl Settings {
             rate_card_file: None,
             webhook_retention_days: 30,
             max_connections: 1024,
+            request_head_timeout: std::time::Duration::from_secs(15),
+            request_body_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

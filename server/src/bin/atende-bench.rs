@@ -62,7 +62,8 @@ async fn main() -> anyhow::Result<()> {
         "page" => page(&options).await,
         "dispatch" => dispatch(&options).await,
         "kill" => kill(&options).await,
-        other => bail!("comando desconhecido: {other} (ingest, page, dispatch ou kill)"),
+        "signin" => signin(&options).await,
+        other => bail!("comando desconhecido: {other} (ingest, page, dispatch, kill ou signin)"),
     }
 }
 
@@ -273,6 +274,65 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A flood of sign-ins (`--parallel`, default 1,000, all at once, with e-mails nobody has): how they are
+/// answered, and the server's memory during the flood and 10 s after (target: under 200 MB). Argon2id
+/// takes 19 MiB a password: unbounded, 250 at once took gigabytes.
+async fn signin(options: &Options) -> anyhow::Result<()> {
+    let parallel = options.number("parallel", 1_000)?;
+    let server = Server::start(None).await?;
+    let (idle, _) = server.memory();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let started = Instant::now();
+    let attempts: Vec<_> = (0..parallel)
+        .map(|i| {
+            let client = client.clone();
+            let base = server.base.clone();
+            tokio::spawn(async move {
+                let email = format!("ninguem{i}@bench.local");
+                let sent = client
+                    .post(format!("{base}/entrar"))
+                    .header("Origin", &base)
+                    .form(&[("email", email.as_str()), ("senha", "senha-errada")])
+                    .send()
+                    .await;
+                sent.map(|r| r.status().as_u16()).unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut peak: f64 = idle;
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let mut pending = attempts;
+    while !pending.is_empty() {
+        peak = peak.max(server.memory().0);
+        let (done, rest): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(tokio::task::JoinHandle::is_finished);
+        for attempt in done {
+            *statuses.entry(attempt.await.unwrap_or(0)).or_default() += 1;
+        }
+        pending = rest;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (after, high_water) = server.memory();
+    let answered: Vec<String> = statuses.iter().map(|(status, n)| format!("{n} × {status}")).collect();
+    println!(
+        "## signin: {parallel} at once in {:.1} s: {}; RSS idle {idle:.0} MiB, peak {peak:.0} MiB (VmHWM \
+         {high_water:.0} MiB), 10 s after {after:.0} MiB (target < 200 MB)",
+        took.as_secs_f64(),
+        answered.join(", ")
+    );
+    server.stop().await;
+    if high_water * 1.048_576 >= 200.0 {
+        bail!("RSS reached {high_water:.0} MiB: over 200 MB");
+    }
+    Ok(())
 }
 
 /// A free port on loopback (bound, then released for the server to take).

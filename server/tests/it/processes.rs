@@ -73,6 +73,19 @@ impl Server {
         dir: &Path,
         env: &[(&str, &str)],
     ) -> Self {
+        Self::start_limited(port, database, graph_url, sandbox, dir, env, None).await
+    }
+
+    /// With at most `files` open file descriptors (`prlimit`), when given.
+    async fn start_limited(
+        port: u16,
+        database: &Database,
+        graph_url: &str,
+        sandbox: &SandboxState,
+        dir: &Path,
+        env: &[(&str, &str)],
+        files: Option<u32>,
+    ) -> Self {
         let site = dir.join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("site dir");
         let config = sandbox.config();
@@ -81,7 +94,15 @@ impl Server {
             .append(true)
             .open(dir.join(format!("atende-{port}.log")))
             .expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_atende"))
+        let mut command = match files {
+            Some(files) => {
+                let mut limited = Command::new("prlimit");
+                limited.arg(format!("--nofile={files}:{files}")).arg("--").arg(env!("CARGO_BIN_EXE_atende"));
+                limited
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_atende")),
+        };
+        let child = command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("ATENDE_DATABASE_URL", database.url())
@@ -505,4 +526,39 @@ async fn a_server_killed_at_random_points_while_sending_and_receiving_loses_and_
     expected.sort();
     assert_eq!(stored, expected, "every inbound message stored exactly once");
     drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_clients_beyond_the_open_file_limit_never_keep_health_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    let env = [("ATENDE_MAX_CONNECTIONS", "64"), ("ATENDE_REQUEST_HEAD_SECONDS", "2")];
+    let server =
+        Server::start_limited(port, &database, &graph_url, &sandbox, dir.path(), &env, Some(256)).await;
+    // More stalled clients than the process may open files: each sends half a head and waits.
+    let mut stalled = Vec::new();
+    for _ in 0..300 {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(mut stream) => {
+                use tokio::io::AsyncWriteExt;
+                let _ = stream.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").await;
+                stalled.push(stream);
+            }
+            Err(_) => break,
+        }
+    }
+    assert!(stalled.len() > 256, "only {} connections could be opened", stalled.len());
+    // Health is still answered, within a few head timeouts, while they all hang on.
+    let began = std::time::Instant::now();
+    let answer = reqwest::Client::new()
+        .get(format!("{}/health", server.base))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("health answered");
+    assert_eq!(answer.status(), 200);
+    assert!(began.elapsed() < Duration::from_secs(20), "/health waited {:?}", began.elapsed());
+    drop(stalled);
 }

@@ -20,6 +20,11 @@ impl TestDb {
         Self { database, _dir: Some(dir), postgres: None }
     }
 
+    /// An SQLite database in `dir` (which the caller owns, e.g. a small filesystem of its own).
+    pub fn sqlite_in(dir: &std::path::Path) -> Self {
+        Self { database: Database::Sqlite(dir.join("atende.db")), _dir: None, postgres: None }
+    }
+
     /// A fresh PostgreSQL database, or `None` (said loudly) where no server answers outside CI.
     pub async fn postgres() -> Option<Self> {
         let admin = std::env::var("ATENDE_TEST_POSTGRES_URL")
