@@ -20,6 +20,40 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
+thread_local! {
+    /// Argon2's working memory (19 MiB with the default parameters), kept by each password thread from one
+    /// password to the next: allocated a password at a time, glibc kept each allocation of it and 10 sign-ins
+    /// grew the server by 190 MiB.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`verify_password`], with the thread's kept working memory (the same answer: the same Argon2 over the
+/// parameters, salt and output length the stored hash names, compared in constant time).
+fn verify_with_kept_memory(password: &str, stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else { return false };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
+    let Ok(algorithm) = argon2::Algorithm::try_from(hash.algorithm) else { return false };
+    let version = match hash.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = argon2::Params::try_from(&hash) else { return false };
+    let mut salt_bytes = [0_u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut computed = vec![0_u8; expected.len()];
+    let hashed = ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, &mut memory[..blocks])
+    });
+    hashed.is_ok() && crate::webhooks::constant_time_eq(&computed, expected.as_bytes())
+}
+
 /// Argon2id takes 19 MiB and tens of milliseconds a password, by design: at most this many run at once (one a
 /// core), so a flood of sign-ins waits its turn instead of taking gigabytes of memory.
 static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
@@ -42,19 +76,59 @@ pub async fn password_turn() -> Result<tokio::sync::SemaphorePermit<'static>, Bu
     }
 }
 
-/// [`verify_password`] off the async workers, within the caller's turn (see [`password_turn`]).
+/// Work for the password threads.
+type PasswordJob = Box<dyn FnOnce() + Send>;
+
+/// The threads that do password work, one a core, started on first use. Always the same few threads, so the
+/// same few allocator arenas take every password's 19 MiB: on tokio's blocking pool, a flood of sign-ins
+/// spread the work over new threads, each arena kept its 19 MiB, and 1,000 sign-ins left the server at
+/// 395 MiB (`atende-bench signin`).
+static PASSWORD_THREADS: std::sync::LazyLock<std::sync::Mutex<std::sync::mpsc::Sender<PasswordJob>>> =
+    std::sync::LazyLock::new(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<PasswordJob>();
+        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        for index in 0..threads {
+            let receiver = receiver.clone();
+            let started = std::thread::Builder::new().name(format!("senhas-{index}")).spawn(move || loop {
+                let job = receiver.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return,
+                }
+            });
+            if let Err(error) = started {
+                tracing::error!(%error, "could not start a password thread");
+            }
+        }
+        std::sync::Mutex::new(sender)
+    });
+
+/// Runs `work` on a password thread; `None` if none runs.
+async fn on_password_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let job: PasswordJob = Box::new(move || {
+        let _ = answer.send(work());
+    });
+    PASSWORD_THREADS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).send(job).ok()?;
+    answered.await.ok()
+}
+
+/// [`verify_password`] on a password thread, within the caller's turn (see [`password_turn`]).
 pub async fn verify_in_turn(
     _turn: &tokio::sync::SemaphorePermit<'static>,
     password: String,
     stored: String,
 ) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await.unwrap_or(false)
+    on_password_thread(move || verify_with_kept_memory(&password, &stored)).await.unwrap_or(false)
 }
 
-/// [`hash_password`] off the async workers, after waiting for a turn.
+/// [`hash_password`] on a password thread, after waiting for a turn.
 pub async fn hash_in_turn(password: String) -> anyhow::Result<String> {
     let _turn = password_turn().await?;
-    tokio::task::spawn_blocking(move || hash_password(&password)).await?
+    on_password_thread(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(anyhow::anyhow!("no password thread runs")))
 }
 
 #[cfg(test)]
@@ -71,6 +145,24 @@ mod tests {
         assert!(verify_password("senha-forte-123", &second));
         assert!(!verify_password("senha-forte-124", &first));
         assert!(!verify_password("senha-forte-123", "não é um hash"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_kept_memory_check_answers_as_argon2s_own() -> anyhow::Result<()> {
+        let stored = hash_password("senha-forte-123")?;
+        for (typed, hash) in [
+            ("senha-forte-123", stored.as_str()),
+            ("senha-forte-124", stored.as_str()),
+            ("", stored.as_str()),
+            ("senha-forte-123", "não é um hash"),
+            ("senha-forte-123", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$"),
+        ] {
+            assert_eq!(verify_with_kept_memory(typed, hash), verify_password(typed, hash), "{typed} {hash}");
+        }
+        assert!(verify_with_kept_memory("senha-forte-123", &stored), "twice on one thread's memory");
+        let smaller = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$x/9bJLwhUdbJp2ZC4ffX1g";
+        assert_eq!(verify_with_kept_memory("senha", smaller), verify_password("senha", smaller));
         Ok(())
     }
 }

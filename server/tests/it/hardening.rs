@@ -193,27 +193,20 @@ on_both!(a_receipt_the_store_cannot_apply_is_set_aside_and_holds_up_nothing, |ap
     // Fixed ("the database takes it now"), the admin tries it again: applied.
     execute(&app, if on_postgres(&app) { "DROP TRIGGER veneno ON message" } else { "DROP TRIGGER veneno" })
         .await;
-    let retried = app
-        .client
-        .post(format!("{}/api/admin_retry_webhook", app.address))
-        .form(&[("receipt", set_aside[0].id.to_string())])
-        .send()
-        .await
-        .expect("POST");
+    let retry = || {
+        app.client
+            .post(format!("{}/api/admin_retry_webhook", app.address))
+            .form(&[("receipt", set_aside[0].id.to_string())])
+            .send()
+    };
+    let retried = retry().await.expect("POST");
     assert_eq!(retried.status(), 200, "{}", retried.text().await.unwrap_or_default());
     eventually("the poison is applied once retried", || async {
         (stored_bodies(&app, "veneno").await.len() == 1).then_some(())
     })
     .await;
     assert!(app.store.set_aside_webhooks(10).await.expect("list").is_empty());
-    let again = app
-        .client
-        .post(format!("{}/api/admin_retry_webhook", app.address))
-        .form(&[("receipt", set_aside[0].id.to_string())])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(again.status(), 404, "only a receipt set aside can be retried");
+    assert_eq!(retry().await.expect("POST").status(), 404, "only a receipt set aside can be retried");
 });
 
 #[derive(Debug, Clone)]
