@@ -34,3 +34,25 @@ pub fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestam
     });
     time
 }
+
+/// The one clock of the Atendimentos page: the list's countdowns and the open conversation's read the same
+/// time, so they say the same; it moves every `COUNTDOWN`, and again as soon as the live stream reports a
+/// change (a contact's message just in is counted from now, not from the last tick).
+#[derive(Clone, Copy)]
+struct PageClock(leptos::prelude::RwSignal<Timestamp>);
+
+/// The page's clock, made (and shared below the caller) by the first component that asks for it.
+pub fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
+    use leptos::prelude::*;
+    if let Some(PageClock(time)) = use_context::<PageClock>() {
+        return time;
+    }
+    let time = ticking(crate::components::conversation::COUNTDOWN);
+    let changes = crate::live::Live::current().any_change();
+    Effect::new(move |_| {
+        changes.track();
+        time.set(now());
+    });
+    provide_context(PageClock(time));
+    time
+}

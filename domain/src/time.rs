@@ -124,17 +124,18 @@ impl Duration {
 }
 
 impl fmt::Display for Duration {
-    /// How a countdown reads to an agent: `2 d 3 h`, `23 h 05 min`, `7 min`, `menos de 1 min`. Rounded down:
-    /// a countdown never promises more time than is left.
+    /// How a countdown reads to an agent: `2 d 3 h`, `23 h 05 min`, `7 min`, `menos de 1 min`; a day or less in
+    /// hours (`24 h 00 min`: a 24-hour window that has just opened never reads "1 d"). Rounded down: a
+    /// countdown never promises more time than is left.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0 / Self::DAY;
-        let hours = self.0 % Self::DAY / Self::HOUR;
         let minutes = self.0 % Self::HOUR / Self::MINUTE;
-        match (days, hours, minutes) {
-            (0, 0, 0) => write!(f, "menos de 1 min"),
-            (0, 0, m) => write!(f, "{m} min"),
-            (0, h, m) => write!(f, "{h} h {m:02} min"),
-            (d, h, _) => write!(f, "{d} d {h} h"),
+        if self.0 > Self::DAY {
+            return write!(f, "{} d {} h", self.0 / Self::DAY, self.0 % Self::DAY / Self::HOUR);
+        }
+        match (self.0 / Self::HOUR, minutes) {
+            (0, 0) => write!(f, "menos de 1 min"),
+            (0, m) => write!(f, "{m} min"),
+            (h, m) => write!(f, "{h} h {m:02} min"),
         }
     }
 }
@@ -154,6 +155,8 @@ mod tests {
             Duration::from_millis(Duration::days(2).as_millis() + 3 * 3_600_000).to_string(),
             "2 d 3 h"
         );
+        assert_eq!(Duration::hours(24).to_string(), "24 h 00 min", "a day reads in hours");
+        assert_eq!(Duration::from_millis(Duration::hours(25).as_millis() + 1).to_string(), "1 d 1 h");
     }
 
     #[test]

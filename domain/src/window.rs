@@ -150,6 +150,10 @@ pub fn window(channel: &Channel, last_inbound: Option<Timestamp>, now: Timestamp
     let Some(last) = last_inbound else {
         return ServiceWindow::NeverOpened;
     };
+    // The contact's message may carry a time a little ahead of the clock reading it (the provider's clock,
+    // or a countdown's clock that last ticked before the message arrived): the window then has just opened,
+    // and never has more than its length left.
+    let now = now.max(last);
     let standard_close = last.plus(SERVICE_WINDOW);
     let tagged_close = last.plus(limit);
     if now < standard_close {
@@ -279,6 +283,17 @@ mod tests {
         let at_the_limit = window(&official(), Some(T0), T0.plus_millis(24 * HOUR));
         assert_eq!(at_the_limit, ServiceWindow::Closed { closed_at: T0.plus_millis(24 * HOUR) });
         assert!(!at_the_limit.allows_free_form());
+    }
+
+    #[test]
+    fn a_message_read_by_a_clock_a_little_behind_it_leaves_24_hours_not_a_day_and_more() {
+        let last = T0.plus_millis(5 * HOUR);
+        let early = window(&official(), Some(last), last.plus_millis(-7_000));
+        assert_eq!(early.time_left(), Some(SERVICE_WINDOW));
+        assert_eq!(early.row_label().as_deref(), Some("Janela: 24 h 00 min"));
+        assert_eq!(early.to_string(), "Janela de conversa aberta: fecha em 24 h 00 min.");
+        let just_after = window(&official(), Some(last), last.plus_millis(1));
+        assert_eq!(just_after.row_label().as_deref(), Some("Janela: 23 h 59 min"));
     }
 
     #[test]
@@ -429,7 +444,9 @@ mod tests {
             let state = window(&official(), Some(last), now);
             prop_assert_eq!(state.is_open(), now < last.plus(SERVICE_WINDOW));
             if let Some(left) = state.time_left() {
-                prop_assert_eq!(now.plus(left), last.plus(SERVICE_WINDOW));
+                // Counted from the contact's message when a clock reads it a little early.
+                prop_assert_eq!(now.max(last).plus(left), last.plus(SERVICE_WINDOW));
+                prop_assert!(left <= SERVICE_WINDOW, "more than 24 hours left: {}", left);
             }
         }
 

@@ -20,7 +20,7 @@ pub const COUNTDOWN: Duration = Duration::from_secs(10);
 #[component]
 pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let now = crate::clock::ticking(COUNTDOWN);
+    let now = crate::clock::page_clock();
     let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));
     let restart_open = RwSignal::new(false);
     // New messages, statuses, queue flushes, assignments: fetched when the live stream says this conversation

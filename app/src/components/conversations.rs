@@ -39,7 +39,7 @@ pub fn ConversationList(
     let live = crate::live::Live::current().any_change();
     let conversations =
         Resource::new(move || (tab.get(), refresh.get(), live.get()), |(tab, _, _)| list_conversations(tab));
-    let now = crate::clock::ticking(crate::components::conversation::COUNTDOWN);
+    let now = crate::clock::page_clock();
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
             <LoadedList

@@ -31,6 +31,8 @@ pub fn AtendimentosPage() -> impl IntoView {
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
     let live = crate::live::Live::provide();
+    // After the live stream: its changes move the clock.
+    crate::clock::page_clock();
     let search = RwSignal::new(String::new());
     let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
 
