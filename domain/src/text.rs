@@ -28,29 +28,31 @@ pub fn check_bytes(bytes: &[u8]) -> Result<(), TextError> {
     std::str::from_utf8(bytes).map_err(|_| TextError::NotUtf8).and_then(check_text)
 }
 
-/// Percent-decodes one `application/x-www-form-urlencoded` component (`+` is a space), byte for byte; a `%`
-/// not followed by two hexadecimal digits is kept as it is, as browsers and `serde_urlencoded` do.
-pub fn form_decode(component: &[u8]) -> Vec<u8> {
+/// Percent-decodes `bytes` (a path segment, say), byte for byte; a `%` not followed by two hexadecimal digits
+/// is kept as it is, as browsers and `serde_urlencoded` do.
+pub fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let hex = |b: u8| char::from(b).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut decoded = Vec::with_capacity(component.len());
-    let mut rest = component;
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
     while let Some((&first, tail)) = rest.split_first() {
-        match (first, tail) {
-            (b'%', [high, low, after @ ..]) if hex(*high).is_some() && hex(*low).is_some() => {
-                decoded.push(hex(*high).unwrap_or(0) * 16 + hex(*low).unwrap_or(0));
+        match (first, tail, tail.first().copied().and_then(hex), tail.get(1).copied().and_then(hex)) {
+            (b'%', [_, _, after @ ..], Some(high), Some(low)) => {
+                decoded.push(high * 16 + low);
                 rest = after;
             }
-            (b'+', _) => {
-                decoded.push(b' ');
-                rest = tail;
-            }
-            (byte, _) => {
+            (byte, ..) => {
                 decoded.push(byte);
                 rest = tail;
             }
         }
     }
     decoded
+}
+
+/// Percent-decodes one `application/x-www-form-urlencoded` component, where `+` is a space (and `%2B` a plus).
+pub fn form_decode(component: &[u8]) -> Vec<u8> {
+    let spaced: Vec<u8> = component.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    percent_decode(&spaced)
 }
 
 /// Checks every name and value of a form body or query string.
@@ -83,6 +85,8 @@ mod tests {
         assert_eq!(check_form(b"name=100%"), Ok(()), "a lone % is a percent sign");
         assert_eq!(check_form(b"name=%zz"), Ok(()));
         assert_eq!(check_form(b""), Ok(()));
+        assert_eq!(form_decode(b"a+b%2Bc"), b"a b+c", "a plus is a space, an encoded one a plus");
+        assert_eq!(percent_decode(b"a+b%2Bc%2"), b"a+b+c%2", "in a path a plus is a plus");
     }
 
     proptest! {

@@ -51,7 +51,7 @@ pub fn set_console_csp() {
 /// Whether `path` is read the same by everyone: no dot segment, no encoded separator, no NUL.
 fn plain_path(path: &str) -> bool {
     path.split('/').all(|segment| {
-        let decoded = atende_domain::text::form_decode(segment.replace('+', "%2B").as_bytes());
+        let decoded = atende_domain::text::percent_decode(segment.as_bytes());
         !matches!(decoded.as_slice(), b"." | b"..") && !decoded.iter().any(|b| matches!(b, b'/' | b'\\' | 0))
     })
 }

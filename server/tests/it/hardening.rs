@@ -3,7 +3,7 @@
 //! Each test is named after the class it holds shut, and runs on SQLite and PostgreSQL where the store is
 //! involved.
 
-use crate::common::{eventually, sign_in_response, spawn_app_on, TestApp, TestDb};
+use crate::common::{eventually, post_signed, sign_in_response, spawn_app_on, TestApp, TestDb};
 use atende_server::whatsapp::wire::signature_header;
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
@@ -87,22 +87,12 @@ fn evolution_text(app: &TestApp, id: &str, number: &str, text: &str) -> Value {
 
 /// Posts a body as its provider would (signed, or with the gateway's token); the HTTP status.
 async fn deliver(app: &TestApp, provider: &str, body: &str) -> u16 {
-    let secret = app.sandbox.config().app_secret.as_bytes();
-    let request = match provider {
-        "evolution" => app
-            .client
-            .post(format!("{}/webhooks/evolution", app.address))
-            .bearer_auth(&app.others.config().evolution_webhook_token),
-        "meta" => app
-            .client
-            .post(format!("{}/webhooks/meta", app.address))
-            .header("x-hub-signature-256", signature_header(secret, body.as_bytes())),
-        _ => app
-            .client
-            .post(format!("{}/webhooks/whatsapp", app.address))
-            .header("x-hub-signature-256", signature_header(secret, body.as_bytes())),
-    };
-    request
+    if provider != "evolution" {
+        return post_signed(app, provider, body, app.sandbox.config().app_secret.as_bytes()).await;
+    }
+    app.client
+        .post(format!("{}/webhooks/evolution", app.address))
+        .bearer_auth(&app.others.config().evolution_webhook_token)
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()

@@ -2,7 +2,7 @@
 //! each provider (its wire format, its authentication, its window), Atende receives, dedupes, answers and
 //! follows the receipts.
 
-use crate::common::{eventually, spawn_app, TestApp};
+use crate::common::{eventually, post_signed, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
 use atende_domain::ports::{Outbox, Store};
 use atende_server::sandbox::others::OthersSandbox;
@@ -494,21 +494,6 @@ async fn all_processed(app: &TestApp) {
     .await;
 }
 
-/// POSTs `body` to `/webhooks/meta` signed with `secret`.
-async fn post_meta(app: &TestApp, body: &str, secret: &[u8]) -> u16 {
-    use atende_server::whatsapp::wire::signature_header;
-    app.client
-        .post(format!("{}/webhooks/meta", app.address))
-        .header("X-Hub-Signature-256", signature_header(secret, body.as_bytes()))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("POST")
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn a_media_send_whose_answer_was_lost_on_the_unofficial_api_is_sent_exactly_once() {
     let app = spawn_app().await;
@@ -730,7 +715,7 @@ async fn an_instagram_webhook_with_a_bad_signature_is_refused_and_nothing_is_sto
         {"sender":{"id":"1700000000000099"},"recipient":{"id": config.instagram_id},"timestamp":1,
          "message":{"mid":"m_forjada_ig","text":"forjada"}}]}]})
     .to_string();
-    assert_eq!(post_meta(&app, &body, b"outro-segredo").await, 401, "signed with another secret");
+    assert_eq!(post_signed(&app, "meta", &body, b"outro-segredo").await, 401, "signed with another secret");
     let unsigned = app
         .client
         .post(format!("{}/webhooks/meta", app.address))
@@ -744,7 +729,7 @@ async fn an_instagram_webhook_with_a_bad_signature_is_refused_and_nothing_is_sto
     assert!(app.store.pending_webhooks(0, 10).await.expect("pending").is_empty(), "nothing was kept");
     assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty());
     // The same body with the app's signature is Instagram's.
-    assert_eq!(post_meta(&app, &body, config.meta_app_secret.as_bytes()).await, 200);
+    assert_eq!(post_signed(&app, "meta", &body, config.meta_app_secret.as_bytes()).await, 200);
     let conversation = conversation_with(&app, "Contato do Instagram …0099").await;
     assert_eq!(conversation.channel, ChannelKind::Instagram);
 }
@@ -1200,7 +1185,7 @@ async fn a_meta_body_naming_an_unknown_page_still_applies_the_known_ones_and_kee
         entry(&config.page_id, "2400000000000072", "m_pagina_da_loja"),
     ]})
     .to_string();
-    assert_eq!(post_meta(&app, &body, config.meta_app_secret.as_bytes()).await, 200);
+    assert_eq!(post_signed(&app, "meta", &body, config.meta_app_secret.as_bytes()).await, 200);
     let conversation = conversation_with(&app, "Contato do Messenger …0072").await;
     assert_eq!(conversation.last_message.as_deref(), Some("Oi de 2400000000000072"));
     all_processed(&app).await;
@@ -1242,7 +1227,7 @@ async fn a_slow_profile_lookup_does_not_hold_up_the_messages_behind_it() {
             "sender": { "id": person }, "recipient": { "id": "5550077" }, "timestamp": 1_700_000_000_000_i64,
             "message": { "mid": format!("m_{person}"), "text": "Oi" } }] }] })
         .to_string();
-        assert_eq!(post_meta(&app, &body, b"segredo-da-pagina-lenta").await, 200);
+        assert_eq!(post_signed(&app, "meta", &body, b"segredo-da-pagina-lenta").await, 200);
     }
     for name in ["Contato do Messenger …0081", "Contato do Messenger …0082"] {
         conversation_with(&app, name).await;

@@ -270,3 +270,18 @@ impl TestApp {
         started.json().await.expect("the conversation id")
     }
 }
+
+/// POSTs `body` to `/webhooks/{webhook}` (`whatsapp` or `meta`) signed with `secret`, as Meta does; the status.
+pub async fn post_signed(app: &TestApp, webhook: &str, body: &str, secret: &[u8]) -> u16 {
+    use atende_server::whatsapp::wire::signature_header;
+    app.client
+        .post(format!("{}/webhooks/{webhook}", app.address))
+        .header("X-Hub-Signature-256", signature_header(secret, body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
