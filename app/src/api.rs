@@ -277,6 +277,8 @@ pub struct StartChoices {
     pub channels: Vec<StartChannel>,
     pub teams: Vec<atende_domain::ports::TeamInfo>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
+    /// Where the contact can be written to: the domain offers only those channels.
+    pub reach: atende_domain::reach::Reach,
 }
 
 #[server(endpoint = "start_options")]
@@ -296,6 +298,7 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
                 });
             }
             Ok(StartChoices {
+                reach: services.outbox.reach(contact.id).await?,
                 contact,
                 channels,
                 // Only the teams the agent may start for (an admin: all).

@@ -235,7 +235,12 @@ pub async fn check_start(
         }
         (None, None) => Lifecycle::started_by_business(None),
     };
-    let template = match start_plan(&info.channel, Some(&lifecycle), now)? {
+    // A contact the API call is about to create has the number it was given.
+    let reach = match contact {
+        Some(contact) => services.outbox.reach(contact).await?,
+        None => atende_domain::reach::Reach { phone: true, identified_on: Vec::new() },
+    };
+    let template = match start_plan(&info.channel, Some(&lifecycle), &reach, now)? {
         StartPlan::OpenDirectly => None,
         StartPlan::Template(offer) => {
             let (name, language) = template.ok_or(AppError::TemplateMissing)?;

@@ -18,6 +18,7 @@ pub mod ports;
 pub mod pricing;
 pub mod provider_error;
 pub mod queue;
+pub mod reach;
 pub mod template;
 pub mod text;
 pub mod time;

@@ -12,6 +12,7 @@
 
 use crate::channel::{Channel, ChannelKind};
 use crate::conversation::ConversationStatus;
+use crate::reach::{Reach, Unreachable};
 use crate::template::TemplateCategory;
 use crate::time::Timestamp;
 use crate::window::{self, Activity, InboundKind, ServiceWindow};
@@ -239,6 +240,9 @@ pub enum RestartRefusal {
         .channel.label()
     )]
     ContactMustWriteFirst { channel: ChannelKind },
+    /// The contact has no address on the channel (no number for WhatsApp).
+    #[error("{0}")]
+    Unreachable(#[from] Unreachable),
 }
 
 /// Whether "Reiniciar" applies to a contact on `channel`, given the conversation Atende has with them
@@ -280,9 +284,18 @@ pub enum StartPlan {
 pub fn start_plan(
     channel: &Channel,
     conversation: Option<&Lifecycle>,
+    reach: &Reach,
     now: Timestamp,
 ) -> Result<StartPlan, RestartRefusal> {
     let kind = channel.kind();
+    match reach.on(kind) {
+        Ok(()) => {}
+        // The same fact the window states on Instagram and Messenger: said in the same words.
+        Err(Unreachable::NeverWrote { channel }) => {
+            return Err(RestartRefusal::ContactMustWriteFirst { channel })
+        }
+        Err(no_number) => return Err(no_number.into()),
+    }
     if kind.sends_templates() {
         return Ok(StartPlan::Template(RestartOffer::for_conversation(conversation)));
     }
@@ -324,6 +337,11 @@ mod tests {
 
     fn at(hours: i64) -> Timestamp {
         T0.plus_millis(hours * HOUR)
+    }
+
+    /// A contact with a number who wrote on every kind of channel.
+    fn reached() -> Reach {
+        Reach { phone: true, identified_on: ChannelKind::ALL.to_vec() }
     }
 
     fn official() -> Channel {
@@ -414,7 +432,7 @@ mod tests {
     #[test]
     fn instagram_and_messenger_cannot_start_a_conversation_with_a_contact_who_never_wrote() {
         let instagram = Channel::plain(ChannelKind::Instagram);
-        let refusal = start_plan(&instagram, None, at(0));
+        let refusal = start_plan(&instagram, None, &reached(), at(0));
         assert_eq!(refusal, Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Instagram }));
         assert_eq!(
             refusal.map_err(|e| e.to_string()),
@@ -429,7 +447,7 @@ mod tests {
             Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Messenger })
         );
         assert_eq!(
-            start_plan(&messenger, Some(&Lifecycle::started_by_contact(at(0))), at(30)),
+            start_plan(&messenger, Some(&Lifecycle::started_by_contact(at(0))), &reached(), at(30)),
             Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Messenger })
         );
     }
@@ -564,16 +582,38 @@ mod tests {
 
     #[test]
     fn starting_on_the_official_api_requires_a_template_and_on_the_unofficial_opens_at_once() {
-        assert_eq!(start_plan(&official(), None, at(0)), Ok(StartPlan::Template(RestartOffer::AnyTemplate)));
+        assert_eq!(
+            start_plan(&official(), None, &reached(), at(0)),
+            Ok(StartPlan::Template(RestartOffer::AnyTemplate))
+        );
         let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
-        assert_eq!(start_plan(&unofficial, None, at(0)), Ok(StartPlan::OpenDirectly));
+        assert_eq!(start_plan(&unofficial, None, &reached(), at(0)), Ok(StartPlan::OpenDirectly));
         let instagram = Channel::plain(ChannelKind::Instagram);
         assert_eq!(
-            start_plan(&instagram, None, at(0)),
+            start_plan(&instagram, None, &reached(), at(0)),
             Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Instagram })
         );
         let wrote = Lifecycle::started_by_contact(at(0)).conclude().expect("open");
-        assert_eq!(start_plan(&instagram, Some(&wrote), at(2)), Ok(StartPlan::OpenDirectly));
+        assert_eq!(start_plan(&instagram, Some(&wrote), &reached(), at(2)), Ok(StartPlan::OpenDirectly));
+    }
+
+    #[test]
+    fn a_contact_known_only_on_instagram_cannot_be_started_on_whatsapp() {
+        let instagram_only = Reach { phone: false, identified_on: vec![ChannelKind::Instagram] };
+        for kind in [ChannelKind::WhatsappOfficial, ChannelKind::WhatsappUnofficial] {
+            assert_eq!(
+                start_plan(&Channel::plain(kind), None, &instagram_only, at(0)),
+                Err(RestartRefusal::Unreachable(Unreachable::NoNumber { channel: kind }))
+            );
+        }
+        let instagram = Channel::plain(ChannelKind::Instagram);
+        let wrote = Lifecycle::started_by_contact(at(0));
+        assert_eq!(start_plan(&instagram, Some(&wrote), &instagram_only, at(1)), Ok(StartPlan::OpenDirectly));
+        // Never identified on Messenger: the same words as a window never opened there.
+        assert_eq!(
+            start_plan(&Channel::plain(ChannelKind::Messenger), Some(&wrote), &instagram_only, at(1)),
+            Err(RestartRefusal::ContactMustWriteFirst { channel: ChannelKind::Messenger })
+        );
     }
 
     #[derive(Debug, Clone, Copy)]

@@ -271,6 +271,10 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Vec<crate::template::Template>, StoreError>;
 
+    /// Where the contact can be written to: whether they have a number, and the kinds of channel on which a
+    /// provider gave their id. MUST return [`StoreError::NotFound`] for an unknown contact.
+    async fn reach(&self, contact: crate::contact::ContactId) -> Result<crate::reach::Reach, StoreError>;
+
     /// The contact's last message on a channel, in any conversation: what the window counts from.
     async fn last_inbound(
         &self,

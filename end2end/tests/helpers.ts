@@ -72,3 +72,21 @@ export async function takeConversation(page: Page, name: string) {
   await expect(pane.getByRole('heading', { name })).toBeVisible();
   return pane;
 }
+
+/**
+ * "Conversar" with a number no contact has: "Novo contato" saves it under `prefix` and the "Enviar mensagem"
+ * panel confirms it.
+ */
+export async function conversarComNovoContato(page: Page, prefix: string) {
+  await openAtendimentos(page);
+  const phone = uniqueMobile();
+  const name = `${prefix} ${phone.typed.slice(-4)}`;
+  await page.getByLabel('Número com DDD').fill(phone.typed);
+  await page.getByRole('button', { name: 'Conversar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Enviar mensagem' });
+  const form = panel.getByRole('dialog', { name: 'Novo contato' });
+  await form.getByLabel('Nome').fill(name);
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  await expect(panel).toContainText('Contato encontrado');
+  return { panel, name, phone };
+}

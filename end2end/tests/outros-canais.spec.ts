@@ -1,18 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { contactWrites, openAtendimentos, openConversation, takeConversation, uniqueMobile } from './helpers';
+import { contactWrites, conversarComNovoContato, openConversation, takeConversation, uniqueMobile } from './helpers';
 
 // Iniciar atendimento, "Para API Não Oficial": channel, then team, and the conversation opens by itself.
 test('na API Não Oficial o atendimento abre ao escolher a equipe, sem modelo', async ({ page }) => {
-  await openAtendimentos(page);
-  const phone = uniqueMobile();
-  const name = `Não Oficial ${phone.typed.slice(-4)}`;
-  await page.getByLabel('Número com DDD').fill(phone.typed);
-  await page.getByRole('button', { name: 'Conversar' }).click();
-  const panel = page.getByRole('dialog', { name: 'Enviar mensagem' });
-  const form = panel.getByRole('dialog', { name: 'Novo contato' });
-  await form.getByLabel('Nome').fill(name);
-  await form.getByRole('button', { name: 'Salvar' }).click();
-  await expect(panel).toContainText('Contato encontrado');
+  const { panel, name } = await conversarComNovoContato(page, 'Não Oficial');
   await panel.getByRole('radio', { name: 'Iniciar atendimento' }).check();
   await panel.getByRole('group', { name: 'Selecione o canal' }).getByRole('radio', { name: /WhatsApp Não Oficial \(sandbox\)/ }).check();
   await expect(panel.getByRole('button', { name: 'Continuar' })).toBeHidden(); // no template here

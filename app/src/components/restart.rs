@@ -111,6 +111,19 @@ pub fn TemplateParamsForm(
     let fill_template = template.clone();
     let errors = move || fill_template.fill(&values.get()).err().map(|e| e.to_string());
     let submit_errors = errors.clone();
+    let summary_template = template.clone();
+    let summary_slots = template.slots();
+    let summary_error = move || {
+        let values = values.get();
+        let shown_by_a_field = summary_slots
+            .iter()
+            .any(|slot| summary_template.check_value(slot, values.get(slot).unwrap_or_default()).is_err());
+        if shown_by_a_field {
+            None
+        } else {
+            summary_template.fill(&values).err().map(|e| e.to_string())
+        }
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         tried.set(true);
@@ -156,8 +169,10 @@ pub fn TemplateParamsForm(
                 <p>{preview}</p>
             </div>
             <p class="price" role="note">{price}</p>
+            // Each error once: a value's error is said by its field; this line says the server's, and a fill error
+            // no field shows (a template the domain refuses as a whole).
             <p class="error" role="alert">
-                {move || server_error.get().or_else(|| tried.get().then(errors.clone()).flatten())}
+                {move || server_error.get().or_else(|| tried.get().then(summary_error.clone()).flatten())}
             </p>
             <div class="form-actions">
                 <button type="button" class="secondary" on:click=move |_| on_back.run(())>"Voltar"</button>

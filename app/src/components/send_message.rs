@@ -2,12 +2,14 @@
 //! of send ("Iniciar atendimento"), the channel and the team; on the official API the mandatory template and
 //! its parameters, with the price; on a channel without templates the conversation opens at once.
 
-use crate::api::{start_options, StartChannel, StartChoices, StartConversation};
+use crate::api::{start_options, StartChannel, StartChoices, StartConversation, UpdateContact};
 use crate::components::contacts::NewContactForm;
 use crate::components::restart::{offered, price_note, TemplateParamsForm, TemplatePicker};
-use atende_domain::contact::Contact;
+use atende_domain::contact::{Contact, ContactForm};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+use atende_domain::phone::Phone;
+use atende_domain::reach::Unreachable;
 use atende_domain::template::Template;
 use leptos::prelude::*;
 
@@ -57,16 +59,15 @@ pub fn SendMessagePanel(
 fn StartFlow(contact: Contact, on_started: Callback<i64>) -> impl IntoView {
     let id = contact.id.0;
     let options = Resource::new(move || id, start_options);
+    // A number added here ("Adicionar número") changes which channels reach the contact: asked again.
+    let renumbered = Callback::new(move |_: Contact| options.refetch());
+    // Kept above the steps: asked again after "Adicionar número", the panel keeps what was chosen.
+    let kind_chosen = RwSignal::new(false);
     view! {
-        <div class="contact-card">
-            <p class="label">"Contato encontrado"</p>
-            <p class="row-name">{contact.name.as_str().to_owned()}</p>
-            <p class="row-phone">{contact.phone.as_ref().map(ToString::to_string).unwrap_or_default()}</p>
-        </div>
         <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
             {move || Suspend::new(async move {
                 match options.await {
-                    Ok(options) => view! { <StartSteps options on_started /> }.into_any(),
+                    Ok(options) => view! { <StartSteps options on_started renumbered kind_chosen /> }.into_any(),
                     Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -74,9 +75,65 @@ fn StartFlow(contact: Contact, on_started: Callback<i64>) -> impl IntoView {
     }
 }
 
+/// "Adicionar número": a contact known only on Instagram or Messenger gets the number WhatsApp needs, checked
+/// as typed by the rules "Novo contato" uses.
 #[component]
-fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView {
-    let kind_chosen = RwSignal::new(false);
+fn AddNumber(contact: Contact, on_saved: Callback<Contact>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let phone = RwSignal::new(String::new());
+    let tried = RwSignal::new(false);
+    let save = ServerAction::<UpdateContact>::new();
+    let name = contact.name.as_str().to_owned();
+    let id = contact.id.0;
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            open.set(false);
+            on_saved.run(saved);
+        }
+    });
+    let phone_error = move || Phone::parse(&phone.get()).err().map(|e| e.to_string());
+    let server_error = move || match save.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let form = ContactForm { name: name.clone(), phone: phone.get_untracked() };
+        if form.validate().is_ok() {
+            save.dispatch(UpdateContact { contact: id, form });
+        }
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button type="button" class="secondary" on:click=move |_| open.set(true)>"Adicionar número"</button>
+            }
+        >
+            <form class="add-number" on:submit=submit.clone() novalidate>
+                <label class="param">
+                    "Número com DDD"
+                    <input type="tel" inputmode="tel" autocomplete="off" bind:value=phone
+                        aria-invalid=move || (tried.get() && phone_error().is_some()).to_string() />
+                </label>
+                <p class="field-error" role="alert">{move || tried.get().then(phone_error).flatten().or_else(server_error)}</p>
+                <div class="form-actions">
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancelar"</button>
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Salvar número"</button>
+                </div>
+            </form>
+        </Show>
+    }
+}
+
+#[component]
+fn StartSteps(
+    options: StartChoices,
+    on_started: Callback<i64>,
+    renumbered: Callback<Contact>,
+    kind_chosen: RwSignal<bool>,
+) -> impl IntoView {
     let channel = RwSignal::new(None::<usize>);
     // Chosen by the agent (spec: "Selecione a equipe"); on the unofficial gateway choosing it opens the
     // conversation.
@@ -97,15 +154,35 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
     let rate_card = options.rate_card.clone();
     let channels = options.channels.clone();
     let teams = options.teams.clone();
+    let reach = options.reach.clone();
     let now = crate::clock::now();
-    let plan = move |c: &StartChannel| {
-        start_plan(&c.info.channel, Some(&Lifecycle::started_by_business(c.last_inbound)), now)
+    let plan = {
+        let reach = reach.clone();
+        move |c: &StartChannel| {
+            start_plan(&c.info.channel, Some(&Lifecycle::started_by_business(c.last_inbound)), &reach, now)
+        }
     };
+    // Only the channels on which the contact can be written to are offered; the others say why.
+    let (reachable, unreachable): (Vec<_>, Vec<_>) =
+        channels.iter().enumerate().partition(|(_, c)| reach.on(c.info.channel.kind()).is_ok());
+    let reachable: Vec<usize> = reachable.into_iter().map(|(index, _)| index).collect();
+    let unreachable: Vec<(String, String)> = unreachable
+        .into_iter()
+        .filter_map(|(_, c)| {
+            let why = reach.on(c.info.channel.kind()).err()?;
+            Some((channel_label(c), why.to_string()))
+        })
+        .collect();
+    let lacks_number =
+        channels.iter().any(|c| matches!(reach.on(c.info.channel.kind()), Err(Unreachable::NoNumber { .. })));
+    let contact = options.contact.clone();
+    let add_number_for = contact.clone();
 
     // API Não Oficial: "Selecione a equipe … O atendimento será aberto automaticamente." Once per choice.
     let opened_for = RwSignal::new(None::<(usize, i64)>);
     {
         let channels = channels.clone();
+        let plan = plan.clone();
         Effect::new(move |_| {
             let (Some(index), Some(team_id)) = (channel.get(), team.get()) else { return };
             let Some(chosen) = channels.get(index) else { return };
@@ -127,15 +204,15 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
         });
     }
 
+    let none_reachable = reachable.is_empty();
     let channel_step = {
         let channels = channels.clone();
         move || {
-            channels
+            reachable
                 .iter()
-                .enumerate()
-                .map(|(index, c)| {
-                    let label = format!("{} · {}", c.info.name, c.info.channel.kind().label());
-                    view! {
+                .filter_map(|&index| {
+                    let label = channel_label(channels.get(index)?);
+                    Some(view! {
                         <label>
                             <input
                                 type="radio"
@@ -148,10 +225,22 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
                             />
                             {label}
                         </label>
-                    }
+                    })
                 })
                 .collect_view()
         }
+    };
+    let unreachable_view = move || {
+        let unreachable = unreachable.clone();
+        (!unreachable.is_empty()).then(|| view! {
+            <ul class="unreachable" aria-label="Canais indisponíveis para este contato">
+                {unreachable
+                    .into_iter()
+                    .map(|(label, why)| view! { <li><strong>{label}</strong>" — "{why}</li> })
+                    .collect_view()}
+            </ul>
+            {lacks_number.then(|| view! { <AddNumber contact=add_number_for.clone() on_saved=renumbered /> })}
+        })
     };
 
     let final_step = move || {
@@ -233,36 +322,71 @@ fn StartSteps(options: StartChoices, on_started: Callback<i64>) -> impl IntoView
         })
     };
 
+    // The steps in the order the help page gives them, each choice on screen and changeable: contato (the
+    // card above) → tipo de envio → canal → equipe → modelo → parâmetros.
     view! {
-        <fieldset class="send-kind">
-            <legend>"Selecione o tipo de envio"</legend>
-            <label>
-                <input
-                    type="radio"
-                    name="tipo-envio"
-                    value="iniciar"
-                    on:change=move |_| kind_chosen.set(true)
-                    prop:checked=move || kind_chosen.get()
-                />
-                "Iniciar atendimento"
-            </label>
-        </fieldset>
-        <Show when=move || kind_chosen.get()>
-            <fieldset class="send-kind">
-                <legend>"Selecione o canal"</legend>
-                {channel_step.clone()}
-            </fieldset>
-            <label class="param">
-                "Selecione a equipe"
-                <select on:change=move |ev| team.set(event_target_value(&ev).parse().ok())>
-                    <option value="" selected=move || team.get().is_none()>"Escolha a equipe"</option>
-                    {teams
-                        .iter()
-                        .map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            {final_step.clone()}
-        </Show>
+        <ol class="start-steps">
+            <li class="step">
+                <div class="contact-card">
+                    <p class="label">"Contato encontrado"</p>
+                    <p class="row-name">{contact.name.as_str().to_owned()}</p>
+                    <p class="row-phone">{contact.phone.as_ref().map(ToString::to_string).unwrap_or_default()}</p>
+                </div>
+            </li>
+            <li class="step">
+                <fieldset class="send-kind">
+                    <legend>"Selecione o tipo de envio"</legend>
+                    <label>
+                        <input
+                            type="radio"
+                            name="tipo-envio"
+                            value="iniciar"
+                            on:change=move |_| kind_chosen.set(true)
+                            prop:checked=move || kind_chosen.get()
+                        />
+                        "Iniciar atendimento"
+                    </label>
+                </fieldset>
+            </li>
+            <Show when=move || kind_chosen.get()>
+                <li class="step">
+                    <fieldset class="send-kind">
+                        <legend>"Selecione o canal"</legend>
+                        {channel_step.clone()}
+                        {none_reachable.then(|| view! {
+                            <p class="muted">"Nenhum canal alcança este contato por enquanto."</p>
+                        })}
+                        {unreachable_view.clone()}
+                    </fieldset>
+                </li>
+                <li class="step">
+                    <label class="send-kind team-step">
+                        <span class="legend">"Selecione a equipe"</span>
+                        <select on:change=move |ev| team.set(event_target_value(&ev).parse().ok())>
+                            <option value="" selected=move || team.get().is_none()>"Escolha a equipe"</option>
+                            {teams
+                                .iter()
+                                .map(|t| {
+                                    let id = t.id;
+                                    view! {
+                                        <option value=id.to_string() selected=move || team.get() == Some(id)>
+                                            {t.name.clone()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                </li>
+                {
+                    let final_step = final_step.clone();
+                    move || final_step().map(|step| view! { <li class="step">{step}</li> })
+                }
+            </Show>
+        </ol>
     }
+}
+
+fn channel_label(c: &StartChannel) -> String {
+    format!("{} · {}", c.info.name, c.info.channel.kind().label())
 }

@@ -161,6 +161,31 @@ impl Outbox for SqlStore {
             .collect()
     }
 
+    async fn reach(&self, contact: ContactId) -> Result<atende_domain::reach::Reach, StoreError> {
+        let phone: Option<String> = sqlx::query("SELECT phone FROM contact WHERE contact_id = $1")
+            .bind(contact.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?
+            .try_get("phone")
+            .map_err(unavailable)?;
+        let kinds = sqlx::query("SELECT DISTINCT kind FROM contact_identity WHERE contact_id = $1")
+            .bind(contact.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let mut identified_on = Vec::new();
+        for row in kinds {
+            let code: String = row.try_get("kind").map_err(unavailable)?;
+            if let Some(kind) = super::queue::channel_of_identity(&code) {
+                identified_on.push(kind);
+            }
+        }
+        identified_on.sort_by_key(|kind| kind.code());
+        Ok(atende_domain::reach::Reach { phone: phone.is_some_and(|p| !p.is_empty()), identified_on })
+    }
+
     async fn last_inbound(
         &self,
         contact: ContactId,

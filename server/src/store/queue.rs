@@ -117,6 +117,11 @@ fn recipient_identity(kind: ChannelKind) -> (&'static str, bool) {
     }
 }
 
+/// The kind of channel an identity stored as `code` addresses the contact on (see [`recipient_identity`]).
+pub(crate) fn channel_of_identity(code: &str) -> Option<ChannelKind> {
+    ChannelKind::ALL.into_iter().find(|kind| recipient_identity(*kind).0 == code)
+}
+
 /// The SQL expression of the recipient of the conversation `v` of contact `c` on channel `ch`, by
 /// [`recipient_identity`].
 fn recipient_sql() -> String {

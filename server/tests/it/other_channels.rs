@@ -1238,3 +1238,73 @@ async fn a_slow_profile_lookup_does_not_hold_up_the_messages_behind_it() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_contact_known_only_on_instagram_is_not_started_on_whatsapp_until_a_number_is_added() {
+    let app = spawn_app().await;
+    let team =
+        app.store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    app.others.simulate(ChannelKind::Instagram, "5511944440020", "Iara Só Insta", "Oi", 0).await.expect("ok");
+    let instagram = conversation_with(&app, "Iara Só Insta").await;
+    let contact = instagram.contact_id;
+    assert_eq!(app.store.contact(contact).await.expect("contact").phone, None, "Instagram gives no number");
+    let reach = app.store.reach(contact).await.expect("reach");
+    assert_eq!(reach.identified_on, [ChannelKind::Instagram]);
+
+    let start = |kind: ChannelKind| {
+        let app = &app;
+        async move {
+            let channel = sandbox_channel(app, kind).await;
+            // No template on the official API either: the contact's reach is refused before it is asked for.
+            let body = json!({ "contact": contact.0, "channel": channel, "team": team, "template": null, "values": [] });
+            call(app, "start_conversation", body).await
+        }
+    };
+    for kind in [ChannelKind::WhatsappOfficial, ChannelKind::WhatsappUnofficial] {
+        let (status, body) = start(kind).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("NoNumber") && body.contains(&format!("{kind:?}")), "{body}");
+    }
+    let conversations = app.store.list_conversations(Tab::All).await.expect("list");
+    assert_eq!(conversations.len(), 1, "no WhatsApp conversation was opened: {conversations:?}");
+    assert!(app.store.audit_trail(instagram.id).await.expect("trail").is_empty());
+
+    // "Adicionar número": the same contact, now with a number, is started on the unofficial gateway.
+    let renumbered = app
+        .client
+        .post(format!("{}/api/update_contact", app.address))
+        .form(&[
+            ("contact", contact.0.to_string().as_str()),
+            ("form[name]", "Iara Só Insta"),
+            ("form[phone]", "(11) 94444-0020"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(renumbered.status(), 200, "{}", renumbered.text().await.unwrap_or_default());
+    let (status, body) = start(ChannelKind::WhatsappUnofficial).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The public API names a contact by number: on Instagram, a number is not where Meta delivers.
+    let (status, token) =
+        call(&app, "admin_create_token", json!({ "name": "ERP", "all_teams": true, "teams": [] })).await;
+    assert_eq!(status, 200, "{token}");
+    let token: String = serde_json::from_str(&token).expect("the token");
+    let instagram_channel = sandbox_channel(&app, ChannelKind::Instagram).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/conversations", app.address))
+        .bearer_auth(&token)
+        .json(&json!({ "phone": "(11) 94444-0021", "name": "Novo Pela API", "channel": instagram_channel, "team": team }))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.expect("json");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("escrever primeiro")), "{body}");
+    let found = app
+        .store
+        .find_contact_by_phone(&atende_domain::phone::Phone::parse("(11) 94444-0021").expect("phone"))
+        .await
+        .expect("lookup");
+    assert_eq!(found, None, "a refused call creates no contact");
+}

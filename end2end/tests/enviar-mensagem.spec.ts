@@ -1,0 +1,83 @@
+import { test, expect } from '@playwright/test';
+import { contactWrites, conversarComNovoContato, openAtendimentos, uniqueMobile } from './helpers';
+
+// Issue #16: "Enviar mensagem" offers only the channels that reach the contact, says why for the others,
+// lets the agent add the number, and shows the steps in order (contato → tipo de envio → canal → equipe →
+// modelo → parâmetros), each choice on screen and changeable from the keyboard.
+
+async function openSendPanelFor(page: import('@playwright/test').Page, name: string) {
+  await openAtendimentos(page);
+  await page.getByRole('button', { name: 'Mais opções' }).click();
+  await page.getByRole('menuitem', { name: 'Novo atendimento' }).click();
+  const picker = page.getByRole('dialog', { name: 'Novo atendimento' });
+  await picker.getByRole('searchbox', { name: 'Pesquisar por nome ou número' }).fill(name);
+  await picker.getByRole('button', { name: `Iniciar atendimento com ${name}` }).click();
+  const panel = page.getByRole('dialog', { name: 'Enviar mensagem' });
+  await expect(panel).toContainText('Contato encontrado');
+  return panel;
+}
+
+test('um contato só do Instagram não é oferecido no WhatsApp até ganhar um número', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Só Insta ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi pelo Direct', '0', 'instagram');
+
+  const panel = await openSendPanelFor(page, name);
+  await panel.getByRole('radio', { name: 'Iniciar atendimento' }).check();
+  const channels = panel.getByRole('group', { name: 'Selecione o canal' });
+  await expect(channels.getByRole('radio', { name: /Instagram/ })).toBeVisible();
+  await expect(channels.getByRole('radio', { name: /WhatsApp/ })).toHaveCount(0);
+  const unavailable = channels.getByRole('list', { name: 'Canais indisponíveis para este contato' });
+  await expect(unavailable).toContainText('API Oficial');
+  await expect(unavailable).toContainText('O contato não tem número de telefone: adicione o número com DDD');
+
+  // "Adicionar número": checked as typed, then the WhatsApp channels are offered.
+  await channels.getByRole('button', { name: 'Adicionar número' }).click();
+  await channels.getByLabel('Número com DDD').fill('98765');
+  await channels.getByRole('button', { name: 'Salvar número' }).click();
+  await expect(channels.getByRole('alert').filter({ hasText: 'DDD' })).toBeVisible();
+  await channels.getByLabel('Número com DDD').fill(phone.typed);
+  await channels.getByRole('button', { name: 'Salvar número' }).click();
+  await expect(panel).toContainText(phone.shown);
+  await expect(channels.getByRole('radio', { name: /API Oficial/ })).toBeVisible();
+  await expect(channels.getByRole('radio', { name: /API Não Oficial/ })).toBeVisible();
+  await expect(unavailable).not.toContainText('WhatsApp');
+  await expect(unavailable).toContainText('O contato nunca escreveu pelo Messenger');
+  await expect(panel.getByRole('radio', { name: 'Iniciar atendimento' })).toBeChecked();
+  await page.screenshot({ path: 'test-results/enviar-mensagem-numero-adicionado.png' });
+});
+
+test('os passos aparecem em ordem, numerados, e cada escolha pode ser mudada pelo teclado', async ({ page }) => {
+  const { panel } = await conversarComNovoContato(page, 'Passos');
+
+  const steps = panel.getByRole('list').first();
+  await expect(steps.locator(':scope > li')).toHaveCount(2);
+  // Keyboard only: the type of send, the channel, the team.
+  await panel.getByRole('radio', { name: 'Iniciar atendimento' }).focus();
+  await page.keyboard.press('Space');
+  await expect(steps.locator(':scope > li')).toHaveCount(4);
+  const channels = panel.getByRole('group', { name: 'Selecione o canal' });
+  await channels.getByRole('radio', { name: /API Oficial/ }).focus();
+  await page.keyboard.press('Space');
+  await expect(channels.getByRole('radio', { name: /API Oficial/ })).toBeChecked();
+  const team = panel.getByRole('combobox', { name: 'Selecione a equipe' });
+  await team.selectOption({ label: 'Geral' });
+  await expect(steps.locator(':scope > li')).toHaveCount(5);
+  await expect(panel.getByRole('group', { name: 'Modelos de mensagem' })).toBeVisible();
+  // The earlier choices stay on screen, and changing the channel clears the template step's choice.
+  await expect(team).toHaveValue(/\d+/);
+  await expect(panel.getByRole('radio', { name: 'Iniciar atendimento' })).toBeChecked();
+  // Each step is beside its number, one under the other (not side by side on one line).
+  const teamBox = await team.boundingBox();
+  const channelBox = await channels.boundingBox();
+  expect(teamBox && channelBox && teamBox.y > channelBox.y + channelBox.height - 1).toBeTruthy();
+  await page.screenshot({ path: 'test-results/enviar-mensagem-passos.png' });
+
+  // Errors once: an empty parameter is said by its field, not repeated in a line below the form.
+  await panel.getByRole('radio', { name: /pedido_saiu_para_entrega/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+  await panel.getByRole('button', { name: 'Iniciar atendimento' }).click();
+  await expect(panel.getByText('Preencha o campo “Corpo {{1}}”.')).toHaveCount(1);
+  await expect(panel.getByText('Preencha o campo “Corpo {{2}}”.')).toHaveCount(1);
+  await expect(panel.locator('.template-form > p.error')).toBeEmpty();
+});
