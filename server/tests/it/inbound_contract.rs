@@ -277,3 +277,32 @@ contract!(a_messenger_watermark_moves_only_our_earlier_sent_messages_forward, |d
         store.conversation_messages(conversation).await.expect("messages").into_iter().map(|m| m.3).collect();
     assert_eq!(statuses, ["received", "read", "read", "queued"]);
 });
+
+contract!(a_contact_is_reached_by_number_and_by_each_kind_of_id_a_provider_gave, |db| {
+    use atende_domain::ports::Outbox;
+    let store = db.store().await;
+    let page = messenger_page(&store, false).await;
+    let (conversation, _) =
+        stored(store.record_inbound(&from_psid(page, "2400000000000009", "m_reach"), T0).await.expect("in"));
+    let contact = store
+        .list_conversations(atende_domain::conversation::Tab::All)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|c| c.id.0 == conversation)
+        .expect("listed")
+        .contact_id;
+    let reach = store.reach(contact).await.expect("reach");
+    assert_eq!((reach.phone, reach.identified_on), (false, vec![ChannelKind::Messenger]));
+
+    let form = ContactForm { name: "Rui".into(), phone: "(11) 97777-0001".into() };
+    let rui = store.create_contact(form.validate().expect("valid"), T0).await.expect("contact");
+    let reach = store.reach(rui.id).await.expect("reach");
+    assert_eq!((reach.phone, reach.identified_on), (true, vec![]));
+    let ch = channel(&store).await;
+    store.record_inbound(&from(ch, "5511977770001", "wamid.reach", "Oi", T0), T0).await.expect("in");
+    assert_eq!(store.reach(rui.id).await.expect("reach").identified_on, [ChannelKind::WhatsappOfficial]);
+
+    let unknown = store.reach(atende_domain::contact::ContactId(999_999)).await;
+    assert_eq!(unknown, Err(atende_domain::ports::StoreError::NotFound));
+});
