@@ -56,3 +56,21 @@ pub fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
     provide_context(PageClock(time));
     time
 }
+
+/// Minutes east of UTC where the agent is: Brasília's (-180) while rendering on the server, where most
+/// Brazilian businesses are; the browser's own once the page is live (set after hydration, so the first
+/// render matches the server's). Each caller gets its own signal, owned by it.
+pub const BRASILIA: i32 = -180;
+
+pub fn utc_offset() -> leptos::prelude::RwSignal<i32> {
+    use leptos::prelude::*;
+    let offset = RwSignal::new(BRASILIA);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        // JavaScript counts minutes *behind* UTC (180 in Brasília), always whole.
+        #[allow(clippy::cast_possible_truncation)]
+        let behind = js_sys::Date::new_0().get_timezone_offset() as i32;
+        offset.set(-behind);
+    });
+    offset
+}

@@ -22,4 +22,5 @@ pub mod reach;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod timeline;
 pub mod window;

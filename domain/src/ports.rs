@@ -124,7 +124,11 @@ pub struct MessageView {
     pub status: String,
     /// Why it failed, explained.
     pub error: Option<String>,
-    pub at: Timestamp,
+    /// When Atende stored it: the agent wrote it (outbound), or its webhook arrived (inbound).
+    pub written_at: Timestamp,
+    /// When the provider says the contact sent it (inbound) or accepted it (outbound); see
+    /// [`crate::timeline`] for where each is shown.
+    pub provider_at: Option<Timestamp>,
 }
 
 /// A channel the business talks through, as configured.

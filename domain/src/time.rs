@@ -71,6 +71,21 @@ impl Timestamp {
         format!("{day:02}/{month:02}/{year}")
     }
 
+    /// The time of day where the agent is (`offset_minutes` east of UTC: -180 in Brasília), as "14:05"; with
+    /// the date before it ("05/12/2026 14:05") when that is not the day of `today` there.
+    pub fn local_label(self, offset_minutes: i32, today: Timestamp) -> String {
+        let shift = i64::from(offset_minutes).saturating_mul(60_000);
+        let local = Self(self.0.saturating_add(shift));
+        let day = local.0.div_euclid(Duration::DAY);
+        let minutes = local.0.rem_euclid(Duration::DAY) / 60_000;
+        let time = format!("{:02}:{:02}", minutes / 60, minutes % 60);
+        if day == today.0.saturating_add(shift).div_euclid(Duration::DAY) {
+            time
+        } else {
+            format!("{} {time}", local.utc_date_label())
+        }
+    }
+
     /// `self + duration`, or `None` if the instant cannot be represented.
     pub const fn checked_plus(self, duration: Duration) -> Option<Self> {
         match self.0.checked_add(duration.0) {
@@ -144,6 +159,17 @@ impl fmt::Display for Duration {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_time_reads_in_the_agents_time_zone_with_the_date_when_not_today() {
+        // 2026-12-06 01:30 UTC is 22:30 of the 5th in Brasília.
+        let at = Timestamp::from_utc_date(2026, 12, 6).expect("date").plus_millis(90 * 60_000);
+        assert_eq!(at.local_label(0, at), "01:30");
+        assert_eq!(at.local_label(-180, at.plus_millis(60_000)), "22:30");
+        let next_morning = at.plus(Duration::hours(12));
+        assert_eq!(at.local_label(-180, next_morning), "05/12/2026 22:30");
+        assert_eq!(at.local_label(0, next_morning), "01:30", "still the 6th in UTC");
+    }
 
     #[test]
     fn a_countdown_reads_in_days_hours_and_minutes_rounded_down() {

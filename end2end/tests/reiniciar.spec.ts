@@ -58,6 +58,14 @@ test('Reiniciar: modelo com parâmetros e preço, mensagens na fila até o conta
     reopened.getByRole('listitem').filter({ hasText: 'Assim que puder, me responda por aqui.' }),
   ).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
   await expect(reopened.getByText(/Janela de conversa aberta/)).toBeVisible();
+  // Once sent, the held message stands where it went out, below the answer that released it, with the time
+  // it was written.
+  const bubbles = await reopened.getByRole('list', { name: 'Mensagens' }).getByRole('listitem').allInnerTexts();
+  const answer = bubbles.findIndex((text) => text.includes('👍'));
+  const released = bubbles.findIndex((text) => text.includes('Assim que puder, me responda por aqui.'));
+  expect(answer).toBeGreaterThan(-1);
+  expect(released).toBeGreaterThan(answer);
+  expect(bubbles[released]).toMatch(/\d{2}:\d{2}/);
 });
 
 test('um atendimento concluído, achado pela pesquisa, é reiniciado; concluir não fecha a janela', async ({ page }) => {

@@ -210,11 +210,23 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
     if messages.is_empty() {
         return view! { <p class="muted pad">"Nenhuma mensagem ainda."</p> }.into_any();
     }
+    let offset = crate::clock::utc_offset();
+    let today = crate::clock::now();
     view! {
         <ol class="messages" aria-label="Mensagens">
             {messages
                 .into_iter()
                 .map(|m| {
+                    // The time it was written; one that waited in the queue says when it went out, too.
+                    let (written, sent) = (m.shown_at(), m.sent_at());
+                    let time = move || {
+                        let offset = offset.get();
+                        let written = written.local_label(offset, today);
+                        match sent.map(|sent| sent.local_label(offset, today)) {
+                            Some(sent) if sent != written => format!("escrita às {written} · enviada às {sent}"),
+                            _ => written,
+                        }
+                    };
                     let class = if m.inbound { "message inbound" } else { "message outbound" };
                     let media = atende_domain::media::MediaKind::from_code(&m.kind).map(|k| k.label());
                     let body = m.body.clone().unwrap_or_else(|| media.map_or_else(|| format!("[{}]", m.kind), |_| String::new()));
@@ -228,7 +240,7 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                         <li class=class data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
                             <p class="body">{body}</p>
-                            <p class="status">{status}</p>
+                            <p class="status"><time>{time}</time>" · "{status}</p>
                             <p class="error">{m.error.clone()}</p>
                         </li>
                     }

@@ -102,7 +102,7 @@ impl Outbox for SqlStore {
 
     async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
         let rows = sqlx::query(
-            "SELECT direction, kind, body, status, error_text, COALESCE(provider_at, created_at) AS at \
+            "SELECT direction, kind, body, status, error_text, created_at, provider_at \
              FROM message WHERE conversation_id = $1 ORDER BY message_id",
         )
         .bind(id.0)
@@ -118,7 +118,11 @@ impl Outbox for SqlStore {
                     body: row.try_get("body").map_err(unavailable)?,
                     status: row.try_get("status").map_err(unavailable)?,
                     error: row.try_get("error_text").map_err(unavailable)?,
-                    at: Timestamp::from_millis(row.try_get("at").map_err(unavailable)?),
+                    written_at: Timestamp::from_millis(row.try_get("created_at").map_err(unavailable)?),
+                    provider_at: row
+                        .try_get::<Option<i64>, _>("provider_at")
+                        .map_err(unavailable)?
+                        .map(Timestamp::from_millis),
                 })
             })
             .collect()
