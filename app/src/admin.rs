@@ -48,6 +48,8 @@ pub struct TemplateRow {
     /// "aprovado", "em análise", "rejeitado"…
     pub status: String,
     pub sendable: bool,
+    /// "De atendimento": offered by "Reiniciar" and "Iniciar atendimento".
+    pub for_service: bool,
 }
 
 /// One channel and its templates.
@@ -123,6 +125,7 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
                         category: t.category().label().to_owned(),
                         status: t.status().label().to_owned(),
                         sendable: t.status().is_sendable(),
+                        for_service: t.is_for_service(),
                     })
                     .collect();
                 channels.push(ChannelTemplates { channel, templates });
@@ -301,6 +304,23 @@ pub async fn sync_templates(channel: i64) -> Result<usize, AppError> {
         async {
             let (services, _) = crate::ssr::admin()?;
             services.admin.sync_templates(channel).await
+        }
+        .await,
+    )
+}
+
+/// "De atendimento": whether "Reiniciar" and "Iniciar atendimento" offer the template.
+#[server(endpoint = "admin_set_template_service")]
+pub async fn set_template_service(
+    channel: i64,
+    name: String,
+    language: String,
+    service: bool,
+) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            services.admin.set_template_service(channel, &name, &language, service).await
         }
         .await,
     )

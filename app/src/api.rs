@@ -181,6 +181,9 @@ pub async fn restart_conversation(
                     .into());
                 }
             }
+            if !offer.offers(&chosen) {
+                return Err(AppError::TemplateNotForService { name: template });
+            }
             let filled = chosen.fill(&values)?;
             let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
             services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;

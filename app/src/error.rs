@@ -33,6 +33,12 @@ pub enum AppError {
     TemplateMissing,
     #[error("O modelo de mensagem “{name}” ({language}) não existe neste canal.")]
     TemplateNotFound { name: String, language: String },
+    /// Not marked "de atendimento" (or not approved): "Reiniciar" and "Iniciar atendimento" do not offer it.
+    #[error(
+        "O modelo “{name}” não é de atendimento: um administrador pode marcá-lo em Administração → Modelos de \
+         mensagem."
+    )]
+    TemplateNotForService { name: String },
     #[error("Sua sessão terminou. Entre de novo com seu e-mail e senha.")]
     NotSignedIn,
     #[error("Este atendimento é de outra equipe: você não tem acesso a ele.")]

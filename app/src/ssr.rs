@@ -88,6 +88,15 @@ pub trait Administration: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     /// Copies a channel's templates from its provider now; how many it has.
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError>;
+    /// Marks a channel's template as "de atendimento" (offered by "Reiniciar" and "Iniciar atendimento") or
+    /// not. [`StoreError::NotFound`] if the channel has no such template.
+    async fn set_template_service(
+        &self,
+        channel: i64,
+        name: &str,
+        language: &str,
+        service: bool,
+    ) -> Result<(), AppError>;
 }
 
 impl Services {
@@ -256,6 +265,9 @@ pub async fn check_start(
                 })?;
             if !offer.allows(chosen.category()) {
                 return Err(AppError::TemplateNotFound { name, language });
+            }
+            if !offer.offers(&chosen) {
+                return Err(AppError::TemplateNotForService { name });
             }
             let filled = chosen.fill(values)?;
             lifecycle.template_sent(&info.channel, chosen.category(), now)?;
@@ -457,7 +469,8 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::RateCardInvalid(_)
         | AppError::TemplateNotUsed
         | AppError::WrongPassword
-        | AppError::TemplateMissing => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::TemplateMissing
+        | AppError::TemplateNotForService { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
         AppError::Forbidden
         | AppError::AdminOnly

@@ -13,7 +13,7 @@
 use crate::channel::{Channel, ChannelKind};
 use crate::conversation::ConversationStatus;
 use crate::reach::{Reach, Unreachable};
-use crate::template::TemplateCategory;
+use crate::template::{Template, TemplateCategory};
 use crate::time::Timestamp;
 use crate::window::{self, Activity, InboundKind, ServiceWindow};
 use serde::{Deserialize, Serialize};
@@ -210,6 +210,12 @@ impl RestartOffer {
             Self::AnyTemplate => true,
             Self::SameCategory(required) => required == category,
         }
+    }
+
+    /// Whether "Reiniciar" / "Iniciar atendimento" offers `template`: approved, "de atendimento" and of the
+    /// category this attempt allows.
+    pub fn offers(self, template: &Template) -> bool {
+        template.status().is_sendable() && template.is_for_service() && self.allows(template.category())
     }
 }
 

@@ -462,6 +462,10 @@ impl Button {
 /// checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateSpec {
+    /// Whether "Reiniciar" and "Iniciar atendimento" offer it (an admin's choice; `None`: by category, see
+    /// [`Template::is_for_service`]). Atende's own setting: Meta knows nothing of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<bool>,
     pub name: String,
     pub language: String,
     pub category: TemplateCategory,
@@ -531,6 +535,7 @@ pub enum TemplateError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "TemplateSpec", into = "TemplateSpec")]
 pub struct Template {
+    service: Option<bool>,
     name: TemplateName,
     language: LanguageCode,
     category: TemplateCategory,
@@ -585,6 +590,7 @@ impl Template {
             }
         }
         Ok(Self {
+            service: spec.service,
             name,
             language,
             category: spec.category,
@@ -611,6 +617,25 @@ impl Template {
 
     pub const fn status(&self) -> TemplateStatus {
         self.status
+    }
+
+    /// A template "de atendimento": offered by "Reiniciar" and "Iniciar atendimento" (help page, Passo 2).
+    /// An admin marks which; until they do, the utility ones are (order updates, reminders: what service
+    /// writes), not marketing nor authentication.
+    pub fn is_for_service(&self) -> bool {
+        self.service.unwrap_or(self.category == TemplateCategory::Utility)
+    }
+
+    /// The admin's choice, if they made one.
+    pub const fn service_choice(&self) -> Option<bool> {
+        self.service
+    }
+
+    /// The same template with the admin's choice of whether it is "de atendimento".
+    #[must_use]
+    pub fn with_service_choice(mut self, service: Option<bool>) -> Self {
+        self.service = service;
+        self
     }
 
     pub const fn parameter_format(&self) -> ParameterFormat {
@@ -839,6 +864,7 @@ impl TemplateSpec {
             Some(_) => return Err(TemplateError::UnreadableField("parameter_format".into())),
         };
         let mut spec = Self {
+            service: None,
             name: field(entry, "name")?,
             language: field(entry, "language")?,
             category,
@@ -917,6 +943,7 @@ impl TryFrom<TemplateSpec> for Template {
 impl From<Template> for TemplateSpec {
     fn from(t: Template) -> Self {
         Self {
+            service: t.service,
             name: t.name.0,
             language: t.language.0,
             category: t.category,
@@ -1330,6 +1357,7 @@ mod tests {
 
     fn order_update() -> Template {
         Template::new(TemplateSpec {
+            service: None,
             name: "order_update".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Utility,
@@ -1348,6 +1376,7 @@ mod tests {
 
     fn named_welcome(status: TemplateStatus) -> Template {
         Template::new(TemplateSpec {
+            service: None,
             name: "boas_vindas".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Marketing,
@@ -1582,6 +1611,7 @@ mod tests {
     #[test]
     fn template_definitions_follow_metas_limits() {
         let base = TemplateSpec {
+            service: None,
             name: "aviso".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Utility,

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { contactWrites, conversarComNovoContato, openAtendimentos, uniqueMobile } from './helpers';
+import { contactWrites, conversarComNovoContato, openAtendimentos, openConversation, takeConversation, uniqueMobile } from './helpers';
 
 // Issue #16: "Enviar mensagem" offers only the channels that reach the contact, says why for the others,
 // lets the agent add the number, and shows the steps in order (contato → tipo de envio → canal → equipe →
@@ -40,7 +40,7 @@ test('um contato só do Instagram não é oferecido no WhatsApp até ganhar um n
   await channels.getByRole('button', { name: 'Salvar número' }).click();
   await expect(panel).toContainText(phone.shown);
   await expect(channels.getByRole('radio', { name: /API Oficial/ })).toBeVisible();
-  await expect(channels.getByRole('radio', { name: /API Não Oficial/ })).toBeVisible();
+  await expect(channels.getByRole('radio', { name: /API Não Oficial/ }).first()).toBeVisible();
   await expect(unavailable).not.toContainText('WhatsApp');
   await expect(unavailable).toContainText('O contato nunca escreveu pelo Messenger');
   await expect(panel.getByRole('radio', { name: 'Iniciar atendimento' })).toBeChecked();
@@ -80,4 +80,47 @@ test('os passos aparecem em ordem, numerados, e cada escolha pode ser mudada pel
   await expect(panel.getByText('Preencha o campo “Corpo {{1}}”.')).toHaveCount(1);
   await expect(panel.getByText('Preencha o campo “Corpo {{2}}”.')).toHaveCount(1);
   await expect(panel.locator('.template-form > p.error')).toBeEmpty();
+});
+
+test('Reiniciar oferece só os modelos de atendimento, com busca, e o administrador escolhe quais', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Modelos ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi', '25');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Reiniciar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  const picker = panel.getByRole('group', { name: 'Modelos de mensagem' });
+  await expect(picker.getByRole('radio', { name: /pedido_saiu_para_entrega/ })).toBeVisible();
+  await expect(picker.getByRole('radio', { name: /pedido_saiu_para_entrega/ })).toHaveAccessibleName(/Utilidade · pt_BR/);
+  // Marketing is not "de atendimento" until an admin says so.
+  await expect(picker.getByText('promocao_aniversario')).toHaveCount(0);
+  // Found by a word of its name or text, accents and case ignored.
+  await picker.getByRole('searchbox', { name: 'Pesquisar modelo' }).fill('RETOMAR');
+  await expect(picker.getByRole('radio', { name: /retomar_atendimento/ })).toBeVisible();
+  await expect(picker.getByRole('radio', { name: /pedido_saiu_para_entrega/ })).toBeHidden();
+  await picker.getByRole('radio', { name: /retomar_atendimento/ }).check();
+  await expect(panel.getByRole('button', { name: 'Continuar' })).toBeInViewport();
+  // The panel leaves the conversation's header (the contact, the window) in sight.
+  const header = await pane.getByRole('heading', { name }).boundingBox();
+  const box = await panel.boundingBox();
+  expect(header && box && box.y > header.y + header.height).toBeTruthy();
+  await page.screenshot({ path: 'test-results/reiniciar-modelos.png' });
+
+  // Administração → Modelos de mensagem → "De atendimento".
+  await page.goto('/admin');
+  const templates = page.getByRole('region', { name: 'Modelos de mensagem' });
+  const birthday = templates.getByRole('checkbox', { name: 'De atendimento: promocao_aniversario (pt_BR)' });
+  await expect(birthday).not.toBeChecked();
+  await expect(templates.getByRole('checkbox', { name: 'De atendimento: pedido_saiu_para_entrega (pt_BR)' })).toBeChecked();
+  await birthday.check();
+  await expect(birthday).toBeChecked();
+  const again = await openConversation(page, name);
+  await again.getByRole('button', { name: 'Reiniciar' }).click();
+  await expect(page.getByRole('dialog', { name: 'Reiniciar atendimento' }).getByRole('radio', { name: /promocao_aniversario/ })).toBeVisible();
+  // Back as it was, for the other specs.
+  await page.goto('/admin');
+  await page.getByRole('region', { name: 'Modelos de mensagem' })
+    .getByRole('checkbox', { name: 'De atendimento: promocao_aniversario (pt_BR)' }).uncheck();
+  await expect(page.getByRole('region', { name: 'Modelos de mensagem' })
+    .getByRole('checkbox', { name: 'De atendimento: promocao_aniversario (pt_BR)' })).not.toBeChecked();
 });

@@ -4,6 +4,7 @@
 
 use crate::api::{ConversationDetail, RestartConversation};
 use atende_domain::channel::Channel;
+use atende_domain::contact::fold_for_search;
 use atende_domain::lifecycle::{restart_eligibility, RestartOffer};
 use atende_domain::phone::Phone;
 use atende_domain::pricing::{classify, Outgoing, RateCard};
@@ -11,14 +12,9 @@ use atende_domain::template::{ParamSlot, Template, TemplateValues};
 use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 
-/// The templates an agent may choose: approved, and of the category the attempt allows.
+/// The templates an agent may choose: approved, "de atendimento", and of the category the attempt allows.
 pub fn offered(templates: &[Template], offer: Option<RestartOffer>) -> Vec<Template> {
-    templates
-        .iter()
-        .filter(|t| t.status().is_sendable())
-        .filter(|t| offer.is_some_and(|offer| offer.allows(t.category())))
-        .cloned()
-        .collect()
+    templates.iter().filter(|t| offer.is_some_and(|offer| offer.offers(t))).cloned().collect()
 }
 
 /// What the agent is told about the price before a template goes out.
@@ -47,18 +43,48 @@ pub fn TemplatePicker(
     let chosen = RwSignal::new(None::<usize>);
     let empty = templates.is_empty();
     let picked = templates.clone();
+    // With dozens of templates the list stays usable: a search by name or text (accents and case ignored).
+    let search = RwSignal::new(String::new());
+    let searchable: Vec<String> = templates
+        .iter()
+        .map(|t| {
+            fold_for_search(&format!(
+                "{} {} {}",
+                t.name().as_str().replace('_', " "),
+                t.name().as_str(),
+                t.body()
+            ))
+        })
+        .collect();
+    let shown = move |index: usize| {
+        let query = fold_for_search(&search.get());
+        query.is_empty() || searchable.get(index).is_some_and(|text| text.contains(&query))
+    };
+    let searchable_list = !templates.is_empty();
     view! {
         <fieldset class="templates">
             <legend>"Modelos de mensagem"</legend>
             <p class="muted">{note}</p>
+            {searchable_list.then(|| view! {
+                <input
+                    type="search"
+                    class="template-search"
+                    aria-label="Pesquisar modelo"
+                    placeholder="Pesquisar modelo"
+                    autocomplete="off"
+                    bind:value=search
+                />
+            })}
             {templates
                 .iter()
                 .enumerate()
                 .map(|(index, t)| {
-                    let label = format!("{} · {}", t.name().as_str(), t.category().label());
+                    let label = t.name().as_str().to_owned();
+                    let about = format!("{} · {}", t.category().label(), t.language().as_str());
                     let body = t.body().to_owned();
+                    let shown = shown.clone();
                     view! {
-                        <label class="template-option">
+                        <label class="template-option" class:hidden=move || !shown(index)>
                             <input
                                 type="radio"
                                 name="modelo"
@@ -67,6 +93,7 @@ pub fn TemplatePicker(
                             />
                             <span>
                                 <strong>{label}</strong>
+                                <span class="template-about">{about}</span>
                                 <span class="muted template-body">{body}</span>
                             </span>
                         </label>
@@ -75,7 +102,7 @@ pub fn TemplatePicker(
                 .collect_view()}
             {empty.then(|| view! { <p class="muted">"Nenhum modelo aprovado disponível."</p> })}
         </fieldset>
-        <div class="form-actions">
+        <div class="form-actions picker-actions">
             <button
                 type="button"
                 class="primary"

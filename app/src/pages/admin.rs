@@ -6,7 +6,7 @@ use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, ResetPassword, RevokeToken,
     SetAgentActive, SetAgentTeams, SyncTemplates,
 };
-use crate::admin::{ChannelRow, RetryWebhook, SaveChannel, SaveRateCard};
+use crate::admin::{ChannelRow, RetryWebhook, SaveChannel, SaveRateCard, SetTemplateService};
 use atende_domain::access::{AgentForm, Role};
 use atende_domain::channel_setup::{field_label, provider_id_label, secret_labels, ChannelSetupForm};
 use atende_domain::conversation::ChannelKind;
@@ -529,6 +529,17 @@ fn Templates(
             changed.run(());
         }
     });
+    // "De atendimento": saved at once, the list read again.
+    let mark = ServerAction::<SetTemplateService>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = mark.value().get() {
+            changed.run(());
+        }
+    });
+    let mark_error = move || match mark.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
     let outcome = move || match sync.value().get() {
         Some(Ok(1)) => Some("1 modelo sincronizado.".to_owned()),
         Some(Ok(n)) => Some(format!("{n} modelos sincronizados.")),
@@ -538,7 +549,12 @@ fn Templates(
     view! {
         <section class="admin-section" aria-label="Modelos de mensagem">
             <h2>"Modelos de mensagem"</h2>
+            <p class="muted">
+                "Os modelos marcados como de atendimento são os oferecidos por Reiniciar e Iniciar atendimento; \
+                 enquanto você não escolher, são os de utilidade."
+            </p>
             <p role="status">{outcome}</p>
+            <p role="alert" class="error">{mark_error}</p>
             {move || data
                 .get()
                 .channels
@@ -563,7 +579,7 @@ fn Templates(
                                     "Sincronizar agora"
                                 </button>
                                 <table>
-                                    <thead><tr><th>"Modelo"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Situação"</th></tr></thead>
+                                    <thead><tr><th>"Modelo"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Situação"</th><th>"De atendimento"</th></tr></thead>
                                     <tbody>
                                         {c
                                             .templates
@@ -575,6 +591,25 @@ fn Templates(
                                                         <td>{t.language.clone()}</td>
                                                         <td>{t.category.clone()}</td>
                                                         <td>{t.status.clone()}</td>
+                                                        <td>
+                                                            <input
+                                                                type="checkbox"
+                                                                aria-label=format!("De atendimento: {} ({})", t.name, t.language)
+                                                                prop:checked=t.for_service
+                                                                disabled=move || mark.pending().get()
+                                                                on:change={
+                                                                    let (name, language) = (t.name.clone(), t.language.clone());
+                                                                    move |ev| {
+                                                                        mark.dispatch(SetTemplateService {
+                                                                            channel: id,
+                                                                            name: name.clone(),
+                                                                            language: language.clone(),
+                                                                            service: event_target_checked(&ev),
+                                                                        });
+                                                                    }
+                                                                }
+                                                            />
+                                                        </td>
                                                     </tr>
                                                 }
                                             })

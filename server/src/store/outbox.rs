@@ -33,7 +33,8 @@ impl SqlStore {
                 .map_err(|_| corrupt("template components", &components))?,
         });
         let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
-        Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))
+        let service = row.try_get::<Option<i64>, _>("for_service").map_err(unavailable)?.map(|v| v != 0);
+        Ok(Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))?.with_service_choice(service))
     }
 
     async fn channel_of(&self, id: ConversationId) -> Result<i64, StoreError> {
@@ -414,8 +415,8 @@ impl Outbox for SqlStore {
 
     async fn templates_of_channel(&self, channel_id: i64) -> Result<Vec<Template>, StoreError> {
         let rows = sqlx::query(
-            "SELECT name, language, category, status, components, provider_template_id, parameter_format \
-             FROM template WHERE channel_id = $1 ORDER BY name, language",
+            "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
+             for_service FROM template WHERE channel_id = $1 ORDER BY name, language",
         )
         .bind(channel_id)
         .fetch_all(&self.pool)
@@ -518,8 +519,8 @@ impl Outbox for SqlStore {
     ) -> Result<Option<Template>, StoreError> {
         let channel_id = self.channel_of(id).await?;
         let row = sqlx::query(
-            "SELECT name, language, category, status, components, provider_template_id, parameter_format \
-             FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
+            "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
+             for_service FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
         )
         .bind(channel_id)
         .bind(name)

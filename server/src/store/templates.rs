@@ -56,6 +56,31 @@ impl SqlStore {
         Ok(templates.len())
     }
 
+    /// An admin's choice of whether a template is "de atendimento"; kept across syncs.
+    pub async fn set_template_service(
+        &self,
+        channel_id: i64,
+        name: &str,
+        language: &str,
+        service: bool,
+    ) -> Result<(), StoreError> {
+        let changed = sqlx::query(
+            "UPDATE template SET for_service = $4 WHERE channel_id = $1 AND name = $2 AND language = $3",
+        )
+        .bind(channel_id)
+        .bind(name)
+        .bind(language)
+        .bind(i64::from(service))
+        .execute(&self.writer)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// A template status webhook: the template of the channel whose business account is `account_id`.
     /// Returns whether a template was changed.
     pub async fn set_template_status(

@@ -218,3 +218,60 @@ async fn a_restart_is_in_the_history_with_who_did_it_and_the_template() {
     let (_, view) = call(&app, "conversation_view", &[("conversation", conversation.id.0.to_string())]).await;
     assert!(view.contains("\"Restarted\""), "the console's Histórico shows it: {view}");
 }
+
+#[tokio::test]
+async fn reiniciar_offers_only_templates_de_atendimento_and_an_admin_chooses_which() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650011", "Dora", 2 * DAY).await;
+    let channel = channel_id(&app).await;
+    let birthday = json!([[{"Body": {"Named": "nome"}}, "Dora"]]);
+
+    // By default the utility templates are for service; a marketing one is refused, and nothing is queued.
+    let (status, body) = restart(&app, conversation.id.0, "promocao_aniversario", birthday.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("TemplateNotForService"), "{body}");
+    let view = app.conversation_view(conversation.id.0).await;
+    let marked: Vec<(&str, bool)> = view["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .filter_map(|t| Some((t["name"].as_str()?, t["service"].as_bool().unwrap_or(false))))
+        .collect();
+    assert!(marked.iter().all(|(_, service)| !service), "no choice stored yet: {marked:?}");
+
+    // Administração → Modelos de mensagem → "De atendimento".
+    let mark = |name: &'static str, service: bool| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(format!("{}/api/admin_set_template_service", app.address))
+                .form(&[
+                    ("channel", channel.to_string()),
+                    ("name", name.to_owned()),
+                    ("language", "pt_BR".to_owned()),
+                    ("service", service.to_string()),
+                ])
+                .send()
+                .await
+                .expect("POST");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(mark("nao_existe", true).await.0, 404);
+    let (status, body) = mark("promocao_aniversario", true).await;
+    assert_eq!(status, 200, "{body}");
+    // A sync with Meta keeps the admin's choice.
+    let (status, body) = call(&app, "admin_sync_templates", &[("channel", channel.to_string())]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = restart(&app, conversation.id.0, "promocao_aniversario", birthday).await;
+    assert_eq!(status, 200, "{body}");
+
+    // And a utility template an admin took off the list is refused.
+    let other = contact_who_wrote(&app, "5511987650012", "Edu", 2 * DAY).await;
+    assert_eq!(mark("retomar_atendimento", false).await.0, 200);
+    let (status, body) = restart(&app, other.id.0, "retomar_atendimento", json!([])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("TemplateNotForService"), "{body}");
+}
