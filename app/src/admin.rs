@@ -50,6 +50,19 @@ pub struct TemplateRow {
     pub sendable: bool,
     /// "De atendimento": offered by "Reiniciar" and "Iniciar atendimento".
     pub for_service: bool,
+    /// Its parameters, with the names an admin gave them.
+    pub params: Vec<ParamRow>,
+}
+
+/// One parameter of a template in "Nomear parâmetros".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamRow {
+    pub slot: atende_domain::template::ParamSlot,
+    /// Its own label ("Corpo {{1}}").
+    pub field: String,
+    /// The admin's name for it (empty: none).
+    pub name: String,
+    pub fill: Option<atende_domain::template::ContactField>,
 }
 
 /// One channel and its templates.
@@ -126,6 +139,19 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
                         status: t.status().label().to_owned(),
                         sendable: t.status().is_sendable(),
                         for_service: t.is_for_service(),
+                        params: t
+                            .slots()
+                            .into_iter()
+                            .map(|slot| {
+                                let named = t.labels().iter().find(|l| l.slot == slot);
+                                ParamRow {
+                                    field: slot.to_string(),
+                                    name: named.map(|l| l.name.clone()).unwrap_or_default(),
+                                    fill: named.and_then(|l| l.fill),
+                                    slot,
+                                }
+                            })
+                            .collect(),
                     })
                     .collect();
                 channels.push(ChannelTemplates { channel, templates });
@@ -321,6 +347,35 @@ pub async fn set_template_service(
         async {
             let (services, _) = crate::ssr::admin()?;
             services.admin.set_template_service(channel, &name, &language, service).await
+        }
+        .await,
+    )
+}
+
+/// "Nomear parâmetros": the names a template's parameters show in the form, and what fills each by default;
+/// checked by the domain against the template (422 with the field named).
+#[server(endpoint = "admin_set_template_labels", input = leptos::server_fn::codec::Json)]
+pub async fn set_template_labels(
+    channel: i64,
+    name: String,
+    language: String,
+    labels: Vec<atende_domain::template::ParamLabel>,
+) -> Result<(), AppError> {
+    crate::ssr::respond(
+        async {
+            let (services, _) = crate::ssr::admin()?;
+            let template = services
+                .outbox
+                .templates_of_channel(channel)
+                .await?
+                .into_iter()
+                .find(|t| t.name().as_str() == name && t.language().as_str() == language)
+                .ok_or_else(|| AppError::TemplateNotFound {
+                    name: name.clone(),
+                    language: language.clone(),
+                })?;
+            let checked = template.with_labels(labels)?;
+            services.admin.set_template_labels(channel, &name, &language, checked.labels()).await
         }
         .await,
     )

@@ -29,6 +29,9 @@ pub enum AppError {
     Lifecycle(#[from] LifecycleError),
     #[error("{0}")]
     Template(#[from] TemplateSendError),
+    /// A template's description (or the names of its parameters) not accepted.
+    #[error("{0}")]
+    TemplateDefinition(#[from] atende_domain::template::TemplateError),
     #[error("Escolha o modelo de mensagem: na API Oficial ele é obrigatório para iniciar o atendimento.")]
     TemplateMissing,
     #[error("O modelo de mensagem “{name}” ({language}) não existe neste canal.")]

@@ -97,6 +97,14 @@ pub trait Administration: Send + Sync + 'static {
         language: &str,
         service: bool,
     ) -> Result<(), AppError>;
+    /// Stores the names of a template's parameters, already checked by the domain.
+    async fn set_template_labels(
+        &self,
+        channel: i64,
+        name: &str,
+        language: &str,
+        labels: &[atende_domain::template::ParamLabel],
+    ) -> Result<(), AppError>;
 }
 
 impl Services {
@@ -459,6 +467,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::Restart(_)
         | AppError::Lifecycle(_)
         | AppError::Template(_)
+        | AppError::TemplateDefinition(_)
         | AppError::Access(_)
         | AppError::Media(_)
         | AppError::NotAssignable

@@ -466,6 +466,12 @@ pub struct TemplateSpec {
     /// [`Template::is_for_service`]). Atende's own setting: Meta knows nothing of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<bool>,
+    /// Meta's example value of each parameter, as the template was submitted with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<(ParamSlot, String)>,
+    /// The names an admin gave the parameters ("Nome do cliente"), and what fills them by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<ParamLabel>,
     pub name: String,
     pub language: String,
     pub category: TemplateCategory,
@@ -529,6 +535,10 @@ pub enum TemplateError {
     UnreadableField(String),
     #[error("O Atende ainda não envia modelos com {0}.")]
     Unsupported(String),
+    #[error("O modelo não tem o campo “{0}” (ou ele foi nomeado duas vezes).")]
+    LabelForUnknownField(String),
+    #[error("O nome do campo “{field}” deve ter de 1 a {max} caracteres, sem caracteres de controle.")]
+    LabelInvalid { field: String, max: usize },
 }
 
 /// A checked template.
@@ -536,6 +546,8 @@ pub enum TemplateError {
 #[serde(try_from = "TemplateSpec", into = "TemplateSpec")]
 pub struct Template {
     service: Option<bool>,
+    examples: Vec<(ParamSlot, String)>,
+    labels: Vec<ParamLabel>,
     name: TemplateName,
     language: LanguageCode,
     category: TemplateCategory,
@@ -589,8 +601,10 @@ impl Template {
                 return Err(TemplateError::OtpCodeNotInBody);
             }
         }
-        Ok(Self {
+        let mut template = Self {
             service: spec.service,
+            examples: spec.examples,
+            labels: Vec::new(),
             name,
             language,
             category: spec.category,
@@ -600,7 +614,9 @@ impl Template {
             body: spec.body,
             footer: spec.footer,
             buttons: spec.buttons,
-        })
+        };
+        template.labels = template.checked_labels(spec.labels)?;
+        Ok(template)
     }
 
     pub fn name(&self) -> &TemplateName {
@@ -617,6 +633,60 @@ impl Template {
 
     pub const fn status(&self) -> TemplateStatus {
         self.status
+    }
+
+    /// What the form shows for `slot`: its name, the sentence around it, Meta's example and its default.
+    pub fn hint(&self, slot: &ParamSlot) -> SlotHint {
+        let named = self.labels.iter().find(|l| &l.slot == slot);
+        let text_around = |text: &str, placeholder: &Placeholder| {
+            let marker = placeholder.to_string();
+            text.find(&marker).map(|at| around(&text[..at], &text[at + marker.len()..], 40))
+        };
+        let context = match (slot, &self.header) {
+            (ParamSlot::Header(p), Some(Header::Text(text))) => text_around(text, p),
+            (ParamSlot::Body(p), _) => text_around(&self.body, p),
+            (ParamSlot::UrlSuffix { index }, _) => match self.buttons.get(usize::from(*index)) {
+                Some(Button::Url { url, .. }) => {
+                    url.strip_suffix("{{1}}").map(|fixed| (fixed.to_owned(), String::new()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        SlotHint {
+            label: named.map_or_else(|| slot.to_string(), |l| l.name.clone()),
+            context,
+            example: self.examples.iter().find(|(s, _)| s == slot).map(|(_, e)| e.clone()),
+            fill: named.and_then(|l| l.fill),
+        }
+    }
+
+    /// The names an admin gave the parameters.
+    pub fn labels(&self) -> &[ParamLabel] {
+        &self.labels
+    }
+
+    /// The same template with these names for its parameters, checked: each for a parameter it has, once,
+    /// with a name of 1 to 40 characters.
+    pub fn with_labels(mut self, labels: Vec<ParamLabel>) -> Result<Self, TemplateError> {
+        self.labels = self.checked_labels(labels)?;
+        Ok(self)
+    }
+
+    fn checked_labels(&self, labels: Vec<ParamLabel>) -> Result<Vec<ParamLabel>, TemplateError> {
+        let slots = self.slots();
+        let mut checked: Vec<ParamLabel> = Vec::new();
+        for label in labels {
+            let field = label.slot.to_string();
+            if !slots.contains(&label.slot) || checked.iter().any(|c| c.slot == label.slot) {
+                return Err(TemplateError::LabelForUnknownField(field));
+            }
+            let name = crate::contact::tidy_name(&label.name, PARAM_LABEL_MAX_CHARS).map_err(|_| {
+                TemplateError::LabelInvalid { field: field.clone(), max: PARAM_LABEL_MAX_CHARS }
+            })?;
+            checked.push(ParamLabel { name, ..label });
+        }
+        Ok(checked)
     }
 
     /// A template "de atendimento": offered by "Reiniciar" and "Iniciar atendimento" (help page, Passo 2).
@@ -865,6 +935,8 @@ impl TemplateSpec {
         };
         let mut spec = Self {
             service: None,
+            examples: Vec::new(),
+            labels: Vec::new(),
             name: field(entry, "name")?,
             language: field(entry, "language")?,
             category,
@@ -882,6 +954,13 @@ impl TemplateSpec {
         for component in components {
             match field(component, "type")?.as_str() {
                 "HEADER" => {
+                    let example = component.get("example");
+                    spec.examples.extend(examples_of(
+                        example,
+                        "header_text",
+                        "header_text_named_params",
+                        ParamSlot::Header,
+                    ));
                     spec.header = Some(match field(component, "format")?.as_str() {
                         "TEXT" => Header::Text(field(component, "text")?),
                         "IMAGE" => Header::Media(MediaFormat::Image),
@@ -891,7 +970,16 @@ impl TemplateSpec {
                         other => return Err(TemplateError::Unsupported(format!("cabeçalho {other}"))),
                     })
                 }
-                "BODY" => spec.body = field(component, "text")?,
+                "BODY" => {
+                    let example = component.get("example");
+                    spec.examples.extend(examples_of(
+                        example,
+                        "body_text",
+                        "body_text_named_params",
+                        ParamSlot::Body,
+                    ));
+                    spec.body = field(component, "text")?;
+                }
                 "FOOTER" => spec.footer = Some(field(component, "text")?),
                 "BUTTONS" => {
                     let buttons = component
@@ -901,7 +989,19 @@ impl TemplateSpec {
                     for button in buttons {
                         spec.buttons.push(match field(button, "type")?.as_str() {
                             "QUICK_REPLY" => Button::QuickReply { text: field(button, "text")? },
-                            "URL" => Button::Url { text: field(button, "text")?, url: field(button, "url")? },
+                            "URL" => {
+                                let url = field(button, "url")?;
+                                // Meta's example is the whole link; the agent fills what follows the fixed part.
+                                let example =
+                                    button.get("example").and_then(|e| e.get(0)).and_then(Value::as_str);
+                                let fixed = url.strip_suffix("{{1}}");
+                                if let Some(suffix) = fixed.zip(example).and_then(|(f, e)| e.strip_prefix(f))
+                                {
+                                    let index = u8::try_from(spec.buttons.len()).unwrap_or(u8::MAX);
+                                    spec.examples.push((ParamSlot::UrlSuffix { index }, suffix.to_owned()));
+                                }
+                                Button::Url { text: field(button, "text")?, url }
+                            }
                             "PHONE_NUMBER" => Button::PhoneNumber {
                                 text: field(button, "text")?,
                                 phone: field(button, "phone_number")?,
@@ -944,6 +1044,8 @@ impl From<Template> for TemplateSpec {
     fn from(t: Template) -> Self {
         Self {
             service: t.service,
+            examples: t.examples,
+            labels: t.labels,
             name: t.name.0,
             language: t.language.0,
             category: t.category,
@@ -955,6 +1057,123 @@ impl From<Template> for TemplateSpec {
             buttons: t.buttons,
         }
     }
+}
+
+/// The example values of a header's or body's parameters: `{"body_text": [["Maria", "A-1"]]}` (positional)
+/// or `{"body_text_named_params": [{"param_name": "nome", "example": "Maria"}]}`.
+fn examples_of(
+    example: Option<&Value>,
+    positional: &str,
+    named: &str,
+    slot: fn(Placeholder) -> ParamSlot,
+) -> Vec<(ParamSlot, String)> {
+    let Some(example) = example else { return Vec::new() };
+    if let Some(values) = example.get(named).and_then(Value::as_array) {
+        return values
+            .iter()
+            .filter_map(|v| {
+                let name = v.get("param_name")?.as_str()?;
+                Some((slot(Placeholder::Named(name.to_owned())), v.get("example")?.as_str()?.to_owned()))
+            })
+            .collect();
+    }
+    // The body's come as one row in an array; the header's as a flat array.
+    let row = match example.get(positional) {
+        Some(Value::Array(rows)) if rows.first().is_some_and(Value::is_array) => rows.first(),
+        other => other,
+    };
+    row.and_then(Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .zip(1u16..)
+                .filter_map(|(v, n)| Some((slot(Placeholder::Positional(n)), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What fills a parameter by default, from the contact the template goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ContactField {
+    Name,
+    FirstName,
+}
+
+impl ContactField {
+    pub const ALL: [Self; 2] = [Self::Name, Self::FirstName];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Nome do contato",
+            Self::FirstName => "Primeiro nome do contato",
+        }
+    }
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Name => "nome",
+            Self::FirstName => "primeiro_nome",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// Its value for a contact named `name`.
+    pub fn value_for(self, name: &str) -> String {
+        match self {
+            Self::Name => name.trim().to_owned(),
+            Self::FirstName => name.split_whitespace().next().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// The name an admin gave a template's parameter, and what fills it by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamLabel {
+    pub slot: ParamSlot,
+    pub name: String,
+    pub fill: Option<ContactField>,
+}
+
+/// Longest name of a parameter ("Número do pedido").
+pub const PARAM_LABEL_MAX_CHARS: usize = 40;
+
+/// What the form shows around a parameter's field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotHint {
+    /// The admin's name for it, else the slot's own ("Corpo {{1}}").
+    pub label: String,
+    /// The text just before and just after the blank, as the contact will read it.
+    pub context: Option<(String, String)>,
+    /// Meta's example value.
+    pub example: Option<String>,
+    pub fill: Option<ContactField>,
+}
+
+/// Up to `max` characters of `text` next to the blank: the end of `before`, the start of `after`, cut at a
+/// space and marked "…" where cut.
+fn around(before: &str, after: &str, max: usize) -> (String, String) {
+    let before_chars: Vec<char> = before.chars().collect();
+    let start = before_chars.len().saturating_sub(max);
+    let mut head: String = before_chars[start..].iter().collect();
+    if start > 0 {
+        if let Some(space) = head.find(' ') {
+            head = head[space + 1..].to_owned();
+        }
+        head = format!("…{head}");
+    }
+    let after_chars: Vec<char> = after.chars().collect();
+    let mut tail: String = after_chars.iter().take(max).collect();
+    if after_chars.len() > max {
+        if let Some(space) = tail.rfind(' ') {
+            tail.truncate(space);
+        }
+        tail.push('…');
+    }
+    (head, tail)
 }
 
 /// Meta creates an authentication template's OTP button but may list it as a URL button pointing at
@@ -1358,6 +1577,8 @@ mod tests {
     fn order_update() -> Template {
         Template::new(TemplateSpec {
             service: None,
+            examples: Vec::new(),
+            labels: Vec::new(),
             name: "order_update".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Utility,
@@ -1377,6 +1598,8 @@ mod tests {
     fn named_welcome(status: TemplateStatus) -> Template {
         Template::new(TemplateSpec {
             service: None,
+            examples: Vec::new(),
+            labels: Vec::new(),
             name: "boas_vindas".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Marketing,
@@ -1523,6 +1746,73 @@ mod tests {
     }
 
     #[test]
+    fn each_parameter_shows_the_sentence_around_it_metas_example_and_the_admins_name() {
+        let entry = json!({
+            "name": "pedido", "language": "pt_BR", "category": "UTILITY", "status": "APPROVED",
+            "components": [
+                {"type": "BODY", "text": "Olá, {{1}}! Seu pedido {{2}} saiu para entrega e chega hoje até as 18 horas, combinado?",
+                 "example": {"body_text": [["Maria", "A-10423"]]}},
+                {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Ver pedido",
+                 "url": "https://loja.example/pedidos/{{1}}", "example": ["https://loja.example/pedidos/A-10423"]}]}
+            ]
+        });
+        let template = Template::new(TemplateSpec::from_graph_api(&entry).expect("spec")).expect("valid");
+        let name = ParamSlot::Body(Placeholder::Positional(1));
+        let order = ParamSlot::Body(Placeholder::Positional(2));
+        let link = ParamSlot::UrlSuffix { index: 0 };
+        let hint = template.hint(&name);
+        assert_eq!(hint.label, "Corpo {{1}}");
+        assert_eq!(hint.context, Some(("Olá, ".into(), "! Seu pedido {{2}} saiu para entrega e…".into())));
+        assert_eq!(hint.example.as_deref(), Some("Maria"));
+        assert_eq!(template.hint(&order).example.as_deref(), Some("A-10423"));
+        assert_eq!(
+            template.hint(&link).context,
+            Some(("https://loja.example/pedidos/".into(), String::new()))
+        );
+        assert_eq!(template.hint(&link).example.as_deref(), Some("A-10423"));
+
+        let named = template
+            .clone()
+            .with_labels(vec![
+                ParamLabel {
+                    slot: name.clone(),
+                    name: "  Nome do  cliente ".into(),
+                    fill: Some(ContactField::FirstName),
+                },
+                ParamLabel { slot: order.clone(), name: "Número do pedido".into(), fill: None },
+            ])
+            .expect("named");
+        assert_eq!(named.hint(&name).label, "Nome do cliente");
+        assert_eq!(named.hint(&name).fill, Some(ContactField::FirstName));
+        assert_eq!(ContactField::FirstName.value_for("Maria da Silva"), "Maria");
+        // The same names survive the trip through storage.
+        let stored = serde_json::to_string(&named).expect("json");
+        assert_eq!(serde_json::from_str::<Template>(&stored).expect("back"), named);
+
+        let unknown =
+            ParamLabel { slot: ParamSlot::Body(Placeholder::Positional(3)), name: "X".into(), fill: None };
+        assert_eq!(
+            template.clone().with_labels(vec![unknown]),
+            Err(TemplateError::LabelForUnknownField("Corpo {{3}}".into()))
+        );
+        let empty = ParamLabel { slot: name, name: " ".into(), fill: None };
+        assert!(matches!(template.with_labels(vec![empty]), Err(TemplateError::LabelInvalid { .. })));
+    }
+
+    #[test]
+    fn named_examples_are_read_by_their_names() {
+        let entry = json!({
+            "name": "boas_vindas", "language": "pt_BR", "category": "MARKETING", "status": "APPROVED",
+            "parameter_format": "NAMED",
+            "components": [{"type": "BODY", "text": "Oi {{nome}}!",
+                "example": {"body_text_named_params": [{"param_name": "nome", "example": "Ana"}]}}]
+        });
+        let template = Template::new(TemplateSpec::from_graph_api(&entry).expect("spec")).expect("valid");
+        let hint = template.hint(&ParamSlot::Body(Placeholder::Named("nome".into())));
+        assert_eq!((hint.example.as_deref(), hint.context), (Some("Ana"), Some(("Oi ".into(), "!".into()))));
+    }
+
+    #[test]
     fn every_missing_parameter_is_reported_by_its_field() {
         let result = order_update()
             .fill(&TemplateValues::new().with(ParamSlot::Body(Placeholder::Positional(1)), "Maria"));
@@ -1612,6 +1902,8 @@ mod tests {
     fn template_definitions_follow_metas_limits() {
         let base = TemplateSpec {
             service: None,
+            examples: Vec::new(),
+            labels: Vec::new(),
             name: "aviso".into(),
             language: "pt_BR".into(),
             category: TemplateCategory::Utility,

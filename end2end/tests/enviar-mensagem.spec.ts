@@ -124,3 +124,38 @@ test('Reiniciar oferece só os modelos de atendimento, com busca, e o administra
   await expect(page.getByRole('region', { name: 'Modelos de mensagem' })
     .getByRole('checkbox', { name: 'De atendimento: promocao_aniversario (pt_BR)' })).not.toBeChecked();
 });
+
+test('os parâmetros mostram a frase em volta, o exemplo da Meta e o nome que o administrador deu', async ({ page }) => {
+  // Administração → Modelos de mensagem → "Nomear": Corpo {{1}} of pedido_saiu_para_entrega.
+  await page.goto('/admin');
+  const templates = page.getByRole('region', { name: 'Modelos de mensagem' });
+  await templates.getByRole('button', { name: 'Nomear parâmetros de pedido_saiu_para_entrega' }).first().click();
+  const form = templates.getByRole('form', { name: 'Nomear parâmetros de pedido_saiu_para_entrega' });
+  const first = form.getByRole('group', { name: 'Corpo {{1}}' });
+  await first.getByLabel('Nome', { exact: true }).fill('Nome do cliente');
+  await first.getByLabel('Preencher com').selectOption({ label: 'Primeiro nome do contato' });
+  await form.getByRole('button', { name: 'Salvar nomes' }).click();
+  await expect(form).toBeHidden();
+
+  const phone = uniqueMobile();
+  const name = `Paula Parâmetros ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi', '25');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Reiniciar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  await panel.getByRole('radio', { name: /pedido_saiu_para_entrega/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+  const customer = panel.getByLabel('Nome do cliente');
+  await expect(customer).toHaveValue('Paula');
+  await expect(customer).toHaveAccessibleDescription(/Olá\s*____\s*, seu pedido .*Exemplo: Maria/);
+  await expect(panel.getByLabel('Corpo {{2}}')).toHaveAccessibleDescription(/seu pedido\s*____\s*saiu para entrega.*Exemplo:/);
+  await page.screenshot({ path: 'test-results/parametros.png' });
+
+  // Back as it was, for the other specs (they fill "Corpo {{1}}").
+  await page.goto('/admin');
+  await templates.getByRole('button', { name: 'Nomear parâmetros de pedido_saiu_para_entrega' }).first().click();
+  await form.getByRole('group', { name: 'Corpo {{1}}' }).getByLabel('Nome', { exact: true }).fill('');
+  await form.getByRole('group', { name: 'Corpo {{1}}' }).getByLabel('Preencher com').selectOption({ label: 'Nada (o agente digita)' });
+  await form.getByRole('button', { name: 'Salvar nomes' }).click();
+  await expect(form).toBeHidden();
+});

@@ -292,6 +292,16 @@ impl Administration for Admin {
         Ok(self.store.set_template_service(channel, name, language, service).await?)
     }
 
+    async fn set_template_labels(
+        &self,
+        channel: i64,
+        name: &str,
+        language: &str,
+        labels: &[atende_domain::template::ParamLabel],
+    ) -> Result<(), AppError> {
+        Ok(self.store.set_template_labels(channel, name, language, labels).await?)
+    }
+
     async fn sync_templates(&self, channel: i64) -> Result<usize, AppError> {
         let client = self.channels.template_client(channel).ok_or_else(|| {
             AppError::Provider("este canal não tem modelos de mensagem (só a API Oficial tem).".into())

@@ -129,9 +129,20 @@ pub fn TemplateParamsForm(
     server_error: Signal<Option<String>>,
     on_submit: Callback<TemplateValues>,
     on_back: Callback<()>,
+    /// The contact's name: fills the parameters an admin set to be filled from it.
+    #[prop(optional)]
+    contact_name: Option<String>,
 ) -> impl IntoView {
     let slots: Vec<ParamSlot> = template.slots();
-    let values = RwSignal::new(TemplateValues::new());
+    let mut initial = TemplateValues::new();
+    if let Some(name) = &contact_name {
+        for slot in &slots {
+            if let Some(field) = template.hint(slot).fill {
+                initial = initial.with(slot.clone(), &field.value_for(name));
+            }
+        }
+    }
+    let values = RwSignal::new(initial);
     let tried = RwSignal::new(false);
     let preview_template = template.clone();
     let preview = move || preview_template.preview(&values.get()).body;
@@ -164,8 +175,12 @@ pub fn TemplateParamsForm(
             <h3>{template.name().as_str().to_owned()}</h3>
             {slots
                 .into_iter()
-                .map(|slot| {
-                    let label = slot.to_string();
+                .enumerate()
+                .map(|(n, slot)| {
+                    let hint = template.hint(&slot);
+                    let label = hint.label.clone();
+                    let hint_id = format!("parametro-{n}");
+                    let start_value = values.with_untracked(|v| v.get(&slot).unwrap_or_default().to_owned());
                     let check_template = template.clone();
                     let slot_for_input = slot.clone();
                     let field_error = move || {
@@ -175,18 +190,26 @@ pub fn TemplateParamsForm(
                             .flatten()
                             .map(|e| e.to_string())
                     };
+                    // The sentence around the blank, as the contact reads it, and Meta's example for it.
+                    let context = hint.context.map(|(before, after)| view! {
+                        <span class="param-context">{before}<mark>"____"</mark>{after}</span>
+                    });
+                    let example = hint.example.map(|e| view! { <span class="param-example">"Exemplo: "{e}</span> });
                     view! {
                         <label class="param">
                             {label}
                             <input
                                 type="text"
                                 autocomplete="off"
+                                aria-describedby=hint_id.clone()
+                                prop:value=start_value
                                 on:input=move |ev| {
                                     let value = event_target_value(&ev);
                                     values.update(|v| v.set(slot_for_input.clone(), value));
                                 }
                             />
                         </label>
+                        <p class="param-hint" id=hint_id>{context}{example}</p>
                         <p class="field-error" role="alert">{field_error}</p>
                     }
                 })
@@ -278,6 +301,7 @@ pub fn RestartPanel(
                             template
                             price
                             submit_label="Enviar mensagem"
+                            contact_name=view.summary.contact_name.as_str().to_owned()
                             pending=send.pending().into()
                             server_error
                             on_submit=Callback::new(move |values| {

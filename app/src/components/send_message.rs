@@ -176,6 +176,7 @@ fn StartSteps(
     let lacks_number =
         channels.iter().any(|c| matches!(reach.on(c.info.channel.kind()), Err(Unreachable::NoNumber { .. })));
     let contact = options.contact.clone();
+    let contact_name = contact.name.as_str().to_owned();
     let add_number_for = contact.clone();
 
     // API Não Oficial: "Selecione a equipe … O atendimento será aberto automaticamente." Once per choice.
@@ -302,6 +303,7 @@ fn StartSteps(
                             template=picked
                             price
                             submit_label="Iniciar atendimento"
+                            contact_name=contact_name.clone()
                             pending=start.pending().into()
                             server_error
                             on_submit=Callback::new(move |values| {

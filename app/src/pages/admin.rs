@@ -6,7 +6,9 @@ use crate::admin::{
     admin_overview, AdminData, CreateAgent, CreateTeam, CreateToken, ResetPassword, RevokeToken,
     SetAgentActive, SetAgentTeams, SyncTemplates,
 };
-use crate::admin::{ChannelRow, RetryWebhook, SaveChannel, SaveRateCard, SetTemplateService};
+use crate::admin::{
+    ChannelRow, ParamRow, RetryWebhook, SaveChannel, SaveRateCard, SetTemplateLabels, SetTemplateService,
+};
 use atende_domain::access::{AgentForm, Role};
 use atende_domain::channel_setup::{field_label, provider_id_label, secret_labels, ChannelSetupForm};
 use atende_domain::conversation::ChannelKind;
@@ -579,7 +581,7 @@ fn Templates(
                                     "Sincronizar agora"
                                 </button>
                                 <table>
-                                    <thead><tr><th>"Modelo"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Situação"</th><th>"De atendimento"</th></tr></thead>
+                                    <thead><tr><th>"Modelo"</th><th>"Idioma"</th><th>"Categoria"</th><th>"Situação"</th><th>"De atendimento"</th><th>"Parâmetros"</th></tr></thead>
                                     <tbody>
                                         {c
                                             .templates
@@ -610,6 +612,17 @@ fn Templates(
                                                                 }
                                                             />
                                                         </td>
+                                                        <td>
+                                                            {(!t.params.is_empty()).then(|| view! {
+                                                                <ParamNames
+                                                                    channel=id
+                                                                    name=t.name.clone()
+                                                                    language=t.language.clone()
+                                                                    params=t.params.clone()
+                                                                    changed
+                                                                />
+                                                            })}
+                                                        </td>
                                                     </tr>
                                                 }
                                             })
@@ -625,6 +638,99 @@ fn Templates(
                 })
                 .collect_view()}
         </section>
+    }
+}
+
+/// "Nomear parâmetros": the name each parameter shows in the form ("Nome do cliente") and what fills it by
+/// default, saved together.
+#[component]
+fn ParamNames(
+    channel: i64,
+    name: String,
+    language: String,
+    params: Vec<ParamRow>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    use atende_domain::template::{ContactField, ParamLabel};
+    let open = RwSignal::new(false);
+    let save = ServerAction::<SetTemplateLabels>::new();
+    let rows: Vec<(ParamRow, RwSignal<String>, RwSignal<String>)> = params
+        .into_iter()
+        .map(|p| {
+            let typed = RwSignal::new(p.name.clone());
+            let fill = RwSignal::new(p.fill.map(|f| f.code().to_owned()).unwrap_or_default());
+            (p, typed, fill)
+        })
+        .collect();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            open.set(false);
+            changed.run(());
+        }
+    });
+    let error = move || match save.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    let title = format!("Nomear parâmetros de {name}");
+    let submit = {
+        let rows = rows.clone();
+        let (name, language) = (name.clone(), language.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let labels = rows
+                .iter()
+                .filter(|(_, typed, _)| !typed.get_untracked().trim().is_empty())
+                .map(|(p, typed, fill)| ParamLabel {
+                    slot: p.slot.clone(),
+                    name: typed.get_untracked(),
+                    fill: ContactField::from_code(&fill.get_untracked()),
+                })
+                .collect();
+            save.dispatch(SetTemplateLabels {
+                channel,
+                name: name.clone(),
+                language: language.clone(),
+                labels,
+            });
+        }
+    };
+    view! {
+        <button type="button" class="secondary" aria-label=title.clone() on:click=move |_| open.update(|o| *o = !*o)>
+            "Nomear"
+        </button>
+        <Show when=move || open.get()>
+            <form class="param-names" aria-label=title.clone() on:submit=submit.clone()>
+                {rows
+                    .iter()
+                    .map(|(p, typed, fill)| {
+                        let (typed, fill) = (*typed, *fill);
+                        view! {
+                            <fieldset>
+                                <legend>{p.field.clone()}</legend>
+                                <label>"Nome" <input type="text" bind:value=typed placeholder="Nome do cliente" /></label>
+                                <label>
+                                    "Preencher com"
+                                    <select on:change=move |ev| fill.set(event_target_value(&ev))>
+                                        <option value="" selected=move || fill.get().is_empty()>"Nada (o agente digita)"</option>
+                                        {ContactField::ALL
+                                            .into_iter()
+                                            .map(|f| view! {
+                                                <option value=f.code() selected=move || fill.get() == f.code()>{f.label()}</option>
+                                            })
+                                            .collect_view()}
+                                    </select>
+                                </label>
+                            </fieldset>
+                        }
+                    })
+                    .collect_view()}
+                <p role="alert" class="error">{error}</p>
+                <div class="form-actions">
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Salvar nomes"</button>
+                </div>
+            </form>
+        </Show>
     }
 }
 

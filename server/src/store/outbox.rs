@@ -34,7 +34,17 @@ impl SqlStore {
         });
         let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
         let service = row.try_get::<Option<i64>, _>("for_service").map_err(unavailable)?.map(|v| v != 0);
-        Ok(Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))?.with_service_choice(service))
+        let labels: Option<String> = row.try_get("parameter_labels").map_err(unavailable)?;
+        let labels = match labels {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|_| corrupt("template parameter labels", &text))?
+            }
+            None => Vec::new(),
+        };
+        let template = Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))?;
+        // Names that no longer fit the template Meta now describes (a parameter removed) are dropped, not fatal.
+        let template = template.clone().with_labels(labels).unwrap_or(template);
+        Ok(template.with_service_choice(service))
     }
 
     async fn channel_of(&self, id: ConversationId) -> Result<i64, StoreError> {
@@ -416,7 +426,7 @@ impl Outbox for SqlStore {
     async fn templates_of_channel(&self, channel_id: i64) -> Result<Vec<Template>, StoreError> {
         let rows = sqlx::query(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
-             for_service FROM template WHERE channel_id = $1 ORDER BY name, language",
+             for_service, parameter_labels FROM template WHERE channel_id = $1 ORDER BY name, language",
         )
         .bind(channel_id)
         .fetch_all(&self.pool)
@@ -520,7 +530,7 @@ impl Outbox for SqlStore {
         let channel_id = self.channel_of(id).await?;
         let row = sqlx::query(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
-             for_service FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
+             for_service, parameter_labels FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
         )
         .bind(channel_id)
         .bind(name)

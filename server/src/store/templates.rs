@@ -81,6 +81,32 @@ impl SqlStore {
         Ok(())
     }
 
+    /// The names an admin gave a template's parameters (checked by the domain), kept across syncs.
+    pub async fn set_template_labels(
+        &self,
+        channel_id: i64,
+        name: &str,
+        language: &str,
+        labels: &[atende_domain::template::ParamLabel],
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(labels).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let changed = sqlx::query(
+            "UPDATE template SET parameter_labels = $4 WHERE channel_id = $1 AND name = $2 AND language = $3",
+        )
+        .bind(channel_id)
+        .bind(name)
+        .bind(language)
+        .bind(text)
+        .execute(&self.writer)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// A template status webhook: the template of the channel whose business account is `account_id`.
     /// Returns whether a template was changed.
     pub async fn set_template_status(

@@ -306,3 +306,36 @@ contract!(a_contact_is_reached_by_number_and_by_each_kind_of_id_a_provider_gave,
     let unknown = store.reach(atende_domain::contact::ContactId(999_999)).await;
     assert_eq!(unknown, Err(atende_domain::ports::StoreError::NotFound));
 });
+
+contract!(an_admins_choices_about_a_template_are_kept_across_syncs, |db| {
+    use atende_domain::ports::Outbox;
+    use atende_domain::template::{ContactField, ParamLabel, ParamSlot, Placeholder};
+    use atende_server::store::templates::TemplateRecord;
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let record = TemplateRecord {
+        provider_template_id: Some("1".into()),
+        name: "aviso".into(),
+        language: "pt_BR".into(),
+        category: "MARKETING".into(),
+        status: "APPROVED".into(),
+        parameter_format: None,
+        components: r#"[{"type":"BODY","text":"Oi {{1}}","example":{"body_text":[["Ana"]]}}]"#.into(),
+    };
+    store.upsert_templates(ch, std::slice::from_ref(&record), T0).await.expect("synced");
+    let read = || async { store.templates_of_channel(ch).await.expect("templates").remove(0) };
+    assert!(!read().await.is_for_service(), "marketing: not for service by default");
+    store.set_template_service(ch, "aviso", "pt_BR", true).await.expect("marked");
+    let slot = ParamSlot::Body(Placeholder::Positional(1));
+    let labels = [ParamLabel { slot: slot.clone(), name: "Nome".into(), fill: Some(ContactField::Name) }];
+    store.set_template_labels(ch, "aviso", "pt_BR", &labels).await.expect("named");
+    store.upsert_templates(ch, &[record], T0).await.expect("synced again");
+    let template = read().await;
+    assert!(template.is_for_service());
+    assert_eq!(template.labels(), labels);
+    assert_eq!(template.hint(&slot).example.as_deref(), Some("Ana"));
+    assert_eq!(
+        store.set_template_service(ch, "nao_existe", "pt_BR", true).await,
+        Err(atende_domain::ports::StoreError::NotFound)
+    );
+});

@@ -275,3 +275,56 @@ async fn reiniciar_offers_only_templates_de_atendimento_and_an_admin_chooses_whi
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("TemplateNotForService"), "{body}");
 }
+
+#[tokio::test]
+async fn an_admin_names_a_templates_parameters_and_the_names_survive_a_sync() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let channel = channel_id(&app).await;
+    let label = |slot: Value, name: &str, fill: Value| json!({ "slot": slot, "name": name, "fill": fill });
+    let set = |labels: Value| {
+        let app = &app;
+        async move {
+            let body = json!({ "channel": channel, "name": "pedido_saiu_para_entrega", "language": "pt_BR", "labels": labels });
+            let response = app
+                .client
+                .post(format!("{}/api/admin_set_template_labels", app.address))
+                .json(&body)
+                .send()
+                .await
+                .expect("POST");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        }
+    };
+    let first = json!({"Body": {"Positional": 1}});
+    let third = json!({"Body": {"Positional": 3}});
+    let (status, body) = set(json!([label(third, "Cupom", Value::Null)])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("LabelForUnknownField") && body.contains("Corpo {{3}}"), "{body}");
+    let (status, body) = set(json!([label(first.clone(), "", Value::Null)])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("LabelInvalid"), "{body}");
+
+    let (status, body) = set(json!([label(first, " Nome  do cliente ", json!("FirstName"))])).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&app, "admin_sync_templates", &[("channel", channel.to_string())]).await;
+    assert_eq!(status, 200, "{body}");
+    let conversation = contact_who_wrote(&app, "5511987650021", "Flora Reis", 2 * DAY).await;
+    let view = app.conversation_view(conversation.id.0).await;
+    let template = view["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .find(|t| t["name"] == "pedido_saiu_para_entrega")
+        .expect("the template")
+        .clone();
+    assert_eq!(
+        template["labels"],
+        json!([{ "slot": {"Body": {"Positional": 1}}, "name": "Nome do cliente", "fill": "FirstName" }])
+    );
+    assert_eq!(
+        template["examples"][0],
+        json!([{"Body": {"Positional": 1}}, "Maria"]),
+        "Meta's examples kept"
+    );
+}
