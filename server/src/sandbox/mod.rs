@@ -305,6 +305,8 @@ pub enum SandboxError {
     SampleOnly,
     #[error("Esta falha não existe no {channel}.")]
     FaultNotOnChannel { channel: String },
+    #[error("O {channel} não entrega localizações pela API: escolha outro tipo de mensagem.")]
+    NoLocationOnChannel { channel: String },
 }
 
 /// What a simulated contact sends.
@@ -316,6 +318,12 @@ pub enum SimulatedContent {
     Image { caption: Option<String> },
     /// The sandbox's sample file.
     Document { caption: Option<String> },
+    /// The sandbox's sample video (one second, H.264 in MP4).
+    Video { caption: Option<String> },
+    /// The sandbox's sample voice note (one second, Opus in OGG, as WhatsApp records them).
+    VoiceNote,
+    /// A shared location (Avenida Paulista, São Paulo), with `name` if one was typed.
+    Location { name: Option<String> },
     /// A file the person chose, sent as a picture (`as_image`, JPEG or PNG only, as on WhatsApp) or as a
     /// document.
     Upload { as_image: bool, filename: String, mime_type: String, bytes: Vec<u8>, caption: Option<String> },
@@ -546,6 +554,30 @@ impl SandboxState {
                     ..media
                 };
                 (InboundContent::Document(media), summary)
+            }
+            SimulatedContent::Video { caption } => {
+                let media =
+                    self.store_media(simulator::SAMPLE_VIDEO_MIME, simulator::SAMPLE_VIDEO.to_vec()).await;
+                let summary = format!("[vídeo] {}", caption.clone().unwrap_or_default());
+                (InboundContent::Video(crate::whatsapp::wire::InboundMedia { caption, ..media }), summary)
+            }
+            SimulatedContent::VoiceNote => {
+                let media =
+                    self.store_media(simulator::SAMPLE_VOICE_MIME, simulator::SAMPLE_VOICE.to_vec()).await;
+                let media = crate::whatsapp::wire::InboundMedia { voice: Some(true), ..media };
+                (InboundContent::Audio(media), "[áudio de voz]".to_owned())
+            }
+            SimulatedContent::Location { name } => {
+                let (latitude, longitude, address) = simulator::SAMPLE_LOCATION;
+                let summary = format!("[localização] {}", name.clone().unwrap_or_else(|| address.to_owned()));
+                let location = crate::whatsapp::wire::Location {
+                    latitude,
+                    longitude,
+                    name,
+                    address: Some(address.to_owned()),
+                    url: None,
+                };
+                (InboundContent::Location(location), summary)
             }
             SimulatedContent::Upload { as_image, filename, mime_type, bytes, caption } => {
                 if bytes.len() > MAX_UPLOAD_BYTES {

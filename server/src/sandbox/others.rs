@@ -21,6 +21,8 @@
 
 use super::simulator::{
     SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE, SAMPLE_IMAGE_MIME,
+    SAMPLE_LOCATION, SAMPLE_VIDEO, SAMPLE_VIDEO_MIME, SAMPLE_VIDEO_NAME, SAMPLE_VOICE, SAMPLE_VOICE_MIME,
+    SAMPLE_VOICE_NAME,
 };
 use super::{
     digits, escape_non_ascii, new_id, post_with_retry, unix_millis, unix_now, Fault, Quirks, SimulatedContent,
@@ -395,8 +397,16 @@ impl OthersSandbox {
                 let (attachment, caption) = match content {
                     SimulatedContent::Image { caption } => (Some(("image", "amostra.png")), caption),
                     SimulatedContent::Document { caption } => (Some(("file", SAMPLE_DOCUMENT_NAME)), caption),
+                    SimulatedContent::Video { caption } => (Some(("video", SAMPLE_VIDEO_NAME)), caption),
+                    SimulatedContent::VoiceNote => (Some(("audio", SAMPLE_VOICE_NAME)), None),
                     SimulatedContent::Text(text) => (None, Some(text)),
                     SimulatedContent::Upload { .. } => return Err(super::SandboxError::SampleOnly),
+                    // Meta no longer sends shared locations to pages (nor to Instagram accounts).
+                    SimulatedContent::Location { .. } => {
+                        return Err(super::SandboxError::NoLocationOnChannel {
+                            channel: kind.label().to_owned(),
+                        })
+                    }
                 };
                 // Meta delivers a picture and the words typed with it as two messages.
                 let events = match attachment {
@@ -626,6 +636,28 @@ fn evolution_inbound(content: &SimulatedContent, id: &str) -> (&'static str, Val
                 }
                 None => ("documentMessage", json!({ "documentMessage": document })),
             }
+        }
+        SimulatedContent::Video { caption: typed } => {
+            let mut video = json!({ "url": whatsapp_media_url(id), "mimetype": SAMPLE_VIDEO_MIME,
+                "fileLength": SAMPLE_VIDEO.len().to_string(), "seconds": 1, "height": 64, "width": 64 });
+            if let Some(caption) = caption(typed) {
+                video["caption"] = json!(caption);
+            }
+            ("videoMessage", json!({ "videoMessage": video }))
+        }
+        SimulatedContent::VoiceNote => (
+            "audioMessage",
+            json!({ "audioMessage": { "url": whatsapp_media_url(id), "mimetype": SAMPLE_VOICE_MIME,
+                "fileLength": SAMPLE_VOICE.len().to_string(), "seconds": 1, "ptt": true } }),
+        ),
+        SimulatedContent::Location { name } => {
+            let (latitude, longitude, address) = SAMPLE_LOCATION;
+            let mut location =
+                json!({ "degreesLatitude": latitude, "degreesLongitude": longitude, "address": address });
+            if let Some(name) = name {
+                location["name"] = json!(name);
+            }
+            ("locationMessage", json!({ "locationMessage": location }))
         }
         SimulatedContent::Text(text) => ("conversation", json!({ "conversation": text })),
         SimulatedContent::Upload { .. } => ("conversation", json!({ "conversation": "" })),
@@ -1116,6 +1148,8 @@ async fn meta_cdn(Path(file): Path<String>) -> Response {
         SAMPLE_DOCUMENT_NAME => {
             ([(header::CONTENT_TYPE, SAMPLE_DOCUMENT_MIME)], SAMPLE_DOCUMENT).into_response()
         }
+        SAMPLE_VIDEO_NAME => ([(header::CONTENT_TYPE, SAMPLE_VIDEO_MIME)], SAMPLE_VIDEO).into_response(),
+        SAMPLE_VOICE_NAME => ([(header::CONTENT_TYPE, SAMPLE_VOICE_MIME)], SAMPLE_VOICE).into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -23,6 +23,17 @@ pub(super) const SAMPLE_IMAGE_MIME: &str = "image/png";
 pub(super) const SAMPLE_DOCUMENT: &str = "Comprovante de pagamento\nPedido A-10423\nValor: R$ 89,90\n";
 pub(super) const SAMPLE_DOCUMENT_NAME: &str = "comprovante.txt";
 pub(super) const SAMPLE_DOCUMENT_MIME: &str = "text/plain";
+/// The video a simulated contact sends: one second of the brand's green, H.264 in MP4.
+pub(super) const SAMPLE_VIDEO: &[u8] = include_bytes!("samples/amostra.mp4");
+pub(super) const SAMPLE_VIDEO_MIME: &str = "video/mp4";
+pub(super) const SAMPLE_VIDEO_NAME: &str = "amostra.mp4";
+/// The voice note a simulated contact records: one second of a 440 Hz tone, Opus in OGG (WhatsApp's format).
+pub(super) const SAMPLE_VOICE: &[u8] = include_bytes!("samples/amostra.ogg");
+pub(super) const SAMPLE_VOICE_MIME: &str = "audio/ogg; codecs=opus";
+pub(super) const SAMPLE_VOICE_NAME: &str = "amostra.ogg";
+/// The place a simulated contact shares: latitude, longitude, address.
+pub(super) const SAMPLE_LOCATION: (f64, f64, &str) =
+    (-23.561_414, -46.655_881, "Avenida Paulista, 1578 - Bela Vista, São Paulo - SP");
 
 const EMOJIS: &[&str] = &["👍", "😀", "🙏", "❤️", "😢", "🎉", "👋"];
 
@@ -53,6 +64,8 @@ pub(crate) fn escape(text: &str) -> String {
 pub(super) struct PageQuery {
     #[serde(default)]
     numero: Option<String>,
+    #[serde(default)]
+    canal: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,7 +74,7 @@ pub(super) struct SimulatorForm {
     numero: String,
     #[serde(default)]
     nome: String,
-    /// `texto`, `emoji`, `imagem` or `documento`.
+    /// `texto`, `emoji`, `imagem`, `documento`, `video`, `audio` or `localizacao`.
     #[serde(default)]
     tipo: String,
     #[serde(default)]
@@ -126,7 +139,7 @@ enum Notice {
 
 pub(super) async fn page(State(state): State<SandboxState>, Query(query): Query<PageQuery>) -> Html<String> {
     let number = query.numero.unwrap_or_default();
-    Html(render(&state, &number, "", None).await)
+    Html(render(&state, &number, "", &query.canal.unwrap_or_default(), None).await)
 }
 
 pub(super) async fn submit(State(state): State<SandboxState>, request: Request) -> Html<String> {
@@ -134,7 +147,7 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         Ok(form) => form,
         Err(why) => {
             let notice = Notice::Failed(format!("Não foi possível ler o formulário: {why}"));
-            return Html(render(&state, "", "", Some(notice)).await);
+            return Html(render(&state, "", "", "", Some(notice)).await);
         }
     };
     let caption = (!form.texto.trim().is_empty()).then(|| form.texto.trim().to_owned());
@@ -145,6 +158,9 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         }
         ("imagem", None) => SimulatedContent::Image { caption },
         ("documento", None) => SimulatedContent::Document { caption },
+        ("video", _) => SimulatedContent::Video { caption },
+        ("audio", _) => SimulatedContent::VoiceNote,
+        ("localizacao", _) => SimulatedContent::Location { name: caption },
         _ => SimulatedContent::Text(form.texto.clone()),
     };
     let hours_ago: i64 = form.horas_atras.trim().parse().unwrap_or(0).clamp(0, 24 * 30);
@@ -167,7 +183,7 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
             }
             None => Notice::Failed("Este canal não está ligado no sandbox.".into()),
         };
-        return Html(render(&state, &form.numero, &form.nome, Some(notice)).await);
+        return Html(render(&state, &form.numero, &form.nome, &form.canal, Some(notice)).await);
     }
     let inbound = SimulatedInbound { number: form.numero.clone(), name: form.nome.clone(), content };
     let notice = match state.simulate_inbound_at(inbound, hours_ago * 3600).await {
@@ -177,15 +193,32 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         )),
         Err(error) => Notice::Failed(error.to_string()),
     };
-    Html(render(&state, &form.numero, &form.nome, Some(notice)).await)
+    Html(render(&state, &form.numero, &form.nome, &form.canal, Some(notice)).await)
 }
+
+/// The channels the page offers: (form value, label, kind). The first is the default.
+const CHANNELS: [(&str, &str, ChannelKind); 4] = [
+    ("oficial", "WhatsApp Oficial", ChannelKind::WhatsappOfficial),
+    ("nao_oficial", "WhatsApp Não Oficial (Evolution API)", ChannelKind::WhatsappUnofficial),
+    ("messenger", "Messenger", ChannelKind::Messenger),
+    ("instagram", "Instagram", ChannelKind::Instagram),
+];
 
 fn clock(at: i64) -> String {
     let seconds = at.rem_euclid(86_400);
     format!("{:02}:{:02} UTC", seconds / 3600, (seconds % 3600) / 60)
 }
 
-async fn render(state: &SandboxState, number: &str, typed_name: &str, notice: Option<Notice>) -> String {
+async fn render(
+    state: &SandboxState,
+    number: &str,
+    typed_name: &str,
+    canal: &str,
+    notice: Option<Notice>,
+) -> String {
+    // The channel last used stays chosen; an unknown value reads as the first.
+    let (canal, _, kind) =
+        CHANNELS.iter().copied().find(|(value, _, _)| *value == canal).unwrap_or(CHANNELS[0]);
     let now = unix_now();
     let window = i64::try_from(state.config().service_window.as_secs()).unwrap_or(i64::MAX);
     let wa_id = (!number.trim().is_empty()).then(|| state.wa_id_for(number));
@@ -235,6 +268,7 @@ async fn render(state: &SandboxState, number: &str, typed_name: &str, notice: Op
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Simulador de contato · Atende (sandbox)</title>
+<link rel="icon" href="data:,">
 <style>
 body { font-family: system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1f2328; }
 main { max-width: 46rem; margin: 0 auto; padding: 1.5rem; }
@@ -298,21 +332,20 @@ small { color: #57606a; }
 <input type="text" name="nome" autocomplete="off" value="{}"></label>
 <label>Canal
 <select name="canal">
-<option value="oficial">WhatsApp Oficial</option>
-<option value="nao_oficial">WhatsApp Não Oficial (Evolution API)</option>
-<option value="messenger">Messenger</option>
-<option value="instagram">Instagram</option>
-</select></label>
+{}</select></label>
 <fieldset>
 <legend>Tipo de mensagem</legend>
 <label><input type="radio" name="tipo" value="texto" checked> Texto</label>
 <label><input type="radio" name="tipo" value="emoji"> Emoji</label>
 <label><input type="radio" name="tipo" value="imagem"> Imagem</label>
 <label><input type="radio" name="tipo" value="documento"> Arquivo</label>
+<label><input type="radio" name="tipo" value="video"> Vídeo</label>
+<label><input type="radio" name="tipo" value="audio"> Áudio</label>
+<label><input type="radio" name="tipo" value="localizacao"> Localização</label>
 </fieldset>
 <label>Imagem ou arquivo (opcional: sem escolher, o simulador envia um de exemplo; nos outros canais, sempre o de exemplo)
 <input type="file" name="arquivo"></label>
-<label>Mensagem (ou legenda da imagem/arquivo)
+<label>Mensagem (ou legenda da imagem, arquivo ou vídeo; nome do lugar da localização)
 <textarea name="texto" rows="3"></textarea></label>
 <label>Quando o contato escreveu
 <select name="horas_atras">
@@ -324,13 +357,37 @@ small { color: #57606a; }
 "#,
         escape(number),
         escape(&name),
+        CHANNELS
+            .iter()
+            .map(|(value, label, _)| {
+                let selected = if *value == canal { " selected" } else { "" };
+                format!("<option value=\"{value}\"{selected}>{label}</option>\n")
+            })
+            .collect::<String>(),
     );
     for emoji in EMOJIS {
         let _ = writeln!(html, r#"<option value="{0}">{0}</option>"#, escape(emoji));
     }
     html.push_str("</select></label>\n<button type=\"submit\">Enviar como contato</button>\n</form>\n");
 
-    if let Some(id) = &wa_id {
+    // On Instagram and Messenger the person is known by the id Meta gives them there, not by a WhatsApp id; the
+    // conversation itself is read in Atende.
+    if let (Some(_), ChannelKind::Messenger | ChannelKind::Instagram | ChannelKind::WhatsappUnofficial) =
+        (&wa_id, kind)
+    {
+        let person = match kind {
+            ChannelKind::WhatsappUnofficial => format!("{}@s.whatsapp.net", super::digits(number)),
+            _ => super::others::OthersSandbox::scoped_id(kind, number),
+        };
+        let title = if name.trim().is_empty() { person.clone() } else { name.clone() };
+        let _ = writeln!(
+            html,
+            "<section aria-labelledby=\"conversa\">\n<h2 id=\"conversa\">Conversa com {}</h2>\n<p><small>Identificação no {}: {}</small></p>\n<p>As mensagens desta conversa aparecem no Atende.</p>\n</section>",
+            escape(&title),
+            kind.label(),
+            escape(&person),
+        );
+    } else if let Some(id) = &wa_id {
         let contact = data.contacts.get(id);
         let title = contact.map(|c| c.name.clone()).unwrap_or_else(|| id.clone());
         let _ = writeln!(
@@ -390,11 +447,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_page_keeps_the_channel_chosen_and_names_an_instagram_person_by_their_id_there() {
+        let state = SandboxState::new(super::super::SandboxConfig::default());
+        let html = render(&state, "5511987654321", "Ana", "instagram", None).await;
+        assert!(html.contains(r#"<option value="instagram" selected>Instagram</option>"#), "{html}");
+        assert_eq!(html.matches(" selected>").count(), 1);
+        assert!(html.contains("Identificação no Instagram: 1705511987654321"), "{html}");
+        assert!(!html.contains("WhatsApp ID"));
+        assert!(html.contains(r#"<link rel="icon" href="data:,">"#), "no request for /favicon.ico");
+        let html = render(&state, "5511987654321", "Ana", "", None).await;
+        assert!(html.contains(r#"<option value="oficial" selected>WhatsApp Oficial</option>"#));
+        assert!(html.contains("WhatsApp ID"));
+        for kind in ["Vídeo", "Áudio", "Localização"] {
+            assert!(html.contains(&format!("> {kind}</label>")), "{kind}");
+        }
+    }
+
+    #[tokio::test]
     async fn the_page_escapes_what_people_typed() {
         let state = SandboxState::new(super::super::SandboxConfig::default());
         state.set_last_inbound("5511987654321", unix_now()).await;
         let html =
-            render(&state, "5511987654321", "<b>Ana</b>", Some(Notice::Failed("<i>x</i>".into()))).await;
+            render(&state, "5511987654321", "<b>Ana</b>", "", Some(Notice::Failed("<i>x</i>".into()))).await;
         assert!(html.contains("&lt;b&gt;Ana&lt;/b&gt;"));
         assert!(html.contains("&lt;i&gt;x&lt;/i&gt;"));
         assert!(!html.contains("<b>Ana"));
