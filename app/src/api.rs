@@ -226,6 +226,8 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
             let id = ConversationId(conversation);
             let state = services.outbox.conversation_state(id).await?;
             let team = services.store.conversation_team(id).await?;
+            // Opened by an agent: the contact sees their messages read (off this request's path).
+            services.presence.seen(id);
             Ok(ConversationDetail {
                 agents: services.outbox.assignable_agents(team).await?,
                 me: viewer.me(),
@@ -237,6 +239,22 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
                 rate_card: services.rate_card().await?,
                 history: services.outbox.audit_trail(id).await?,
             })
+        }
+        .await,
+    )
+}
+
+/// The agent is writing: the contact sees "digitando…" where the provider shows it. The composer calls it
+/// at most every few seconds while the agent types.
+#[server(endpoint = "agent_typing")]
+pub async fn agent_typing(conversation: i64) -> Result<(), AppError> {
+    use atende_domain::conversation::ConversationId;
+    crate::ssr::respond(
+        async {
+            let services = crate::ssr::Services::signed_in()?;
+            services.authorize(ConversationId(conversation)).await?;
+            services.presence.typing(ConversationId(conversation));
+            Ok(())
         }
         .await,
     )

@@ -22,6 +22,16 @@ pub struct Services {
     pub rate_card: Option<Arc<atende_domain::pricing::RateCard>>,
     /// What only admins do (agents, teams, tokens, template sync).
     pub admin: Arc<dyn Administration>,
+    /// Read receipts and "digitando…" to the contact.
+    pub presence: Arc<dyn Presence>,
+}
+
+/// What the contact sees of the agent, told to the provider off the request's path (best effort).
+pub trait Presence: Send + Sync + 'static {
+    /// An agent opened the conversation: the contact's messages are marked read.
+    fn seen(&self, conversation: ConversationId);
+    /// An agent is writing in the conversation.
+    fn typing(&self, conversation: ConversationId);
 }
 
 /// What the admin screens need from the server beyond the domain's ports: hashing passwords, tokens, and

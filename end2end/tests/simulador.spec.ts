@@ -50,3 +50,25 @@ test('o Simulador envia vídeo, áudio e localização, e guarda o canal escolhi
   await page.setViewportSize({ width: 360, height: 740 });
   await page.screenshot({ path: 'test-results/simulador-360.png', fullPage: true });
 });
+
+test('ao abrir o atendimento, o contato vê suas mensagens como lidas', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Lida ${phone.typed.slice(-4)}`;
+  await page.goto('/sandbox/simulador');
+  await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
+  await page.getByLabel('Nome do contato').fill(name);
+  await page.getByLabel(/^Mensagem/).fill('Alguém aí?');
+  await page.getByRole('button', { name: 'Enviar como contato' }).click();
+  await expect(page.getByRole('status')).toContainText('Mensagem entregue ao Atende');
+  const conversation = page.getByRole('region', { name: `Conversa com ${name}` });
+  await expect(conversation).toContainText('Alguém aí?');
+  await expect(conversation).not.toContainText('lida pela empresa');
+
+  // The agent opens it (no reply yet): the contact's phone shows it read.
+  await takeConversation(page, name);
+  await expect(async () => {
+    await page.goto(`/sandbox/simulador?numero=${number}`);
+    await expect(page.getByRole('region', { name: `Conversa com ${name}` })).toContainText('Alguém aí? (lida pela empresa)', { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+});

@@ -204,9 +204,15 @@ fn is_public(path: &str) -> bool {
 /// providers' APIs (Atende's own clients call them). Everything else that writes, the sandbox's forms
 /// included, must come from this site.
 fn called_by_providers(path: &str) -> bool {
-    ["/webhooks/", "/sandbox/graph/", "/sandbox/evolution/message/", "/sandbox/meta/"]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
+    [
+        "/webhooks/",
+        "/sandbox/graph/",
+        "/sandbox/evolution/message/",
+        "/sandbox/evolution/chat/",
+        "/sandbox/meta/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
 }
 
 /// Whether a state-changing request comes from this very site.
@@ -329,6 +335,7 @@ mod tests {
             "/webhooks/whatsapp",
             "/sandbox/graph/v23.0/123/messages",
             "/sandbox/evolution/message/sendText/atende",
+            "/sandbox/evolution/chat/markMessageAsRead/atende",
             "/sandbox/meta/v23.0/me/messages",
         ] {
             assert!(called_by_providers(exempt), "{exempt}");

@@ -40,6 +40,10 @@ pub trait ChannelSender: Send + Sync {
     /// Sends the job's message to `to` and returns the provider's message id.
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure>;
 
+    /// Tells the person `to` that their messages up to `message_id` were read (and, with `typing`, that the
+    /// agent is writing). Best effort: what went wrong is only logged.
+    async fn acknowledge(&self, to: &str, message_id: &str, typing: bool) -> Result<(), String>;
+
     /// Whether the channel has message tags (Messenger/Instagram HUMAN_AGENT), to be decided as the text
     /// leaves; only then does the worker read the conversation's window before sending.
     fn has_message_tags(&self) -> bool {
@@ -152,6 +156,10 @@ fn explain(channel: ChannelKind, failure: &ProviderFailure) -> SendFailure {
 
 #[async_trait]
 impl ChannelSender for CloudApiSender {
+    async fn acknowledge(&self, _to: &str, message_id: &str, typing: bool) -> Result<(), String> {
+        self.client.mark_read(message_id, typing).await.map_err(|f| f.to_string())
+    }
+
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
         let request = Self::request(to, job)?;
         self.client
@@ -171,6 +179,14 @@ pub struct MessengerSender {
 impl ChannelSender for MessengerSender {
     fn has_message_tags(&self) -> bool {
         true
+    }
+
+    async fn acknowledge(&self, to: &str, _message_id: &str, typing: bool) -> Result<(), String> {
+        self.client.sender_action(to, "mark_seen").await.map_err(|f| f.to_string())?;
+        if typing {
+            self.client.sender_action(to, "typing_on").await.map_err(|f| f.to_string())?;
+        }
+        Ok(())
     }
 
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {

@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod evolution;
 pub mod live;
 pub mod messenger;
+mod presence;
 pub mod public_api;
 pub mod registry;
 pub mod sandbox;
@@ -237,6 +238,10 @@ impl Application {
                 store: store.clone(),
                 channels: registry.clone(),
                 links: links.clone(),
+            }),
+            presence: Arc::new(presence::ProviderPresence {
+                store: store.clone(),
+                channels: registry.clone(),
             }),
         };
         let auth = auth::AuthState {

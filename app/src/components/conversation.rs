@@ -2,7 +2,8 @@
 //! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
 
 use crate::api::{
-    conversation_view, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia, SendMessage,
+    conversation_view, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia,
+    SendMessage,
 };
 use crate::components::restart::RestartPanel;
 use atende_domain::lifecycle::restart_eligibility;
@@ -251,6 +252,9 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
     .into_any()
 }
 
+/// How often the contact is told the agent is typing, at most (WhatsApp shows it for up to 25 s).
+const TYPING_EVERY: atende_domain::time::Duration = atende_domain::time::Duration::from_millis(10_000);
+
 #[component]
 fn Composer(
     id: i64,
@@ -260,6 +264,22 @@ fn Composer(
     restart_open: RwSignal<bool>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    // "digitando…" for the contact: told at most every TYPING_EVERY while the agent types, only where the
+    // agent may write now (the window open).
+    let typing = ServerAction::<AgentTyping>::new();
+    let last_typing = StoredValue::new(None::<Timestamp>);
+    let typing_now = move || {
+        let now = crate::clock::now();
+        let recent = last_typing.get_value().is_some_and(|at| now.since(at) < TYPING_EVERY);
+        let may_send = matches!(
+            current.get_untracked().map(|v| compose_decision(&v.channel, &v.lifecycle, now)),
+            Some(ComposeDecision::SendNow { .. })
+        );
+        if !recent && may_send && !typing.pending().get_untracked() {
+            last_typing.set_value(Some(now));
+            typing.dispatch(AgentTyping { conversation: id });
+        }
+    };
     let send = ServerAction::<SendMessage>::new();
     let last_sent = StoredValue::new(String::new());
     // The composer empties as the message leaves, so the agent can type the next one at once; a refused send
@@ -335,6 +355,7 @@ fn Composer(
                     rows="2"
                     bind:value=draft
                     on:keydown=keydown
+                    on:input=move |_| typing_now()
                     disabled=move || refusal().is_some()
                 ></textarea>
                 <button

@@ -127,6 +127,37 @@ impl EvolutionClient {
         self.send("sendWhatsAppAudio", request).await
     }
 
+    /// `POST /chat/markMessageAsRead/{instance}`: the person's message `id` in the chat `remote_jid` shows as
+    /// read on their phone; with `typing`, `POST /chat/sendPresence/{instance}` ("composing" for 3 s) too.
+    pub async fn acknowledge(&self, remote_jid: &str, id: &str, typing: bool) -> Result<(), String> {
+        let base = self.config.base_url.trim_end_matches('/');
+        let instance = &self.config.instance;
+        let read =
+            serde_json::json!({ "readMessages": [{ "remoteJid": remote_jid, "fromMe": false, "id": id }] });
+        self.post_plain(&format!("{base}/chat/markMessageAsRead/{instance}"), &read).await?;
+        if typing {
+            let number = remote_jid.split('@').next().unwrap_or(remote_jid);
+            let presence = serde_json::json!({ "number": number, "presence": "composing", "delay": 3000 });
+            self.post_plain(&format!("{base}/chat/sendPresence/{instance}"), &presence).await?;
+        }
+        Ok(())
+    }
+
+    async fn post_plain(&self, url: &str, body: &serde_json::Value) -> Result<(), String> {
+        let response = self
+            .http
+            .post(url)
+            .header(API_KEY_HEADER, &self.config.api_key)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| error_chain(&e))?;
+        match response.status() {
+            status if status.is_success() => Ok(()),
+            status => Err(format!("Evolution API answered {status}")),
+        }
+    }
+
     async fn send(
         &self,
         endpoint: &str,
@@ -186,6 +217,11 @@ pub struct EvolutionSender {
 
 #[async_trait]
 impl ChannelSender for EvolutionSender {
+    async fn acknowledge(&self, to: &str, message_id: &str, typing: bool) -> Result<(), String> {
+        let remote_jid = if to.contains('@') { to.to_owned() } else { format!("{to}@s.whatsapp.net") };
+        self.client.acknowledge(&remote_jid, message_id, typing).await
+    }
+
     async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
         let sent = match job.kind.as_str() {
             "text" => {

@@ -90,6 +90,13 @@ impl MessengerClient {
         parse(status, &body)
     }
 
+    /// `POST {base}/{account_id}/messages` with a `sender_action` (`mark_seen`, `typing_on`): no message.
+    pub async fn sender_action(&self, to: &str, action: &str) -> Result<(), ProviderFailure> {
+        let url = format!("{}/{}/messages", self.config.base(), self.config.account_id);
+        let body = serde_json::json!({ "recipient": { "id": to }, "sender_action": action });
+        graph_call(self.http.post(url).bearer_auth(&self.config.access_token).json(&body)).await.map(|_| ())
+    }
+
     /// The person's public profile: first and last name on Messenger, name and username on Instagram.
     pub async fn profile(&self, scoped_id: &str) -> Result<Profile, ProviderFailure> {
         let fields = match self.config.kind {

@@ -63,10 +63,61 @@ pub(super) async fn send_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(answer) = mark_read(&state, &phone_number_id, &headers, &body).await {
+        return answer;
+    }
     match send(&state, &phone_number_id, &headers, &body).await {
         Ok(accepted) => Json(accepted).into_response(),
         Err(failure) => failure.into_response(),
     }
+}
+
+/// `{"messaging_product":"whatsapp","status":"read","message_id":…}` (with `typing_indicator` perhaps): the
+/// person's message shows as read; no fault is taken for it. `None`: the body is a message to send.
+async fn mark_read(
+    state: &SandboxState,
+    phone_number_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
+    let request = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    if request.get("status").and_then(serde_json::Value::as_str) != Some("read") {
+        return None;
+    }
+    if let Err(failure) = authorize(state, headers) {
+        return Some(failure.into_response());
+    }
+    if phone_number_id != state.inner.config.phone_number_id {
+        return Some(GraphFailure::unknown_object(phone_number_id).into_response());
+    }
+    let Some(message_id) = request.get("message_id").and_then(serde_json::Value::as_str) else {
+        return Some(
+            GraphFailure::new(
+                StatusCode::BAD_REQUEST,
+                100,
+                "(#100) The parameter message_id is required.",
+                "",
+            )
+            .into_response(),
+        );
+    };
+    let mut data = state.inner.data.lock().await;
+    let known = data.contacts.values().any(|c| c.log.iter().any(|l| l.message_id == message_id));
+    if !known {
+        return Some(
+            GraphFailure::new(
+                StatusCode::BAD_REQUEST,
+                100,
+                "(#100) Invalid parameter",
+                "Unknown message_id.",
+            )
+            .into_response(),
+        );
+    }
+    let typing =
+        request.pointer("/typing_indicator/type").and_then(serde_json::Value::as_str) == Some("text");
+    data.read_by_business.push((message_id.to_owned(), typing));
+    Some(Json(serde_json::json!({ "success": true })).into_response())
 }
 
 async fn send(

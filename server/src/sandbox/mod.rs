@@ -263,6 +263,8 @@ struct Data {
     /// Per `wa_id`: the instant its pair allowance is full again.
     pairs: HashMap<String, Instant>,
     last_webhook: Option<Notification>,
+    /// The person's messages the business marked read (`status: read`), and whether it showed typing.
+    read_by_business: Vec<(String, bool)>,
 }
 
 struct Inner {
@@ -412,6 +414,7 @@ impl SandboxState {
             recent_sends: VecDeque::new(),
             pairs: HashMap::new(),
             last_webhook: None,
+            read_by_business: Vec::new(),
         };
         Self { inner: Arc::new(Inner { config, http, data: Mutex::new(data), old_numbers, others }) }
     }
@@ -441,6 +444,11 @@ impl SandboxState {
     }
 
     /// The templates of the WABA, as listed.
+    /// The person's messages the business marked read, and whether it showed "digitando…" with it.
+    pub async fn read_by_business(&self) -> Vec<(String, bool)> {
+        self.inner.data.lock().await.read_by_business.clone()
+    }
+
     pub async fn templates(&self) -> Vec<MessageTemplate> {
         self.inner.data.lock().await.templates.clone()
     }

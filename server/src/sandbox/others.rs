@@ -159,6 +159,9 @@ struct OthersData {
     /// Faults for the next sends, per channel (its code).
     faults: BTreeMap<String, VecDeque<Fault>>,
     last_webhook: Option<Posted>,
+    /// What the business told people without a message (channel, to, action): `read` with the message id
+    /// on the gateway, `mark_seen`, `typing_on`, `composing`.
+    acknowledgements: Vec<(ChannelKind, String, String)>,
 }
 
 struct OthersInner {
@@ -261,6 +264,11 @@ impl OthersSandbox {
     /// What Atende sent through these channels, oldest first.
     pub async fn sent(&self) -> Vec<OtherSent> {
         self.inner.data.lock().await.sent.clone()
+    }
+
+    /// Read receipts and typing the business sent: (channel, to, action).
+    pub async fn acknowledgements(&self) -> Vec<(ChannelKind, String, String)> {
+        self.inner.data.lock().await.acknowledgements.clone()
     }
 
     /// Queues `fault` for the next `count` sends on `kind`. Messenger and Instagram report no failure by
@@ -825,6 +833,74 @@ async fn evolution_send(
     evolution_deliver(state, &instance, &headers, request).await
 }
 
+/// `POST /chat/markMessageAsRead/{instance}` `{"readMessages":[{"remoteJid","fromMe","id"}]}`.
+async fn evolution_mark_read(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = evolution_instance(&state, &instance, &headers) {
+        return refused;
+    }
+    let read = serde_json::from_slice::<Value>(&body).ok();
+    let messages = read.as_ref().and_then(|r| r["readMessages"].as_array()).filter(|m| !m.is_empty());
+    let Some(messages) = messages else {
+        return evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["readMessages is required"]));
+    };
+    let mut data = state.inner.data.lock().await;
+    for message in messages {
+        let (Some(jid), Some(id)) = (message["remoteJid"].as_str(), message["id"].as_str()) else {
+            return evolution_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                json!(["remoteJid and id are required"]),
+            );
+        };
+        data.acknowledgements.push((ChannelKind::WhatsappUnofficial, jid.to_owned(), format!("read {id}")));
+    }
+    Json(json!({ "message": "Read messages", "read": "success" })).into_response()
+}
+
+/// `POST /chat/sendPresence/{instance}` `{"number","presence":"composing","delay"}`.
+async fn evolution_presence(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = evolution_instance(&state, &instance, &headers) {
+        return refused;
+    }
+    let presence = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let (Some(number), Some(what)) = (presence["number"].as_str(), presence["presence"].as_str()) else {
+        return evolution_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            json!(["number and presence are required"]),
+        );
+    };
+    let entry = (ChannelKind::WhatsappUnofficial, number.to_owned(), what.to_owned());
+    state.inner.data.lock().await.acknowledgements.push(entry);
+    StatusCode::CREATED.into_response()
+}
+
+/// The instance's key and name, checked as Evolution does before anything else.
+fn evolution_instance(state: &OthersSandbox, instance: &str, headers: &HeaderMap) -> Result<(), Response> {
+    let config = &state.inner.config;
+    if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(config.evolution_api_key.as_str()) {
+        return Err(evolution_error(StatusCode::UNAUTHORIZED, "Unauthorized", json!("Unauthorized")));
+    }
+    if instance != config.evolution_instance {
+        return Err(evolution_error(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            json!([format!("The \"{instance}\" instance does not exist")]),
+        ));
+    }
+    Ok(())
+}
+
 /// Every Evolution send, once its body was read (what the contact sees, or why the body was refused): the
 /// instance's key and name are checked first, as Evolution does, then an injected fault, then the number;
 /// then it is "sent", echoed and receipted.
@@ -834,16 +910,8 @@ async fn evolution_deliver(
     headers: &HeaderMap,
     request: Result<EvolutionRequest, Response>,
 ) -> Response {
-    let config = &state.inner.config;
-    if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(config.evolution_api_key.as_str()) {
-        return evolution_error(StatusCode::UNAUTHORIZED, "Unauthorized", json!("Unauthorized"));
-    }
-    if instance != config.evolution_instance {
-        return evolution_error(
-            StatusCode::NOT_FOUND,
-            "Not Found",
-            json!([format!("The \"{instance}\" instance does not exist")]),
-        );
+    if let Err(refused) = evolution_instance(&state, instance, headers) {
+        return refused;
     }
     let plan =
         match apply_fault(state.next_fault(ChannelKind::WhatsappUnofficial).await, evolution_refusal).await {
@@ -866,7 +934,7 @@ async fn evolution_deliver(
     let jid = format!("{number}@{domain}");
     let phone_jid = domain == "s.whatsapp.net";
     let no_whatsapp = !(10..=15).contains(&number.len())
-        || config.evolution_without_whatsapp.iter().any(|n| digits(n) == number);
+        || state.inner.config.evolution_without_whatsapp.iter().any(|n| digits(n) == number);
     if phone_jid && no_whatsapp {
         return evolution_error(
             StatusCode::BAD_REQUEST,
@@ -979,6 +1047,24 @@ async fn meta_send(
             &format!("Unsupported post request. Object with ID '{account}' does not exist."),
         );
     };
+    // A sender action (`mark_seen`, `typing_on`) is no message: recorded, answered, no fault taken for it.
+    if let Ok(action) = serde_json::from_slice::<Value>(&body) {
+        if let (Some(to), Some(what)) =
+            (action["recipient"]["id"].as_str(), action.get("sender_action").and_then(Value::as_str))
+        {
+            if !["mark_seen", "typing_on", "typing_off"].contains(&what) {
+                return meta_error(
+                    StatusCode::BAD_REQUEST,
+                    "OAuthException",
+                    100,
+                    None,
+                    "(#100) Invalid parameter",
+                );
+            }
+            state.inner.data.lock().await.acknowledgements.push((kind, to.to_owned(), what.to_owned()));
+            return Json(json!({ "recipient_id": to })).into_response();
+        }
+    }
     let plan = match apply_fault(state.next_fault(kind).await, meta_refusal).await {
         Taken::Refused(answer) => return answer,
         Taken::Accepted(plan) => plan,
@@ -1161,6 +1247,8 @@ pub fn router(state: OthersSandbox) -> Router {
         .route("/evolution/message/sendMedia/{instance}", post(evolution_send_media))
         .route("/evolution/message/sendWhatsAppAudio/{instance}", post(evolution_send_audio))
         .route("/evolution/connection", post(evolution_connection))
+        .route("/evolution/chat/markMessageAsRead/{instance}", post(evolution_mark_read))
+        .route("/evolution/chat/sendPresence/{instance}", post(evolution_presence))
         .route("/meta/cdn/{file}", get(meta_cdn))
         .route("/meta/v23.0/{account}/messages", post(meta_send))
         .route("/meta/v23.0/{person}", get(meta_profile))

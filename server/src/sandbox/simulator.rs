@@ -398,7 +398,26 @@ small { color: #57606a; }
             escape(&window_text(contact.and_then(|c| c.last_inbound))),
         );
         let mut lines: Vec<(i64, bool, String)> = contact
-            .map(|c| c.log.iter().map(|l| (l.at, true, format!("{} · {}", clock(l.at), l.text))).collect())
+            .map(|c| {
+                // What the contact's phone shows once the business read a message: that one and every one
+                // before it read (blue ticks).
+                let last_read = c
+                    .log
+                    .iter()
+                    .rposition(|l| data.read_by_business.iter().any(|(id, _)| *id == l.message_id));
+                c.log
+                    .iter()
+                    .enumerate()
+                    .map(|(index, l)| {
+                        let seen = if last_read.is_some_and(|last| index <= last) {
+                            " (lida pela empresa)"
+                        } else {
+                            ""
+                        };
+                        (l.at, true, format!("{} · {}{seen}", clock(l.at), l.text))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         for sent in data.sent.iter().filter(|m| &m.wa_id == id) {
             let status = match sent.status.as_str() {

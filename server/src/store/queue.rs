@@ -170,7 +170,57 @@ pub fn status_rank(status: &str) -> i64 {
     }
 }
 
+/// The contact's latest message in a conversation, as a read receipt needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestInbound {
+    pub channel_id: i64,
+    /// Where the provider knows the person (see [`recipient_sql`]).
+    pub recipient: String,
+    pub provider_message_id: String,
+    /// Already told to the provider as read.
+    pub acknowledged: bool,
+}
+
 impl SqlStore {
+    /// The contact's latest message of conversation `id` that the provider knows by an id, if any.
+    pub async fn latest_inbound(&self, id: i64) -> Result<Option<LatestInbound>, StoreError> {
+        let sql = format!(
+            "SELECT v.channel_id, m.provider_message_id, v.read_receipt_message_id, {} AS recipient FROM message m \
+             JOIN conversation v ON v.conversation_id = m.conversation_id \
+             JOIN contact c ON c.contact_id = v.contact_id \
+             JOIN channel ch ON ch.channel_id = v.channel_id \
+             WHERE m.conversation_id = $1 AND m.direction = 'in' AND m.provider_message_id IS NOT NULL \
+             ORDER BY m.message_id DESC LIMIT 1",
+            recipient_sql()
+        );
+        let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let Some(recipient) = row.try_get::<Option<String>, _>("recipient").map_err(unavailable)? else {
+            return Ok(None);
+        };
+        let provider_message_id: String = row.try_get("provider_message_id").map_err(unavailable)?;
+        let acknowledged: Option<String> = row.try_get("read_receipt_message_id").map_err(unavailable)?;
+        Ok(Some(LatestInbound {
+            channel_id: row.try_get("channel_id").map_err(unavailable)?,
+            recipient,
+            acknowledged: acknowledged.as_deref() == Some(provider_message_id.as_str()),
+            provider_message_id,
+        }))
+    }
+
+    /// Records that the provider was told the contact's messages up to `provider_message_id` were read.
+    pub async fn record_read_receipt(&self, id: i64, provider_message_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE conversation SET read_receipt_message_id = $2 WHERE conversation_id = $1")
+            .bind(id)
+            .bind(provider_message_id)
+            .execute(&self.writer)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// Stores an outbound message and its job in one transaction.
     #[tracing::instrument(skip_all, fields(conversation = outbound.conversation_id))]
     pub async fn enqueue(

@@ -297,6 +297,18 @@ impl CloudApiClient {
         })
     }
 
+    /// `POST {base}/{phone_number_id}/messages` with `status: read`: the person's message (and those before
+    /// it) show as read on their phone; with `typing`, the typing indicator shows for up to 25 seconds or
+    /// until the next message.
+    pub async fn mark_read(&self, message_id: &str, typing: bool) -> Result<(), ProviderFailure> {
+        let url = format!("{}/{}/messages", self.config.base(), self.config.phone_number_id);
+        let mut body = serde_json::json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+        if typing {
+            body["typing_indicator"] = serde_json::json!({ "type": "text" });
+        }
+        self.call(self.http.post(url).bearer_auth(&self.config.access_token).json(&body)).await.map(|_| ())
+    }
+
     /// Every template of the WABA: `GET {base}/{waba_id}/message_templates`, following the cursor paging
     /// (`paging.cursors.after`) for as long as Meta announces a `paging.next` page. The absolute `next` URL
     /// itself is not followed, so the token is only ever sent to the configured base URL.

@@ -1308,3 +1308,95 @@ async fn a_contact_known_only_on_instagram_is_not_started_on_whatsapp_until_a_nu
         .expect("lookup");
     assert_eq!(found, None, "a refused call creates no contact");
 }
+
+#[tokio::test]
+async fn opening_a_conversation_marks_the_contacts_messages_read_and_typing_shows_on_every_provider() {
+    use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
+    let app = spawn_app().await;
+    let typing = |conversation: i64| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(format!("{}/api/agent_typing", app.address))
+                .form(&[("conversation", conversation.to_string())])
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(response.status(), 200);
+        }
+    };
+
+    // WhatsApp Cloud API: `status: read` for the latest message; the typing indicator rides on it.
+    let receipt = app
+        .sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511944440030".into(),
+            name: "Lia Cloud".into(),
+            content: SimulatedContent::Text("Oi".into()),
+        })
+        .await
+        .expect("delivered");
+    let cloud = conversation_with(&app, "Lia Cloud").await;
+    app.conversation_view(cloud.id.0).await;
+    let read = within(10, "the Cloud API read receipt", || async {
+        let read = app.sandbox.read_by_business().await;
+        (!read.is_empty()).then_some(read)
+    })
+    .await;
+    assert_eq!(read, [(receipt.message_id.clone(), false)]);
+    // Opened again with nothing new: not told twice.
+    app.conversation_view(cloud.id.0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.sandbox.read_by_business().await.len(), 1);
+    typing(cloud.id.0).await;
+    within(10, "the typing indicator", || async {
+        app.sandbox.read_by_business().await.contains(&(receipt.message_id.clone(), true)).then_some(())
+    })
+    .await;
+
+    // Evolution (API Não Oficial), Messenger and Instagram.
+    let cases = [
+        (ChannelKind::WhatsappUnofficial, "5511944440031", "Lia Gateway"),
+        (ChannelKind::Messenger, "5511944440032", "Lia Page"),
+        (ChannelKind::Instagram, "5511944440033", "Lia Insta"),
+    ];
+    for (kind, number, name) in cases {
+        let id = app.others.simulate(kind, number, name, "Oi", 0).await.expect("delivered");
+        let conversation = conversation_with(&app, name).await;
+        app.conversation_view(conversation.id.0).await;
+        typing(conversation.id.0).await;
+        let told = within(10, &format!("{kind:?} acknowledged"), || async {
+            let told: Vec<String> = app
+                .others
+                .acknowledgements()
+                .await
+                .into_iter()
+                .filter(|(k, _, _)| *k == kind)
+                .map(|(_, to, action)| format!("{to} {action}"))
+                .collect();
+            (told.len() >= 2).then_some(told)
+        })
+        .await;
+        let expected = match kind {
+            ChannelKind::WhatsappUnofficial => {
+                vec![
+                    format!("{number}@s.whatsapp.net read {id}"),
+                    format!("{number}@s.whatsapp.net read {id}"),
+                ]
+            }
+            _ => {
+                let person = OthersSandbox::scoped_id(kind, number);
+                vec![format!("{person} mark_seen"), format!("{person} mark_seen")]
+            }
+        };
+        assert_eq!(told[..2], expected[..], "{kind:?}: {told:?}");
+        let typed = within(10, &format!("{kind:?} typing"), || async {
+            let all = app.others.acknowledgements().await;
+            all.into_iter()
+                .find(|(k, _, action)| *k == kind && ["composing", "typing_on"].contains(&action.as_str()))
+        })
+        .await;
+        assert!(typed.1.contains(number) || typed.1 == OthersSandbox::scoped_id(kind, number), "{typed:?}");
+    }
+}

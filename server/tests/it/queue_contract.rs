@@ -455,6 +455,11 @@ struct RecordingSender(std::sync::Mutex<Vec<(String, String)>>);
 
 #[async_trait::async_trait]
 impl atende_server::dispatch::ChannelSender for RecordingSender {
+    /// Read receipts are not the outbound worker's: these tests have none.
+    async fn acknowledge(&self, _to: &str, _message_id: &str, _typing: bool) -> Result<(), String> {
+        Ok(())
+    }
+
     async fn send(
         &self,
         to: &str,
@@ -532,6 +537,11 @@ struct RefusingSender(i64);
 
 #[async_trait::async_trait]
 impl atende_server::dispatch::ChannelSender for RefusingSender {
+    /// Read receipts are not the outbound worker's: these tests have none.
+    async fn acknowledge(&self, _to: &str, _message_id: &str, _typing: bool) -> Result<(), String> {
+        Ok(())
+    }
+
     async fn send(
         &self,
         _to: &str,
