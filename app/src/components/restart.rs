@@ -138,7 +138,7 @@ pub fn TemplateParamsForm(
     if let Some(name) = &contact_name {
         for slot in &slots {
             if let Some(field) = template.hint(slot).fill {
-                initial = initial.with(slot.clone(), &field.value_for(name));
+                initial = initial.with(slot.clone(), field.value_for(name));
             }
         }
     }

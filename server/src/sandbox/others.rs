@@ -840,7 +840,7 @@ async fn evolution_mark_read(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = evolution_instance(&state, &instance, &headers) {
+    if let Some(refused) = evolution_instance(&state, &instance, &headers) {
         return refused;
     }
     let read = serde_json::from_slice::<Value>(&body).ok();
@@ -869,7 +869,7 @@ async fn evolution_presence(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = evolution_instance(&state, &instance, &headers) {
+    if let Some(refused) = evolution_instance(&state, &instance, &headers) {
         return refused;
     }
     let presence = serde_json::from_slice::<Value>(&body).unwrap_or_default();
@@ -885,20 +885,20 @@ async fn evolution_presence(
     StatusCode::CREATED.into_response()
 }
 
-/// The instance's key and name, checked as Evolution does before anything else.
-fn evolution_instance(state: &OthersSandbox, instance: &str, headers: &HeaderMap) -> Result<(), Response> {
+/// The instance's key and name, checked as Evolution does before anything else: the refusal, if any.
+fn evolution_instance(state: &OthersSandbox, instance: &str, headers: &HeaderMap) -> Option<Response> {
     let config = &state.inner.config;
     if headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(config.evolution_api_key.as_str()) {
-        return Err(evolution_error(StatusCode::UNAUTHORIZED, "Unauthorized", json!("Unauthorized")));
+        return Some(evolution_error(StatusCode::UNAUTHORIZED, "Unauthorized", json!("Unauthorized")));
     }
     if instance != config.evolution_instance {
-        return Err(evolution_error(
+        return Some(evolution_error(
             StatusCode::NOT_FOUND,
             "Not Found",
             json!([format!("The \"{instance}\" instance does not exist")]),
         ));
     }
-    Ok(())
+    None
 }
 
 /// Every Evolution send, once its body was read (what the contact sees, or why the body was refused): the
@@ -910,7 +910,7 @@ async fn evolution_deliver(
     headers: &HeaderMap,
     request: Result<EvolutionRequest, Response>,
 ) -> Response {
-    if let Err(refused) = evolution_instance(&state, instance, headers) {
+    if let Some(refused) = evolution_instance(&state, instance, headers) {
         return refused;
     }
     let plan =
