@@ -40,7 +40,7 @@ export async function contactWrites(
   await page.getByLabel('Nome do contato').fill(name);
   await page.getByLabel('Canal').selectOption(canal);
   await page.getByLabel('Quando o contato escreveu').selectOption(hoursAgo);
-  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill(text);
+  await page.getByLabel('Mensagem (ou legenda da imagem, arquivo ou vídeo; nome do lugar da localização)').fill(text);
   await page.getByRole('button', { name: 'Enviar como contato' }).click();
   await expect(page.getByText(/Mensagem entregue ao Atende/)).toBeVisible();
 }

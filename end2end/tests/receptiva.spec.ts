@@ -11,7 +11,7 @@ test('uma mensagem do contato no Simulador de contato aparece em Não atribuído
   await expect(page.getByRole('heading', { name: 'Simulador de contato' })).toBeVisible();
   await page.getByLabel('Número do contato (com DDI e DDD)').fill(`55${phone.typed.replace(/\D/g, '')}`);
   await page.getByLabel('Nome do contato').fill(name);
-  await page.getByLabel('Mensagem (ou legenda da imagem/arquivo)').fill('Olá, preciso de ajuda com meu pedido');
+  await page.getByLabel('Mensagem (ou legenda da imagem, arquivo ou vídeo; nome do lugar da localização)').fill('Olá, preciso de ajuda com meu pedido');
   await page.getByRole('button', { name: 'Enviar como contato' }).click();
 
   await openAtendimentos(page);

@@ -17,7 +17,7 @@ test('o Simulador envia vídeo, áudio e localização, e guarda o canal escolhi
     await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
     await page.getByLabel('Nome do contato').fill(name);
     await page.getByRole('radio', { name: kind, exact: true }).check();
-    await page.getByLabel(/^Mensagem/).fill(text);
+    await page.getByLabel('Mensagem (ou legenda da imagem, arquivo ou vídeo; nome do lugar da localização)').fill(text);
     await page.getByRole('button', { name: 'Enviar como contato' }).click();
     await expect(page.getByRole('status')).toContainText('Mensagem entregue ao Atende');
   };
@@ -58,7 +58,7 @@ test('ao abrir o atendimento, o contato vê suas mensagens como lidas', async ({
   await page.goto('/sandbox/simulador');
   await page.getByLabel('Número do contato (com DDI e DDD)').fill(number);
   await page.getByLabel('Nome do contato').fill(name);
-  await page.getByLabel(/^Mensagem/).fill('Alguém aí?');
+  await page.getByLabel('Mensagem (ou legenda da imagem, arquivo ou vídeo; nome do lugar da localização)').fill('Alguém aí?');
   await page.getByRole('button', { name: 'Enviar como contato' }).click();
   await expect(page.getByRole('status')).toContainText('Mensagem entregue ao Atende');
   const conversation = page.getByRole('region', { name: `Conversa com ${name}` });
