@@ -208,6 +208,8 @@ pub struct ConversationDetail {
     /// Every template of the channel (the panel offers the approved ones of the allowed category).
     pub templates: Vec<atende_domain::template::Template>,
     pub rate_card: Option<atende_domain::pricing::RateCard>,
+    /// The currency Meta bills the channel's account in, if known.
+    pub account_currency: Option<atende_domain::pricing::Currency>,
     /// Who started, restarted, concluded and assigned it.
     pub history: Vec<atende_domain::ports::AuditEntry>,
     /// Who may answer it (the members of its team, and the admins).
@@ -237,6 +239,10 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
                 messages: atende_domain::timeline::in_order(services.outbox.messages(id).await?),
                 templates: services.outbox.channel_templates(id).await?,
                 rate_card: services.rate_card().await?,
+                account_currency: services
+                    .admin
+                    .account_currency(services.outbox.conversation_channel(id).await?)
+                    .await?,
                 history: services.outbox.audit_trail(id).await?,
             })
         }
@@ -289,6 +295,8 @@ pub struct StartChannel {
     /// The contact's last message on this channel: the window counts from it.
     pub last_inbound: Option<atende_domain::time::Timestamp>,
     pub templates: Vec<atende_domain::template::Template>,
+    /// The currency Meta bills the channel's account in, if known.
+    pub account_currency: Option<atende_domain::pricing::Currency>,
 }
 
 /// What the "Enviar mensagem" panel offers for a contact.
@@ -315,6 +323,7 @@ pub async fn start_options(contact: i64) -> Result<StartChoices, AppError> {
                 channels.push(StartChannel {
                     last_inbound: services.outbox.last_inbound(contact.id, info.id).await?,
                     templates: services.outbox.templates_of_channel(info.id).await?,
+                    account_currency: services.admin.account_currency(info.id).await?,
                     info,
                 });
             }

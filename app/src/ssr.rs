@@ -89,6 +89,11 @@ pub trait Administration: Send + Sync + 'static {
         setup: atende_domain::channel_setup::ChannelSetup,
         now: Timestamp,
     ) -> Result<i64, AppError>;
+    /// The currency Meta bills the channel's account in, as read at the last template sync.
+    async fn account_currency(
+        &self,
+        channel: i64,
+    ) -> Result<Option<atende_domain::pricing::Currency>, AppError>;
     /// The rate card an admin saved in the console, if any.
     async fn saved_rate_card(&self) -> Result<Option<atende_domain::pricing::RateCard>, AppError>;
     async fn save_rate_card(

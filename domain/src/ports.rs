@@ -275,6 +275,9 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Vec<crate::template::Template>, StoreError>;
 
+    /// The channel a conversation is on. [`StoreError::NotFound`] for an unknown conversation.
+    async fn conversation_channel(&self, id: crate::conversation::ConversationId) -> Result<i64, StoreError>;
+
     /// Where the contact can be written to: whether they have a number, and the kinds of channel on which a
     /// provider gave their id. MUST return [`StoreError::NotFound`] for an unknown contact.
     async fn reach(&self, contact: crate::contact::ContactId) -> Result<crate::reach::Reach, StoreError>;

@@ -32,6 +32,8 @@ pub enum PricingError {
     UnknownPricingModel(String),
     #[error("A tabela de preços tem dois valores para {market} / {category} a partir da mesma data.")]
     DuplicateRate { market: String, category: String },
+    #[error("A tabela de preços mistura moedas: use uma só, a da conta (por exemplo, BRL).")]
+    MixedCurrencies,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,6 +63,33 @@ impl Currency {
             Self::Brl => "R$",
             Self::Usd => "US$",
         }
+    }
+
+    /// The currency's name, as an agent says it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Brl => "reais",
+            Self::Usd => "dólares",
+        }
+    }
+}
+
+/// What the agent is told beside an estimate when Meta bills the account (its WhatsApp Business Account's
+/// `currency`) in another currency than the rate card's: since 2026-07-01 Brazilian accounts are billed in
+/// BRL, and a card in US$ then gives only an estimate in the wrong currency. `None` when they agree or either
+/// is unknown.
+pub fn account_currency_note(card: Option<Currency>, account: Option<Currency>) -> Option<String> {
+    match (card, account) {
+        (Some(card), Some(account)) if card != account => Some(format!(
+            "A Meta cobra esta conta em {} ({}); a tabela de preços carregada está em {}: o valor é uma estimativa \
+             em {}. Um administrador pode carregar a tabela em {} em Administração → Preços.",
+            account.name(),
+            account.code(),
+            card.name(),
+            card.symbol(),
+            account.name(),
+        )),
+        _ => None,
     }
 }
 
@@ -401,12 +430,22 @@ pub struct RateCardSpec {
 }
 
 impl RateCard {
+    /// The currency of the card's prices (one per card), if it has any.
+    pub fn currency(&self) -> Option<Currency> {
+        self.rates.first().map(|rate| rate.price.currency())
+    }
+
     /// Every price on the card, as given.
     pub fn rates(&self) -> &[Rate] {
         &self.rates
     }
 
     pub fn new(spec: RateCardSpec) -> Result<Self, PricingError> {
+        if let Some(first) = spec.rates.first() {
+            if spec.rates.iter().any(|rate| rate.price.currency() != first.price.currency()) {
+                return Err(PricingError::MixedCurrencies);
+            }
+        }
         for (i, rate) in spec.rates.iter().enumerate() {
             let duplicate = spec.rates[..i].iter().any(|other| {
                 (&other.market, other.category, other.scope, other.effective_from)
@@ -531,6 +570,18 @@ mod tests {
     use crate::time::Duration;
     use crate::window::window;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_estimate_says_when_meta_bills_the_account_in_another_currency() {
+        let note = account_currency_note(Some(Currency::Usd), Some(Currency::Brl)).expect("a note");
+        assert!(note.starts_with(
+            "A Meta cobra esta conta em reais (BRL); a tabela de preços carregada está em dólares"
+        ));
+        assert!(note.contains("estimativa em US$"), "{note}");
+        assert_eq!(account_currency_note(Some(Currency::Brl), Some(Currency::Brl)), None);
+        assert_eq!(account_currency_note(Some(Currency::Usd), None), None, "an account not read yet");
+        assert_eq!(account_currency_note(None, Some(Currency::Brl)), None, "no card, no estimate to qualify");
+    }
 
     fn date(y: i32, m: u32, d: u32) -> Timestamp {
         Timestamp::from_utc_date(y, m, d).expect("valid date")
@@ -692,6 +743,14 @@ mod tests {
             RateCard::new(spec),
             Err(PricingError::DuplicateRate { market: "Brazil".into(), category: "marketing".into() })
         );
+    }
+
+    #[test]
+    fn a_rate_card_in_two_currencies_is_refused_and_a_card_says_its_currency() {
+        assert_eq!(card().currency(), Some(Currency::Usd));
+        let mut spec = RateCardSpec::from(card());
+        spec.rates[1].price = Money::parse(Currency::Brl, "0.035").expect("amount");
+        assert_eq!(RateCard::new(spec), Err(PricingError::MixedCurrencies));
     }
 
     proptest! {

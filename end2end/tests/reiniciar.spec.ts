@@ -35,6 +35,8 @@ test('Reiniciar: modelo com parâmetros e preço, mensagens na fila até o conta
 
   // Passo 3: the parameters, checked at once, with the preview and the price; then "Enviar mensagem".
   await expect(panel.getByRole('note')).toContainText('Envio cobrado pela Meta: US$ 0,0068');
+  // The sandbox's account is billed in reais, the shipped card is in dollars: the agent is told so.
+  await expect(panel.getByRole('note')).toContainText('A Meta cobra esta conta em reais (BRL)');
   await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
   await expect(panel.getByText(/Preencha o campo “Corpo \{\{1\}\}”/).first()).toBeVisible();
   await panel.getByLabel('Corpo {{1}}').fill('Maria');

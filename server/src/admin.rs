@@ -263,6 +263,15 @@ impl Administration for Admin {
         Ok(id)
     }
 
+    async fn account_currency(
+        &self,
+        channel: i64,
+    ) -> Result<Option<atende_domain::pricing::Currency>, AppError> {
+        let code = self.store.setting(&crate::account_currency_key(channel)).await?;
+        // A currency Atende does not price in (Meta has many) says nothing rather than something wrong.
+        Ok(code.and_then(|code| atende_domain::pricing::Currency::from_code(&code).ok()))
+    }
+
     async fn saved_rate_card(&self) -> Result<Option<atende_domain::pricing::RateCard>, AppError> {
         match self.store.setting(RATE_CARD_KEY).await? {
             // Checked when saved; a table that no longer reads (after an upgrade) is logged and left aside.

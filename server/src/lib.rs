@@ -499,6 +499,11 @@ pub(crate) async fn next_batch<T>(queue: &mut tokio::sync::mpsc::Receiver<T>, mo
 /// The name of the channel the sandbox serves.
 pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
 
+/// The setting that keeps the currency Meta bills a channel's account in (`BRL`, `USD`).
+pub(crate) fn account_currency_key(channel: i64) -> String {
+    format!("account_currency:{channel}")
+}
+
 /// Copies a channel's templates from the provider; how many it has. On failure the console keeps working
 /// with the templates it had, and the reason is returned (for the admin) and logged.
 pub async fn sync_templates(
@@ -526,6 +531,18 @@ pub async fn sync_templates(
             components: serde_json::to_string(&t.components).unwrap_or_else(|_| "[]".into()),
         })
         .collect();
+    // The account's currency, for the price estimates; a failure here keeps the templates' sync.
+    match client.account_currency().await {
+        Ok(Some(code)) => {
+            if let Err(error) =
+                store.put_setting(&account_currency_key(channel), &code, SystemClock.now()).await
+            {
+                tracing::warn!(channel, %error, "could not store the account's currency");
+            }
+        }
+        Ok(None) => {}
+        Err(failure) => tracing::info!(channel, ?failure, "the account's currency could not be read"),
+    }
     match store.upsert_templates(channel, &records, SystemClock.now()).await {
         Ok(count) => {
             tracing::info!(channel, count, "templates synced");

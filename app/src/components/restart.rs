@@ -7,7 +7,7 @@ use atende_domain::channel::Channel;
 use atende_domain::contact::fold_for_search;
 use atende_domain::lifecycle::{restart_eligibility, RestartOffer};
 use atende_domain::phone::Phone;
-use atende_domain::pricing::{classify, Outgoing, RateCard};
+use atende_domain::pricing::{account_currency_note, classify, Charge, Currency, Outgoing, RateCard};
 use atende_domain::template::{ParamSlot, Template, TemplateValues};
 use atende_domain::time::Timestamp;
 use leptos::prelude::*;
@@ -23,12 +23,20 @@ pub fn price_note(
     template: &Template,
     window: &atende_domain::window::ServiceWindow,
     rate_card: Option<&RateCard>,
+    account_currency: Option<Currency>,
     phone: Option<&Phone>,
     now: Timestamp,
 ) -> Option<String> {
     let classification = classify(channel.kind(), Outgoing::Template(template.category()), window, false)?;
     Some(match (rate_card, phone) {
-        (Some(card), Some(phone)) => card.estimate(classification, phone, now).to_string(),
+        (Some(card), Some(phone)) => {
+            let estimate = card.estimate(classification, phone, now);
+            let charged = matches!(estimate.charge, Charge::Price(_));
+            match account_currency_note(card.currency(), account_currency).filter(|_| charged) {
+                Some(note) => format!("{estimate} {note}"),
+                None => estimate.to_string(),
+            }
+        }
         _ => "Envio cobrado pela Meta; o valor depende da tabela de preços da sua conta.".to_owned(),
     })
 }
@@ -290,6 +298,7 @@ pub fn RestartPanel(
                         &template,
                         &window,
                         view.rate_card.as_ref(),
+                        view.account_currency,
                         view.summary.contact_phone.as_ref(),
                         now,
                     );

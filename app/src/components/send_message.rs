@@ -295,7 +295,15 @@ fn StartSteps(
                 .into_any(),
                 Some(picked) => {
                     let window = Lifecycle::started_by_business(chosen.last_inbound).window(&chosen.info.channel, now);
-                    let price = price_note(&chosen.info.channel, &picked, &window, rate_card.as_ref(), phone.as_ref(), now);
+                    let price = price_note(
+                        &chosen.info.channel,
+                        &picked,
+                        &window,
+                        rate_card.as_ref(),
+                        chosen.account_currency,
+                        phone.as_ref(),
+                        now,
+                    );
                     let name = picked.name().as_str().to_owned();
                     let language = picked.language().as_str().to_owned();
                     view! {

@@ -385,6 +385,10 @@ pub(super) async fn media_info(
     if let Err(failure) = authorize(&state, &headers) {
         return failure.into_response();
     }
+    // The business account itself (`GET /{waba_id}?fields=currency`): a Brazilian account, billed in reais.
+    if media_id == state.inner.config.waba_id {
+        return Json(serde_json::json!({ "id": media_id, "currency": "BRL" })).into_response();
+    }
     let data = state.inner.data.lock().await;
     let Some(media) = data.media.get(&media_id) else {
         return GraphFailure::unknown_object(&media_id).into_response();

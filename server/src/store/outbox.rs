@@ -176,6 +176,10 @@ impl Outbox for SqlStore {
             .collect()
     }
 
+    async fn conversation_channel(&self, id: ConversationId) -> Result<i64, StoreError> {
+        self.channel_of(id).await
+    }
+
     async fn reach(&self, contact: ContactId) -> Result<atende_domain::reach::Reach, StoreError> {
         let phone: Option<String> = sqlx::query("SELECT phone FROM contact WHERE contact_id = $1")
             .bind(contact.0)

@@ -64,21 +64,12 @@ impl SqlStore {
         language: &str,
         service: bool,
     ) -> Result<(), StoreError> {
-        let changed = sqlx::query(
-            "UPDATE template SET for_service = $4 WHERE channel_id = $1 AND name = $2 AND language = $3",
+        let sql =
+            "UPDATE template SET for_service = $4 WHERE channel_id = $1 AND name = $2 AND language = $3";
+        self.update_template(
+            sqlx::query(sql).bind(channel_id).bind(name).bind(language).bind(i64::from(service)),
         )
-        .bind(channel_id)
-        .bind(name)
-        .bind(language)
-        .bind(i64::from(service))
-        .execute(&self.writer)
         .await
-        .map_err(unavailable)?
-        .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     /// The names an admin gave a template's parameters (checked by the domain), kept across syncs.
@@ -90,17 +81,17 @@ impl SqlStore {
         labels: &[atende_domain::template::ParamLabel],
     ) -> Result<(), StoreError> {
         let text = serde_json::to_string(labels).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let changed = sqlx::query(
-            "UPDATE template SET parameter_labels = $4 WHERE channel_id = $1 AND name = $2 AND language = $3",
-        )
-        .bind(channel_id)
-        .bind(name)
-        .bind(language)
-        .bind(text)
-        .execute(&self.writer)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
+        let sql =
+            "UPDATE template SET parameter_labels = $4 WHERE channel_id = $1 AND name = $2 AND language = $3";
+        self.update_template(sqlx::query(sql).bind(channel_id).bind(name).bind(language).bind(text)).await
+    }
+
+    /// Runs an admin's change of one template: [`StoreError::NotFound`] if it names none.
+    async fn update_template<'q>(
+        &self,
+        update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<(), StoreError> {
+        let changed = update.execute(&self.writer).await.map_err(unavailable)?.rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound);
         }

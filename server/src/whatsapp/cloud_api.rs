@@ -297,6 +297,17 @@ impl CloudApiClient {
         })
     }
 
+    /// The currency Meta bills the WhatsApp Business Account in: `GET {base}/{waba_id}?fields=currency`
+    /// (`"BRL"` for Brazilian accounts since 2026-07-01). `None` if Meta does not say.
+    pub async fn account_currency(&self) -> Result<Option<String>, ProviderFailure> {
+        let url = format!("{}/{}", self.config.base(), self.config.waba_id);
+        let request =
+            self.http.get(url).bearer_auth(&self.config.access_token).query(&[("fields", "currency")]);
+        let (status, body) = self.call(request).await?;
+        let account: serde_json::Value = parse(status, &body)?;
+        Ok(account.get("currency").and_then(serde_json::Value::as_str).map(str::to_owned))
+    }
+
     /// `POST {base}/{phone_number_id}/messages` with `status: read`: the person's message (and those before
     /// it) show as read on their phone; with `typing`, the typing indicator shows for up to 25 seconds or
     /// until the next message.

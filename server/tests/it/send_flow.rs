@@ -328,3 +328,14 @@ async fn an_admin_names_a_templates_parameters_and_the_names_survive_a_sync() {
         "Meta's examples kept"
     );
 }
+
+#[tokio::test]
+async fn the_accounts_currency_read_from_meta_comes_with_the_conversation_for_the_price_note() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650031", "Gil Reais", 2 * DAY).await;
+    let view = app.conversation_view(conversation.id.0).await;
+    // The sandbox plays a Brazilian account (billed in reais since 2026-07-01) with the shipped card in US$.
+    assert_eq!(view["account_currency"], json!("Brl"), "{view}");
+    assert_eq!(view["rate_card"]["rates"][0]["price"]["currency"], json!("Usd"));
+}
