@@ -289,7 +289,9 @@ pub async fn check_start(
             if !offer.allows(chosen.category()) {
                 return Err(AppError::TemplateNotFound { name, language });
             }
-            if !offer.offers(&chosen) {
+            // The console offers only templates "de atendimento"; an integration (public API) names its
+            // template itself and is not bound by the console's list.
+            if by.api_token.is_none() && !offer.offers(&chosen) {
                 return Err(AppError::TemplateNotForService { name });
             }
             let filled = chosen.fill(values)?;

@@ -212,10 +212,12 @@ impl RestartOffer {
         }
     }
 
-    /// Whether "Reiniciar" / "Iniciar atendimento" offers `template`: approved, "de atendimento" and of the
-    /// category this attempt allows.
+    /// Whether "Reiniciar" / "Iniciar atendimento" offers `template`: approved, of the category this attempt
+    /// allows, and "de atendimento" — except inside an attempt already under way, which goes on with its own
+    /// category whatever it is (a marketing attempt is re-engaged with a marketing template).
     pub fn offers(self, template: &Template) -> bool {
-        template.status().is_sendable() && template.is_for_service() && self.allows(template.category())
+        let service = template.is_for_service() || matches!(self, Self::SameCategory(_));
+        template.status().is_sendable() && service && self.allows(template.category())
     }
 }
 

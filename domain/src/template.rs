@@ -539,6 +539,8 @@ pub enum TemplateError {
     LabelForUnknownField(String),
     #[error("O nome do campo “{field}” deve ter de 1 a {max} caracteres, sem caracteres de controle.")]
     LabelInvalid { field: String, max: usize },
+    #[error("O campo “{0}” não é texto: ele não pode ser preenchido com o nome do contato.")]
+    FillNotText(String),
 }
 
 /// A checked template.
@@ -684,6 +686,10 @@ impl Template {
             let name = crate::contact::tidy_name(&label.name, PARAM_LABEL_MAX_CHARS).map_err(|_| {
                 TemplateError::LabelInvalid { field: field.clone(), max: PARAM_LABEL_MAX_CHARS }
             })?;
+            // A name fills words of the text, never a link, a code or a picture.
+            if label.fill.is_some() && !matches!(label.slot, ParamSlot::Body(_) | ParamSlot::Header(_)) {
+                return Err(TemplateError::FillNotText(field));
+            }
             checked.push(ParamLabel { name, ..label });
         }
         Ok(checked)
@@ -1796,7 +1802,29 @@ mod tests {
             Err(TemplateError::LabelForUnknownField("Corpo {{3}}".into()))
         );
         let empty = ParamLabel { slot: name, name: " ".into(), fill: None };
-        assert!(matches!(template.with_labels(vec![empty]), Err(TemplateError::LabelInvalid { .. })));
+        assert!(matches!(template.clone().with_labels(vec![empty]), Err(TemplateError::LabelInvalid { .. })));
+        let link_by_name = ParamLabel { slot: link, name: "Pedido".into(), fill: Some(ContactField::Name) };
+        assert_eq!(
+            template.with_labels(vec![link_by_name]),
+            Err(TemplateError::FillNotText("Botão 1: final do link".into()))
+        );
+    }
+
+    #[test]
+    fn marketing_is_not_de_atendimento_unless_an_admin_says_so_but_a_marketing_attempt_goes_on_with_its_own()
+    {
+        use crate::lifecycle::RestartOffer;
+        let welcome = named_welcome(TemplateStatus::Approved);
+        assert!(!welcome.is_for_service(), "marketing, no choice made");
+        assert!(order_update().is_for_service(), "utility, no choice made");
+        assert!(!RestartOffer::AnyTemplate.offers(&welcome));
+        assert!(RestartOffer::AnyTemplate.offers(&welcome.clone().with_service_choice(Some(true))));
+        assert!(!RestartOffer::AnyTemplate.offers(&order_update().with_service_choice(Some(false))));
+        // An unanswered marketing attempt is re-engaged with a marketing template, listed or not.
+        assert!(RestartOffer::SameCategory(TemplateCategory::Marketing).offers(&welcome));
+        assert!(!RestartOffer::SameCategory(TemplateCategory::Marketing).offers(&order_update()));
+        assert!(!RestartOffer::SameCategory(TemplateCategory::Marketing)
+            .offers(&named_welcome(TemplateStatus::Paused)));
     }
 
     #[test]

@@ -29,15 +29,15 @@ impl ProviderPresence {
             return;
         }
         let Some(sender) = channels.sender(latest.channel_id) else { return };
-        match sender.acknowledge(&latest.recipient, &latest.provider_message_id, typing).await {
-            Ok(()) if !latest.acknowledged => {
-                if let Err(error) = store.record_read_receipt(id.0, &latest.provider_message_id).await {
-                    tracing::warn!(%error, conversation = id.0, "read receipt sent but not recorded");
-                }
-            }
-            Ok(()) => {}
-            Err(error) => {
-                tracing::info!(%error, conversation = id.0, typing, "the provider refused a read receipt")
+        let answer = sender.acknowledge(&latest.recipient, &latest.provider_message_id, typing).await;
+        if let Err(error) = &answer {
+            tracing::info!(%error, conversation = id.0, typing, "the provider refused a read receipt");
+        }
+        // Told, or refused (outside Meta's window, a message too old): either way not asked again at every
+        // refresh of the conversation; the contact's next message is acknowledged anew.
+        if !latest.acknowledged {
+            if let Err(error) = store.record_read_receipt(id.0, &latest.provider_message_id).await {
+                tracing::warn!(%error, conversation = id.0, "read receipt not recorded");
             }
         }
     }

@@ -219,13 +219,15 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                 .into_iter()
                 .map(|m| {
                     // The time it was written; one that waited in the queue says when it went out, too.
-                    let (written, sent) = (m.shown_at(), m.sent_at());
+                    let (written_at, sent) = (m.shown_at(), m.sent_at());
                     let time = move || {
                         let offset = offset.get();
-                        let written = written.local_label(offset, today);
-                        match sent.map(|sent| sent.local_label(offset, today)) {
-                            Some(sent) if sent != written => format!("escrita às {written} · enviada às {sent}"),
-                            _ => written,
+                        let written = written_at.local_label(offset, today);
+                        // Both times only for a message that waited (a minute or more), not for one sent at once
+                        // across a minute's turn.
+                        match sent.filter(|sent| sent.since(written_at) >= WAITED) {
+                            Some(sent) => format!("escrita às {written} · enviada às {}", sent.local_label(offset, today)),
+                            None => written,
                         }
                     };
                     let class = if m.inbound { "message inbound" } else { "message outbound" };
@@ -252,6 +254,9 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
     .into_any()
 }
 
+/// How long a message waited before it shows when it went out as well as when it was written.
+const WAITED: atende_domain::time::Duration = atende_domain::time::Duration::minutes(1);
+
 /// How often the contact is told the agent is typing, at most (WhatsApp shows it for up to 25 s).
 const TYPING_EVERY: atende_domain::time::Duration = atende_domain::time::Duration::from_millis(10_000);
 
@@ -270,12 +275,17 @@ fn Composer(
     let last_typing = StoredValue::new(None::<Timestamp>);
     let typing_now = move || {
         let now = crate::clock::now();
-        let recent = last_typing.get_value().is_some_and(|at| now.since(at) < TYPING_EVERY);
-        let may_send = matches!(
-            current.get_untracked().map(|v| compose_decision(&v.channel, &v.lifecycle, now)),
-            Some(ComposeDecision::SendNow { .. })
-        );
-        if !recent && may_send && !typing.pending().get_untracked() {
+        if last_typing.get_value().is_some_and(|at| now.since(at) < TYPING_EVERY)
+            || typing.pending().get_untracked()
+        {
+            return;
+        }
+        let may_send = current.with_untracked(|v| {
+            v.as_ref().is_some_and(|v| {
+                matches!(compose_decision(&v.channel, &v.lifecycle, now), ComposeDecision::SendNow { .. })
+            })
+        });
+        if may_send {
             last_typing.set_value(Some(now));
             typing.dispatch(AgentTyping { conversation: id });
         }

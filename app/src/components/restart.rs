@@ -69,6 +69,12 @@ pub fn TemplatePicker(
         query.is_empty() || searchable.get(index).is_some_and(|text| text.contains(&query))
     };
     let searchable_list = !templates.is_empty();
+    // A choice the search hides is no choice: "Continuar" waits for one the agent can see.
+    let visible_choice = {
+        let shown = shown.clone();
+        move || chosen.get().filter(|index| shown(*index))
+    };
+    let continue_with = visible_choice.clone();
     view! {
         <fieldset class="templates">
             <legend>"Modelos de mensagem"</legend>
@@ -114,9 +120,9 @@ pub fn TemplatePicker(
             <button
                 type="button"
                 class="primary"
-                disabled=move || chosen.get().is_none()
+                disabled=move || visible_choice().is_none()
                 on:click=move |_| {
-                    if let Some(template) = chosen.get_untracked().and_then(|i| picked.get(i).cloned()) {
+                    if let Some(template) = continue_with().and_then(|i| picked.get(i).cloned()) {
                         on_continue.run(template);
                     }
                 }

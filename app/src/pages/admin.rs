@@ -678,13 +678,14 @@ fn ParamNames(
         let (name, language) = (name.clone(), language.clone());
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            // A row with a name or a default is kept; one with only a default keeps the field's own name.
             let labels = rows
                 .iter()
-                .filter(|(_, typed, _)| !typed.get_untracked().trim().is_empty())
-                .map(|(p, typed, fill)| ParamLabel {
-                    slot: p.slot.clone(),
-                    name: typed.get_untracked(),
-                    fill: ContactField::from_code(&fill.get_untracked()),
+                .filter_map(|(p, typed, fill)| {
+                    let fill = ContactField::from_code(&fill.get_untracked());
+                    let typed = typed.get_untracked();
+                    let name = if typed.trim().is_empty() { fill.map(|_| p.field.clone())? } else { typed };
+                    Some(ParamLabel { slot: p.slot.clone(), name, fill })
                 })
                 .collect();
             save.dispatch(SetTemplateLabels {

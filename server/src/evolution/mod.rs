@@ -128,7 +128,8 @@ impl EvolutionClient {
     }
 
     /// `POST /chat/markMessageAsRead/{instance}`: the person's message `id` in the chat `remote_jid` shows as
-    /// read on their phone; with `typing`, `POST /chat/sendPresence/{instance}` ("composing" for 3 s) too.
+    /// read on their phone; with `typing`, `POST /chat/sendPresence/{instance}` ("composing" for 10 s, as long as the
+    /// console waits before saying it again) too.
     pub async fn acknowledge(&self, remote_jid: &str, id: &str, typing: bool) -> Result<(), String> {
         let base = self.config.base_url.trim_end_matches('/');
         let instance = &self.config.instance;
@@ -137,7 +138,7 @@ impl EvolutionClient {
         self.post_plain(&format!("{base}/chat/markMessageAsRead/{instance}"), &read).await?;
         if typing {
             let number = remote_jid.split('@').next().unwrap_or(remote_jid);
-            let presence = serde_json::json!({ "number": number, "presence": "composing", "delay": 3000 });
+            let presence = serde_json::json!({ "number": number, "presence": "composing", "delay": 10_000 });
             self.post_plain(&format!("{base}/chat/sendPresence/{instance}"), &presence).await?;
         }
         Ok(())

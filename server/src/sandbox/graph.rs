@@ -116,7 +116,7 @@ async fn mark_read(
     }
     let typing =
         request.pointer("/typing_indicator/type").and_then(serde_json::Value::as_str) == Some("text");
-    data.read_by_business.push((message_id.to_owned(), typing));
+    super::keep_last(&mut data.read_by_business, (message_id.to_owned(), typing));
     Some(Json(serde_json::json!({ "success": true })).into_response())
 }
 

@@ -276,6 +276,17 @@ struct Inner {
     others: Option<others::OthersSandbox>,
 }
 
+/// The most read receipts and typing notices a fake keeps (a long session of typing must not grow it forever).
+const ACKNOWLEDGEMENTS_KEPT: usize = 1_000;
+
+/// Adds `entry` to a fake's log of acknowledgements, forgetting the oldest beyond [`ACKNOWLEDGEMENTS_KEPT`].
+fn keep_last<T>(log: &mut Vec<T>, entry: T) {
+    log.push(entry);
+    if log.len() > ACKNOWLEDGEMENTS_KEPT {
+        log.drain(..log.len() - ACKNOWLEDGEMENTS_KEPT);
+    }
+}
+
 /// The sandbox's memory. Cheap to clone.
 #[derive(Clone)]
 pub struct SandboxState {

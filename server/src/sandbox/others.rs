@@ -857,7 +857,8 @@ async fn evolution_mark_read(
                 json!(["remoteJid and id are required"]),
             );
         };
-        data.acknowledgements.push((ChannelKind::WhatsappUnofficial, jid.to_owned(), format!("read {id}")));
+        let entry = (ChannelKind::WhatsappUnofficial, jid.to_owned(), format!("read {id}"));
+        super::keep_last(&mut data.acknowledgements, entry);
     }
     Json(json!({ "message": "Read messages", "read": "success" })).into_response()
 }
@@ -881,7 +882,7 @@ async fn evolution_presence(
         );
     };
     let entry = (ChannelKind::WhatsappUnofficial, number.to_owned(), what.to_owned());
-    state.inner.data.lock().await.acknowledgements.push(entry);
+    super::keep_last(&mut state.inner.data.lock().await.acknowledgements, entry);
     StatusCode::CREATED.into_response()
 }
 
@@ -1061,7 +1062,8 @@ async fn meta_send(
                     "(#100) Invalid parameter",
                 );
             }
-            state.inner.data.lock().await.acknowledgements.push((kind, to.to_owned(), what.to_owned()));
+            let entry = (kind, to.to_owned(), what.to_owned());
+            super::keep_last(&mut state.inner.data.lock().await.acknowledgements, entry);
             return Json(json!({ "recipient_id": to })).into_response();
         }
     }

@@ -35,15 +35,23 @@ impl SqlStore {
         let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
         let service = row.try_get::<Option<i64>, _>("for_service").map_err(unavailable)?.map(|v| v != 0);
         let labels: Option<String> = row.try_get("parameter_labels").map_err(unavailable)?;
-        let labels = match labels {
-            Some(text) => {
-                serde_json::from_str(&text).map_err(|_| corrupt("template parameter labels", &text))?
+        let labels: Vec<atende_domain::template::ParamLabel> = match labels
+            .as_deref()
+            .map(serde_json::from_str)
+        {
+            Some(Ok(labels)) => labels,
+            // Names that no longer read (after an upgrade) leave the template usable, without them.
+            Some(Err(error)) => {
+                tracing::warn!(%error, "a template's parameter names could not be read; shown without them");
+                Vec::new()
             }
             None => Vec::new(),
         };
         let template = Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))?;
-        // Names that no longer fit the template Meta now describes (a parameter removed) are dropped, not fatal.
-        let template = template.clone().with_labels(labels).unwrap_or(template);
+        // A name that no longer fits the template Meta now describes (its parameter removed) is dropped alone.
+        let fitting =
+            labels.into_iter().filter(|l| template.clone().with_labels(vec![l.clone()]).is_ok()).collect();
+        let template = template.clone().with_labels(fitting).unwrap_or(template);
         Ok(template.with_service_choice(service))
     }
 
