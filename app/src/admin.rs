@@ -364,16 +364,7 @@ pub async fn set_template_labels(
     crate::ssr::respond(
         async {
             let (services, _) = crate::ssr::admin()?;
-            let template = services
-                .outbox
-                .templates_of_channel(channel)
-                .await?
-                .into_iter()
-                .find(|t| t.name().as_str() == name && t.language().as_str() == language)
-                .ok_or_else(|| AppError::TemplateNotFound {
-                    name: name.clone(),
-                    language: language.clone(),
-                })?;
+            let template = services.template_of(channel, &name, &language).await?;
             let checked = template.with_labels(labels)?;
             services.admin.set_template_labels(channel, &name, &language, checked.labels()).await
         }

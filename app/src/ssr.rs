@@ -144,6 +144,24 @@ impl Services {
         })
     }
 
+    /// The channel's template `name` in `language`, or [`AppError::TemplateNotFound`].
+    pub async fn template_of(
+        &self,
+        channel: i64,
+        name: &str,
+        language: &str,
+    ) -> Result<atende_domain::template::Template, AppError> {
+        self.outbox
+            .templates_of_channel(channel)
+            .await?
+            .into_iter()
+            .find(|t| t.name().as_str() == name && t.language().as_str() == language)
+            .ok_or_else(|| AppError::TemplateNotFound {
+                name: name.to_owned(),
+                language: language.to_owned(),
+            })
+    }
+
     /// The signed-in agent, if they may see (and so act on) the conversation.
     /// Another team's conversation is "not found", as one that does not exist: the answer must not tell
     /// which ids exist.
@@ -276,16 +294,7 @@ pub async fn check_start(
         StartPlan::OpenDirectly => None,
         StartPlan::Template(offer) => {
             let (name, language) = template.ok_or(AppError::TemplateMissing)?;
-            let chosen = services
-                .outbox
-                .templates_of_channel(channel)
-                .await?
-                .into_iter()
-                .find(|t| t.name().as_str() == name && t.language().as_str() == language)
-                .ok_or_else(|| AppError::TemplateNotFound {
-                    name: name.clone(),
-                    language: language.clone(),
-                })?;
+            let chosen = services.template_of(channel, &name, &language).await?;
             if !offer.allows(chosen.category()) {
                 return Err(AppError::TemplateNotFound { name, language });
             }

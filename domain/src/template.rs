@@ -675,22 +675,27 @@ impl Template {
         Ok(self)
     }
 
+    /// The same template with those of `labels` that still fit it (names stored before Meta changed the
+    /// template: one whose parameter is gone is dropped alone).
+    #[must_use]
+    pub fn with_fitting_labels(mut self, labels: Vec<ParamLabel>) -> Self {
+        let slots = self.slots();
+        let mut fitting = Vec::new();
+        for label in labels {
+            if let Ok(label) = check_label(&slots, &fitting, label) {
+                fitting.push(label);
+            }
+        }
+        self.labels = fitting;
+        self
+    }
+
     fn checked_labels(&self, labels: Vec<ParamLabel>) -> Result<Vec<ParamLabel>, TemplateError> {
         let slots = self.slots();
         let mut checked: Vec<ParamLabel> = Vec::new();
         for label in labels {
-            let field = label.slot.to_string();
-            if !slots.contains(&label.slot) || checked.iter().any(|c| c.slot == label.slot) {
-                return Err(TemplateError::LabelForUnknownField(field));
-            }
-            let name = crate::contact::tidy_name(&label.name, PARAM_LABEL_MAX_CHARS).map_err(|_| {
-                TemplateError::LabelInvalid { field: field.clone(), max: PARAM_LABEL_MAX_CHARS }
-            })?;
-            // A name fills words of the text, never a link, a code or a picture.
-            if label.fill.is_some() && !matches!(label.slot, ParamSlot::Body(_) | ParamSlot::Header(_)) {
-                return Err(TemplateError::FillNotText(field));
-            }
-            checked.push(ParamLabel { name, ..label });
+            let label = check_label(&slots, &checked, label)?;
+            checked.push(label);
         }
         Ok(checked)
     }
@@ -1142,6 +1147,27 @@ pub struct ParamLabel {
     pub slot: ParamSlot,
     pub name: String,
     pub fill: Option<ContactField>,
+}
+
+/// `label` checked against a template's `slots` and the labels already `checked`: for a parameter it has,
+/// once, with a name of 1 to [`PARAM_LABEL_MAX_CHARS`] characters, filled from the contact only where it is
+/// text.
+fn check_label(
+    slots: &[ParamSlot],
+    checked: &[ParamLabel],
+    label: ParamLabel,
+) -> Result<ParamLabel, TemplateError> {
+    let field = label.slot.to_string();
+    if !slots.contains(&label.slot) || checked.iter().any(|c| c.slot == label.slot) {
+        return Err(TemplateError::LabelForUnknownField(field));
+    }
+    let name = crate::contact::tidy_name(&label.name, PARAM_LABEL_MAX_CHARS)
+        .map_err(|_| TemplateError::LabelInvalid { field: field.clone(), max: PARAM_LABEL_MAX_CHARS })?;
+    // A name fills words of the text, never a link, a code or a picture.
+    if label.fill.is_some() && !matches!(label.slot, ParamSlot::Body(_) | ParamSlot::Header(_)) {
+        return Err(TemplateError::FillNotText(field));
+    }
+    Ok(ParamLabel { name, ..label })
 }
 
 /// Longest name of a parameter ("Número do pedido").
@@ -1798,9 +1824,13 @@ mod tests {
         let unknown =
             ParamLabel { slot: ParamSlot::Body(Placeholder::Positional(3)), name: "X".into(), fill: None };
         assert_eq!(
-            template.clone().with_labels(vec![unknown]),
+            template.clone().with_labels(vec![unknown.clone()]),
             Err(TemplateError::LabelForUnknownField("Corpo {{3}}".into()))
         );
+        // Stored names read against a template Meta changed: those that fit stay, each other one is dropped.
+        let first_again = named.labels()[0].clone();
+        let stored = vec![unknown, named.labels()[0].clone(), first_again, named.labels()[1].clone()];
+        assert_eq!(template.clone().with_fitting_labels(stored).labels(), named.labels());
         let empty = ParamLabel { slot: name, name: " ".into(), fill: None };
         assert!(matches!(template.clone().with_labels(vec![empty]), Err(TemplateError::LabelInvalid { .. })));
         let link_by_name = ParamLabel { slot: link, name: "Pedido".into(), fill: Some(ContactField::Name) };

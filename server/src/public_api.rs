@@ -383,16 +383,7 @@ async fn open(
             return Err(AppError::TemplateNotUsed.into());
         }
         Some(t) => {
-            let known = services
-                .outbox
-                .templates_of_channel(input.channel)
-                .await?
-                .into_iter()
-                .find(|c| c.name().as_str() == t.name && c.language().as_str() == t.language)
-                .ok_or_else(|| AppError::TemplateNotFound {
-                    name: t.name.clone(),
-                    language: t.language.clone(),
-                })?;
+            let known = services.template_of(input.channel, &t.name, &t.language).await?;
             let values = known
                 .values_by_label(t.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .map_err(AppError::from)?;

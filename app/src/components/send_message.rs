@@ -163,18 +163,18 @@ fn StartSteps(
         }
     };
     // Only the channels on which the contact can be written to are offered; the others say why.
-    let (reachable, unreachable): (Vec<_>, Vec<_>) =
-        channels.iter().enumerate().partition(|(_, c)| reach.on(c.info.channel.kind()).is_ok());
-    let reachable: Vec<usize> = reachable.into_iter().map(|(index, _)| index).collect();
-    let unreachable: Vec<(String, String)> = unreachable
-        .into_iter()
-        .filter_map(|(_, c)| {
-            let why = reach.on(c.info.channel.kind()).err()?;
-            Some((channel_label(c), why.to_string()))
-        })
-        .collect();
-    let lacks_number =
-        channels.iter().any(|c| matches!(reach.on(c.info.channel.kind()), Err(Unreachable::NoNumber { .. })));
+    let mut reachable: Vec<usize> = Vec::new();
+    let mut unreachable: Vec<(String, String)> = Vec::new();
+    let mut lacks_number = false;
+    for (index, c) in channels.iter().enumerate() {
+        match reach.on(c.info.channel.kind()) {
+            Ok(()) => reachable.push(index),
+            Err(why) => {
+                lacks_number |= matches!(why, Unreachable::NoNumber { .. });
+                unreachable.push((channel_label(c), why.to_string()));
+            }
+        }
+    }
     let contact = options.contact.clone();
     let contact_name = contact.name.as_str().to_owned();
     let add_number_for = contact.clone();

@@ -49,10 +49,7 @@ impl SqlStore {
         };
         let template = Template::new(spec).map_err(|e| corrupt("template", &e.to_string()))?;
         // A name that no longer fits the template Meta now describes (its parameter removed) is dropped alone.
-        let fitting =
-            labels.into_iter().filter(|l| template.clone().with_labels(vec![l.clone()]).is_ok()).collect();
-        let template = template.clone().with_labels(fitting).unwrap_or(template);
-        Ok(template.with_service_choice(service))
+        Ok(template.with_fitting_labels(labels).with_service_choice(service))
     }
 
     async fn channel_of(&self, id: ConversationId) -> Result<i64, StoreError> {
