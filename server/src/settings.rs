@@ -220,7 +220,12 @@ impl Settings {
     /// `ATENDE_DATABASE_URL` (sqlite://… or postgres://…; default an SQLite file in `ATENDE_DATA_DIR`,
     /// itself `data` by default), `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000), `LEPTOS_SITE_ROOT`
     /// (default `target/site`).
+    /// A variable named `ATENDE_…` that Atende does not read is warned about, with the closest one it does
+    /// (a mistyped name would otherwise leave its setting at the default without a word).
     pub fn from_env() -> anyhow::Result<Self> {
+        for warning in unknown_variables(std::env::vars_os().filter_map(|(key, _)| key.into_string().ok())) {
+            tracing::warn!("{warning}");
+        }
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
@@ -330,6 +335,91 @@ impl Settings {
             request_body_timeout: std::time::Duration::from_secs(body_seconds),
         })
     }
+}
+
+/// Every `ATENDE_…` variable Atende reads: the server's settings (checked by a test against what
+/// [`Settings::from_lookup`] asks for), then those of its scripts and tests.
+pub const KNOWN_VARIABLES: &[&str] = &[
+    "ATENDE_ADMIN_EMAIL",
+    "ATENDE_ADMIN_NAME",
+    "ATENDE_ADMIN_PASSWORD",
+    "ATENDE_DATABASE_URL",
+    "ATENDE_DATA_DIR",
+    "ATENDE_EVOLUTION_API_KEY",
+    "ATENDE_EVOLUTION_INSTANCE",
+    "ATENDE_EVOLUTION_URL",
+    "ATENDE_EVOLUTION_WEBHOOK_TOKEN",
+    "ATENDE_INSTAGRAM_ACCOUNT_ID",
+    "ATENDE_INSTAGRAM_HUMAN_AGENT",
+    "ATENDE_INSTAGRAM_TOKEN",
+    "ATENDE_MAX_CONNECTIONS",
+    "ATENDE_MESSENGER_HUMAN_AGENT",
+    "ATENDE_MESSENGER_PAGE_ID",
+    "ATENDE_MESSENGER_TOKEN",
+    "ATENDE_META_APP_SECRET",
+    "ATENDE_META_GRAPH_URL",
+    "ATENDE_META_VERIFY_TOKEN",
+    "ATENDE_RATE_CARD",
+    "ATENDE_REQUEST_BODY_SECONDS",
+    "ATENDE_REQUEST_HEAD_SECONDS",
+    "ATENDE_SANDBOX",
+    "ATENDE_SANDBOX_APP_SECRET",
+    "ATENDE_SECURE_COOKIES",
+    "ATENDE_SEND_LEASE_SECONDS",
+    "ATENDE_SEND_WORKERS",
+    "ATENDE_WA_GRAPH_URL",
+    "ATENDE_WA_PAIR_BURST",
+    "ATENDE_WA_PHONE_NUMBER_ID",
+    "ATENDE_WA_RATE",
+    "ATENDE_WA_TOKEN",
+    "ATENDE_WA_WABA_ID",
+    "ATENDE_WEBHOOK_RETENTION_DAYS",
+    // `.ci/atende`, the load generator and the tests.
+    "ATENDE_BIN",
+    "ATENDE_CACHE",
+    "ATENDE_E2E_EMAIL",
+    "ATENDE_E2E_PASSWORD",
+    "ATENDE_E2E_PORT",
+    "ATENDE_KILL_SEED",
+    "ATENDE_ROOT",
+    "ATENDE_TEST_POSTGRES_URL",
+    "ATENDE_TOOLCHAIN",
+];
+
+/// A warning for each `ATENDE_…` name among `names` that Atende does not read, naming the closest one it
+/// does.
+pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .filter(|name| name.starts_with("ATENDE_") && !KNOWN_VARIABLES.contains(&name.as_str()))
+        .collect();
+    unknown.sort();
+    unknown
+        .into_iter()
+        .map(|name| {
+            let closest = KNOWN_VARIABLES.iter().min_by_key(|known| edit_distance(&name, known));
+            match closest {
+                Some(known) => format!("{name} não é uma variável do Atende e será ignorada; quis dizer {known}?"),
+                None => format!("{name} não é uma variável do Atende e será ignorada"),
+            }
+        })
+        .collect()
+}
+
+/// How many letters to insert, delete or replace to turn `a` into `b` (Levenshtein).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// `on`/`off` (also `1`/`0`, `true`/`false`) from `key`, or `default` when unset.
@@ -465,6 +555,51 @@ mod tests {
         let env: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|key| env.get(key).cloned())
+    }
+
+    #[test]
+    fn a_mistyped_variable_is_named_with_the_one_it_was_meant_to_be() {
+        let names = ["PATH", "ATENDE_WA_RAET", "ATENDE_WA_RATE", "ATENDE_SANBOX", "LEPTOS_SITE_ADDR"];
+        assert_eq!(
+            unknown_variables(names.map(str::to_owned)),
+            [
+                "ATENDE_SANBOX não é uma variável do Atende e será ignorada; quis dizer ATENDE_SANDBOX?",
+                "ATENDE_WA_RAET não é uma variável do Atende e será ignorada; quis dizer ATENDE_WA_RATE?",
+            ]
+        );
+        assert_eq!(edit_distance("ATENDE_SEND_WORKER", "ATENDE_SEND_WORKERS"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn every_variable_the_settings_read_is_known() {
+        // Every branch asks: each setting gets a value it accepts.
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let value = |key: &str| -> String {
+            let numeric = ["_SECONDS", "_RATE", "_BURST", "_WORKERS", "_DAYS", "_CONNECTIONS"];
+            match key {
+                "ATENDE_DATABASE_URL" => "sqlite://dados.db".into(),
+                "ATENDE_ADMIN_EMAIL" => "admin@exemplo.com.br".into(),
+                "ATENDE_ADMIN_PASSWORD" => "uma senha longa e boa 2026".into(),
+                "LEPTOS_SITE_ADDR" => "127.0.0.1:3000".into(),
+                _ if numeric.iter().any(|end| key.ends_with(end)) => "60".into(),
+                _ if key.ends_with("HUMAN_AGENT") || key.ends_with("SANDBOX") || key.ends_with("COOKIES") => {
+                    "on".into()
+                }
+                _ => "valor".into(),
+            }
+        };
+        Settings::from_lookup(|key| {
+            asked.borrow_mut().insert(key.to_owned());
+            Some(value(key))
+        })
+        .expect("every setting given");
+        let asked: Vec<String> = asked.into_inner().into_iter().filter(|k| k.starts_with("ATENDE_")).collect();
+        let unknown: Vec<&String> = asked.iter().filter(|k| !KNOWN_VARIABLES.contains(&k.as_str())).collect();
+        assert!(unknown.is_empty(), "read but not in KNOWN_VARIABLES: {unknown:?}");
+        let server_part = &KNOWN_VARIABLES[..KNOWN_VARIABLES.iter().position(|k| *k == "ATENDE_BIN").unwrap_or(0)];
+        let never_read: Vec<&&str> = server_part.iter().filter(|k| !asked.contains(&(**k).to_owned())).collect();
+        assert!(never_read.is_empty(), "known but never read: {never_read:?}");
     }
 
     #[test]
