@@ -151,6 +151,23 @@ impl Lifecycle {
         }
     }
 
+    /// A message the contact sent at `sent_at` arrived at `now`, on `channel`: the conversation as
+    /// [`Lifecycle::contact_wrote`] leaves it, and whether what was held for the contact may leave now. It may
+    /// when the message opened the window (or the channel has none); a message delivered late, after its own
+    /// window closed, releases nothing (what is held would only be refused). The store writes both.
+    pub fn contact_message(
+        self,
+        channel: &Channel,
+        kind: InboundKind,
+        sent_at: Timestamp,
+        now: Timestamp,
+    ) -> ContactMessage {
+        ContactMessage {
+            lifecycle: self.contact_wrote(kind, sent_at),
+            releases_held: window::window(channel, Some(sent_at), now).allows_free_form(),
+        }
+    }
+
     /// A template went out at `at`. Inside the window it is just a message; outside it starts (or continues)
     /// a re-engagement attempt and the conversation waits for the contact. The window does not move.
     pub fn template_sent(
@@ -185,6 +202,15 @@ impl Lifecycle {
     pub fn reopened_by_agent(self) -> Self {
         Self { status: ConversationStatus::Open, ..self }
     }
+}
+
+/// What one message from the contact changes ([`Lifecycle::contact_message`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactMessage {
+    /// The conversation after the message.
+    pub lifecycle: Lifecycle,
+    /// The messages held for the contact may leave now.
+    pub releases_held: bool,
 }
 
 /// Which templates a restart may use.
@@ -458,6 +484,34 @@ mod tests {
             start_plan(&messenger, Some(&Lifecycle::started_by_contact(at(0))), &reached(), at(30)),
             Err(RestartRefusal::MetaForbidsRestart { channel: ChannelKind::Messenger })
         );
+    }
+
+    #[test]
+    fn the_contacts_message_reopens_the_conversation_and_releases_what_waits_only_inside_its_window() {
+        let channel = official();
+        let waiting = Lifecycle::started_by_contact(at(0))
+            .template_sent(&channel, TemplateCategory::Marketing, at(30))
+            .expect("official")
+            .provider_reported_closed(at(29));
+        let replied = waiting.contact_message(&channel, InboundKind::Video, at(40), at(40));
+        assert!(replied.releases_held);
+        assert_eq!(replied.lifecycle.status(), ConversationStatus::Open);
+        assert_eq!(replied.lifecycle.attempt(), None);
+        assert_eq!(replied.lifecycle.last_inbound_at(), Some(at(40)));
+        assert_eq!(replied.lifecycle.provider_closed_at(), None);
+        // Delivered 25 hours after it was written: the conversation opens, the window does not, nothing leaves.
+        let late = waiting.contact_message(&channel, InboundKind::Text, at(31), at(56));
+        assert!(!late.releases_held);
+        assert_eq!(late.lifecycle.status(), ConversationStatus::Open);
+        // An older message never moves the window back.
+        let older = replied.lifecycle.contact_message(&channel, InboundKind::Text, at(35), at(41));
+        assert_eq!(older.lifecycle.last_inbound_at(), Some(at(40)));
+        // The unofficial API has no window: whatever waits may go, however late the message arrives.
+        let unofficial = Channel::plain(ChannelKind::WhatsappUnofficial);
+        let concluded = Lifecycle::started_by_business(None).conclude().expect("open");
+        let reply = concluded.contact_message(&unofficial, InboundKind::Emoji, at(0), at(100));
+        assert!(reply.releases_held);
+        assert_eq!(reply.lifecycle.status(), ConversationStatus::Open);
     }
 
     #[test]

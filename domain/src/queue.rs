@@ -228,106 +228,6 @@ pub fn composer_notice(
     }
 }
 
-/// A message waiting in the queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueuedMessage {
-    position: u64,
-    enqueued_at: Timestamp,
-    text: MessageText,
-}
-
-impl QueuedMessage {
-    /// Rebuilds a stored entry.
-    pub const fn new(position: u64, enqueued_at: Timestamp, text: MessageText) -> Self {
-        Self { position, enqueued_at, text }
-    }
-
-    /// Its place in the order the agent wrote the messages.
-    pub const fn position(&self) -> u64 {
-        self.position
-    }
-
-    pub const fn enqueued_at(&self) -> Timestamp {
-        self.enqueued_at
-    }
-
-    pub fn text(&self) -> &MessageText {
-        &self.text
-    }
-}
-
-/// What became of an accepted message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Accepted {
-    /// Send these now, in this order (the queue, if any, then the new message), with this tag.
-    Send { messages: Vec<QueuedMessage>, tag: Option<MessageTag> },
-    /// Waiting in the queue at this position.
-    Held { position: u64 },
-}
-
-/// The messages of one conversation waiting for the contact.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboundQueue {
-    next_position: u64,
-    messages: Vec<QueuedMessage>,
-}
-
-impl OutboundQueue {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Rebuilds the queue from storage, in position order (entries with equal positions keep their order).
-    pub fn from_stored(mut messages: Vec<QueuedMessage>) -> Self {
-        messages.sort_by_key(QueuedMessage::position);
-        let next_position = messages.last().map_or(0, |m| m.position.saturating_add(1));
-        Self { next_position, messages }
-    }
-
-    pub fn messages(&self) -> &[QueuedMessage] {
-        &self.messages
-    }
-
-    pub fn len(&self) -> usize {
-        self.messages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
-    }
-
-    /// Puts a message at the end of the queue and returns its position.
-    pub fn push(&mut self, text: MessageText, at: Timestamp) -> u64 {
-        let position = self.next_position;
-        self.next_position = self.next_position.saturating_add(1);
-        self.messages.push(QueuedMessage { position, enqueued_at: at, text });
-        position
-    }
-
-    /// The contact interacted: every queued message goes out, in the order the agent wrote them.
-    pub fn flush(&mut self) -> Vec<QueuedMessage> {
-        std::mem::take(&mut self.messages)
-    }
-
-    /// Applies `decision` to a message written at `at`. A message sent now never overtakes older queued
-    /// ones: they go out first.
-    pub fn accept(
-        &mut self,
-        decision: ComposeDecision,
-        text: MessageText,
-        at: Timestamp,
-    ) -> Result<Accepted, ComposeRefusal> {
-        match decision {
-            ComposeDecision::Refuse(refusal) => Err(refusal),
-            ComposeDecision::Hold => Ok(Accepted::Held { position: self.push(text, at) }),
-            ComposeDecision::SendNow { tag } => {
-                self.push(text, at);
-                Ok(Accepted::Send { messages: self.flush(), tag })
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,10 +242,6 @@ mod tests {
         T0.plus_millis(hours * HOUR)
     }
 
-    fn text(s: &str) -> MessageText {
-        MessageText::parse(s).expect("non-empty")
-    }
-
     fn official() -> Channel {
         Channel::plain(ChannelKind::WhatsappOfficial)
     }
@@ -357,38 +253,12 @@ mod tests {
     }
 
     #[test]
-    fn messages_written_before_the_contact_interacts_stay_in_the_queue() {
-        let conversation = waiting_after_template();
-        let mut queue = OutboundQueue::new();
-        for (i, body) in ["Oi!", "Conseguiu ver o pedido?"].into_iter().enumerate() {
-            let decision = compose_decision(&official(), &conversation, at(31));
-            assert_eq!(decision, ComposeDecision::Hold);
-            assert_eq!(queue.accept(decision, text(body), at(31)), Ok(Accepted::Held { position: i as u64 }));
-        }
-        let replied = conversation.contact_wrote(InboundKind::Text, at(40));
-        assert_eq!(compose_decision(&official(), &replied, at(40)), ComposeDecision::SendNow { tag: None });
-        let sent: Vec<_> = queue.flush().iter().map(|m| m.text().as_str().to_owned()).collect();
-        assert_eq!(sent, vec!["Oi!", "Conseguiu ver o pedido?"]);
-        assert!(queue.is_empty());
-    }
-
-    #[test]
-    fn a_message_sent_now_never_overtakes_the_queue() {
-        let mut queue = OutboundQueue::new();
-        queue.push(text("primeira"), at(1));
-        let accepted = queue.accept(ComposeDecision::SendNow { tag: None }, text("segunda"), at(2));
-        let Ok(Accepted::Send { messages, tag: None }) = accepted else { panic!("expected a send") };
-        let order: Vec<_> = messages.iter().map(|m| m.text().as_str()).collect();
-        assert_eq!(order, vec!["primeira", "segunda"]);
-    }
-
-    #[test]
     fn with_the_window_closed_and_no_template_the_agent_must_send_one_first() {
         let conversation = Lifecycle::started_by_contact(at(0));
         let decision = compose_decision(&official(), &conversation, at(25));
         assert_eq!(decision, ComposeDecision::Refuse(ComposeRefusal::TemplateRequired));
         assert_eq!(
-            OutboundQueue::new().accept(decision, text("Oi"), at(25)).map_err(|e| e.to_string()),
+            decision.delivery().map_err(|e| e.to_string()),
             Err("A janela de conversa está fechada: envie um modelo de mensagem (Reiniciar) antes de escrever ao \
                  contato."
                 .to_owned())
@@ -601,78 +471,7 @@ mod tests {
         );
     }
 
-    #[derive(Debug, Clone)]
-    enum Op {
-        Write(String),
-        Reply,
-    }
-
     proptest! {
-        #[test]
-        fn the_queue_keeps_the_order_the_agent_wrote_in(ops in prop::collection::vec(
-            prop_oneof![3 => "[a-z]{1,8}".prop_map(Op::Write), 1 => Just(Op::Reply)], 0..40)
-        ) {
-            let mut queue = OutboundQueue::new();
-            let mut written = Vec::new();
-            let mut delivered = Vec::new();
-            for (i, op) in ops.into_iter().enumerate() {
-                match op {
-                    Op::Write(body) => {
-                        written.push(body.clone());
-                        queue.push(text(&body), T0.plus_millis(i as i64));
-                    }
-                    Op::Reply => delivered.extend(queue.flush()),
-                }
-            }
-            delivered.extend(queue.flush());
-            let bodies: Vec<_> = delivered.iter().map(|m| m.text().as_str().to_owned()).collect();
-            prop_assert_eq!(bodies, written);
-            prop_assert!(delivered.windows(2).all(|w| w[0].position() < w[1].position()));
-        }
-
-        #[test]
-        fn nothing_sent_now_overtakes_the_queue_and_everything_goes_out_in_the_order_written(
-            steps in prop::collection::vec((any::<bool>(), any::<bool>()), 0..40)
-        ) {
-            // Each step: the agent writes one message, held or sent now; sometimes the contact replies after
-            // it and the queue is flushed.
-            let mut queue = OutboundQueue::new();
-            let mut written: Vec<String> = Vec::new();
-            let mut out: Vec<QueuedMessage> = Vec::new();
-            let mut last_position = None;
-            for (i, (hold, reply)) in steps.into_iter().enumerate() {
-                let body = format!("m{i}");
-                written.push(body.clone());
-                let decision = if hold { ComposeDecision::Hold } else { ComposeDecision::SendNow { tag: None } };
-                let waiting_before: Vec<_> = queue.messages().to_vec();
-                match queue.accept(decision, text(&body), T0.plus_millis(i as i64)) {
-                    Ok(Accepted::Held { position }) => {
-                        prop_assert!(hold);
-                        prop_assert!(last_position.is_none_or(|last| position > last));
-                        last_position = Some(position);
-                        prop_assert_eq!(queue.messages().last().map(|m| m.text().as_str()), Some(body.as_str()));
-                    }
-                    Ok(Accepted::Send { messages, tag }) => {
-                        prop_assert!(!hold);
-                        prop_assert_eq!(tag, None);
-                        // Everything that was waiting goes first, in order, then the new message.
-                        prop_assert_eq!(&messages[..messages.len() - 1], waiting_before.as_slice());
-                        prop_assert_eq!(messages.last().map(|m| m.text().as_str()), Some(body.as_str()));
-                        prop_assert!(queue.is_empty());
-                        out.extend(messages);
-                    }
-                    Err(refusal) => prop_assert!(false, "refused: {}", refusal),
-                }
-                if reply {
-                    out.extend(queue.flush());
-                }
-            }
-            out.extend(queue.flush());
-            let bodies: Vec<_> = out.iter().map(|m| m.text().as_str().to_owned()).collect();
-            prop_assert_eq!(bodies, written);
-            prop_assert!(out.windows(2).all(|w| w[0].position() < w[1].position()));
-        }
-
         #[test]
         fn after_a_provider_report_nothing_is_sent_freely_until_the_contact_writes_again(
             last in 0i64..100, report in 0i64..100, wrote in prop::option::of(0i64..200), later in 0i64..200,
@@ -692,21 +491,6 @@ mod tests {
             } else {
                 prop_assert!(!matches!(decision, ComposeDecision::SendNow { .. }), "{:?}", decision);
             }
-        }
-
-        #[test]
-        fn a_stored_queue_comes_back_in_position_order(positions in prop::collection::vec(0u64..1000, 0..20)) {
-            let stored: Vec<_> = positions
-                .iter()
-                .enumerate()
-                .map(|(i, p)| QueuedMessage::new(*p, T0, text(&format!("m{i}"))))
-                .collect();
-            let mut queue = OutboundQueue::from_stored(stored);
-            let next = queue.push(text("nova"), T0);
-            let flushed = queue.flush();
-            prop_assert!(flushed.windows(2).all(|w| w[0].position() <= w[1].position()));
-            prop_assert_eq!(flushed.last().map(QueuedMessage::position), Some(next));
-            prop_assert!(positions.iter().all(|p| *p < next));
         }
 
         #[test]

@@ -6,12 +6,15 @@
 //! messages held for that conversation happen in one transaction.
 
 use super::queue::{status_rank, MessageId};
-use super::{placeholders, unavailable, SqlStore};
+use super::{corrupt, placeholders, unavailable, LifecycleRow, SqlStore};
+use atende_domain::channel::{Channel, ChannelKind};
 use atende_domain::contact::{fold_for_search, ContactName};
+use atende_domain::lifecycle::Lifecycle;
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::{AnyConnection, Row};
+use atende_domain::window::InboundKind;
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// A stored webhook body not applied yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +70,8 @@ pub struct InboundMessage {
     /// JSON with everything else (media ids, the raw message).
     pub detail: String,
     pub sent_at: Timestamp,
-    /// Whether the message opens the window now (the domain's verdict). A message delivered late, after
-    /// its window already closed, is stored but releases nothing: what is held would only fail.
-    pub opens_window: bool,
+    /// What the contact did, as the window's rules see it.
+    pub activity: InboundKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -507,35 +509,42 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
 
-        // The conversation: the latest with this contact on this channel, or a new one.
-        let existing: Option<i64> = sqlx::query(
-            "SELECT conversation_id FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
+        // The conversation: the latest with this contact on this channel, or a new one; and where it stands.
+        let existing = sqlx::query(
+            "SELECT conversation_id, channel, status, last_inbound_at, attempt_category, attempt_started_at, \
+             provider_closed_at FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
              ORDER BY conversation_id DESC LIMIT 1",
         )
         .bind(contact_id)
         .bind(message.channel_id)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get("conversation_id"))
-        .transpose()
         .map_err(unavailable)?;
-        let conversation_id = match existing {
-            Some(id) => id,
-            None => sqlx::query(
-                "INSERT INTO conversation (contact_id, channel, channel_id, status, created_at, updated_at) \
-                 SELECT $1, kind, channel_id, 'open', $3, $3 FROM channel WHERE channel_id = $2 \
-                 RETURNING conversation_id",
-            )
-            .bind(contact_id)
-            .bind(message.channel_id)
-            .bind(now.as_millis())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?
-            .ok_or(StoreError::NotFound)?
-            .try_get("conversation_id")
-            .map_err(unavailable)?,
+        let (conversation_id, kind, before) = match existing {
+            Some(row) => (
+                row.try_get::<i64, _>("conversation_id").map_err(unavailable)?,
+                row.try_get::<String, _>("channel").map_err(unavailable)?,
+                LifecycleRow::from_row(&row).map_err(unavailable)?.lifecycle()?,
+            ),
+            None => {
+                let row = sqlx::query(
+                    "INSERT INTO conversation (contact_id, channel, channel_id, status, created_at, updated_at) \
+                     SELECT $1, kind, channel_id, 'open', $3, $3 FROM channel WHERE channel_id = $2 \
+                     RETURNING conversation_id, channel",
+                )
+                .bind(contact_id)
+                .bind(message.channel_id)
+                .bind(now.as_millis())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .ok_or(StoreError::NotFound)?;
+                (
+                    row.try_get::<i64, _>("conversation_id").map_err(unavailable)?,
+                    row.try_get::<String, _>("channel").map_err(unavailable)?,
+                    Lifecycle::started_by_business(None),
+                )
+            }
         };
 
         let message_id: i64 = sqlx::query(
@@ -556,24 +565,32 @@ impl SqlStore {
         .try_get("message_id")
         .map_err(unavailable)?;
 
-        // The window follows the contact's latest message, even when webhooks arrive out of order.
+        // The domain decides what the message changes (the window, the conversation's state, whether what
+        // was held may leave); this writes it.
+        let channel = Channel::from(ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?);
+        let decided = before.contact_message(&channel, message.activity, message.sent_at, now);
+        let after = decided.lifecycle;
+        // The list shows the contact's newest message, even when webhooks arrive out of order.
+        let newest = before.last_inbound_at().is_none_or(|last| last <= message.sent_at);
         sqlx::query(
-            "UPDATE conversation SET status = 'open', attempt_category = NULL, updated_at = $2, \
-             last_message = CASE WHEN last_inbound_at IS NULL OR last_inbound_at <= $3 THEN $4 ELSE last_message END, \
-             last_inbound_at = CASE WHEN last_inbound_at IS NULL OR last_inbound_at < $3 THEN $3 \
-                                    ELSE last_inbound_at END \
-             WHERE conversation_id = $1",
+            "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4, \
+             last_inbound_at = $5, provider_closed_at = $6, updated_at = $7, \
+             last_message = COALESCE($8, last_message) WHERE conversation_id = $1",
         )
         .bind(conversation_id)
+        .bind(after.status().code())
+        .bind(after.attempt().map(|attempt| attempt.category().code()))
+        .bind(after.attempt().map(|attempt| attempt.started_at().as_millis()))
+        .bind(after.last_inbound_at().map(Timestamp::as_millis))
+        .bind(after.provider_closed_at().map(Timestamp::as_millis))
         .bind(now.as_millis())
-        .bind(message.sent_at.as_millis())
-        .bind(preview(message.body.as_deref(), &message.kind))
+        .bind(newest.then(|| preview(message.body.as_deref(), &message.kind)))
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
 
         let released =
-            if message.opens_window { Self::release_held_in(tx, conversation_id, now).await? } else { 0 };
+            if decided.releases_held { Self::release_held_in(tx, conversation_id, now).await? } else { 0 };
         Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
     }
 

@@ -9,8 +9,10 @@ use atende_domain::contact::{fold_for_search, Contact, ContactId, ContactName, N
 use atende_domain::conversation::{
     AgentId, Assignee, ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
 };
+use atende_domain::lifecycle::{Attempt, Lifecycle};
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
+use atende_domain::template::TemplateCategory;
 use atende_domain::time::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -213,6 +215,38 @@ pub(crate) fn unavailable(error: sqlx::Error) -> StoreError {
 /// A row's text that the domain refuses means the database was changed behind our back.
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Unavailable(format!("invalid {what} stored: {value:?}"))
+}
+
+/// A conversation's columns the rules read ([`Lifecycle`]): status, the contact's last message, the attempt
+/// waiting for the contact, and the provider's report of a closed window.
+#[derive(sqlx::FromRow)]
+pub(crate) struct LifecycleRow {
+    status: String,
+    last_inbound_at: Option<i64>,
+    attempt_category: Option<String>,
+    attempt_started_at: Option<i64>,
+    provider_closed_at: Option<i64>,
+}
+
+impl LifecycleRow {
+    pub(crate) fn lifecycle(&self) -> Result<Lifecycle, StoreError> {
+        let attempt = match &self.attempt_category {
+            Some(code) => Some(Attempt::new(
+                TemplateCategory::from_code(code).ok_or_else(|| corrupt("attempt category", code))?,
+                Timestamp::from_millis(self.attempt_started_at.unwrap_or(0)),
+            )),
+            None => None,
+        };
+        let lifecycle = Lifecycle::from_parts(
+            ConversationStatus::from_code(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            self.last_inbound_at.map(Timestamp::from_millis),
+            attempt,
+        );
+        Ok(match self.provider_closed_at {
+            Some(at) => lifecycle.provider_reported_closed(Timestamp::from_millis(at)),
+            None => lifecycle,
+        })
+    }
 }
 
 /// The two forms under which a number may be stored: with and without the ninth digit (the same twice for

@@ -2,7 +2,7 @@
 //! lifecycle in one transaction.
 
 use super::queue::{Dispatch, NewOutbound};
-use super::{corrupt, unavailable, SqlStore};
+use super::{corrupt, unavailable, LifecycleRow, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
@@ -16,7 +16,7 @@ use atende_domain::ports::{
 use atende_domain::queue::{Delivery, MessageText};
 use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
 use atende_domain::time::Timestamp;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 impl SqlStore {
     /// Reads a stored template row back into the domain's template.
@@ -479,33 +479,12 @@ impl Outbox for SqlStore {
         .await
         .map_err(unavailable)?
         .ok_or(StoreError::NotFound)?;
-        let status: String = row.try_get("status").map_err(unavailable)?;
         let kind: String = row.try_get("kind").map_err(unavailable)?;
-        let category: Option<String> = row.try_get("attempt_category").map_err(unavailable)?;
-        let started: Option<i64> = row.try_get("attempt_started_at").map_err(unavailable)?;
-        let last_inbound: Option<i64> = row.try_get("last_inbound_at").map_err(unavailable)?;
-        let provider_closed: Option<i64> = row.try_get("provider_closed_at").map_err(unavailable)?;
-        let attempt = match category {
-            Some(code) => Some(Attempt::new(
-                TemplateCategory::from_code(&code).ok_or_else(|| corrupt("attempt category", &code))?,
-                Timestamp::from_millis(started.unwrap_or(0)),
-            )),
-            None => None,
-        };
         Ok(ConversationState {
             id,
             channel: stored_channel(&kind, row.try_get("human_agent_tag").map_err(unavailable)?)?,
-            lifecycle: {
-                let lifecycle = Lifecycle::from_parts(
-                    ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
-                    last_inbound.map(Timestamp::from_millis),
-                    attempt,
-                );
-                match provider_closed {
-                    Some(at) => lifecycle.provider_reported_closed(Timestamp::from_millis(at)),
-                    None => lifecycle,
-                }
-            },
+            // The window is the contact's on the channel: its last message in any of their conversations there.
+            lifecycle: LifecycleRow::from_row(&row).map_err(unavailable)?.lifecycle()?,
         })
     }
 

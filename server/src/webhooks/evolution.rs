@@ -10,6 +10,7 @@ use crate::store::SqlStore;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
 use atende_domain::time::Timestamp;
+use atende_domain::window::InboundKind;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -111,6 +112,8 @@ impl WebhookProcessor {
                 let jid = record.key.phone_jid().unwrap_or(&record.key.remote_jid).to_owned();
                 let phone = phone_of(&jid);
                 let (kind, text) = record.kind_and_body();
+                // Evolution names the contents as WhatsApp does.
+                let activity = InboundKind::from_whatsapp_type(&kind, None).unwrap_or(InboundKind::Unsupported);
                 let sent_at = record
                     .timestamp_seconds()
                     .map_or(batch.now, |s| Timestamp::from_millis(s.saturating_mul(1000)));
@@ -125,8 +128,7 @@ impl WebhookProcessor {
                     body: text,
                     detail: event.data.to_string(),
                     sent_at,
-                    // No window on this channel: whatever waits may go.
-                    opens_window: true,
+                    activity,
                 };
                 batch.record(&inbound).await?;
                 Ok(true)

@@ -7,9 +7,9 @@ use crate::messenger::wire::{Event, Messaging};
 use crate::store::inbound::PendingWebhook;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
 use crate::store::SqlStore;
-use atende_domain::channel::Channel;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
+use atende_domain::window::InboundKind;
 use std::collections::HashMap;
 
 /// How long a new person's profile may take before the message is stored under a neutral name.
@@ -98,7 +98,7 @@ impl WebhookProcessor {
             // tool is given up after the processor's grace period.
             return Ok(complete);
         }
-        let (provider_message_id, message_kind, body) = if let Some(message) = &messaging.message {
+        let (provider_message_id, message_kind, body, activity) = if let Some(message) = &messaging.message {
             if message.is_echo {
                 // Our own send, echoed: it carries our id, so a send whose answer was lost is recognised.
                 let ours = super::message_from_opaque(message.metadata.as_deref());
@@ -127,7 +127,17 @@ impl WebhookProcessor {
             };
             let body =
                 message.text.clone().or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()));
-            (message.mid.clone(), kind, body)
+            let activity = match kind {
+                "text" if message.quick_reply.is_some() => InboundKind::ButtonReply,
+                "text" => InboundKind::Text,
+                "image" => InboundKind::Image,
+                "video" => InboundKind::Video,
+                "audio" => InboundKind::Audio,
+                "document" => InboundKind::Document,
+                "sticker" => InboundKind::Sticker,
+                _ => InboundKind::Unsupported,
+            };
+            (message.mid.clone(), kind, body, activity)
         } else if let Some(reaction) = &messaging.reaction {
             if reaction.action.as_deref() == Some("unreact") {
                 return Ok(true);
@@ -138,10 +148,10 @@ impl WebhookProcessor {
                 reaction.mid.as_deref().unwrap_or_default(),
                 at.as_millis()
             );
-            (id, "reaction", reaction.emoji.clone())
+            (id, "reaction", reaction.emoji.clone(), InboundKind::Reaction)
         } else if let Some(postback) = &messaging.postback {
             let id = format!("postback:{}:{}", person, at.as_millis());
-            (id, "button", postback.title.clone().or_else(|| postback.payload.clone()))
+            (id, "button", postback.title.clone().or_else(|| postback.payload.clone()), InboundKind::Postback)
         } else {
             return Ok(true);
         };
@@ -158,8 +168,7 @@ impl WebhookProcessor {
             body,
             detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
             sent_at: at,
-            opens_window: atende_domain::window::window(&Channel::from(kind), Some(at), batch.now)
-                .allows_free_form(),
+            activity,
         };
         batch.record(&inbound).await?;
         Ok(true)

@@ -486,7 +486,7 @@ impl WebhookProcessor {
                             )));
                         };
                         for message in &value.messages {
-                            let Some(inbound) = to_inbound(channel_id, value, message, batch.now) else {
+                            let Some(inbound) = to_inbound(channel_id, value, message) else {
                                 continue;
                             };
                             batch.record(&inbound).await?;
@@ -550,13 +550,12 @@ fn to_inbound(
     channel_id: i64,
     value: &wire::MessagesValue,
     message: &wire::InboundMessage,
-    now: Timestamp,
 ) -> Option<InboundMessage> {
     let interactive_type = match &message.content {
         InboundContent::Interactive(i) => Some(i.kind.as_str()),
         _ => None,
     };
-    InboundKind::from_whatsapp_type(message.content.kind(), interactive_type)?;
+    let activity = InboundKind::from_whatsapp_type(message.content.kind(), interactive_type)?;
     let (identity_kind, external_id) = match (&message.from, &message.from_user_id) {
         (Some(wa_id), _) => ("wa_id", wa_id.clone()),
         (None, Some(user_id)) => ("bsuid", user_id.clone()),
@@ -581,12 +580,7 @@ fn to_inbound(
         body: readable_body(&message.content),
         detail: serde_json::to_string(message).unwrap_or_else(|_| "{}".into()),
         sent_at,
-        opens_window: atende_domain::window::window(
-            &atende_domain::channel::Channel::from(ChannelKind::WhatsappOfficial),
-            Some(sent_at),
-            now,
-        )
-        .allows_free_form(),
+        activity,
     })
 }
 

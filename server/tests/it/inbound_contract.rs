@@ -67,7 +67,7 @@ fn from(channel_id: i64, wa_id: &str, id: &str, body: &str, at: Timestamp) -> In
         body: Some(body.into()),
         detail: "{}".into(),
         sent_at: at,
-        opens_window: true,
+        activity: atende_domain::window::InboundKind::Text,
     }
 }
 
@@ -204,7 +204,7 @@ contract!(a_message_delivered_after_its_window_closed_releases_nothing, |db| {
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.1", "Oi", T0), T0).await.expect("in"));
     let held = NewOutbound::text(conversation, ch, "na fila");
     let (_, job) = store.enqueue(&held, Dispatch::Hold, T0).await.expect("held");
-    let late = InboundMessage { opens_window: false, ..from(ch, "5511987654321", "wamid.2", "atrasada", T0) };
+    let late = from(ch, "5511987654321", "wamid.2", "atrasada", T0);
     let (_, released) = stored(store.record_inbound(&late, T0.plus_millis(100_000_000)).await.expect("in"));
     assert_eq!(released, 0);
     assert_eq!(store.job_state(job).await.expect("state").0, "held");

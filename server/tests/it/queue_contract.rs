@@ -172,7 +172,7 @@ contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, 
         body: Some("oi".into()),
         detail: "{}".into(),
         sent_at: T0,
-        opens_window: true,
+        activity: atende_domain::window::InboundKind::Text,
     };
     store.record_inbound(&inbound, T0).await.expect("inbound");
     store.enqueue(&NewOutbound::text(conversations[1], channel, "dois"), Dispatch::Now, T0).await.expect("e");

@@ -38,7 +38,7 @@ async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) 
                 body: Some("Oi".into()),
                 detail: "{}".into(),
                 sent_at: at,
-                opens_window: age_ms < 24 * 60 * 60 * 1000,
+                activity: atende_domain::window::InboundKind::Text,
             },
             SystemClock.now(),
         )
