@@ -41,13 +41,16 @@ pub fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestam
 #[derive(Clone, Copy)]
 struct PageClock(leptos::prelude::RwSignal<Timestamp>);
 
+/// How often the window's countdown moves (it reads in minutes).
+pub const COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The page's clock, made (and shared below the caller) by the first component that asks for it.
 pub fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
     use leptos::prelude::*;
     if let Some(PageClock(time)) = use_context::<PageClock>() {
         return time;
     }
-    let time = ticking(crate::components::conversation::COUNTDOWN);
+    let time = ticking(COUNTDOWN);
     let changes = crate::live::Live::current().any_change();
     Effect::new(move |_| {
         changes.track();

@@ -38,7 +38,7 @@ pub trait Presence: Send + Sync + 'static {
 /// calling providers.
 #[async_trait::async_trait]
 pub trait Administration: Send + Sync + 'static {
-    async fn agents(&self) -> Result<Vec<crate::admin::AgentRow>, AppError>;
+    async fn agents(&self) -> Result<Vec<crate::admin::rows::AgentRow>, AppError>;
     /// Creates an active agent. [`AppError::EmailTaken`] if the e-mail is known.
     async fn create_agent(
         &self,
@@ -49,10 +49,10 @@ pub trait Administration: Send + Sync + 'static {
     async fn set_agent_active(&self, agent: i64, active: bool, now: Timestamp) -> Result<(), AppError>;
     /// An agent who leaves a team gives its conversations back.
     async fn set_agent_teams(&self, agent: i64, teams: &[i64], now: Timestamp) -> Result<(), AppError>;
-    async fn teams(&self) -> Result<Vec<crate::admin::TeamRow>, AppError>;
+    async fn teams(&self) -> Result<Vec<crate::admin::rows::TeamRow>, AppError>;
     /// [`AppError::TeamNameTaken`] if a team has this name.
     async fn create_team(&self, name: &str, now: Timestamp) -> Result<i64, AppError>;
-    async fn tokens(&self) -> Result<Vec<crate::admin::TokenRow>, AppError>;
+    async fn tokens(&self) -> Result<Vec<crate::admin::rows::TokenRow>, AppError>;
     /// A new token acting for `agent`, reaching `teams` (`None`: every team): returned once, only its hash
     /// is kept.
     async fn create_token(
@@ -77,11 +77,11 @@ pub trait Administration: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     async fn revoke_token(&self, token: i64, now: Timestamp) -> Result<(), AppError>;
     /// The webhooks set aside, newest first.
-    async fn set_aside_webhooks(&self) -> Result<Vec<crate::admin::SetAsideRow>, AppError>;
+    async fn set_aside_webhooks(&self) -> Result<Vec<crate::admin::rows::SetAsideRow>, AppError>;
     /// Puts a webhook set aside back in the processor's way. [`StoreError::NotFound`] if none such is set
     /// aside.
     async fn retry_webhook(&self, receipt: i64) -> Result<(), AppError>;
-    async fn channels(&self) -> Result<Vec<crate::admin::ChannelRow>, AppError>;
+    async fn channels(&self) -> Result<Vec<crate::admin::rows::ChannelRow>, AppError>;
     /// Adds (`channel` `None`) or changes a console channel and puts it to use at once.
     async fn save_channel(
         &self,

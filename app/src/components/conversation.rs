@@ -13,10 +13,6 @@ use atende_domain::queue::{
 };
 use atende_domain::time::Timestamp;
 use leptos::prelude::*;
-use std::time::Duration;
-
-/// How often the window's countdown moves (it reads in minutes).
-pub const COUNTDOWN: Duration = Duration::from_secs(10);
 
 #[component]
 pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
