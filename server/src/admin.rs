@@ -1,7 +1,7 @@
 //! The server's side of the admin screens ([`Administration`]): agents with hashed passwords, teams, API
 //! tokens (only their hash kept) and template sync with the channel's provider.
 
-use crate::channels::StoredSecrets;
+use crate::channels::config::StoredSecrets;
 use crate::store::channels::SaveChannelError;
 use crate::store::SqlStore;
 use atende_app::admin::{AgentRow, TeamRow, TokenRow};
@@ -28,8 +28,8 @@ pub struct Admin {
     pub store: SqlStore,
     /// The channels in use (their Cloud API clients, for "Sincronizar agora"; console channels are put
     /// there when saved).
-    pub channels: Arc<crate::registry::ChannelRegistry>,
-    pub links: crate::channels::Links,
+    pub channels: Arc<crate::channels::registry::ChannelRegistry>,
+    pub links: crate::channels::config::Links,
 }
 
 #[async_trait::async_trait]
@@ -250,7 +250,7 @@ impl Administration for Admin {
         // Built before storing: a configuration that cannot be used is refused, not stored.
         let record =
             crate::store::channels::ChannelRecord { id: channel.unwrap_or(0), config, from_console: true };
-        let entry = crate::channels::console_entry(&record, &self.links)
+        let entry = crate::channels::config::console_entry(&record, &self.links)
             .map_err(|e| AppError::ChannelUnusable(e.to_string()))?;
         let id =
             self.store.save_console_channel(channel, &record.config, now).await.map_err(|e| match e {
@@ -267,7 +267,8 @@ impl Administration for Admin {
         &self,
         channel: i64,
     ) -> Result<Option<atende_domain::pricing::Currency>, AppError> {
-        let code = self.store.setting(&crate::account_currency_key(channel)).await?;
+        let code =
+            self.store.setting(&crate::providers::whatsapp::templates::account_currency_key(channel)).await?;
         // A currency Atende does not price in (Meta has many) says nothing rather than something wrong.
         Ok(code.and_then(|code| atende_domain::pricing::Currency::from_code(&code).ok()))
     }
@@ -315,6 +316,8 @@ impl Administration for Admin {
         let client = self.channels.template_client(channel).ok_or_else(|| {
             AppError::Provider("este canal não tem modelos de mensagem (só a API Oficial tem).".into())
         })?;
-        crate::sync_templates(&self.store, channel, &client).await.map_err(AppError::Provider)
+        crate::providers::whatsapp::templates::sync_templates(&self.store, channel, &client)
+            .await
+            .map_err(AppError::Provider)
     }
 }

@@ -10,22 +10,22 @@ pub mod access;
 mod admin;
 pub mod auth;
 mod boundary;
-mod channels;
-pub mod dispatch;
-pub mod evolution;
+pub mod channels;
+pub mod inbox;
 pub mod live;
-pub mod messenger;
+pub mod outbox;
 mod presence;
+pub mod providers;
 pub mod public_api;
-pub mod registry;
+pub mod runtime;
 pub mod sandbox;
 mod serve;
 pub mod settings;
 pub mod store;
 pub mod telemetry;
-pub mod webhooks;
-pub mod whatsapp;
 
+pub use channels::config::SANDBOX_CHANNEL;
+pub use runtime::SystemClock;
 pub use settings::{Database, Settings};
 
 use anyhow::Context;
@@ -38,31 +38,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use dispatch::{DispatchSettings, Dispatcher};
+use inbox::{WebhookProcessor, WebhookState};
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use outbox::{DispatchSettings, Dispatcher};
+use providers::whatsapp::templates::sync_templates;
+use providers::whatsapp::CloudApiClient;
 use sandbox::SandboxState;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use store::templates::TemplateRecord;
 use store::{Backend, SqlStore};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use webhooks::{WebhookProcessor, WebhookState};
-use whatsapp::CloudApiClient;
-
-/// The wall clock. The only place the server reads the time for the domain.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        Timestamp::from_millis(millis)
-    }
-}
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -174,8 +161,8 @@ struct Background {
     webhook_stored: Arc<Notify>,
     outbound_wake: Arc<Notify>,
     /// Console channels another instance saves are picked up from the database.
-    registry: Arc<registry::ChannelRegistry>,
-    links: channels::Links,
+    registry: Arc<channels::registry::ChannelRegistry>,
+    links: channels::config::Links,
     /// The database's changes, for the console's live updates.
     live: (live::LiveFeed, Database),
     /// How long the sends on their way get to finish at shutdown (a little more than one send may take).
@@ -214,10 +201,10 @@ impl Application {
         let geral = store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
         bootstrap_admin(&store, settings.admin.as_ref(), geral, now).await?;
 
-        let channels::Configured { registry, sandbox, others } =
-            channels::configure(&store, &settings, loopback, now).await?;
-        let links = channels::Links::from_settings(&settings);
-        channels::load_console_channels(&store, &registry, &links)
+        let channels::config::Configured { registry, sandbox, others } =
+            channels::config::configure(&store, &settings, loopback, now).await?;
+        let links = channels::config::Links::from_settings(&settings);
+        channels::config::load_console_channels(&store, &registry, &links)
             .await
             .context("Failed to read the channels configured in the console")?;
 
@@ -255,12 +242,12 @@ impl Application {
         let mut router =
             router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone(), live })
                 .merge(api)
-                .merge(webhooks::router(WebhookState {
+                .merge(inbox::router(WebhookState {
                     store: store.clone(),
                     clock: clock.clone(),
-                    channels: registry.clone(),
+                    gates: Arc::new(channels::config::gates(&registry)),
                     stored: webhook_stored.clone(),
-                    receipts: webhooks::ReceiptWriter::start(
+                    receipts: inbox::ReceiptWriter::start(
                         store.clone(),
                         clock.clone(),
                         webhook_stored.clone(),
@@ -281,7 +268,7 @@ impl Application {
                 clock: clock.clone(),
                 released: outbound_wake.clone(),
                 unknown_status_grace: std::time::Duration::from_secs(60),
-                channels: registry.clone(),
+                handlers: Arc::new(channels::config::handlers(&store, &registry)),
             },
             dispatcher: Dispatcher::new(
                 store.clone(),
@@ -301,7 +288,7 @@ impl Application {
             registry,
             links,
             live: (feed, settings.database.clone()),
-            drain: channels::send_timeout(&settings) + std::time::Duration::from_secs(1),
+            drain: channels::config::send_timeout(&settings) + std::time::Duration::from_secs(1),
             webhook_retention: std::time::Duration::from_secs(
                 u64::from(settings.webhook_retention_days) * 86_400,
             ),
@@ -359,7 +346,8 @@ impl Application {
                     tokio::time::sleep(std::time::Duration::from_secs(10)).await;
                     let now = watched.console_channels_stamp().await.ok();
                     if now.is_some() && now != seen {
-                        if let Err(error) = channels::load_console_channels(&watched, &registry, &links).await
+                        if let Err(error) =
+                            channels::config::load_console_channels(&watched, &registry, &links).await
                         {
                             tracing::warn!(%error, "could not reload the console channels");
                             continue;
@@ -445,7 +433,7 @@ async fn bootstrap_admin(
                 email: atende_domain::access::Email::parse("admin@atende.local")
                     .map_err(anyhow::Error::msg)?,
                 name: "Administrador".into(),
-                password: random_secret().chars().take(16).collect(),
+                password: runtime::random_secret().chars().take(16).collect(),
             };
             &generated
         }
@@ -468,96 +456,6 @@ async fn bootstrap_admin(
         None => tracing::info!("agents exist already: ATENDE_ADMIN_EMAIL/PASSWORD left unused"),
     }
     Ok(())
-}
-
-/// 128 bits from the standard library's per-process random hasher keys (no extra dependency), as hex.
-pub(crate) fn random_secret() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let half = || {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(0x5eed);
-        hasher.finish()
-    };
-    format!("{:016x}{:016x}", half(), half())
-}
-
-/// The next items of a writer's queue for one commit: waits for the first, then takes what else is already
-/// there, up to `most` (what arrives while a batch is written goes in the next). `None` when every sender is
-/// gone.
-pub(crate) async fn next_batch<T>(queue: &mut tokio::sync::mpsc::Receiver<T>, most: usize) -> Option<Vec<T>> {
-    let first = queue.recv().await?;
-    let mut batch = vec![first];
-    while batch.len() < most {
-        match queue.try_recv() {
-            Ok(more) => batch.push(more),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
-}
-
-/// The name of the channel the sandbox serves.
-pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
-
-/// The setting that keeps the currency Meta bills a channel's account in (`BRL`, `USD`).
-pub(crate) fn account_currency_key(channel: i64) -> String {
-    format!("account_currency:{channel}")
-}
-
-/// Copies a channel's templates from the provider; how many it has. On failure the console keeps working
-/// with the templates it had, and the reason is returned (for the admin) and logged.
-pub async fn sync_templates(
-    store: &SqlStore,
-    channel: i64,
-    client: &CloudApiClient,
-) -> Result<usize, String> {
-    let templates = match client.list_templates().await {
-        Ok(templates) => templates,
-        Err(failure) => {
-            tracing::warn!(channel, ?failure, "template sync failed");
-            let said = failure.details.or(failure.message).unwrap_or_else(|| "sem resposta".into());
-            return Err(format!("não foi possível ler os modelos da Meta ({said})."));
-        }
-    };
-    let records: Vec<TemplateRecord> = templates
-        .iter()
-        .map(|t| TemplateRecord {
-            provider_template_id: Some(t.id.clone()),
-            name: t.name.clone(),
-            language: t.language.clone(),
-            category: wire_name(&t.category).unwrap_or_else(|| "UTILITY".into()),
-            status: wire_name(&t.status).unwrap_or_else(|| "UNKNOWN".into()),
-            parameter_format: t.parameter_format.clone(),
-            components: serde_json::to_string(&t.components).unwrap_or_else(|_| "[]".into()),
-        })
-        .collect();
-    // The account's currency, for the price estimates; a failure here keeps the templates' sync.
-    match client.account_currency().await {
-        Ok(Some(code)) => {
-            if let Err(error) =
-                store.put_setting(&account_currency_key(channel), &code, SystemClock.now()).await
-            {
-                tracing::warn!(channel, %error, "could not store the account's currency");
-            }
-        }
-        Ok(None) => {}
-        Err(failure) => tracing::info!(channel, ?failure, "the account's currency could not be read"),
-    }
-    match store.upsert_templates(channel, &records, SystemClock.now()).await {
-        Ok(count) => {
-            tracing::info!(channel, count, "templates synced");
-            Ok(count)
-        }
-        Err(error) => {
-            tracing::warn!(channel, %error, "could not store the synced templates");
-            Err(error.to_string())
-        }
-    }
-}
-
-/// The name Meta gives an enum value on the wire (`"APPROVED"`, `"MARKETING"`).
-fn wire_name(value: &impl serde::Serialize) -> Option<String> {
-    serde_json::to_value(value).ok()?.as_str().map(str::to_owned)
 }
 
 async fn shutdown_signal() {

@@ -14,8 +14,8 @@
 //! than [`BACKLOG`] changes behind), the agent's browser is told to look at everything again (`resync`).
 
 use crate::auth::{AuthState, SessionHash};
+use crate::settings::Database;
 use crate::store::{Backend, SqlStore};
-use crate::Database;
 use atende_domain::access::Viewer;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};

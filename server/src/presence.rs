@@ -4,7 +4,7 @@
 //! `mark_seen` and `typing_on`). Best effort and off the request's path: a provider that fails is logged,
 //! nothing the agent does waits for it.
 
-use crate::registry::ChannelRegistry;
+use crate::channels::registry::ChannelRegistry;
 use crate::store::SqlStore;
 use atende_app::ssr::Presence;
 use atende_domain::conversation::ConversationId;

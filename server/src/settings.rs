@@ -399,7 +399,9 @@ pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String>
         .map(|name| {
             let closest = KNOWN_VARIABLES.iter().min_by_key(|known| edit_distance(&name, known));
             match closest {
-                Some(known) => format!("{name} não é uma variável do Atende e será ignorada; quis dizer {known}?"),
+                Some(known) => {
+                    format!("{name} não é uma variável do Atende e será ignorada; quis dizer {known}?")
+                }
                 None => format!("{name} não é uma variável do Atende e será ignorada"),
             }
         })
@@ -594,11 +596,14 @@ mod tests {
             Some(value(key))
         })
         .expect("every setting given");
-        let asked: Vec<String> = asked.into_inner().into_iter().filter(|k| k.starts_with("ATENDE_")).collect();
+        let asked: Vec<String> =
+            asked.into_inner().into_iter().filter(|k| k.starts_with("ATENDE_")).collect();
         let unknown: Vec<&String> = asked.iter().filter(|k| !KNOWN_VARIABLES.contains(&k.as_str())).collect();
         assert!(unknown.is_empty(), "read but not in KNOWN_VARIABLES: {unknown:?}");
-        let server_part = &KNOWN_VARIABLES[..KNOWN_VARIABLES.iter().position(|k| *k == "ATENDE_BIN").unwrap_or(0)];
-        let never_read: Vec<&&str> = server_part.iter().filter(|k| !asked.contains(&(**k).to_owned())).collect();
+        let server_part =
+            &KNOWN_VARIABLES[..KNOWN_VARIABLES.iter().position(|k| *k == "ATENDE_BIN").unwrap_or(0)];
+        let never_read: Vec<&&str> =
+            server_part.iter().filter(|k| !asked.contains(&(**k).to_owned())).collect();
         assert!(never_read.is_empty(), "known but never read: {never_read:?}");
     }
 

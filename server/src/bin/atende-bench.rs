@@ -34,7 +34,7 @@
 
 use anyhow::{bail, Context};
 use atende_domain::ports::Clock;
-use atende_server::whatsapp::wire::signature_header;
+use atende_server::providers::whatsapp::wire::signature_header;
 use atende_server::SystemClock;
 use sqlx::{AnyPool, Connection, Executor, Row};
 use std::path::PathBuf;

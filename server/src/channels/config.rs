@@ -2,17 +2,22 @@
 //! Messenger, Instagram) and, when the sandbox is on, one of each kind played by the sandbox. Each gets its
 //! row in the database, its way out for the outbound worker, and what authenticates its webhooks.
 
-use crate::dispatch::{CloudApiSender, MessengerSender};
-use crate::evolution::{EvolutionClient, EvolutionConfig, EvolutionSender};
-use crate::messenger::{MessengerClient, MessengerConfig};
-use crate::registry::{ChannelEntry, ChannelRegistry};
+use super::port::{Gates, Handlers};
+use super::registry::{ChannelEntry, ChannelRegistry};
+use crate::providers::evolution::inbound::{EvolutionGate, EvolutionInbound};
+use crate::providers::evolution::sender::EvolutionSender;
+use crate::providers::evolution::{EvolutionClient, EvolutionConfig, EvolutionWebhookAuth};
+use crate::providers::meta::inbound::MetaInbound;
+use crate::providers::meta::sender::MessengerSender;
+use crate::providers::meta::{MessengerClient, MessengerConfig};
+use crate::providers::whatsapp::inbound::{CloudApiInbound, SignedGate};
+use crate::providers::whatsapp::sender::CloudApiSender;
+use crate::providers::whatsapp::{CloudApiClient, CloudApiConfig};
 use crate::sandbox::others::{OthersConfig, OthersSandbox};
 use crate::sandbox::{SandboxConfig, SandboxState};
 use crate::settings::{MetaPageSettings, Settings};
 use crate::store::channels::ChannelConfig;
 use crate::store::SqlStore;
-use crate::webhooks::EvolutionWebhookAuth;
-use crate::whatsapp::{CloudApiClient, CloudApiConfig};
 use anyhow::Context;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
@@ -29,6 +34,8 @@ pub(crate) struct Configured {
 }
 
 /// The names of the sandbox's channels.
+/// The name of the channel the sandbox serves.
+pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
 pub const SANDBOX_UNOFFICIAL: &str = "WhatsApp Não Oficial (sandbox)";
 pub const SANDBOX_MESSENGER: &str = "Messenger (sandbox)";
 pub const SANDBOX_INSTAGRAM: &str = "Instagram (sandbox)";
@@ -137,6 +144,26 @@ pub(crate) fn meta_page_entry(config: MessengerConfig) -> anyhow::Result<Channel
     })
 }
 
+/// Who lets each provider's webhook requests in: Meta's signature and handshake for the Cloud API and for
+/// Messenger/Instagram, the instances' tokens for Evolution.
+pub(crate) fn gates(registry: &Arc<ChannelRegistry>) -> Gates {
+    let signed = Arc::new(SignedGate { channels: registry.clone() });
+    Gates::from([
+        ("whatsapp", signed.clone() as Arc<dyn crate::channels::port::WebhookGate>),
+        ("meta", signed),
+        ("evolution", Arc::new(EvolutionGate { channels: registry.clone() })),
+    ])
+}
+
+/// Each provider's reading of its stored webhook bodies.
+pub(crate) fn handlers(store: &SqlStore, registry: &Arc<ChannelRegistry>) -> Handlers {
+    Handlers::from([
+        ("whatsapp", Arc::new(CloudApiInbound) as Arc<dyn crate::channels::port::InboundHandler>),
+        ("meta", Arc::new(MetaInbound { store: store.clone(), channels: registry.clone() })),
+        ("evolution", Arc::new(EvolutionInbound)),
+    ])
+}
+
 /// How long one send may take: 20 seconds, or less so that it always ends well inside the lease of its job
 /// (another worker must never take a job back while its send is still running).
 pub(crate) fn send_timeout(settings: &Settings) -> Duration {
@@ -218,7 +245,10 @@ async fn add_sandbox(
 ) -> anyhow::Result<()> {
     let config = SandboxConfig {
         webhook_url: format!("http://{loopback}/webhooks/whatsapp"),
-        app_secret: settings.sandbox_app_secret.as_ref().map_or_else(crate::random_secret, |s| s.0.clone()),
+        app_secret: settings
+            .sandbox_app_secret
+            .as_ref()
+            .map_or_else(crate::runtime::random_secret, |s| s.0.clone()),
         rate_limit_per_second: settings.outbound_rate.max(1) * 2,
         ..SandboxConfig::default()
     };
@@ -226,16 +256,16 @@ async fn add_sandbox(
         .with_base_url(format!("http://{loopback}/sandbox/graph/v23.0"))
         .with_timeout(send_timeout(settings));
     let display_phone = Some(config.display_phone_number.clone());
-    configured.add_official(store, crate::SANDBOX_CHANNEL, cloud_api, display_phone, now).await?;
+    configured.add_official(store, SANDBOX_CHANNEL, cloud_api, display_phone, now).await?;
     configured.registry.add_global(Some(Arc::from(config.app_secret.as_bytes())), None);
 
     let others = OthersConfig {
         evolution_webhook_url: format!("http://{loopback}/webhooks/evolution"),
-        evolution_api_key: crate::random_secret(),
-        evolution_webhook_token: crate::random_secret(),
+        evolution_api_key: crate::runtime::random_secret(),
+        evolution_webhook_token: crate::runtime::random_secret(),
         meta_webhook_url: format!("http://{loopback}/webhooks/meta"),
         meta_app_secret: config.app_secret.clone(),
-        meta_token: crate::random_secret(),
+        meta_token: crate::runtime::random_secret(),
         public_url: format!("http://{loopback}/sandbox"),
         ..OthersConfig::default()
     };

@@ -3,10 +3,10 @@
 //! and changed while running when an admin saves a channel, so the worker, the webhooks and the admin page
 //! all see the same set without a restart.
 
-use crate::dispatch::ChannelSender;
-use crate::messenger::MessengerClient;
-use crate::webhooks::EvolutionWebhookAuth;
-use crate::whatsapp::CloudApiClient;
+use crate::channels::port::ChannelSender;
+use crate::providers::evolution::EvolutionWebhookAuth;
+use crate::providers::meta::MessengerClient;
+use crate::providers::whatsapp::CloudApiClient;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 

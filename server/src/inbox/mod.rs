@@ -1,61 +1,41 @@
-//! `GET/POST /webhooks/whatsapp` (Cloud API) and `GET/POST /webhooks/meta` (Messenger and Instagram): Meta's
-//! verification handshake, signed notifications stored before they are acknowledged; `POST
-//! /webhooks/evolution` (the unofficial gateway, token-authenticated, see [`evolution`]); and the processor
-//! that turns stored notifications into messages, statuses, prices and template changes.
+//! `GET/POST /webhooks/{provider}`: each provider's gate ([`WebhookGate`]) lets its requests in (Meta's
+//! signature and handshake, Evolution's tokens); what it admits is stored before it is acknowledged; and the
+//! processor turns stored bodies into messages, statuses, prices and template changes through each
+//! provider's [`InboundHandler`].
 //!
 //! Meta asks for a fast acknowledgement (median under 250 ms) and redelivers what was not acknowledged, so the
-//! request path only checks the signature and stores the raw body; everything else happens in
+//! request path only checks the request and stores the raw body; everything else happens in
 //! [`WebhookProcessor`], which a crash simply resumes (unprocessed receipts stay pending).
 
-use crate::store::inbound::{InboundMessage, InboundOutcome, PendingWebhook, StatusOutcome, StatusUpdate};
-use crate::store::queue::MessageId;
+use crate::channels::port::{Gates, Handlers, InboundFailure, InboundSink};
+use crate::store::inbound::{
+    InboundMessage, InboundOutcome, PendingWebhook, SentEcho, StatusOutcome, StatusUpdate,
+};
 use crate::store::SqlStore;
-use crate::whatsapp::wire::{self, Change, InboundContent, Notification};
+use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
-use atende_domain::phone::Phone;
 use atende_domain::ports::{Clock, StoreError};
-use atende_domain::provider_error::ProviderError;
 use atende_domain::time::Timestamp;
-use atende_domain::window::InboundKind;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-pub mod evolution;
-mod meta;
-
-pub use evolution::EvolutionWebhookAuth;
-
 /// Largest webhook body accepted (Meta's notifications are far smaller; anything this big is not Meta).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
-
-/// Our message id travels in `biz_opaque_callback_data` so statuses can be matched even before the send's
-/// answer is recorded.
-pub const OPAQUE_PREFIX: &str = "atende:";
-
-pub fn opaque_for(message: MessageId) -> String {
-    format!("{OPAQUE_PREFIX}{}", message.0)
-}
-
-pub(crate) fn message_from_opaque(opaque: Option<&str>) -> Option<MessageId> {
-    opaque?.strip_prefix(OPAQUE_PREFIX)?.parse().ok().map(MessageId)
-}
 
 #[derive(Clone)]
 pub struct WebhookState {
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    /// The keys of `X-Hub-Signature-256` (`ATENDE_META_APP_SECRET`, the sandbox's, those saved with a
-    /// channel), the handshake's verify tokens, and the unofficial gateway's instances with their secrets.
-    pub channels: Arc<crate::registry::ChannelRegistry>,
+    /// Who lets each provider's requests in.
+    pub gates: Arc<Gates>,
     /// Wakes the processor as soon as something was stored.
     pub stored: Arc<Notify>,
     /// Stores the bodies, several to a transaction when they arrive together.
@@ -94,7 +74,7 @@ impl ReceiptWriter {
         use futures_util::FutureExt;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingReceipt>(RECEIPT_BATCH * 8);
         tokio::spawn(async move {
-            while let Some(batch) = crate::next_batch(&mut receiver, RECEIPT_BATCH).await {
+            while let Some(batch) = crate::runtime::next_batch(&mut receiver, RECEIPT_BATCH).await {
                 let bodies: Vec<(&str, &str)> = batch.iter().map(|p| (p.provider, p.body.as_str())).collect();
                 let written = std::panic::AssertUnwindSafe(store.record_webhooks(&bodies, clock.now()))
                     .catch_unwind()
@@ -128,98 +108,49 @@ impl ReceiptWriter {
 
 pub fn router(state: WebhookState) -> Router {
     Router::new()
-        .route("/webhooks/whatsapp", get(verify).post(receive_whatsapp))
-        .route("/webhooks/meta", get(verify).post(receive_meta))
-        .route("/webhooks/evolution", axum::routing::post(evolution::receive))
+        .route("/webhooks/{provider}", get(handshake).post(receive))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-#[derive(Deserialize)]
-struct Handshake {
-    #[serde(rename = "hub.mode")]
-    mode: Option<String>,
-    #[serde(rename = "hub.verify_token")]
-    verify_token: Option<String>,
-    #[serde(rename = "hub.challenge")]
-    challenge: Option<String>,
-}
-
-/// Meta's subscription check: echo `hub.challenge` when the token is ours.
-async fn verify(State(state): State<WebhookState>, Query(handshake): Query<Handshake>) -> Response {
-    let token_ok = handshake.verify_token.as_deref().is_some_and(|given| {
-        state
-            .channels
-            .verify_tokens()
-            .iter()
-            .any(|ours| !ours.is_empty() && constant_time_eq(given.as_bytes(), ours.as_bytes()))
-    });
-    match (handshake.mode.as_deref(), handshake.challenge) {
-        (Some("subscribe"), Some(challenge)) if token_ok => (StatusCode::OK, challenge).into_response(),
-        (Some("subscribe"), Some(_)) => {
-            (StatusCode::FORBIDDEN, "verify token does not match").into_response()
-        }
-        _ => (StatusCode::BAD_REQUEST, "expected hub.mode=subscribe, hub.verify_token and hub.challenge")
-            .into_response(),
+/// The provider's subscription check (Meta's: echo `hub.challenge` when the token is ours).
+async fn handshake(
+    State(state): State<WebhookState>,
+    Path(provider): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(gate) = state.gates.get(provider.as_str()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match gate.handshake(&query) {
+        Some(Ok(challenge)) => (StatusCode::OK, challenge).into_response(),
+        Some(Err(refusal)) => refusal.into_response(),
+        None => StatusCode::METHOD_NOT_ALLOWED.into_response(),
     }
 }
 
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn receive_whatsapp(state: State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
-    receive_signed(state, headers, body, "whatsapp").await
-}
-
-async fn receive_meta(state: State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
-    receive_signed(state, headers, body, "meta").await
-}
-
-/// A Meta notification: signature first (nothing is stored without a valid one), then stored, then
-/// acknowledged.
-async fn receive_signed(
+/// A provider's request: let in by its gate (nothing is stored otherwise), then stored, then acknowledged.
+async fn receive(
     State(state): State<WebhookState>,
+    Path(provider): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-    provider: &'static str,
 ) -> Response {
-    let signature = headers.get(wire::SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
-    let verify = |secret: &[u8]| wire::verify_signature(secret, &body, signature);
-    if !state.channels.accepts_signed(verify, || payload_ids(&body)) {
-        tracing::warn!(bytes = body.len(), provider, "webhook refused: bad or missing signature");
-        return (StatusCode::UNAUTHORIZED, "invalid X-Hub-Signature-256").into_response();
-    }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return (StatusCode::BAD_REQUEST, "body is not UTF-8").into_response();
+    let Some((&provider, gate)) = state.gates.get_key_value(provider.as_str()) else {
+        return StatusCode::NOT_FOUND.into_response();
     };
-    if serde_json::from_str::<serde_json::Value>(text).is_err() {
-        return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
+    match gate.admit(&headers, &body) {
+        Ok(text) => store_receipt(&state, provider, text).await,
+        Err(refusal) => refusal.into_response(),
     }
-    store_receipt(&state, provider, text).await
 }
 
-/// Stores an authenticated body and acknowledges it; a database failure is not acknowledged, so the
-/// provider delivers it again later.
-async fn store_receipt(state: &WebhookState, provider: &'static str, text: &str) -> Response {
-    match state.receipts.record(provider, text.to_owned()).await {
+/// Stores an admitted body and acknowledges it; a database failure is not acknowledged, so the provider
+/// delivers it again later.
+async fn store_receipt(state: &WebhookState, provider: &'static str, text: String) -> Response {
+    match state.receipts.record(provider, text).await {
         Ok(()) => (StatusCode::OK, "EVENT_RECEIVED").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response(),
-    }
-}
-
-/// Why a stored notification was not applied.
-#[derive(Debug)]
-pub(super) enum Failure {
-    /// The body is not a notification Atende can apply: kept with this reason, not retried.
-    Unreadable(String),
-    /// The database failed: the receipt stays pending and is tried again.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
     }
 }
 
@@ -253,8 +184,8 @@ pub struct WebhookProcessor {
     pub released: Arc<Notify>,
     /// How long a status for a message we do not know yet is kept pending before it is given up.
     pub unknown_status_grace: Duration,
-    /// Messenger/Instagram clients by channel, to read a new contact's name.
-    pub channels: Arc<crate::registry::ChannelRegistry>,
+    /// Each provider's reading of its bodies.
+    pub handlers: Arc<Handlers>,
 }
 
 /// Receipts applied together, in one transaction: one commit (one fsync on SQLite) for this many instead of
@@ -269,25 +200,26 @@ const BATCH: i64 = 128;
 const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// A batch of receipts being applied, in one transaction.
-pub(super) struct Batch {
-    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
-    pub(super) now: Timestamp,
-    pub(super) done: Processed,
+struct Batch {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    now: Timestamp,
+    done: Processed,
     /// Channels by kind and provider id, looked up once a batch.
     channels: HashMap<(ChannelKind, String), Option<i64>>,
     /// The names of people writing for the first time on Messenger or Instagram, read from the Graph API
     /// before the transaction began (a call to a provider must not hold the database's writer).
-    pub(super) names: HashMap<String, String>,
+    names: HashMap<String, String>,
 }
 
-impl Batch {
-    /// The channel of `kind` the provider calls `provider_id`. Read on the batch's own connection: while it
-    /// holds the writer, the pool's other connections may all be waiting for it.
-    pub(super) async fn channel(
-        &mut self,
-        kind: ChannelKind,
-        provider_id: &str,
-    ) -> Result<Option<i64>, StoreError> {
+#[async_trait]
+impl InboundSink for Batch {
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Read on the batch's own connection: while it holds the writer, the pool's other connections may all be
+    /// waiting for it.
+    async fn channel(&mut self, kind: ChannelKind, provider_id: &str) -> Result<Option<i64>, StoreError> {
         let key = (kind, provider_id.to_owned());
         if let Some(known) = self.channels.get(&key) {
             return Ok(*known);
@@ -297,9 +229,8 @@ impl Batch {
         Ok(found)
     }
 
-    /// Stores a person's message (once) and counts it.
-    pub(super) async fn record(&mut self, inbound: &InboundMessage) -> Result<(), Failure> {
-        match SqlStore::record_inbound_on(&mut self.tx, inbound, self.now).await? {
+    async fn message(&mut self, message: &InboundMessage) -> Result<(), StoreError> {
+        match SqlStore::record_inbound_on(&mut self.tx, message, self.now).await? {
             InboundOutcome::Stored { released, .. } => {
                 self.done.messages += 1;
                 self.done.released += released;
@@ -309,8 +240,7 @@ impl Batch {
         Ok(())
     }
 
-    /// Applies a receipt; `Ok(false)` when its message is not known (yet).
-    pub(super) async fn apply(&mut self, update: &StatusUpdate) -> Result<bool, Failure> {
+    async fn status(&mut self, update: &StatusUpdate) -> Result<bool, StoreError> {
         match SqlStore::apply_status_on(&mut self.tx, update, self.now).await? {
             StatusOutcome::Applied | StatusOutcome::Stale => {
                 self.done.statuses += 1;
@@ -318,6 +248,56 @@ impl Batch {
             }
             StatusOutcome::UnknownMessage => Ok(false),
         }
+    }
+
+    async fn billing(
+        &mut self,
+        provider_message_id: &str,
+        category: &str,
+        model: Option<&str>,
+        billable: bool,
+    ) -> Result<(), StoreError> {
+        SqlStore::record_billing_on(&mut self.tx, provider_message_id, category, model, billable, self.now)
+            .await
+    }
+
+    async fn template_status(
+        &mut self,
+        account_id: &str,
+        name: &str,
+        language: &str,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        SqlStore::set_template_status_on(&mut self.tx, account_id, name, language, status, self.now)
+            .await
+            .map(|_| ())
+    }
+
+    async fn echo(&mut self, channel_id: i64, echo: &SentEcho) -> Result<(), StoreError> {
+        SqlStore::reconcile_echo_on(&mut self.tx, channel_id, echo).await.map(|_| ())
+    }
+
+    async fn provider_at(&mut self, provider_message_id: &str) -> Result<Option<i64>, StoreError> {
+        SqlStore::provider_at_of_on(&mut self.tx, provider_message_id).await
+    }
+
+    async fn watermark(
+        &mut self,
+        channel_id: i64,
+        identity_kind: &str,
+        person: &str,
+        status: &str,
+        watermark: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let moved =
+            SqlStore::apply_watermark_on(&mut self.tx, channel_id, identity_kind, person, status, watermark)
+                .await?;
+        self.done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
+        Ok(moved)
+    }
+
+    fn name_of(&self, person: &str) -> Option<String> {
+        self.names.get(person).cloned()
     }
 }
 
@@ -359,7 +339,7 @@ impl WebhookProcessor {
                     webhook.body = clean;
                 }
             }
-            self.names_of_new_people(&page, &mut names).await;
+            self.prepare(&page, &mut names).await;
             match self.apply_batch(&page, &mut names, &mut done).await {
                 Ok(applied) => after = page[applied - 1].id,
                 Err(BatchFailure { at, error }) => {
@@ -421,11 +401,9 @@ impl WebhookProcessor {
         let mut failure = None;
         for (at, webhook) in page.iter().enumerate() {
             let body = webhook.body.as_str();
-            let outcome = match webhook.provider.as_str() {
-                "meta" => self.process_meta(&mut batch, body).await,
-                "evolution" => self.process_evolution(&mut batch, body).await,
-                "whatsapp" => self.process_whatsapp(&mut batch, body).await,
-                other => Err(Failure::Unreadable(format!("unknown provider {other:?}"))),
+            let outcome = match self.handlers.get(webhook.provider.as_str()) {
+                Some(handler) => handler.apply(&mut batch, body).await,
+                None => Err(InboundFailure::Unreadable(format!("unknown provider {:?}", webhook.provider))),
             };
             match outcome {
                 Ok(true) => finished.push((webhook.id, None)),
@@ -434,11 +412,11 @@ impl WebhookProcessor {
                     finished.push((webhook.id, Some("status for a message Atende does not know".into())));
                 }
                 Ok(false) => waiting.push(webhook.id),
-                Err(Failure::Unreadable(error)) => {
+                Err(InboundFailure::Unreadable(error)) => {
                     tracing::warn!(receipt = webhook.id, %error, "webhook not understood; kept with the error");
                     finished.push((webhook.id, Some(error)));
                 }
-                Err(Failure::Store(error)) => {
+                Err(InboundFailure::Store(error)) => {
                     failure = Some(BatchFailure { at, error });
                     break;
                 }
@@ -469,62 +447,16 @@ impl WebhookProcessor {
         Ok(applied)
     }
 
-    /// `Ok(true)` when everything in the body was applied; `Ok(false)` when a status waits for its message.
-    async fn process_whatsapp(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
-        let notification = Notification::parse(body.as_bytes())
-            .map_err(|e| Failure::Unreadable(format!("invalid notification: {e}")))?;
-        let mut complete = true;
-        for entry in &notification.entry {
-            for change in &entry.changes {
-                match change {
-                    Change::Messages(value) => {
-                        let number = &value.metadata.phone_number_id;
-                        let Some(channel_id) = batch.channel(ChannelKind::WhatsappOfficial, number).await?
-                        else {
-                            return Err(Failure::Unreadable(format!(
-                                "no channel for phone_number_id {number}"
-                            )));
-                        };
-                        for message in &value.messages {
-                            let Some(inbound) = to_inbound(channel_id, value, message) else {
-                                continue;
-                            };
-                            batch.record(&inbound).await?;
-                        }
-                        for status in &value.statuses {
-                            complete &= batch.apply(&to_status(status)).await?;
-                            if let Some(pricing) = &status.pricing {
-                                let billable = pricing.billable.unwrap_or_else(|| {
-                                    pricing.kind.as_deref().is_none_or(|k| k == "regular")
-                                });
-                                SqlStore::record_billing_on(
-                                    &mut batch.tx,
-                                    &status.id,
-                                    &pricing.category,
-                                    Some(&pricing.pricing_model),
-                                    billable,
-                                    batch.now,
-                                )
-                                .await?;
-                            }
-                        }
-                    }
-                    Change::TemplateStatus(update) => {
-                        SqlStore::set_template_status_on(
-                            &mut batch.tx,
-                            &entry.id,
-                            &update.message_template_name,
-                            &update.message_template_language,
-                            &wire_name(&update.event).unwrap_or_else(|| "UNKNOWN".into()),
-                            batch.now,
-                        )
-                        .await?;
-                    }
-                    Change::Other { .. } => {}
-                }
+    /// Lets each provider ask what it needs of its own API for `page` (a new person's name) before the
+    /// batch's transaction begins, so a slow call never holds the database's writer.
+    async fn prepare(&self, page: &[PendingWebhook], names: &mut HashMap<String, String>) {
+        for (provider, handler) in self.handlers.iter() {
+            let bodies: Vec<&str> =
+                page.iter().filter(|w| w.provider == *provider).map(|w| w.body.as_str()).collect();
+            if !bodies.is_empty() {
+                handler.prepare(&bodies, names).await;
             }
         }
-        Ok(complete)
     }
 
     /// Runs until the process ends: wakes when a webhook was stored, and every second regardless. A pass that
@@ -542,80 +474,6 @@ impl WebhookProcessor {
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
-    }
-}
-
-/// A contact's message in the store's terms; `None` for what the contact did not write (system notices).
-fn to_inbound(
-    channel_id: i64,
-    value: &wire::MessagesValue,
-    message: &wire::InboundMessage,
-) -> Option<InboundMessage> {
-    let interactive_type = match &message.content {
-        InboundContent::Interactive(i) => Some(i.kind.as_str()),
-        _ => None,
-    };
-    let activity = InboundKind::from_whatsapp_type(message.content.kind(), interactive_type)?;
-    let (identity_kind, external_id) = match (&message.from, &message.from_user_id) {
-        (Some(wa_id), _) => ("wa_id", wa_id.clone()),
-        (None, Some(user_id)) => ("bsuid", user_id.clone()),
-        (None, None) => return None,
-    };
-    let profile_name = value
-        .contacts
-        .iter()
-        .find(|c| c.wa_id.as_deref() == message.from.as_deref() || c.user_id.as_deref() == Some(&external_id))
-        .and_then(|c| c.profile.as_ref())
-        .and_then(|p| p.name.clone());
-    let phone = message.from.as_deref().and_then(|wa_id| Phone::parse(&format!("+{wa_id}")).ok());
-    let sent_at = Timestamp::from_millis(message.timestamp_seconds().unwrap_or(0).saturating_mul(1000));
-    Some(InboundMessage {
-        channel_id,
-        identity_kind: identity_kind.into(),
-        external_id,
-        phone,
-        profile_name,
-        provider_message_id: message.id.clone(),
-        kind: message.content.kind().to_owned(),
-        body: readable_body(&message.content),
-        detail: serde_json::to_string(message).unwrap_or_else(|_| "{}".into()),
-        sent_at,
-        activity,
-    })
-}
-
-/// What an agent reads of a message in a list.
-fn readable_body(content: &InboundContent) -> Option<String> {
-    match content {
-        InboundContent::Text(text) => Some(text.body.clone()),
-        InboundContent::Image(m)
-        | InboundContent::Video(m)
-        | InboundContent::Audio(m)
-        | InboundContent::Document(m)
-        | InboundContent::Sticker(m) => m.caption.clone().or_else(|| m.filename.clone()),
-        InboundContent::Reaction(reaction) => reaction.emoji.clone(),
-        InboundContent::Button(button) => button.text.clone().or_else(|| button.payload.clone()),
-        InboundContent::Location(location) => location.name.clone().or_else(|| location.address.clone()),
-        _ => None,
-    }
-}
-
-fn to_status(status: &wire::Status) -> StatusUpdate {
-    let error = status.errors.first();
-    StatusUpdate {
-        provider_message_id: status.id.clone(),
-        our_message_id: message_from_opaque(status.biz_opaque_callback_data.as_deref()),
-        status: wire_name(&status.status).unwrap_or_else(|| "unknown".into()),
-        at: Timestamp::from_millis(status.timestamp_seconds().unwrap_or(0).saturating_mul(1000)),
-        error_code: error.map(|e| e.code),
-        closes_window: error.is_some_and(|e| {
-            ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, "").means_window_closed()
-        }),
-        error_text: error.map(|e| {
-            let details = e.error_data.as_ref().and_then(|d| d.details.as_deref()).or(e.message.as_deref());
-            ProviderError::from_code(ChannelKind::WhatsappOfficial, e.code, None, details.unwrap_or_default())
-                .to_string()
-        }),
     }
 }
 
@@ -651,40 +509,5 @@ fn strip_nul(value: &mut serde_json::Value) {
             fields.extend(keyed);
         }
         _ => {}
-    }
-}
-
-/// The name Meta gives an enum value on the wire (`"delivered"`, `"APPROVED"`).
-fn wire_name(value: &impl serde::Serialize) -> Option<String> {
-    serde_json::to_value(value).ok()?.as_str().map(str::to_owned)
-}
-
-/// The ids a Meta notification speaks for: every `entry[].id` (business account, page, Instagram account) and
-/// every `entry[].changes[].value.metadata.phone_number_id`.
-fn payload_ids(body: &[u8]) -> Vec<String> {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    let mut ids = Vec::new();
-    for entry in value.get("entry").and_then(|e| e.as_array()).into_iter().flatten() {
-        ids.extend(entry.get("id").and_then(text));
-        for change in entry.get("changes").and_then(|c| c.as_array()).into_iter().flatten() {
-            ids.extend(change.pointer("/value/metadata/phone_number_id").and_then(text));
-        }
-    }
-    ids
-}
-
-#[cfg(test)]
-mod payload_tests {
-    #[test]
-    fn the_ids_of_a_notification_are_its_entries_and_numbers() {
-        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[
-            {"field":"messages","value":{"metadata":{"phone_number_id":"106540352242922"}}}]},{"id":123}]}"#;
-        assert_eq!(super::payload_ids(body), ["102290129340398", "106540352242922", "123"]);
-        assert!(super::payload_ids(b"not json").is_empty());
     }
 }

@@ -1,216 +1,55 @@
 //! The outbound worker: claims one job at a time (see [`crate::store::queue`] for the ordering and lease
-//! rules), sends it through the channel's provider, and records the answer.
+//! rules), sends it through the channel's provider (the port of [`crate::channels::port`]), and records the
+//! answer.
 //!
 //! `try_execute_task` does one step and says what it did, so tests drain the queue step by step; `run` loops
 //! it. Transient failures (timeouts, 5xx, 429, Meta's throughput codes) are retried with exponential backoff,
 //! keeping the conversation's later messages behind them; permanent ones are shown on the message with the
 //! provider's reason explained.
 
+use crate::channels::port::{Outbound, OutboundMessage, SendFailure};
+use crate::channels::registry::ChannelRegistry;
 use crate::store::queue::{ClaimedJob, Completion, JobId};
 use crate::store::SqlStore;
-use crate::webhooks::opaque_for;
-use crate::whatsapp::wire::{MediaKind, OutboundMedia, SendRequest, Template};
-use crate::whatsapp::{CloudApiClient, ProviderFailure};
-use async_trait::async_trait;
-use atende_domain::conversation::ChannelKind;
+use atende_domain::channel::MessageTag;
+use atende_domain::media::MediaKind;
 use atende_domain::ports::{Clock, StoreError};
-use atende_domain::provider_error::ProviderError;
 use atende_domain::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
 
-/// Why a send did not go out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendFailure {
-    pub transient: bool,
-    pub code: Option<i64>,
-    /// What the agent reads.
-    pub explanation: String,
-    /// What the log keeps.
-    pub detail: String,
-    /// The provider said the window is closed (131047; Messenger/Instagram code 10 with its subcode).
-    pub closes_window: bool,
-}
-
-/// A channel's way out.
-#[async_trait]
-pub trait ChannelSender: Send + Sync {
-    /// Sends the job's message to `to` and returns the provider's message id.
-    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure>;
-
-    /// Tells the person `to` that their messages up to `message_id` were read (and, with `typing`, that the
-    /// agent is writing). Best effort: what went wrong is only logged.
-    async fn acknowledge(&self, to: &str, message_id: &str, typing: bool) -> Result<(), String>;
-
-    /// Whether the channel has message tags (Messenger/Instagram HUMAN_AGENT), to be decided as the text
-    /// leaves; only then does the worker read the conversation's window before sending.
-    fn has_message_tags(&self) -> bool {
-        false
+/// What a job carries, as the channels' port takes it: the one place a job's kind and stored detail are
+/// read back.
+pub fn message_of(job: &ClaimedJob) -> Result<OutboundMessage, SendFailure> {
+    /// An attachment's detail (see `enqueue_media`).
+    #[derive(serde::Deserialize)]
+    struct Attachment {
+        link: String,
+        #[serde(default)]
+        filename: Option<String>,
     }
-}
-
-/// WhatsApp Cloud API (or the sandbox, which speaks it).
-pub struct CloudApiSender {
-    pub client: CloudApiClient,
-}
-
-impl CloudApiSender {
-    fn request(to: &str, job: &ClaimedJob) -> Result<SendRequest, SendFailure> {
-        let mut request = match job.kind.as_str() {
-            "text" => SendRequest::text(to, job.body.clone().unwrap_or_default()),
-            "template" => {
-                let template: Template = serde_json::from_str(&job.detail).map_err(|e| SendFailure {
-                    transient: false,
-                    code: None,
-                    explanation: "O modelo de mensagem guardado está corrompido e não pode ser enviado."
-                        .into(),
-                    detail: e.to_string(),
-                    closes_window: false,
-                })?;
-                SendRequest::template(to, template)
-            }
-            kind => {
-                let media = MediaJob::read(job)?;
-                let outbound = OutboundMedia {
-                    id: None,
-                    link: Some(media.link),
-                    caption: job.body.clone(),
-                    filename: media.filename,
-                };
-                let kind = match kind {
-                    "image" => MediaKind::Image,
-                    "video" => MediaKind::Video,
-                    "audio" => MediaKind::Audio,
-                    _ => MediaKind::Document,
-                };
-                SendRequest::media(to, kind, outbound)
-            }
-        };
-        request.biz_opaque_callback_data = Some(opaque_for(job.message_id));
-        Ok(request)
-    }
-}
-
-/// What an attachment job keeps in its detail (see `enqueue_media`).
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct MediaJob {
-    pub link: String,
-    #[serde(default)]
-    pub filename: Option<String>,
-}
-
-impl MediaJob {
-    /// The attachment of a job of kind `image`, `video`, `audio` or `document`.
-    pub(crate) fn read(job: &ClaimedJob) -> Result<Self, SendFailure> {
-        if atende_domain::media::MediaKind::from_code(&job.kind).is_none() {
-            return Err(unsupported(&job.kind));
-        }
-        serde_json::from_str(&job.detail).map_err(|e| SendFailure {
-            transient: false,
-            code: None,
-            explanation: "O anexo guardado está corrompido e não pode ser enviado.".into(),
-            detail: e.to_string(),
-            closes_window: false,
-        })
-    }
-}
-
-/// A kind of message the channel cannot send.
-pub(crate) fn unsupported(kind: &str) -> SendFailure {
-    SendFailure {
-        transient: false,
-        code: None,
-        explanation: format!("Este canal ainda não envia mensagens do tipo “{kind}”."),
-        detail: format!("unsupported outbound kind {kind}"),
-        closes_window: false,
-    }
-}
-
-/// A Graph API failure (WhatsApp Cloud API or Messenger/Instagram Send API), explained for the agent.
-fn explain(channel: ChannelKind, failure: &ProviderFailure) -> SendFailure {
-    let error = failure.code.map(|code| {
-        ProviderError::from_code(
-            channel,
-            code,
-            failure.subcode,
-            failure.details.as_deref().or(failure.message.as_deref()).unwrap_or_default(),
-        )
-    });
-    let explanation = match &error {
-        Some(error) => error.to_string(),
-        None if failure.is_transient() => {
-            format!("O {} não respondeu. O envio será tentado de novo em instantes.", channel.label())
-        }
-        None => format!("O {} recusou o envio.", channel.label()),
+    let corrupt = |what: &str, error: serde_json::Error| SendFailure::Unsendable {
+        explanation: format!("{what} guardado está corrompido e não pode ser enviado."),
+        detail: error.to_string(),
     };
-    SendFailure {
-        transient: failure.is_transient(),
-        code: failure.code,
-        explanation,
-        detail: format!("{failure:?}"),
-        closes_window: error.as_ref().is_some_and(ProviderError::means_window_closed),
-    }
-}
-
-#[async_trait]
-impl ChannelSender for CloudApiSender {
-    async fn acknowledge(&self, _to: &str, message_id: &str, typing: bool) -> Result<(), String> {
-        self.client.mark_read(message_id, typing).await.map_err(|f| f.to_string())
-    }
-
-    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
-        let request = Self::request(to, job)?;
-        self.client
-            .send(&request)
-            .await
-            .map(|accepted| accepted.message_id)
-            .map_err(|f| explain(ChannelKind::WhatsappOfficial, &f))
-    }
-}
-
-/// Messenger or Instagram (or the sandbox, which speaks their Send API).
-pub struct MessengerSender {
-    pub client: crate::messenger::MessengerClient,
-}
-
-#[async_trait]
-impl ChannelSender for MessengerSender {
-    fn has_message_tags(&self) -> bool {
-        true
-    }
-
-    async fn acknowledge(&self, to: &str, _message_id: &str, typing: bool) -> Result<(), String> {
-        self.client.sender_action(to, "mark_seen").await.map_err(|f| f.to_string())?;
-        if typing {
-            self.client.sender_action(to, "typing_on").await.map_err(|f| f.to_string())?;
+    match job.kind.as_str() {
+        "text" => Ok(OutboundMessage::Text { body: job.body.clone().unwrap_or_default() }),
+        "template" => serde_json::from_str(&job.detail)
+            .map(|template| OutboundMessage::Template { template })
+            .map_err(|e| corrupt("O modelo de mensagem", e)),
+        kind => {
+            let kind = MediaKind::from_code(kind).ok_or_else(|| SendFailure::unsupported(kind))?;
+            let attachment: Attachment =
+                serde_json::from_str(&job.detail).map_err(|e| corrupt("O anexo", e))?;
+            Ok(OutboundMessage::Media {
+                kind,
+                link: attachment.link,
+                caption: job.body.clone(),
+                filename: attachment.filename,
+            })
         }
-        Ok(())
-    }
-
-    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
-        // The tag was decided when the message left (HUMAN_AGENT after the 24 hours, on a channel that uses
-        // it).
-        let tag = serde_json::from_str::<serde_json::Value>(&job.detail)
-            .ok()
-            .and_then(|detail| detail.get("tag").and_then(|t| t.as_str()).map(str::to_owned));
-        let mut request = match job.kind.as_str() {
-            "text" => crate::messenger::wire::SendRequest::text(
-                to,
-                job.body.clone().unwrap_or_default(),
-                tag.as_deref(),
-            ),
-            kind => {
-                let media = MediaJob::read(job)?;
-                // The Send API calls a document a "file".
-                let kind = if kind == "document" { "file" } else { kind };
-                crate::messenger::wire::SendRequest::attachment(to, kind, media.link, tag.as_deref())
-            }
-        };
-        request.message.metadata = Some(opaque_for(job.message_id));
-        let kind = self.client.config().kind;
-        self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
     }
 }
 
@@ -273,7 +112,7 @@ impl Default for DispatchSettings {
 pub struct Dispatcher {
     pub store: SqlStore,
     pub clock: Arc<dyn Clock>,
-    pub channels: Arc<crate::registry::ChannelRegistry>,
+    pub channels: Arc<ChannelRegistry>,
     pub settings: DispatchSettings,
     /// When each channel may send next.
     next_slot: Mutex<HashMap<i64, tokio::time::Instant>>,
@@ -308,7 +147,7 @@ impl Completions {
         use futures_util::FutureExt;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<PendingCompletion>(COMPLETION_BATCH * 8);
         tokio::spawn(async move {
-            while let Some(batch) = crate::next_batch(&mut receiver, COMPLETION_BATCH).await {
+            while let Some(batch) = crate::runtime::next_batch(&mut receiver, COMPLETION_BATCH).await {
                 let written = std::panic::AssertUnwindSafe(async {
                     let all: Vec<Completion<'_>> = batch.iter().map(PendingCompletion::completion).collect();
                     let together = store.complete_jobs(&all).await;
@@ -371,7 +210,7 @@ impl Dispatcher {
     pub fn new(
         store: SqlStore,
         clock: Arc<dyn Clock>,
-        channels: Arc<crate::registry::ChannelRegistry>,
+        channels: Arc<ChannelRegistry>,
         settings: DispatchSettings,
     ) -> Self {
         Self {
@@ -444,29 +283,19 @@ impl Dispatcher {
 
     /// Messenger/Instagram: whether the text needs the HUMAN_AGENT tag is decided as it leaves, not when it was
     /// written (a retry or a paced send may cross the 24 hours).
-    async fn tag_for_now(&self, job: &mut ClaimedJob, now: Timestamp) -> Result<(), StoreError> {
+    async fn tag_for_now(&self, job: &ClaimedJob, now: Timestamp) -> Result<Option<MessageTag>, StoreError> {
         use atende_domain::ports::Outbox;
         if job.kind == "template" {
-            return Ok(());
+            return Ok(None);
         }
         let state = self
             .store
             .conversation_state(atende_domain::conversation::ConversationId(job.conversation_id))
             .await?;
         if !state.channel.kind().offers_human_agent_tag() {
-            return Ok(());
+            return Ok(None);
         }
-        let tag = state.lifecycle.window(&state.channel, now).required_tag();
-        let mut detail: serde_json::Value =
-            serde_json::from_str(&job.detail).unwrap_or_else(|_| serde_json::json!({}));
-        if let Some(object) = detail.as_object_mut() {
-            match tag {
-                Some(tag) => object.insert("tag".into(), tag.code().into()),
-                None => object.remove("tag"),
-            };
-        }
-        job.detail = detail.to_string();
-        Ok(())
+        Ok(state.lifecycle.window(&state.channel, now).required_tag())
     }
 
     /// Claims and sends one job.
@@ -495,7 +324,7 @@ impl Dispatcher {
     /// the provider) is given back as soon as the provider answered.
     async fn execute(
         &self,
-        mut job: ClaimedJob,
+        job: ClaimedJob,
         now: Timestamp,
         in_flight: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> Result<ExecutionOutcome, StoreError> {
@@ -514,9 +343,7 @@ impl Dispatcher {
             self.store.fail_job(&job, None, why).await?;
             return Ok(ExecutionOutcome::Failed(job.job_id));
         };
-        if sender.has_message_tags() {
-            self.tag_for_now(&mut job, now).await?;
-        }
+        let tag = if sender.has_message_tags() { self.tag_for_now(&job, now).await? } else { None };
         if let Err(at) = self.take_pair_slot(job.channel_id, &to, now).await {
             self.store.defer_job(&job, at).await?;
             return Ok(ExecutionOutcome::Deferred(job.job_id, at));
@@ -529,25 +356,28 @@ impl Dispatcher {
         // When the send began: Meta took the message after it, and a receipt by watermark covers it if given
         // after it.
         let sent_at = self.clock.now();
-        let answer = sender.send(&to, &job).await;
+        let answer = match message_of(&job) {
+            Ok(message) => sender.send(&Outbound { message_id: job.message_id, to, message, tag }).await,
+            Err(unsendable) => Err(unsendable),
+        };
         drop(in_flight);
         match answer {
             Ok(provider_id) => {
                 self.complete(&job, &provider_id, sent_at).await?;
                 Ok(ExecutionOutcome::Sent(job.job_id))
             }
-            Err(failure) if failure.transient && job.attempts < self.settings.max_attempts => {
+            Err(failure) if failure.is_transient() && job.attempts < self.settings.max_attempts => {
                 let at = self.clock.now().plus_millis(millis(self.backoff(job.attempts)));
-                tracing::warn!(job = job.job_id.0, attempts = job.attempts, detail = %failure.detail, "send failed; will retry");
-                self.store.retry_job(&job, &failure.detail, at).await?;
+                tracing::warn!(job = job.job_id.0, attempts = job.attempts, detail = %failure.detail(), "send failed; will retry");
+                self.store.retry_job(&job, failure.detail(), at).await?;
                 Ok(ExecutionOutcome::Retried(job.job_id, at))
             }
             Err(failure) => {
-                tracing::warn!(job = job.job_id.0, detail = %failure.detail, "send failed for good");
-                if failure.closes_window {
+                tracing::warn!(job = job.job_id.0, detail = %failure.detail(), "send failed for good");
+                if failure.closes_window() {
                     self.store.provider_closed_window(job.message_id, self.clock.now()).await?;
                 }
-                self.store.fail_job(&job, failure.code, &failure.explanation).await?;
+                self.store.fail_job(&job, failure.code(), failure.explanation()).await?;
                 Ok(ExecutionOutcome::Failed(job.job_id))
             }
         }

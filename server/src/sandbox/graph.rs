@@ -4,7 +4,7 @@ use super::{
     digits, new_id, pricing, templates, unix_now, Fault, FaultRequest, GraphFailure, Outcome, Quirks,
     SandboxState, SentMessage,
 };
-use crate::whatsapp::wire::{
+use crate::providers::whatsapp::wire::{
     Cursors, ErrorData, OutboundContent, Paging, SendRequest, SendResponse, SendResponseContact,
     SendResponseMessage, TemplateListPage, WebhookError, MESSAGING_PRODUCT,
 };
@@ -22,7 +22,7 @@ const MAX_TEXT_LENGTH: usize = 4096;
 fn authorize(state: &SandboxState, headers: &HeaderMap) -> Result<(), GraphFailure> {
     let expected = format!("Bearer {}", state.inner.config.access_token);
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if given.is_some_and(|given| crate::webhooks::constant_time_eq(given.as_bytes(), expected.as_bytes())) {
+    if given.is_some_and(|given| crate::access::constant_time_eq(given.as_bytes(), expected.as_bytes())) {
         return Ok(());
     }
     let mut failure = GraphFailure::new(

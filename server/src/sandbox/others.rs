@@ -19,7 +19,7 @@
 //! receipts follow (Evolution's `messages.update`; Messenger's delivery and read by watermark, Instagram's read
 //! naming the message).
 
-use super::simulator::{
+use super::samples::{
     SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE, SAMPLE_IMAGE_MIME,
     SAMPLE_LOCATION, SAMPLE_VIDEO, SAMPLE_VIDEO_MIME, SAMPLE_VIDEO_NAME, SAMPLE_VOICE, SAMPLE_VOICE_MIME,
     SAMPLE_VOICE_NAME,
@@ -27,15 +27,15 @@ use super::simulator::{
 use super::{
     digits, escape_non_ascii, new_id, post_with_retry, unix_millis, unix_now, Fault, Quirks, SimulatedContent,
 };
-use crate::evolution::wire::{
+use crate::providers::evolution::wire::{
     ErrorEnvelope, ErrorResponse, Key, MessageRecord, SendAudio, SendMedia, SendText, StatusData,
     WebhookEvent,
 };
-use crate::messenger::wire::{
+use crate::providers::meta::wire::{
     Attachment, AttachmentPayload, Delivery, Entry, Event, IncomingMessage, Messaging, Party, Profile, Read,
     SendRequest, SendResponse,
 };
-use crate::whatsapp::wire::{signature_header, SIGNATURE_HEADER};
+use crate::providers::whatsapp::wire::{signature_header, SIGNATURE_HEADER};
 use atende_domain::channel::TextLimit;
 use atende_domain::conversation::ChannelKind;
 use axum::body::Bytes;
@@ -1125,7 +1125,7 @@ async fn meta_send(
         );
     };
     let age = Duration::from_secs(u64::try_from(unix_now().saturating_sub(last)).unwrap_or(0));
-    let tagged = request.messaging_type == crate::messenger::wire::MESSAGE_TAG
+    let tagged = request.messaging_type == crate::providers::meta::wire::MESSAGE_TAG
         && request.tag.as_deref() == Some("HUMAN_AGENT");
     let limit = if tagged { config.human_agent_window } else { config.service_window };
     if age >= limit {

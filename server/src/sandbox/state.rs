@@ -1,31 +1,7 @@
-//! An embedded fake of the WhatsApp Cloud API, served over real HTTP by the same binary, so Atende runs and is
-//! tested with no Meta account. Atende talks to it with the real [`CloudApiClient`](crate::whatsapp::CloudApiClient)
-//! and receives its webhooks on the real endpoint, signed with the app secret.
-//!
-//! Mount [`router`] under `/sandbox`; the client's base URL is then `http://<address>/sandbox/graph/v23.0`.
-//!
-//! | route (under the mount) | what |
-//! |---|---|
-//! | `POST /graph/v23.0/{phone_number_id}/messages` | send; Meta's checks and error envelopes |
-//! | `GET /graph/v23.0/{waba_id}/message_templates` | the demo templates, cursor-paged (`limit`, `after`) |
-//! | `GET /graph/v23.0/{media_id}` and `GET /media/{media_id}` | media sent by the simulated contacts |
-//! | `GET`/`POST /simulador` | "Simulador de contato": reply as a contact (text, emoji, image, file) |
-//! | `POST`/`DELETE /faults` | inject failures into the next sends, of the Cloud API or (`"channel"`) of the other channels' fakes (tests) |
-//!
-//! Rules enforced (reference §1, §2, §4, §5, §7, §9): free-form outside the 24-hour window is accepted and then
-//! fails asynchronously with 131047; templates are checked (132001 unknown or not approved, 132015 paused,
-//! 132016 disabled, 132000 parameter count, 132012/132018 parameter values); the configured "old" Brazilian
-//! numbers get a 12-digit `wa_id` without the ninth digit; accepted messages progress sent → delivered → read
-//! by signed webhook with PMP `pricing`, echoing `biz_opaque_callback_data`; more than `rate_limit_per_second`
-//! sends per second answer 130429 with HTTP 429, and more than `pair_burst` quick sends to one person 131056.
-//! Unacknowledged webhooks are retried (for `webhook_retry_for`), so a server that was down gets them later.
+//! The Cloud API fake's state: the people, the templates, what was sent, the faults to inject, and the
+//! webhooks it sends back.
 
-mod graph;
-pub mod others;
-mod simulator;
-mod templates;
-
-use crate::whatsapp::wire::{
+use crate::providers::whatsapp::wire::{
     signature_header, Change, Conversation, ConversationOrigin, ErrorData, GraphError, InboundContent,
     InboundMessage, MessageTemplate, MessagesValue, Metadata, Notification, Pricing, Status, StatusKind,
     TemplateStatus, TemplateStatusUpdate, WebhookContact, WebhookError, MESSAGING_PRODUCT, SIGNATURE_HEADER,
@@ -91,7 +67,7 @@ impl Default for SandboxConfig {
             phone_number_id: "106540352242922".into(),
             waba_id: "102290129340398".into(),
             display_phone_number: "551140028922".into(),
-            access_token: crate::random_secret(),
+            access_token: crate::runtime::random_secret(),
             status_delay: Duration::from_millis(500),
             rate_limit_per_second: 80,
             old_numbers: vec![DEMO_OLD_NUMBER.into()],
@@ -133,7 +109,7 @@ impl fmt::Debug for SandboxConfig {
 }
 
 /// A failure to inject into the next sends (`POST /sandbox/faults`), of the Cloud API fake or of the
-/// Evolution, Messenger and Instagram fakes ([`others::OthersSandbox::inject_fault`]), which play each the
+/// Evolution, Messenger and Instagram fakes ([`super::others::OthersSandbox::inject_fault`]), which play each the
 /// way their provider would answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -200,7 +176,7 @@ pub struct FaultRequest {
     pub fault: Fault,
 }
 
-fn one() -> u32 {
+pub(super) fn one() -> u32 {
     1
 }
 
@@ -227,60 +203,60 @@ pub struct SentMessage {
 
 /// One line of a simulated contact's conversation, for the simulator page.
 #[derive(Debug, Clone, PartialEq)]
-struct LogLine {
-    inbound: bool,
-    at: i64,
-    text: String,
-    message_id: String,
+pub(super) struct LogLine {
+    pub(super) inbound: bool,
+    pub(super) at: i64,
+    pub(super) text: String,
+    pub(super) message_id: String,
 }
 
 #[derive(Debug, Clone)]
-struct ContactRecord {
-    name: String,
+pub(super) struct ContactRecord {
+    pub(super) name: String,
     /// Unix seconds of the contact's last message: the customer service window.
-    last_inbound: Option<i64>,
-    log: Vec<LogLine>,
+    pub(super) last_inbound: Option<i64>,
+    pub(super) log: Vec<LogLine>,
 }
 
 #[derive(Debug, Clone)]
-struct StoredMedia {
-    mime_type: String,
-    sha256: String,
-    bytes: Vec<u8>,
+pub(super) struct StoredMedia {
+    pub(super) mime_type: String,
+    pub(super) sha256: String,
+    pub(super) bytes: Vec<u8>,
 }
 
-struct Data {
-    templates: Vec<MessageTemplate>,
+pub(super) struct Data {
+    pub(super) templates: Vec<MessageTemplate>,
     /// By `wa_id`.
-    contacts: BTreeMap<String, ContactRecord>,
-    sent: Vec<SentMessage>,
-    media: HashMap<String, StoredMedia>,
+    pub(super) contacts: BTreeMap<String, ContactRecord>,
+    pub(super) sent: Vec<SentMessage>,
+    pub(super) media: HashMap<String, StoredMedia>,
     /// Media ids, oldest first, and the bytes they hold together (capped by `media_memory_bytes`).
-    media_order: VecDeque<String>,
-    media_bytes: usize,
-    faults: VecDeque<Fault>,
-    recent_sends: VecDeque<Instant>,
+    pub(super) media_order: VecDeque<String>,
+    pub(super) media_bytes: usize,
+    pub(super) faults: VecDeque<Fault>,
+    pub(super) recent_sends: VecDeque<Instant>,
     /// Per `wa_id`: the instant its pair allowance is full again.
-    pairs: HashMap<String, Instant>,
-    last_webhook: Option<Notification>,
+    pub(super) pairs: HashMap<String, Instant>,
+    pub(super) last_webhook: Option<Notification>,
     /// The person's messages the business marked read (`status: read`), and whether it showed typing.
-    read_by_business: Vec<(String, bool)>,
+    pub(super) read_by_business: Vec<(String, bool)>,
 }
 
-struct Inner {
-    config: SandboxConfig,
-    http: reqwest::Client,
-    data: Mutex<Data>,
-    old_numbers: Vec<String>,
+pub(super) struct Inner {
+    pub(super) config: SandboxConfig,
+    pub(super) http: reqwest::Client,
+    pub(super) data: Mutex<Data>,
+    pub(super) old_numbers: Vec<String>,
     /// The Evolution, Messenger and Instagram fakes, for the simulator page.
-    others: Option<others::OthersSandbox>,
+    pub(super) others: Option<super::others::OthersSandbox>,
 }
 
 /// The most read receipts and typing notices a fake keeps (a long session of typing must not grow it forever).
-const ACKNOWLEDGEMENTS_KEPT: usize = 1_000;
+pub(super) const ACKNOWLEDGEMENTS_KEPT: usize = 1_000;
 
 /// Adds `entry` to a fake's log of acknowledgements, forgetting the oldest beyond [`ACKNOWLEDGEMENTS_KEPT`].
-fn keep_last<T>(log: &mut Vec<T>, entry: T) {
+pub(super) fn keep_last<T>(log: &mut Vec<T>, entry: T) {
     log.push(entry);
     if log.len() > ACKNOWLEDGEMENTS_KEPT {
         log.drain(..log.len() - ACKNOWLEDGEMENTS_KEPT);
@@ -290,7 +266,7 @@ fn keep_last<T>(log: &mut Vec<T>, entry: T) {
 /// The sandbox's memory. Cheap to clone.
 #[derive(Clone)]
 pub struct SandboxState {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl fmt::Debug for SandboxState {
@@ -391,7 +367,7 @@ pub(crate) fn digits(number: &str) -> String {
 }
 
 /// The 13-digit form of a Brazilian mobile given with or without the ninth digit; other numbers unchanged.
-fn with_ninth_digit(digits: &str) -> String {
+pub(super) fn with_ninth_digit(digits: &str) -> String {
     let mobile_without_nine = digits.len() == 12
         && digits.starts_with("55")
         && digits.as_bytes().get(4).is_some_and(|d| (b'6'..=b'9').contains(d));
@@ -408,14 +384,14 @@ impl SandboxState {
     }
 
     /// With the other channels' fakes, so the simulator page can write on them too.
-    pub fn with_others(config: SandboxConfig, others: Option<others::OthersSandbox>) -> Self {
+    pub fn with_others(config: SandboxConfig, others: Option<super::others::OthersSandbox>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let old_numbers = config.old_numbers.iter().map(|n| with_ninth_digit(&digits(n))).collect();
         let data = Data {
-            templates: templates::demo_templates(),
+            templates: super::templates::demo_templates(),
             contacts: BTreeMap::new(),
             sent: Vec::new(),
             media: HashMap::new(),
@@ -434,7 +410,7 @@ impl SandboxState {
         &self.inner.config
     }
 
-    pub fn others(&self) -> Option<&others::OthersSandbox> {
+    pub fn others(&self) -> Option<&super::others::OthersSandbox> {
         self.inner.others.as_ref()
     }
 
@@ -547,49 +523,69 @@ impl SandboxState {
                 if text.trim().is_empty() {
                     return Err(SandboxError::EmptyMessage);
                 }
-                (InboundContent::Text(crate::whatsapp::wire::TextContent { body: text.clone() }), text)
+                (
+                    InboundContent::Text(crate::providers::whatsapp::wire::TextContent {
+                        body: text.clone(),
+                    }),
+                    text,
+                )
             }
             SimulatedContent::Image { caption } => {
-                let media =
-                    self.store_media(simulator::SAMPLE_IMAGE_MIME, simulator::SAMPLE_IMAGE.to_vec()).await;
+                let media = self
+                    .store_media(super::samples::SAMPLE_IMAGE_MIME, super::samples::SAMPLE_IMAGE.to_vec())
+                    .await;
                 let summary = format!("[imagem] {}", caption.clone().unwrap_or_default());
-                (InboundContent::Image(crate::whatsapp::wire::InboundMedia { caption, ..media }), summary)
+                (
+                    InboundContent::Image(crate::providers::whatsapp::wire::InboundMedia {
+                        caption,
+                        ..media
+                    }),
+                    summary,
+                )
             }
             SimulatedContent::Document { caption } => {
                 let media = self
                     .store_media(
-                        simulator::SAMPLE_DOCUMENT_MIME,
-                        simulator::SAMPLE_DOCUMENT.as_bytes().to_vec(),
+                        super::samples::SAMPLE_DOCUMENT_MIME,
+                        super::samples::SAMPLE_DOCUMENT.as_bytes().to_vec(),
                     )
                     .await;
                 let summary = format!(
                     "[arquivo {}] {}",
-                    simulator::SAMPLE_DOCUMENT_NAME,
+                    super::samples::SAMPLE_DOCUMENT_NAME,
                     caption.clone().unwrap_or_default()
                 );
-                let media = crate::whatsapp::wire::InboundMedia {
+                let media = crate::providers::whatsapp::wire::InboundMedia {
                     caption,
-                    filename: Some(simulator::SAMPLE_DOCUMENT_NAME.into()),
+                    filename: Some(super::samples::SAMPLE_DOCUMENT_NAME.into()),
                     ..media
                 };
                 (InboundContent::Document(media), summary)
             }
             SimulatedContent::Video { caption } => {
-                let media =
-                    self.store_media(simulator::SAMPLE_VIDEO_MIME, simulator::SAMPLE_VIDEO.to_vec()).await;
+                let media = self
+                    .store_media(super::samples::SAMPLE_VIDEO_MIME, super::samples::SAMPLE_VIDEO.to_vec())
+                    .await;
                 let summary = format!("[vídeo] {}", caption.clone().unwrap_or_default());
-                (InboundContent::Video(crate::whatsapp::wire::InboundMedia { caption, ..media }), summary)
+                (
+                    InboundContent::Video(crate::providers::whatsapp::wire::InboundMedia {
+                        caption,
+                        ..media
+                    }),
+                    summary,
+                )
             }
             SimulatedContent::VoiceNote => {
-                let media =
-                    self.store_media(simulator::SAMPLE_VOICE_MIME, simulator::SAMPLE_VOICE.to_vec()).await;
-                let media = crate::whatsapp::wire::InboundMedia { voice: Some(true), ..media };
+                let media = self
+                    .store_media(super::samples::SAMPLE_VOICE_MIME, super::samples::SAMPLE_VOICE.to_vec())
+                    .await;
+                let media = crate::providers::whatsapp::wire::InboundMedia { voice: Some(true), ..media };
                 (InboundContent::Audio(media), "[áudio de voz]".to_owned())
             }
             SimulatedContent::Location { name } => {
-                let (latitude, longitude, address) = simulator::SAMPLE_LOCATION;
+                let (latitude, longitude, address) = super::samples::SAMPLE_LOCATION;
                 let summary = format!("[localização] {}", name.clone().unwrap_or_else(|| address.to_owned()));
-                let location = crate::whatsapp::wire::Location {
+                let location = crate::providers::whatsapp::wire::Location {
                     latitude,
                     longitude,
                     name,
@@ -608,12 +604,21 @@ impl SandboxState {
                     }
                     let media = self.store_media(&mime_type, bytes).await;
                     let summary = format!("[imagem {filename}] {}", caption.clone().unwrap_or_default());
-                    (InboundContent::Image(crate::whatsapp::wire::InboundMedia { caption, ..media }), summary)
+                    (
+                        InboundContent::Image(crate::providers::whatsapp::wire::InboundMedia {
+                            caption,
+                            ..media
+                        }),
+                        summary,
+                    )
                 } else {
                     let media = self.store_media(&mime_type, bytes).await;
                     let summary = format!("[arquivo {filename}] {}", caption.clone().unwrap_or_default());
-                    let media =
-                        crate::whatsapp::wire::InboundMedia { caption, filename: Some(filename), ..media };
+                    let media = crate::providers::whatsapp::wire::InboundMedia {
+                        caption,
+                        filename: Some(filename),
+                        ..media
+                    };
                     (InboundContent::Document(media), summary)
                 }
             }
@@ -638,7 +643,7 @@ impl SandboxState {
             messaging_product: MESSAGING_PRODUCT.into(),
             metadata: self.metadata(),
             contacts: vec![WebhookContact {
-                profile: Some(crate::whatsapp::wire::Profile { name: Some(name) }),
+                profile: Some(crate::providers::whatsapp::wire::Profile { name: Some(name) }),
                 wa_id: Some(wa_id.clone()),
                 user_id: None,
             }],
@@ -660,7 +665,11 @@ impl SandboxState {
         Ok(InboundReceipt { message_id, wa_id })
     }
 
-    async fn store_media(&self, mime_type: &str, bytes: Vec<u8>) -> crate::whatsapp::wire::InboundMedia {
+    async fn store_media(
+        &self,
+        mime_type: &str,
+        bytes: Vec<u8>,
+    ) -> crate::providers::whatsapp::wire::InboundMedia {
         use sha2::Digest;
         let id = new_id("").chars().filter(char::is_ascii_digit).collect::<String>();
         let id = format!("9{id}");
@@ -679,7 +688,7 @@ impl SandboxState {
             }
         }
         drop(data);
-        crate::whatsapp::wire::InboundMedia {
+        crate::providers::whatsapp::wire::InboundMedia {
             id,
             mime_type: Some(mime_type.into()),
             sha256: Some(sha256),
@@ -718,7 +727,7 @@ impl SandboxState {
     }
 
     /// Reports `sent`, `delivered` and `read` (each after `status_delay`), or a single `failed`.
-    async fn report_statuses(
+    pub(super) async fn report_statuses(
         self,
         message_id: String,
         wa_id: String,
@@ -793,22 +802,25 @@ impl SandboxState {
 
 /// How the status webhooks of one message misbehave, when a fault asked for it.
 #[derive(Debug, Clone, Copy, Default)]
-struct Quirks {
-    duplicate: bool,
-    reorder: bool,
+pub(super) struct Quirks {
+    pub(super) duplicate: bool,
+    pub(super) reorder: bool,
 }
 
 /// What will happen to an accepted message.
 #[derive(Debug, Clone)]
-enum Outcome {
+pub(super) enum Outcome {
     Delivered { pricing: Pricing },
     Failed(WebhookError),
 }
 
 /// Per-message pricing (§4, §9): templates are billed by category, except utility inside an open window;
 /// free-form messages are free customer service.
-fn pricing(category: Option<crate::whatsapp::wire::TemplateCategory>, window_open: bool) -> Pricing {
-    use crate::whatsapp::wire::TemplateCategory;
+pub(super) fn pricing(
+    category: Option<crate::providers::whatsapp::wire::TemplateCategory>,
+    window_open: bool,
+) -> Pricing {
+    use crate::providers::whatsapp::wire::TemplateCategory;
     let (billable, kind, category) = match category {
         None => (false, "free_customer_service", "service"),
         Some(TemplateCategory::Utility) if window_open => (false, "free_customer_service", "utility"),
@@ -872,7 +884,7 @@ pub(crate) fn escape_non_ascii(json: &str) -> String {
 }
 
 /// Standard base64 with padding (Meta's `sha256` of media).
-fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -892,13 +904,18 @@ fn base64(bytes: &[u8]) -> String {
 /// A Graph error answer: an HTTP status and Meta's envelope.
 #[derive(Debug, Clone)]
 pub(crate) struct GraphFailure {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     // Boxed: handlers return `Result<_, GraphFailure>` and the envelope is large.
-    error: Box<GraphError>,
+    pub(super) error: Box<GraphError>,
 }
 
 impl GraphFailure {
-    fn new(status: StatusCode, code: i64, message: impl Into<String>, details: impl Into<String>) -> Self {
+    pub(super) fn new(
+        status: StatusCode,
+        code: i64,
+        message: impl Into<String>,
+        details: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             error: Box::new(GraphError {
@@ -917,15 +934,15 @@ impl GraphFailure {
         }
     }
 
-    fn template(code: i64, message: &str, details: impl Into<String>) -> Self {
+    pub(super) fn template(code: i64, message: &str, details: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message, details)
     }
 
-    fn invalid_parameter(details: impl Into<String>) -> Self {
+    pub(super) fn invalid_parameter(details: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter", details)
     }
 
-    fn unknown_object(id: &str) -> Self {
+    pub(super) fn unknown_object(id: &str) -> Self {
         let mut failure = Self::new(
             StatusCode::BAD_REQUEST,
             100,
@@ -942,22 +959,23 @@ impl GraphFailure {
 
 impl IntoResponse for GraphFailure {
     fn into_response(self) -> Response {
-        (self.status, Json(crate::whatsapp::wire::ErrorEnvelope { error: *self.error })).into_response()
+        (self.status, Json(crate::providers::whatsapp::wire::ErrorEnvelope { error: *self.error }))
+            .into_response()
     }
 }
 
 /// The sandbox's routes, to be mounted under `/sandbox`.
 pub fn router(state: SandboxState) -> Router {
     Router::new()
-        .route("/graph/v23.0/{phone_number_id}/messages", post(graph::send_message))
-        .route("/graph/v23.0/{waba_id}/message_templates", get(graph::list_templates))
-        .route("/graph/v23.0/{media_id}", get(graph::media_info))
-        .route("/media/{media_id}", get(graph::media_bytes))
-        .route("/faults", post(graph::add_faults).delete(graph::clear_faults))
+        .route("/graph/v23.0/{phone_number_id}/messages", post(super::graph::send_message))
+        .route("/graph/v23.0/{waba_id}/message_templates", get(super::graph::list_templates))
+        .route("/graph/v23.0/{media_id}", get(super::graph::media_info))
+        .route("/media/{media_id}", get(super::graph::media_bytes))
+        .route("/faults", post(super::graph::add_faults).delete(super::graph::clear_faults))
         .route(
             "/simulador",
-            get(simulator::page)
-                .post(simulator::submit)
+            get(super::simulator::page)
+                .post(super::simulator::submit)
                 // Room for the upload plus the form fields.
                 .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
         )
@@ -984,7 +1002,7 @@ mod tests {
 
     #[test]
     fn pricing_follows_per_message_rules() {
-        use crate::whatsapp::wire::TemplateCategory::{Authentication, Marketing, Utility};
+        use crate::providers::whatsapp::wire::TemplateCategory::{Authentication, Marketing, Utility};
         let p = pricing(Some(Utility), true);
         assert_eq!(
             (p.billable, p.kind.as_deref(), p.category.as_str()),

@@ -2,7 +2,7 @@
 //! parameters, which values.
 
 use super::GraphFailure;
-use crate::whatsapp::wire::{
+use crate::providers::whatsapp::wire::{
     MessageTemplate, Template, TemplateButton, TemplateCategory, TemplateComponent,
     TemplateDefinitionComponent, TemplateParameter, TemplateStatus,
 };
@@ -498,7 +498,7 @@ mod tests {
         let one = |text: &str| vec![TemplateComponent::body(vec![TemplateParameter::text(text)])];
         assert_eq!(code_of(validate(&templates, &send("nao_existe", vec![]))), Some(132001));
         let english = Template {
-            language: crate::whatsapp::wire::Language { code: "en_US".into(), policy: None },
+            language: crate::providers::whatsapp::wire::Language { code: "en_US".into(), policy: None },
             ..send("retomar_atendimento", vec![])
         };
         assert_eq!(code_of(validate(&templates, &english)), Some(132001));

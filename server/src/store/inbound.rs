@@ -567,7 +567,8 @@ impl SqlStore {
 
         // The domain decides what the message changes (the window, the conversation's state, whether what
         // was held may leave); this writes it.
-        let channel = Channel::from(ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?);
+        let channel =
+            Channel::from(ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?);
         let decided = before.contact_message(&channel, message.activity, message.sent_at, now);
         let after = decided.lifecycle;
         // The list shows the contact's newest message, even when webhooks arrive out of order.

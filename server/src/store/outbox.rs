@@ -7,14 +7,14 @@ use async_trait::async_trait;
 use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
 use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
-use atende_domain::conversation::{ChannelKind, ConversationId, ConversationStatus};
-use atende_domain::lifecycle::{Attempt, Lifecycle};
+use atende_domain::conversation::{ChannelKind, ConversationId};
+use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
     AgentInfo, AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Opened, Outbox,
     StoreError, TeamInfo, TeamMove,
 };
 use atende_domain::queue::{Delivery, MessageText};
-use atende_domain::template::{FilledTemplate, Template, TemplateCategory, TemplateSpec};
+use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
 use atende_domain::time::Timestamp;
 use sqlx::{FromRow, Row};
 
@@ -580,23 +580,19 @@ fn stored_channel(kind: &str, human_agent_tag: i64) -> Result<Channel, StoreErro
 }
 
 impl SqlStore {
-    /// A free-form message (text or attachment) and its job: `detail` gets the tag decided now, if any.
+    /// A free-form message (text or attachment) and its job. A tag is not kept: the worker decides it as the
+    /// message leaves (a retry or a paced send may cross the 24 hours).
     async fn enqueue_free_form(
         &self,
         id: ConversationId,
         kind: &str,
         body: Option<&str>,
-        mut detail: serde_json::Value,
+        detail: serde_json::Value,
         delivery: Delivery,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let dispatch = match delivery {
-            Delivery::Now { tag } => {
-                if let (Some(tag), Some(object)) = (tag, detail.as_object_mut()) {
-                    object.insert("tag".into(), tag.code().into());
-                }
-                Dispatch::Now
-            }
+            Delivery::Now { .. } => Dispatch::Now,
             Delivery::WhenContactWrites => Dispatch::Hold,
         };
         let outbound = NewOutbound {

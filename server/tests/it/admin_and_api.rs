@@ -525,7 +525,7 @@ async fn the_rate_card_saved_in_the_console_is_what_every_estimate_uses() {
 
 #[tokio::test]
 async fn a_console_channels_app_secret_signs_for_that_channel_only() {
-    use atende_server::whatsapp::wire::signature_header;
+    use atende_server::providers::whatsapp::wire::signature_header;
     let app = spawn_app().await;
     let page = json!({ "kind": "Messenger", "name": "Página da Loja", "provider_id": "5550001", "account_id": "",
         "url": "", "token": "token-da-pagina", "webhook_secret": "segredo-da-pagina", "verify_token": "verifica",

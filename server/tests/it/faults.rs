@@ -5,8 +5,8 @@
 use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::Tab;
 use atende_domain::ports::Store;
+use atende_server::providers::whatsapp::wire::signature_header;
 use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
-use atende_server::whatsapp::wire::signature_header;
 use serde_json::json;
 use sqlx::{Connection, Row};
 

@@ -4,7 +4,7 @@
 //! involved.
 
 use crate::common::{eventually, post_signed, sign_in_response, spawn_app_on, TestApp, TestDb};
-use atende_server::whatsapp::wire::signature_header;
+use atende_server::providers::whatsapp::wire::signature_header;
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
 
@@ -162,7 +162,7 @@ on_both!(a_receipt_the_store_cannot_apply_is_set_aside_and_holds_up_nothing, |ap
         (listed.len() == 1).then_some(listed)
     })
     .await;
-    assert_eq!(set_aside[0].attempts, atende_server::webhooks::RECEIPT_ATTEMPTS);
+    assert_eq!(set_aside[0].attempts, atende_server::inbox::RECEIPT_ATTEMPTS);
     assert!(set_aside[0].reason.contains("veneno recusado"), "{}", set_aside[0].reason);
     assert!(set_aside[0].excerpt.contains("wamid.veneno"));
     let said = health(&app).await;
@@ -570,9 +570,9 @@ async fn processed_webhook_bodies_are_deleted_after_the_retention_and_set_aside_
             store.pending_webhooks(0, 10).await.expect("pending").iter().map(|w| w.id).collect();
         store.mark_webhook_processed(ids[0], None, t0).await.expect("processed long ago");
         store.mark_webhook_processed(ids[1], None, t0.plus_millis(29 * day)).await.expect("processed lately");
-        for _ in 0..atende_server::webhooks::RECEIPT_ATTEMPTS {
+        for _ in 0..atende_server::inbox::RECEIPT_ATTEMPTS {
             store
-                .receipt_failed(ids[2], "recusado", atende_server::webhooks::RECEIPT_ATTEMPTS, t0)
+                .receipt_failed(ids[2], "recusado", atende_server::inbox::RECEIPT_ATTEMPTS, t0)
                 .await
                 .expect("counted");
         }

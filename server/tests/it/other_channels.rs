@@ -252,10 +252,11 @@ async fn a_meta_webhook_with_a_bad_signature_is_refused_and_nothing_is_stored() 
 
 #[tokio::test]
 async fn a_send_meta_refuses_for_the_window_is_explained_and_closes_the_window() {
-    use atende_server::dispatch::{ChannelSender, MessengerSender};
-    use atende_server::messenger::{MessengerClient, MessengerConfig};
+    use atende_server::channels::port::{ChannelSender, Outbound, OutboundMessage};
+    use atende_server::providers::meta::sender::MessengerSender;
+    use atende_server::providers::meta::{MessengerClient, MessengerConfig};
     use atende_server::sandbox::others::{self, OthersConfig};
-    use atende_server::store::queue::{ClaimedJob, JobId, MessageId};
+    use atende_server::store::queue::MessageId;
     let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
     let hooks = receiver.local_addr().expect("bound");
     let accept_all = axum::Router::new().route("/webhooks/meta", axum::routing::post(|| async { "ok" }));
@@ -278,27 +279,21 @@ async fn a_send_meta_refuses_for_the_window_is_explained_and_closes_the_window()
             .with_base_url(format!("http://{address}/sandbox/meta/v23.0")),
     )
     .expect("client");
-    let job = ClaimedJob {
-        job_id: JobId(1),
-        message_id: MessageId(1),
-        conversation_id: 1,
-        channel_id: 1,
-        kind: "text".into(),
-        body: Some("Oi, Eva".into()),
-        detail: "{}".into(),
-        provider_message_id: None,
-        recipient: None,
-        attempts: 1,
-    };
     let to = OthersSandbox::scoped_id(ChannelKind::Instagram, "5511977778888");
-    let failure = MessengerSender { client }.send(&to, &job).await.expect_err("outside the window");
-    assert_eq!(failure.code, Some(10));
-    assert!(!failure.transient);
-    assert!(failure.closes_window);
+    let outbound = Outbound {
+        message_id: MessageId(1),
+        to,
+        message: OutboundMessage::Text { body: "Oi, Eva".into() },
+        tag: None,
+    };
+    let failure = MessengerSender { client }.send(&outbound).await.expect_err("outside the window");
+    assert_eq!(failure.code(), Some(10));
+    assert!(!failure.is_transient());
+    assert!(failure.closes_window());
     assert!(
-        failure.explanation.contains("janela de conversa do Instagram está fechada"),
+        failure.explanation().contains("janela de conversa do Instagram está fechada"),
         "{}",
-        failure.explanation
+        failure.explanation()
     );
 }
 

@@ -4,7 +4,7 @@ use atende_domain::contact::ContactForm;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::Store;
 use atende_domain::time::Timestamp;
-use atende_server::registry::ChannelRegistry;
+use atende_server::channels::registry::ChannelRegistry;
 use atende_server::store::channels::ChannelConfig;
 use atende_server::store::queue::{Dispatch, NewOutbound};
 use atende_server::store::SqlStore;
@@ -444,8 +444,8 @@ impl ManualClock {
 /// The worker's senders: `sender` for `channel`, nothing else.
 fn only_sender(
     channel: i64,
-    sender: Arc<dyn atende_server::dispatch::ChannelSender>,
-) -> std::collections::HashMap<i64, Arc<dyn atende_server::dispatch::ChannelSender>> {
+    sender: Arc<dyn atende_server::channels::port::ChannelSender>,
+) -> std::collections::HashMap<i64, Arc<dyn atende_server::channels::port::ChannelSender>> {
     std::collections::HashMap::from([(channel, sender)])
 }
 
@@ -454,7 +454,7 @@ fn only_sender(
 struct RecordingSender(std::sync::Mutex<Vec<(String, String)>>);
 
 #[async_trait::async_trait]
-impl atende_server::dispatch::ChannelSender for RecordingSender {
+impl atende_server::channels::port::ChannelSender for RecordingSender {
     /// Read receipts are not the outbound worker's: these tests have none.
     async fn acknowledge(&self, _to: &str, _message_id: &str, _typing: bool) -> Result<(), String> {
         Ok(())
@@ -462,17 +462,21 @@ impl atende_server::dispatch::ChannelSender for RecordingSender {
 
     async fn send(
         &self,
-        to: &str,
-        job: &atende_server::store::queue::ClaimedJob,
-    ) -> Result<String, atende_server::dispatch::SendFailure> {
+        outbound: &atende_server::channels::port::Outbound,
+    ) -> atende_server::channels::port::SendOutcome {
+        use atende_server::channels::port::OutboundMessage;
         let mut sent = self.0.lock().expect("sent");
-        sent.push((to.to_owned(), job.body.clone().unwrap_or_default()));
+        let body = match &outbound.message {
+            OutboundMessage::Text { body } => body.clone(),
+            other => format!("{other:?}"),
+        };
+        sent.push((outbound.to.clone(), body));
         Ok(format!("wamid.{}", sent.len()))
     }
 }
 
 contract!(a_recipient_gets_a_burst_and_then_one_message_per_interval_without_holding_up_others, |db| {
-    use atende_server::dispatch::{DispatchSettings, Dispatcher, ExecutionOutcome};
+    use atende_server::outbox::{DispatchSettings, Dispatcher, ExecutionOutcome};
     use std::time::Duration;
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 2).await;
@@ -536,7 +540,7 @@ contract!(a_deferred_job_waits_its_turn_without_counting_an_attempt, |db| {
 struct RefusingSender(i64);
 
 #[async_trait::async_trait]
-impl atende_server::dispatch::ChannelSender for RefusingSender {
+impl atende_server::channels::port::ChannelSender for RefusingSender {
     /// Read receipts are not the outbound worker's: these tests have none.
     async fn acknowledge(&self, _to: &str, _message_id: &str, _typing: bool) -> Result<(), String> {
         Ok(())
@@ -544,15 +548,18 @@ impl atende_server::dispatch::ChannelSender for RefusingSender {
 
     async fn send(
         &self,
-        _to: &str,
-        _job: &atende_server::store::queue::ClaimedJob,
-    ) -> Result<String, atende_server::dispatch::SendFailure> {
-        Err(atende_server::dispatch::SendFailure {
-            transient: false,
-            code: Some(self.0),
-            explanation: "Mais de 24 horas se passaram desde a última mensagem do contato.".into(),
-            detail: format!("code {}", self.0),
-            closes_window: self.0 == 131047,
+        _outbound: &atende_server::channels::port::Outbound,
+    ) -> atende_server::channels::port::SendOutcome {
+        use atende_server::channels::port::SendFailure;
+        let (code, explanation, detail) = (
+            Some(self.0),
+            "Mais de 24 horas se passaram desde a última mensagem do contato.".into(),
+            format!("code {}", self.0),
+        );
+        Err(if self.0 == 131047 {
+            SendFailure::WindowClosed { code, explanation, detail }
+        } else {
+            SendFailure::Refused { code, explanation, detail }
         })
     }
 }
@@ -560,7 +567,7 @@ impl atende_server::dispatch::ChannelSender for RefusingSender {
 contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_closed, |db| {
     use atende_domain::conversation::ConversationId;
     use atende_domain::ports::Outbox;
-    use atende_server::dispatch::{DispatchSettings, Dispatcher, ExecutionOutcome};
+    use atende_server::outbox::{DispatchSettings, Dispatcher, ExecutionOutcome};
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;
     let (_, job) = store

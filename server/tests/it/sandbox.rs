@@ -1,12 +1,12 @@
 //! The sandbox over real HTTP, driven by the real Cloud API client, with a webhook receiver that checks every
 //! signature the way Atende must.
 
-use atende_server::sandbox::{self, SandboxConfig, SandboxState};
-use atende_server::whatsapp::wire::{
+use atende_server::providers::whatsapp::wire::{
     InboundContent, Notification, SendRequest, Status, StatusKind, Template, TemplateComponent,
     TemplateParameter, TemplateStatus,
 };
-use atende_server::whatsapp::{verify_signature, CloudApiClient, CloudApiConfig, FailureKind};
+use atende_server::providers::whatsapp::{verify_signature, CloudApiClient, CloudApiConfig, FailureKind};
+use atende_server::sandbox::{self, SandboxConfig, SandboxState};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -126,7 +126,9 @@ impl Harness {
         response.text().await.expect("html")
     }
 
-    async fn inbound_messages(&self) -> Vec<(String, atende_server::whatsapp::wire::InboundMessage)> {
+    async fn inbound_messages(
+        &self,
+    ) -> Vec<(String, atende_server::providers::whatsapp::wire::InboundMessage)> {
         self.received
             .lock()
             .await

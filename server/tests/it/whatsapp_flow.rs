@@ -4,9 +4,9 @@
 use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ConversationSummary, Tab};
 use atende_domain::ports::Store;
+use atende_server::providers::whatsapp::signature_header;
 use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
 use atende_server::store::queue::{Dispatch, NewOutbound};
-use atende_server::whatsapp::signature_header;
 
 async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
     eventually(&format!("a conversation with {name}"), || async {

@@ -2,12 +2,11 @@
 //! and media go out whenever the agent writes. The same client talks to a real Evolution server and to the
 //! embedded sandbox.
 
+pub mod inbound;
+pub mod sender;
 pub mod wire;
 
-use crate::dispatch::{ChannelSender, SendFailure};
-use crate::store::queue::ClaimedJob;
-use crate::whatsapp::cloud_api::error_chain;
-use async_trait::async_trait;
+use crate::providers::whatsapp::cloud_api::error_chain;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -211,47 +210,18 @@ impl EvolutionClient {
     }
 }
 
-/// The outbound worker's way out through Evolution.
-pub struct EvolutionSender {
-    pub client: EvolutionClient,
+/// What authenticates one instance's webhooks. `Debug` prints no secret.
+#[derive(Clone)]
+pub struct EvolutionWebhookAuth {
+    pub instance: String,
+    /// The instance's token (or the global key), which Evolution may put in the body's `apikey`.
+    pub api_key: Arc<str>,
+    /// What the instance's webhook headers send as `Authorization: Bearer …`.
+    pub webhook_token: Arc<str>,
 }
 
-#[async_trait]
-impl ChannelSender for EvolutionSender {
-    async fn acknowledge(&self, to: &str, message_id: &str, typing: bool) -> Result<(), String> {
-        let remote_jid = if to.contains('@') { to.to_owned() } else { format!("{to}@s.whatsapp.net") };
-        self.client.acknowledge(&remote_jid, message_id, typing).await
-    }
-
-    async fn send(&self, to: &str, job: &ClaimedJob) -> Result<String, SendFailure> {
-        let sent = match job.kind.as_str() {
-            "text" => {
-                let request = SendText { number: to.to_owned(), text: job.body.clone().unwrap_or_default() };
-                self.client.send_text(&request).await
-            }
-            "audio" => {
-                let media = crate::dispatch::MediaJob::read(job)?;
-                self.client.send_audio(&wire::SendAudio { number: to.to_owned(), audio: media.link }).await
-            }
-            kind => {
-                let media = crate::dispatch::MediaJob::read(job)?;
-                let request = wire::SendMedia {
-                    number: to.to_owned(),
-                    mediatype: kind.to_owned(),
-                    mimetype: None,
-                    media: media.link,
-                    file_name: media.filename,
-                    caption: job.body.clone(),
-                };
-                self.client.send_media(&request).await
-            }
-        };
-        sent.map_err(|failure| SendFailure {
-            transient: failure.is_transient(),
-            code: failure.http_status.map(i64::from),
-            explanation: failure.explanation(&self.client.config().instance),
-            detail: format!("{failure:?}"),
-            closes_window: false,
-        })
+impl fmt::Debug for EvolutionWebhookAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EvolutionWebhookAuth").field("instance", &self.instance).finish_non_exhaustive()
     }
 }

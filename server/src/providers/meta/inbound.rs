@@ -2,15 +2,17 @@
 //! reactions from people, deliveries and reads of ours. Echoes of what the page sent are ignored (Atende
 //! recorded its own sends already).
 
-use super::{Batch, Failure, WebhookProcessor};
-use crate::messenger::wire::{Event, Messaging};
-use crate::store::inbound::PendingWebhook;
+use super::wire::{Event, Messaging};
+use crate::channels::port::{message_of_correlation, InboundFailure, InboundHandler, InboundSink};
+use crate::channels::registry::ChannelRegistry;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
 use crate::store::SqlStore;
+use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
 use atende_domain::window::InboundKind;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How long a new person's profile may take before the message is stored under a neutral name.
 const PROFILE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -24,43 +26,58 @@ fn kinds(object: &str) -> Option<(ChannelKind, &'static str)> {
     }
 }
 
-impl WebhookProcessor {
+/// Applies stored Messenger and Instagram notifications.
+pub struct MetaInbound {
+    pub store: SqlStore,
+    /// The pages' clients, to read a new person's name.
+    pub channels: Arc<ChannelRegistry>,
+}
+
+#[async_trait]
+impl InboundHandler for MetaInbound {
+    async fn prepare(&self, bodies: &[&str], names: &mut HashMap<String, String>) {
+        self.names_of_new_people(bodies, names).await;
+    }
+
     /// `Ok(false)` when a receipt names a message Atende does not know yet.
-    pub(super) async fn process_meta(&self, batch: &mut Batch, body: &str) -> Result<bool, Failure> {
-        let event =
-            Event::parse(body.as_bytes()).map_err(|e| Failure::Unreadable(format!("invalid event: {e}")))?;
+    async fn apply(&self, sink: &mut dyn InboundSink, body: &str) -> Result<bool, InboundFailure> {
+        let event = Event::parse(body.as_bytes())
+            .map_err(|e| InboundFailure::Unreadable(format!("invalid event: {e}")))?;
         let Some((kind, identity_kind)) = kinds(&event.object) else {
-            return Err(Failure::Unreadable(format!("object {:?} is not page or instagram", event.object)));
+            return Err(InboundFailure::Unreadable(format!(
+                "object {:?} is not page or instagram",
+                event.object
+            )));
         };
         let mut complete = true;
         let mut unknown = Vec::new();
         for entry in &event.entry {
             // One page Atende does not know (removed, or another app's) does not hold back the others.
-            let Some(channel_id) = batch.channel(kind, &entry.id).await? else {
+            let Some(channel_id) = sink.channel(kind, &entry.id).await? else {
                 unknown.push(entry.id.as_str());
                 continue;
             };
             for messaging in &entry.messaging {
-                complete &= self.apply_messaging(batch, channel_id, kind, identity_kind, messaging).await?;
+                complete &= Self::apply_messaging(sink, channel_id, identity_kind, messaging).await?;
             }
         }
         if unknown.is_empty() || !complete {
             return Ok(complete);
         }
         // Applied what could be; the receipt keeps a note of what was left out.
-        Err(Failure::Unreadable(format!("no {} channel for {}", kind.label(), unknown.join(", "))))
+        Err(InboundFailure::Unreadable(format!("no {} channel for {}", kind.label(), unknown.join(", "))))
     }
+}
 
+impl MetaInbound {
     async fn apply_messaging(
-        &self,
-        batch: &mut Batch,
+        sink: &mut dyn InboundSink,
         channel_id: i64,
-        kind: ChannelKind,
         identity_kind: &str,
         messaging: &Messaging,
-    ) -> Result<bool, Failure> {
+    ) -> Result<bool, InboundFailure> {
         let person = messaging.sender.id.as_str();
-        let at = messaging.timestamp.map_or(batch.now, Timestamp::from_millis);
+        let at = messaging.timestamp.map_or(sink.now(), Timestamp::from_millis);
         // Receipts: Messenger names messages (`mids`) and/or gives a watermark; Instagram names the read one.
         let receipt = match (&messaging.delivery, &messaging.read) {
             (Some(delivery), _) => Some(("delivered", delivery.mids.clone(), delivery.watermark)),
@@ -72,27 +89,16 @@ impl WebhookProcessor {
         if let Some((status, mids, watermark)) = receipt {
             let mut complete = true;
             for mid in &mids {
-                complete &= batch.apply(&receipt_of(mid, status, at)).await?;
+                complete &= sink.status(&receipt_of(mid, status, at)).await?;
             }
             // Instagram names only the last message seen: the earlier ones were seen too.
             let watermark = match (watermark, mids.last()) {
-                (None, Some(mid)) if status == "read" => {
-                    SqlStore::provider_at_of_on(&mut batch.tx, mid).await?
-                }
+                (None, Some(mid)) if status == "read" => sink.provider_at(mid).await?,
                 _ => watermark,
             };
             if let Some(watermark) = watermark {
                 let watermark = Timestamp::from_millis(watermark);
-                let moved = SqlStore::apply_watermark_on(
-                    &mut batch.tx,
-                    channel_id,
-                    identity_kind,
-                    person,
-                    status,
-                    watermark,
-                )
-                .await?;
-                batch.done.statuses += usize::try_from(moved).unwrap_or(usize::MAX);
+                sink.watermark(channel_id, identity_kind, person, status, watermark).await?;
             }
             // A named message Atende does not know yet waits (its send may not be recorded); one sent by another
             // tool is given up after the processor's grace period.
@@ -101,7 +107,7 @@ impl WebhookProcessor {
         let (provider_message_id, message_kind, body, activity) = if let Some(message) = &messaging.message {
             if message.is_echo {
                 // Our own send, echoed: it carries our id, so a send whose answer was lost is recognised.
-                let ours = super::message_from_opaque(message.metadata.as_deref());
+                let ours = message_of_correlation(message.metadata.as_deref());
                 if ours.is_none() {
                     return Ok(true);
                 }
@@ -114,7 +120,7 @@ impl WebhookProcessor {
                     error_text: None,
                     closes_window: false,
                 };
-                return batch.apply(&update).await;
+                return Ok(sink.status(&update).await?);
             }
             let kind = match message.attachments.first().map(|a| a.kind.as_str()) {
                 None => "text",
@@ -156,7 +162,7 @@ impl WebhookProcessor {
             return Ok(true);
         };
         // Asked of the provider before the batch began (see `names_of_new_people`); none for a known person.
-        let profile_name = batch.names.get(person).cloned();
+        let profile_name = sink.name_of(person);
         let inbound = InboundMessage {
             channel_id,
             identity_kind: identity_kind.into(),
@@ -170,7 +176,7 @@ impl WebhookProcessor {
             sent_at: at,
             activity,
         };
-        batch.record(&inbound).await?;
+        sink.message(&inbound).await?;
         Ok(true)
     }
 
@@ -178,13 +184,9 @@ impl WebhookProcessor {
     /// not know yet and `names` does not have, from the provider's profile API; a neutral name when the profile cannot be read (no permission, or the
     /// provider is down or slow: the message is not held up for it). Asked before the batch's transaction
     /// begins, so a slow Graph call never holds the database's writer.
-    pub(super) async fn names_of_new_people(
-        &self,
-        page: &[PendingWebhook],
-        names: &mut HashMap<String, String>,
-    ) {
-        for webhook in page.iter().filter(|w| w.provider == "meta") {
-            let Ok(event) = Event::parse(webhook.body.as_bytes()) else { continue };
+    async fn names_of_new_people(&self, bodies: &[&str], names: &mut HashMap<String, String>) {
+        for body in bodies {
+            let Ok(event) = Event::parse(body.as_bytes()) else { continue };
             let Some((kind, identity_kind)) = kinds(&event.object) else { continue };
             for entry in &event.entry {
                 // A lookup the database fails is left to the batch, which meets the same failure and handles

@@ -1,10 +1,15 @@
-//! Messenger and Instagram through Meta's Graph API: the Send API client and the wire format ([`wire`]).
+//! Messenger and Instagram through Meta's Graph API: the Send API client, the wire format ([`wire`]), the
+//! sender ([`sender`]) and the webhooks ([`inbound`]).
 //! The same client talks to Meta and to the embedded sandbox (only the base URL differs).
 
+pub mod inbound;
+pub mod sender;
 pub mod wire;
 
-use crate::whatsapp::cloud_api::{error_chain, graph_call, parse, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT};
-use crate::whatsapp::ProviderFailure;
+use crate::providers::whatsapp::cloud_api::{
+    error_chain, graph_call, parse, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT,
+};
+use crate::providers::whatsapp::ProviderFailure;
 use atende_domain::conversation::ChannelKind;
 use std::fmt;
 use std::sync::Arc;

@@ -396,7 +396,7 @@ pub(crate) fn parse<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::whatsapp::wire::{Template, TemplateComponent, TemplateParameter, TemplateStatus};
+    use crate::providers::whatsapp::wire::{Template, TemplateComponent, TemplateParameter, TemplateStatus};
     use axum::extract::{Path, Query};
     use axum::http::HeaderMap;
     use axum::response::IntoResponse;

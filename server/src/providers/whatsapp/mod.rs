@@ -1,8 +1,12 @@
-//! Meta's WhatsApp Cloud API: its wire format ([`wire`]), the webhook signature, and the HTTP client
-//! ([`cloud_api`]). The embedded sandbox ([`crate::sandbox`]) speaks the same types, so both sides agree on
+//! Meta's WhatsApp Cloud API: its wire format ([`wire`]), the webhook signature, the HTTP client
+//! ([`cloud_api`]), the sender ([`sender`]), the webhooks ([`inbound`]) and the template sync
+//! ([`templates`]). The embedded sandbox ([`crate::sandbox`]) speaks the same types, so both sides agree on
 //! every byte.
 
 pub mod cloud_api;
+pub mod inbound;
+pub mod sender;
+pub mod templates;
 pub mod wire;
 
 pub use cloud_api::{

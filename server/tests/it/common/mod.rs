@@ -273,7 +273,7 @@ impl TestApp {
 
 /// POSTs `body` to `/webhooks/{webhook}` (`whatsapp` or `meta`) signed with `secret`, as Meta does; the status.
 pub async fn post_signed(app: &TestApp, webhook: &str, body: &str, secret: &[u8]) -> u16 {
-    use atende_server::whatsapp::wire::signature_header;
+    use atende_server::providers::whatsapp::wire::signature_header;
     app.client
         .post(format!("{}/webhooks/{webhook}", app.address))
         .header("X-Hub-Signature-256", signature_header(secret, body.as_bytes()))

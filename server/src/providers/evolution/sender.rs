@@ -1,0 +1,55 @@
+//! The outbound worker's way out through Evolution.
+
+use super::wire::{self, SendText};
+use super::EvolutionClient;
+use crate::channels::port::{ChannelSender, Outbound, OutboundMessage, SendFailure, SendOutcome};
+use async_trait::async_trait;
+use atende_domain::media::MediaKind;
+
+pub struct EvolutionSender {
+    pub client: EvolutionClient,
+}
+
+#[async_trait]
+impl ChannelSender for EvolutionSender {
+    async fn acknowledge(&self, to: &str, message_id: &str, typing: bool) -> Result<(), String> {
+        let remote_jid = if to.contains('@') { to.to_owned() } else { format!("{to}@s.whatsapp.net") };
+        self.client.acknowledge(&remote_jid, message_id, typing).await
+    }
+
+    async fn send(&self, outbound: &Outbound) -> SendOutcome {
+        let to = outbound.to.clone();
+        let sent = match &outbound.message {
+            OutboundMessage::Text { body } => {
+                self.client.send_text(&SendText { number: to, text: body.clone() }).await
+            }
+            OutboundMessage::Template { .. } => return Err(SendFailure::unsupported("template")),
+            OutboundMessage::Media { kind: MediaKind::Audio, link, .. } => {
+                self.client.send_audio(&wire::SendAudio { number: to, audio: link.clone() }).await
+            }
+            OutboundMessage::Media { kind, link, caption, filename } => {
+                let request = wire::SendMedia {
+                    number: to,
+                    mediatype: kind.code().to_owned(),
+                    mimetype: None,
+                    media: link.clone(),
+                    file_name: filename.clone(),
+                    caption: caption.clone(),
+                };
+                self.client.send_media(&request).await
+            }
+        };
+        sent.map_err(|failure| {
+            let (code, explanation, detail) = (
+                failure.http_status.map(i64::from),
+                failure.explanation(&self.client.config().instance),
+                format!("{failure:?}"),
+            );
+            if failure.is_transient() {
+                SendFailure::Transient { code, explanation, detail }
+            } else {
+                SendFailure::Refused { code, explanation, detail }
+            }
+        })
+    }
+}

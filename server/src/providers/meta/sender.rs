@@ -1,0 +1,48 @@
+//! The outbound worker's way out through Messenger's and Instagram's Send API (or the sandbox, which speaks
+//! it).
+
+use super::wire::SendRequest;
+use super::MessengerClient;
+use crate::channels::port::{
+    correlation_id, ChannelSender, Outbound, OutboundMessage, SendFailure, SendOutcome,
+};
+use crate::providers::whatsapp::sender::explain;
+use async_trait::async_trait;
+use atende_domain::media::MediaKind;
+
+pub struct MessengerSender {
+    pub client: MessengerClient,
+}
+
+#[async_trait]
+impl ChannelSender for MessengerSender {
+    fn has_message_tags(&self) -> bool {
+        true
+    }
+
+    async fn acknowledge(&self, to: &str, _message_id: &str, typing: bool) -> Result<(), String> {
+        self.client.sender_action(to, "mark_seen").await.map_err(|f| f.to_string())?;
+        if typing {
+            self.client.sender_action(to, "typing_on").await.map_err(|f| f.to_string())?;
+        }
+        Ok(())
+    }
+
+    async fn send(&self, outbound: &Outbound) -> SendOutcome {
+        let to = outbound.to.as_str();
+        // The tag was decided as the message left (HUMAN_AGENT after the 24 hours, on a channel that uses it).
+        let tag = outbound.tag.map(|tag| tag.code());
+        let mut request = match &outbound.message {
+            OutboundMessage::Text { body } => SendRequest::text(to, body.clone(), tag),
+            OutboundMessage::Template { .. } => return Err(SendFailure::unsupported("template")),
+            OutboundMessage::Media { kind, link, .. } => {
+                // The Send API calls a document a "file".
+                let kind = if *kind == MediaKind::Document { "file" } else { kind.code() };
+                SendRequest::attachment(to, kind, link.clone(), tag)
+            }
+        };
+        request.message.metadata = Some(correlation_id(outbound.message_id));
+        let kind = self.client.config().kind;
+        self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
+    }
+}

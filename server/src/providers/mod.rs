@@ -1,0 +1,7 @@
+//! One room per provider: each holds that provider's wire types, HTTP client, sender, webhook gate and
+//! inbound reading, and is the only code that knows its wire format. The rest of the server reaches them
+//! through [`crate::channels::port`].
+
+pub mod evolution;
+pub mod meta;
+pub mod whatsapp;
