@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod admin_and_api;
 mod api;
+mod architecture;
 mod faults;
 mod hardening;
 mod inbound_contract;
