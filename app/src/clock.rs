@@ -4,14 +4,14 @@
 use atende_domain::time::Timestamp;
 
 #[cfg(feature = "hydrate")]
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     // f64 milliseconds since the epoch; whole milliseconds are all the rules need.
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(clippy::cast_possible_truncation)]
     Timestamp::from_millis(js_sys::Date::now() as i64)
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -21,7 +21,7 @@ pub fn now() -> Timestamp {
 
 /// The time, moving every `every` for as long as the calling component lives (countdowns read it). On the
 /// server it stands still at the moment of rendering.
-pub fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestamp> {
+pub(crate) fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestamp> {
     use leptos::prelude::*;
     let time = RwSignal::new(now());
     Effect::new(move |_| {
@@ -42,10 +42,10 @@ pub fn ticking(every: std::time::Duration) -> leptos::prelude::RwSignal<Timestam
 struct PageClock(leptos::prelude::RwSignal<Timestamp>);
 
 /// How often the window's countdown moves (it reads in minutes).
-pub const COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const COUNTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The page's clock, made (and shared below the caller) by the first component that asks for it.
-pub fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
+pub(crate) fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
     use leptos::prelude::*;
     if let Some(PageClock(time)) = use_context::<PageClock>() {
         return time;
@@ -63,15 +63,15 @@ pub fn page_clock() -> leptos::prelude::RwSignal<Timestamp> {
 /// Minutes east of UTC where the agent is: Brasília's (-180) while rendering on the server, where most
 /// Brazilian businesses are; the browser's own once the page is live (set after hydration, so the first
 /// render matches the server's). Each caller gets its own signal, owned by it.
-pub const BRASILIA: i32 = -180;
+pub(crate) const BRASILIA: i32 = -180;
 
-pub fn utc_offset() -> leptos::prelude::RwSignal<i32> {
+pub(crate) fn utc_offset() -> leptos::prelude::RwSignal<i32> {
     use leptos::prelude::*;
     let offset = RwSignal::new(BRASILIA);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         // JavaScript counts minutes *behind* UTC (180 in Brasília), always whole.
-        #[allow(clippy::cast_possible_truncation)]
+        #[expect(clippy::cast_possible_truncation)]
         let behind = js_sys::Date::new_0().get_timezone_offset() as i32;
         offset.set(-behind);
     });

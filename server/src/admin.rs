@@ -24,7 +24,7 @@ async fn hash(password: &str) -> Result<String, AppError> {
 /// The `setting` row of the rate card saved in the console.
 const RATE_CARD_KEY: &str = "rate_card";
 
-pub struct Admin {
+pub(crate) struct Admin {
     pub store: SqlStore,
     /// The channels in use (their Cloud API clients, for "Sincronizar agora"; console channels are put
     /// there when saved).

@@ -30,7 +30,7 @@ const PLAIN_CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self'
 
 /// The console's policy: its scripts carry `nonce`, WebAssembly may compile, everything else comes from
 /// this site (images and media also by `https:` link: agents send attachments by link).
-pub fn console_csp(nonce: &str) -> String {
+pub(crate) fn console_csp(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; \
@@ -40,7 +40,7 @@ pub fn console_csp(nonce: &str) -> String {
 
 /// Sets the console's Content-Security-Policy on the page being rendered (called where the server renders the
 /// document, inside the request's reactive context, so the nonce is the one its scripts carry).
-pub fn set_console_csp() {
+pub(crate) fn set_console_csp() {
     let Some(nonce) = leptos::nonce::use_nonce() else { return };
     let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
     if let Ok(value) = HeaderValue::from_str(&console_csp(&nonce)) {
@@ -140,7 +140,11 @@ fn check_json(value: &serde_json::Value) -> Result<(), TextError> {
 }
 
 /// The middleware (outermost: before the gate). A request's body must have arrived within `body_time`.
-pub async fn guard(State(body_time): State<std::time::Duration>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    State(body_time): State<std::time::Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     let deadline = Instant::now() + body_time;
     let path = request.uri().path().to_owned();
     if !plain_path(&path) {

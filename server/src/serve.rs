@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 
 /// What a connection may take.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Connections served at once.
     pub connections: usize,
     /// How long the head of a request (and the wait for the next one on a kept-alive connection) may take.
@@ -25,7 +25,7 @@ pub struct Limits {
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the requests under way finish (live
 /// streams must be ended by the caller as part of `shutdown`).
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,

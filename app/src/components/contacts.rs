@@ -7,7 +7,7 @@ use atende_domain::phone::Phone;
 use leptos::prelude::*;
 
 #[component]
-pub fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
+pub(crate) fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let saved = RwSignal::new(0_u32);
     let contacts = Resource::new(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
@@ -80,7 +80,7 @@ fn ContactRow(contact: Contact, on_start: Callback<Contact>) -> impl IntoView {
 
 /// The "Novo contato" button, which opens the form in its place; the form closes on "Salvar" or "Cancelar".
 #[component]
-pub fn NewContactToggle(on_saved: Callback<Contact>) -> impl IntoView {
+pub(crate) fn NewContactToggle(on_saved: Callback<Contact>) -> impl IntoView {
     let creating = RwSignal::new(false);
     view! {
         <Show
@@ -106,7 +106,7 @@ pub fn NewContactToggle(on_saved: Callback<Contact>) -> impl IntoView {
 
 /// "Novo contato": validated as the agent types by the same rules the server applies on "Salvar".
 #[component]
-pub fn NewContactForm(
+pub(crate) fn NewContactForm(
     on_saved: Callback<Contact>,
     on_cancel: Callback<()>,
     /// The number typed in "Conversar", when the form opens from there.

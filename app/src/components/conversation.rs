@@ -15,7 +15,7 @@ use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 
 #[component]
-pub fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
+pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0_u32);
     let now = crate::clock::page_clock();
     let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));

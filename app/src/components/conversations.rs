@@ -6,7 +6,7 @@ use atende_domain::conversation::{ConversationSummary, Tab};
 use leptos::prelude::*;
 
 #[component]
-pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
+pub(crate) fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
     let tab_button = move |this: Tab| {
         view! {
             <button
@@ -28,7 +28,7 @@ pub fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 }
 
 #[component]
-pub fn ConversationList(
+pub(crate) fn ConversationList(
     tab: RwSignal<Tab>,
     refresh: RwSignal<u32>,
     on_open: Callback<i64>,
@@ -93,7 +93,7 @@ fn ConversationRow(
 /// The search of the Atendimentos screen: contacts by name or number. Choosing one opens their latest
 /// conversation (where "Reiniciar" applies) or, if they have none, the "Enviar mensagem" panel.
 #[component]
-pub fn ContactSearchResults(
+pub(crate) fn ContactSearchResults(
     text: RwSignal<String>,
     on_open: Callback<i64>,
     on_start: Callback<atende_domain::contact::Contact>,

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 #[component]
-pub fn LoadedList<T, R, V>(
+pub(crate) fn LoadedList<T, R, V>(
     items: Resource<Result<Vec<T>, AppError>>,
     loading: &'static str,
     empty: &'static str,

@@ -1,8 +1,11 @@
-pub mod contacts;
-pub mod conversation;
-pub mod conversations;
-pub mod loaded_list;
-pub mod number_bar;
-pub mod options_menu;
-pub mod restart;
-pub mod send_message;
+// Leptos' `#[component]` gives each component's props a `pub` builder, whatever the component's own visibility.
+#![expect(unreachable_pub, reason = "the props builders #[component] generates are pub")]
+
+pub(crate) mod contacts;
+pub(crate) mod conversation;
+pub(crate) mod conversations;
+pub(crate) mod loaded_list;
+pub(crate) mod number_bar;
+pub(crate) mod options_menu;
+pub(crate) mod restart;
+pub(crate) mod send_message;

@@ -6,7 +6,7 @@ use atende_domain::phone::Phone;
 use leptos::prelude::*;
 
 #[component]
-pub fn NumberBar(on_found: Callback<(Option<Contact>, String)>) -> impl IntoView {
+pub(crate) fn NumberBar(on_found: Callback<(Option<Contact>, String)>) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let find = ServerAction::<FindContact>::new();

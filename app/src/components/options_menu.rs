@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
+pub(crate) fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
         <div class="options-menu">

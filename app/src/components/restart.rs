@@ -13,12 +13,12 @@ use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 
 /// The templates an agent may choose: approved, "de atendimento", and of the category the attempt allows.
-pub fn offered(templates: &[Template], offer: Option<RestartOffer>) -> Vec<Template> {
+pub(crate) fn offered(templates: &[Template], offer: Option<RestartOffer>) -> Vec<Template> {
     templates.iter().filter(|t| offer.is_some_and(|offer| offer.offers(t))).cloned().collect()
 }
 
 /// What the agent is told about the price before a template goes out.
-pub fn price_note(
+pub(crate) fn price_note(
     channel: &Channel,
     template: &Template,
     window: &atende_domain::window::ServiceWindow,
@@ -43,7 +43,7 @@ pub fn price_note(
 
 /// "Modelos de mensagem": one choice among `templates`, then "Continuar".
 #[component]
-pub fn TemplatePicker(
+pub(crate) fn TemplatePicker(
     templates: Vec<Template>,
     #[prop(optional)] note: Option<String>,
     on_continue: Callback<Template>,
@@ -135,7 +135,7 @@ pub fn TemplatePicker(
 
 /// The template's parameters, checked as the agent types, with the preview and the price.
 #[component]
-pub fn TemplateParamsForm(
+pub(crate) fn TemplateParamsForm(
     template: Template,
     price: Option<String>,
     submit_label: &'static str,
@@ -248,7 +248,7 @@ pub fn TemplateParamsForm(
 
 /// "Reiniciar": picker → "Continuar" → parameters → "Enviar mensagem".
 #[component]
-pub fn RestartPanel(
+pub(crate) fn RestartPanel(
     view: ConversationDetail,
     now: Timestamp,
     on_close: Callback<()>,

@@ -14,7 +14,7 @@ use atende_domain::template::Template;
 use leptos::prelude::*;
 
 #[component]
-pub fn SendMessagePanel(
+pub(crate) fn SendMessagePanel(
     contact: Option<Contact>,
     typed: String,
     on_close: Callback<()>,

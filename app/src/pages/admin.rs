@@ -15,7 +15,7 @@ use atende_domain::conversation::ChannelKind;
 use leptos::prelude::*;
 
 #[component]
-pub fn AdminPage() -> impl IntoView {
+pub(crate) fn AdminPage() -> impl IntoView {
     let version = RwSignal::new(0_u32);
     let data = Resource::new(move || version.get(), |_| admin_overview());
     let changed = Callback::new(move |()| version.update(|v| *v += 1));

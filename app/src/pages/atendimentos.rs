@@ -13,7 +13,7 @@ use leptos::prelude::*;
 
 /// What the right-hand side shows.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Pane {
+pub(crate) enum Pane {
     Empty,
     /// One conversation, with its messages and composer.
     Conversation(i64),
@@ -25,7 +25,7 @@ pub enum Pane {
 }
 
 #[component]
-pub fn AtendimentosPage() -> impl IntoView {
+pub(crate) fn AtendimentosPage() -> impl IntoView {
     let tab = RwSignal::new(Tab::Mine);
     let pane = RwSignal::new(Pane::Empty);
     let side_panel_open = RwSignal::new(false);

@@ -9,7 +9,7 @@ use atende_domain::phone::Phone;
 use leptos::prelude::*;
 
 #[component]
-pub fn ContatosPage() -> impl IntoView {
+pub(crate) fn ContatosPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let version = RwSignal::new(0_u32);
     let contacts = Resource::new(move || (search.get(), version.get()), |(text, _)| search_contacts(text));

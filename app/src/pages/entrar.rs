@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-pub fn EntrarPage() -> impl IntoView {
+pub(crate) fn EntrarPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let refused = move || query.with(|q| q.get("erro").is_some());
     view! {

@@ -1,5 +1,8 @@
-pub mod admin;
-pub mod atendimentos;
-pub mod contatos;
-pub mod entrar;
-pub mod senha;
+// Leptos' `#[component]` gives each component's props a `pub` builder, whatever the component's own visibility.
+#![expect(unreachable_pub, reason = "the props builders #[component] generates are pub")]
+
+pub(crate) mod admin;
+pub(crate) mod atendimentos;
+pub(crate) mod contatos;
+pub(crate) mod entrar;
+pub(crate) mod senha;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-pub fn AlterarSenhaPage() -> impl IntoView {
+pub(crate) fn AlterarSenhaPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());

@@ -314,7 +314,7 @@ pub(crate) struct StoredSecrets {
 }
 
 impl StoredSecrets {
-    pub fn read(secret_config: &str) -> Self {
+    pub(crate) fn read(secret_config: &str) -> Self {
         serde_json::from_str(secret_config).unwrap_or_default()
     }
 }
@@ -328,7 +328,7 @@ pub(crate) struct Links {
 }
 
 impl Links {
-    pub fn from_settings(settings: &Settings) -> Self {
+    pub(crate) fn from_settings(settings: &Settings) -> Self {
         Self {
             whatsapp_graph_url: settings
                 .whatsapp

@@ -210,7 +210,7 @@ async fn the_verification_handshake_echoes_the_challenge_only_for_our_token() {
 }
 
 /// Now, for enqueueing (the queue orders by job, not by this instant).
-#[allow(non_snake_case)]
+#[expect(non_snake_case)]
 fn T() -> atende_domain::time::Timestamp {
     use atende_domain::ports::Clock;
     atende_server::SystemClock.now()

@@ -7,26 +7,26 @@ use sqlx::{AnyConnection, Connection, Executor};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A database that exists for one test.
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub database: Database,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>, // (admin url, database name)
 }
 
 impl TestDb {
-    pub async fn sqlite() -> Self {
+    pub(crate) async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = Database::Sqlite(dir.path().join("data").join("atende.db"));
         Self { database, _dir: Some(dir), postgres: None }
     }
 
     /// An SQLite database in `dir` (which the caller owns, e.g. a small filesystem of its own).
-    pub fn sqlite_in(dir: &std::path::Path) -> Self {
+    pub(crate) fn sqlite_in(dir: &std::path::Path) -> Self {
         Self { database: Database::Sqlite(dir.join("atende.db")), _dir: None, postgres: None }
     }
 
     /// A fresh PostgreSQL database, or `None` (said loudly) where no server answers outside CI.
-    pub async fn postgres() -> Option<Self> {
+    pub(crate) async fn postgres() -> Option<Self> {
         let admin = std::env::var("ATENDE_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let on_ci = std::env::var("CI").is_ok_and(|v| v == "true");
@@ -57,16 +57,16 @@ impl TestDb {
 
     /// The same database again, owned by someone else (a second instance of the application): dropping this
     /// one drops nothing.
-    pub fn shared(&self) -> Self {
+    pub(crate) fn shared(&self) -> Self {
         Self { database: self.database.clone(), _dir: None, postgres: None }
     }
 
-    pub async fn store(&self) -> SqlStore {
+    pub(crate) async fn store(&self) -> SqlStore {
         SqlStore::connect(&self.database).await.expect("connect and migrate")
     }
 
     /// Drops the PostgreSQL database (the SQLite folder goes with the TempDir).
-    pub async fn drop_database(self) {
+    pub(crate) async fn drop_database(self) {
         if let Some((admin, name)) = &self.postgres {
             if let Ok(mut conn) = AnyConnection::connect(admin).await {
                 let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
@@ -100,7 +100,7 @@ macro_rules! contract {
 }
 
 /// The whole application on a free port, with its own database and an empty site folder.
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDb,
@@ -114,7 +114,7 @@ pub struct TestApp {
 }
 
 /// Polls `check` every 50 ms for up to 10 s; panics with `what` when it never holds.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -129,12 +129,12 @@ where
 }
 
 /// The admin every test application starts with.
-pub const ADMIN_EMAIL: &str = "admin@teste.local";
-pub const ADMIN_PASSWORD: &str = "senha-de-teste";
+pub(crate) const ADMIN_EMAIL: &str = "admin@teste.local";
+pub(crate) const ADMIN_PASSWORD: &str = "senha-de-teste";
 
 /// Signs in at `address` (`http://127.0.0.1:port`) and returns a client that carries the session cookie and
 /// this site's `Origin` on every request, as the agent's browser does.
-pub async fn sign_in(address: &str, email: &str, password: &str) -> reqwest::Client {
+pub(crate) async fn sign_in(address: &str, email: &str, password: &str) -> reqwest::Client {
     let response = sign_in_response(address, email, password).await;
     let cookie = response
         .headers()
@@ -150,7 +150,7 @@ pub async fn sign_in(address: &str, email: &str, password: &str) -> reqwest::Cli
 }
 
 /// The raw answer to `POST /entrar` (not following its redirect).
-pub async fn sign_in_response(address: &str, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn sign_in_response(address: &str, email: &str, password: &str) -> reqwest::Response {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     client
@@ -162,17 +162,17 @@ pub async fn sign_in_response(address: &str, email: &str, password: &str) -> req
         .expect("POST /entrar")
 }
 
-pub async fn spawn_app() -> TestApp {
+pub(crate) async fn spawn_app() -> TestApp {
     spawn_app_on(TestDb::sqlite().await).await
 }
 
 /// The whole application on `db` (several may share one PostgreSQL database, as instances behind a balancer).
-pub async fn spawn_app_on(db: TestDb) -> TestApp {
+pub(crate) async fn spawn_app_on(db: TestDb) -> TestApp {
     spawn_app_configured(db, |_| {}).await
 }
 
 /// The whole application on `db`, with the test settings changed by `configure` first.
-pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
+pub(crate) async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let site = tempfile::tempdir().expect("site dir");
     std::fs::create_dir_all(site.path().join("pkg")).expect("pkg dir");
     std::fs::write(site.path().join("pkg").join("atende.css"), "body{}").expect("css");
@@ -195,7 +195,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
 
 impl TestApp {
     /// "Novo contato" through the server function, as the signed-in admin; returns the contact's id.
-    pub async fn create_contact(&self, name: &str, phone: &str) -> i64 {
+    pub(crate) async fn create_contact(&self, name: &str, phone: &str) -> i64 {
         let response = self
             .client
             .post(format!("{}/api/create_contact", self.address))
@@ -209,7 +209,7 @@ impl TestApp {
     }
 
     /// An agent of `teams` (password "senha-do-agente"), created in the database and signed in.
-    pub async fn agent_in(&self, email: &str, teams: &[i64]) -> reqwest::Client {
+    pub(crate) async fn agent_in(&self, email: &str, teams: &[i64]) -> reqwest::Client {
         let agent = atende_server::store::agents::NewAgent {
             email: atende_domain::access::Email::parse(email).expect("valid"),
             name: email.split('@').next().unwrap_or_default().into(),
@@ -224,7 +224,7 @@ impl TestApp {
     }
 
     /// The composer's "Enviar", as the signed-in admin; the answer must be 200.
-    pub async fn send_text(&self, conversation: i64, text: &str) {
+    pub(crate) async fn send_text(&self, conversation: i64, text: &str) {
         let sent = self
             .client
             .post(format!("{}/api/send_message", self.address))
@@ -236,7 +236,7 @@ impl TestApp {
     }
 
     /// The conversation as the console shows it (`conversation_view`), as JSON.
-    pub async fn conversation_view(&self, conversation: i64) -> serde_json::Value {
+    pub(crate) async fn conversation_view(&self, conversation: i64) -> serde_json::Value {
         self.client
             .post(format!("{}/api/conversation_view", self.address))
             .form(&[("conversation", conversation.to_string())])
@@ -249,7 +249,7 @@ impl TestApp {
     }
 
     /// "Iniciar atendimento" on the sandbox's unofficial channel (no template), for `team`.
-    pub async fn start_unofficial(&self, contact: i64, team: i64) -> i64 {
+    pub(crate) async fn start_unofficial(&self, contact: i64, team: i64) -> i64 {
         let channel = self
             .store
             .channel_id_by_provider(
@@ -272,7 +272,7 @@ impl TestApp {
 }
 
 /// POSTs `body` to `/webhooks/{webhook}` (`whatsapp` or `meta`) signed with `secret`, as Meta does; the status.
-pub async fn post_signed(app: &TestApp, webhook: &str, body: &str, secret: &[u8]) -> u16 {
+pub(crate) async fn post_signed(app: &TestApp, webhook: &str, body: &str, secret: &[u8]) -> u16 {
     use atende_server::providers::whatsapp::wire::signature_header;
     app.client
         .post(format!("{}/webhooks/{webhook}", app.address))
