@@ -4,7 +4,7 @@ use super::{unavailable, SqlStore};
 use atende_domain::access::{Email, Role};
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 /// An agent to create. The password arrives hashed (see [`crate::access`]).
 #[derive(Clone, PartialEq, Eq)]
@@ -107,29 +107,33 @@ impl SqlStore {
 
     /// An `agent` row (`agent_id, email, name, password_hash, role, active`) with the agent's teams.
     async fn agent_from_row(&self, row: &sqlx::any::AnyRow) -> Result<AgentRecord, StoreError> {
-        let id: i64 = row.try_get("agent_id").map_err(unavailable)?;
-        let role: String = row.try_get("role").map_err(unavailable)?;
+        #[derive(sqlx::FromRow)]
+        struct AgentRow {
+            agent_id: i64,
+            email: String,
+            name: String,
+            password_hash: String,
+            role: String,
+            active: i64,
+        }
+        let row = AgentRow::from_row(row).map_err(unavailable)?;
         Ok(AgentRecord {
-            id,
-            email: row.try_get("email").map_err(unavailable)?,
-            name: row.try_get("name").map_err(unavailable)?,
-            password_hash: row.try_get("password_hash").map_err(unavailable)?,
-            role: Role::parse(&role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
-            active: row.try_get::<i64, _>("active").map_err(unavailable)? != 0,
-            teams: self.teams_of(id).await?,
+            id: row.agent_id,
+            email: row.email,
+            name: row.name,
+            password_hash: row.password_hash,
+            role: Role::parse(&row.role).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            active: row.active != 0,
+            teams: self.teams_of(row.agent_id).await?,
         })
     }
 
     /// The teams an agent belongs to, by id.
     async fn teams_of(&self, agent: i64) -> Result<Vec<i64>, StoreError> {
-        sqlx::query("SELECT team_id FROM team_member WHERE agent_id = $1 ORDER BY team_id")
+        sqlx::query_scalar("SELECT team_id FROM team_member WHERE agent_id = $1 ORDER BY team_id")
             .bind(agent)
             .fetch_all(&self.pool)
             .await
-            .map_err(unavailable)?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("team_id"))
-            .collect::<Result<Vec<_>, _>>()
             .map_err(unavailable)
     }
 
@@ -627,32 +631,37 @@ impl SqlStore {
 
     /// A token row ([`TOKEN_SELECT`]) with the teams it reaches.
     async fn token_from_row(&self, row: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
-        let id: i64 = row.try_get("api_token_id").map_err(unavailable)?;
-        let teams = if row.try_get::<i64, _>("all_teams").map_err(unavailable)? != 0 {
+        #[derive(sqlx::FromRow)]
+        struct TokenRow {
+            api_token_id: i64,
+            name: String,
+            agent_id: i64,
+            agent_name: String,
+            all_teams: i64,
+            created_at: i64,
+            revoked_at: Option<i64>,
+        }
+        let row = TokenRow::from_row(row).map_err(unavailable)?;
+        let teams = if row.all_teams != 0 {
             None
         } else {
             Some(
-                sqlx::query("SELECT team_id FROM api_token_team WHERE api_token_id = $1 ORDER BY team_id")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(unavailable)?
-                    .iter()
-                    .map(|r| r.try_get::<i64, _>("team_id"))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(unavailable)?,
+                sqlx::query_scalar(
+                    "SELECT team_id FROM api_token_team WHERE api_token_id = $1 ORDER BY team_id",
+                )
+                .bind(row.api_token_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?,
             )
         };
         Ok(TokenRecord {
-            id,
-            name: row.try_get("name").map_err(unavailable)?,
-            agent_id: row.try_get("agent_id").map_err(unavailable)?,
-            agent_name: row.try_get("agent_name").map_err(unavailable)?,
-            created_at: Timestamp::from_millis(row.try_get("created_at").map_err(unavailable)?),
-            revoked_at: row
-                .try_get::<Option<i64>, _>("revoked_at")
-                .map_err(unavailable)?
-                .map(Timestamp::from_millis),
+            id: row.api_token_id,
+            name: row.name,
+            agent_id: row.agent_id,
+            agent_name: row.agent_name,
+            created_at: Timestamp::from_millis(row.created_at),
+            revoked_at: row.revoked_at.map(Timestamp::from_millis),
             teams,
         })
     }

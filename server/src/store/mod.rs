@@ -15,7 +15,7 @@ use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::template::TemplateCategory;
 use atende_domain::time::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyPool, FromRow, Row};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -285,44 +285,68 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A contact's columns ([`CONTACT_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    contact_id: i64,
+    name: String,
+    phone: Option<String>,
+}
+
+impl ContactRow {
+    fn contact(self) -> Result<Contact, StoreError> {
+        Ok(Contact {
+            id: ContactId(self.contact_id),
+            name: ContactName::parse(&self.name).map_err(|_| corrupt("contact name", &self.name))?,
+            phone: self
+                .phone
+                .map(|digits| Phone::parse(&format!("+{digits}")).map_err(|_| corrupt("phone", &digits)))
+                .transpose()?,
+        })
+    }
+}
+
+/// A conversation's columns in a list ([`CONVERSATION_COLUMNS`] and its contact's).
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    #[sqlx(flatten)]
+    contact: ContactRow,
+    conversation_id: i64,
+    channel: String,
+    status: String,
+    assignee_id: Option<i64>,
+    last_message: Option<String>,
+    last_inbound_at: Option<i64>,
+    provider_closed_at: Option<i64>,
+    updated_at: i64,
+}
+
+impl ConversationRow {
+    fn summary(self) -> Result<ConversationSummary, StoreError> {
+        let contact = self.contact.contact()?;
+        let (channel, status) = (&self.channel, &self.status);
+        Ok(ConversationSummary {
+            id: ConversationId(self.conversation_id),
+            contact_id: contact.id,
+            contact_name: contact.name,
+            contact_phone: contact.phone,
+            channel: ChannelKind::from_code(channel).ok_or_else(|| corrupt("channel", channel))?,
+            status: ConversationStatus::from_code(status).ok_or_else(|| corrupt("status", status))?,
+            assignee: self.assignee_id.map_or(Assignee::Unassigned, |agent| Assignee::Agent(AgentId(agent))),
+            last_message: self.last_message,
+            last_inbound_at: self.last_inbound_at.map(Timestamp::from_millis),
+            provider_closed_at: self.provider_closed_at.map(Timestamp::from_millis),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
 fn contact_from_row(row: &AnyRow) -> Result<Contact, StoreError> {
-    let name: String = row.try_get("name").map_err(unavailable)?;
-    let phone: Option<String> = row.try_get("phone").map_err(unavailable)?;
-    Ok(Contact {
-        id: ContactId(row.try_get("contact_id").map_err(unavailable)?),
-        name: ContactName::parse(&name).map_err(|_| corrupt("contact name", &name))?,
-        phone: phone
-            .map(|digits| Phone::parse(&format!("+{digits}")).map_err(|_| corrupt("phone", &digits)))
-            .transpose()?,
-    })
+    ContactRow::from_row(row).map_err(unavailable)?.contact()
 }
 
 fn conversation_from_row(row: &AnyRow) -> Result<ConversationSummary, StoreError> {
-    let contact = contact_from_row(row)?;
-    let channel: String = row.try_get("channel").map_err(unavailable)?;
-    let status: String = row.try_get("status").map_err(unavailable)?;
-    Ok(ConversationSummary {
-        id: ConversationId(row.try_get("conversation_id").map_err(unavailable)?),
-        contact_id: contact.id,
-        contact_name: contact.name,
-        contact_phone: contact.phone,
-        channel: ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
-        status: ConversationStatus::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
-        assignee: row
-            .try_get::<Option<i64>, _>("assignee_id")
-            .map_err(unavailable)?
-            .map_or(Assignee::Unassigned, |agent| Assignee::Agent(AgentId(agent))),
-        last_message: row.try_get("last_message").map_err(unavailable)?,
-        last_inbound_at: row
-            .try_get::<Option<i64>, _>("last_inbound_at")
-            .map_err(unavailable)?
-            .map(Timestamp::from_millis),
-        provider_closed_at: row
-            .try_get::<Option<i64>, _>("provider_closed_at")
-            .map_err(unavailable)?
-            .map(Timestamp::from_millis),
-        updated_at: Timestamp::from_millis(row.try_get("updated_at").map_err(unavailable)?),
-    })
+    ConversationRow::from_row(row).map_err(unavailable)?.summary()
 }
 
 const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";

@@ -18,7 +18,7 @@ use super::{placeholders, unavailable, Backend, SqlStore};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -350,28 +350,54 @@ impl SqlStore {
         for id in &message_ids {
             query = query.bind(*id);
         }
-        let messages = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        /// A claimed job's own columns.
+        #[derive(sqlx::FromRow)]
+        struct JobRow {
+            outbound_job_id: i64,
+            message_id: i64,
+            conversation_id: i64,
+            channel_id: i64,
+            attempts: i64,
+        }
+        /// What its message says, and to whom.
+        #[derive(sqlx::FromRow)]
+        struct MessageRow {
+            message_id: i64,
+            kind: String,
+            body: Option<String>,
+            detail: String,
+            provider_message_id: Option<String>,
+            recipient: Option<String>,
+        }
+        let mut messages: Vec<MessageRow> = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(MessageRow::from_row)
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)?;
         let mut claimed = Vec::with_capacity(jobs.len());
         for job in &jobs {
-            let message_id: i64 = job.try_get("message_id").map_err(unavailable)?;
-            let Some(message) =
-                messages.iter().find(|m| m.try_get::<i64, _>("message_id").ok() == Some(message_id))
-            else {
+            let job = JobRow::from_row(job).map_err(unavailable)?;
+            let Some(at) = messages.iter().position(|m| m.message_id == job.message_id) else {
                 return Err(StoreError::Unavailable(format!(
-                    "message {message_id} of a claimed job is gone"
+                    "message {} of a claimed job is gone",
+                    job.message_id
                 )));
             };
+            let message = messages.swap_remove(at);
             claimed.push(ClaimedJob {
-                job_id: JobId(job.try_get("outbound_job_id").map_err(unavailable)?),
-                message_id: MessageId(message_id),
-                conversation_id: job.try_get("conversation_id").map_err(unavailable)?,
-                channel_id: job.try_get("channel_id").map_err(unavailable)?,
-                kind: message.try_get("kind").map_err(unavailable)?,
-                body: message.try_get("body").map_err(unavailable)?,
-                detail: message.try_get("detail").map_err(unavailable)?,
-                provider_message_id: message.try_get("provider_message_id").map_err(unavailable)?,
-                recipient: message.try_get("recipient").map_err(unavailable)?,
-                attempts: job.try_get("attempts").map_err(unavailable)?,
+                job_id: JobId(job.outbound_job_id),
+                message_id: MessageId(job.message_id),
+                conversation_id: job.conversation_id,
+                channel_id: job.channel_id,
+                kind: message.kind,
+                body: message.body,
+                detail: message.detail,
+                provider_message_id: message.provider_message_id,
+                recipient: message.recipient,
+                attempts: job.attempts,
             });
         }
         claimed.sort_by_key(|job| job.job_id);
