@@ -102,6 +102,72 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value)
     }
+
+    /// On the server, an error's answer also carries its HTTP status ([`AppError::status`]), whether the
+    /// server function's body returned it or its arguments could not be read.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(self.status());
+        }
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self).unwrap_or_else(|e| {
+            let failed = Self::Transport(ServerFnErrorErr::Serialization(e.to_string()));
+            <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(&failed).unwrap_or_default()
+        })
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Access(atende_domain::access::AccessError::TooManyAttempts { .. }) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
+            AppError::Text(atende_domain::text::TextError::Nul)
+            | AppError::Contact(_)
+            | AppError::Phone(_)
+            | AppError::MessageText(_)
+            | AppError::Compose(_)
+            | AppError::Restart(_)
+            | AppError::Lifecycle(_)
+            | AppError::Template(_)
+            | AppError::TemplateDefinition(_)
+            | AppError::Access(_)
+            | AppError::Media(_)
+            | AppError::NotAssignable
+            | AppError::CannotDeactivateSelf
+            | AppError::ChannelSetup(_)
+            | AppError::ChannelFromEnvironment
+            | AppError::ChannelUnusable(_)
+            | AppError::RateCardInvalid(_)
+            | AppError::TemplateNotUsed
+            | AppError::WrongPassword
+            | AppError::TemplateMissing
+            | AppError::TemplateNotForService { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden
+            | AppError::AdminOnly
+            | AppError::OutsideTokenScope
+            | AppError::ContactInOtherTeam => StatusCode::FORBIDDEN,
+            AppError::EmailTaken | AppError::TeamNameTaken | AppError::ChannelTaken => StatusCode::CONFLICT,
+            AppError::Provider(_) => StatusCode::BAD_GATEWAY,
+            AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,
+            AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
+            AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            // What the caller sent could not be read (missing, wrong type, malformed): their mistake.
+            AppError::Transport(
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::MissingArg(_),
+            ) => StatusCode::BAD_REQUEST,
+            AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 /// A database failure's detail is for the server's log, never for the wire.

@@ -17,6 +17,8 @@ mod pages;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod usecases;
 
 pub use shell::{shell, App};
 

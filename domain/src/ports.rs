@@ -199,6 +199,35 @@ impl AuditAction {
     }
 }
 
+/// The detail of an [`AuditAction::Assigned`] line: to whom (by name, when the agent is known), or to nobody.
+pub fn assignment_detail(assignee: Assignee, name: Option<&str>) -> String {
+    match (assignee, name) {
+        (Assignee::Unassigned, _) => "sem responsável".to_owned(),
+        (Assignee::Agent(_), Some(name)) => format!("para {name}"),
+        (Assignee::Agent(agent), None) => format!("para agente {}", agent.0),
+    }
+}
+
+/// An agent's message: a text, or an attachment by its link.
+#[derive(Debug, Clone, Copy)]
+pub enum FreeForm<'a> {
+    Text(&'a crate::queue::MessageText),
+    Media(&'a crate::media::MediaMessage),
+}
+
+/// The composer's message and what the rules decided it changes, written by [`Outbox::answer`].
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub conversation: crate::conversation::ConversationId,
+    pub message: FreeForm<'a>,
+    /// Held until the contact interacts, or leaving now.
+    pub delivery: crate::queue::Delivery,
+    /// The conversation after the message, when writing opened it again (it was concluded).
+    pub reopened: Option<crate::lifecycle::Lifecycle>,
+    /// Who writes: they take the conversation if nobody has it.
+    pub agent: AgentId,
+}
+
 /// One line of a conversation's audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -316,14 +345,6 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
 
-    /// Gives the conversation to `agent` only if nobody has it; whether it did.
-    async fn take_if_unassigned(
-        &self,
-        id: crate::conversation::ConversationId,
-        agent: AgentId,
-        now: Timestamp,
-    ) -> Result<bool, StoreError>;
-
     /// Gives the conversation to `assignee` (or to nobody) and returns who had it.
     /// MUST return [`StoreError::NotFound`] if the conversation or the agent does not exist (or the agent is
     /// deactivated), changing nothing then.
@@ -353,25 +374,11 @@ pub trait Outbox: Send + Sync + 'static {
         id: crate::conversation::ConversationId,
     ) -> Result<ConversationState, StoreError>;
 
-    /// Stores a text and its job, to leave as `delivery` says (with its tag, or held until the contact
-    /// interacts). MUST store nothing if it returns an error.
-    async fn enqueue_text(
-        &self,
-        id: crate::conversation::ConversationId,
-        text: &crate::queue::MessageText,
-        delivery: crate::queue::Delivery,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
-
-    /// Stores an attachment (sent by link) and its job, to leave as `delivery` says. MUST store nothing if it
-    /// returns an error.
-    async fn enqueue_media(
-        &self,
-        id: crate::conversation::ConversationId,
-        media: &crate::media::MediaMessage,
-        delivery: crate::queue::Delivery,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
+    /// The composer's message, in one transaction with what it changes: the message and its job (held, or
+    /// ready to leave); the conversation open again with its audit line, when `answer.reopened` says so; and,
+    /// if nobody has the conversation, `answer.agent` taking it (an active agent), with its audit line.
+    /// Whether the agent took it. MUST store nothing if it returns an error.
+    async fn answer(&self, answer: &Answer<'_>, now: Timestamp) -> Result<bool, StoreError>;
 
     /// The template of the conversation's channel with this name and language, whatever its status.
     async fn channel_template(
@@ -403,5 +410,12 @@ mod tests {
         let labels: std::collections::BTreeSet<_> = AuditAction::ALL.iter().map(|a| a.label()).collect();
         assert_eq!(labels.len(), AuditAction::ALL.len());
         assert_eq!(AuditAction::from_code("moved"), None);
+    }
+
+    #[test]
+    fn an_assignment_names_who_answers_or_says_nobody_does() {
+        assert_eq!(assignment_detail(Assignee::Agent(AgentId(7)), Some("Ana")), "para Ana");
+        assert_eq!(assignment_detail(Assignee::Agent(AgentId(7)), None), "para agente 7");
+        assert_eq!(assignment_detail(Assignee::Unassigned, Some("Ana")), "sem responsável");
     }
 }

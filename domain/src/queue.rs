@@ -127,6 +127,24 @@ pub enum Delivery {
     WhenContactWrites,
 }
 
+/// What the agent is told of a message they sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SendOutcome {
+    /// In the queue to leave now.
+    Sending,
+    /// Kept in the queue until the contact interacts (the window is closed and a template went out).
+    Queued,
+}
+
+impl From<Delivery> for SendOutcome {
+    fn from(delivery: Delivery) -> Self {
+        match delivery {
+            Delivery::Now { .. } => Self::Sending,
+            Delivery::WhenContactWrites => Self::Queued,
+        }
+    }
+}
+
 impl ComposeDecision {
     /// How the message leaves, or why it may not.
     pub fn delivery(self) -> Result<Delivery, ComposeRefusal> {
@@ -250,6 +268,14 @@ mod tests {
         Lifecycle::started_by_contact(at(0))
             .template_sent(&official(), TemplateCategory::Utility, at(30))
             .expect("official channel")
+    }
+
+    #[test]
+    fn the_agent_is_told_whether_a_message_leaves_now_or_waits() {
+        assert_eq!(SendOutcome::from(Delivery::WhenContactWrites), SendOutcome::Queued);
+        assert_eq!(SendOutcome::from(Delivery::Now { tag: None }), SendOutcome::Sending);
+        let tagged = Delivery::Now { tag: Some(MessageTag::HumanAgent) };
+        assert_eq!(SendOutcome::from(tagged), SendOutcome::Sending);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! Every call but the document carries `Authorization: Bearer <token>`; an admin creates tokens on the admin
 //! page, for every team or for some: a token acts for that admin, limited to its teams (as an agent of exactly
 //! those teams would), and revoking it, or deactivating the admin, stops it at once. The calls go through the
-//! same domain rules and the same [`atende_app::ssr::start`] as the console, so an integration can do nothing
+//! same domain rules and the same [`atende_app::usecases::start`] as the console, so an integration can do nothing
 //! an agent could not. Errors are `{"error": "<Kind>", "message": "<pt-BR>"}` with the same status codes as
 //! the server functions (401, 403, 404, 409, 422, 503…).
 
 use atende_app::error::AppError;
-use atende_app::ssr::{status_of, Actor, Services, Started};
+use atende_app::ssr::Services;
+use atende_app::usecases::{Actor, Started};
 use atende_domain::access::Viewer;
 use atende_domain::contact::{Contact, ContactForm, ContactName, NewContact};
 use atende_domain::phone::Phone;
@@ -136,7 +137,7 @@ impl IntoResponse for ApiError {
             Ok(serde_json::Value::Object(map)) => map.keys().next().cloned().unwrap_or_default(),
             _ => String::new(),
         };
-        problem(status_of(&self.0), &kind, &self.0.to_string())
+        problem(self.0.status(), &kind, &self.0.to_string())
     }
 }
 
@@ -395,10 +396,10 @@ async fn open(
     let phone = Phone::parse(&input.phone).map_err(AppError::from)?;
     let known = services.store.find_contact_by_phone(&phone).await?.map(|c| c.id);
     let checked =
-        atende_app::ssr::check_start(services, &by, known, input.channel, input.team, template, &values)
+        atende_app::usecases::check_start(services, &by, known, input.channel, input.team, template, &values)
             .await?;
     let (contact, created) = upsert(services, &input.phone, input.name.as_deref()).await?;
-    let (id, started) = atende_app::ssr::start_checked(services, &by, contact.id, checked).await?;
+    let (id, started) = atende_app::usecases::start_checked(services, &by, contact.id, checked).await?;
     Ok(ConversationOut {
         conversation: id.0,
         contact: contact.into(),

@@ -23,7 +23,7 @@ use tokio::sync::{watch, Mutex, Notify};
 /// What a job carries, as the channels' port takes it: the one place a job's kind and stored detail are
 /// read back.
 pub fn message_of(job: &ClaimedJob) -> Result<OutboundMessage, SendFailure> {
-    /// An attachment's detail (see `enqueue_media`).
+    /// An attachment's detail (see `Outbox::answer` in the store).
     #[derive(serde::Deserialize)]
     struct Attachment {
         link: String,

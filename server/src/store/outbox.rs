@@ -10,10 +10,10 @@ use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId};
 use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
-    AgentInfo, AuditAction, AuditEntry, ChannelInfo, ConversationState, MessageView, Opened, Outbox,
-    StoreError, TeamInfo, TeamMove,
+    assignment_detail, AgentInfo, Answer, AuditAction, AuditEntry, ChannelInfo, ConversationState, FreeForm,
+    MessageView, Opened, Outbox, StoreError, TeamInfo, TeamMove,
 };
-use atende_domain::queue::{Delivery, MessageText};
+use atende_domain::queue::Delivery;
 use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
 use atende_domain::time::Timestamp;
 use sqlx::{FromRow, Row};
@@ -76,18 +76,9 @@ impl Outbox for SqlStore {
         detail: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_event (conversation_id, agent_id, action, detail, at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id.0)
-        .bind(agent)
-        .bind(action.code())
-        .bind(detail)
-        .bind(now.as_millis())
-        .execute(&self.writer)
-        .await
-        .map_err(unavailable)?;
-        Ok(())
+        let mut tx = self.write_tx().await?;
+        Self::audit_on(&mut tx, id, agent, action, detail, now).await?;
+        self.commit(tx).await
     }
 
     async fn audit_trail(&self, id: ConversationId) -> Result<Vec<AuditEntry>, StoreError> {
@@ -353,26 +344,6 @@ impl Outbox for SqlStore {
             .map_err(unavailable)
     }
 
-    async fn take_if_unassigned(
-        &self,
-        id: ConversationId,
-        agent: AgentId,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let taken = sqlx::query(
-            "UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1 \
-             AND assignee_id IS NULL AND EXISTS (SELECT 1 FROM agent WHERE agent_id = $2 AND active = 1)",
-        )
-        .bind(id.0)
-        .bind(agent.0)
-        .bind(now.as_millis())
-        .execute(&self.writer)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        Ok(taken > 0)
-    }
-
     async fn assign(
         &self,
         id: ConversationId,
@@ -488,25 +459,66 @@ impl Outbox for SqlStore {
         })
     }
 
-    async fn enqueue_text(
-        &self,
-        id: ConversationId,
-        text: &MessageText,
-        delivery: Delivery,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.enqueue_free_form(id, "text", Some(text.as_str()), serde_json::json!({}), delivery, now).await
-    }
-
-    async fn enqueue_media(
-        &self,
-        id: ConversationId,
-        media: &atende_domain::media::MediaMessage,
-        delivery: Delivery,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let detail = serde_json::json!({ "link": media.link(), "filename": media.file_name() });
-        self.enqueue_free_form(id, media.kind().code(), media.caption(), detail, delivery, now).await
+    async fn answer(&self, answer: &Answer<'_>, now: Timestamp) -> Result<bool, StoreError> {
+        let id = answer.conversation;
+        let (kind, body, detail) = match answer.message {
+            FreeForm::Text(text) => ("text", Some(text.as_str()), serde_json::json!({})),
+            FreeForm::Media(media) => (
+                media.kind().code(),
+                media.caption(),
+                serde_json::json!({ "link": media.link(), "filename": media.file_name() }),
+            ),
+        };
+        // A tag is not kept: the worker decides it as the message leaves (a retry or a paced send may cross
+        // the 24 hours).
+        let dispatch = match answer.delivery {
+            Delivery::Now { .. } => Dispatch::Now,
+            Delivery::WhenContactWrites => Dispatch::Hold,
+        };
+        let outbound = NewOutbound {
+            conversation_id: id.0,
+            channel_id: self.channel_of(id).await?,
+            kind: kind.into(),
+            body: body.map(str::to_owned),
+            detail: detail.to_string(),
+        };
+        let agent = answer.agent;
+        let mut tx = self.write_tx().await?;
+        Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
+        if let Some(lifecycle) = &answer.reopened {
+            sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
+                .bind(id.0)
+                .bind(lifecycle.status().code())
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Reopened, None, now).await?;
+        }
+        // Answering a conversation nobody had makes it the agent's; two answering at once: the first gets it.
+        let taken = sqlx::query(
+            "UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1 \
+             AND assignee_id IS NULL AND EXISTS (SELECT 1 FROM agent WHERE agent_id = $2 AND active = 1)",
+        )
+        .bind(id.0)
+        .bind(agent.0)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected()
+            > 0;
+        if taken {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+                .bind(agent.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            let detail = assignment_detail(Assignee::Agent(agent), name.as_deref());
+            Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await?;
+        }
+        self.commit(tx).await?;
+        Ok(taken)
     }
 
     async fn channel_template(
@@ -579,33 +591,31 @@ fn stored_channel(kind: &str, human_agent_tag: i64) -> Result<Channel, StoreErro
     Channel::new(kind, human_agent_tag != 0).map_err(|e| corrupt("channel tag", &e.to_string()))
 }
 
-impl SqlStore {
-    /// A free-form message (text or attachment) and its job. A tag is not kept: the worker decides it as the
-    /// message leaves (a retry or a paced send may cross the 24 hours).
-    async fn enqueue_free_form(
-        &self,
-        id: ConversationId,
-        kind: &str,
-        body: Option<&str>,
-        detail: serde_json::Value,
-        delivery: Delivery,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let dispatch = match delivery {
-            Delivery::Now { .. } => Dispatch::Now,
-            Delivery::WhenContactWrites => Dispatch::Hold,
-        };
-        let outbound = NewOutbound {
-            conversation_id: id.0,
-            channel_id: self.channel_of(id).await?,
-            kind: kind.into(),
-            body: body.map(str::to_owned),
-            detail: detail.to_string(),
-        };
-        self.enqueue(&outbound, dispatch, now).await.map(|_| ())
-    }
-}
-
 /// The contact's (`$1`) conversation on the channel (`$2`) that is not concluded, newest first.
 const OPEN_CONVERSATION_OF: &str = "SELECT conversation_id FROM conversation WHERE contact_id = $1 \
      AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1";
+
+impl SqlStore {
+    /// An audit line, inside `tx`.
+    async fn audit_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        agent: Option<i64>,
+        action: AuditAction,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_event (conversation_id, agent_id, action, detail, at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(agent)
+        .bind(action.code())
+        .bind(detail)
+        .bind(now.as_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+}

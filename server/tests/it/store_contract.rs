@@ -558,3 +558,55 @@ contract!(passwords_sessions_and_failed_sign_ins_are_kept_per_agent_and_email, |
         "per e-mail"
     );
 });
+
+contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_all, |db| {
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::{Answer, AuditAction, FreeForm, Outbox};
+    use atende_domain::queue::{Delivery, MessageText};
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
+        .await
+        .expect("channel");
+    let ana =
+        AgentId(store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana"));
+    let bia =
+        AgentId(store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales], NOW).await.expect("bia"));
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0002"), NOW).await.expect("contact");
+    let id = store.open_for(contact.id, channel, sales, None, None, NOW).await.expect("opened").id;
+    let concluded = store.conversation_state(id).await.expect("state").lifecycle.conclude().expect("open");
+    store.set_status(id, &concluded, NOW).await.expect("concluded");
+    let text = MessageText::parse("Voltei a falar com você").expect("text");
+    let answer = |agent: AgentId, reopened| Answer {
+        conversation: id,
+        message: FreeForm::Text(&text),
+        delivery: Delivery::Now { tag: None },
+        reopened,
+        agent,
+    };
+
+    // Ana answers the concluded conversation nobody had: it opens again and is hers, both said in its history.
+    let taken = store.answer(&answer(ana, Some(concluded.reopened_by_agent())), NOW).await.expect("answered");
+    assert!(taken);
+    let summary = store.summary(id).await.expect("summary");
+    assert_eq!((summary.status, summary.assignee), (ConversationStatus::Open, Assignee::Agent(ana)));
+    let trail: Vec<_> =
+        store.audit_trail(id).await.expect("trail").into_iter().map(|e| (e.action, e.detail)).collect();
+    assert_eq!(trail, [(AuditAction::Reopened, None), (AuditAction::Assigned, Some("para Ana".to_owned()))]);
+    // Bia answers too: the message is stored, the conversation stays Ana's, no new line.
+    assert!(!store.answer(&answer(bia, None), NOW.plus_millis(1)).await.expect("answered"));
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Agent(ana));
+    assert_eq!(store.audit_trail(id).await.expect("trail").len(), 2);
+    let messages = store.conversation_messages(id.0).await.expect("messages");
+    assert_eq!(messages.len(), 2);
+
+    // An answer to a conversation that does not exist is refused and leaves nothing behind.
+    let nowhere = Answer { conversation: ConversationId(9_999), ..answer(ana, None) };
+    assert_eq!(store.answer(&nowhere, NOW).await, Err(StoreError::NotFound));
+    let claimed = store.claim_jobs(NOW, 60_000, 10).await.expect("claim");
+    let conversations: Vec<i64> = claimed.iter().map(|job| job.conversation_id).collect();
+    assert_eq!(conversations, [id.0], "one conversation's oldest job, nothing elsewhere");
+});

@@ -1,0 +1,392 @@
+//! The use cases, in one place: what "Iniciar atendimento", the composer, "Reiniciar", "Concluir" and
+//! "Responsável" do, for the console's server functions and the public API alike. Each takes the services
+//! and who acts, lets the domain decide, and writes what it decided; the server functions only fetch the
+//! services, call one of these, and map the error.
+
+use crate::error::AppError;
+use crate::ssr::Services;
+use atende_domain::access::Viewer;
+use atende_domain::conversation::ConversationId;
+use atende_domain::ports::{Answer, FreeForm, StoreError};
+use atende_domain::queue::SendOutcome;
+use atende_domain::time::Timestamp;
+
+/// The composer's text: the domain decides whether it leaves now, waits for the contact, or is refused.
+pub async fn send_text(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    text: &str,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::queue::{compose_decision, MessageText};
+    let now = services.clock.now();
+    let state = services.outbox.conversation_state(id).await?;
+    let text = MessageText::parse_for(state.channel.kind(), text)?;
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    answer(services, id, viewer, &state, FreeForm::Text(&text), delivery, now).await
+}
+
+/// "Anexar" → "Enviar anexo": an image, video, audio or document by its public link, under the same window
+/// rules as a text (sent now, queued until the contact writes, or refused with the reason).
+pub async fn send_media(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    kind: String,
+    link: &str,
+    caption: &str,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::media::{MediaError, MediaKind, MediaMessage};
+    use atende_domain::queue::compose_decision;
+    let now = services.clock.now();
+    let kind = MediaKind::from_code(&kind).ok_or(MediaError::UnknownKind(kind))?;
+    let media = MediaMessage::parse(kind, link, caption)?;
+    let state = services.outbox.conversation_state(id).await?;
+    media.check_channel(state.channel.kind())?;
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    answer(services, id, viewer, &state, FreeForm::Media(&media), delivery, now).await
+}
+
+/// A text or attachment, written with what it changes in one transaction: a concluded conversation the
+/// channel let the agent write in is open again (said in its history); answering a conversation nobody had
+/// makes it the agent's. The outcome says whether it leaves now or waits for the contact.
+async fn answer(
+    services: &Services,
+    id: ConversationId,
+    viewer: &Viewer,
+    state: &atende_domain::ports::ConversationState,
+    message: FreeForm<'_>,
+    delivery: atende_domain::queue::Delivery,
+    now: Timestamp,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationStatus;
+    let concluded = state.lifecycle.status() == ConversationStatus::Concluded;
+    let answer = Answer {
+        conversation: id,
+        message,
+        delivery,
+        reopened: concluded.then(|| state.lifecycle.reopened_by_agent()),
+        agent: viewer.me(),
+    };
+    services.outbox.answer(&answer, now).await?;
+    Ok(delivery.into())
+}
+
+/// "Reiniciar" → model → parameters → "Enviar mensagem": an approved template of the allowed category, its
+/// values checked by the domain, sent; the conversation then waits for the contact, and is the agent's.
+pub async fn restart(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    template: String,
+    language: String,
+    values: &atende_domain::template::TemplateValues,
+) -> Result<(), AppError> {
+    use atende_domain::lifecycle::{restart_eligibility, LifecycleError};
+    let now = services.clock.now();
+    let state = services.outbox.conversation_state(id).await?;
+    let offer = restart_eligibility(&state.channel, Some(&state.lifecycle), now)?;
+    let chosen =
+        services.outbox.channel_template(id, &template, &language).await?.ok_or_else(|| {
+            AppError::TemplateNotFound { name: template.clone(), language: language.clone() }
+        })?;
+    if !offer.allows(chosen.category()) {
+        if let Some(attempt) = state.lifecycle.attempt() {
+            return Err(LifecycleError::DifferentCategory {
+                expected: attempt.category(),
+                chosen: chosen.category(),
+            }
+            .into());
+        }
+    }
+    if !offer.offers(&chosen) {
+        return Err(AppError::TemplateNotForService { name: template });
+    }
+    let filled = chosen.fill(values)?;
+    let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
+    services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+    let restarted = atende_domain::ports::AuditAction::Restarted;
+    services.outbox.record_audit(id, Some(viewer.agent), restarted, Some(&template), now).await?;
+    // Whoever restarts waits for the answer.
+    let mine = atende_domain::conversation::Assignee::Agent(viewer.me());
+    assign(services, id, mine, viewer.agent, now).await
+}
+
+/// "Concluir": Atende's bookkeeping only; Meta's window is not touched.
+pub async fn conclude(services: &Services, viewer: &Viewer, id: ConversationId) -> Result<(), AppError> {
+    let state = services.outbox.conversation_state(id).await?;
+    let concluded = state.lifecycle.conclude()?;
+    let now = services.clock.now();
+    services.outbox.set_status(id, &concluded, now).await?;
+    let action = atende_domain::ports::AuditAction::Concluded;
+    services.outbox.record_audit(id, Some(viewer.agent), action, None, now).await?;
+    Ok(())
+}
+
+/// "Assumir" / "Responsável": gives the conversation to an agent who may answer it (of its team), or to
+/// nobody.
+pub async fn assign_to(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    agent: Option<i64>,
+) -> Result<(), AppError> {
+    use atende_domain::conversation::{AgentId, Assignee};
+    let now = services.clock.now();
+    let assignee = match agent {
+        None => Assignee::Unassigned,
+        Some(agent) => {
+            let team = services.store.conversation_team(id).await?;
+            let agents = services.outbox.assignable_agents(team).await?;
+            if !agents.iter().any(|a| a.id == AgentId(agent)) {
+                return Err(AppError::NotAssignable);
+            }
+            Assignee::Agent(AgentId(agent))
+        }
+    };
+    assign(services, id, assignee, viewer.agent, now).await
+}
+
+/// Who starts a conversation: an agent in the console, or an integration with an API token (acting for the
+/// admin who created it).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub viewer: Viewer,
+    /// The conversation becomes this agent's ("Meus"); an integration leaves it to the team.
+    pub takes_it: bool,
+    /// The token's name, said in the audit trail.
+    pub api_token: Option<String>,
+}
+
+/// How a conversation was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Started {
+    /// Open at once (no template needed: unofficial gateway, or the window is open).
+    Opened,
+    /// A template went out; the conversation waits for the contact.
+    TemplateSent,
+}
+
+/// What "Iniciar atendimento" will do, decided with nothing written.
+pub struct StartChecked {
+    channel: i64,
+    team: i64,
+    /// The contact's conversation on the channel that is not concluded, reused, with the team it had when
+    /// the rules were checked (the write applies only if it still has it).
+    existing: Option<(ConversationId, Option<i64>)>,
+    /// The template to send, filled, with its name (none: the conversation opens at once).
+    template:
+        Option<(atende_domain::template::FilledTemplate, atende_domain::template::TemplateCategory, String)>,
+}
+
+/// Every rule of "Iniciar atendimento", with no write: the channel and team exist and the actor may act for
+/// the team (and may see the conversation it would reuse, whatever its team), the domain's start plan, the
+/// mandatory template on the official API (approved, of an allowed category — the same one while an attempt
+/// waits —, its values checked). `contact` is `None` for a contact not stored yet.
+pub async fn check_start(
+    services: &Services,
+    by: &Actor,
+    contact: Option<atende_domain::contact::ContactId>,
+    channel: i64,
+    team: i64,
+    template: Option<(String, String)>,
+    values: &atende_domain::template::TemplateValues,
+) -> Result<StartChecked, AppError> {
+    use atende_domain::lifecycle::{start_plan, Lifecycle, StartPlan};
+    let now = services.clock.now();
+    let info = services
+        .outbox
+        .channels()
+        .await?
+        .into_iter()
+        .find(|c| c.id == channel)
+        .ok_or(AppError::Store(StoreError::NotFound))?;
+    if !services.outbox.teams().await?.iter().any(|t| t.id == team) {
+        return Err(AppError::Store(StoreError::NotFound));
+    }
+    // A token limited to teams says so, not "another team's conversation".
+    let refused = || if by.api_token.is_some() { AppError::OutsideTokenScope } else { AppError::Forbidden };
+    if !by.viewer.may_act_for(team) {
+        return Err(refused());
+    }
+    if template.is_some() && !info.channel.kind().sends_templates() {
+        return Err(AppError::TemplateNotUsed);
+    }
+    let existing = match contact {
+        Some(contact) => services.outbox.open_conversation_of(contact, channel).await?,
+        None => None,
+    };
+    let existing = match existing {
+        Some(id) => Some((id, services.store.conversation_team(id).await?)),
+        None => None,
+    };
+    let lifecycle = match (existing, contact) {
+        (Some((id, seen_team)), _) => {
+            if !by.viewer.may_see(seen_team) {
+                return Err(refused());
+            }
+            services.outbox.conversation_state(id).await?.lifecycle
+        }
+        (None, Some(contact)) => {
+            Lifecycle::started_by_business(services.outbox.last_inbound(contact, channel).await?)
+        }
+        (None, None) => Lifecycle::started_by_business(None),
+    };
+    // A contact the API call is about to create has the number it was given.
+    let reach = match contact {
+        Some(contact) => services.outbox.reach(contact).await?,
+        None => atende_domain::reach::Reach { phone: true, identified_on: Vec::new() },
+    };
+    let template = match start_plan(&info.channel, Some(&lifecycle), &reach, now)? {
+        StartPlan::OpenDirectly => None,
+        StartPlan::Template(offer) => {
+            let (name, language) = template.ok_or(AppError::TemplateMissing)?;
+            let chosen = services.template_of(channel, &name, &language).await?;
+            if !offer.allows(chosen.category()) {
+                return Err(AppError::TemplateNotFound { name, language });
+            }
+            // The console offers only templates "de atendimento"; an integration (public API) names its
+            // template itself and is not bound by the console's list.
+            if by.api_token.is_none() && !offer.offers(&chosen) {
+                return Err(AppError::TemplateNotForService { name });
+            }
+            let filled = chosen.fill(values)?;
+            lifecycle.template_sent(&info.channel, chosen.category(), now)?;
+            Some((filled, chosen.category(), name))
+        }
+    };
+    Ok(StartChecked { channel, team, existing, template })
+}
+
+/// "Iniciar atendimento", for the console and the public API alike: [`check_start`] first (nothing is
+/// stored when it refuses), then the conversation opened (or reused), taken by the agent, the template
+/// queued, the audit line.
+pub async fn start(
+    services: &Services,
+    by: &Actor,
+    contact: atende_domain::contact::ContactId,
+    channel: i64,
+    team: i64,
+    template: Option<(String, String)>,
+    values: &atende_domain::template::TemplateValues,
+) -> Result<(ConversationId, Started), AppError> {
+    let checked = check_start(services, by, Some(contact), channel, team, template, values).await?;
+    start_checked(services, by, contact, checked).await
+}
+
+/// The writes of "Iniciar atendimento", after [`check_start`] accepted them for `contact` (for an API call
+/// the check ran before the contact was stored: a new contact has no conversation to reuse).
+pub async fn start_checked(
+    services: &Services,
+    by: &Actor,
+    contact: atende_domain::contact::ContactId,
+    checked: StartChecked,
+) -> Result<(ConversationId, Started), AppError> {
+    let StartChecked { channel, team, .. } = checked;
+    let now = services.clock.now();
+    let me = by.takes_it.then(|| by.viewer.me());
+    // A new conversation is the starter's from its first line; one reused changes hands with an audit line
+    // (and, moved from another team, says so: the console and the API alike).
+    let reused = checked.existing.is_some();
+    let assignee = if reused { None } else { me };
+    let opened = services.outbox.open_for(contact, channel, team, assignee, checked.existing, now).await?;
+    let id = opened.id;
+    if let Some(moved) = opened.moved {
+        record_transfer(services, id, moved, team, by, now).await?;
+    }
+    if let (true, Some(me)) = (reused, me) {
+        let mine = atende_domain::conversation::Assignee::Agent(me);
+        assign(services, id, mine, by.viewer.agent, now).await?;
+    }
+    let (started, template_name) = match checked.template {
+        None => (Started::Opened, None),
+        Some((filled, category, name)) => {
+            let state = services.outbox.conversation_state(id).await?;
+            let lifecycle = state.lifecycle.template_sent(&state.channel, category, now)?;
+            services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+            (Started::TemplateSent, Some(name))
+        }
+    };
+    let detail = match (template_name, &by.api_token) {
+        (Some(template), Some(token)) => Some(format!("{template} · API “{token}”")),
+        (None, Some(token)) => Some(format!("API “{token}”")),
+        (template, None) => template,
+    };
+    let action = atende_domain::ports::AuditAction::Started;
+    services.outbox.record_audit(id, Some(by.viewer.agent), action, detail.as_deref(), now).await?;
+    Ok((id, started))
+}
+
+/// The audit line of a conversation "Iniciar atendimento" moved to `team`: from where, and who no longer
+/// answers it (not a member of the new team).
+async fn record_transfer(
+    services: &Services,
+    id: ConversationId,
+    moved: atende_domain::ports::TeamMove,
+    team: i64,
+    by: &Actor,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let teams = services.outbox.teams().await?;
+    let team_name = |team: i64| {
+        teams.iter().find(|t| t.id == team).map_or_else(|| format!("equipe {team}"), |t| t.name.clone())
+    };
+    let mut detail = match moved.from {
+        None => format!("da caixa de entrada comum para {}", team_name(team)),
+        Some(from) => format!("de {} para {}", team_name(from), team_name(team)),
+    };
+    if let Some(agent) = moved.unassigned {
+        let agents = services.outbox.assignable_agents(None).await?;
+        let name = agents
+            .into_iter()
+            .find(|a| a.id == agent)
+            .map_or_else(|| format!("agente {}", agent.0), |a| a.name);
+        detail.push_str(&format!("; sem responsável ({name} não é da equipe)"));
+    }
+    if let Some(token) = &by.api_token {
+        detail.push_str(&format!(" · API “{token}”"));
+    }
+    let action = atende_domain::ports::AuditAction::Transferred;
+    services.outbox.record_audit(id, Some(by.viewer.agent), action, Some(&detail), now).await?;
+    Ok(())
+}
+
+/// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, says so in the
+/// audit trail, as done by `agent`.
+pub async fn assign(
+    services: &Services,
+    id: ConversationId,
+    assignee: atende_domain::conversation::Assignee,
+    agent: i64,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let before = services.outbox.assign(id, assignee, now).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::NotAssignable,
+        other => other.into(),
+    })?;
+    if before != assignee {
+        record_assignment(services, id, assignee, agent, now).await?;
+    }
+    Ok(())
+}
+
+async fn record_assignment(
+    services: &Services,
+    id: ConversationId,
+    assignee: atende_domain::conversation::Assignee,
+    agent: i64,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    use atende_domain::conversation::Assignee;
+    let name = match assignee {
+        Assignee::Unassigned => None,
+        Assignee::Agent(to) => {
+            let team = services.store.conversation_team(id).await?;
+            services.outbox.assignable_agents(team).await?.into_iter().find(|a| a.id == to).map(|a| a.name)
+        }
+    };
+    let detail = atende_domain::ports::assignment_detail(assignee, name.as_deref());
+    let action = atende_domain::ports::AuditAction::Assigned;
+    services.outbox.record_audit(id, Some(agent), action, Some(&detail), now).await?;
+    Ok(())
+}
