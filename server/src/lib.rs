@@ -18,6 +18,7 @@ mod presence;
 pub mod providers;
 pub mod public_api;
 pub mod runtime;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod serve;
 pub mod settings;
@@ -44,6 +45,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use outbox::{DispatchSettings, Dispatcher};
 use providers::whatsapp::templates::sync_templates;
 use providers::whatsapp::CloudApiClient;
+#[cfg(feature = "sandbox")]
 use sandbox::SandboxState;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -77,7 +79,6 @@ pub fn router(state: AppState) -> Router {
             move || console_shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(console_shell))
-        .layer(axum::middleware::map_response(bad_arguments_are_client_errors))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -86,26 +87,6 @@ pub fn router(state: AppState) -> Router {
 fn console_shell(options: LeptosOptions) -> impl leptos::IntoView {
     boundary::set_console_csp();
     shell(options)
-}
-
-/// A server function called with arguments it cannot read (missing, wrong type, malformed JSON) is the
-/// caller's mistake: Leptos answers 500, this makes it 400 (the body, which says what was wrong, is kept).
-async fn bad_arguments_are_client_errors(response: axum::response::Response) -> axum::response::Response {
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
-    };
-    let client_error =
-        [r#"{"Transport":{"Args""#, r#"{"Transport":{"Deserialization""#, r#"{"Transport":{"MissingArg""#]
-            .iter()
-            .any(|prefix| bytes.starts_with(prefix.as_bytes()));
-    if client_error {
-        parts.status = StatusCode::BAD_REQUEST;
-    }
-    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// A receipt the processor has not looked at for this long means it is stuck (it looks within a second).
@@ -177,7 +158,9 @@ pub struct Application {
     router: Router,
     store: SqlStore,
     background: Background,
+    #[cfg(feature = "sandbox")]
     sandbox: Option<SandboxState>,
+    #[cfg(feature = "sandbox")]
     others: Option<sandbox::others::OthersSandbox>,
 }
 
@@ -201,7 +184,11 @@ impl Application {
         let geral = store.ensure_team("Geral", now).await.context("Failed to create the team Geral")?;
         bootstrap_admin(&store, settings.admin.as_ref(), geral, now).await?;
 
+        #[cfg(feature = "sandbox")]
         let channels::config::Configured { registry, sandbox, others } =
+            channels::config::configure(&store, &settings, loopback, now).await?;
+        #[cfg(not(feature = "sandbox"))]
+        let channels::config::Configured { registry } =
             channels::config::configure(&store, &settings, loopback, now).await?;
         let links = channels::config::Links::from_settings(&settings);
         channels::config::load_console_channels(&store, &registry, &links)
@@ -239,7 +226,7 @@ impl Application {
         let api = public_api::router(services.clone());
         let feed = live::LiveFeed::default();
         let live = live::LiveState { feed: feed.clone(), auth: auth.clone() };
-        let mut router =
+        let router =
             router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone(), live })
                 .merge(api)
                 .merge(inbox::router(WebhookState {
@@ -253,12 +240,17 @@ impl Application {
                         webhook_stored.clone(),
                     ),
                 }));
-        if let Some(sandbox) = &sandbox {
-            router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
-        }
-        if let Some(others) = &others {
-            router = router.nest("/sandbox", crate::sandbox::others::router(others.clone()));
-        }
+        #[cfg(feature = "sandbox")]
+        let router = {
+            let mut router = router;
+            if let Some(sandbox) = &sandbox {
+                router = router.nest("/sandbox", crate::sandbox::router(sandbox.clone()));
+            }
+            if let Some(others) = &others {
+                router = router.nest("/sandbox", crate::sandbox::others::router(others.clone()));
+            }
+            router
+        };
         let router = router
             .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
             .layer(axum::middleware::from_fn_with_state(settings.request_body_timeout, boundary::guard));
@@ -295,7 +287,17 @@ impl Application {
         };
         let limits =
             serve::Limits { connections: settings.max_connections, head: settings.request_head_timeout };
-        Ok(Self { listener, limits, router, store, background, sandbox, others })
+        Ok(Self {
+            listener,
+            limits,
+            router,
+            store,
+            background,
+            #[cfg(feature = "sandbox")]
+            sandbox,
+            #[cfg(feature = "sandbox")]
+            others,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -307,11 +309,13 @@ impl Application {
     }
 
     /// The embedded provider sandbox, when it is on.
+    #[cfg(feature = "sandbox")]
     pub fn sandbox(&self) -> Option<SandboxState> {
         self.sandbox.clone()
     }
 
     /// The sandbox's Evolution API, Messenger and Instagram, when it is on.
+    #[cfg(feature = "sandbox")]
     pub fn other_channels_sandbox(&self) -> Option<sandbox::others::OthersSandbox> {
         self.others.clone()
     }

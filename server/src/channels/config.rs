@@ -13,7 +13,9 @@ use crate::providers::meta::{MessengerClient, MessengerConfig};
 use crate::providers::whatsapp::inbound::{CloudApiInbound, SignedGate};
 use crate::providers::whatsapp::sender::CloudApiSender;
 use crate::providers::whatsapp::{CloudApiClient, CloudApiConfig};
+#[cfg(feature = "sandbox")]
 use crate::sandbox::others::{OthersConfig, OthersSandbox};
+#[cfg(feature = "sandbox")]
 use crate::sandbox::{SandboxConfig, SandboxState};
 use crate::settings::{MetaPageSettings, Settings};
 use crate::store::channels::ChannelConfig;
@@ -29,12 +31,13 @@ use std::time::Duration;
 pub(crate) struct Configured {
     /// Every channel's way out and webhook credentials.
     pub registry: Arc<ChannelRegistry>,
+    #[cfg(feature = "sandbox")]
     pub sandbox: Option<SandboxState>,
+    #[cfg(feature = "sandbox")]
     pub others: Option<OthersSandbox>,
 }
 
 /// The names of the sandbox's channels.
-/// The name of the channel the sandbox serves.
 pub const SANDBOX_CHANNEL: &str = "WhatsApp Oficial (sandbox)";
 pub const SANDBOX_UNOFFICIAL: &str = "WhatsApp Não Oficial (sandbox)";
 pub const SANDBOX_MESSENGER: &str = "Messenger (sandbox)";
@@ -180,8 +183,13 @@ pub(crate) async fn configure(
     loopback: SocketAddr,
     now: Timestamp,
 ) -> anyhow::Result<Configured> {
-    let mut configured =
-        Configured { registry: Arc::new(ChannelRegistry::default()), sandbox: None, others: None };
+    let mut configured = Configured {
+        registry: Arc::new(ChannelRegistry::default()),
+        #[cfg(feature = "sandbox")]
+        sandbox: None,
+        #[cfg(feature = "sandbox")]
+        others: None,
+    };
     if let Some(whatsapp) = &settings.whatsapp {
         let config = CloudApiConfig::new(&whatsapp.token, &whatsapp.phone_number_id, &whatsapp.waba_id)
             .with_base_url(&whatsapp.graph_url)
@@ -228,7 +236,16 @@ pub(crate) async fn configure(
         .iter()
         .any(|r| r.from_console);
     if settings.sandbox_on(console_channels) {
+        #[cfg(feature = "sandbox")]
         add_sandbox(&mut configured, store, settings, loopback, now).await?;
+        #[cfg(not(feature = "sandbox"))]
+        {
+            let _ = loopback;
+            anyhow::bail!(
+                "este servidor foi compilado sem o sandbox: configure um canal (ATENDE_WA_*, ATENDE_EVOLUTION_*, \
+                 ATENDE_MESSENGER_*, ATENDE_INSTAGRAM_*) ou defina ATENDE_SANDBOX=off"
+            );
+        }
     }
     Ok(configured)
 }
@@ -236,6 +253,7 @@ pub(crate) async fn configure(
 /// The sandbox's channels: WhatsApp Oficial through the Cloud API fake, WhatsApp Não Oficial through the
 /// Evolution fake, Messenger (with the HUMAN_AGENT tag, to show it) and Instagram through the Send API fake.
 /// Every secret is new at each start: nobody outside this process can act in the sandbox's name.
+#[cfg(feature = "sandbox")]
 async fn add_sandbox(
     configured: &mut Configured,
     store: &SqlStore,
