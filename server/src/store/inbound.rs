@@ -510,11 +510,15 @@ impl SqlStore {
         .map_err(unavailable)?;
 
         // The conversation: the latest with this contact on this channel, or a new one; and where it stands.
-        let existing = sqlx::query(
+        // Its row stays locked until the decision below is written (SQLite's write transaction holds the whole
+        // database already): a send refused meanwhile for a closed window, or another instance applying the
+        // same contact's message, waits instead of being overwritten.
+        let lock = if tx.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+        let existing = sqlx::query(&format!(
             "SELECT conversation_id, channel, status, last_inbound_at, attempt_category, attempt_started_at, \
              provider_closed_at FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
-             ORDER BY conversation_id DESC LIMIT 1",
-        )
+             ORDER BY conversation_id DESC LIMIT 1{lock}"
+        ))
         .bind(contact_id)
         .bind(message.channel_id)
         .fetch_optional(&mut *tx)

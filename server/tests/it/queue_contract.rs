@@ -588,6 +588,44 @@ contract!(a_send_refused_at_once_because_the_window_closed_marks_the_window_clos
     assert_eq!(state.lifecycle.provider_closed_at(), Some(T0));
 });
 
+contract!(the_contacts_message_lifts_a_providers_report_of_a_closed_window_and_a_later_report_counts, |db| {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::ports::Outbox;
+    use atende_server::store::inbound::InboundMessage;
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    let id = ConversationId(conversations[0]);
+    let (ours, _) =
+        store.enqueue(&NewOutbound::text(id.0, channel, "oi"), Dispatch::Now, T0).await.expect("queued");
+    let closed_at = |store: SqlStore| async move {
+        let state = store.conversation_state(id).await.expect("state");
+        let listed = store.summary(id).await.expect("summary");
+        (state.lifecycle.provider_closed_at(), listed.provider_closed_at)
+    };
+    store.provider_closed_window(ours, T0.plus_millis(1_000)).await.expect("reported");
+    let reported = Some(T0.plus_millis(1_000));
+    assert_eq!(closed_at(store.clone()).await, (reported, reported));
+    let wrote = InboundMessage {
+        channel_id: channel,
+        identity_kind: "wa_id".into(),
+        external_id: "5511910000000".into(),
+        phone: atende_domain::phone::Phone::parse("+5511910000000").ok(),
+        profile_name: None,
+        provider_message_id: "wamid.in.voltou".into(),
+        kind: "text".into(),
+        body: Some("voltei".into()),
+        detail: "{}".into(),
+        sent_at: T0.plus_millis(2_000),
+        activity: atende_domain::window::InboundKind::Text,
+    };
+    store.record_inbound(&wrote, T0.plus_millis(2_000)).await.expect("inbound");
+    assert_eq!(closed_at(store.clone()).await, (None, None), "the contact wrote after the report: lifted");
+    // A report after the contact's message is Meta's word again (an older one kept would have hidden it).
+    store.provider_closed_window(ours, T0.plus_millis(3_000)).await.expect("reported");
+    let later = Some(T0.plus_millis(3_000));
+    assert_eq!(closed_at(store.clone()).await, (later, later));
+});
+
 contract!(a_status_is_applied_only_to_a_send_atende_recorded_never_to_a_held_message, |db| {
     use atende_server::store::inbound::{StatusOutcome, StatusUpdate};
     let store = db.store().await;

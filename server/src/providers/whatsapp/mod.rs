@@ -1,7 +1,7 @@
 //! Meta's WhatsApp Cloud API: its wire format ([`wire`]), the webhook signature, the HTTP client
 //! ([`cloud_api`]), the sender ([`sender`]), the webhooks ([`inbound`]) and the template sync
-//! ([`templates`]). The embedded sandbox ([`crate::sandbox`]) speaks the same types, so both sides agree on
-//! every byte.
+//! ([`templates`]). The embedded sandbox (`crate::sandbox`, a cargo feature) speaks the same types, so both
+//! sides agree on every byte.
 
 pub mod cloud_api;
 pub mod inbound;
