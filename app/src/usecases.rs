@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::ssr::Services;
 use atende_domain::access::Viewer;
 use atende_domain::conversation::ConversationId;
-use atende_domain::ports::{Answer, FreeForm, StoreError};
+use atende_domain::ports::{Answer, AuditAction, AuditLine, FreeForm, StoreError};
 use atende_domain::queue::SendOutcome;
 use atende_domain::time::Timestamp;
 
@@ -104,22 +104,22 @@ pub async fn restart(
     }
     let filled = chosen.fill(values)?;
     let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
-    services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
-    let restarted = atende_domain::ports::AuditAction::Restarted;
-    services.outbox.record_audit(id, Some(viewer.agent), restarted, Some(&template), now).await?;
-    // Whoever restarts waits for the answer.
-    let mine = atende_domain::conversation::Assignee::Agent(viewer.me());
-    assign(services, id, mine, viewer.agent, now).await
+    let restarted =
+        AuditLine { agent: Some(viewer.agent), action: AuditAction::Restarted, detail: Some(&template) };
+    // Whoever restarts waits for the answer: the conversation is theirs, in the same transaction.
+    services
+        .outbox
+        .enqueue_template(id, &filled, &lifecycle, Some(restarted), Some(viewer.me()), now)
+        .await?;
+    Ok(())
 }
 
 /// "Concluir": Atende's bookkeeping only; Meta's window is not touched.
 pub async fn conclude(services: &Services, viewer: &Viewer, id: ConversationId) -> Result<(), AppError> {
     let state = services.outbox.conversation_state(id).await?;
     let concluded = state.lifecycle.conclude()?;
-    let now = services.clock.now();
-    services.outbox.set_status(id, &concluded, now).await?;
-    let action = atende_domain::ports::AuditAction::Concluded;
-    services.outbox.record_audit(id, Some(viewer.agent), action, None, now).await?;
+    let line = AuditLine { agent: Some(viewer.agent), action: AuditAction::Concluded, detail: None };
+    services.outbox.set_status(id, &concluded, Some(line), services.clock.now()).await?;
     Ok(())
 }
 
@@ -303,7 +303,7 @@ pub async fn start_checked(
         Some((filled, category, name)) => {
             let state = services.outbox.conversation_state(id).await?;
             let lifecycle = state.lifecycle.template_sent(&state.channel, category, now)?;
-            services.outbox.enqueue_template(id, &filled, &lifecycle, now).await?;
+            services.outbox.enqueue_template(id, &filled, &lifecycle, None, None, now).await?;
             (Started::TemplateSent, Some(name))
         }
     };

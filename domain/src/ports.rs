@@ -208,6 +208,15 @@ pub fn assignment_detail(assignee: Assignee, name: Option<&str>) -> String {
     }
 }
 
+/// An audit line, written in the same transaction as the change it tells of.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditLine<'a> {
+    /// Who did it (`None`: the system).
+    pub agent: Option<i64>,
+    pub action: AuditAction,
+    pub detail: Option<&'a str>,
+}
+
 /// An agent's message: a text, or an attachment by its link.
 #[derive(Debug, Clone, Copy)]
 pub enum FreeForm<'a> {
@@ -358,11 +367,14 @@ pub trait Outbox: Send + Sync + 'static {
     /// The active agents who may answer a conversation of `team` (its members, and every admin), by name.
     async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError>;
 
-    /// Stores the conversation's new status ("Concluir"); the window is not touched.
+    /// Stores the conversation's new status ("Concluir"; the window is not touched) with the audit line that
+    /// tells of it, in one transaction. MUST return [`StoreError::NotFound`], storing nothing, if the
+    /// conversation does not exist.
     async fn set_status(
         &self,
         id: crate::conversation::ConversationId,
         lifecycle: &crate::lifecycle::Lifecycle,
+        audit: Option<AuditLine<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
@@ -388,12 +400,18 @@ pub trait Outbox: Send + Sync + 'static {
         language: &str,
     ) -> Result<Option<crate::template::Template>, StoreError>;
 
-    /// Stores a template send with its job and the conversation's lifecycle after it, in one transaction.
+    /// Stores a template send with its job, the conversation's lifecycle after it, the audit line that tells
+    /// of it and, with `assign_to`, the conversation given to that agent (with its own audit line naming them
+    /// when that changed who answers), in one transaction. MUST store nothing if it returns an error:
+    /// [`StoreError::Changed`] when another template changed the attempt meanwhile, [`StoreError::NotFound`]
+    /// when the agent is not active.
     async fn enqueue_template(
         &self,
         id: crate::conversation::ConversationId,
         template: &crate::template::FilledTemplate,
         lifecycle: &crate::lifecycle::Lifecycle,
+        audit: Option<AuditLine<'_>>,
+        assign_to: Option<AgentId>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
 }

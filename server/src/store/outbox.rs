@@ -10,8 +10,8 @@ use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId};
 use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
-    assignment_detail, AgentInfo, Answer, AuditAction, AuditEntry, ChannelInfo, ConversationState, FreeForm,
-    MessageView, Opened, Outbox, StoreError, TeamInfo, TeamMove,
+    assignment_detail, AgentInfo, Answer, AuditAction, AuditEntry, AuditLine, ChannelInfo, ConversationState,
+    FreeForm, MessageView, Opened, Outbox, StoreError, TeamInfo, TeamMove,
 };
 use atende_domain::queue::Delivery;
 use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
@@ -351,37 +351,9 @@ impl Outbox for SqlStore {
         now: Timestamp,
     ) -> Result<Assignee, StoreError> {
         let mut tx = self.write_tx().await?;
-        let agent = match assignee {
-            Assignee::Agent(agent) if !Self::active_agent(&mut tx, agent).await? => {
-                return Err(StoreError::NotFound);
-            }
-            Assignee::Agent(agent) => Some(agent.0),
-            Assignee::Unassigned => None,
-        };
-        // The row is locked until the change commits (SQLite's write transaction locks the database already),
-        // so two assignments at once each see the other's result as "before".
-        let lock = match self.backend() {
-            super::Backend::Postgres => " FOR UPDATE",
-            super::Backend::Sqlite => "",
-        };
-        let before: Option<i64> =
-            sqlx::query(&format!("SELECT assignee_id FROM conversation WHERE conversation_id = $1{lock}"))
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .ok_or(StoreError::NotFound)?
-                .try_get("assignee_id")
-                .map_err(unavailable)?;
-        sqlx::query("UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1")
-            .bind(id.0)
-            .bind(agent)
-            .bind(now.as_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        let before = self.assign_on(&mut tx, id, assignee, now).await?;
         self.commit(tx).await?;
-        Ok(before.map_or(Assignee::Unassigned, |a| Assignee::Agent(AgentId(a))))
+        Ok(before)
     }
 
     async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError> {
@@ -420,21 +392,26 @@ impl Outbox for SqlStore {
         &self,
         id: ConversationId,
         lifecycle: &Lifecycle,
+        audit: Option<AuditLine<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
         let changed =
             sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
                 .bind(id.0)
                 .bind(lifecycle.status().code())
                 .bind(now.as_millis())
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?
                 .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        if let Some(line) = audit {
+            Self::audit_on(&mut tx, id, line.agent, line.action, line.detail, now).await?;
+        }
+        self.commit(tx).await
     }
 
     async fn conversation_state(&self, id: ConversationId) -> Result<ConversationState, StoreError> {
@@ -546,6 +523,8 @@ impl Outbox for SqlStore {
         id: ConversationId,
         template: &FilledTemplate,
         lifecycle: &Lifecycle,
+        audit: Option<AuditLine<'_>>,
+        assign_to: Option<AgentId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let channel_id = self.channel_of(id).await?;
@@ -580,6 +559,21 @@ impl Outbox for SqlStore {
         .rows_affected();
         if changed == 0 {
             return Err(StoreError::Changed);
+        }
+        if let Some(line) = audit {
+            Self::audit_on(&mut tx, id, line.agent, line.action, line.detail, now).await?;
+        }
+        if let Some(agent) = assign_to {
+            let mine = Assignee::Agent(agent);
+            if self.assign_on(&mut tx, id, mine, now).await? != mine {
+                let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+                    .bind(agent.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                let detail = assignment_detail(mine, name.as_deref());
+                Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await?;
+            }
         }
         self.commit(tx).await
     }
@@ -617,5 +611,47 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+impl SqlStore {
+    /// [`Outbox::assign`] inside `tx`.
+    async fn assign_on(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        assignee: Assignee,
+        now: Timestamp,
+    ) -> Result<Assignee, StoreError> {
+        let agent = match assignee {
+            Assignee::Agent(agent) if !Self::active_agent(&mut *tx, agent).await? => {
+                return Err(StoreError::NotFound);
+            }
+            Assignee::Agent(agent) => Some(agent.0),
+            Assignee::Unassigned => None,
+        };
+        // The row is locked until the change commits (SQLite's write transaction locks the database already),
+        // so two assignments at once each see the other's result as "before".
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
+        let before: Option<i64> =
+            sqlx::query(&format!("SELECT assignee_id FROM conversation WHERE conversation_id = $1{lock}"))
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .ok_or(StoreError::NotFound)?
+                .try_get("assignee_id")
+                .map_err(unavailable)?;
+        sqlx::query("UPDATE conversation SET assignee_id = $2, updated_at = $3 WHERE conversation_id = $1")
+            .bind(id.0)
+            .bind(agent)
+            .bind(now.as_millis())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        Ok(before.map_or(Assignee::Unassigned, |a| Assignee::Agent(AgentId(a))))
     }
 }

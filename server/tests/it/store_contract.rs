@@ -578,7 +578,7 @@ contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_
         store.create_contact(new_contact("Cliente", "(11) 97777-0002"), NOW).await.expect("contact");
     let id = store.open_for(contact.id, channel, sales, None, None, NOW).await.expect("opened").id;
     let concluded = store.conversation_state(id).await.expect("state").lifecycle.conclude().expect("open");
-    store.set_status(id, &concluded, NOW).await.expect("concluded");
+    store.set_status(id, &concluded, None, NOW).await.expect("concluded");
     let text = MessageText::parse("Voltei a falar com você").expect("text");
     let answer = |agent: AgentId, reopened| Answer {
         conversation: id,
@@ -609,4 +609,64 @@ contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_
     let claimed = store.claim_jobs(NOW, 60_000, 10).await.expect("claim");
     let conversations: Vec<i64> = claimed.iter().map(|job| job.conversation_id).collect();
     assert_eq!(conversations, [id.0], "one conversation's oldest job, nothing elsewhere");
+});
+
+contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all, |db| {
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::{AuditAction, AuditLine, Outbox};
+    use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappOfficial, "Oficial", "5511"), NOW)
+        .await
+        .expect("channel");
+    let ana =
+        AgentId(store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana"));
+    let bia = store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales], NOW).await.expect("bia");
+    store.set_agent_active(bia, false, NOW).await.expect("deactivated");
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0003"), NOW).await.expect("contact");
+    let id = store.open_for(contact.id, channel, sales, None, None, NOW).await.expect("opened").id;
+    let entry = serde_json::json!({"name": "retomada", "language": "pt_BR", "category": "UTILITY",
+        "status": "APPROVED", "components": [{"type": "BODY", "text": "Podemos continuar?"}]});
+    let template = Template::new(TemplateSpec::from_graph_api(&entry).expect("spec")).expect("valid");
+    let filled = template.fill(&TemplateValues::default()).expect("filled");
+    let state = store.conversation_state(id).await.expect("state");
+    let waiting =
+        state.lifecycle.template_sent(&state.channel, TemplateCategory::Utility, NOW).expect("sent");
+    let line = |agent: i64| AuditLine {
+        agent: Some(agent),
+        action: AuditAction::Restarted,
+        detail: Some("retomada"),
+    };
+
+    // Given to an agent who cannot answer: refused, and neither the template nor the attempt nor a line is kept.
+    let refused =
+        store.enqueue_template(id, &filled, &waiting, Some(line(bia)), Some(AgentId(bia)), NOW).await;
+    assert_eq!(refused, Err(StoreError::NotFound));
+    assert!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").is_empty());
+    assert_eq!(store.summary(id).await.expect("summary").status, ConversationStatus::Open);
+    assert!(store.audit_trail(id).await.expect("trail").is_empty());
+
+    store
+        .enqueue_template(id, &filled, &waiting, Some(line(ana.0)), Some(ana), NOW)
+        .await
+        .expect("restarted");
+    let summary = store.summary(id).await.expect("summary");
+    assert_eq!(
+        (summary.status, summary.assignee),
+        (ConversationStatus::WaitingForContact, Assignee::Agent(ana))
+    );
+    let trail: Vec<_> =
+        store.audit_trail(id).await.expect("trail").into_iter().map(|e| (e.action, e.detail)).collect();
+    assert_eq!(
+        trail,
+        [
+            (AuditAction::Restarted, Some("retomada".to_owned())),
+            (AuditAction::Assigned, Some("para Ana".to_owned()))
+        ]
+    );
+    assert_eq!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").len(), 1);
 });
