@@ -396,18 +396,7 @@ impl Outbox for SqlStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
-        let changed =
-            sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
-                .bind(id.0)
-                .bind(lifecycle.status().code())
-                .bind(now.as_millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
+        Self::status_on(&mut tx, id, lifecycle, now).await?;
         if let Some(line) = audit {
             Self::audit_on(&mut tx, id, line.agent, line.action, line.detail, now).await?;
         }
@@ -463,13 +452,7 @@ impl Outbox for SqlStore {
         let mut tx = self.write_tx().await?;
         Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
         if let Some(lifecycle) = &answer.reopened {
-            sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
-                .bind(id.0)
-                .bind(lifecycle.status().code())
-                .bind(now.as_millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            Self::status_on(&mut tx, id, lifecycle, now).await?;
             Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Reopened, None, now).await?;
         }
         // Answering a conversation nobody had makes it the agent's; two answering at once: the first gets it.
@@ -486,13 +469,7 @@ impl Outbox for SqlStore {
         .rows_affected()
             > 0;
         if taken {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
-                .bind(agent.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-            let detail = assignment_detail(Assignee::Agent(agent), name.as_deref());
-            Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await?;
+            Self::taken_line_on(&mut tx, id, agent, now).await?;
         }
         self.commit(tx).await?;
         Ok(taken)
@@ -566,13 +543,7 @@ impl Outbox for SqlStore {
         if let Some(agent) = assign_to {
             let mine = Assignee::Agent(agent);
             if self.assign_on(&mut tx, id, mine, now).await? != mine {
-                let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
-                    .bind(agent.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                let detail = assignment_detail(mine, name.as_deref());
-                Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await?;
+                Self::taken_line_on(&mut tx, id, agent, now).await?;
             }
         }
         self.commit(tx).await
@@ -590,6 +561,44 @@ const OPEN_CONVERSATION_OF: &str = "SELECT conversation_id FROM conversation WHE
      AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1";
 
 impl SqlStore {
+    /// The conversation's new status, inside `tx`; [`StoreError::NotFound`] if there is no such conversation.
+    async fn status_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        lifecycle: &Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let changed =
+            sqlx::query("UPDATE conversation SET status = $2, updated_at = $3 WHERE conversation_id = $1")
+                .bind(id.0)
+                .bind(lifecycle.status().code())
+                .bind(now.as_millis())
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The audit line of `agent` taking the conversation ("para Ana"), inside `tx`.
+    async fn taken_line_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        agent: AgentId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+            .bind(agent.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        let detail = assignment_detail(Assignee::Agent(agent), name.as_deref());
+        Self::audit_on(tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await
+    }
+
     /// An audit line, inside `tx`.
     async fn audit_on(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
