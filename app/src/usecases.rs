@@ -174,9 +174,9 @@ pub struct StartChecked {
     /// The contact's conversation on the channel that is not concluded, reused, with the team it had when
     /// the rules were checked (the write applies only if it still has it).
     existing: Option<(ConversationId, Option<i64>)>,
-    /// The template to send, filled, with its name (none: the conversation opens at once).
-    template:
-        Option<(atende_domain::template::FilledTemplate, atende_domain::template::TemplateCategory, String)>,
+    /// The template to send, filled, with the conversation's lifecycle after it (none: the conversation
+    /// opens at once).
+    template: Option<(atende_domain::template::FilledTemplate, atende_domain::lifecycle::Lifecycle)>,
 }
 
 /// Every rule of "Iniciar atendimento", with no write: the channel and team exist and the actor may act for
@@ -251,8 +251,8 @@ pub async fn check_start(
                 return Err(AppError::TemplateNotForService { name });
             }
             let filled = chosen.fill(values)?;
-            lifecycle.template_sent(&info.channel, chosen.category(), now)?;
-            Some((filled, chosen.category(), name))
+            let after = lifecycle.template_sent(&info.channel, chosen.category(), now)?;
+            Some((filled, after))
         }
     };
     Ok(StartChecked { channel, team, existing, template })
@@ -275,80 +275,28 @@ pub async fn start(
 }
 
 /// The writes of "Iniciar atendimento", after [`check_start`] accepted them for `contact` (for an API call
-/// the check ran before the contact was stored: a new contact has no conversation to reuse).
+/// the check ran before the contact was stored: a new contact has no conversation to reuse), in one
+/// transaction: the conversation opened (or reused, moved to the team), taken by the agent, the template
+/// queued, the audit lines.
 pub async fn start_checked(
     services: &Services,
     by: &Actor,
     contact: atende_domain::contact::ContactId,
     checked: StartChecked,
 ) -> Result<(ConversationId, Started), AppError> {
-    let StartChecked { channel, team, .. } = checked;
-    let now = services.clock.now();
-    let me = by.takes_it.then(|| by.viewer.me());
-    // A new conversation is the starter's from its first line; one reused changes hands with an audit line
-    // (and, moved from another team, says so: the console and the API alike).
-    let reused = checked.existing.is_some();
-    let assignee = if reused { None } else { me };
-    let opened = services.outbox.open_for(contact, channel, team, assignee, checked.existing, now).await?;
-    let id = opened.id;
-    if let Some(moved) = opened.moved {
-        record_transfer(services, id, moved, team, by, now).await?;
-    }
-    if let (true, Some(me)) = (reused, me) {
-        let mine = atende_domain::conversation::Assignee::Agent(me);
-        assign(services, id, mine, by.viewer.agent, now).await?;
-    }
-    let (started, template_name) = match checked.template {
-        None => (Started::Opened, None),
-        Some((filled, category, name)) => {
-            let state = services.outbox.conversation_state(id).await?;
-            let lifecycle = state.lifecycle.template_sent(&state.channel, category, now)?;
-            services.outbox.enqueue_template(id, &filled, &lifecycle, None, None, now).await?;
-            (Started::TemplateSent, Some(name))
-        }
+    let start = atende_domain::ports::Start {
+        contact,
+        channel_id: checked.channel,
+        team_id: checked.team,
+        seen: checked.existing,
+        taker: by.takes_it.then(|| by.viewer.me()),
+        template: checked.template.as_ref().map(|(filled, lifecycle)| (filled, lifecycle)),
+        by: by.viewer.agent,
+        api_token: by.api_token.as_deref(),
     };
-    let detail = match (template_name, &by.api_token) {
-        (Some(template), Some(token)) => Some(format!("{template} · API “{token}”")),
-        (None, Some(token)) => Some(format!("API “{token}”")),
-        (template, None) => template,
-    };
-    let action = atende_domain::ports::AuditAction::Started;
-    services.outbox.record_audit(id, Some(by.viewer.agent), action, detail.as_deref(), now).await?;
-    Ok((id, started))
-}
-
-/// The audit line of a conversation "Iniciar atendimento" moved to `team`: from where, and who no longer
-/// answers it (not a member of the new team).
-async fn record_transfer(
-    services: &Services,
-    id: ConversationId,
-    moved: atende_domain::ports::TeamMove,
-    team: i64,
-    by: &Actor,
-    now: Timestamp,
-) -> Result<(), AppError> {
-    let teams = services.outbox.teams().await?;
-    let team_name = |team: i64| {
-        teams.iter().find(|t| t.id == team).map_or_else(|| format!("equipe {team}"), |t| t.name.clone())
-    };
-    let mut detail = match moved.from {
-        None => format!("da caixa de entrada comum para {}", team_name(team)),
-        Some(from) => format!("de {} para {}", team_name(from), team_name(team)),
-    };
-    if let Some(agent) = moved.unassigned {
-        let agents = services.outbox.assignable_agents(None).await?;
-        let name = agents
-            .into_iter()
-            .find(|a| a.id == agent)
-            .map_or_else(|| format!("agente {}", agent.0), |a| a.name);
-        detail.push_str(&format!("; sem responsável ({name} não é da equipe)"));
-    }
-    if let Some(token) = &by.api_token {
-        detail.push_str(&format!(" · API “{token}”"));
-    }
-    let action = atende_domain::ports::AuditAction::Transferred;
-    services.outbox.record_audit(id, Some(by.viewer.agent), action, Some(&detail), now).await?;
-    Ok(())
+    let opened = services.outbox.start(&start, services.clock.now()).await?;
+    let started = if checked.template.is_some() { Started::TemplateSent } else { Started::Opened };
+    Ok((opened.id, started))
 }
 
 /// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, says so in the

@@ -208,6 +208,47 @@ pub fn assignment_detail(assignee: Assignee, name: Option<&str>) -> String {
     }
 }
 
+/// What the line of a conversation that changed team says: from where to where, and who no longer answers
+/// it (not a member of the new team).
+pub fn transfer_detail(from: Option<&str>, to: &str, unassigned: Option<&str>) -> String {
+    let mut detail = match from {
+        None => format!("da caixa de entrada comum para {to}"),
+        Some(from) => format!("de {from} para {to}"),
+    };
+    if let Some(name) = unassigned {
+        detail.push_str(&format!("; sem responsável ({name} não é da equipe)"));
+    }
+    detail
+}
+
+/// A line's detail with the API token that did it ("boas_vindas · API “CRM”"); the console's has none.
+pub fn through_api(detail: Option<&str>, token: Option<&str>) -> Option<String> {
+    match (detail, token) {
+        (Some(detail), Some(token)) => Some(format!("{detail} · API “{token}”")),
+        (None, Some(token)) => Some(format!("API “{token}”")),
+        (detail, None) => detail.map(str::to_owned),
+    }
+}
+
+/// "Iniciar atendimento", decided: what [`Outbox::start`] writes in one transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Start<'a> {
+    pub contact: ContactId,
+    pub channel_id: i64,
+    pub team_id: i64,
+    /// What the checks saw: the conversation to reuse and its team (`None`: none to reuse).
+    pub seen: Option<(crate::conversation::ConversationId, Option<i64>)>,
+    /// The agent who takes the conversation (`None`: a new one waits for an agent of the team, a reused one
+    /// keeps whoever may still answer it).
+    pub taker: Option<AgentId>,
+    /// The template sent, with the conversation's lifecycle after it (`None`: it opens at once).
+    pub template: Option<(&'a crate::template::FilledTemplate, &'a crate::lifecycle::Lifecycle)>,
+    /// The agent who started it (for an API call, the token's agent).
+    pub by: i64,
+    /// The API token that did it, named in the audit lines.
+    pub api_token: Option<&'a str>,
+}
+
 /// An audit line, written in the same transaction as the change it tells of.
 #[derive(Debug, Clone, Copy)]
 pub struct AuditLine<'a> {
@@ -248,7 +289,7 @@ pub struct AuditEntry {
     pub at: Timestamp,
 }
 
-/// What [`Outbox::open_for`] did.
+/// What [`Outbox::start`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opened {
     pub id: crate::conversation::ConversationId,
@@ -327,24 +368,17 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Option<Timestamp>, StoreError>;
 
-    /// "Iniciar atendimento": the contact's conversation on the channel that is not concluded, moved to
-    /// `team`, or a new one; answered by `assignee` (`None`: a new one waits for an agent of the team, an
-    /// existing one keeps whoever had it — unless it changes team and they are not a member of the new one:
-    /// it then waits for the new team, in its "Não atribuídos").
-    /// `seen` is what the checks before it saw: the conversation to reuse and its team (`None`: none to
-    /// reuse). The rules were decided on that, so the change applies only to it, in one transaction.
-    /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist, and
-    /// [`StoreError::Changed`] if the contact's conversation on the channel is no longer the one seen, or has
-    /// changed team since (another agent started it meanwhile); it changes nothing then.
-    async fn open_for(
-        &self,
-        contact: crate::contact::ContactId,
-        channel_id: i64,
-        team_id: i64,
-        assignee: Option<AgentId>,
-        seen: Option<(crate::conversation::ConversationId, Option<i64>)>,
-        now: Timestamp,
-    ) -> Result<Opened, StoreError>;
+    /// "Iniciar atendimento", in one transaction: the contact's conversation on the channel that is not
+    /// concluded, moved to `start.team_id` (with a line saying from where, and who no longer answers it: not
+    /// a member of the new team), or a new one; given to `start.taker` (a reused one with a line naming them
+    /// when that changed who answers); the template queued with the lifecycle after it; the line that tells
+    /// it was started (the template's name).
+    /// The rules were decided on `start.seen`, so the change applies only to it.
+    /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist or the
+    /// taker is not active, and [`StoreError::Changed`] if the contact's conversation on the channel is no
+    /// longer the one seen, or has changed team since (another agent started it meanwhile), or another
+    /// template changed its attempt; it stores nothing then.
+    async fn start(&self, start: &Start<'_>, now: Timestamp) -> Result<Opened, StoreError>;
 
     /// The contact's conversation on the channel that is not concluded, if any (what "Iniciar atendimento"
     /// reuses).
@@ -435,5 +469,18 @@ mod tests {
         assert_eq!(assignment_detail(Assignee::Agent(AgentId(7)), Some("Ana")), "para Ana");
         assert_eq!(assignment_detail(Assignee::Agent(AgentId(7)), None), "para agente 7");
         assert_eq!(assignment_detail(Assignee::Unassigned, Some("Ana")), "sem responsável");
+    }
+
+    #[test]
+    fn a_transfer_says_from_where_to_where_and_who_no_longer_answers() {
+        assert_eq!(transfer_detail(None, "Vendas", None), "da caixa de entrada comum para Vendas");
+        assert_eq!(
+            transfer_detail(Some("Vendas"), "Suporte", Some("Ana")),
+            "de Vendas para Suporte; sem responsável (Ana não é da equipe)"
+        );
+        assert_eq!(through_api(Some("boas_vindas"), Some("CRM")).as_deref(), Some("boas_vindas · API “CRM”"));
+        assert_eq!(through_api(None, Some("CRM")).as_deref(), Some("API “CRM”"));
+        assert_eq!(through_api(Some("boas_vindas"), None).as_deref(), Some("boas_vindas"));
+        assert_eq!(through_api(None, None), None);
     }
 }

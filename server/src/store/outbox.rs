@@ -10,8 +10,9 @@ use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId};
 use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
-    assignment_detail, AgentInfo, Answer, AuditAction, AuditEntry, AuditLine, ChannelInfo, ConversationState,
-    FreeForm, MessageView, Opened, Outbox, StoreError, TeamInfo, TeamMove,
+    assignment_detail, through_api, transfer_detail, AgentInfo, Answer, AuditAction, AuditEntry, AuditLine,
+    ChannelInfo, ConversationState, FreeForm, MessageView, Opened, Outbox, Start, StoreError, TeamInfo,
+    TeamMove,
 };
 use atende_domain::queue::Delivery;
 use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
@@ -219,113 +220,44 @@ impl Outbox for SqlStore {
         Ok(last.map(Timestamp::from_millis))
     }
 
-    async fn open_for(
-        &self,
-        contact: ContactId,
-        channel_id: i64,
-        team_id: i64,
-        assignee: Option<AgentId>,
-        seen: Option<(ConversationId, Option<i64>)>,
-        now: Timestamp,
-    ) -> Result<Opened, StoreError> {
+    async fn start(&self, start: &Start<'_>, now: Timestamp) -> Result<Opened, StoreError> {
         let mut tx = self.write_tx().await?;
-        if let Some(agent) = assignee {
-            if !Self::active_agent(&mut tx, agent).await? {
-                return Err(StoreError::NotFound);
+        let reused = start.seen.is_some();
+        // A new conversation is the taker's from its first line; one reused changes hands with its own line.
+        let assignee = if reused { None } else { start.taker };
+        let opened = self
+            .open_on(&mut tx, start.contact, start.channel_id, start.team_id, assignee, start.seen, now)
+            .await?;
+        let id = opened.id;
+        if let Some(moved) = opened.moved {
+            let from = match moved.from {
+                Some(team) => Some(Self::team_name_on(&mut tx, team).await?),
+                None => None,
+            };
+            let to = Self::team_name_on(&mut tx, start.team_id).await?;
+            let unassigned = match moved.unassigned {
+                Some(agent) => Some(Self::agent_name_on(&mut tx, agent).await?),
+                None => None,
+            };
+            let detail = transfer_detail(from.as_deref(), &to, unassigned.as_deref());
+            let detail = through_api(Some(&detail), start.api_token);
+            let action = AuditAction::Transferred;
+            Self::audit_on(&mut tx, id, Some(start.by), action, detail.as_deref(), now).await?;
+        }
+        if let (true, Some(taker)) = (reused, start.taker) {
+            let mine = Assignee::Agent(taker);
+            if self.assign_on(&mut tx, id, mine, now).await? != mine {
+                Self::taken_line_on(&mut tx, id, taker, now).await?;
             }
         }
-        let known = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM contact WHERE contact_id = $1) AS contacts, \
-             (SELECT COUNT(*) FROM channel WHERE channel_id = $2) AS channels, \
-             (SELECT COUNT(*) FROM team WHERE team_id = $3) AS teams",
-        )
-        .bind(contact.0)
-        .bind(channel_id)
-        .bind(team_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        for column in ["contacts", "channels", "teams"] {
-            if known.try_get::<i64, _>(column).map_err(unavailable)? == 0 {
-                return Err(StoreError::NotFound);
-            }
+        let name = start.template.map(|(template, _)| template.template().name().as_str());
+        if let Some((template, lifecycle)) = start.template {
+            Self::template_on(&mut tx, id, start.channel_id, template, lifecycle, now).await?;
         }
-        // Locked until the move commits (SQLite's write transaction locks the database already), so a
-        // concurrent assignment cannot slip an agent of the old team in behind it.
-        let lock = match self.backend() {
-            super::Backend::Postgres => " FOR UPDATE",
-            super::Backend::Sqlite => "",
-        };
-        let open = sqlx::query(&format!(
-            "SELECT conversation_id, team_id, assignee_id FROM conversation WHERE contact_id = $1 \
-             AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1{lock}"
-        ))
-        .bind(contact.0)
-        .bind(channel_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let found = open
-            .as_ref()
-            .map(|row| -> Result<_, StoreError> {
-                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
-                let team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
-                Ok((ConversationId(id), team))
-            })
-            .transpose()?;
-        if found != seen {
-            // Another start (or a conclusion) got there between the checks and now: what was decided no
-            // longer holds. Two teams starting one conversation at once: the second is told, nothing sent.
-            return Err(StoreError::Changed);
-        }
-        let (id, moved) = match open {
-            Some(row) => {
-                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
-                let old_team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
-                let old_assignee: Option<i64> = row.try_get("assignee_id").map_err(unavailable)?;
-                let moved = old_team != Some(team_id);
-                // Whoever answered it stays only if they may still answer it for the new team: otherwise
-                // they would no longer see it, and the new team would not find it in "Não atribuídos".
-                let kept = match (assignee, old_assignee) {
-                    (Some(agent), _) => Some(agent.0),
-                    (None, Some(old)) if !moved || Self::member_of(&mut tx, team_id, old).await? => Some(old),
-                    (None, _) => None,
-                };
-                sqlx::query(
-                    "UPDATE conversation SET team_id = $2, updated_at = $3, assignee_id = $4 \
-                     WHERE conversation_id = $1",
-                )
-                .bind(id)
-                .bind(team_id)
-                .bind(now.as_millis())
-                .bind(kept)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let unassigned = old_assignee.filter(|_| kept.is_none()).map(AgentId);
-                (id, moved.then_some(TeamMove { from: old_team, unassigned }))
-            }
-            None => {
-                let id = sqlx::query(
-                    "INSERT INTO conversation (contact_id, channel, channel_id, team_id, assignee_id, status, \
-                     created_at, updated_at) SELECT $1, kind, channel_id, $3, $5, 'open', $4, $4 FROM channel \
-                     WHERE channel_id = $2 RETURNING conversation_id",
-                )
-                .bind(contact.0)
-                .bind(channel_id)
-                .bind(team_id)
-                .bind(now.as_millis())
-                .bind(assignee.map(|a| a.0))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .try_get("conversation_id")
-                .map_err(unavailable)?;
-                (id, None)
-            }
-        };
+        let detail = through_api(name, start.api_token);
+        Self::audit_on(&mut tx, id, Some(start.by), AuditAction::Started, detail.as_deref(), now).await?;
         self.commit(tx).await?;
-        Ok(Opened { id: ConversationId(id), moved })
+        Ok(opened)
     }
 
     async fn open_conversation_of(
@@ -505,38 +437,8 @@ impl Outbox for SqlStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let channel_id = self.channel_of(id).await?;
-        // The Cloud API `template` object the worker sends as it is.
-        let wire = serde_json::json!({
-            "name": template.template().name().as_str(),
-            "language": { "code": template.template().language().as_str() },
-            "components": template.components(),
-        });
-        let outbound = NewOutbound {
-            conversation_id: id.0,
-            channel_id,
-            kind: "template".into(),
-            body: Some(template.preview().body),
-            detail: wire.to_string(),
-        };
         let mut tx = self.write_tx().await?;
-        Self::insert_outbound(&mut tx, &outbound, Dispatch::Now, now).await?;
-        // The attempt's category only ever stays what it was: two restarts racing with different categories
-        // cannot both pass (the second finds the row changed and stores nothing).
-        let changed = sqlx::query(
-            "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4 \
-             WHERE conversation_id = $1 AND ($3 IS NULL OR attempt_category IS NULL OR attempt_category = $3)",
-        )
-        .bind(id.0)
-        .bind(lifecycle.status().code())
-        .bind(lifecycle.attempt().map(|a| a.category().code()))
-        .bind(lifecycle.attempt().map(|a| a.started_at().as_millis()))
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::Changed);
-        }
+        Self::template_on(&mut tx, id, channel_id, template, lifecycle, now).await?;
         if let Some(line) = audit {
             Self::audit_on(&mut tx, id, line.agent, line.action, line.detail, now).await?;
         }
@@ -599,6 +501,50 @@ impl SqlStore {
         Self::audit_on(tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await
     }
 
+    /// A template send and its job, with the conversation's lifecycle after it, inside `tx`.
+    /// [`StoreError::Changed`] when another template changed the attempt meanwhile.
+    async fn template_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        channel_id: i64,
+        template: &FilledTemplate,
+        lifecycle: &Lifecycle,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        // The Cloud API `template` object the worker sends as it is.
+        let wire = serde_json::json!({
+            "name": template.template().name().as_str(),
+            "language": { "code": template.template().language().as_str() },
+            "components": template.components(),
+        });
+        let outbound = NewOutbound {
+            conversation_id: id.0,
+            channel_id,
+            kind: "template".into(),
+            body: Some(template.preview().body),
+            detail: wire.to_string(),
+        };
+        Self::insert_outbound(tx, &outbound, Dispatch::Now, now).await?;
+        // The attempt's category only ever stays what it was: two restarts racing with different categories
+        // cannot both pass (the second finds the row changed and stores nothing).
+        let changed = sqlx::query(
+            "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4 \
+             WHERE conversation_id = $1 AND ($3 IS NULL OR attempt_category IS NULL OR attempt_category = $3)",
+        )
+        .bind(id.0)
+        .bind(lifecycle.status().code())
+        .bind(lifecycle.attempt().map(|a| a.category().code()))
+        .bind(lifecycle.attempt().map(|a| a.started_at().as_millis()))
+        .execute(&mut **tx)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::Changed);
+        }
+        Ok(())
+    }
+
     /// An audit line, inside `tx`.
     async fn audit_on(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -624,6 +570,162 @@ impl SqlStore {
 }
 
 impl SqlStore {
+    /// The contact's conversation on the channel that is not concluded, moved to `team_id`, or a new one,
+    /// answered by `assignee`, outside "Iniciar atendimento"'s lines and template (tests set up with it).
+    /// The errors of [`Outbox::start`].
+    pub async fn open_for(
+        &self,
+        contact: ContactId,
+        channel_id: i64,
+        team_id: i64,
+        assignee: Option<AgentId>,
+        seen: Option<(ConversationId, Option<i64>)>,
+        now: Timestamp,
+    ) -> Result<Opened, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let opened = self.open_on(&mut tx, contact, channel_id, team_id, assignee, seen, now).await?;
+        self.commit(tx).await?;
+        Ok(opened)
+    }
+
+    /// [`SqlStore::open_for`] inside `tx`: `assignee` answers it (`None`: a new one waits for an agent of the
+    /// team, an existing one keeps whoever had it — unless it changes team and they are not a member of the
+    /// new one: it then waits for the new team, in its "Não atribuídos").
+    #[expect(clippy::too_many_arguments, reason = "the columns of a new conversation, each its own")]
+    async fn open_on(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        contact: ContactId,
+        channel_id: i64,
+        team_id: i64,
+        assignee: Option<AgentId>,
+        seen: Option<(ConversationId, Option<i64>)>,
+        now: Timestamp,
+    ) -> Result<Opened, StoreError> {
+        if let Some(agent) = assignee {
+            if !Self::active_agent(tx, agent).await? {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let known = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM contact WHERE contact_id = $1) AS contacts, \
+             (SELECT COUNT(*) FROM channel WHERE channel_id = $2) AS channels, \
+             (SELECT COUNT(*) FROM team WHERE team_id = $3) AS teams",
+        )
+        .bind(contact.0)
+        .bind(channel_id)
+        .bind(team_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        for column in ["contacts", "channels", "teams"] {
+            if known.try_get::<i64, _>(column).map_err(unavailable)? == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        // Locked until the move commits (SQLite's write transaction locks the database already), so a
+        // concurrent assignment cannot slip an agent of the old team in behind it.
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
+        let open = sqlx::query(&format!(
+            "SELECT conversation_id, team_id, assignee_id FROM conversation WHERE contact_id = $1 \
+             AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1{lock}"
+        ))
+        .bind(contact.0)
+        .bind(channel_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        let found = open
+            .as_ref()
+            .map(|row| -> Result<_, StoreError> {
+                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
+                Ok((ConversationId(id), team))
+            })
+            .transpose()?;
+        if found != seen {
+            // Another start (or a conclusion) got there between the checks and now: what was decided no
+            // longer holds. Two teams starting one conversation at once: the second is told, nothing sent.
+            return Err(StoreError::Changed);
+        }
+        let (id, moved) = match open {
+            Some(row) => {
+                let id: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let old_team: Option<i64> = row.try_get("team_id").map_err(unavailable)?;
+                let old_assignee: Option<i64> = row.try_get("assignee_id").map_err(unavailable)?;
+                let moved = old_team != Some(team_id);
+                // Whoever answered it stays only if they may still answer it for the new team: otherwise
+                // they would no longer see it, and the new team would not find it in "Não atribuídos".
+                let kept = match (assignee, old_assignee) {
+                    (Some(agent), _) => Some(agent.0),
+                    (None, Some(old)) if !moved || Self::member_of(tx, team_id, old).await? => Some(old),
+                    (None, _) => None,
+                };
+                sqlx::query(
+                    "UPDATE conversation SET team_id = $2, updated_at = $3, assignee_id = $4 \
+                     WHERE conversation_id = $1",
+                )
+                .bind(id)
+                .bind(team_id)
+                .bind(now.as_millis())
+                .bind(kept)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+                let unassigned = old_assignee.filter(|_| kept.is_none()).map(AgentId);
+                (id, moved.then_some(TeamMove { from: old_team, unassigned }))
+            }
+            None => {
+                let id = sqlx::query(
+                    "INSERT INTO conversation (contact_id, channel, channel_id, team_id, assignee_id, status, \
+                     created_at, updated_at) SELECT $1, kind, channel_id, $3, $5, 'open', $4, $4 FROM channel \
+                     WHERE channel_id = $2 RETURNING conversation_id",
+                )
+                .bind(contact.0)
+                .bind(channel_id)
+                .bind(team_id)
+                .bind(now.as_millis())
+                .bind(assignee.map(|a| a.0))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .try_get("conversation_id")
+                .map_err(unavailable)?;
+                (id, None)
+            }
+        };
+        Ok(Opened { id: ConversationId(id), moved })
+    }
+
+    /// A team's name, inside `tx` ("equipe 7" for one that no longer exists).
+    async fn team_name_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        team: i64,
+    ) -> Result<String, StoreError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM team WHERE team_id = $1")
+            .bind(team)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        Ok(name.unwrap_or_else(|| format!("equipe {team}")))
+    }
+
+    /// An agent's name, active or not, inside `tx` ("agente 7" for one that no longer exists).
+    async fn agent_name_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: AgentId,
+    ) -> Result<String, StoreError> {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+            .bind(agent.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        Ok(name.unwrap_or_else(|| format!("agente {}", agent.0)))
+    }
+
     /// [`Outbox::assign`] inside `tx`.
     async fn assign_on(
         &self,

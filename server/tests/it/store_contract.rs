@@ -670,3 +670,114 @@ contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all,
     );
     assert_eq!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").len(), 1);
 });
+
+contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_at_all, |db| {
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::{AuditAction, Outbox, Start};
+    use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let support = store.ensure_team("Suporte", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappOfficial, "Oficial", "5511"), NOW)
+        .await
+        .expect("channel");
+    let ana = store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana");
+    let bia =
+        AgentId(store.create_agent(&agent("bia@loja.com.br", "Bia"), &[support], NOW).await.expect("bia"));
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0004"), NOW).await.expect("contact");
+    let id =
+        store.open_for(contact.id, channel, sales, Some(AgentId(ana)), None, NOW).await.expect("opened").id;
+    let template = |category: &str| {
+        let entry = serde_json::json!({"name": "retomada", "language": "pt_BR", "category": category,
+            "status": "APPROVED", "components": [{"type": "BODY", "text": "Podemos continuar?"}]});
+        Template::new(TemplateSpec::from_graph_api(&entry).expect("spec")).expect("valid")
+    };
+    let utility = template("UTILITY").fill(&TemplateValues::default()).expect("filled");
+    let state = store.conversation_state(id).await.expect("state");
+    let waiting =
+        state.lifecycle.template_sent(&state.channel, TemplateCategory::Utility, NOW).expect("sent");
+    let trail = || {
+        let store = store.clone();
+        async move {
+            let trail = store.audit_trail(id).await.expect("trail");
+            trail.into_iter().map(|e| (e.action, e.detail)).collect::<Vec<_>>()
+        }
+    };
+
+    // Started by Bia for Suporte through the API: moved, hers, the template queued, three lines.
+    let start = Start {
+        contact: contact.id,
+        channel_id: channel,
+        team_id: support,
+        seen: Some((id, Some(sales))),
+        taker: Some(bia),
+        template: Some((&utility, &waiting)),
+        by: bia.0,
+        api_token: Some("CRM"),
+    };
+    let opened = store.start(&start, NOW).await.expect("started");
+    assert_eq!(opened.id, id);
+    let summary = store.summary(id).await.expect("summary");
+    assert_eq!(
+        (summary.status, summary.assignee),
+        (ConversationStatus::WaitingForContact, Assignee::Agent(bia))
+    );
+    assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
+    let lines = vec![
+        (
+            AuditAction::Transferred,
+            Some("de Vendas para Suporte; sem responsável (Ana não é da equipe) · API “CRM”".to_owned()),
+        ),
+        (AuditAction::Assigned, Some("para Bia".to_owned())),
+        (AuditAction::Started, Some("retomada · API “CRM”".to_owned())),
+    ];
+    assert_eq!(trail().await, lines);
+    assert_eq!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").len(), 1);
+
+    // Seen before that start: refused, nothing changed.
+    let stale = Start { team_id: sales, seen: Some((id, Some(sales))), template: None, ..start };
+    assert_eq!(store.start(&stale, NOW).await, Err(StoreError::Changed));
+    // A marketing template on the utility attempt, moving it back to Vendas: the move, the new hands and the
+    // lines would come first, and are undone with the refused template.
+    let marketing = template("MARKETING").fill(&TemplateValues::default()).expect("filled");
+    let other =
+        state.lifecycle.template_sent(&state.channel, TemplateCategory::Marketing, NOW).expect("sent");
+    let late = Start {
+        team_id: sales,
+        seen: Some((id, Some(support))),
+        taker: Some(AgentId(ana)),
+        template: Some((&marketing, &other)),
+        by: ana,
+        api_token: None,
+        ..start
+    };
+    assert_eq!(store.start(&late, NOW.plus_millis(1)).await, Err(StoreError::Changed));
+    assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
+    assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Agent(bia));
+    assert_eq!(trail().await, lines);
+    assert!(store.claim_jobs(NOW.plus_millis(120_000), 60_000, 10).await.expect("claim").is_empty());
+
+    // A new conversation with no template is the taker's from its first line: no move, no assignment line.
+    let other = store.create_contact(new_contact("Outro", "(11) 97777-0005"), NOW).await.expect("contact");
+    let fresh = Start {
+        contact: other.id,
+        team_id: sales,
+        seen: None,
+        taker: Some(AgentId(ana)),
+        template: None,
+        by: ana,
+        api_token: None,
+        ..start
+    };
+    let opened = store.start(&fresh, NOW).await.expect("started");
+    assert_eq!(opened.moved, None);
+    assert_eq!(store.summary(opened.id).await.expect("summary").assignee, Assignee::Agent(AgentId(ana)));
+    let trail = store.audit_trail(opened.id).await.expect("trail");
+    assert_eq!(
+        trail.into_iter().map(|e| (e.action, e.detail)).collect::<Vec<_>>(),
+        [(AuditAction::Started, None)]
+    );
+});
