@@ -24,21 +24,24 @@ impl ProviderPresence {
                 return tracing::warn!(%error, conversation = id.0, "read receipt: store unavailable")
             }
         };
+        // Claimed before it is told, so that two opening it at once tell it once. Told, or refused (outside
+        // Meta's window, a message too old): either way not asked again at every refresh of the conversation;
+        // the contact's next message is acknowledged anew.
+        let claimed = !latest.acknowledged
+            && match store.claim_read_receipt(id.0, &latest.provider_message_id).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    return tracing::warn!(%error, conversation = id.0, "read receipt: store unavailable")
+                }
+            };
         // Opened again with nothing new: the provider already knows.
-        if latest.acknowledged && !typing {
+        if !claimed && !typing {
             return;
         }
         let Some(sender) = channels.sender(latest.channel_id) else { return };
         let answer = sender.acknowledge(&latest.recipient, &latest.provider_message_id, typing).await;
         if let Err(error) = &answer {
             tracing::info!(%error, conversation = id.0, typing, "the provider refused a read receipt");
-        }
-        // Told, or refused (outside Meta's window, a message too old): either way not asked again at every
-        // refresh of the conversation; the contact's next message is acknowledged anew.
-        if !latest.acknowledged {
-            if let Err(error) = store.record_read_receipt(id.0, &latest.provider_message_id).await {
-                tracing::warn!(%error, conversation = id.0, "read receipt not recorded");
-            }
         }
     }
 }

@@ -210,15 +210,20 @@ impl SqlStore {
         }))
     }
 
-    /// Records that the provider was told the contact's messages up to `provider_message_id` were read.
-    pub async fn record_read_receipt(&self, id: i64, provider_message_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE conversation SET read_receipt_message_id = $2 WHERE conversation_id = $1")
-            .bind(id)
-            .bind(provider_message_id)
-            .execute(&self.writer)
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+    /// Records that the provider is told the contact's messages up to `provider_message_id` were read, and
+    /// whether this call is the one to tell it: of two agents opening the conversation at once, one.
+    pub async fn claim_read_receipt(&self, id: i64, provider_message_id: &str) -> Result<bool, StoreError> {
+        let claimed = sqlx::query(
+            "UPDATE conversation SET read_receipt_message_id = $2 WHERE conversation_id = $1 \
+             AND (read_receipt_message_id IS NULL OR read_receipt_message_id <> $2)",
+        )
+        .bind(id)
+        .bind(provider_message_id)
+        .execute(&self.writer)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(claimed > 0)
     }
 
     /// Stores an outbound message and its job in one transaction.
