@@ -190,29 +190,29 @@ impl From<StoreError> for SaveChannelError {
 impl SqlStore {
     /// Every channel, by name, with its stored configuration.
     pub async fn channel_records(&self) -> Result<Vec<ChannelRecord>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<ChannelRow> = sqlx::query_as(
             "SELECT channel_id, kind, name, provider_id, account_id, display_phone, secret_config, \
              human_agent_tag, configured_in FROM channel ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
+        rows.into_iter()
             .map(|row| {
-                let kind: String = row.try_get("kind").map_err(unavailable)?;
-                let configured_in: String = row.try_get("configured_in").map_err(unavailable)?;
+                let kind =
+                    ChannelKind::from_code(&row.kind).ok_or_else(|| super::corrupt("kind", &row.kind))?;
                 Ok(ChannelRecord {
-                    id: row.try_get("channel_id").map_err(unavailable)?,
+                    id: row.channel_id,
                     config: ChannelConfig {
-                        kind: ChannelKind::from_code(&kind).ok_or_else(|| super::corrupt("kind", &kind))?,
-                        name: row.try_get("name").map_err(unavailable)?,
-                        provider_id: row.try_get("provider_id").map_err(unavailable)?,
-                        account_id: row.try_get("account_id").map_err(unavailable)?,
-                        display_phone: row.try_get("display_phone").map_err(unavailable)?,
-                        secret_config: row.try_get("secret_config").map_err(unavailable)?,
-                        human_agent_tag: row.try_get::<i64, _>("human_agent_tag").map_err(unavailable)? != 0,
+                        kind,
+                        name: row.name,
+                        provider_id: row.provider_id,
+                        account_id: row.account_id,
+                        display_phone: row.display_phone,
+                        secret_config: row.secret_config,
+                        human_agent_tag: row.human_agent_tag != 0,
                     },
-                    from_console: configured_in == "console",
+                    from_console: row.configured_in == "console",
                 })
             })
             .collect()
@@ -332,4 +332,18 @@ impl SqlStore {
         .map_err(unavailable)?;
         Ok(())
     }
+}
+
+/// A channel's row.
+#[derive(sqlx::FromRow)]
+struct ChannelRow {
+    channel_id: i64,
+    kind: String,
+    name: String,
+    provider_id: String,
+    account_id: Option<String>,
+    display_phone: Option<String>,
+    secret_config: String,
+    human_agent_tag: i64,
+    configured_in: String,
 }

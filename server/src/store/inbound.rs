@@ -193,7 +193,7 @@ impl SqlStore {
 
     /// Webhook bodies not processed yet, oldest first, received after receipt `after` (0: from the start).
     pub async fn pending_webhooks(&self, after: i64, limit: i64) -> Result<Vec<PendingWebhook>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
             "SELECT webhook_receipt_id, provider, body, received_at FROM webhook_receipt \
              WHERE processed_at IS NULL AND set_aside_at IS NULL AND webhook_receipt_id > $1 \
              ORDER BY webhook_receipt_id LIMIT $2",
@@ -203,16 +203,15 @@ impl SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok(PendingWebhook {
-                    id: row.try_get("webhook_receipt_id").map_err(unavailable)?,
-                    provider: row.try_get("provider").map_err(unavailable)?,
-                    body: row.try_get("body").map_err(unavailable)?,
-                    received_at: Timestamp::from_millis(row.try_get("received_at").map_err(unavailable)?),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(id, provider, body, received_at)| PendingWebhook {
+                id,
+                provider,
+                body,
+                received_at: Timestamp::from_millis(received_at),
             })
-            .collect()
+            .collect())
     }
 
     /// Counts a failed attempt at applying receipt `receipt` while the database works (this very write is
@@ -227,7 +226,7 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.write_tx().await?;
-        let attempts: i64 = sqlx::query(
+        let attempts: i64 = sqlx::query_scalar(
             "UPDATE webhook_receipt SET attempts = attempts + 1, error = $2, seen_at = COALESCE(seen_at, $3) \
              WHERE webhook_receipt_id = $1 RETURNING attempts",
         )
@@ -236,9 +235,6 @@ impl SqlStore {
         .bind(now.as_millis())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(unavailable)?
-        .map(|row| row.try_get::<i64, _>("attempts"))
-        .transpose()
         .map_err(unavailable)?
         .ok_or(StoreError::NotFound)?;
         let set_aside = attempts >= most;
@@ -256,7 +252,7 @@ impl SqlStore {
 
     /// The receipts set aside, newest first (at most `limit`).
     pub async fn set_aside_webhooks(&self, limit: i64) -> Result<Vec<SetAsideWebhook>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<SetAsideRow> = sqlx::query_as(
             "SELECT webhook_receipt_id, provider, body, received_at, set_aside_at, attempts, error \
              FROM webhook_receipt WHERE set_aside_at IS NOT NULL ORDER BY webhook_receipt_id DESC LIMIT $1",
         )
@@ -264,23 +260,18 @@ impl SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                let body: String = row.try_get("body").map_err(unavailable)?;
-                Ok(SetAsideWebhook {
-                    id: row.try_get("webhook_receipt_id").map_err(unavailable)?,
-                    provider: row.try_get("provider").map_err(unavailable)?,
-                    excerpt: body.chars().take(SET_ASIDE_EXCERPT).collect(),
-                    received_at: Timestamp::from_millis(row.try_get("received_at").map_err(unavailable)?),
-                    set_aside_at: Timestamp::from_millis(row.try_get("set_aside_at").map_err(unavailable)?),
-                    attempts: row.try_get("attempts").map_err(unavailable)?,
-                    reason: row
-                        .try_get::<Option<String>, _>("error")
-                        .map_err(unavailable)?
-                        .unwrap_or_default(),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|row| SetAsideWebhook {
+                id: row.webhook_receipt_id,
+                provider: row.provider,
+                excerpt: row.body.chars().take(SET_ASIDE_EXCERPT).collect(),
+                received_at: Timestamp::from_millis(row.received_at),
+                set_aside_at: Timestamp::from_millis(row.set_aside_at),
+                attempts: row.attempts,
+                reason: row.error.unwrap_or_default(),
             })
-            .collect()
+            .collect())
     }
 
     /// Puts a receipt set aside back in the processor's way, its attempts counted anew.
@@ -938,19 +929,14 @@ impl SqlStore {
 
     /// What the ledger holds for a provider message: (category, billable).
     pub async fn billing_for(&self, provider_message_id: &str) -> Result<Vec<(String, bool)>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT category, billable FROM billing_entry WHERE provider_message_id = $1 ORDER BY billing_entry_id",
         )
         .bind(provider_message_id)
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                let billable: i64 = row.try_get("billable").map_err(unavailable)?;
-                Ok((row.try_get("category").map_err(unavailable)?, billable != 0))
-            })
-            .collect()
+        Ok(rows.into_iter().map(|(category, billable)| (category, billable != 0)).collect())
     }
 
     /// The messages of a conversation, oldest first: (direction, kind, body, status).
@@ -958,22 +944,24 @@ impl SqlStore {
         &self,
         conversation_id: i64,
     ) -> Result<Vec<(String, String, Option<String>, String)>, StoreError> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT direction, kind, body, status FROM message WHERE conversation_id = $1 ORDER BY message_id",
         )
         .bind(conversation_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("direction").map_err(unavailable)?,
-                    row.try_get("kind").map_err(unavailable)?,
-                    row.try_get("body").map_err(unavailable)?,
-                    row.try_get("status").map_err(unavailable)?,
-                ))
-            })
-            .collect()
+        .map_err(unavailable)
     }
+}
+
+/// A receipt set aside, as stored.
+#[derive(sqlx::FromRow)]
+struct SetAsideRow {
+    webhook_receipt_id: i64,
+    provider: String,
+    body: String,
+    received_at: i64,
+    set_aside_at: i64,
+    attempts: i64,
+    error: Option<String>,
 }

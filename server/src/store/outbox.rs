@@ -21,22 +21,22 @@ use sqlx::{FromRow, Row};
 
 impl SqlStore {
     /// Reads a stored template row back into the domain's template.
-    fn template_from_row(row: &sqlx::any::AnyRow) -> Result<Template, StoreError> {
-        let components: String = row.try_get("components").map_err(unavailable)?;
+    fn template_from_row(row: &TemplateRow) -> Result<Template, StoreError> {
+        let components = &row.components;
         let entry = serde_json::json!({
-            "id": row.try_get::<Option<String>, _>("provider_template_id").map_err(unavailable)?,
-            "name": row.try_get::<String, _>("name").map_err(unavailable)?,
-            "language": row.try_get::<String, _>("language").map_err(unavailable)?,
-            "category": row.try_get::<String, _>("category").map_err(unavailable)?,
-            "status": row.try_get::<String, _>("status").map_err(unavailable)?,
-            "parameter_format": row.try_get::<Option<String>, _>("parameter_format").map_err(unavailable)?,
-            "components": serde_json::from_str::<serde_json::Value>(&components)
-                .map_err(|_| corrupt("template components", &components))?,
+            "id": row.provider_template_id,
+            "name": row.name,
+            "language": row.language,
+            "category": row.category,
+            "status": row.status,
+            "parameter_format": row.parameter_format,
+            "components": serde_json::from_str::<serde_json::Value>(components)
+                .map_err(|_| corrupt("template components", components))?,
         });
         let spec = TemplateSpec::from_graph_api(&entry).map_err(|e| corrupt("template", &e.to_string()))?;
-        let service = row.try_get::<Option<i64>, _>("for_service").map_err(unavailable)?.map(|v| v != 0);
-        let labels: Option<String> = row.try_get("parameter_labels").map_err(unavailable)?;
-        let labels: Vec<atende_domain::template::ParamLabel> = match labels
+        let service = row.for_service.map(|v| v != 0);
+        let labels: Vec<atende_domain::template::ParamLabel> = match row
+            .parameter_labels
             .as_deref()
             .map(serde_json::from_str)
         {
@@ -83,7 +83,7 @@ impl Outbox for SqlStore {
     }
 
     async fn audit_trail(&self, id: ConversationId) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
             "SELECT e.action, a.name, e.detail, e.at FROM audit_event e LEFT JOIN agent a ON a.agent_id = e.agent_id \
              WHERE e.conversation_id = $1 ORDER BY e.audit_event_id",
         )
@@ -91,14 +91,13 @@ impl Outbox for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                let code: String = row.try_get("action").map_err(unavailable)?;
+        rows.into_iter()
+            .map(|(code, agent_name, detail, at)| {
                 Ok(AuditEntry {
                     action: AuditAction::from_code(&code).ok_or_else(|| corrupt("audit action", &code))?,
-                    agent_name: row.try_get("name").map_err(unavailable)?,
-                    detail: row.try_get("detail").map_err(unavailable)?,
-                    at: Timestamp::from_millis(row.try_get("at").map_err(unavailable)?),
+                    agent_name,
+                    detail,
+                    at: Timestamp::from_millis(at),
                 })
             })
             .collect()
@@ -109,7 +108,7 @@ impl Outbox for SqlStore {
     }
 
     async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<MessageRow> = sqlx::query_as(
             "SELECT direction, kind, body, status, error_text, created_at, provider_at \
              FROM message WHERE conversation_id = $1 ORDER BY message_id",
         )
@@ -117,23 +116,18 @@ impl Outbox for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                let direction: String = row.try_get("direction").map_err(unavailable)?;
-                Ok(MessageView {
-                    inbound: direction == "in",
-                    kind: row.try_get("kind").map_err(unavailable)?,
-                    body: row.try_get("body").map_err(unavailable)?,
-                    status: row.try_get("status").map_err(unavailable)?,
-                    error: row.try_get("error_text").map_err(unavailable)?,
-                    written_at: Timestamp::from_millis(row.try_get("created_at").map_err(unavailable)?),
-                    provider_at: row
-                        .try_get::<Option<i64>, _>("provider_at")
-                        .map_err(unavailable)?
-                        .map(Timestamp::from_millis),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|row| MessageView {
+                inbound: row.direction == "in",
+                kind: row.kind,
+                body: row.body,
+                status: row.status,
+                error: row.error_text,
+                written_at: Timestamp::from_millis(row.created_at),
+                provider_at: row.provider_at.map(Timestamp::from_millis),
             })
-            .collect()
+            .collect())
     }
 
     async fn channel_templates(&self, id: ConversationId) -> Result<Vec<Template>, StoreError> {
@@ -142,35 +136,22 @@ impl Outbox for SqlStore {
     }
 
     async fn channels(&self) -> Result<Vec<ChannelInfo>, StoreError> {
-        let rows = sqlx::query("SELECT channel_id, name, kind, human_agent_tag FROM channel ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind").map_err(unavailable)?;
-                Ok(ChannelInfo {
-                    id: row.try_get("channel_id").map_err(unavailable)?,
-                    name: row.try_get("name").map_err(unavailable)?,
-                    channel: stored_channel(&kind, row.try_get("human_agent_tag").map_err(unavailable)?)?,
-                })
-            })
+        let rows: Vec<(i64, String, String, i64)> =
+            sqlx::query_as("SELECT channel_id, name, kind, human_agent_tag FROM channel ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        rows.into_iter()
+            .map(|(id, name, kind, tag)| Ok(ChannelInfo { id, name, channel: stored_channel(&kind, tag)? }))
             .collect()
     }
 
     async fn teams(&self) -> Result<Vec<TeamInfo>, StoreError> {
-        let rows = sqlx::query("SELECT team_id, name FROM team ORDER BY name")
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT team_id, name FROM team ORDER BY name")
             .fetch_all(&self.pool)
             .await
             .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok(TeamInfo {
-                    id: row.try_get("team_id").map_err(unavailable)?,
-                    name: row.try_get("name").map_err(unavailable)?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(|(id, name)| TeamInfo { id, name }).collect())
     }
 
     async fn conversation_channel(&self, id: ConversationId) -> Result<i64, StoreError> {
@@ -186,18 +167,14 @@ impl Outbox for SqlStore {
             .ok_or(StoreError::NotFound)?
             .try_get("phone")
             .map_err(unavailable)?;
-        let kinds = sqlx::query("SELECT DISTINCT kind FROM contact_identity WHERE contact_id = $1")
-            .bind(contact.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        let mut identified_on = Vec::new();
-        for row in kinds {
-            let code: String = row.try_get("kind").map_err(unavailable)?;
-            if let Some(kind) = super::queue::channel_of_identity(&code) {
-                identified_on.push(kind);
-            }
-        }
+        let kinds: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT kind FROM contact_identity WHERE contact_id = $1")
+                .bind(contact.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        let mut identified_on: Vec<_> =
+            kinds.iter().filter_map(|code| super::queue::channel_of_identity(code)).collect();
         identified_on.sort_by_key(|kind| kind.code());
         Ok(atende_domain::reach::Reach { phone: phone.is_some_and(|p| !p.is_empty()), identified_on })
     }
@@ -289,7 +266,7 @@ impl Outbox for SqlStore {
     }
 
     async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT agent_id, name FROM agent WHERE active = 1 AND (role = 'admin' OR $1 IS NULL \
              OR agent_id IN (SELECT agent_id FROM team_member WHERE team_id = $1)) ORDER BY name, agent_id",
         )
@@ -297,18 +274,11 @@ impl Outbox for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok(AgentInfo {
-                    id: AgentId(row.try_get("agent_id").map_err(unavailable)?),
-                    name: row.try_get("name").map_err(unavailable)?,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(|(id, name)| AgentInfo { id: AgentId(id), name }).collect())
     }
 
     async fn templates_of_channel(&self, channel_id: i64) -> Result<Vec<Template>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<TemplateRow> = sqlx::query_as(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
              for_service, parameter_labels FROM template WHERE channel_id = $1 ORDER BY name, language",
         )
@@ -414,7 +384,7 @@ impl Outbox for SqlStore {
         language: &str,
     ) -> Result<Option<Template>, StoreError> {
         let channel_id = self.channel_of(id).await?;
-        let row = sqlx::query(
+        let row: Option<TemplateRow> = sqlx::query_as(
             "SELECT name, language, category, status, components, provider_template_id, parameter_format, \
              for_service, parameter_labels FROM template WHERE channel_id = $1 AND name = $2 AND language = $3",
         )
@@ -450,6 +420,32 @@ impl Outbox for SqlStore {
         }
         self.commit(tx).await
     }
+}
+
+/// A template's row, with the business's choices (whether it is "de atendimento", its parameters' names).
+#[derive(FromRow)]
+struct TemplateRow {
+    name: String,
+    language: String,
+    category: String,
+    status: String,
+    components: String,
+    provider_template_id: Option<String>,
+    parameter_format: Option<String>,
+    for_service: Option<i64>,
+    parameter_labels: Option<String>,
+}
+
+/// A message's columns the agent sees.
+#[derive(FromRow)]
+struct MessageRow {
+    direction: String,
+    kind: String,
+    body: Option<String>,
+    status: String,
+    error_text: Option<String>,
+    created_at: i64,
+    provider_at: Option<i64>,
 }
 
 /// A channel as stored: its kind code and whether it uses the HUMAN_AGENT tag.

@@ -3,10 +3,9 @@
 use super::{unavailable, SqlStore};
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::Row;
 
 /// A template as the provider lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TemplateRecord {
     pub provider_template_id: Option<String>,
     pub name: String,
@@ -139,26 +138,13 @@ impl SqlStore {
 
     /// The templates of a channel, by name.
     pub async fn templates_of(&self, channel_id: i64) -> Result<Vec<TemplateRecord>, StoreError> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT provider_template_id, name, language, category, status, components, parameter_format FROM template \
              WHERE channel_id = $1 ORDER BY name, language",
         )
         .bind(channel_id)
         .fetch_all(&self.pool)
         .await
-        .map_err(unavailable)?;
-        rows.iter()
-            .map(|row| {
-                Ok(TemplateRecord {
-                    provider_template_id: row.try_get("provider_template_id").map_err(unavailable)?,
-                    name: row.try_get("name").map_err(unavailable)?,
-                    language: row.try_get("language").map_err(unavailable)?,
-                    category: row.try_get("category").map_err(unavailable)?,
-                    status: row.try_get("status").map_err(unavailable)?,
-                    parameter_format: row.try_get("parameter_format").map_err(unavailable)?,
-                    components: row.try_get("components").map_err(unavailable)?,
-                })
-            })
-            .collect()
+        .map_err(unavailable)
     }
 }

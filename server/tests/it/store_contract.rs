@@ -781,3 +781,20 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
         [(AuditAction::Started, None)]
     );
 });
+
+contract!(a_read_receipt_is_claimed_once_per_message_of_the_contact, |db| {
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappOfficial, "Oficial", "5511"), NOW)
+        .await
+        .expect("channel");
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0006"), NOW).await.expect("contact");
+    let id = store.open_conversation_on(contact.id.0, channel, None, NOW).await.expect("opened");
+    // Two agents opening it at once: one tells the provider.
+    assert!(store.claim_read_receipt(id, "wamid.1").await.expect("claim"));
+    assert!(!store.claim_read_receipt(id, "wamid.1").await.expect("claim"));
+    // The contact's next message is acknowledged anew.
+    assert!(store.claim_read_receipt(id, "wamid.2").await.expect("claim"));
+});
