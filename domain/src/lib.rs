@@ -11,6 +11,7 @@ pub mod channel_setup;
 pub mod contact;
 pub mod conversation;
 pub mod identity;
+pub mod inbound_media;
 pub mod lifecycle;
 pub mod media;
 pub mod phone;

@@ -115,6 +115,8 @@ pub struct ConversationState {
 /// One message of a conversation, as the agent sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
+    /// Atende's id of the message (its file is at `/midia/{id}`).
+    pub id: i64,
     /// From the contact (`true`) or from the business.
     pub inbound: bool,
     /// `text`, `template`, `image`, `reaction`…
@@ -129,6 +131,19 @@ pub struct MessageView {
     /// When the provider says the contact sent it (inbound) or accepted it (outbound); see
     /// [`crate::timeline`] for where each is shown.
     pub provider_at: Option<Timestamp>,
+    /// The file it carries (a photo, a voice note…), once announced.
+    pub media: Option<MediaView>,
+}
+
+/// A message's file, as the agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaView {
+    pub state: crate::inbound_media::MediaState,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+    /// A voice note recorded in the app.
+    pub voice: bool,
+    pub size_bytes: Option<u64>,
 }
 
 /// A channel the business talks through, as configured.

@@ -46,6 +46,7 @@ mod tests {
 
     fn message(inbound: bool, body: &str, status: &str, written: i64, provider: Option<i64>) -> MessageView {
         MessageView {
+            id: written,
             inbound,
             kind: "text".into(),
             body: Some(body.into()),
@@ -53,6 +54,7 @@ mod tests {
             error: None,
             written_at: Timestamp::from_millis(written),
             provider_at: provider.map(Timestamp::from_millis),
+            media: None,
         }
     }
 

@@ -255,7 +255,7 @@ pub async fn gate(State(state): State<AuthState>, mut request: Request, next: Ne
         None => None,
     };
     let (Some(viewer), Some(session)) = (viewer, session) else {
-        if path.starts_with("/api/") || path == "/eventos" {
+        if path.starts_with("/api/") || path == "/eventos" || path.starts_with("/midia/") {
             return (StatusCode::UNAUTHORIZED, "Entre com seu e-mail e senha.").into_response();
         }
         return Redirect::to("/entrar").into_response();

@@ -13,6 +13,7 @@ mod boundary;
 pub mod channels;
 pub mod inbox;
 pub mod live;
+pub mod media;
 pub mod outbox;
 mod presence;
 pub mod providers;
@@ -60,6 +61,7 @@ pub struct AppState {
     pub store: SqlStore,
     pub auth: auth::AuthState,
     pub live: live::LiveState,
+    pub media: media::serve::MediaFiles,
 }
 
 /// Every route: the server-rendered console, its server functions, `/health`, and the static site.
@@ -80,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(console_shell))
         .layer(tower_http::compression::CompressionLayer::new())
+        // Files are served as they are kept (compressing would break `Range`, and they are compressed already).
+        .route("/midia/{message_id}", get(media::serve::file))
         .with_state(state)
 }
 
@@ -139,6 +143,9 @@ struct Background {
     dispatcher: Dispatcher,
     /// Channels whose templates are synced at start.
     template_sync: Vec<(i64, CloudApiClient)>,
+    /// Fetches the files contacts send.
+    media: media::worker::MediaWorker,
+    media_wake: Arc<Notify>,
     webhook_stored: Arc<Notify>,
     outbound_wake: Arc<Notify>,
     /// Console channels another instance saves are picked up from the database.
@@ -197,6 +204,9 @@ impl Application {
 
         let webhook_stored = Arc::new(Notify::new());
         let outbound_wake = Arc::new(Notify::new());
+        let media_wake = Arc::new(Notify::new());
+        let blobs = media::blob::open(settings.media_url.as_deref(), &settings.data_dir)
+            .context("Failed to open the media store (ATENDE_MEDIA_URL)")?;
         let leptos_options = LeptosOptions::builder()
             .output_name("atende")
             .site_root(settings.site_root.to_string_lossy().into_owned())
@@ -226,20 +236,22 @@ impl Application {
         let api = public_api::router(services.clone());
         let feed = live::LiveFeed::default();
         let live = live::LiveState { feed: feed.clone(), auth: auth.clone() };
-        let router =
-            router(AppState { leptos_options, services, store: store.clone(), auth: auth.clone(), live })
-                .merge(api)
-                .merge(inbox::router(WebhookState {
-                    store: store.clone(),
-                    clock: clock.clone(),
-                    gates: Arc::new(channels::config::gates(&registry)),
-                    stored: webhook_stored.clone(),
-                    receipts: inbox::ReceiptWriter::start(
-                        store.clone(),
-                        clock.clone(),
-                        webhook_stored.clone(),
-                    ),
-                }));
+        let router = router(AppState {
+            leptos_options,
+            services,
+            store: store.clone(),
+            auth: auth.clone(),
+            live,
+            media: media::serve::MediaFiles { store: store.clone(), blobs: blobs.clone() },
+        })
+        .merge(api)
+        .merge(inbox::router(WebhookState {
+            store: store.clone(),
+            clock: clock.clone(),
+            gates: Arc::new(channels::config::gates(&registry)),
+            stored: webhook_stored.clone(),
+            receipts: inbox::ReceiptWriter::start(store.clone(), clock.clone(), webhook_stored.clone()),
+        }));
         #[cfg(feature = "sandbox")]
         let router = {
             let mut router = router;
@@ -259,6 +271,7 @@ impl Application {
                 store: store.clone(),
                 clock: clock.clone(),
                 released: outbound_wake.clone(),
+                media: media_wake.clone(),
                 unknown_status_grace: std::time::Duration::from_secs(60),
                 handlers: Arc::new(channels::config::handlers(&store, &registry)),
             },
@@ -275,6 +288,14 @@ impl Application {
                 },
             ),
             template_sync: registry.template_clients(),
+            media: media::worker::MediaWorker {
+                store: store.clone(),
+                channels: registry.clone(),
+                blobs,
+                clock: Arc::new(SystemClock),
+                max_bytes: settings.media_max_bytes,
+            },
+            media_wake,
             webhook_stored,
             outbound_wake,
             registry,
@@ -327,6 +348,8 @@ impl Application {
             processor,
             dispatcher,
             template_sync,
+            media,
+            media_wake,
             webhook_stored,
             outbound_wake,
             registry,
@@ -363,6 +386,7 @@ impl Application {
             tokio::spawn(feed.clone().run(self.store.clone(), database)),
             tokio::spawn(prune_webhooks(self.store.clone(), webhook_retention)),
             tokio::spawn(processor.run(webhook_stored)),
+            tokio::spawn(media.run(media_wake)),
             tokio::spawn(async move {
                 for (channel, client) in template_sync {
                     let _ = sync_templates(&store, channel, &client).await;

@@ -185,6 +185,13 @@ pub struct Settings {
     /// How long a request's whole body may take to arrive (`ATENDE_REQUEST_BODY_SECONDS`, 1 to 3,600;
     /// default 30): a client trickling it is cut off and its connection freed.
     pub request_body_timeout: std::time::Duration,
+    /// `ATENDE_DATA_DIR` (default `data`): the SQLite file and the media folder, unless configured elsewhere.
+    pub data_dir: PathBuf,
+    /// Where the files of messages are kept: `ATENDE_MEDIA_URL=s3://bucket/prefix` (with the `AWS_*`
+    /// variables), or a folder; default `media` under the data folder.
+    pub media_url: Option<String>,
+    /// The largest file kept (`ATENDE_MEDIA_MAX_MB`, 1 to 100; default 100, the largest Meta delivers).
+    pub media_max_bytes: u64,
 }
 
 impl Settings {
@@ -310,6 +317,8 @@ impl Settings {
         let max_connections = bounded(&get, "ATENDE_MAX_CONNECTIONS", 1024, 16..=100_000, "conexões")?;
         let head_seconds = bounded(&get, "ATENDE_REQUEST_HEAD_SECONDS", 15, 1..=300, "segundos")?;
         let body_seconds = bounded(&get, "ATENDE_REQUEST_BODY_SECONDS", 30, 1..=3600, "segundos")?;
+        let media_url = get("ATENDE_MEDIA_URL").filter(|v| !v.trim().is_empty());
+        let media_max_mb: u64 = bounded(&get, "ATENDE_MEDIA_MAX_MB", 100, 1..=100, "MB")?;
         Ok(Self {
             database,
             address,
@@ -333,6 +342,9 @@ impl Settings {
             max_connections,
             request_head_timeout: std::time::Duration::from_secs(head_seconds),
             request_body_timeout: std::time::Duration::from_secs(body_seconds),
+            data_dir,
+            media_url,
+            media_max_bytes: media_max_mb * 1024 * 1024,
         })
     }
 }
@@ -353,6 +365,8 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "ATENDE_INSTAGRAM_HUMAN_AGENT",
     "ATENDE_INSTAGRAM_TOKEN",
     "ATENDE_MAX_CONNECTIONS",
+    "ATENDE_MEDIA_MAX_MB",
+    "ATENDE_MEDIA_URL",
     "ATENDE_MESSENGER_HUMAN_AGENT",
     "ATENDE_MESSENGER_PAGE_ID",
     "ATENDE_MESSENGER_TOKEN",
@@ -521,6 +535,10 @@ fn whatsapp_settings(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Op
 impl Settings {
     /// Settings for tests: SQLite at `database`, port 0, the sandbox on.
     pub fn for_tests(database: Database, site_root: PathBuf) -> Self {
+        let database_dir = match &database {
+            Database::Sqlite(path) => path.parent().map(std::path::Path::to_path_buf),
+            Database::Postgres(_) => None,
+        };
         Self {
             database,
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -544,6 +562,13 @@ impl Settings {
             max_connections: 1024,
             request_head_timeout: std::time::Duration::from_secs(15),
             request_body_timeout: std::time::Duration::from_secs(30),
+            // Beside the test's SQLite file; content-addressed, so tests on PostgreSQL may share one.
+            data_dir: match &database_dir {
+                Some(dir) => dir.clone(),
+                None => std::env::temp_dir().join("atende-tests"),
+            },
+            media_url: None,
+            media_max_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -584,6 +609,7 @@ mod tests {
                 "ATENDE_ADMIN_EMAIL" => "admin@exemplo.com.br".into(),
                 "ATENDE_ADMIN_PASSWORD" => "uma senha longa e boa 2026".into(),
                 "LEPTOS_SITE_ADDR" => "127.0.0.1:3000".into(),
+                "ATENDE_MEDIA_MAX_MB" => "16".into(),
                 _ if numeric.iter().any(|end| key.ends_with(end)) => "60".into(),
                 _ if key.ends_with("HUMAN_AGENT") || key.ends_with("SANDBOX") || key.ends_with("COOKIES") => {
                     "on".into()

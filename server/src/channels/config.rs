@@ -118,6 +118,7 @@ pub(crate) fn official_entry(config: CloudApiConfig) -> anyhow::Result<ChannelEn
     let client = CloudApiClient::new(config)?;
     Ok(ChannelEntry {
         sender: Some(Arc::new(CloudApiSender { client: client.clone() })),
+        media: Some(Arc::new(client.clone())),
         template_sync: Some(client),
         ..ChannelEntry::default()
     })

@@ -139,6 +139,36 @@ pub trait ChannelSender: Send + Sync {
     }
 }
 
+/// A contact's file, as the provider delivered it (not yet checked: the media worker asks the domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedMedia {
+    pub bytes: bytes::Bytes,
+    /// The type the provider declares (its media info, else the download's `Content-Type`).
+    pub mime_type: Option<String>,
+    /// The SHA-256 the provider declares now, if it did not in the webhook.
+    pub sha256: Option<String>,
+}
+
+/// Why a file could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchFailure {
+    /// The provider or the network failed in a way that may pass: tried again later.
+    Transient(String),
+    /// The provider no longer has it (an expired media id or URL).
+    Expired,
+    /// Larger than the limit (declared, or found while downloading): not fetched further.
+    TooLarge,
+    /// The provider refused for good (a token without permission, a malformed id).
+    Refused(String),
+}
+
+/// A channel's way to the files contacts send.
+#[async_trait]
+pub trait MediaSource: Send + Sync {
+    /// The file `source` names (what this provider's inbound parsing stored), at most `max_bytes`.
+    async fn fetch(&self, source: &str, max_bytes: u64) -> Result<FetchedMedia, FetchFailure>;
+}
+
 /// Why a stored webhook body was not applied.
 #[derive(Debug)]
 pub enum InboundFailure {

@@ -3,7 +3,7 @@
 //! and changed while running when an admin saves a channel, so the worker, the webhooks and the admin page
 //! all see the same set without a restart.
 
-use crate::channels::port::ChannelSender;
+use crate::channels::port::{ChannelSender, MediaSource};
 use crate::providers::evolution::EvolutionWebhookAuth;
 use crate::providers::meta::MessengerClient;
 use crate::providers::whatsapp::CloudApiClient;
@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 #[derive(Default)]
 struct Entries {
     senders: HashMap<i64, Arc<dyn ChannelSender>>,
+    media: HashMap<i64, Arc<dyn MediaSource>>,
     template_sync: HashMap<i64, CloudApiClient>,
     evolution: HashMap<i64, EvolutionWebhookAuth>,
     messenger: HashMap<i64, MessengerClient>,
@@ -36,6 +37,8 @@ pub struct ChannelRegistry {
 #[derive(Default)]
 pub struct ChannelEntry {
     pub sender: Option<Arc<dyn ChannelSender>>,
+    /// Where the files contacts send are fetched.
+    pub media: Option<Arc<dyn MediaSource>>,
     pub template_sync: Option<CloudApiClient>,
     pub evolution: Option<EvolutionWebhookAuth>,
     pub messenger: Option<MessengerClient>,
@@ -67,8 +70,16 @@ impl ChannelRegistry {
     /// Sets (or replaces) everything `channel` contributes.
     pub fn put(&self, channel: i64, entry: ChannelEntry) {
         let mut entries = self.write();
-        let ChannelEntry { sender, template_sync, evolution, messenger, app_secret, verify_token, owned_ids } =
-            entry;
+        let ChannelEntry {
+            sender,
+            media,
+            template_sync,
+            evolution,
+            messenger,
+            app_secret,
+            verify_token,
+            owned_ids,
+        } = entry;
         fn set<T>(map: &mut HashMap<i64, T>, channel: i64, value: Option<T>) {
             match value {
                 Some(value) => map.insert(channel, value),
@@ -76,6 +87,7 @@ impl ChannelRegistry {
             };
         }
         set(&mut entries.senders, channel, sender);
+        set(&mut entries.media, channel, media);
         set(&mut entries.template_sync, channel, template_sync);
         set(&mut entries.evolution, channel, evolution);
         set(&mut entries.messenger, channel, messenger);
@@ -95,6 +107,11 @@ impl ChannelRegistry {
 
     pub fn sender(&self, channel: i64) -> Option<Arc<dyn ChannelSender>> {
         self.read().senders.get(&channel).cloned()
+    }
+
+    /// Where the channel's inbound files are fetched.
+    pub fn media_source(&self, channel: i64) -> Option<Arc<dyn MediaSource>> {
+        self.read().media.get(&channel).cloned()
     }
 
     pub fn template_client(&self, channel: i64) -> Option<CloudApiClient> {

@@ -182,6 +182,8 @@ pub struct WebhookProcessor {
     pub clock: Arc<dyn Clock>,
     /// Wakes the outbound worker when the contact's reply released held messages.
     pub released: Arc<Notify>,
+    /// Wakes the media worker after a batch is stored (a message may carry a file to download).
+    pub media: Arc<Notify>,
     /// How long a status for a message we do not know yet is kept pending before it is given up.
     pub unknown_status_grace: Duration,
     /// Each provider's reading of its bodies.
@@ -443,6 +445,7 @@ impl WebhookProcessor {
         if batch.done.released > 0 {
             self.released.notify_one();
         }
+        self.media.notify_one();
         done.add(&batch.done);
         Ok(applied)
     }

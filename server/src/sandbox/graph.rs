@@ -1,8 +1,8 @@
 //! The Graph API routes of the sandbox.
 
 use super::{
-    digits, new_id, pricing, templates, unix_now, Fault, FaultRequest, GraphFailure, Outcome, Quirks,
-    SandboxState, SentMessage,
+    digits, new_id, pricing, templates, unix_millis, unix_now, Fault, FaultRequest, GraphFailure, MediaFault,
+    Outcome, Quirks, SandboxState, SentMessage,
 };
 use crate::providers::whatsapp::wire::{
     Cursors, ErrorData, OutboundContent, Paging, SendRequest, SendResponse, SendResponseContact,
@@ -389,13 +389,19 @@ pub(super) async fn media_info(
     if media_id == state.inner.config.waba_id {
         return Json(serde_json::json!({ "id": media_id, "currency": "BRL" })).into_response();
     }
-    let data = state.inner.data.lock().await;
+    let mut data = state.inner.data.lock().await;
+    if data.media_faults.front() == Some(&MediaFault::Expired) {
+        data.media_faults.pop_front();
+        return GraphFailure::unknown_object(&media_id).into_response();
+    }
     let Some(media) = data.media.get(&media_id) else {
         return GraphFailure::unknown_object(&media_id).into_response();
     };
+    // Meta's URLs live 5 minutes: this one says until when.
+    let expires = unix_millis() + MEDIA_URL_LIFETIME_MS;
     Json(serde_json::json!({
         "messaging_product": MESSAGING_PRODUCT,
-        "url": format!("{}/media/{media_id}", base_url(&headers, &original, &nested)),
+        "url": format!("{}/media/{media_id}?expira={expires}", base_url(&headers, &original, &nested)),
         "mime_type": media.mime_type,
         "sha256": media.sha256,
         "file_size": media.bytes.len(),
@@ -404,19 +410,40 @@ pub(super) async fn media_info(
     .into_response()
 }
 
-/// `GET /media/{media_id}`: the bytes (with the token, as Meta requires).
+/// How long a media URL works, as at Meta.
+const MEDIA_URL_LIFETIME_MS: i64 = 5 * 60 * 1000;
+
+/// `GET /media/{media_id}?expira=…`: the bytes (with the token, as Meta requires), until the URL expires.
 pub(super) async fn media_bytes(
     State(state): State<SandboxState>,
     Path(media_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     if let Err(failure) = authorize(&state, &headers) {
         return failure.into_response();
     }
-    let data = state.inner.data.lock().await;
+    let expires = query.get("expira").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    if expires < unix_millis() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut data = state.inner.data.lock().await;
+    let fault = match data.media_faults.front() {
+        Some(MediaFault::ServerError | MediaFault::Corrupt) => data.media_faults.pop_front(),
+        _ => None,
+    };
+    if fault == Some(MediaFault::ServerError) {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     match data.media.get(&media_id) {
         Some(media) => {
-            ([(header::CONTENT_TYPE, media.mime_type.clone())], media.bytes.clone()).into_response()
+            let mut bytes = media.bytes.clone();
+            if fault == Some(MediaFault::Corrupt) {
+                if let Some(last) = bytes.last_mut() {
+                    *last ^= 0xff;
+                }
+            }
+            ([(header::CONTENT_TYPE, media.mime_type.clone())], bytes).into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }

@@ -108,6 +108,18 @@ impl fmt::Debug for SandboxConfig {
     }
 }
 
+/// What goes wrong with the next media download, as it does at Meta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaFault {
+    /// The download URL answers HTTP 500.
+    ServerError,
+    /// The bytes are not those whose SHA-256 was declared (one is changed).
+    Corrupt,
+    /// The media id is no longer known (`GET /{media-id}` answers code 100, as after 7 days).
+    Expired,
+}
+
 /// A failure to inject into the next sends (`POST /sandbox/faults`), of the Cloud API fake or of the
 /// Evolution, Messenger and Instagram fakes ([`super::others::OthersSandbox::inject_fault`]), which play each the
 /// way their provider would answer.
@@ -235,6 +247,8 @@ pub(super) struct Data {
     pub(super) media_order: VecDeque<String>,
     pub(super) media_bytes: usize,
     pub(super) faults: VecDeque<Fault>,
+    /// Faults of the media downloads, in order.
+    pub(super) media_faults: VecDeque<MediaFault>,
     pub(super) recent_sends: VecDeque<Instant>,
     /// Per `wa_id`: the instant its pair allowance is full again.
     pub(super) pairs: HashMap<String, Instant>,
@@ -397,6 +411,7 @@ impl SandboxState {
             media: HashMap::new(),
             media_order: VecDeque::new(),
             media_bytes: 0,
+            media_faults: VecDeque::new(),
             faults: VecDeque::new(),
             recent_sends: VecDeque::new(),
             pairs: HashMap::new(),
@@ -449,7 +464,17 @@ impl SandboxState {
     }
 
     pub async fn clear_faults(&self) {
-        self.inner.data.lock().await.faults.clear();
+        let mut data = self.inner.data.lock().await;
+        data.faults.clear();
+        data.media_faults.clear();
+    }
+
+    /// Queues a fault for the next `count` media downloads (`GET /{media-id}` and its URL).
+    pub async fn inject_media_fault(&self, fault: MediaFault, count: u32) {
+        let mut data = self.inner.data.lock().await;
+        for _ in 0..count {
+            data.media_faults.push_back(fault);
+        }
     }
 
     /// Moves the contact's last message to `at` (Unix seconds) without a webhook: tests open or close the

@@ -72,6 +72,8 @@ pub struct InboundMessage {
     pub sent_at: Timestamp,
     /// What the contact did, as the window's rules see it.
     pub activity: InboundKind,
+    /// The file the message carries, to download after it is stored.
+    pub media: Option<super::media::IncomingMedia>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,10 +166,23 @@ pub enum StatusOutcome {
 
 const PREVIEW_CHARS: usize = 120;
 
-fn preview(body: Option<&str>, kind: &str) -> String {
+fn preview(message: &InboundMessage) -> String {
+    let body = message.body.as_deref();
+    if let Some(media) = &message.media {
+        // "📷 Foto", "🎤 Áudio", "📄 boleto.pdf", or the caption after its emoji.
+        let caption = body.filter(|b| Some(*b) != media.file_name.as_deref());
+        let line = atende_domain::inbound_media::preview(
+            &message.kind,
+            media.voice,
+            None,
+            media.file_name.as_deref(),
+            caption,
+        );
+        return line.chars().take(PREVIEW_CHARS).collect();
+    }
     match body.map(str::trim).filter(|b| !b.is_empty()) {
         Some(text) => text.chars().take(PREVIEW_CHARS).collect(),
-        None => format!("[{kind}]"),
+        None => format!("[{}]", message.kind),
     }
 }
 
@@ -559,6 +574,10 @@ impl SqlStore {
         .map_err(unavailable)?
         .try_get("message_id")
         .map_err(unavailable)?;
+        if let Some(media) = &message.media {
+            Self::insert_media_on(&mut *tx, message_id, conversation_id, message.channel_id, media, now)
+                .await?;
+        }
 
         // The domain decides what the message changes (the window, the conversation's state, whether what
         // was held may leave); this writes it.
@@ -580,7 +599,7 @@ impl SqlStore {
         .bind(after.last_inbound_at().map(Timestamp::as_millis))
         .bind(after.provider_closed_at().map(Timestamp::as_millis))
         .bind(now.as_millis())
-        .bind(newest.then(|| preview(message.body.as_deref(), &message.kind)))
+        .bind(newest.then(|| preview(message)))
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;

@@ -23,6 +23,7 @@ pub mod agents;
 pub mod changes;
 pub mod channels;
 pub mod inbound;
+pub mod media;
 pub mod outbox;
 pub mod queue;
 pub mod templates;

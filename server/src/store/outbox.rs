@@ -8,11 +8,12 @@ use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
 use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId};
+use atende_domain::inbound_media::MediaState;
 use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
     assignment_detail, through_api, transfer_detail, AgentInfo, Answer, AuditAction, AuditEntry, AuditLine,
-    ChannelInfo, ConversationState, FreeForm, MessageView, Opened, Outbox, Start, StoreError, TeamInfo,
-    TeamMove,
+    ChannelInfo, ConversationState, FreeForm, MediaView, MessageView, Opened, Outbox, Start, StoreError,
+    TeamInfo, TeamMove,
 };
 use atende_domain::queue::Delivery;
 use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
@@ -109,25 +110,41 @@ impl Outbox for SqlStore {
 
     async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
         let rows: Vec<MessageRow> = sqlx::query_as(
-            "SELECT direction, kind, body, status, error_text, created_at, provider_at \
-             FROM message WHERE conversation_id = $1 ORDER BY message_id",
+            "SELECT m.message_id, m.direction, m.kind, m.body, m.status, m.error_text, m.created_at, m.provider_at, \
+             f.state AS media_state, f.reason AS media_reason, f.mime_type, f.file_name, f.voice, f.size_bytes \
+             FROM message m LEFT JOIN media f ON f.message_id = m.message_id \
+             WHERE m.conversation_id = $1 ORDER BY m.message_id",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| MessageView {
-                inbound: row.direction == "in",
-                kind: row.kind,
-                body: row.body,
-                status: row.status,
-                error: row.error_text,
-                written_at: Timestamp::from_millis(row.created_at),
-                provider_at: row.provider_at.map(Timestamp::from_millis),
+        rows.into_iter()
+            .map(|row| {
+                let media = match &row.media_state {
+                    Some(code) => Some(MediaView {
+                        state: MediaState::from_code(code, row.media_reason.as_deref())
+                            .ok_or_else(|| corrupt("media state", code))?,
+                        mime_type: row.mime_type,
+                        file_name: row.file_name,
+                        voice: row.voice.unwrap_or(0) != 0,
+                        size_bytes: row.size_bytes.and_then(|s| u64::try_from(s).ok()),
+                    }),
+                    None => None,
+                };
+                Ok(MessageView {
+                    id: row.message_id,
+                    inbound: row.direction == "in",
+                    kind: row.kind,
+                    body: row.body,
+                    status: row.status,
+                    error: row.error_text,
+                    written_at: Timestamp::from_millis(row.created_at),
+                    provider_at: row.provider_at.map(Timestamp::from_millis),
+                    media,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn channel_templates(&self, id: ConversationId) -> Result<Vec<Template>, StoreError> {
@@ -439,6 +456,7 @@ struct TemplateRow {
 /// A message's columns the agent sees.
 #[derive(FromRow)]
 struct MessageRow {
+    message_id: i64,
     direction: String,
     kind: String,
     body: Option<String>,
@@ -446,6 +464,12 @@ struct MessageRow {
     error_text: Option<String>,
     created_at: i64,
     provider_at: Option<i64>,
+    media_state: Option<String>,
+    media_reason: Option<String>,
+    mime_type: Option<String>,
+    file_name: Option<String>,
+    voice: Option<i64>,
+    size_bytes: Option<i64>,
 }
 
 /// A channel as stored: its kind code and whether it uses the HUMAN_AGENT tag.

@@ -12,6 +12,7 @@ mod faults;
 mod hardening;
 mod inbound_contract;
 mod live;
+mod media;
 mod other_channels;
 mod processes;
 mod queue_contract;

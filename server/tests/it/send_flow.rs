@@ -39,6 +39,7 @@ async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) 
                 detail: "{}".into(),
                 sent_at: at,
                 activity: atende_domain::window::InboundKind::Text,
+                media: None,
             },
             SystemClock.now(),
         )

@@ -124,6 +124,7 @@ impl InboundHandler for EvolutionInbound {
                     detail: event.data.to_string(),
                     sent_at,
                     activity,
+                    media: None,
                 };
                 sink.message(&inbound).await?;
                 Ok(true)

@@ -175,6 +175,7 @@ impl MetaInbound {
             detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
             sent_at: at,
             activity,
+            media: None,
         };
         sink.message(&inbound).await?;
         Ok(true)

@@ -4,6 +4,7 @@
 use super::wire::{ErrorEnvelope, SendRequest, SendResponse, TemplateListPage};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -363,6 +364,73 @@ impl CloudApiClient {
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Vec<u8>), ProviderFailure> {
         graph_call(request).await
     }
+
+    /// Where a contact's file is: `GET {base}/{media_id}?phone_number_id=…` (only this number's media).
+    pub async fn media_info(&self, media_id: &str) -> Result<MediaInfo, ProviderFailure> {
+        let url = format!("{}/{}", self.config.base(), media_id);
+        let request = self
+            .http
+            .get(url)
+            .bearer_auth(&self.config.access_token)
+            .query(&[("phone_number_id", self.config.phone_number_id.as_str())]);
+        let (status, body) = self.call(request).await?;
+        parse(status, &body)
+    }
+
+    /// The bytes at `url` (a URL [`Self::media_info`] gave, which lives 5 minutes), with the token as Meta
+    /// requires; `Ok(None)` as soon as more than `max_bytes` arrive.
+    pub async fn download(
+        &self,
+        url: &str,
+        max_bytes: u64,
+    ) -> Result<Option<(Vec<u8>, Option<String>)>, ProviderFailure> {
+        let request =
+            self.http.get(url).bearer_auth(&self.config.access_token).timeout(MEDIA_DOWNLOAD_TIMEOUT);
+        let mut response = request.send().await.map_err(|e| ProviderFailure::from_reqwest(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(ProviderFailure::from_http(status, &body));
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| ProviderFailure::from_reqwest(&e))? {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Ok(None);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some((bytes, content_type)))
+    }
+}
+
+/// How long one media download may take (a 100 MB video on a slow link).
+const MEDIA_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What `GET /{media-id}` says of a contact's file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct MediaInfo {
+    pub url: String,
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// A quoted number in Meta's syntax, a bare one elsewhere: both read.
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub file_size: Option<u64>,
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(match value {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
 }
 
 /// Sends a Graph API request, reads the whole body, and turns a non-2xx answer into a [`ProviderFailure`]

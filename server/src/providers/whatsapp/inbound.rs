@@ -9,6 +9,7 @@ use crate::channels::port::{
 };
 use crate::channels::registry::ChannelRegistry;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
+use crate::store::media::IncomingMedia;
 use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
@@ -158,6 +159,30 @@ fn to_inbound(
         detail: serde_json::to_string(message).unwrap_or_else(|_| "{}".into()),
         sent_at,
         activity,
+        media: media_of(&message.content, sent_at),
+    })
+}
+
+/// How long Meta keeps a media id that came in a webhook.
+const MEDIA_ID_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// The file of a photo, video, audio, document or sticker: fetched later by its media id (`GET /{media-id}`).
+fn media_of(content: &InboundContent, sent_at: Timestamp) -> Option<IncomingMedia> {
+    let media = match content {
+        InboundContent::Image(m)
+        | InboundContent::Video(m)
+        | InboundContent::Audio(m)
+        | InboundContent::Document(m)
+        | InboundContent::Sticker(m) => m,
+        _ => return None,
+    };
+    Some(IncomingMedia {
+        source: super::media::source_of(&media.id),
+        mime_type: media.mime_type.clone(),
+        file_name: media.filename.clone(),
+        voice: media.voice == Some(true),
+        declared_sha256: media.sha256.clone(),
+        expires_at: Some(sent_at.plus_millis(MEDIA_ID_LIFETIME_MS)),
     })
 }
 

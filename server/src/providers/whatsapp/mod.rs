@@ -5,6 +5,7 @@
 
 pub mod cloud_api;
 pub mod inbound;
+pub mod media;
 pub mod sender;
 pub mod templates;
 pub mod wire;

@@ -114,12 +114,21 @@ pub(crate) struct TestApp {
 }
 
 /// Polls `check` every 50 ms for up to 10 s; panics with `what` when it never holds.
-pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    for _ in 0..200 {
+    eventually_for(10, what, check).await
+}
+
+/// Polls `check` every 50 ms for up to `seconds`; panics with `what` when it never holds.
+pub(crate) async fn eventually_for<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..seconds * 20 {
         if let Some(value) = check().await {
             return value;
         }

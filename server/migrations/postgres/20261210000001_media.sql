@@ -1,0 +1,30 @@
+-- The files contacts send (and, later, agents): one row per message that carries one. The row is written
+-- with its message, "pending"; the media worker downloads the file from the provider (`source`, in the
+-- provider's own terms: a Cloud API media id, an attachment URL…), checks it and keeps the bytes in the blob
+-- store under their SHA-256, then marks it "ready" — or "failed" with the reason the agent reads.
+CREATE TABLE media (
+    message_id      BIGINT  PRIMARY KEY REFERENCES message (message_id),
+    conversation_id BIGINT  NOT NULL REFERENCES conversation (conversation_id),
+    channel_id      BIGINT  NOT NULL REFERENCES channel (channel_id),
+    state           TEXT    NOT NULL,
+    source          TEXT    NOT NULL,
+    mime_type       TEXT,
+    file_name       TEXT,
+    voice           BIGINT  NOT NULL DEFAULT 0,
+    declared_sha256 TEXT,
+    -- The blob's key once kept (hex SHA-256 of the bytes) and its size.
+    sha256          TEXT,
+    size_bytes      BIGINT,
+    reason          TEXT,
+    attempts        BIGINT  NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT  NOT NULL,
+    -- When the provider stops keeping the file (a Cloud API media id: 7 days after the webhook).
+    expires_at      BIGINT,
+    -- A worker holds the download until then (another takes it over after a crash).
+    leased_until    BIGINT,
+    created_at      BIGINT  NOT NULL
+);
+CREATE INDEX media_due ON media (state, next_attempt_at);
+
+CREATE TRIGGER change_media AFTER INSERT OR UPDATE OF state ON media
+    FOR EACH ROW EXECUTE FUNCTION atende_notify_change();

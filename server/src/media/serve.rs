@@ -1,0 +1,176 @@
+//! `GET /midia/{message_id}`: a message's file, to an agent who may see its conversation (anyone else gets
+//! the same 404 as for a file that does not exist). Served with the type Atende verified and `nosniff`;
+//! anything a browser could run (HTML, SVG, scripts) goes as `application/octet-stream`, `Content-Disposition:
+//! attachment` and a sandboxing Content-Security-Policy: a contact must not be able to run script in an agent's
+//! browser. `Range` is honoured
+//! (audio and video seek), and a key names its bytes for good (long private caching).
+
+use super::blob::{BlobError, BlobStore};
+use crate::store::SqlStore;
+use atende_domain::access::Viewer;
+use atende_domain::inbound_media::{disposition, download_name, Disposition, MediaState};
+use atende_domain::ports::Store;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// What the route reads.
+#[derive(Clone)]
+pub struct MediaFiles {
+    pub store: SqlStore,
+    pub blobs: Arc<dyn BlobStore>,
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Arquivo não encontrado.").into_response()
+}
+
+pub async fn file(
+    State(files): State<MediaFiles>,
+    Extension(viewer): Extension<Viewer>,
+    Path(message_id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let media = match files.store.media_of(message_id).await {
+        Ok(Some(media)) => media,
+        Ok(None) => return not_found(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response(),
+    };
+    let team = match files
+        .store
+        .conversation_team(atende_domain::conversation::ConversationId(media.conversation_id))
+        .await
+    {
+        Ok(team) => team,
+        Err(_) => return not_found(),
+    };
+    if !viewer.may_see(team) {
+        return not_found();
+    }
+    let (MediaState::Ready, Some(key)) = (&media.state, media.sha256.as_deref()) else {
+        return (StatusCode::NOT_FOUND, "O arquivo ainda não foi baixado do provedor.").into_response();
+    };
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(&format!("\"{key}\"")) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let size = media.size_bytes.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(asked) => match byte_range(asked, size) {
+            Some(range) => Some(range),
+            None => {
+                let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    response.headers_mut().insert(header::CONTENT_RANGE, value);
+                }
+                return response;
+            }
+        },
+        None => None,
+    };
+    let blob = match files.blobs.get(key, range.clone()).await {
+        Ok(blob) => blob,
+        Err(BlobError::NotFound | BlobError::BadKey) => return not_found(),
+        Err(error) => {
+            tracing::warn!(%error, message_id, "media blob unavailable");
+            return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
+        }
+    };
+    let mime = media.mime_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
+    let name = download_name(media.file_name.as_deref(), message_id, &mime);
+    let shown = disposition(&mime) == Disposition::Inline;
+    let mut response = match &range {
+        Some(range) => {
+            let mut response = (StatusCode::PARTIAL_CONTENT, blob.bytes).into_response();
+            let end = range.end.min(blob.total).saturating_sub(1);
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes {}-{end}/{}", range.start, blob.total)) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            response
+        }
+        None => blob.bytes.into_response(),
+    };
+    let headers = response.headers_mut();
+    // What a browser would run is declared as bytes, not as what it claims to be.
+    let served_type = if shown { mime.as_str() } else { "application/octet-stream" };
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(served_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if !shown {
+        // Opened anyway (a download opened in a tab): nothing in it may run. Not on what is shown: Chromium
+        // refuses to show a PDF in a sandboxed document.
+        headers
+            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    }
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    if let Ok(tag) = HeaderValue::from_str(&format!("\"{key}\"")) {
+        headers.insert(header::ETAG, tag);
+    }
+    let kind = if shown { "inline" } else { "attachment" };
+    // `safe_file_name` leaves no quote, backslash or control character; the UTF-8 form carries accents.
+    let ascii: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+    let disposition = format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&name));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// RFC 5987 encoding of a file name.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => char::from(b).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The bytes `Range: bytes=…` asks of a file of `size` bytes (one range: `a-b`, `a-`, `-n`); `None` when it
+/// cannot be satisfied.
+fn byte_range(asked: &str, size: u64) -> Option<Range<u64>> {
+    let spec = asked.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        // Several ranges: served as the first (browsers ask for one).
+        return byte_range(&format!("bytes={}", spec.split(',').next()?), size);
+    }
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = (start.trim(), end.trim());
+    let range = if start.is_empty() {
+        let suffix: u64 = end.parse().ok()?;
+        size.saturating_sub(suffix)..size
+    } else {
+        let start: u64 = start.parse().ok()?;
+        let end = if end.is_empty() { size } else { end.parse::<u64>().ok()?.saturating_add(1).min(size) };
+        start..end
+    };
+    (range.start < range.end && range.start < size).then_some(range)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_header_asks_for_part_of_the_file() {
+        assert_eq!(byte_range("bytes=0-99", 1000), Some(0..100));
+        assert_eq!(byte_range("bytes=900-", 1000), Some(900..1000));
+        assert_eq!(byte_range("bytes=-100", 1000), Some(900..1000));
+        assert_eq!(byte_range("bytes=0-5000", 1000), Some(0..1000));
+        assert_eq!(byte_range("bytes=0-1, 5-9", 1000), Some(0..2));
+        assert_eq!(byte_range("bytes=1000-", 1000), None);
+        assert_eq!(byte_range("bytes=5-2", 1000), None);
+        assert_eq!(byte_range("items=0-1", 1000), None);
+    }
+
+    #[test]
+    fn file_names_are_encoded_for_the_header() {
+        assert_eq!(percent_encode("recibo pix.pdf"), "recibo%20pix.pdf");
+        assert_eq!(percent_encode("ação.pdf"), "a%C3%A7%C3%A3o.pdf");
+    }
+}

@@ -1,0 +1,223 @@
+//! The files contacts send, end to end over real HTTP: the sandbox plays the Cloud API (media ids, URLs that
+//! expire, the token check), Atende stores the message at once, downloads the file after, keeps it, and
+//! serves it only to the agents who may see the conversation, never as something a browser would run.
+
+use crate::common::{eventually, spawn_app, TestApp};
+use atende_domain::conversation::{ConversationSummary, Tab};
+use atende_domain::inbound_media::MediaState;
+use atende_domain::ports::{Outbox, Store};
+use atende_server::sandbox::{MediaFault, SimulatedContent, SimulatedInbound};
+use atende_server::store::media::StoredMedia;
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00,
+    0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05,
+    0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42,
+    0x60, 0x82,
+];
+
+async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
+    eventually(&format!("a conversation with {name}"), || async {
+        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
+        conversations.into_iter().find(|c| c.contact_name.as_str() == name)
+    })
+    .await
+}
+
+/// The contact `name` sends `content` on the Cloud API; the file of their message once it is no longer
+/// pending.
+async fn received(app: &TestApp, number: &str, name: &str, content: SimulatedContent) -> StoredMedia {
+    app.sandbox
+        .simulate_inbound(SimulatedInbound { number: number.into(), name: name.into(), content })
+        .await
+        .expect("delivered");
+    let conversation = conversation_with(app, name).await;
+    eventually("the file downloaded or given up", || async {
+        let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
+        files.into_iter().last().filter(|media| media.state != MediaState::Pending)
+    })
+    .await
+}
+
+fn upload(filename: &str, mime_type: &str, bytes: &[u8], as_image: bool) -> SimulatedContent {
+    SimulatedContent::Upload {
+        as_image,
+        filename: filename.into(),
+        mime_type: mime_type.into(),
+        bytes: bytes.to_vec(),
+        caption: None,
+    }
+}
+
+#[tokio::test]
+async fn a_contacts_photo_is_downloaded_after_the_message_and_served_to_the_agent_with_ranges() {
+    let app = spawn_app().await;
+    let media =
+        received(&app, "5511944440101", "Foto Cliente", upload("foto.png", "image/png", PNG, true)).await;
+    assert_eq!(media.state, MediaState::Ready);
+    assert_eq!(media.mime_type.as_deref(), Some("image/png"));
+    assert_eq!(media.size_bytes, Some(PNG.len() as i64));
+    // The list says what arrived.
+    let conversation = conversation_with(&app, "Foto Cliente").await;
+    assert_eq!(conversation.last_message.as_deref(), Some("📷 Foto"));
+    // And the conversation shows it, with the message's id for its address.
+    let view = app.conversation_view(conversation.id.0).await;
+    let shown = &view["messages"][0];
+    assert_eq!(shown["media"]["state"], "Ready", "{view}");
+    assert_eq!(shown["id"], media.message_id);
+
+    let url = format!("{}/midia/{}", app.address, media.message_id);
+    let whole = app.client.get(&url).send().await.expect("GET");
+    assert_eq!(whole.status(), 200);
+    let headers = whole.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let name = format!("inline; filename=\"arquivo-{}.png\"", media.message_id);
+    let disposition = headers["content-disposition"].to_str().expect("ascii");
+    assert!(disposition.starts_with(&name), "photos come unnamed: {disposition}");
+    assert!(headers["cache-control"].to_str().expect("ascii").contains("immutable"));
+    assert_eq!(whole.bytes().await.expect("body").as_ref(), PNG);
+
+    let part = app.client.get(&url).header("Range", "bytes=8-15").send().await.expect("GET");
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], format!("bytes 8-15/{}", PNG.len()).as_str());
+    assert_eq!(part.bytes().await.expect("body").as_ref(), &PNG[8..16]);
+    let beyond = app.client.get(&url).header("Range", "bytes=9999-").send().await.expect("GET");
+    assert_eq!(beyond.status(), 416);
+
+    // Without a session: refused, not redirected to a page.
+    let anonymous = reqwest::get(&url).await.expect("GET");
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn an_agent_of_another_team_cannot_fetch_the_file() {
+    let app = spawn_app().await;
+    let media =
+        received(&app, "5511944440102", "Cliente Vendas", upload("foto.png", "image/png", PNG, true)).await;
+    let conversation = conversation_with(&app, "Cliente Vendas").await;
+    let sales =
+        app.store.ensure_team("Vendas", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    let support =
+        app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    let channel = app.store.conversation_channel(conversation.id).await.expect("channel");
+    let seen = Some((conversation.id, app.store.conversation_team(conversation.id).await.expect("team")));
+    app.store
+        .open_for(
+            conversation.contact_id,
+            channel,
+            sales,
+            None,
+            seen,
+            atende_domain::time::Timestamp::from_millis(1),
+        )
+        .await
+        .expect("moved to Vendas");
+    let url = format!("{}/midia/{}", app.address, media.message_id);
+    let outsider = app.agent_in("suporte@loja.com.br", &[support]).await;
+    assert_eq!(
+        outsider.get(&url).send().await.expect("GET").status(),
+        404,
+        "another team: as if it did not exist"
+    );
+    let member = app.agent_in("vendas@loja.com.br", &[sales]).await;
+    assert_eq!(member.get(&url).send().await.expect("GET").status(), 200);
+    let nowhere = format!("{}/midia/999999", app.address);
+    assert_eq!(member.get(&nowhere).send().await.expect("GET").status(), 404);
+}
+
+#[tokio::test]
+async fn a_contacts_html_or_svg_is_only_ever_downloaded_and_path_tricks_in_its_name_are_harmless() {
+    let app = spawn_app().await;
+    let page = b"<html><script>alert(document.cookie)</script></html>";
+    let media = received(
+        &app,
+        "5511944440103",
+        "Cliente Arteiro",
+        upload("../../etc/ataque.html", "text/html", page, false),
+    )
+    .await;
+    assert_eq!(media.state, MediaState::Ready);
+    let response =
+        app.client.get(format!("{}/midia/{}", app.address, media.message_id)).send().await.expect("GET");
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"ataque.html\"; filename*=UTF-8''ataque.html"
+    );
+    assert!(headers["content-security-policy"].to_str().expect("ascii").contains("sandbox"));
+    assert_eq!(response.bytes().await.expect("body").as_ref(), page);
+
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
+    let media =
+        received(&app, "5511944440104", "Cliente Svg", upload("logo.svg", "image/svg+xml", svg, false)).await;
+    let response =
+        app.client.get(format!("{}/midia/{}", app.address, media.message_id)).send().await.expect("GET");
+    assert_eq!(response.headers()["content-type"], "application/octet-stream");
+    assert!(response.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment"));
+}
+
+#[tokio::test]
+async fn a_failed_download_is_tried_again_and_a_bad_or_expired_one_says_why() {
+    let app = spawn_app().await;
+    // The provider fails once: the next attempt (5 s later) keeps it.
+    app.sandbox.inject_media_fault(MediaFault::ServerError, 1).await;
+    let started = std::time::Instant::now();
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511944440105".into(),
+            name: "Cliente Paciente".into(),
+            content: upload("foto.png", "image/png", PNG, true),
+        })
+        .await
+        .expect("delivered");
+    let conversation = conversation_with(&app, "Cliente Paciente").await;
+    let pending = app.store.media_of_conversation(conversation.id.0).await.expect("media");
+    assert_eq!(pending.len(), 1, "the file is announced with the message");
+    let kept = crate::common::eventually_for(15, "the retry keeps the file", || async {
+        let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
+        files.into_iter().find(|m| m.state == MediaState::Ready)
+    })
+    .await;
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "not before the backoff");
+    assert_eq!(kept.size_bytes, Some(PNG.len() as i64));
+
+    // Bytes that are not those declared are not kept.
+    app.sandbox.inject_media_fault(MediaFault::Corrupt, 1).await;
+    let corrupt =
+        received(&app, "5511944440106", "Cliente Corrompido", upload("foto.png", "image/png", PNG, true))
+            .await;
+    assert_eq!(
+        corrupt.state,
+        MediaState::Failed(
+            "arquivo não baixado: o conteúdo não confere com o que o provedor informou".into()
+        )
+    );
+    // A media id the provider no longer knows.
+    app.sandbox.inject_media_fault(MediaFault::Expired, 1).await;
+    let expired =
+        received(&app, "5511944440107", "Cliente Antigo", upload("foto.png", "image/png", PNG, true)).await;
+    assert_eq!(expired.state, MediaState::Failed("Mídia expirada no provedor".into()));
+    let gone =
+        app.client.get(format!("{}/midia/{}", app.address, expired.message_id)).send().await.expect("GET");
+    assert_eq!(gone.status(), 404);
+}
+
+#[tokio::test]
+async fn a_voice_note_is_kept_as_one_with_its_type() {
+    let app = spawn_app().await;
+    let media = received(&app, "5511944440108", "Cliente Falante", SimulatedContent::VoiceNote).await;
+    assert_eq!(media.state, MediaState::Ready);
+    assert!(media.voice);
+    assert_eq!(media.mime_type.as_deref(), Some("audio/ogg; codecs=opus"));
+    let conversation = conversation_with(&app, "Cliente Falante").await;
+    assert_eq!(conversation.last_message.as_deref(), Some("🎤 Áudio"));
+    let response =
+        app.client.get(format!("{}/midia/{}", app.address, media.message_id)).send().await.expect("GET");
+    assert_eq!(response.headers()["content-type"], "audio/ogg; codecs=opus");
+    assert_eq!(response.headers()["accept-ranges"], "bytes");
+}
