@@ -65,6 +65,15 @@ impl ObjectBlobs {
     /// S3-compatible object storage at `url` (`s3://bucket/prefix`), with credentials, region and endpoint
     /// from the `AWS_*` variables (`AWS_ENDPOINT_URL` for MinIO, moto or another S3-compatible server).
     pub fn s3(url: &str) -> anyhow::Result<Self> {
+        Self::s3_with(url, |builder| builder)
+    }
+
+    /// [`ObjectBlobs::s3`], with the builder's settings changed by `configure` after the environment's (tests
+    /// name their server and keys this way, not through process-wide variables).
+    pub fn s3_with(
+        url: &str,
+        configure: impl FnOnce(object_store::aws::AmazonS3Builder) -> object_store::aws::AmazonS3Builder,
+    ) -> anyhow::Result<Self> {
         let rest = url
             .strip_prefix("s3://")
             .ok_or_else(|| anyhow::anyhow!("ATENDE_MEDIA_URL must be s3://bucket/prefix, not {url}"))?;
@@ -80,7 +89,7 @@ impl ObjectBlobs {
         if std::env::var("AWS_DEFAULT_REGION").is_err() && std::env::var("AWS_REGION").is_err() {
             builder = builder.with_region("us-east-1");
         }
-        let store = builder.build()?;
+        let store = configure(builder).build()?;
         Ok(Self {
             store: Arc::new(store),
             prefix: Path::from(prefix.trim_matches('/')),

@@ -8,6 +8,7 @@ mod access;
 mod admin_and_api;
 mod api;
 mod architecture;
+mod blob_contract;
 mod faults;
 mod hardening;
 mod inbound_contract;
