@@ -206,6 +206,20 @@ pub fn download_name(name: Option<&str>, message_id: i64, mime: &str) -> String 
     safe_file_name(name, &fallback)
 }
 
+/// A file's size as a person reads it: "820 bytes", "340 KB", "1,2 MB".
+pub fn size_label(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    match bytes {
+        0..KB => format!("{bytes} bytes"),
+        KB..MB => format!("{} KB", bytes.div_ceil(KB)),
+        _ => {
+            let tenths = (bytes * 10).div_ceil(MB);
+            format!("{},{} MB", tenths / 10, tenths % 10)
+        }
+    }
+}
+
 /// The line that tells what arrived, in the list and above the file: "📷 Foto", "🎤 Áudio 0:42",
 /// "📄 boleto.pdf", "🎬 Vídeo", "💟 Figurinha". A caption, when there is one, follows the emoji.
 pub fn preview(
@@ -313,6 +327,14 @@ mod tests {
         assert_eq!(download_name(None, 7, "audio/ogg; codecs=opus"), "arquivo-7.ogg");
         assert_eq!(download_name(None, 7, "application/x-unknown"), "arquivo-7");
         assert_eq!(download_name(Some("boleto.pdf"), 7, "application/pdf"), "boleto.pdf");
+    }
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(size_label(820), "820 bytes");
+        assert_eq!(size_label(340 * 1024), "340 KB");
+        assert_eq!(size_label(1_258_291), "1,2 MB");
+        assert_eq!(size_label(100 * 1024 * 1024), "100,0 MB");
     }
 
     #[test]

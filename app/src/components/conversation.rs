@@ -5,6 +5,7 @@ use crate::api::{
     conversation_view, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia,
     SendMessage,
 };
+use crate::components::media::MediaBlock;
 use crate::components::restart::RestartPanel;
 use atende_domain::lifecycle::restart_eligibility;
 use atende_domain::ports::MessageView;
@@ -228,7 +229,14 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                     };
                     let class = if m.inbound { "message inbound" } else { "message outbound" };
                     let media = atende_domain::media::MediaKind::from_code(&m.kind).map(|k| k.label());
-                    let body = m.body.clone().unwrap_or_else(|| media.map_or_else(|| format!("[{}]", m.kind), |_| String::new()));
+                    // With its file shown, a message's body is its caption (not the file's name again).
+                    let file = m.media.clone().map(|file| view! { <MediaBlock message_id=m.id kind=m.kind.clone() media=file /> });
+                    let named = m.media.as_ref().and_then(|f| f.file_name.clone());
+                    let body = match (&m.body, file.is_some()) {
+                        (Some(body), true) if Some(body) == named.as_ref() => String::new(),
+                        (_, true) => m.body.clone().unwrap_or_default(),
+                        _ => m.body.clone().unwrap_or_else(|| media.map_or_else(|| format!("[{}]", m.kind), |_| String::new())),
+                    };
                     let status = status_label(&m);
                     let kind = match (m.kind.as_str(), media) {
                         ("template", _) => "Modelo de mensagem",
@@ -238,6 +246,7 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                     view! {
                         <li class=class data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
+                            {file}
                             <p class="body">{body}</p>
                             <p class="status"><time>{time}</time>" · "{status}</p>
                             <p class="error">{m.error.clone()}</p>

@@ -5,6 +5,7 @@ pub(crate) mod contacts;
 pub(crate) mod conversation;
 pub(crate) mod conversations;
 pub(crate) mod loaded_list;
+pub(crate) mod media;
 pub(crate) mod number_bar;
 pub(crate) mod options_menu;
 pub(crate) mod restart;

@@ -403,7 +403,7 @@ impl OthersSandbox {
                 };
                 let mid = format!("m_{}", hex_id());
                 let (attachment, caption) = match content {
-                    SimulatedContent::Image { caption } => (Some(("image", "amostra.png")), caption),
+                    SimulatedContent::Image { caption } => (Some(("image", "amostra.jpg")), caption),
                     SimulatedContent::Document { caption } => (Some(("file", SAMPLE_DOCUMENT_NAME)), caption),
                     SimulatedContent::Video { caption } => (Some(("video", SAMPLE_VIDEO_NAME)), caption),
                     SimulatedContent::VoiceNote => (Some(("audio", SAMPLE_VOICE_NAME)), None),
@@ -623,7 +623,7 @@ fn evolution_inbound(content: &SimulatedContent, id: &str) -> (&'static str, Val
     match content {
         SimulatedContent::Image { caption: typed } => {
             let mut image = json!({ "url": whatsapp_media_url(id), "mimetype": SAMPLE_IMAGE_MIME,
-                "fileLength": SAMPLE_IMAGE.len().to_string(), "height": 1, "width": 1 });
+                "fileLength": SAMPLE_IMAGE.len().to_string(), "height": 360, "width": 480 });
             if let Some(caption) = caption(typed) {
                 image["caption"] = json!(caption);
             }
@@ -1232,7 +1232,7 @@ async fn meta_profile(
 /// public for a while, no token).
 async fn meta_cdn(Path(file): Path<String>) -> Response {
     match file.as_str() {
-        "amostra.png" => ([(header::CONTENT_TYPE, SAMPLE_IMAGE_MIME)], SAMPLE_IMAGE).into_response(),
+        "amostra.jpg" => ([(header::CONTENT_TYPE, SAMPLE_IMAGE_MIME)], SAMPLE_IMAGE).into_response(),
         SAMPLE_DOCUMENT_NAME => {
             ([(header::CONTENT_TYPE, SAMPLE_DOCUMENT_MIME)], SAMPLE_DOCUMENT).into_response()
         }

@@ -642,8 +642,8 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
         let views = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.expect("views");
         assert!(views[0].body.is_none());
     }
-    let picture = reqwest::get(format!("{}/sandbox/meta/cdn/amostra.png", app.address)).await.expect("GET");
-    assert_eq!(picture.headers()["content-type"], "image/png");
+    let picture = reqwest::get(format!("{}/sandbox/meta/cdn/amostra.jpg", app.address)).await.expect("GET");
+    assert_eq!(picture.headers()["content-type"], "image/jpeg");
     // The same from the "Simulador de contato" page.
     let page = app
         .client

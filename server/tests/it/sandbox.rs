@@ -406,7 +406,7 @@ async fn a_contact_can_send_an_image_and_a_file_that_atende_can_download() {
     let inbound = h.inbound_messages().await;
     let InboundContent::Image(image) = &inbound[0].1.content else { panic!("an image") };
     assert_eq!(image.caption.as_deref(), Some("Foto do produto"));
-    assert_eq!(image.mime_type.as_deref(), Some("image/png"));
+    assert_eq!(image.mime_type.as_deref(), Some("image/jpeg"));
     let InboundContent::Document(document) = &inbound[1].1.content else { panic!("a document") };
     assert_eq!(document.filename.as_deref(), Some("comprovante.txt"));
 
