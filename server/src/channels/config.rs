@@ -131,8 +131,10 @@ pub(crate) fn evolution_entry(config: EvolutionConfig, webhook_token: &str) -> a
         api_key: Arc::from(config.api_key.as_str()),
         webhook_token: Arc::from(webhook_token),
     };
+    let client = EvolutionClient::new(config)?;
     Ok(ChannelEntry {
-        sender: Some(Arc::new(EvolutionSender { client: EvolutionClient::new(config)? })),
+        sender: Some(Arc::new(EvolutionSender { client: client.clone() })),
+        media: Some(Arc::new(client)),
         evolution: Some(auth),
         ..ChannelEntry::default()
     })
@@ -143,6 +145,7 @@ pub(crate) fn meta_page_entry(config: MessengerConfig) -> anyhow::Result<Channel
     let client = MessengerClient::new(config)?;
     Ok(ChannelEntry {
         sender: Some(Arc::new(MessengerSender { client: client.clone() })),
+        media: Some(Arc::new(client.clone())),
         messenger: Some(client),
         ..ChannelEntry::default()
     })

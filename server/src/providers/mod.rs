@@ -2,6 +2,7 @@
 //! inbound reading, and is the only code that knows its wire format. The rest of the server reaches them
 //! through [`crate::channels::port`].
 
+pub(crate) mod download;
 pub mod evolution;
 pub mod meta;
 pub mod whatsapp;

@@ -834,6 +834,47 @@ async fn evolution_send(
 }
 
 /// `POST /chat/markMessageAsRead/{instance}` `{"readMessages":[{"remoteJid","fromMe","id"}]}`.
+/// `POST /chat/getBase64FromMediaMessage/{instance}` with `{"message": {key, message}}`: the file of a
+/// simulated person's message (the sample its type names), decrypted and in base64, as Evolution answers (201).
+async fn evolution_media(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = evolution_instance(&state, &instance, &headers) {
+        return refused;
+    }
+    let asked = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let content = &asked["message"]["message"];
+    let document = content
+        .get("documentMessage")
+        .or_else(|| content["documentWithCaptionMessage"]["message"].get("documentMessage"));
+    let sample: Option<(&str, &[u8], &str, String)> = if content.get("imageMessage").is_some() {
+        Some(("imageMessage", SAMPLE_IMAGE, SAMPLE_IMAGE_MIME, "amostra.jpg".into()))
+    } else if content.get("videoMessage").is_some() {
+        Some(("videoMessage", SAMPLE_VIDEO, SAMPLE_VIDEO_MIME, SAMPLE_VIDEO_NAME.into()))
+    } else if content.get("audioMessage").is_some() {
+        Some(("audioMessage", SAMPLE_VOICE, SAMPLE_VOICE_MIME, SAMPLE_VOICE_NAME.into()))
+    } else {
+        document.map(|_| {
+            ("documentMessage", SAMPLE_DOCUMENT.as_bytes(), SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME.into())
+        })
+    };
+    let Some((media_type, bytes, mimetype, file_name)) = sample else {
+        return evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["Message not found"]));
+    };
+    use base64::Engine;
+    let answer = json!({
+        "mediaType": media_type,
+        "fileName": file_name,
+        "size": { "fileLength": bytes.len().to_string() },
+        "mimetype": mimetype,
+        "base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+    });
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
 async fn evolution_mark_read(
     State(state): State<OthersSandbox>,
     Path(instance): Path<String>,
@@ -1250,6 +1291,7 @@ pub fn router(state: OthersSandbox) -> Router {
         .route("/evolution/message/sendWhatsAppAudio/{instance}", post(evolution_send_audio))
         .route("/evolution/connection", post(evolution_connection))
         .route("/evolution/chat/markMessageAsRead/{instance}", post(evolution_mark_read))
+        .route("/evolution/chat/getBase64FromMediaMessage/{instance}", post(evolution_media))
         .route("/evolution/chat/sendPresence/{instance}", post(evolution_presence))
         .route("/meta/cdn/{file}", get(meta_cdn))
         .route("/meta/v23.0/{account}/messages", post(meta_send))

@@ -221,3 +221,55 @@ async fn a_voice_note_is_kept_as_one_with_its_type() {
     assert_eq!(response.headers()["content-type"], "audio/ogg; codecs=opus");
     assert_eq!(response.headers()["accept-ranges"], "bytes");
 }
+
+#[tokio::test]
+async fn files_sent_through_evolution_messenger_and_instagram_are_kept_too() {
+    use atende_domain::conversation::ChannelKind;
+    let app = spawn_app().await;
+    let mut photos = Vec::new();
+    for (kind, number, name) in [
+        (ChannelKind::WhatsappUnofficial, "5511944440111", "Cliente Gateway"),
+        (ChannelKind::Messenger, "5511944440112", "Cliente Messenger"),
+        (ChannelKind::Instagram, "5511944440113", "Cliente Instagram"),
+    ] {
+        for content in [
+            SimulatedContent::Image { caption: None },
+            SimulatedContent::VoiceNote,
+            SimulatedContent::Document { caption: None },
+        ] {
+            app.others.simulate_content(kind, number, name, content, 0).await.expect("delivered");
+        }
+        let conversation = conversation_with(&app, name).await;
+        let files = eventually(&format!("the three files of {kind:?}"), || async {
+            let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
+            (files.len() == 3 && files.iter().all(|f| f.state != MediaState::Pending)).then_some(files)
+        })
+        .await;
+        let types: Vec<(MediaState, Option<&str>)> =
+            files.iter().map(|f| (f.state.clone(), f.mime_type.as_deref())).collect();
+        assert_eq!(
+            types,
+            [
+                (MediaState::Ready, Some("image/jpeg")),
+                (MediaState::Ready, Some("audio/ogg; codecs=opus")),
+                (MediaState::Ready, Some("text/plain")),
+            ],
+            "{kind:?}"
+        );
+        // The gateway says which audio is a voice note; Meta's pages do not.
+        assert_eq!(files[1].voice, kind == ChannelKind::WhatsappUnofficial, "{kind:?}");
+        assert_eq!(files[2].file_name.as_deref(), Some("comprovante.txt"), "{kind:?}");
+        let photo = app
+            .client
+            .get(format!("{}/midia/{}", app.address, files[0].message_id))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(photo.status(), 200);
+        assert_eq!(photo.headers()["content-type"], "image/jpeg");
+        photos.push(files[0].sha256.clone().expect("kept"));
+    }
+    // The same picture, received on three channels, is one blob (content-addressed).
+    assert_eq!(photos.len(), 3);
+    assert!(photos.iter().all(|key| key == &photos[0]), "{photos:?}");
+}

@@ -662,7 +662,7 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
         .expect("html");
     assert!(page.contains("Mensagem entregue ao Atende pelo WhatsApp (API Não Oficial)"), "{page}");
     let quim = conversation_with(&app, "Quim").await;
-    assert_eq!(quim.last_message.as_deref(), Some("comprovante.txt"));
+    assert_eq!(quim.last_message.as_deref(), Some("📄 comprovante.txt"), "the list says what arrived");
     let refused = app
         .others
         .simulate_content(

@@ -9,6 +9,7 @@ use crate::access::constant_time_eq;
 use crate::channels::port::{InboundFailure, InboundHandler, InboundSink, Refusal, WebhookGate};
 use crate::channels::registry::ChannelRegistry;
 use crate::store::inbound::{InboundMessage, SentEcho, StatusUpdate};
+use crate::store::media::IncomingMedia;
 use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
@@ -124,7 +125,14 @@ impl InboundHandler for EvolutionInbound {
                     detail: event.data.to_string(),
                     sent_at,
                     activity,
-                    media: None,
+                    media: record.media().map(|(mime_type, file_name, voice)| IncomingMedia {
+                        source: super::media::source_of(&record),
+                        mime_type,
+                        file_name,
+                        voice,
+                        declared_sha256: None,
+                        expires_at: None,
+                    }),
                 };
                 sink.message(&inbound).await?;
                 Ok(true)

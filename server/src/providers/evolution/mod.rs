@@ -3,6 +3,7 @@
 //! embedded sandbox.
 
 pub mod inbound;
+pub mod media;
 pub mod sender;
 pub mod wire;
 

@@ -150,6 +150,30 @@ impl MessageRecord {
         self.content(content_type)?.get(name)?.as_str().filter(|v| !v.is_empty()).map(str::to_owned)
     }
 
+    /// The file of a photo, video, voice note, sticker or document: its type, its name (documents) and whether
+    /// it is a voice note (`ptt`); `None` for a message with no file.
+    pub fn media(&self) -> Option<(Option<String>, Option<String>, bool)> {
+        let content_type = self.content_type();
+        let file = matches!(
+            content_type,
+            "imageMessage"
+                | "videoMessage"
+                | "audioMessage"
+                | "stickerMessage"
+                | "documentMessage"
+                | "documentWithCaptionMessage"
+        );
+        if !file {
+            return None;
+        }
+        let voice = self.content(content_type).and_then(|c| c.get("ptt")).and_then(Value::as_bool);
+        Some((
+            self.content_field(content_type, "mimetype"),
+            self.content_field(content_type, "fileName"),
+            voice == Some(true),
+        ))
+    }
+
     /// Atende's name for the message's type (`text`, `image`, …) and what an agent reads of it.
     pub fn kind_and_body(&self) -> (String, Option<String>) {
         let content_type = self.content_type();

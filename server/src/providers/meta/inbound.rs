@@ -6,6 +6,7 @@ use super::wire::{Event, Messaging};
 use crate::channels::port::{message_of_correlation, InboundFailure, InboundHandler, InboundSink};
 use crate::channels::registry::ChannelRegistry;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
+use crate::store::media::IncomingMedia;
 use crate::store::SqlStore;
 use async_trait::async_trait;
 use atende_domain::conversation::ChannelKind;
@@ -104,7 +105,9 @@ impl MetaInbound {
             // tool is given up after the processor's grace period.
             return Ok(complete);
         }
-        let (provider_message_id, message_kind, body, activity) = if let Some(message) = &messaging.message {
+        let (provider_message_id, message_kind, body, activity, media) = if let Some(message) =
+            &messaging.message
+        {
             if message.is_echo {
                 // Our own send, echoed: it carries our id, so a send whose answer was lost is recognised.
                 let ours = message_of_correlation(message.metadata.as_deref());
@@ -143,7 +146,18 @@ impl MetaInbound {
                 "sticker" => InboundKind::Sticker,
                 _ => InboundKind::Unsupported,
             };
-            (message.mid.clone(), kind, body, activity)
+            let media = match (kind, message.attachments.first().and_then(|a| a.payload.url.as_deref())) {
+                ("image" | "video" | "audio" | "document" | "sticker", Some(url)) => Some(IncomingMedia {
+                    source: super::media::source_of(url),
+                    mime_type: None,
+                    file_name: (kind == "document").then(|| super::media::file_name_in(url)).flatten(),
+                    voice: false,
+                    declared_sha256: None,
+                    expires_at: None,
+                }),
+                _ => None,
+            };
+            (message.mid.clone(), kind, body, activity, media)
         } else if let Some(reaction) = &messaging.reaction {
             if reaction.action.as_deref() == Some("unreact") {
                 return Ok(true);
@@ -154,10 +168,11 @@ impl MetaInbound {
                 reaction.mid.as_deref().unwrap_or_default(),
                 at.as_millis()
             );
-            (id, "reaction", reaction.emoji.clone(), InboundKind::Reaction)
+            (id, "reaction", reaction.emoji.clone(), InboundKind::Reaction, None)
         } else if let Some(postback) = &messaging.postback {
             let id = format!("postback:{}:{}", person, at.as_millis());
-            (id, "button", postback.title.clone().or_else(|| postback.payload.clone()), InboundKind::Postback)
+            let title = postback.title.clone().or_else(|| postback.payload.clone());
+            (id, "button", title, InboundKind::Postback, None)
         } else {
             return Ok(true);
         };
@@ -175,7 +190,7 @@ impl MetaInbound {
             detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
             sent_at: at,
             activity,
-            media: None,
+            media,
         };
         sink.message(&inbound).await?;
         Ok(true)

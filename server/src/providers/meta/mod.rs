@@ -3,6 +3,7 @@
 //! The same client talks to Meta and to the embedded sandbox (only the base URL differs).
 
 pub mod inbound;
+pub mod media;
 pub mod sender;
 pub mod wire;
 
@@ -71,6 +72,10 @@ pub struct MessengerClient {
 }
 
 impl MessengerClient {
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn new(config: MessengerConfig) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
