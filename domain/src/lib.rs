@@ -9,6 +9,7 @@ pub mod access;
 pub mod channel;
 pub mod channel_setup;
 pub mod contact;
+pub mod content;
 pub mod conversation;
 pub mod identity;
 pub mod inbound_media;

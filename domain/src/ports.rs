@@ -113,7 +113,7 @@ pub struct ConversationState {
 }
 
 /// One message of a conversation, as the agent sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
     /// Atende's id of the message (its file is at `/midia/{id}`).
     pub id: i64,
@@ -133,6 +133,10 @@ pub struct MessageView {
     pub provider_at: Option<Timestamp>,
     /// The file it carries (a photo, a voice note…), once announced.
     pub media: Option<MediaView>,
+    /// The provider's id of the message (what reactions and replies point at).
+    pub provider_id: Option<String>,
+    /// A place, contact cards, a reaction, the button tapped, the message it answers.
+    pub extras: crate::content::Extras,
 }
 
 /// A message's file, as the agent sees it.

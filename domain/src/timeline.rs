@@ -55,6 +55,8 @@ mod tests {
             written_at: Timestamp::from_millis(written),
             provider_at: provider.map(Timestamp::from_millis),
             media: None,
+            provider_id: None,
+            extras: crate::content::Extras::default(),
         }
     }
 

@@ -73,3 +73,35 @@ test('o agente vê a foto, abre em tela cheia, ouve o áudio, vê o vídeo e bai
   await photo.scrollIntoViewIfNeeded();
   await page.screenshot({ path: '../target/screens/midia-conversa-360.png' });
 });
+
+test('o contato compartilha um lugar e um contato, e reage à mensagem do agente', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Rico ${phone.typed.slice(-4)}`;
+  await send(page, number, name, 'Localização', 'Loja da Paulista');
+  await send(page, number, name, 'Contato');
+  const pane = await takeConversation(page, name);
+  const messages = pane.getByRole('list', { name: 'Mensagens' });
+  const place = messages.getByRole('listitem').filter({ hasText: 'Loja da Paulista' });
+  await expect(place.getByRole('link', { name: 'Ver no mapa' })).toHaveAttribute('href', /google\.com\/maps.*-23\.5/);
+  const card = messages.getByRole('list', { name: 'Contatos compartilhados' });
+  await expect(card).toContainText('Ana Silva');
+  await expect(card).toContainText('+55 11 98765-4321');
+
+  // The agent answers; the contact reacts to that answer: the reaction shows on it, not as a message.
+  await pane.getByPlaceholder('Escreva uma mensagem').fill('Obrigado, já vou ver!');
+  await pane.getByRole('button', { name: 'Enviar' }).click();
+  await expect(messages.getByRole('listitem').filter({ hasText: 'Obrigado, já vou ver!' })).toContainText('Enviada');
+  await send(page, number, name, 'Reação (à última mensagem do Atende)');
+  await page.goto('/');
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
+  const answered = messages.getByRole('listitem').filter({ hasText: 'Obrigado, já vou ver!' });
+  await expect(answered.getByLabel('Reação do contato')).not.toBeEmpty();
+  await expect(messages.locator(':scope > li')).toHaveCount(3);
+  await page.screenshot({ path: '../target/screens/midia-lugar-contato-reacao-1366.png' });
+
+  // "Conversar" on the shared card: the number goes to the number bar and is looked up.
+  await card.getByRole('button', { name: 'Conversar' }).click();
+  await expect(page.locator('#numero-conversar')).toHaveValue('+5511987654321');
+  await page.screenshot({ path: '../target/screens/midia-conversar-1366.png' });
+});

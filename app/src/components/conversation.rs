@@ -5,8 +5,10 @@ use crate::api::{
     conversation_view, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia,
     SendMessage,
 };
-use crate::components::media::MediaBlock;
+use crate::components::media::{LightboxView, MediaBlock};
 use crate::components::restart::RestartPanel;
+use crate::components::rich::RichBlock;
+use atende_domain::content::Rich;
 use atende_domain::lifecycle::restart_eligibility;
 use atende_domain::ports::MessageView;
 use atende_domain::queue::{
@@ -21,6 +23,8 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     let now = crate::clock::page_clock();
     let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));
     let restart_open = RwSignal::new(false);
+    let lightbox = crate::components::media::Lightbox(RwSignal::new(None));
+    provide_context(lightbox);
     // New messages, statuses, queue flushes, assignments: fetched when the live stream says this conversation
     // changed. While "Reiniciar" is open the panel keeps what the agent is typing; the fetch waits for it.
     let changed = crate::live::Live::current().change_of(id);
@@ -64,6 +68,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
 
     view! {
         <section class="conversation" aria-label="Atendimento">
+            <LightboxView lightbox />
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
@@ -210,11 +215,50 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
     }
     let offset = crate::clock::utc_offset();
     let today = crate::clock::now();
+    // A reaction shows on the message it reacts to (the latest per message: a removal takes it off), not as a
+    // message of its own; one to a message not shown here stays a line.
+    let known: std::collections::HashMap<String, usize> =
+        messages.iter().enumerate().filter_map(|(i, m)| m.provider_id.clone().map(|id| (id, i))).collect();
+    let mut reactions: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
+    let mut folded = std::collections::HashSet::new();
+    for (i, m) in messages.iter().enumerate() {
+        if let Some(Rich::Reaction { to, emoji }) = &m.extras.rich {
+            if let Some(&target) = known.get(to) {
+                folded.insert(i);
+                match emoji {
+                    Some(emoji) => reactions.insert(target, emoji.clone()),
+                    None => reactions.remove(&target),
+                };
+            }
+        }
+    }
+    let quoted = |id: &str| {
+        known.get(id).map(|&i| {
+            let m = &messages[i];
+            let file = m.media.as_ref().map(|f| {
+                atende_domain::inbound_media::preview(&m.kind, f.voice, None, f.file_name.as_deref(), None)
+            });
+            m.body.clone().or(file).unwrap_or_else(|| "Mensagem".to_owned())
+        })
+    };
+    let quotes: Vec<Option<String>> = messages
+        .iter()
+        .map(|m| {
+            m.extras
+                .reply_to
+                .as_deref()
+                .map(|id| quoted(id).unwrap_or_else(|| "uma mensagem anterior".to_owned()))
+        })
+        .collect();
     view! {
         <ol class="messages" aria-label="Mensagens">
             {messages
                 .into_iter()
-                .map(|m| {
+                .zip(quotes)
+                .enumerate()
+                .filter(|(i, _)| !folded.contains(i))
+                .map(|(i, (m, quote))| {
+                    let reaction = reactions.get(&i).cloned();
                     // The time it was written; one that waited in the queue says when it went out, too.
                     let (written_at, sent) = (m.shown_at(), m.sent_at());
                     let time = move || {
@@ -232,7 +276,19 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                     // With its file shown, a message's body is its caption (not the file's name again).
                     let file = m.media.clone().map(|file| view! { <MediaBlock message_id=m.id kind=m.kind.clone() media=file /> });
                     let named = m.media.as_ref().and_then(|f| f.file_name.clone());
+                    // What the place, the button or the reaction shows already is not repeated as text.
+                    let said = matches!(
+                        m.extras.rich,
+                        Some(
+                            Rich::Location { .. }
+                                | Rich::ButtonReply { .. }
+                                | Rich::Reaction { .. }
+                                | Rich::Contacts(_)
+                                | Rich::Unsupported
+                        )
+                    );
                     let body = match (&m.body, file.is_some()) {
+                        _ if said => String::new(),
                         (Some(body), true) if Some(body) == named.as_ref() => String::new(),
                         (_, true) => m.body.clone().unwrap_or_default(),
                         _ => m.body.clone().unwrap_or_else(|| media.map_or_else(|| format!("[{}]", m.kind), |_| String::new())),
@@ -243,11 +299,15 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                         (_, Some(label)) => label,
                         _ => "",
                     };
+                    let rich = m.extras.rich.clone().map(|rich| view! { <RichBlock rich /> });
                     view! {
                         <li class=class data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
+                            {quote.map(|q| view! { <blockquote class="quoted" aria-label="Respondendo a">{q}</blockquote> })}
                             {file}
+                            {rich}
                             <p class="body">{body}</p>
+                            {reaction.map(|r| view! { <p class="reaction" aria-label="Reação do contato">{r}</p> })}
                             <p class="status"><time>{time}</time>" · "{status}</p>
                             <p class="error">{m.error.clone()}</p>
                         </li>

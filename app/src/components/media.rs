@@ -50,46 +50,70 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView) -> imp
     }
 }
 
-/// A photo or sticker: small in the conversation, full size in a lightbox with "Baixar".
+/// The photo shown whole over the conversation (its address), kept by the conversation pane: a message list
+/// redrawn by a new message does not close it.
+#[derive(Clone, Copy)]
+pub(crate) struct Lightbox(pub(crate) RwSignal<Option<String>>);
+
+/// A photo or sticker: small in the conversation; a click shows it whole ([`LightboxView`]).
 #[component]
 fn Photo(url: String, sticker: bool) -> impl IntoView {
-    let open = RwSignal::new(false);
+    let lightbox = use_context::<Lightbox>();
+    let alt = if sticker { "Figurinha enviada pelo contato" } else { "Foto enviada pelo contato" };
+    let class = if sticker { "thumb sticker" } else { "thumb" };
+    let full = url.clone();
+    view! {
+        <button
+            type="button"
+            class=class
+            on:click=move |_| {
+                if let Some(lightbox) = lightbox {
+                    lightbox.0.set(Some(full.clone()));
+                }
+            }
+            aria-label="Abrir a foto"
+        >
+            <img src=url alt=alt loading="lazy" />
+        </button>
+    }
+}
+
+/// The photo whole, with "Baixar" and "Fechar"; Escape or a click outside closes it.
+#[component]
+pub(crate) fn LightboxView(lightbox: Lightbox) -> impl IntoView {
     let overlay = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        if open.get() {
+        if lightbox.0.get().is_some() {
             if let Some(element) = overlay.get() {
                 let _ = element.focus();
             }
         }
     });
-    let alt = if sticker { "Figurinha enviada pelo contato" } else { "Foto enviada pelo contato" };
-    let class = if sticker { "thumb sticker" } else { "thumb" };
-    let full = url.clone();
-    view! {
-        <button type="button" class=class on:click=move |_| open.set(true) aria-label="Abrir a foto">
-            <img src=url alt=alt loading="lazy" />
-        </button>
-        <Show when=move || open.get()>
-            <div
-                class="lightbox"
-                role="dialog"
-                aria-modal="true"
-                aria-label="Foto"
-                tabindex="-1"
-                node_ref=overlay
-                on:keydown=move |e| {
-                    if e.key() == "Escape" {
-                        open.set(false);
+    let close = move || lightbox.0.set(None);
+    move || {
+        lightbox.0.get().map(|url| {
+            view! {
+                <div
+                    class="lightbox"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-label="Foto"
+                    tabindex="-1"
+                    node_ref=overlay
+                    on:keydown=move |e| {
+                        if e.key() == "Escape" {
+                            close();
+                        }
                     }
-                }
-                on:click=move |_| open.set(false)
-            >
-                <img src=full.clone() alt=alt on:click=|e| e.stop_propagation() />
-                <p class="lightbox-actions" on:click=|e| e.stop_propagation()>
-                    <a class="button" href=full.clone() download="">"Baixar"</a>
-                    <button type="button" on:click=move |_| open.set(false)>"Fechar"</button>
-                </p>
-            </div>
-        </Show>
+                    on:click=move |_| close()
+                >
+                    <img src=url.clone() alt="Foto enviada pelo contato" on:click=|e| e.stop_propagation() />
+                    <p class="lightbox-actions" on:click=|e| e.stop_propagation()>
+                        <a class="button" href=url download="">"Baixar"</a>
+                        <button type="button" on:click=move |_| close()>"Fechar"</button>
+                    </p>
+                </div>
+            }
+        })
     }
 }

@@ -9,4 +9,5 @@ pub(crate) mod media;
 pub(crate) mod number_bar;
 pub(crate) mod options_menu;
 pub(crate) mod restart;
+pub(crate) mod rich;
 pub(crate) mod send_message;

@@ -17,6 +17,23 @@ pub(crate) fn NumberBar(on_found: Callback<(Option<Contact>, String)>) -> impl I
         None => {}
     });
 
+    // "Conversar" on a contact card a contact shared: the number is typed here and looked up.
+    if let Some(asked) = use_context::<crate::components::rich::ConversarCom>() {
+        Effect::new(move |_| {
+            if let Some(number) = asked.0.get() {
+                asked.0.set(None);
+                typed.set(format!("+{number}"));
+                match Phone::parse(&format!("+{number}")) {
+                    Ok(phone) => {
+                        error.set(None);
+                        find.dispatch(FindContact { phone: phone.e164() });
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+            }
+        });
+    }
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // The domain answers in the browser at once; the server checks again.

@@ -31,6 +31,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
     let live = crate::live::Live::provide();
+    provide_context(crate::components::rich::ConversarCom(RwSignal::new(None)));
     // After the live stream: its changes move the clock.
     crate::clock::page_clock();
     let search = RwSignal::new(String::new());

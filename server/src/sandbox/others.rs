@@ -20,9 +20,9 @@
 //! naming the message).
 
 use super::samples::{
-    SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE, SAMPLE_IMAGE_MIME,
-    SAMPLE_LOCATION, SAMPLE_VIDEO, SAMPLE_VIDEO_MIME, SAMPLE_VIDEO_NAME, SAMPLE_VOICE, SAMPLE_VOICE_MIME,
-    SAMPLE_VOICE_NAME,
+    SAMPLE_CONTACT, SAMPLE_DOCUMENT, SAMPLE_DOCUMENT_MIME, SAMPLE_DOCUMENT_NAME, SAMPLE_IMAGE,
+    SAMPLE_IMAGE_MIME, SAMPLE_LOCATION, SAMPLE_VIDEO, SAMPLE_VIDEO_MIME, SAMPLE_VIDEO_NAME, SAMPLE_VOICE,
+    SAMPLE_VOICE_MIME, SAMPLE_VOICE_NAME,
 };
 use super::{
     digits, escape_non_ascii, new_id, post_with_retry, unix_millis, unix_now, Fault, Quirks, SimulatedContent,
@@ -355,6 +355,9 @@ impl OthersSandbox {
                 return Err(super::SandboxError::EmptyMessage)
             }
             SimulatedContent::Upload { .. } => return Err(super::SandboxError::SampleOnly),
+            SimulatedContent::Reaction { .. } => {
+                return Err(super::SandboxError::NotOnChannel { channel: kind.label().to_owned() })
+            }
             other => other,
         };
         let at = unix_now().saturating_sub(seconds_ago.max(0));
@@ -395,6 +398,7 @@ impl OthersSandbox {
                         is_echo: false,
                         quick_reply: None,
                         metadata: None,
+                        reply_to: None,
                     }),
                     delivery: None,
                     read: None,
@@ -409,6 +413,9 @@ impl OthersSandbox {
                     SimulatedContent::VoiceNote => (Some(("audio", SAMPLE_VOICE_NAME)), None),
                     SimulatedContent::Text(text) => (None, Some(text)),
                     SimulatedContent::Upload { .. } => return Err(super::SandboxError::SampleOnly),
+                    SimulatedContent::SharedContact | SimulatedContent::Reaction { .. } => {
+                        return Err(super::SandboxError::NotOnChannel { channel: kind.label().to_owned() })
+                    }
                     // Meta no longer sends shared locations to pages (nor to Instagram accounts).
                     SimulatedContent::Location { .. } => {
                         return Err(super::SandboxError::NoLocationOnChannel {
@@ -669,6 +676,15 @@ fn evolution_inbound(content: &SimulatedContent, id: &str) -> (&'static str, Val
         }
         SimulatedContent::Text(text) => ("conversation", json!({ "conversation": text })),
         SimulatedContent::Upload { .. } => ("conversation", json!({ "conversation": "" })),
+        SimulatedContent::SharedContact => {
+            let (name, phone, wa_id) = SAMPLE_CONTACT;
+            let vcard = format!(
+                "BEGIN:VCARD\nVERSION:3.0\nN:;{name};;;\nFN:{name}\nitem1.TEL;waid={wa_id}:{phone}\nitem1.X-ABLabel:Celular\nEND:VCARD"
+            );
+            ("contactMessage", json!({ "contactMessage": { "displayName": name, "vcard": vcard } }))
+        }
+        // Refused before: the simulator reacts only on the official API.
+        SimulatedContent::Reaction { .. } => ("conversation", json!({ "conversation": "" })),
     }
 }
 
@@ -1209,6 +1225,7 @@ async fn meta_send(
             is_echo: true,
             quick_reply: None,
             metadata: request.message.metadata.clone(),
+            reply_to: None,
         }),
         delivery: None,
         read: None,

@@ -18,3 +18,6 @@ pub(super) const SAMPLE_VOICE_NAME: &str = "amostra.ogg";
 /// The place a simulated contact shares: latitude, longitude, address.
 pub(super) const SAMPLE_LOCATION: (f64, f64, &str) =
     (-23.561_414, -46.655_881, "Avenida Paulista, 1578 - Bela Vista, São Paulo - SP");
+
+/// The contact card a simulated contact shares: name, number as the card writes it, WhatsApp id.
+pub(super) const SAMPLE_CONTACT: (&str, &str, &str) = ("Ana Silva", "+55 11 98765-4321", "5511987654321");

@@ -136,6 +136,8 @@ pub(super) async fn submit(State(state): State<SandboxState>, request: Request) 
         ("video", _) => SimulatedContent::Video { caption },
         ("audio", _) => SimulatedContent::VoiceNote,
         ("localizacao", _) => SimulatedContent::Location { name: caption },
+        ("contato", _) => SimulatedContent::SharedContact,
+        ("reacao", _) => SimulatedContent::Reaction { emoji: form.emoji.clone() },
         _ => SimulatedContent::Text(form.texto.clone()),
     };
     let hours_ago: i64 = form.horas_atras.trim().parse().unwrap_or(0).clamp(0, 24 * 30);
@@ -317,6 +319,8 @@ small { color: #57606a; }
 <label><input type="radio" name="tipo" value="video"> Vídeo</label>
 <label><input type="radio" name="tipo" value="audio"> Áudio</label>
 <label><input type="radio" name="tipo" value="localizacao"> Localização</label>
+<label><input type="radio" name="tipo" value="contato"> Contato</label>
+<label><input type="radio" name="tipo" value="reacao"> Reação (à última mensagem do Atende)</label>
 </fieldset>
 <label>Imagem ou arquivo (opcional: sem escolher, o simulador envia um de exemplo; nos outros canais, sempre o de exemplo)
 <input type="file" name="arquivo"></label>

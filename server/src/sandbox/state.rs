@@ -310,6 +310,10 @@ pub enum SandboxError {
     FaultNotOnChannel { channel: String },
     #[error("O {channel} não entrega localizações pela API: escolha outro tipo de mensagem.")]
     NoLocationOnChannel { channel: String },
+    #[error("O {channel} não entrega contatos compartilhados nem reações pelo simulador: escolha outro tipo de mensagem.")]
+    NotOnChannel { channel: String },
+    #[error("Para reagir, o contato precisa ter recebido uma mensagem do Atende antes.")]
+    NothingToReactTo,
 }
 
 /// What a simulated contact sends.
@@ -317,6 +321,10 @@ pub enum SandboxError {
 pub enum SimulatedContent {
     /// Text, emoji included.
     Text(String),
+    /// The sandbox's sample contact card (Ana Silva, +55 11 98765-4321).
+    SharedContact,
+    /// A reaction with `emoji` to the last message Atende sent the person.
+    Reaction { emoji: String },
     /// The sandbox's sample picture.
     Image { caption: Option<String> },
     /// The sandbox's sample file.
@@ -606,6 +614,29 @@ impl SandboxState {
                     .await;
                 let media = crate::providers::whatsapp::wire::InboundMedia { voice: Some(true), ..media };
                 (InboundContent::Audio(media), "[áudio de voz]".to_owned())
+            }
+            SimulatedContent::SharedContact => {
+                let (name, phone, wa_id) = super::samples::SAMPLE_CONTACT;
+                let card = serde_json::json!({ "name": { "formatted_name": name, "first_name": name },
+                    "phones": [{ "phone": phone, "wa_id": wa_id, "type": "CELL" }] });
+                (InboundContent::Contacts(vec![card]), format!("[contato] {name}"))
+            }
+            SimulatedContent::Reaction { emoji } => {
+                let wa_id = self.wa_id_for(&number);
+                let last = self
+                    .inner
+                    .data
+                    .lock()
+                    .await
+                    .sent
+                    .iter()
+                    .rev()
+                    .find(|s| s.wa_id == wa_id)
+                    .map(|s| s.id.clone());
+                let Some(message_id) = last else { return Err(SandboxError::NothingToReactTo) };
+                let reaction =
+                    crate::providers::whatsapp::wire::Reaction { message_id, emoji: Some(emoji.clone()) };
+                (InboundContent::Reaction(reaction), format!("[reação] {emoji}"))
             }
             SimulatedContent::Location { name } => {
                 let (latitude, longitude, address) = super::samples::SAMPLE_LOCATION;

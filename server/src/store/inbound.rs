@@ -52,7 +52,7 @@ pub struct WebhookBacklog {
 }
 
 /// A message the contact sent, as the webhook processor understood it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InboundMessage {
     pub channel_id: i64,
     /// `wa_id`, `bsuid`, `igsid`, `psid`…
@@ -74,6 +74,8 @@ pub struct InboundMessage {
     pub activity: InboundKind,
     /// The file the message carries, to download after it is stored.
     pub media: Option<super::media::IncomingMedia>,
+    /// What it holds besides text and file (a place, a reaction, the message it answers…).
+    pub extras: atende_domain::content::Extras,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +170,9 @@ const PREVIEW_CHARS: usize = 120;
 
 fn preview(message: &InboundMessage) -> String {
     let body = message.body.as_deref();
+    if let Some(line) = message.extras.rich.as_ref().and_then(atende_domain::content::Rich::preview) {
+        return line.chars().take(PREVIEW_CHARS).collect();
+    }
     if let Some(media) = &message.media {
         // "📷 Foto", "🎤 Áudio", "📄 boleto.pdf", or the caption after its emoji.
         let caption = body.filter(|b| Some(*b) != media.file_name.as_deref());
@@ -559,8 +564,8 @@ impl SqlStore {
 
         let message_id: i64 = sqlx::query(
             "INSERT INTO message (conversation_id, direction, kind, body, detail, provider_message_id, status, \
-             status_rank, created_at, provider_at) VALUES ($1, 'in', $2, $3, $4, $5, 'received', 0, $6, $7) \
-             RETURNING message_id",
+             status_rank, created_at, provider_at, content) \
+             VALUES ($1, 'in', $2, $3, $4, $5, 'received', 0, $6, $7, $8) RETURNING message_id",
         )
         .bind(conversation_id)
         .bind(&message.kind)
@@ -569,6 +574,7 @@ impl SqlStore {
         .bind(&message.provider_message_id)
         .bind(now.as_millis())
         .bind(message.sent_at.as_millis())
+        .bind((!message.extras.is_empty()).then(|| serde_json::to_string(&message.extras).unwrap_or_default()))
         .fetch_one(&mut *tx)
         .await
         .map_err(unavailable)?

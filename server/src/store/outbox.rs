@@ -111,6 +111,7 @@ impl Outbox for SqlStore {
     async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
         let rows: Vec<MessageRow> = sqlx::query_as(
             "SELECT m.message_id, m.direction, m.kind, m.body, m.status, m.error_text, m.created_at, m.provider_at, \
+             m.provider_message_id, m.content, \
              f.state AS media_state, f.reason AS media_reason, f.mime_type, f.file_name, f.voice, f.size_bytes \
              FROM message m LEFT JOIN media f ON f.message_id = m.message_id \
              WHERE m.conversation_id = $1 ORDER BY m.message_id",
@@ -142,6 +143,13 @@ impl Outbox for SqlStore {
                     written_at: Timestamp::from_millis(row.created_at),
                     provider_at: row.provider_at.map(Timestamp::from_millis),
                     media,
+                    provider_id: row.provider_message_id,
+                    // What a newer version wrote and this one cannot read is left out, not fatal.
+                    extras: row
+                        .content
+                        .as_deref()
+                        .and_then(|c| serde_json::from_str(c).ok())
+                        .unwrap_or_default(),
                 })
             })
             .collect()
@@ -464,6 +472,8 @@ struct MessageRow {
     error_text: Option<String>,
     created_at: i64,
     provider_at: Option<i64>,
+    provider_message_id: Option<String>,
+    content: Option<String>,
     media_state: Option<String>,
     media_reason: Option<String>,
     mime_type: Option<String>,

@@ -69,6 +69,7 @@ fn from(channel_id: i64, wa_id: &str, id: &str, body: &str, at: Timestamp) -> In
         sent_at: at,
         activity: atende_domain::window::InboundKind::Text,
         media: None,
+        extras: Default::default(),
     }
 }
 

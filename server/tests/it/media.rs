@@ -273,3 +273,105 @@ async fn files_sent_through_evolution_messenger_and_instagram_are_kept_too() {
     assert_eq!(photos.len(), 3);
     assert!(photos.iter().all(|key| key == &photos[0]), "{photos:?}");
 }
+
+/// A Cloud API notification of `messages` from `number`, as Meta sends it to the sandbox's number.
+async fn whatsapp_sends(app: &TestApp, number: &str, messages: serde_json::Value) {
+    let config = app.sandbox.config();
+    let body = serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": config.waba_id, "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": config.display_phone_number,
+                         "phone_number_id": config.phone_number_id},
+            "contacts": [{"profile": {"name": "Cliente Completo"}, "wa_id": number}],
+            "messages": messages
+        }}]}]
+    });
+    let status =
+        crate::common::post_signed(app, "whatsapp", &body.to_string(), config.app_secret.as_bytes()).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn places_cards_reactions_replies_buttons_and_unsupported_kinds_reach_the_conversation() {
+    use atende_domain::content::{Rich, SharedContact};
+    let app = spawn_app().await;
+    let number = "5511944440120";
+    let message = |id: &str, kind: &str, body: serde_json::Value| {
+        let mut message =
+            serde_json::json!({"from": number, "id": id, "timestamp": "1790000000", "type": kind});
+        message[kind] = body;
+        message
+    };
+    whatsapp_sends(
+        &app,
+        number,
+        serde_json::json!([message("wamid.T1", "text", serde_json::json!({"body": "Oi, quero trocar"}))]),
+    )
+    .await;
+    let mut reply = message("wamid.T2", "text", serde_json::json!({"body": "É este aqui"}));
+    reply["context"] = serde_json::json!({"from": number, "id": "wamid.T1"});
+    let mut unsupported = serde_json::json!({"from": number, "id": "wamid.T7", "timestamp": "1790000000", "type": "unsupported",
+        "errors": [{"code": 131051, "title": "Message type unknown"}]});
+    unsupported["unsupported"] = serde_json::json!({"type": "poll"});
+    whatsapp_sends(
+        &app,
+        number,
+        serde_json::json!([
+            reply,
+            message(
+                "wamid.T3",
+                "location",
+                serde_json::json!({"latitude": -23.5614, "longitude": -46.6559,
+            "name": "Loja da Paulista", "address": "Av. Paulista, 1000"})
+            ),
+            message(
+                "wamid.T4",
+                "contacts",
+                serde_json::json!([{"name": {"formatted_name": "Ana Silva"},
+            "phones": [{"phone": "+55 11 98765-4321", "wa_id": "5511987654321"}]}])
+            ),
+            message("wamid.T5", "reaction", serde_json::json!({"message_id": "wamid.T1", "emoji": "❤️"})),
+            message(
+                "wamid.T6",
+                "interactive",
+                serde_json::json!({"type": "button_reply",
+            "button_reply": {"id": "sim", "title": "Sim, confirmo"}})
+            ),
+            unsupported,
+        ]),
+    )
+    .await;
+    let conversation = conversation_with(&app, "Cliente Completo").await;
+    let view = eventually("the seven messages", || async {
+        let view = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.ok()?;
+        (view.len() == 7).then_some(view)
+    })
+    .await;
+    let extras: Vec<_> = view.iter().map(|m| (m.provider_id.as_deref(), m.extras.clone())).collect();
+    assert_eq!(extras[0].1, Default::default());
+    assert_eq!(extras[1].1.reply_to.as_deref(), Some("wamid.T1"), "a reply says what it answers");
+    assert_eq!(
+        extras[2].1.rich,
+        Some(Rich::Location {
+            latitude: -23.5614,
+            longitude: -46.6559,
+            name: Some("Loja da Paulista".into()),
+            address: Some("Av. Paulista, 1000".into())
+        })
+    );
+    assert_eq!(
+        extras[3].1.rich,
+        Some(Rich::Contacts(vec![SharedContact {
+            name: "Ana Silva".into(),
+            phones: vec!["+55 11 98765-4321".into()]
+        }]))
+    );
+    assert_eq!(extras[4].1.rich, Some(Rich::Reaction { to: "wamid.T1".into(), emoji: Some("❤️".into()) }));
+    assert_eq!(extras[5].1.rich, Some(Rich::ButtonReply { text: "Sim, confirmo".into() }));
+    assert_eq!(view[5].body.as_deref(), Some("Sim, confirmo"), "the list shows the button's text");
+    assert_eq!(extras[6].1.rich, Some(Rich::Unsupported));
+    // The console's own view carries them too (the browser draws them).
+    let shown = app.conversation_view(conversation.id.0).await;
+    assert_eq!(shown["messages"][1]["extras"]["reply_to"], "wamid.T1", "{shown}");
+}

@@ -174,6 +174,7 @@ contract!(a_claimed_job_names_its_recipient_by_the_provider_id_else_the_number, 
         sent_at: T0,
         activity: atende_domain::window::InboundKind::Text,
         media: None,
+        extras: Default::default(),
     };
     store.record_inbound(&inbound, T0).await.expect("inbound");
     store.enqueue(&NewOutbound::text(conversations[1], channel, "dois"), Dispatch::Now, T0).await.expect("e");
@@ -619,6 +620,7 @@ contract!(the_contacts_message_lifts_a_providers_report_of_a_closed_window_and_a
         sent_at: T0.plus_millis(2_000),
         activity: atende_domain::window::InboundKind::Text,
         media: None,
+        extras: Default::default(),
     };
     store.record_inbound(&wrote, T0.plus_millis(2_000)).await.expect("inbound");
     assert_eq!(closed_at(store.clone()).await, (None, None), "the contact wrote after the report: lifted");

@@ -40,6 +40,7 @@ async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) 
                 sent_at: at,
                 activity: atende_domain::window::InboundKind::Text,
                 media: None,
+                extras: Default::default(),
             },
             SystemClock.now(),
         )

@@ -133,6 +133,7 @@ impl InboundHandler for EvolutionInbound {
                         declared_sha256: None,
                         expires_at: None,
                     }),
+                    extras: record.extras(&event.data),
                 };
                 sink.message(&inbound).await?;
                 Ok(true)

@@ -174,6 +174,44 @@ impl MessageRecord {
         ))
     }
 
+    /// A place, contact cards, a reaction; and the message it answers (`contextInfo.stanzaId`, on the
+    /// content or, as Evolution flattens it, on the record `data`).
+    pub fn extras(&self, data: &Value) -> atende_domain::content::Extras {
+        use atende_domain::content::{read_vcard, Extras, Rich};
+        let content_type = self.content_type();
+        let content = self.content(content_type).cloned().unwrap_or_default();
+        let text = |name: &str| content.get(name).and_then(Value::as_str).map(str::to_owned);
+        let number = |name: &str| content.get(name).and_then(Value::as_f64);
+        let rich = match content_type {
+            "locationMessage" => match (number("degreesLatitude"), number("degreesLongitude")) {
+                (Some(latitude), Some(longitude)) => {
+                    Some(Rich::Location { latitude, longitude, name: text("name"), address: text("address") })
+                }
+                _ => None,
+            },
+            "contactMessage" => {
+                text("vcard").as_deref().and_then(read_vcard).map(|card| Rich::Contacts(vec![card]))
+            }
+            "contactsArrayMessage" => Some(Rich::Contacts(
+                content["contacts"]
+                    .as_array()
+                    .map(|cards| {
+                        cards.iter().filter_map(|c| c["vcard"].as_str().and_then(read_vcard)).collect()
+                    })
+                    .unwrap_or_default(),
+            )),
+            "reactionMessage" => content["key"]["id"].as_str().map(|to| Rich::Reaction {
+                to: to.to_owned(),
+                emoji: text("text").filter(|e| !e.is_empty()),
+            }),
+            _ => None,
+        };
+        let stanza = |v: &Value| v["contextInfo"]["stanzaId"].as_str().map(str::to_owned);
+        let reply_to =
+            if content_type == "reactionMessage" { None } else { stanza(&content).or_else(|| stanza(data)) };
+        Extras { rich, reply_to }
+    }
+
     /// Atende's name for the message's type (`text`, `image`, …) and what an agent reads of it.
     pub fn kind_and_body(&self) -> (String, Option<String>) {
         let content_type = self.content_type();

@@ -9,6 +9,7 @@ use crate::store::inbound::{InboundMessage, StatusUpdate};
 use crate::store::media::IncomingMedia;
 use crate::store::SqlStore;
 use async_trait::async_trait;
+use atende_domain::content::{Extras, Rich};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::time::Timestamp;
 use atende_domain::window::InboundKind;
@@ -176,6 +177,22 @@ impl MetaInbound {
         } else {
             return Ok(true);
         };
+        let extras = if let Some(message) = &messaging.message {
+            Extras {
+                rich: message
+                    .quick_reply
+                    .as_ref()
+                    .and(message.text.clone())
+                    .map(|text| Rich::ButtonReply { text }),
+                reply_to: message.reply_to.as_ref().map(|r| r.mid.clone()),
+            }
+        } else if let Some(reaction) = &messaging.reaction {
+            let rich = reaction.mid.clone().map(|to| Rich::Reaction { to, emoji: reaction.emoji.clone() });
+            Extras { rich, reply_to: None }
+        } else {
+            let title = messaging.postback.as_ref().and_then(|p| p.title.clone());
+            Extras { rich: title.map(|text| Rich::ButtonReply { text }), reply_to: None }
+        };
         // Asked of the provider before the batch began (see `names_of_new_people`); none for a known person.
         let profile_name = sink.name_of(person);
         let inbound = InboundMessage {
@@ -191,6 +208,7 @@ impl MetaInbound {
             sent_at: at,
             activity,
             media,
+            extras,
         };
         sink.message(&inbound).await?;
         Ok(true)

@@ -11,6 +11,7 @@ use crate::channels::registry::ChannelRegistry;
 use crate::store::inbound::{InboundMessage, StatusUpdate};
 use crate::store::media::IncomingMedia;
 use async_trait::async_trait;
+use atende_domain::content::{Extras, Rich, SharedContact};
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
 use atende_domain::provider_error::ProviderError;
@@ -160,7 +161,53 @@ fn to_inbound(
         sent_at,
         activity,
         media: media_of(&message.content, sent_at),
+        extras: extras_of(message),
     })
+}
+
+/// A place, contact cards, a reaction, the button tapped, an unsupported kind; and the message it answers.
+fn extras_of(message: &wire::InboundMessage) -> Extras {
+    let text = |v: &serde_json::Value, path: &[&str]| {
+        path.iter().try_fold(v, |v, key| v.get(key)).and_then(|v| v.as_str()).map(str::to_owned)
+    };
+    let rich = match &message.content {
+        InboundContent::Location(place) => Some(Rich::Location {
+            latitude: place.latitude,
+            longitude: place.longitude,
+            name: place.name.clone(),
+            address: place.address.clone(),
+        }),
+        InboundContent::Contacts(cards) => Some(Rich::Contacts(
+            cards
+                .iter()
+                .map(|card| SharedContact {
+                    name: text(card, &["name", "formatted_name"]).unwrap_or_else(|| "Contato".to_owned()),
+                    phones: card["phones"]
+                        .as_array()
+                        .map(|phones| phones.iter().filter_map(|p| text(p, &["phone"])).collect())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        )),
+        InboundContent::Reaction(reaction) => {
+            Some(Rich::Reaction { to: reaction.message_id.clone(), emoji: reaction.emoji.clone() })
+        }
+        InboundContent::Button(button) => {
+            button.text.clone().or_else(|| button.payload.clone()).map(|text| Rich::ButtonReply { text })
+        }
+        InboundContent::Interactive(choice) => choice
+            .button_reply
+            .as_ref()
+            .or(choice.list_reply.as_ref())
+            .map(|reply| Rich::ButtonReply { text: reply.title.clone() }),
+        InboundContent::Unknown { kind, .. } if kind == "unsupported" => Some(Rich::Unsupported),
+        _ => None,
+    };
+    let reply_to = match &message.content {
+        InboundContent::Reaction(_) => None,
+        _ => message.context.as_ref().and_then(|c| c.id.clone()),
+    };
+    Extras { rich, reply_to }
 }
 
 /// How long Meta keeps a media id that came in a webhook.
@@ -197,6 +244,9 @@ fn readable_body(content: &InboundContent) -> Option<String> {
         | InboundContent::Sticker(m) => m.caption.clone().or_else(|| m.filename.clone()),
         InboundContent::Reaction(reaction) => reaction.emoji.clone(),
         InboundContent::Button(button) => button.text.clone().or_else(|| button.payload.clone()),
+        InboundContent::Interactive(choice) => {
+            choice.button_reply.as_ref().or(choice.list_reply.as_ref()).map(|reply| reply.title.clone())
+        }
         InboundContent::Location(location) => location.name.clone().or_else(|| location.address.clone()),
         _ => None,
     }
