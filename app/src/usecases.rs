@@ -300,7 +300,7 @@ pub async fn start_checked(
 }
 
 /// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, says so in the
-/// audit trail, as done by `agent`.
+/// audit trail, as done by `agent`: one transaction.
 pub async fn assign(
     services: &Services,
     id: ConversationId,
@@ -308,33 +308,9 @@ pub async fn assign(
     agent: i64,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    let before = services.outbox.assign(id, assignee, now).await.map_err(|e| match e {
+    services.outbox.assign(id, assignee, Some(agent), now).await.map_err(|e| match e {
         StoreError::NotFound => AppError::NotAssignable,
         other => other.into(),
     })?;
-    if before != assignee {
-        record_assignment(services, id, assignee, agent, now).await?;
-    }
-    Ok(())
-}
-
-async fn record_assignment(
-    services: &Services,
-    id: ConversationId,
-    assignee: atende_domain::conversation::Assignee,
-    agent: i64,
-    now: Timestamp,
-) -> Result<(), AppError> {
-    use atende_domain::conversation::Assignee;
-    let name = match assignee {
-        Assignee::Unassigned => None,
-        Assignee::Agent(to) => {
-            let team = services.store.conversation_team(id).await?;
-            services.outbox.assignable_agents(team).await?.into_iter().find(|a| a.id == to).map(|a| a.name)
-        }
-    };
-    let detail = atende_domain::ports::assignment_detail(assignee, name.as_deref());
-    let action = atende_domain::ports::AuditAction::Assigned;
-    services.outbox.record_audit(id, Some(agent), action, Some(&detail), now).await?;
     Ok(())
 }

@@ -407,13 +407,16 @@ pub trait Outbox: Send + Sync + 'static {
         channel_id: i64,
     ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
 
-    /// Gives the conversation to `assignee` (or to nobody) and returns who had it.
+    /// Gives the conversation to `assignee` (or to nobody) and, when that changed who answers, writes the
+    /// audit line that says so ("para Ana", "sem responsável"), done by `by` (`None`: the system), in one
+    /// transaction; returns who had it.
     /// MUST return [`StoreError::NotFound`] if the conversation or the agent does not exist (or the agent is
     /// deactivated), changing nothing then.
     async fn assign(
         &self,
         id: crate::conversation::ConversationId,
         assignee: Assignee,
+        by: Option<i64>,
         now: Timestamp,
     ) -> Result<Assignee, StoreError>;
 

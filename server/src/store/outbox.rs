@@ -282,10 +282,14 @@ impl Outbox for SqlStore {
         &self,
         id: ConversationId,
         assignee: Assignee,
+        by: Option<i64>,
         now: Timestamp,
     ) -> Result<Assignee, StoreError> {
         let mut tx = self.write_tx().await?;
         let before = self.assign_on(&mut tx, id, assignee, now).await?;
+        if before != assignee {
+            Self::assignment_line_on(&mut tx, id, assignee, by, now).await?;
+        }
         self.commit(tx).await?;
         Ok(before)
     }
@@ -522,13 +526,28 @@ impl SqlStore {
         agent: AgentId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
-            .bind(agent.0)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(unavailable)?;
-        let detail = assignment_detail(Assignee::Agent(agent), name.as_deref());
-        Self::audit_on(tx, id, Some(agent.0), AuditAction::Assigned, Some(&detail), now).await
+        Self::assignment_line_on(tx, id, Assignee::Agent(agent), Some(agent.0), now).await
+    }
+
+    /// The audit line of the conversation given to `assignee` ("para Ana", "sem responsável") by `by`, inside
+    /// `tx`.
+    async fn assignment_line_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+        assignee: Assignee,
+        by: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let name: Option<String> = match assignee {
+            Assignee::Agent(agent) => sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+                .bind(agent.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(unavailable)?,
+            Assignee::Unassigned => None,
+        };
+        let detail = assignment_detail(assignee, name.as_deref());
+        Self::audit_on(tx, id, by, AuditAction::Assigned, Some(&detail), now).await
     }
 
     /// A template send and its job, with the conversation's lifecycle after it, inside `tx`.

@@ -276,7 +276,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!(tab(Tab::All, bia).await, [id]);
     assert!(tab(Tab::Unassigned, bia).await.is_empty());
 
-    assert_eq!(store.assign(id, Assignee::Unassigned, NOW).await, Ok(Assignee::Agent(AgentId(ana))));
+    assert_eq!(store.assign(id, Assignee::Unassigned, None, NOW).await, Ok(Assignee::Agent(AgentId(ana))));
     assert_eq!(tab(Tab::Unassigned, ana).await, [id], "back to the team's queue");
     assert!(tab(Tab::Mine, ana).await.is_empty());
     let reopened = store
@@ -291,16 +291,16 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     store.create_session(bia, "s-bia", NOW, NOW.plus_millis(60_000)).await.expect("session");
     store.set_agent_active(caio, false, NOW).await.expect("deactivated");
     assert_eq!(store.session_viewer("s-caio", NOW).await.expect("read"), None, "signed out at once");
-    assert_eq!(store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await, Err(StoreError::NotFound));
+    assert_eq!(store.assign(id, Assignee::Agent(AgentId(bia)), None, NOW).await, Err(StoreError::NotFound));
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned, "unchanged");
     assert_eq!(
-        store.assign(ConversationId(9_999), Assignee::Unassigned, NOW).await,
+        store.assign(ConversationId(9_999), Assignee::Unassigned, None, NOW).await,
         Err(StoreError::NotFound)
     );
     let names: Vec<String> =
         store.assignable_agents(Some(sales)).await.expect("agents").into_iter().map(|a| a.name).collect();
     assert_eq!(names, ["Ana"], "active members only");
-    assert_eq!(store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await, Ok(Assignee::Unassigned));
+    assert_eq!(store.assign(id, Assignee::Agent(AgentId(ana)), None, NOW).await, Ok(Assignee::Unassigned));
 
     store.set_agent_teams(ana, &[support], NOW).await.expect("moved");
     assert_eq!(
@@ -338,7 +338,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
     assert_eq!((viewer.agent, viewer.teams), (ana, vec![sales]), "the token's team, not the agent's");
     assert_eq!(store.api_tokens().await.expect("tokens")[1].teams, None, "the first token reaches all");
 
-    store.assign(id, Assignee::Agent(AgentId(ana)), NOW).await.expect("assigned");
+    store.assign(id, Assignee::Agent(AgentId(ana)), None, NOW).await.expect("assigned");
     store.set_agent_active(ana, false, NOW).await.expect("deactivated");
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned, "back to the queue");
     let trail = store.audit_trail(id).await.expect("trail");
@@ -421,7 +421,7 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
     let waiting = store.list_visible(Tab::Unassigned, Some(&[support]), AgentId(bia)).await.expect("list");
     assert_eq!(waiting.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "in Suporte's Não atribuídos");
 
-    store.assign(id, Assignee::Agent(AgentId(bia)), NOW).await.expect("assigned");
+    store.assign(id, Assignee::Agent(AgentId(bia)), None, NOW).await.expect("assigned");
     let back = store
         .open_for(contact.id, channel, sales, None, Some((id, Some(support))), NOW)
         .await
@@ -797,4 +797,41 @@ contract!(a_read_receipt_is_claimed_once_per_message_of_the_contact, |db| {
     assert!(!store.claim_read_receipt(id, "wamid.1").await.expect("claim"));
     // The contact's next message is acknowledged anew.
     assert!(store.claim_read_receipt(id, "wamid.2").await.expect("claim"));
+});
+
+contract!(an_assignment_is_stored_with_its_line_only_when_it_changes_who_answers, |db| {
+    use atende_domain::conversation::Assignee;
+    use atende_domain::ports::{AuditAction, Outbox};
+    use atende_server::store::channels::ChannelConfig;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let channel = store
+        .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappUnofficial, "Gateway", "loja"), NOW)
+        .await
+        .expect("channel");
+    let ana =
+        AgentId(store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana"));
+    let bia = store.create_agent(&agent("bia@loja.com.br", "Bia"), &[sales], NOW).await.expect("bia");
+    store.set_agent_active(bia, false, NOW).await.expect("deactivated");
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0007"), NOW).await.expect("contact");
+    let id = store.open_for(contact.id, channel, sales, None, None, NOW).await.expect("opened").id;
+    let trail = || {
+        let store = store.clone();
+        async move {
+            let trail = store.audit_trail(id).await.expect("trail");
+            trail.into_iter().map(|e| (e.action, e.detail, e.agent_name)).collect::<Vec<_>>()
+        }
+    };
+    let line = |detail: &str| (AuditAction::Assigned, Some(detail.to_owned()), Some("Ana".to_owned()));
+    store.assign(id, Assignee::Agent(ana), Some(ana.0), NOW).await.expect("assigned");
+    store.assign(id, Assignee::Agent(ana), Some(ana.0), NOW).await.expect("again");
+    assert_eq!(trail().await, [line("para Ana")], "the same hands: no second line");
+    store.assign(id, Assignee::Unassigned, Some(ana.0), NOW).await.expect("unassigned");
+    assert_eq!(trail().await, [line("para Ana"), line("sem responsável")]);
+    assert_eq!(
+        store.assign(id, Assignee::Agent(AgentId(bia)), Some(ana.0), NOW).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(trail().await.len(), 2, "refused: no line");
 });
