@@ -397,6 +397,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "ATENDE_KILL_SEED",
     "ATENDE_ROOT",
     "ATENDE_TEST_POSTGRES_URL",
+    "ATENDE_TEST_S3_URL",
     "ATENDE_TOOLCHAIN",
 ];
 

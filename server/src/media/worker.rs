@@ -18,8 +18,10 @@ use tokio::sync::Notify;
 
 /// Downloads one worker takes at a time.
 const CLAIM_BATCH: i64 = 4;
-/// How long a claimed download is the worker's (a 100 MB file on a slow link, with room).
-const LEASE_MS: i64 = 10 * 60 * 1000;
+/// How long a claimed download is the worker's before another (or this one, restarted after a crash) takes it
+/// again. A download slower than that may run twice: harmless, the bytes are kept under their SHA-256 and the
+/// second outcome writes the same row.
+const LEASE_MS: i64 = 2 * 60 * 1000;
 /// How often the worker looks for retries that came due (a new file wakes it at once).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 

@@ -184,11 +184,12 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The file of `message_id` is not kept, for `reason` (the agent reads it).
+    /// The file of `message_id` is not kept, for `reason` (the agent reads it). A file another attempt kept
+    /// meanwhile stays kept.
     pub async fn media_given_up(&self, message_id: i64, reason: &str) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE media SET state = 'failed', reason = $2, attempts = attempts + 1, leased_until = NULL \
-             WHERE message_id = $1",
+             WHERE message_id = $1 AND state = 'pending'",
         )
         .bind(message_id)
         .bind(reason)
@@ -198,7 +199,8 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The download of `message_id` failed for a reason that may pass: tried again at `at`.
+    /// The download of `message_id` failed for a reason that may pass: tried again at `at` (unless another
+    /// attempt kept it meanwhile).
     pub async fn media_retry_at(
         &self,
         message_id: i64,
@@ -207,7 +209,7 @@ impl SqlStore {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE media SET attempts = attempts + 1, next_attempt_at = $2, reason = $3, leased_until = NULL \
-             WHERE message_id = $1",
+             WHERE message_id = $1 AND state = 'pending'",
         )
         .bind(message_id)
         .bind(at.as_millis())

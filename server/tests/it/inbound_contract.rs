@@ -341,3 +341,57 @@ contract!(an_admins_choices_about_a_template_are_kept_across_syncs, |db| {
         Err(atende_domain::ports::StoreError::NotFound)
     );
 });
+
+contract!(a_file_is_claimed_by_one_worker_at_a_time_and_once_kept_stays_kept, |db| {
+    use atende_domain::inbound_media::MediaState;
+    use atende_server::store::media::IncomingMedia;
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let with_file = |id: &str| InboundMessage {
+        kind: "image".into(),
+        body: None,
+        media: Some(IncomingMedia {
+            source: format!(r#"{{"id":"{id}"}}"#),
+            mime_type: Some("image/jpeg".into()),
+            file_name: None,
+            voice: false,
+            declared_sha256: None,
+            expires_at: None,
+        }),
+        ..from(ch, "5511987654321", id, "", T0)
+    };
+    let (conversation, _) = stored(store.record_inbound(&with_file("wamid.F1"), T0).await.expect("in"));
+    stored(store.record_inbound(&with_file("wamid.F2"), T0).await.expect("in"));
+    let files = store.media_of_conversation(conversation).await.expect("files");
+    assert_eq!(
+        files.iter().map(|f| f.state.clone()).collect::<Vec<_>>(),
+        [MediaState::Pending, MediaState::Pending]
+    );
+
+    // One worker takes both; another finds nothing until the lease runs out.
+    let lease = 60_000;
+    let claimed = store.claim_media(T0, lease, 10).await.expect("claim");
+    assert_eq!(claimed.len(), 2);
+    assert!(store.claim_media(T0.plus_millis(1), lease, 10).await.expect("claim").is_empty());
+    let (first, second) = (claimed[0].message_id, claimed[1].message_id);
+
+    // The first is kept; a slower attempt at it that fails afterwards does not undo that.
+    store.media_kept(first, &"a".repeat(64), 10, "image/jpeg", T0).await.expect("kept");
+    store.media_given_up(first, "Mídia expirada no provedor").await.expect("given up");
+    assert_eq!(store.media_of(first).await.expect("read").map(|m| m.state), Some(MediaState::Ready));
+
+    // The second waits for its retry, then is taken again, and given up.
+    store.media_retry_at(second, T0.plus_millis(5_000), "HTTP 500").await.expect("retry");
+    assert!(store.claim_media(T0.plus_millis(4_999), lease, 10).await.expect("claim").is_empty());
+    let again = store.claim_media(T0.plus_millis(5_000), lease, 10).await.expect("claim");
+    assert_eq!((again.len(), again[0].message_id, again[0].attempts), (1, second, 1));
+    // A worker that died: after the lease another takes it.
+    let taken_over = store.claim_media(T0.plus_millis(5_000 + lease), lease, 10).await.expect("claim");
+    assert_eq!(taken_over.iter().map(|j| j.message_id).collect::<Vec<_>>(), [second]);
+    store.media_given_up(second, "Mídia expirada no provedor").await.expect("given up");
+    assert_eq!(
+        store.media_of(second).await.expect("read").map(|m| m.state),
+        Some(MediaState::Failed("Mídia expirada no provedor".into()))
+    );
+    assert!(store.claim_media(T0.plus_millis(10_000_000), lease, 10).await.expect("claim").is_empty());
+});
