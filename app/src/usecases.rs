@@ -174,9 +174,13 @@ pub struct StartChecked {
     /// The contact's conversation on the channel that is not concluded, reused, with the team it had when
     /// the rules were checked (the write applies only if it still has it).
     existing: Option<(ConversationId, Option<i64>)>,
-    /// The template to send, filled, with the conversation's lifecycle after it (none: the conversation
-    /// opens at once).
-    template: Option<(atende_domain::template::FilledTemplate, atende_domain::lifecycle::Lifecycle)>,
+    /// The template to send, filled, with the conversation's lifecycle the rules saw and the one after it
+    /// (none: the conversation opens at once).
+    template: Option<(
+        atende_domain::template::FilledTemplate,
+        atende_domain::lifecycle::Lifecycle,
+        atende_domain::lifecycle::Lifecycle,
+    )>,
 }
 
 /// Every rule of "Iniciar atendimento", with no write: the channel and team exist and the actor may act for
@@ -252,7 +256,7 @@ pub async fn check_start(
             }
             let filled = chosen.fill(values)?;
             let after = lifecycle.template_sent(&info.channel, chosen.category(), now)?;
-            Some((filled, after))
+            Some((filled, lifecycle, after))
         }
     };
     Ok(StartChecked { channel, team, existing, template })
@@ -290,7 +294,10 @@ pub async fn start_checked(
         team_id: checked.team,
         seen: checked.existing,
         taker: by.takes_it.then(|| by.viewer.me()),
-        template: checked.template.as_ref().map(|(filled, lifecycle)| (filled, lifecycle)),
+        template: checked
+            .template
+            .as_ref()
+            .map(|(filled, before, after)| atende_domain::ports::StartTemplate { filled, before, after }),
         by: by.viewer.agent,
         api_token: by.api_token.as_deref(),
     };

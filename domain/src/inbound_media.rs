@@ -159,6 +159,33 @@ pub fn disposition(mime: &str) -> Disposition {
     }
 }
 
+/// A media type as Atende keeps and serves it: `type/subtype` in lower case, made only of the characters a
+/// media type may have, with `; codecs=…` kept for audio and video (`audio/ogg; codecs=opus`); `None` for
+/// anything else. What a provider (or a contact, through a gateway) declares goes through here, so a type
+/// such as `application/pdf;,text/html` can never reach a browser.
+pub fn clean_mime(raw: &str) -> Option<String> {
+    let mut parts = raw.split(';');
+    let essence = parts.next()?.trim().to_ascii_lowercase();
+    let (kind, subtype) = essence.split_once('/')?;
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    if !token(kind) || !token(subtype) {
+        return None;
+    }
+    let codecs = parts
+        .map(str::trim)
+        .filter_map(|p| p.strip_prefix("codecs="))
+        .find(|c| token(c))
+        .filter(|_| kind == "audio" || kind == "video");
+    Some(match codecs {
+        Some(codecs) => format!("{kind}/{subtype}; codecs={codecs}"),
+        None => format!("{kind}/{subtype}"),
+    })
+}
+
 /// The media type without parameters, lower case (`audio/ogg; codecs=opus` → `audio/ogg`).
 pub fn essence(mime: &str) -> String {
     mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
@@ -291,6 +318,17 @@ mod tests {
             after_transient_failure(1, now, Some(now.plus_millis(4_999))),
             Retry::GiveUp(NotKept::Expired)
         );
+    }
+
+    #[test]
+    fn a_declared_type_is_kept_only_in_its_plain_form() {
+        assert_eq!(clean_mime("audio/ogg; codecs=opus").as_deref(), Some("audio/ogg; codecs=opus"));
+        assert_eq!(clean_mime("IMAGE/JPEG").as_deref(), Some("image/jpeg"));
+        assert_eq!(clean_mime("application/pdf;,text/html").as_deref(), Some("application/pdf"));
+        assert_eq!(clean_mime("image/png; codecs=x").as_deref(), Some("image/png"));
+        assert_eq!(clean_mime("text/html,image/png"), None);
+        assert_eq!(clean_mime("image/png\r\nX-Evil: 1"), None);
+        assert_eq!(clean_mime("nothing"), None);
     }
 
     #[test]

@@ -260,12 +260,22 @@ pub struct Start<'a> {
     /// The agent who takes the conversation (`None`: a new one waits for an agent of the team, a reused one
     /// keeps whoever may still answer it).
     pub taker: Option<AgentId>,
-    /// The template sent, with the conversation's lifecycle after it (`None`: it opens at once).
-    pub template: Option<(&'a crate::template::FilledTemplate, &'a crate::lifecycle::Lifecycle)>,
+    /// The template sent (`None`: it opens at once).
+    pub template: Option<StartTemplate<'a>>,
     /// The agent who started it (for an API call, the token's agent).
     pub by: i64,
     /// The API token that did it, named in the audit lines.
     pub api_token: Option<&'a str>,
+}
+
+/// The template "Iniciar atendimento" sends, with the lifecycle the rules were checked on and the one after.
+#[derive(Debug, Clone, Copy)]
+pub struct StartTemplate<'a> {
+    pub filled: &'a crate::template::FilledTemplate,
+    /// What the checks saw: if the conversation's lifecycle is no longer this (the contact wrote meanwhile),
+    /// the start is refused with [`StoreError::Changed`].
+    pub before: &'a crate::lifecycle::Lifecycle,
+    pub after: &'a crate::lifecycle::Lifecycle,
 }
 
 /// An audit line, written in the same transaction as the change it tells of.
@@ -395,8 +405,9 @@ pub trait Outbox: Send + Sync + 'static {
     /// The rules were decided on `start.seen`, so the change applies only to it.
     /// MUST return [`StoreError::NotFound`] if the contact, the channel or the team does not exist or the
     /// taker is not active, and [`StoreError::Changed`] if the contact's conversation on the channel is no
-    /// longer the one seen, or has changed team since (another agent started it meanwhile), or another
-    /// template changed its attempt; it stores nothing then.
+    /// longer the one seen, or has changed team since (another agent started it meanwhile), or its lifecycle is
+    /// no longer the one the template was decided on (the contact wrote, another template went out); it stores
+    /// nothing then.
     async fn start(&self, start: &Start<'_>, now: Timestamp) -> Result<Opened, StoreError>;
 
     /// The contact's conversation on the channel that is not concluded, if any (what "Iniciar atendimento"

@@ -8,7 +8,9 @@
 use super::blob::{BlobError, BlobStore};
 use crate::store::SqlStore;
 use atende_domain::access::Viewer;
-use atende_domain::inbound_media::{disposition, download_name, Disposition, MediaState};
+use atende_domain::inbound_media::{
+    clean_mime, disposition, download_name, essence, Disposition, MediaState,
+};
 use atende_domain::ports::Store;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -59,8 +61,9 @@ pub async fn file(
     let size = media.size_bytes.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(asked) => match byte_range(asked, size) {
-            Some(range) => Some(range),
-            None => {
+            Asked::Part(range) => Some(range),
+            Asked::Whole => None,
+            Asked::Unsatisfiable => {
                 let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
                 if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
                     response.headers_mut().insert(header::CONTENT_RANGE, value);
@@ -78,7 +81,12 @@ pub async fn file(
             return (StatusCode::SERVICE_UNAVAILABLE, "Tente novamente em instantes.").into_response();
         }
     };
-    let mime = media.mime_type.clone().unwrap_or_else(|| "application/octet-stream".to_owned());
+    // Cleaned again here: a row written before the worker cleaned types, or by hand, is served as bytes.
+    let mime = media
+        .mime_type
+        .as_deref()
+        .and_then(clean_mime)
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
     let name = download_name(media.file_name.as_deref(), message_id, &mime);
     let shown = disposition(&mime) == Disposition::Inline;
     let mut response = match &range {
@@ -100,9 +108,9 @@ pub async fn file(
         HeaderValue::from_str(served_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if !shown {
-        // Opened anyway (a download opened in a tab): nothing in it may run. Not on what is shown: Chromium
-        // refuses to show a PDF in a sandboxed document.
+    if essence(&mime) != "application/pdf" {
+        // Opened in a tab of its own: nothing in it may run. Not on a PDF: Chromium refuses to show a PDF in a
+        // sandboxed document (and its viewer runs none of the file's script).
         headers
             .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
     }
@@ -131,25 +139,46 @@ fn percent_encode(name: &str) -> String {
         .collect()
 }
 
-/// The bytes `Range: bytes=…` asks of a file of `size` bytes (one range: `a-b`, `a-`, `-n`); `None` when it
-/// cannot be satisfied.
-fn byte_range(asked: &str, size: u64) -> Option<Range<u64>> {
-    let spec = asked.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        // Several ranges: served as the first (browsers ask for one).
-        return byte_range(&format!("bytes={}", spec.split(',').next()?), size);
-    }
-    let (start, end) = spec.split_once('-')?;
+/// What a `Range` header asks of a file.
+#[derive(Debug, PartialEq, Eq)]
+enum Asked {
+    /// All of it: no header, or one this route does not read (another unit, bad syntax, several ranges),
+    /// which HTTP says to ignore.
+    Whole,
+    Part(Range<u64>),
+    /// A range that starts past the end: 416.
+    Unsatisfiable,
+}
+
+/// The bytes `Range: bytes=…` asks of a file of `size` bytes (one range: `a-b`, `a-`, `-n`).
+fn byte_range(asked: &str, size: u64) -> Asked {
+    let Some(spec) = asked.trim().strip_prefix("bytes=") else { return Asked::Whole };
+    let Some((start, end)) = spec.split_once('-').filter(|_| !spec.contains(',')) else {
+        return Asked::Whole;
+    };
     let (start, end) = (start.trim(), end.trim());
     let range = if start.is_empty() {
-        let suffix: u64 = end.parse().ok()?;
+        let Ok(suffix) = end.parse::<u64>() else { return Asked::Whole };
+        if suffix == 0 {
+            return Asked::Unsatisfiable;
+        }
         size.saturating_sub(suffix)..size
     } else {
-        let start: u64 = start.parse().ok()?;
-        let end = if end.is_empty() { size } else { end.parse::<u64>().ok()?.saturating_add(1).min(size) };
+        let Ok(start) = start.parse::<u64>() else { return Asked::Whole };
+        let end = match end {
+            "" => size,
+            end => match end.parse::<u64>() {
+                Ok(end) if end >= start => end.saturating_add(1).min(size),
+                _ => return Asked::Whole,
+            },
+        };
         start..end
     };
-    (range.start < range.end && range.start < size).then_some(range)
+    if range.start < range.end && range.start < size {
+        Asked::Part(range)
+    } else {
+        Asked::Unsatisfiable
+    }
 }
 
 #[cfg(test)]
@@ -158,14 +187,16 @@ mod tests {
 
     #[test]
     fn a_range_header_asks_for_part_of_the_file() {
-        assert_eq!(byte_range("bytes=0-99", 1000), Some(0..100));
-        assert_eq!(byte_range("bytes=900-", 1000), Some(900..1000));
-        assert_eq!(byte_range("bytes=-100", 1000), Some(900..1000));
-        assert_eq!(byte_range("bytes=0-5000", 1000), Some(0..1000));
-        assert_eq!(byte_range("bytes=0-1, 5-9", 1000), Some(0..2));
-        assert_eq!(byte_range("bytes=1000-", 1000), None);
-        assert_eq!(byte_range("bytes=5-2", 1000), None);
-        assert_eq!(byte_range("items=0-1", 1000), None);
+        assert_eq!(byte_range("bytes=0-99", 1000), Asked::Part(0..100));
+        assert_eq!(byte_range("bytes=900-", 1000), Asked::Part(900..1000));
+        assert_eq!(byte_range("bytes=-100", 1000), Asked::Part(900..1000));
+        assert_eq!(byte_range("bytes=0-5000", 1000), Asked::Part(0..1000));
+        assert_eq!(byte_range("bytes=1000-", 1000), Asked::Unsatisfiable);
+        // What HTTP says to ignore is ignored: the whole file.
+        assert_eq!(byte_range("bytes=0-1, 5-9", 1000), Asked::Whole);
+        assert_eq!(byte_range("bytes=5-2", 1000), Asked::Whole);
+        assert_eq!(byte_range("items=0-1", 1000), Asked::Whole);
+        assert_eq!(byte_range("bytes=abc", 1000), Asked::Whole);
     }
 
     #[test]

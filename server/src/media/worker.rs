@@ -8,7 +8,9 @@ use crate::channels::port::FetchFailure;
 use crate::channels::registry::ChannelRegistry;
 use crate::store::media::MediaJob;
 use crate::store::SqlStore;
-use atende_domain::inbound_media::{after_transient_failure, check_download, NotKept, Retry};
+use atende_domain::inbound_media::{
+    after_transient_failure, check_download, clean_mime, NotKept, Retry, MAX_ATTEMPTS,
+};
 use atende_domain::ports::{Clock, StoreError};
 use atende_domain::time::Timestamp;
 use sha2::{Digest, Sha256};
@@ -19,9 +21,9 @@ use tokio::sync::Notify;
 /// Downloads one worker takes at a time.
 const CLAIM_BATCH: i64 = 4;
 /// How long a claimed download is the worker's before another (or this one, restarted after a crash) takes it
-/// again. A download slower than that may run twice: harmless, the bytes are kept under their SHA-256 and the
-/// second outcome writes the same row.
-const LEASE_MS: i64 = 2 * 60 * 1000;
+/// again: longer than a download may take (the providers' clients give up after 300 s). Were one to run twice
+/// anyway, it is harmless: the bytes are kept under their SHA-256, and a kept file is never undone.
+const LEASE_MS: i64 = 6 * 60 * 1000;
 /// How often the worker looks for retries that came due (a new file wakes it at once).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -62,21 +64,23 @@ impl MediaWorker {
     }
 
     async fn download(&self, job: MediaJob) -> Result<(), StoreError> {
-        let Some(source) = self.channels.media_source(job.channel_id) else {
-            let reason = NotKept::Refused("o canal não está configurado para baixar arquivos".into());
-            return self.store.media_given_up(job.message_id, &reason.to_string()).await;
+        // This attempt was counted when it was claimed: a worker that dies in the middle (out of memory on a
+        // huge file) does not try forever.
+        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        if attempts > MAX_ATTEMPTS {
+            return self.give_up(&job, &NotKept::Unreachable { attempts: MAX_ATTEMPTS }).await;
+        }
+        // A channel this instance does not serve yet (saved on another instance a moment ago) may come.
+        let fetched = match self.channels.media_source(job.channel_id) {
+            Some(source) => source.fetch(&job.source, self.max_bytes).await,
+            None => Err(FetchFailure::Transient("o canal não está configurado nesta instância".into())),
         };
-        let fetched = source.fetch(&job.source, self.max_bytes).await;
         let now = self.clock.now();
+        let expires_at = job.expires_at.map(Timestamp::from_millis);
         let fetched = match fetched {
             Ok(fetched) => fetched,
             Err(FetchFailure::Transient(error)) => {
-                let attempts = u32::try_from(job.attempts + 1).unwrap_or(u32::MAX);
-                return match after_transient_failure(
-                    attempts,
-                    now,
-                    job.expires_at.map(Timestamp::from_millis),
-                ) {
+                return match after_transient_failure(attempts, now, expires_at) {
                     Retry::At(at) => {
                         tracing::info!(message_id = job.message_id, attempts, %error, "media download failed; retrying");
                         self.store.media_retry_at(job.message_id, at, &error).await
@@ -96,17 +100,19 @@ impl MediaWorker {
         if let Err(reason) = check_download(size, self.max_bytes, declared, &digest) {
             return self.give_up(&job, &reason).await;
         }
+        // Only a plain `type/subtype` is kept: what the provider (or a contact, through a gateway) declared may
+        // carry anything.
         let mime = fetched
             .mime_type
-            .or_else(|| job.mime_type.clone())
-            .filter(|m| !m.trim().is_empty())
+            .as_deref()
+            .and_then(clean_mime)
+            .or_else(|| job.mime_type.as_deref().and_then(clean_mime))
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         match self.blobs.put(fetched.bytes).await {
             Ok((key, _)) => self.store.media_kept(job.message_id, &key, size, &mime, now).await,
             Err(error) => {
                 // The store of bytes is down: like the provider being down, it may pass.
-                let attempts = u32::try_from(job.attempts + 1).unwrap_or(u32::MAX);
-                match after_transient_failure(attempts, now, job.expires_at.map(Timestamp::from_millis)) {
+                match after_transient_failure(attempts, now, expires_at) {
                     Retry::At(at) => self.store.media_retry_at(job.message_id, at, &error.to_string()).await,
                     Retry::GiveUp(reason) => self.give_up(&job, &reason).await,
                 }

@@ -7,9 +7,23 @@ use std::time::Duration;
 /// How long one download may take (a 25 MB video on a slow link).
 const TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Only web addresses are fetched.
-pub(crate) fn web_url(url: &str) -> Option<&str> {
-    (url.starts_with("https://") || url.starts_with("http://")).then_some(url)
+/// Where Meta keeps the files of WhatsApp, Messenger and Instagram messages.
+const META_HOSTS: [&str; 6] =
+    ["fbcdn.net", "fbsbx.com", "facebook.com", "whatsapp.net", "cdninstagram.com", "instagram.com"];
+
+/// Whether a file's link may be fetched (and, for the Cloud API, given the token): `https` on one of Meta's
+/// hosts, or the provider's own address Atende was configured with (the sandbox's, on this machine). Nothing
+/// else a webhook or an answer names is ever asked for.
+pub(crate) fn trusted_url<'a>(url: &'a str, configured: &str) -> Option<&'a str> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let base = reqwest::Url::parse(configured).ok()?;
+    let same_origin = parsed.scheme() == base.scheme()
+        && parsed.host_str() == base.host_str()
+        && parsed.port_or_known_default() == base.port_or_known_default();
+    let host = parsed.host_str()?;
+    let meta = parsed.scheme() == "https"
+        && META_HOSTS.iter().any(|known| host == *known || host.ends_with(&format!(".{known}")));
+    (same_origin || meta).then_some(url)
 }
 
 /// The answer to `request`, at most `max_bytes`: a link that is gone (403, 404, 410) has expired; 429 and
@@ -43,4 +57,25 @@ pub(crate) async fn capped(
         bytes.extend_from_slice(&chunk);
     }
     Ok(FetchedMedia { bytes: bytes.into(), mime_type, sha256: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_metas_hosts_or_the_configured_one_are_fetched() {
+        let graph = "https://graph.facebook.com/v23.0";
+        assert!(
+            trusted_url("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", graph).is_some()
+        );
+        assert!(trusted_url("https://scontent.xx.fbcdn.net/v/t1/a.jpg?oh=1", graph).is_some());
+        assert!(trusted_url("http://lookaside.fbsbx.com/x", graph).is_none(), "not over plain http");
+        assert!(trusted_url("https://evil.example/fbsbx.com", graph).is_none());
+        assert!(trusted_url("https://fbsbx.com.evil.example/x", graph).is_none());
+        assert!(trusted_url("http://169.254.169.254/latest/meta-data", graph).is_none());
+        let sandbox = "http://127.0.0.1:3000/sandbox/graph/v23.0";
+        assert!(trusted_url("http://127.0.0.1:3000/sandbox/media/1?expira=9", sandbox).is_some());
+        assert!(trusted_url("http://127.0.0.1:9999/x", sandbox).is_none(), "another port");
+    }
 }

@@ -31,7 +31,7 @@ pub struct MediaJob {
     pub source: String,
     pub mime_type: Option<String>,
     pub declared_sha256: Option<String>,
-    /// Attempts made before this one.
+    /// Attempts made, this one included.
     pub attempts: i64,
     pub expires_at: Option<i64>,
 }
@@ -148,8 +148,11 @@ impl SqlStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(unavailable)?;
+        // The attempt is counted as it is claimed (the jobs returned say how many, this one included).
+        let jobs: Vec<MediaJob> =
+            jobs.into_iter().map(|job| MediaJob { attempts: job.attempts + 1, ..job }).collect();
         for job in &jobs {
-            sqlx::query("UPDATE media SET leased_until = $2 WHERE message_id = $1")
+            sqlx::query("UPDATE media SET leased_until = $2, attempts = attempts + 1 WHERE message_id = $1")
                 .bind(job.message_id)
                 .bind(now.plus_millis(lease_ms).as_millis())
                 .execute(&mut *tx)
@@ -171,7 +174,7 @@ impl SqlStore {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE media SET state = 'ready', sha256 = $2, size_bytes = $3, mime_type = $4, reason = NULL, \
-             attempts = attempts + 1, leased_until = NULL, next_attempt_at = $5 WHERE message_id = $1",
+             leased_until = NULL, next_attempt_at = $5 WHERE message_id = $1",
         )
         .bind(message_id)
         .bind(sha256)
@@ -188,7 +191,7 @@ impl SqlStore {
     /// meanwhile stays kept.
     pub async fn media_given_up(&self, message_id: i64, reason: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE media SET state = 'failed', reason = $2, attempts = attempts + 1, leased_until = NULL \
+            "UPDATE media SET state = 'failed', reason = $2, leased_until = NULL \
              WHERE message_id = $1 AND state = 'pending'",
         )
         .bind(message_id)
@@ -208,7 +211,7 @@ impl SqlStore {
         error: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE media SET attempts = attempts + 1, next_attempt_at = $2, reason = $3, leased_until = NULL \
+            "UPDATE media SET next_attempt_at = $2, reason = $3, leased_until = NULL \
              WHERE message_id = $1 AND state = 'pending'",
         )
         .bind(message_id)

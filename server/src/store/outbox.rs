@@ -252,9 +252,14 @@ impl Outbox for SqlStore {
                 Self::taken_line_on(&mut tx, id, taker, now).await?;
             }
         }
-        let name = start.template.map(|(template, _)| template.template().name().as_str());
-        if let Some((template, lifecycle)) = start.template {
-            Self::template_on(&mut tx, id, start.channel_id, template, lifecycle, now).await?;
+        let name = start.template.map(|t| t.filled.template().name().as_str());
+        if let Some(template) = start.template {
+            // Decided on what the checks saw: if the contact wrote since, or another template went out, the
+            // decision no longer holds.
+            if &self.lifecycle_on(&mut tx, id).await? != template.before {
+                return Err(StoreError::Changed);
+            }
+            Self::template_on(&mut tx, id, start.channel_id, template.filled, template.after, now).await?;
         }
         let detail = through_api(name, start.api_token);
         Self::audit_on(&mut tx, id, Some(start.by), AuditAction::Started, detail.as_deref(), now).await?;
@@ -678,6 +683,15 @@ impl SqlStore {
             super::Backend::Postgres => " FOR UPDATE",
             super::Backend::Sqlite => "",
         };
+        // On PostgreSQL, two starts for one contact wait for each other on the contact's row: with no open
+        // conversation to lock, both would otherwise create one.
+        if !lock.is_empty() {
+            sqlx::query("SELECT contact_id FROM contact WHERE contact_id = $1 FOR UPDATE")
+                .bind(contact.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+        }
         let open = sqlx::query(&format!(
             "SELECT conversation_id, team_id, assignee_id FROM conversation WHERE contact_id = $1 \
              AND channel_id = $2 AND status <> 'concluded' ORDER BY conversation_id DESC LIMIT 1{lock}"
@@ -747,6 +761,30 @@ impl SqlStore {
             }
         };
         Ok(Opened { id: ConversationId(id), moved })
+    }
+
+    /// The conversation's lifecycle, read inside `tx` (its row held on PostgreSQL until the commit).
+    async fn lifecycle_on(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: ConversationId,
+    ) -> Result<Lifecycle, StoreError> {
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE OF v",
+            super::Backend::Sqlite => "",
+        };
+        let row: LifecycleRow = sqlx::query_as(&format!(
+            "SELECT v.status, v.attempt_category, v.attempt_started_at, v.provider_closed_at, \
+             (SELECT MAX(o.last_inbound_at) FROM conversation o \
+              WHERE o.contact_id = v.contact_id AND o.channel_id = v.channel_id) AS last_inbound_at \
+             FROM conversation v WHERE v.conversation_id = $1{lock}"
+        ))
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(unavailable)?
+        .ok_or(StoreError::NotFound)?;
+        row.lifecycle()
     }
 
     /// A team's name, inside `tx` ("equipe 7" for one that no longer exists).

@@ -86,6 +86,12 @@ async fn a_contacts_photo_is_downloaded_after_the_message_and_served_to_the_agen
     assert_eq!(part.bytes().await.expect("body").as_ref(), &PNG[8..16]);
     let beyond = app.client.get(&url).header("Range", "bytes=9999-").send().await.expect("GET");
     assert_eq!(beyond.status(), 416);
+    let unknown_unit = app.client.get(&url).header("Range", "items=0-3").send().await.expect("GET");
+    assert_eq!(unknown_unit.status(), 200, "a Range this route does not read is ignored");
+    assert!(
+        headers["content-security-policy"].to_str().expect("ascii").contains("sandbox"),
+        "opened alone, nothing runs"
+    );
 
     // Without a session: refused, not redirected to a page.
     let anonymous = reqwest::get(&url).await.expect("GET");
@@ -151,6 +157,19 @@ async fn a_contacts_html_or_svg_is_only_ever_downloaded_and_path_tricks_in_its_n
     );
     assert!(headers["content-security-policy"].to_str().expect("ascii").contains("sandbox"));
     assert_eq!(response.bytes().await.expect("body").as_ref(), page);
+
+    // A type a browser would read as HTML after the comma is kept as its plain first part only.
+    let media = received(
+        &app,
+        "5511944440109",
+        "Cliente Virgula",
+        upload("nota.pdf", "application/pdf;,text/html", page, false),
+    )
+    .await;
+    assert_eq!(media.mime_type.as_deref(), Some("application/pdf"));
+    let response =
+        app.client.get(format!("{}/midia/{}", app.address, media.message_id)).send().await.expect("GET");
+    assert_eq!(response.headers()["content-type"], "application/pdf");
 
     let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>";
     let media =

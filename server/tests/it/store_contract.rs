@@ -673,7 +673,7 @@ contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all,
 
 contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_at_all, |db| {
     use atende_domain::conversation::Assignee;
-    use atende_domain::ports::{AuditAction, Outbox, Start};
+    use atende_domain::ports::{AuditAction, Outbox, Start, StartTemplate};
     use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
@@ -714,7 +714,7 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
         team_id: support,
         seen: Some((id, Some(sales))),
         taker: Some(bia),
-        template: Some((&utility, &waiting)),
+        template: Some(StartTemplate { filled: &utility, before: &state.lifecycle, after: &waiting }),
         by: bia.0,
         api_token: Some("CRM"),
     };
@@ -749,7 +749,8 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
         team_id: sales,
         seen: Some((id, Some(support))),
         taker: Some(AgentId(ana)),
-        template: Some((&marketing, &other)),
+        // Decided on the lifecycle before the first start: it changed since (a template went out).
+        template: Some(StartTemplate { filled: &marketing, before: &state.lifecycle, after: &other }),
         by: ana,
         api_token: None,
         ..start
@@ -758,7 +759,8 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
     assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Agent(bia));
     assert_eq!(trail().await, lines);
-    assert!(store.claim_jobs(NOW.plus_millis(120_000), 60_000, 10).await.expect("claim").is_empty());
+    let templates = store.conversation_messages(id.0).await.expect("messages");
+    assert_eq!(templates.len(), 1, "only the first start's template was stored: {templates:?}");
 
     // A new conversation with no template is the taker's from its first line: no move, no assignment line.
     let other = store.create_contact(new_contact("Outro", "(11) 97777-0005"), NOW).await.expect("contact");

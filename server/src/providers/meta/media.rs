@@ -3,7 +3,7 @@
 
 use super::MessengerClient;
 use crate::channels::port::{FetchFailure, FetchedMedia, MediaSource};
-use crate::providers::download::{capped, web_url};
+use crate::providers::download::{capped, trusted_url};
 use async_trait::async_trait;
 
 /// What the inbound parsing stores for the media worker: the attachment's link.
@@ -23,8 +23,10 @@ impl MediaSource for MessengerClient {
     async fn fetch(&self, source: &str, max_bytes: u64) -> Result<FetchedMedia, FetchFailure> {
         let value: serde_json::Value = serde_json::from_str(source)
             .map_err(|_| FetchFailure::Refused(format!("fonte de mídia ilegível: {source}")))?;
-        let Some(url) = value.get("url").and_then(|u| u.as_str()).and_then(web_url) else {
-            return Err(FetchFailure::Refused("o anexo não tem um endereço web".into()));
+        let Some(url) =
+            value.get("url").and_then(|u| u.as_str()).and_then(|u| trusted_url(u, self.base_url()))
+        else {
+            return Err(FetchFailure::Refused("o anexo não aponta para um endereço da Meta".into()));
         };
         // Meta's CDN links are signed: no token goes with them.
         capped(self.http().get(url), max_bytes).await

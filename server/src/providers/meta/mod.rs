@@ -76,6 +76,11 @@ impl MessengerClient {
         &self.http
     }
 
+    /// The Graph API address this client was configured with.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
     pub fn new(config: MessengerConfig) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)

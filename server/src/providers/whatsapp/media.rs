@@ -29,6 +29,8 @@ fn failure_of(failure: &ProviderFailure) -> FetchFailure {
     }
     match (failure.http_status, failure.code) {
         (Some(404), _) | (_, Some(100)) => FetchFailure::Expired,
+        // A token expired or revoked (190, 401): fixed by an admin, while the media id lives 7 days.
+        (Some(401), _) | (_, Some(190)) => FetchFailure::Transient(failure.to_string()),
         _ => FetchFailure::Refused(failure.to_string()),
     }
 }
@@ -42,6 +44,10 @@ impl MediaSource for CloudApiClient {
         let info = self.media_info(&media_id).await.map_err(|f| failure_of(&f))?;
         if info.file_size.is_some_and(|size| size > max_bytes) {
             return Err(FetchFailure::TooLarge);
+        }
+        // The token goes only to Meta's media hosts or the configured address, whatever the answer names.
+        if crate::providers::download::trusted_url(&info.url, &self.config().base_url).is_none() {
+            return Err(FetchFailure::Refused(format!("endereço de mídia fora da Meta: {}", info.url)));
         }
         // A URL that died between the two calls answers 404: the next attempt asks for a new one.
         let downloaded = self.download(&info.url, max_bytes).await.map_err(|f| match f.http_status {
