@@ -109,7 +109,17 @@ pub async fn restart(
     // Whoever restarts waits for the answer: the conversation is theirs, in the same transaction.
     services
         .outbox
-        .enqueue_template(id, &filled, &lifecycle, Some(restarted), Some(viewer.me()), now)
+        .enqueue_template(
+            id,
+            atende_domain::ports::TemplateSend {
+                filled: &filled,
+                before: &state.lifecycle,
+                after: &lifecycle,
+            },
+            Some(restarted),
+            Some(viewer.me()),
+            now,
+        )
         .await?;
     Ok(())
 }
@@ -297,7 +307,7 @@ pub async fn start_checked(
         template: checked
             .template
             .as_ref()
-            .map(|(filled, before, after)| atende_domain::ports::StartTemplate { filled, before, after }),
+            .map(|(filled, before, after)| atende_domain::ports::TemplateSend { filled, before, after }),
         by: by.viewer.agent,
         api_token: by.api_token.as_deref(),
     };

@@ -261,16 +261,17 @@ pub struct Start<'a> {
     /// keeps whoever may still answer it).
     pub taker: Option<AgentId>,
     /// The template sent (`None`: it opens at once).
-    pub template: Option<StartTemplate<'a>>,
+    pub template: Option<TemplateSend<'a>>,
     /// The agent who started it (for an API call, the token's agent).
     pub by: i64,
     /// The API token that did it, named in the audit lines.
     pub api_token: Option<&'a str>,
 }
 
-/// The template "Iniciar atendimento" sends, with the lifecycle the rules were checked on and the one after.
+/// A template to send ("Iniciar atendimento", "Reiniciar"), with the lifecycle the rules were checked on and
+/// the one after it.
 #[derive(Debug, Clone, Copy)]
-pub struct StartTemplate<'a> {
+pub struct TemplateSend<'a> {
     pub filled: &'a crate::template::FilledTemplate,
     /// What the checks saw: if the conversation's lifecycle is no longer this (the contact wrote meanwhile),
     /// the start is refused with [`StoreError::Changed`].
@@ -470,13 +471,12 @@ pub trait Outbox: Send + Sync + 'static {
     /// Stores a template send with its job, the conversation's lifecycle after it, the audit line that tells
     /// of it and, with `assign_to`, the conversation given to that agent (with its own audit line naming them
     /// when that changed who answers), in one transaction. MUST store nothing if it returns an error:
-    /// [`StoreError::Changed`] when another template changed the attempt meanwhile, [`StoreError::NotFound`]
-    /// when the agent is not active.
+    /// [`StoreError::Changed`] when the conversation's lifecycle is no longer `template.before` (the contact
+    /// wrote, another template went out), [`StoreError::NotFound`] when the agent is not active.
     async fn enqueue_template(
         &self,
         id: crate::conversation::ConversationId,
-        template: &crate::template::FilledTemplate,
-        lifecycle: &crate::lifecycle::Lifecycle,
+        template: TemplateSend<'_>,
         audit: Option<AuditLine<'_>>,
         assign_to: Option<AgentId>,
         now: Timestamp,

@@ -13,7 +13,7 @@ use atende_domain::lifecycle::Lifecycle;
 use atende_domain::ports::{
     assignment_detail, through_api, transfer_detail, AgentInfo, Answer, AuditAction, AuditEntry, AuditLine,
     ChannelInfo, ConversationState, FreeForm, MediaView, MessageView, Opened, Outbox, Start, StoreError,
-    TeamInfo, TeamMove,
+    TeamInfo, TeamMove, TemplateSend,
 };
 use atende_domain::queue::Delivery;
 use atende_domain::template::{FilledTemplate, Template, TemplateSpec};
@@ -434,15 +434,19 @@ impl Outbox for SqlStore {
     async fn enqueue_template(
         &self,
         id: ConversationId,
-        template: &FilledTemplate,
-        lifecycle: &Lifecycle,
+        template: TemplateSend<'_>,
         audit: Option<AuditLine<'_>>,
         assign_to: Option<AgentId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let channel_id = self.channel_of(id).await?;
         let mut tx = self.write_tx().await?;
-        Self::template_on(&mut tx, id, channel_id, template, lifecycle, now).await?;
+        // Decided on what the rules saw: if the contact wrote since, or another template went out, the
+        // decision no longer holds.
+        if &self.lifecycle_on(&mut tx, id).await? != template.before {
+            return Err(StoreError::Changed);
+        }
+        Self::template_on(&mut tx, id, channel_id, template.filled, template.after, now).await?;
         if let Some(line) = audit {
             Self::audit_on(&mut tx, id, line.agent, line.action, line.detail, now).await?;
         }

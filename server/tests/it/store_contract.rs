@@ -613,7 +613,7 @@ contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_
 
 contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all, |db| {
     use atende_domain::conversation::Assignee;
-    use atende_domain::ports::{AuditAction, AuditLine, Outbox};
+    use atende_domain::ports::{AuditAction, AuditLine, Outbox, TemplateSend};
     use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
@@ -641,19 +641,16 @@ contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all,
         action: AuditAction::Restarted,
         detail: Some("retomada"),
     };
+    let send = |after| TemplateSend { filled: &filled, before: &state.lifecycle, after };
 
     // Given to an agent who cannot answer: refused, and neither the template nor the attempt nor a line is kept.
-    let refused =
-        store.enqueue_template(id, &filled, &waiting, Some(line(bia)), Some(AgentId(bia)), NOW).await;
+    let refused = store.enqueue_template(id, send(&waiting), Some(line(bia)), Some(AgentId(bia)), NOW).await;
     assert_eq!(refused, Err(StoreError::NotFound));
     assert!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").is_empty());
     assert_eq!(store.summary(id).await.expect("summary").status, ConversationStatus::Open);
     assert!(store.audit_trail(id).await.expect("trail").is_empty());
 
-    store
-        .enqueue_template(id, &filled, &waiting, Some(line(ana.0)), Some(ana), NOW)
-        .await
-        .expect("restarted");
+    store.enqueue_template(id, send(&waiting), Some(line(ana.0)), Some(ana), NOW).await.expect("restarted");
     let summary = store.summary(id).await.expect("summary");
     assert_eq!(
         (summary.status, summary.assignee),
@@ -669,11 +666,18 @@ contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all,
         ]
     );
     assert_eq!(store.claim_jobs(NOW, 60_000, 10).await.expect("claim").len(), 1);
+    // A second restart decided on what was seen before the first: refused, nothing more stored.
+    assert_eq!(
+        store.enqueue_template(id, send(&waiting), Some(line(ana.0)), Some(ana), NOW).await,
+        Err(StoreError::Changed)
+    );
+    assert_eq!(store.conversation_messages(id.0).await.expect("messages").len(), 1);
+    assert_eq!(store.audit_trail(id).await.expect("trail").len(), 2);
 });
 
 contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_at_all, |db| {
     use atende_domain::conversation::Assignee;
-    use atende_domain::ports::{AuditAction, Outbox, Start, StartTemplate};
+    use atende_domain::ports::{AuditAction, Outbox, Start, TemplateSend};
     use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
     use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
@@ -714,7 +718,7 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
         team_id: support,
         seen: Some((id, Some(sales))),
         taker: Some(bia),
-        template: Some(StartTemplate { filled: &utility, before: &state.lifecycle, after: &waiting }),
+        template: Some(TemplateSend { filled: &utility, before: &state.lifecycle, after: &waiting }),
         by: bia.0,
         api_token: Some("CRM"),
     };
@@ -750,7 +754,7 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
         seen: Some((id, Some(support))),
         taker: Some(AgentId(ana)),
         // Decided on the lifecycle before the first start: it changed since (a template went out).
-        template: Some(StartTemplate { filled: &marketing, before: &state.lifecycle, after: &other }),
+        template: Some(TemplateSend { filled: &marketing, before: &state.lifecycle, after: &other }),
         by: ana,
         api_token: None,
         ..start
