@@ -26,6 +26,22 @@ pub(crate) fn trusted_url<'a>(url: &'a str, configured: &str) -> Option<&'a str>
     (same_origin || meta).then_some(url)
 }
 
+/// The body of `response`, read as it arrives; `Ok(None)` as soon as it passes `max_bytes` (the rest is never
+/// read).
+pub(crate) async fn body_capped(
+    response: &mut reqwest::Response,
+    max_bytes: u64,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (bytes.len() + chunk.len()) as u64 > max_bytes {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
 /// The answer to `request`, at most `max_bytes`: a link that is gone (403, 404, 410) has expired; 429 and
 /// 5xx, a timeout or a broken connection may pass.
 pub(crate) async fn capped(
@@ -49,13 +65,8 @@ pub(crate) async fn capped(
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transient)? {
-        if (bytes.len() + chunk.len()) as u64 > max_bytes {
-            return Err(FetchFailure::TooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes =
+        body_capped(&mut response, max_bytes).await.map_err(transient)?.ok_or(FetchFailure::TooLarge)?;
     Ok(FetchedMedia { bytes: bytes.into(), mime_type, sha256: None })
 }
 

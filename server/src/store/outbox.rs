@@ -547,12 +547,8 @@ impl SqlStore {
         by: Option<i64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let name: Option<String> = match assignee {
-            Assignee::Agent(agent) => sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
-                .bind(agent.0)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(unavailable)?,
+        let name = match assignee {
+            Assignee::Agent(agent) => Self::agent_name_of(tx, agent).await?,
             Assignee::Unassigned => None,
         };
         let detail = assignment_detail(assignee, name.as_deref());
@@ -809,12 +805,19 @@ impl SqlStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         agent: AgentId,
     ) -> Result<String, StoreError> {
-        let name: Option<String> = sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
+        Ok(Self::agent_name_of(tx, agent).await?.unwrap_or_else(|| format!("agente {}", agent.0)))
+    }
+
+    /// An agent's name, active or not, inside `tx`; `None` for one that does not exist.
+    async fn agent_name_of(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        agent: AgentId,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT name FROM agent WHERE agent_id = $1")
             .bind(agent.0)
             .fetch_optional(&mut **tx)
             .await
-            .map_err(unavailable)?;
-        Ok(name.unwrap_or_else(|| format!("agente {}", agent.0)))
+            .map_err(unavailable)
     }
 
     /// [`Outbox::assign`] inside `tx`.

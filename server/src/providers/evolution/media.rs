@@ -60,13 +60,10 @@ impl MediaSource for EvolutionClient {
         let status = response.status();
         // Base64 is a third larger than the file; a little room for the rest of the answer.
         let most = max_bytes.saturating_mul(4) / 3 + 64 * 1024;
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transient)? {
-            if (answer.len() + chunk.len()) as u64 > most {
-                return Err(FetchFailure::TooLarge);
-            }
-            answer.extend_from_slice(&chunk);
-        }
+        let answer = crate::providers::download::body_capped(&mut response, most)
+            .await
+            .map_err(transient)?
+            .ok_or(FetchFailure::TooLarge)?;
         if status.is_server_error() || status.as_u16() == 429 {
             return Err(FetchFailure::Transient(format!("Evolution API answered {status}")));
         }
