@@ -68,6 +68,14 @@ pub enum AppError {
     Access(#[from] atende_domain::access::AccessError),
     #[error("{0}")]
     Media(#[from] atende_domain::media::MediaError),
+    /// A file the channel does not take ([`atende_domain::outbound_media::FileError`], said in Portuguese). Kept
+    /// as its text: the browser checks files itself and never reads this back from a server function, so the
+    /// client carries no decoder for each kind of refusal.
+    #[error("{0}")]
+    File(String),
+    /// A file over the channel's (or the deployment's) limit: 413 to an API caller.
+    #[error("{0}")]
+    FileTooLarge(String),
     #[error("{0}")]
     Text(#[from] atende_domain::text::TextError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
@@ -123,6 +131,7 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
+            AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Access(atende_domain::access::AccessError::TooManyAttempts { .. }) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -138,6 +147,7 @@ impl AppError {
             | AppError::TemplateDefinition(_)
             | AppError::Access(_)
             | AppError::Media(_)
+            | AppError::File(_)
             | AppError::NotAssignable
             | AppError::CannotDeactivateSelf
             | AppError::ChannelSetup(_)
@@ -179,6 +189,17 @@ impl From<StoreError> for AppError {
                 Self::Store(StoreError::Unavailable(String::new()))
             }
             other => Self::Store(other),
+        }
+    }
+}
+
+impl From<atende_domain::outbound_media::FileError> for AppError {
+    fn from(error: atende_domain::outbound_media::FileError) -> Self {
+        match error {
+            atende_domain::outbound_media::FileError::TooLarge { .. } => {
+                Self::FileTooLarge(error.to_string())
+            }
+            other => Self::File(other.to_string()),
         }
     }
 }

@@ -22,6 +22,18 @@ pub struct Services {
     pub admin: Arc<dyn Administration>,
     /// Read receipts and "digitando…" to the contact.
     pub presence: Arc<dyn Presence>,
+    /// Where the files agents send from their computer are kept.
+    pub files: Arc<dyn Files>,
+}
+
+/// The blob store, as the use cases see it: files kept under their SHA-256.
+#[async_trait::async_trait]
+pub trait Files: Send + Sync + 'static {
+    /// Keeps `bytes` and returns their key (the SHA-256 in lower-case hex); a file kept before is not
+    /// written twice.
+    async fn keep(&self, bytes: Vec<u8>) -> Result<String, AppError>;
+    /// The deployment's own cap per file (`ATENDE_MEDIA_MAX_MB`), on top of each provider's.
+    fn max_bytes(&self) -> u64;
 }
 
 /// What the contact sees of the agent, told to the provider off the request's path (best effort).
@@ -164,7 +176,11 @@ impl Services {
     /// Another team's conversation is "not found", as one that does not exist: the answer must not tell
     /// which ids exist.
     pub async fn authorize(&self, id: ConversationId) -> Result<Viewer, AppError> {
-        let viewer = viewer()?;
+        self.authorize_viewer(viewer()?, id).await
+    }
+
+    /// [`Self::authorize`] for an agent the server's gate already knows (a route outside Leptos).
+    pub async fn authorize_viewer(&self, viewer: Viewer, id: ConversationId) -> Result<Viewer, AppError> {
         let team = self.store.conversation_team(id).await?;
         if viewer.may_see(team) {
             Ok(viewer)

@@ -47,6 +47,45 @@ pub async fn send_media(
     answer(services, id, viewer, &state, FreeForm::Media(&media), delivery, now).await
 }
 
+/// A file from the agent's computer ("Anexar", dropped on the conversation or pasted), as it arrived.
+#[derive(Debug)]
+pub struct Upload<'a> {
+    pub name: &'a str,
+    /// The type the browser gave (may be blank: the name's extension then says it).
+    pub declared_type: &'a str,
+    pub caption: &'a str,
+    pub bytes: Vec<u8>,
+}
+
+/// A file from the agent's computer: the domain checks it for the conversation's channel (type, size,
+/// caption) and its first bytes against its type; it is kept in the blob store and then, like a text, sent
+/// now, held until the contact writes (the file waits with its message), or refused with the reason.
+pub async fn send_file(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    upload: Upload<'_>,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::outbound_media::OutgoingFile;
+    use atende_domain::queue::compose_decision;
+    let now = services.clock.now();
+    let state = services.outbox.conversation_state(id).await?;
+    let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
+    let file = OutgoingFile::check(
+        state.channel.kind(),
+        upload.name,
+        upload.declared_type,
+        size,
+        upload.caption,
+        services.files.max_bytes(),
+    )?;
+    file.check_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    let sha256 = services.files.keep(upload.bytes).await?;
+    let message = FreeForm::File { file: &file, sha256: &sha256 };
+    answer(services, id, viewer, &state, message, delivery, now).await
+}
+
 /// A text or attachment, written with what it changes in one transaction: a concluded conversation the
 /// channel let the agent write in is open again (said in its history); answering a conversation nobody had
 /// makes it the agent's. The outcome says whether it leaves now or waits for the contact.

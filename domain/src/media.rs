@@ -132,7 +132,7 @@ impl MediaMessage {
 }
 
 /// `nota%20fiscal.pdf` → `nota fiscal.pdf` (invalid escapes and non-UTF-8 results are kept as written).
-fn percent_decoded(name: &str) -> String {
+pub fn percent_decoded(name: &str) -> String {
     let bytes = name.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -288,11 +288,13 @@ pub struct AuditLine<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// An agent's message: a text, or an attachment by its link.
+/// An agent's message: a text, an attachment by its link, or a file from their computer already kept in the
+/// blob store under `sha256`.
 #[derive(Debug, Clone, Copy)]
 pub enum FreeForm<'a> {
     Text(&'a crate::queue::MessageText),
     Media(&'a crate::media::MediaMessage),
+    File { file: &'a crate::outbound_media::OutgoingFile, sha256: &'a str },
 }
 
 /// The composer's message and what the rules decided it changes, written by [`Outbox::answer`].

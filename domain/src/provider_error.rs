@@ -102,6 +102,13 @@ pub enum ProviderError {
     /// 80007, 4: the app or account hit an API rate limit.
     #[error("O limite de chamadas à API da Meta foi atingido. O envio será tentado de novo em instantes.")]
     ApiRateLimit,
+    /// 131053: Meta could not take the file (a type it does not accept, or bytes that are not what the type
+    /// says).
+    #[error(
+        "A Meta não aceitou o arquivo (tipo ou conteúdo não suportado). Salve-o em outro formato (JPG, PNG, MP4, \
+         PDF) e envie de novo."
+    )]
+    MediaUploadRefused { details: String },
     /// Any other code; `details` (Meta's English) is for logs.
     #[error("A Meta recusou o envio ({}).", code_label(*.code, *.subcode))]
     Other { code: i64, subcode: Option<i64>, details: String },
@@ -141,6 +148,7 @@ impl ProviderError {
             (_, 131_000, _) => Self::ProviderUnavailable,
             (_, 80_007 | 4, _) => Self::ApiRateLimit,
             (_, 190, _) => Self::InvalidToken,
+            (_, 131_053, _) => Self::MediaUploadRefused { details: details.trim().to_owned() },
             _ => Self::Other { code, subcode, details: details.trim().to_owned() },
         }
     }
@@ -148,7 +156,9 @@ impl ProviderError {
     /// Meta's own explanation (English, for developers and logs), when it gave one. Never shown to agents.
     pub fn details(&self) -> Option<&str> {
         match self {
-            Self::TemplateParameterInvalid { details } | Self::Other { details, .. }
+            Self::TemplateParameterInvalid { details }
+            | Self::MediaUploadRefused { details }
+            | Self::Other { details, .. }
                 if !details.is_empty() =>
             {
                 Some(details)
@@ -210,7 +220,8 @@ mod tests {
                 "{code}"
             );
         }
-        for code in [131_047, 131_026, 132_000, 132_001, 132_012, 132_015, 132_016, 132_018, 131_050] {
+        for code in [131_047, 131_026, 132_000, 132_001, 132_012, 132_015, 132_016, 132_018, 131_050, 131_053]
+        {
             assert_eq!(
                 ProviderError::from_code(WA, code, None, "").retry_class(),
                 RetryClass::Permanent,

@@ -145,8 +145,14 @@ pub(crate) async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    let deadline = Instant::now() + body_time;
     let path = request.uri().path().to_owned();
+    // A file from the agent's computer may be 100 MB: its bytes get longer to arrive than a form's.
+    let body_time = if path.starts_with(crate::media::upload::UPLOAD_PATH) {
+        body_time.max(crate::media::upload::UPLOAD_BODY_TIME)
+    } else {
+        body_time
+    };
+    let deadline = Instant::now() + body_time;
     if !plain_path(&path) {
         tracing::warn!(%path, "request refused: path with dot segments or encoded separators");
         return (StatusCode::BAD_REQUEST, "Caminho inválido.").into_response();

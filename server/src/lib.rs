@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         // Files are served as they are kept (compressing would break `Range`, and they are compressed already).
         .route("/midia/{message_id}", get(media::serve::file))
+        .route("/midia/enviar/{conversation_id}", axum::routing::post(media::upload::upload))
         .with_state(state)
 }
 
@@ -227,6 +228,10 @@ impl Application {
                 store: store.clone(),
                 channels: registry.clone(),
             }),
+            files: Arc::new(media::upload::BlobFiles {
+                blobs: blobs.clone(),
+                max_bytes: settings.media_max_bytes,
+            }),
         };
         let auth = auth::AuthState {
             store: store.clone(),
@@ -286,7 +291,8 @@ impl Application {
                     workers: settings.send_workers,
                     ..DispatchSettings::default()
                 },
-            ),
+            )
+            .with_files(blobs.clone()),
             template_sync: registry.template_clients(),
             media: media::worker::MediaWorker {
                 store: store.clone(),

@@ -25,6 +25,20 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     let restart_open = RwSignal::new(false);
     let lightbox = crate::components::media::Lightbox(RwSignal::new(None));
     provide_context(lightbox);
+    // Files dropped anywhere on the conversation wait in the composer's tray.
+    let tray = crate::components::files::Tray::new();
+    provide_context(tray);
+    let dragging = RwSignal::new(false);
+    let drag_over = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(true);
+    };
+    let dropped = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        #[cfg(feature = "hydrate")]
+        tray.add(ev.data_transfer().and_then(|data| data.files()));
+    };
     // New messages, statuses, queue flushes, assignments: fetched when the live stream says this conversation
     // changed. While "Reiniciar" is open the panel keeps what the agent is typing; the fetch waits for it.
     let changed = crate::live::Live::current().change_of(id);
@@ -67,7 +81,8 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     });
 
     view! {
-        <section class="conversation" aria-label="Atendimento">
+        <section class="conversation" class:dragging=dragging aria-label="Atendimento"
+            on:dragover=drag_over on:dragleave=move |_| dragging.set(false) on:drop=dropped>
             <LightboxView lightbox />
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
@@ -274,7 +289,7 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                     let class = if m.inbound { "message inbound" } else { "message outbound" };
                     let media = atende_domain::media::MediaKind::from_code(&m.kind).map(|k| k.label());
                     // With its file shown, a message's body is its caption (not the file's name again).
-                    let file = m.media.clone().map(|file| view! { <MediaBlock message_id=m.id kind=m.kind.clone() media=file /> });
+                    let file = m.media.clone().map(|file| view! { <MediaBlock message_id=m.id kind=m.kind.clone() media=file inbound=m.inbound /> });
                     let named = m.media.as_ref().and_then(|f| f.file_name.clone());
                     // What the place, the button or the reaction shows already is not repeated as text.
                     let said = matches!(
@@ -407,6 +422,17 @@ fn Composer(
         ev.prevent_default();
         send_draft();
     };
+    // A picture pasted into the message box (Ctrl+V of a screenshot) waits in the tray like a chosen file.
+    let pasted = move |ev: leptos::ev::ClipboardEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = ev.clipboard_data().and_then(|data| data.files()).filter(|f| f.length() > 0) {
+            ev.prevent_default();
+            crate::components::files::Tray::current().add(Some(files));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let channel = Signal::derive(move || current.get().map(|v| v.channel.kind()));
     // Enter sends, Shift+Enter breaks the line (as in WhatsApp Web); not while an IME is composing a word.
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -423,8 +449,10 @@ fn Composer(
                     _ => None,
                 })}
             </p>
+            <crate::components::files::FileTray id channel refused=Signal::derive(move || refusal().is_some()) reload />
             <form on:submit=submit>
                 <textarea
+                    on:paste=pasted
                     aria-label="Mensagem"
                     placeholder="Escreva uma mensagem (Enter envia, Shift+Enter quebra a linha)"
                     rows="2"
@@ -535,6 +563,8 @@ fn Attachment(id: i64, refused: Signal<bool>, reload: Callback<()>) -> impl Into
             }
         >
             <form class="attachment" aria-label="Anexar arquivo" on:submit=submit novalidate>
+                <crate::components::files::FilePicker on_chosen=Callback::new(move |()| open.set(false)) />
+                <p class="or-link">"Ou envie um arquivo que já está na internet, pelo link:"</p>
                 <label>
                     "Tipo de anexo"
                     <select on:change=move |ev| {
@@ -548,7 +578,7 @@ fn Attachment(id: i64, refused: Signal<bool>, reload: Callback<()>) -> impl Into
                             .collect_view()}
                     </select>
                 </label>
-                <label>"Link do arquivo" <input type="text" placeholder="https://…" bind:value=link /></label>
+                <label class="link">"Link do arquivo" <input type="text" placeholder="https://…" bind:value=link /></label>
                 <label>"Legenda (opcional)" <input type="text" bind:value=caption /></label>
                 <p class="field-error" role="alert">{problem}</p>
                 <div class="form-actions">

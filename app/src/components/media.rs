@@ -7,13 +7,13 @@ use atende_domain::ports::MediaView;
 use leptos::prelude::*;
 
 #[component]
-pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView) -> impl IntoView {
+pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView, inbound: bool) -> impl IntoView {
     let url = format!("/midia/{message_id}");
     match media.state {
         MediaState::Pending => view! { <p class="media-loading">"Carregando mídia…"</p> }.into_any(),
         MediaState::Failed(reason) => view! { <p class="media-failed">{reason}</p> }.into_any(),
         MediaState::Ready => match kind.as_str() {
-            "image" | "sticker" => view! { <Photo url sticker=kind == "sticker" /> }.into_any(),
+            "image" | "sticker" => view! { <Photo url sticker=kind == "sticker" inbound /> }.into_any(),
             "audio" => {
                 let label = if media.voice { "Mensagem de voz" } else { "Áudio" };
                 view! {
@@ -55,11 +55,15 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView) -> imp
 #[derive(Clone, Copy)]
 pub(crate) struct Lightbox(pub(crate) RwSignal<Option<String>>);
 
-/// A photo or sticker: small in the conversation; a click shows it whole ([`LightboxView`]).
+/// A photo or sticker (the contact's or the agent's): small in the conversation; a click shows it whole ([`LightboxView`]).
 #[component]
-fn Photo(url: String, sticker: bool) -> impl IntoView {
+fn Photo(url: String, sticker: bool, inbound: bool) -> impl IntoView {
     let lightbox = use_context::<Lightbox>();
-    let alt = if sticker { "Figurinha enviada pelo contato" } else { "Foto enviada pelo contato" };
+    let alt = match (sticker, inbound) {
+        (true, _) => "Figurinha enviada pelo contato",
+        (false, true) => "Foto enviada pelo contato",
+        (false, false) => "Foto enviada pelo atendimento",
+    };
     let class = if sticker { "thumb sticker" } else { "thumb" };
     let full = url.clone();
     view! {
@@ -107,7 +111,7 @@ pub(crate) fn LightboxView(lightbox: Lightbox) -> impl IntoView {
                     }
                     on:click=move |_| close()
                 >
-                    <img src=url.clone() alt="Foto enviada pelo contato" on:click=|e| e.stop_propagation() />
+                    <img src=url.clone() alt="Foto em tamanho real" on:click=|e| e.stop_propagation() />
                     <p class="lightbox-actions" on:click=|e| e.stop_propagation()>
                         <a class="button" href=url download="">"Baixar"</a>
                         <button type="button" on:click=move |_| close()>"Fechar"</button>

@@ -30,6 +30,37 @@ pub enum OutboundMessage {
         caption: Option<String>,
         filename: Option<String>,
     },
+    /// A file from the agent's computer, read back from the blob store: the provider is given the bytes
+    /// (uploaded first where it sends by id).
+    File {
+        file: OutboundFile,
+        caption: Option<String>,
+    },
+}
+
+/// The bytes of a file to send, and what the provider needs to know of them.
+#[derive(Clone, PartialEq)]
+pub struct OutboundFile {
+    pub kind: MediaKind,
+    /// Its type as the domain checked it (`audio/ogg; codecs=opus`).
+    pub mime: String,
+    /// Its name as the contact sees it (documents).
+    pub name: String,
+    /// OGG/Opus audio, sent as a WhatsApp voice note.
+    pub voice: bool,
+    pub bytes: bytes::Bytes,
+}
+
+impl std::fmt::Debug for OutboundFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundFile")
+            .field("kind", &self.kind)
+            .field("mime", &self.mime)
+            .field("name", &self.name)
+            .field("voice", &self.voice)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// One message on its way to one person.

@@ -7,8 +7,10 @@
 //! keeping the conversation's later messages behind them; permanent ones are shown on the message with the
 //! provider's reason explained.
 
-use crate::channels::port::{Outbound, OutboundMessage, SendFailure};
+use crate::channels::port::{Outbound, OutboundFile, OutboundMessage, SendFailure};
 use crate::channels::registry::ChannelRegistry;
+use crate::media::blob::{BlobError, BlobStore};
+use crate::store::media::KeptFile;
 use crate::store::queue::{ClaimedJob, Completion, JobId};
 use crate::store::SqlStore;
 use atende_domain::channel::MessageTag;
@@ -21,14 +23,20 @@ use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
 
 /// What a job carries, as the channels' port takes it: the one place a job's kind and stored detail are
-/// read back.
-pub fn message_of(job: &ClaimedJob) -> Result<OutboundMessage, SendFailure> {
-    /// An attachment's detail (see `Outbox::answer` in the store).
+/// read back (a file's bytes from `blobs`).
+pub async fn message_of(
+    job: &ClaimedJob,
+    blobs: Option<&dyn BlobStore>,
+) -> Result<OutboundMessage, SendFailure> {
+    /// An attachment's detail (see `Outbox::answer` in the store): a link, or a file kept in the blob store.
     #[derive(serde::Deserialize)]
     struct Attachment {
-        link: String,
+        #[serde(default)]
+        link: Option<String>,
         #[serde(default)]
         filename: Option<String>,
+        #[serde(default)]
+        file: Option<KeptFile>,
     }
     let corrupt = |what: &str, error: serde_json::Error| SendFailure::Unsendable {
         explanation: format!("{what} guardado está corrompido e não pode ser enviado."),
@@ -43,15 +51,69 @@ pub fn message_of(job: &ClaimedJob) -> Result<OutboundMessage, SendFailure> {
             let kind = MediaKind::from_code(kind).ok_or_else(|| SendFailure::unsupported(kind))?;
             let attachment: Attachment =
                 serde_json::from_str(&job.detail).map_err(|e| corrupt("O anexo", e))?;
-            Ok(OutboundMessage::Media {
-                kind,
-                link: attachment.link,
-                caption: job.body.clone(),
-                filename: attachment.filename,
-            })
+            match (attachment.file, attachment.link) {
+                (Some(kept), _) => {
+                    let bytes = read_file(blobs, &kept.sha256).await?;
+                    Ok(OutboundMessage::File {
+                        file: OutboundFile {
+                            kind,
+                            mime: kept.mime,
+                            name: kept.name,
+                            voice: kept.voice,
+                            bytes,
+                        },
+                        caption: job.body.clone(),
+                    })
+                }
+                (None, Some(link)) => Ok(OutboundMessage::Media {
+                    kind,
+                    link,
+                    caption: job.body.clone(),
+                    filename: attachment.filename,
+                }),
+                (None, None) => Err(SendFailure::Unsendable {
+                    explanation: "O anexo guardado não diz qual arquivo enviar.".into(),
+                    detail: format!("attachment detail without link or file: {}", job.detail),
+                }),
+            }
         }
     }
 }
+
+/// Whether the job sends a file kept in the blob store (not a link).
+fn carries_file(job: &ClaimedJob) -> bool {
+    MediaKind::from_code(&job.kind).is_some()
+        && serde_json::from_str::<serde_json::Value>(&job.detail)
+            .is_ok_and(|detail| detail.get("file").is_some())
+}
+
+/// The bytes of a file the agent sent, from the blob store: a store that does not answer is tried again
+/// later; a file that is not there any more cannot be sent.
+async fn read_file(blobs: Option<&dyn BlobStore>, key: &str) -> Result<bytes::Bytes, SendFailure> {
+    let Some(blobs) = blobs else {
+        return Err(SendFailure::Unsendable {
+            explanation: "O armazenamento de arquivos não está configurado neste servidor.".into(),
+            detail: "dispatcher without a blob store".into(),
+        });
+    };
+    match blobs.get(key, None).await {
+        Ok(blob) => Ok(blob.bytes),
+        Err(BlobError::Unavailable(detail)) => Err(SendFailure::Transient {
+            code: None,
+            explanation:
+                "O armazenamento de arquivos não respondeu. O envio será tentado de novo em instantes.".into(),
+            detail,
+        }),
+        Err(error @ (BlobError::NotFound | BlobError::BadKey)) => Err(SendFailure::Unsendable {
+            explanation: "O arquivo deste envio não está mais no armazenamento.".into(),
+            detail: error.to_string(),
+        }),
+    }
+}
+
+/// How long a claimed file send may take (uploading up to 100 MB to the provider, then sending): its lease
+/// is made at least this long before it starts, so no other worker takes it over and sends it twice.
+const FILE_SEND_LEASE: Duration = Duration::from_secs(15 * 60);
 
 /// Most jobs claimed at once (one statement, one commit): at 1,000 sends a second, one claim each would be
 /// a thousand commits a second on top of the sends' own.
@@ -69,6 +131,8 @@ pub enum ExecutionOutcome {
     /// conversation's later messages behind it.
     Deferred(JobId, Timestamp),
     Failed(JobId),
+    /// Not sent: another worker took the job over (this one's lease had run out).
+    TakenOver(JobId),
 }
 
 /// How the worker paces and retries.
@@ -120,7 +184,14 @@ pub struct Dispatcher {
     pairs: Mutex<HashMap<(i64, String), Timestamp>>,
     /// Commits accepted sends together (set by [`Dispatcher::run`]; one at a time without it).
     completions: Option<Completions>,
+    /// Where the files agents send are kept (see [`Dispatcher::with_files`]).
+    blobs: Option<Arc<dyn BlobStore>>,
+    /// File sends in flight at once: each holds its file in memory (up to 100 MB).
+    file_sends: Arc<tokio::sync::Semaphore>,
 }
+
+/// Most files being sent at once.
+const FILE_SENDS_AT_ONCE: usize = 4;
 
 /// Most completions committed in one transaction.
 const COMPLETION_BATCH: usize = 128;
@@ -221,7 +292,16 @@ impl Dispatcher {
             next_slot: Mutex::new(HashMap::new()),
             pairs: Mutex::new(HashMap::new()),
             completions: None,
+            blobs: None,
+            file_sends: Arc::new(tokio::sync::Semaphore::new(FILE_SENDS_AT_ONCE)),
         }
+    }
+
+    /// Sends the files agents choose from their computer, read from `blobs`.
+    #[must_use]
+    pub fn with_files(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
     }
 
     /// The delay before attempt `attempts + 1`.
@@ -356,7 +436,17 @@ impl Dispatcher {
         // When the send began: Meta took the message after it, and a receipt by watermark covers it if given
         // after it.
         let sent_at = self.clock.now();
-        let answer = match message_of(&job) {
+        let _file_slot = if carries_file(&job) {
+            // The upload may outlast the ordinary lease: it is made long enough first, under this claim.
+            let until = self.clock.now().plus_millis(millis(FILE_SEND_LEASE));
+            if !self.store.extend_lease(&job, until).await? {
+                return Ok(ExecutionOutcome::TakenOver(job.job_id));
+            }
+            Arc::clone(&self.file_sends).acquire_owned().await.ok()
+        } else {
+            None
+        };
+        let answer = match message_of(&job, self.blobs.as_deref()).await {
             Ok(message) => sender.send(&Outbound { message_id: job.message_id, to, message, tag }).await,
             Err(unsendable) => Err(unsendable),
         };

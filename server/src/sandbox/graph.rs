@@ -232,6 +232,7 @@ async fn send(
         .get(&wa_id)
         .and_then(|c| c.last_inbound)
         .is_some_and(|t| now.saturating_sub(t) < window);
+    let mut uploaded = None;
     let (category, summary, template_name) = match &request.content {
         OutboundContent::Template { template } => {
             let definition = templates::validate(&data.templates, template)?;
@@ -264,9 +265,26 @@ async fn send(
                     request.content.kind()
                 )));
             }
+            if let Some(id) = &media.id {
+                // Sent by the id of an upload: it must be one of this number's.
+                let Some(stored) = data.media.get(id) else {
+                    return Err(GraphFailure::new(
+                        StatusCode::BAD_REQUEST,
+                        131053,
+                        "(#131053) Media upload error",
+                        format!("Unknown media id {id}."),
+                    ));
+                };
+                uploaded = Some((stored.sha256.clone(), stored.mime_type.clone()));
+            }
             let label = media.filename.clone().or_else(|| media.link.clone()).unwrap_or_default();
             let caption = media.caption.clone().unwrap_or_default();
-            (None, format!("[{}] {label} {caption}", request.content.kind()).trim().to_owned(), None)
+            let kind = format!("[{}]", request.content.kind());
+            let words: Vec<&str> = [kind.as_str(), label.as_str(), caption.as_str()]
+                .into_iter()
+                .filter(|w| !w.is_empty())
+                .collect();
+            (None, words.join(" "), None)
         }
     };
     let outcome = match failed_status {
@@ -286,6 +304,7 @@ async fn send(
         at: now,
         status: "accepted".into(),
         biz_opaque_callback_data: request.biz_opaque_callback_data.clone(),
+        media: uploaded,
     });
     drop(data);
     let opaque = request.biz_opaque_callback_data.clone();
@@ -307,6 +326,78 @@ async fn send(
         contacts: vec![SendResponseContact { input: request.to, wa_id: Some(wa_id) }],
         messages: vec![SendResponseMessage { id, message_status: None }],
     })
+}
+
+/// `POST /{phone_number_id}/media`, multipart: `messaging_product=whatsapp`, `type` and the `file` part. The
+/// bytes are kept like a contact's file (the same `GET /{media-id}` gives them back) and the id is answered.
+/// A fault queued for this number's next request (an injected error or 5xx) is taken by the upload: that is
+/// how a test makes Meta refuse a file (131053).
+pub(super) async fn upload_media(
+    State(state): State<SandboxState>,
+    Path(phone_number_id): Path<String>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    if let Err(failure) = authorize(&state, &headers) {
+        return failure.into_response();
+    }
+    if phone_number_id != state.inner.config.phone_number_id {
+        return GraphFailure::unknown_object(&phone_number_id).into_response();
+    }
+    {
+        let mut data = state.inner.data.lock().await;
+        if matches!(data.faults.front(), Some(Fault::Error { .. } | Fault::ServerError { .. })) {
+            match data.faults.pop_front() {
+                Some(Fault::Error { code, http_status: status, message, details }) => {
+                    return GraphFailure::new(
+                        http_status(status, StatusCode::BAD_REQUEST),
+                        code,
+                        message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
+                        details.unwrap_or_default(),
+                    )
+                    .into_response()
+                }
+                _ => {
+                    return GraphFailure::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        1,
+                        "An unknown error has occurred.",
+                        "An unknown error has occurred.",
+                    )
+                    .into_response()
+                }
+            }
+        }
+    }
+    let (mut product, mut declared, mut file) = (None, None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or_default() {
+            "messaging_product" => product = field.text().await.ok(),
+            "type" => declared = field.text().await.ok(),
+            "file" => {
+                let part_type = field.content_type().map(str::to_owned);
+                file = field.bytes().await.ok().map(|bytes| (part_type, bytes));
+            }
+            _ => {}
+        }
+    }
+    if product.as_deref() != Some(MESSAGING_PRODUCT) {
+        return GraphFailure::invalid_parameter("messaging_product must be whatsapp").into_response();
+    }
+    let (Some(declared), Some((part_type, bytes))) = (declared, file) else {
+        return GraphFailure::invalid_parameter("type and file are required").into_response();
+    };
+    if part_type.as_deref() != Some(declared.as_str()) || bytes.is_empty() {
+        return GraphFailure::new(
+            StatusCode::BAD_REQUEST,
+            131053,
+            "(#131053) Media upload error",
+            format!("The file's type {part_type:?} does not match type {declared}."),
+        )
+        .into_response();
+    }
+    let stored = state.store_media(&declared, bytes.to_vec()).await;
+    Json(serde_json::json!({ "id": stored.id })).into_response()
 }
 
 /// The path prefix the sandbox is mounted under (`/sandbox`), from the full and the nested URI.

@@ -7,10 +7,11 @@
 //! | route (under the mount) | what |
 //! |---|---|
 //! | `POST /evolution/message/sendText/{instance}` | text: `apikey` header, 201 + the message as Baileys built it, errors as Evolution answers them |
-//! | `POST /evolution/message/sendMedia/{instance}` | image, video or document by link, with caption and file name |
-//! | `POST /evolution/message/sendWhatsAppAudio/{instance}` | a voice note by link |
+//! | `POST /evolution/message/sendMedia/{instance}` | image, video, audio or document by link or raw base64 (with its file name), with caption |
+//! | `POST /evolution/message/sendWhatsAppAudio/{instance}` | a voice note by link or raw base64 |
 //! | `POST /evolution/connection` | `{"connected": false}` makes sends fail with "Connection Closed" (tests) |
 //! | `POST /meta/v23.0/{page or ig id}/messages` | Send API: bearer token, window (code 10 with 2018278 / 2534022), HUMAN_AGENT up to 7 days, text length (2000 characters / 1000 bytes) |
+//! | `POST /meta/v23.0/{page or ig id}/message_attachments` | Attachment Upload API: multipart `message` + `filedata` (`platform=instagram` on Instagram), answers the `attachment_id` a send then names |
 //! | `GET /meta/v23.0/{psid or igsid}` | the person's profile |
 //! | `GET /meta/cdn/{file}` | the sample picture and file simulated people send |
 //!
@@ -45,7 +46,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -126,6 +127,25 @@ pub struct SentMedia {
     pub caption: Option<String>,
     /// The file name the contact sees (Evolution's `fileName`, or what it makes up without one).
     pub file_name: Option<String>,
+    /// A file given as bytes (base64 to Evolution, an upload to Meta): their SHA-256 in hex.
+    pub sha256: Option<String>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Evolution's `media`/`audio` field: a link, or the file's bytes in raw base64. `Err` for anything else.
+fn link_or_base64(media: &str) -> Result<(String, Option<String>), ()> {
+    use base64::Engine as _;
+    if media.starts_with("https://") {
+        return Ok((media.to_owned(), None));
+    }
+    match base64::engine::general_purpose::STANDARD.decode(media) {
+        Ok(bytes) if !bytes.is_empty() => Ok(("base64".to_owned(), Some(sha256_hex(&bytes)))),
+        _ => Err(()),
+    }
 }
 
 /// A message Atende sent through one of these channels.
@@ -162,6 +182,8 @@ struct OthersData {
     /// What the business told people without a message (channel, to, action): `read` with the message id
     /// on the gateway, `mark_seen`, `typing_on`, `composing`.
     acknowledgements: Vec<(ChannelKind, String, String)>,
+    /// Files uploaded with `/message_attachments`, by attachment id: (channel, type, SHA-256 in hex).
+    uploads: HashMap<String, (ChannelKind, String, String)>,
 }
 
 struct OthersInner {
@@ -428,7 +450,7 @@ impl OthersSandbox {
                     None => vec![message(mid.clone(), caption, vec![])],
                     Some((kind, file)) => {
                         let url = format!("{}/meta/cdn/{file}", self.inner.config.public_url);
-                        let payload = AttachmentPayload { url: Some(url), title: None };
+                        let payload = AttachmentPayload { url: Some(url), ..AttachmentPayload::default() };
                         let mut events =
                             vec![message(mid.clone(), None, vec![Attachment { kind: kind.into(), payload }])];
                         if let Some(caption) = caption.filter(|c| !c.trim().is_empty()) {
@@ -748,29 +770,27 @@ async fn evolution_send_audio(
     body: Bytes,
 ) -> Response {
     let request = serde_json::from_slice::<SendAudio>(&body)
-        .map(|audio| EvolutionRequest {
-            number: audio.number,
-            summary: format!("[audio] {}", audio.audio),
-            media: Some(SentMedia {
-                kind: "audio".into(),
-                link: audio.audio,
-                caption: None,
-                file_name: None,
-            }),
+        .ok()
+        .and_then(|audio| Some((link_or_base64(&audio.audio).ok()?, audio.number)))
+        .map(|((link, sha256), number)| EvolutionRequest {
+            number,
+            summary: format!("[audio] {link}"),
+            media: Some(SentMedia { kind: "audio".into(), link, caption: None, file_name: None, sha256 }),
             message_type: "audioMessage",
         })
-        .map_err(|_| {
+        .ok_or_else(|| {
             evolution_error(
                 StatusCode::BAD_REQUEST,
                 "Bad Request",
-                json!([["instance requires property \"audio\""]]),
+                json!([["instance requires property \"audio\" (a url or base64)"]]),
             )
         });
     evolution_deliver(state, &instance, &headers, request).await
 }
 
-/// `sendMedia`: an image, video or document by link, with its caption and file name (Evolution makes one up
-/// without it: `image.png`, `video.mp4`, a document's link name without its extension).
+/// `sendMedia`: an image, video, audio or document by link or in raw base64 (then with its file name, as
+/// Evolution requires), with its caption (Evolution makes a name up for a link: `image.png`, `video.mp4`, a
+/// document's link name without its extension).
 async fn evolution_send_media(
     State(state): State<OthersSandbox>,
     Path(instance): Path<String>,
@@ -783,16 +803,25 @@ async fn evolution_send_media(
             "Bad Request",
             json!([["instance requires property \"mediatype\"", "instance requires property \"media\""]]),
         )),
-        Ok(media) if !media.media.starts_with("https://") => Err(evolution_error(
+        Ok(media) if link_or_base64(&media.media).is_err() => Err(evolution_error(
             StatusCode::BAD_REQUEST,
             "Bad Request",
             json!(["Owned media must be a url or base64"]),
         )),
+        Ok(media) if media.file_name.is_none() && !media.media.starts_with("https://") => {
+            Err(evolution_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                json!(["For base64 the file name must be informed."]),
+            ))
+        }
         Ok(media) => {
+            let (link, sha256) = link_or_base64(&media.media).unwrap_or_default();
             let message_type = match media.mediatype.as_str() {
                 "image" => "imageMessage",
                 "video" => "videoMessage",
                 "document" => "documentMessage",
+                "audio" => "audioMessage",
                 _ => "",
             };
             if message_type.is_empty() {
@@ -803,8 +832,8 @@ async fn evolution_send_media(
                 ))
             } else {
                 let text = match &media.caption {
-                    Some(caption) => format!("[{}] {} — {caption}", media.mediatype, media.media),
-                    None => format!("[{}] {}", media.mediatype, media.media),
+                    Some(caption) => format!("[{}] {link} — {caption}", media.mediatype),
+                    None => format!("[{}] {link}", media.mediatype),
                 };
                 let file_name = media.file_name.clone().or_else(|| match media.mediatype.as_str() {
                     "image" => Some("image.png".into()),
@@ -821,9 +850,10 @@ async fn evolution_send_media(
                     summary: text,
                     media: Some(SentMedia {
                         kind: media.mediatype,
-                        link: media.media,
+                        link,
                         caption: media.caption,
                         file_name,
+                        sha256,
                     }),
                     message_type,
                 })
@@ -1087,23 +1117,77 @@ fn kind_of(state: &OthersSandbox, account: &str) -> Option<ChannelKind> {
     }
 }
 
+/// The channel of the page or Instagram account a Send API request names, once its token is checked; else
+/// Meta's refusal.
+#[expect(clippy::result_large_err, reason = "the refusal is the answer, returned as it is")]
+fn meta_account(state: &OthersSandbox, headers: &HeaderMap, account: &str) -> Result<ChannelKind, Response> {
+    if !authorized(state, headers) {
+        return Err(unauthorized());
+    }
+    kind_of(state, account).ok_or_else(|| {
+        meta_error(
+            StatusCode::BAD_REQUEST,
+            "GraphMethodException",
+            100,
+            Some(33),
+            &format!("Unsupported post request. Object with ID '{account}' does not exist."),
+        )
+    })
+}
+
+/// The largest body the fakes' upload routes read (Meta's own limit is 25 MB; a little over, so that the
+/// domain's check, not the fake, is what refuses).
+const UPLOAD_LIMIT: usize = 30 * 1024 * 1024;
+
+/// Evolution's own body limit (`json 136mb`).
+const EVOLUTION_BODY_LIMIT: usize = 136 * 1024 * 1024;
+
+/// `POST /{account}/message_attachments`, multipart: the `message` (the attachment's `type`, with
+/// `is_reusable`), `platform=instagram` on Instagram, and the `filedata`. Answers the attachment id.
+async fn meta_upload(
+    State(state): State<OthersSandbox>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let kind = match meta_account(&state, &headers, &account) {
+        Ok(kind) => kind,
+        Err(refused) => return refused,
+    };
+    let (mut message, mut platform, mut file) = (None, None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name().unwrap_or_default() {
+            "message" => message = field.text().await.ok(),
+            "platform" => platform = field.text().await.ok(),
+            "filedata" => file = field.bytes().await.ok(),
+            _ => {}
+        }
+    }
+    let attachment_type = message
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+        .and_then(|m| m["attachment"]["type"].as_str().map(str::to_owned));
+    let instagram = platform.as_deref() == Some("instagram");
+    let (Some(attachment_type), Some(file)) = (attachment_type, file.filter(|f| !f.is_empty())) else {
+        return meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, "(#100) Invalid parameter");
+    };
+    if instagram != (kind == ChannelKind::Instagram) {
+        return meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, "(#100) Invalid platform");
+    }
+    let id = format!("{}", 1_000_000_000_000_u64 + u64::from_str_radix(&hex_id()[..8], 16).unwrap_or(0));
+    state.inner.data.lock().await.uploads.insert(id.clone(), (kind, attachment_type, sha256_hex(&file)));
+    Json(json!({ "attachment_id": id })).into_response()
+}
+
 async fn meta_send(
     State(state): State<OthersSandbox>,
     Path(account): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&state, &headers) {
-        return unauthorized();
-    }
-    let Some(kind) = kind_of(&state, &account) else {
-        return meta_error(
-            StatusCode::BAD_REQUEST,
-            "GraphMethodException",
-            100,
-            Some(33),
-            &format!("Unsupported post request. Object with ID '{account}' does not exist."),
-        );
+    let kind = match meta_account(&state, &headers, &account) {
+        Ok(kind) => kind,
+        Err(refused) => return refused,
     };
     // A sender action (`mark_seen`, `typing_on`) is no message: recorded, answered, no fault taken for it.
     if let Ok(action) = serde_json::from_slice::<Value>(&body) {
@@ -1131,10 +1215,36 @@ async fn meta_send(
     let Ok(request) = serde_json::from_slice::<SendRequest>(&body) else {
         return meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, "(#100) Invalid parameter");
     };
-    let media = request.message.attachment.as_ref().and_then(|a| {
+    let mut media = request.message.attachment.as_ref().and_then(|a| {
         let url = a.payload.url.clone().filter(|u| u.starts_with("https://"))?;
-        Some(SentMedia { kind: a.kind.clone(), link: url, caption: None, file_name: None })
+        Some(SentMedia { kind: a.kind.clone(), link: url, caption: None, file_name: None, sha256: None })
     });
+    if let Some(attachment) = &request.message.attachment {
+        if let Some(id) = &attachment.payload.attachment_id {
+            let upload = state.inner.data.lock().await.uploads.get(id).cloned();
+            let kind_of_sender = kind;
+            match upload {
+                Some((channel, kind, sha256)) if channel == kind_of_sender && kind == attachment.kind => {
+                    media = Some(SentMedia {
+                        kind,
+                        link: format!("attachment:{id}"),
+                        caption: None,
+                        file_name: None,
+                        sha256: Some(sha256),
+                    });
+                }
+                _ => {
+                    return meta_error(
+                        StatusCode::BAD_REQUEST,
+                        "OAuthException",
+                        100,
+                        None,
+                        "(#100) Invalid attachment_id",
+                    )
+                }
+            }
+        }
+    }
     let attached = media.as_ref().map(|m| format!("[{}] {}", m.kind, m.link));
     let typed = request.message.text.clone().filter(|t| !t.trim().is_empty());
     if let Some(text) = &typed {
@@ -1304,14 +1414,25 @@ async fn meta_cdn(Path(file): Path<String>) -> Response {
 pub fn router(state: OthersSandbox) -> Router {
     Router::new()
         .route("/evolution/message/sendText/{instance}", post(evolution_send))
-        .route("/evolution/message/sendMedia/{instance}", post(evolution_send_media))
-        .route("/evolution/message/sendWhatsAppAudio/{instance}", post(evolution_send_audio))
+        // Evolution reads bodies of up to 136 MB (a file in base64).
+        .route(
+            "/evolution/message/sendMedia/{instance}",
+            post(evolution_send_media).layer(axum::extract::DefaultBodyLimit::max(EVOLUTION_BODY_LIMIT)),
+        )
+        .route(
+            "/evolution/message/sendWhatsAppAudio/{instance}",
+            post(evolution_send_audio).layer(axum::extract::DefaultBodyLimit::max(EVOLUTION_BODY_LIMIT)),
+        )
         .route("/evolution/connection", post(evolution_connection))
         .route("/evolution/chat/markMessageAsRead/{instance}", post(evolution_mark_read))
         .route("/evolution/chat/getBase64FromMediaMessage/{instance}", post(evolution_media))
         .route("/evolution/chat/sendPresence/{instance}", post(evolution_presence))
         .route("/meta/cdn/{file}", get(meta_cdn))
         .route("/meta/v23.0/{account}/messages", post(meta_send))
+        .route(
+            "/meta/v23.0/{account}/message_attachments",
+            post(meta_upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/meta/v23.0/{person}", get(meta_profile))
         .with_state(state)
 }
@@ -1337,6 +1458,7 @@ mod tests {
                 link: "https://loja.com.br/nf-77.pdf".into(),
                 caption: Some("Sua nota".into()),
                 file_name: Some("nf-77.pdf".into()),
+                sha256: None,
             }),
             message_type: "documentMessage",
         };

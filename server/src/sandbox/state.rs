@@ -211,6 +211,8 @@ pub struct SentMessage {
     pub status: String,
     /// What the sender asked to be echoed in the status webhooks.
     pub biz_opaque_callback_data: Option<String>,
+    /// A file sent by the id of an upload: its SHA-256 (base64, as Meta gives it) and type.
+    pub media: Option<(String, String)>,
 }
 
 /// One line of a simulated contact's conversation, for the simulator page.
@@ -721,7 +723,7 @@ impl SandboxState {
         Ok(InboundReceipt { message_id, wa_id })
     }
 
-    async fn store_media(
+    pub(super) async fn store_media(
         &self,
         mime_type: &str,
         bytes: Vec<u8>,
@@ -1026,6 +1028,10 @@ pub fn router(state: SandboxState) -> Router {
         .route("/graph/v23.0/{phone_number_id}/messages", post(super::graph::send_message))
         .route("/graph/v23.0/{waba_id}/message_templates", get(super::graph::list_templates))
         .route("/graph/v23.0/{media_id}", get(super::graph::media_info))
+        .route(
+            "/graph/v23.0/{phone_number_id}/media",
+            post(super::graph::upload_media).layer(axum::extract::DefaultBodyLimit::max(110 * 1024 * 1024)),
+        )
         .route("/media/{media_id}", get(super::graph::media_bytes))
         .route("/faults", post(super::graph::add_faults).delete(super::graph::clear_faults))
         .route(

@@ -4,6 +4,7 @@
 
 use super::{unavailable, SqlStore};
 use atende_domain::inbound_media::MediaState;
+use atende_domain::outbound_media::OutgoingFile;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use sqlx::FromRow;
@@ -79,6 +80,28 @@ impl StoredMediaRow {
     }
 }
 
+/// A file the agent sent from their computer, as its message's job keeps it: the outbound worker reads the
+/// bytes back from the blob store by `sha256` and gives them to the provider.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeptFile {
+    pub sha256: String,
+    pub mime: String,
+    pub name: String,
+    #[serde(default)]
+    pub voice: bool,
+}
+
+impl KeptFile {
+    pub fn of(file: &OutgoingFile, sha256: &str) -> Self {
+        Self {
+            sha256: sha256.to_owned(),
+            mime: file.mime().to_owned(),
+            name: file.name().to_owned(),
+            voice: file.voice(),
+        }
+    }
+}
+
 const STORED_MEDIA_COLUMNS: &str =
     "message_id, conversation_id, state, reason, mime_type, file_name, voice, sha256, size_bytes";
 
@@ -107,6 +130,36 @@ impl SqlStore {
         .bind(media.declared_sha256.as_deref())
         .bind(now.as_millis())
         .bind(media.expires_at.map(Timestamp::as_millis))
+        .execute(&mut *conn)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The agent's file of message `message_id`, already kept (nothing to download), inside the transaction
+    /// that stores the message.
+    pub(crate) async fn insert_sent_media_on(
+        conn: &mut sqlx::AnyConnection,
+        message_id: i64,
+        outbound: &super::queue::NewOutbound,
+        file: &OutgoingFile,
+        sha256: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO media (message_id, conversation_id, channel_id, state, source, mime_type, file_name, voice, \
+             sha256, size_bytes, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, 'ready', 'agent', $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(message_id)
+        .bind(outbound.conversation_id)
+        .bind(outbound.channel_id)
+        .bind(file.mime())
+        .bind(file.name())
+        .bind(i64::from(file.voice()))
+        .bind(sha256)
+        .bind(i64::try_from(file.size()).unwrap_or(i64::MAX))
+        .bind(now.as_millis())
         .execute(&mut *conn)
         .await
         .map_err(unavailable)?;

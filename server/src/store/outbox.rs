@@ -370,6 +370,11 @@ impl Outbox for SqlStore {
                 media.caption(),
                 serde_json::json!({ "link": media.link(), "filename": media.file_name() }),
             ),
+            FreeForm::File { file, sha256 } => (
+                file.kind().code(),
+                file.caption(),
+                serde_json::json!({ "file": crate::store::media::KeptFile::of(file, sha256) }),
+            ),
         };
         // A tag is not kept: the worker decides it as the message leaves (a retry or a paced send may cross
         // the 24 hours).
@@ -386,7 +391,11 @@ impl Outbox for SqlStore {
         };
         let agent = answer.agent;
         let mut tx = self.write_tx().await?;
-        Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
+        let (message_id, _) = Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
+        if let FreeForm::File { file, sha256 } = answer.message {
+            // The conversation shows the agent's file as it shows a contact's, from the blob store.
+            Self::insert_sent_media_on(&mut tx, message_id.0, &outbound, file, sha256, now).await?;
+        }
         if let Some(lifecycle) = &answer.reopened {
             Self::status_on(&mut tx, id, lifecycle, now).await?;
             Self::audit_on(&mut tx, id, Some(agent.0), AuditAction::Reopened, None, now).await?;

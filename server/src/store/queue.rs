@@ -539,6 +539,23 @@ impl SqlStore {
         self.commit(tx).await
     }
 
+    /// Holds `job` until `until` (a long send), if it is still in flight under this claim. Returns whether it
+    /// was.
+    pub async fn extend_lease(&self, job: &ClaimedJob, until: Timestamp) -> Result<bool, StoreError> {
+        let extended = sqlx::query(
+            "UPDATE outbound_job SET lease_until = $3 \
+             WHERE outbound_job_id = $1 AND state = 'in_flight' AND attempts = $2",
+        )
+        .bind(job.job_id.0)
+        .bind(job.attempts)
+        .bind(until.as_millis())
+        .execute(&self.writer)
+        .await
+        .map_err(unavailable)?
+        .rows_affected();
+        Ok(extended > 0)
+    }
+
     /// Ends `job`'s claim as `end` says, if the job is still in flight under this claim. Returns whether it
     /// was.
     async fn end_claim(

@@ -20,4 +20,5 @@ mod queue_contract;
 mod sandbox;
 mod send_flow;
 mod store_contract;
+mod upload;
 mod whatsapp_flow;

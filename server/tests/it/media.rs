@@ -10,7 +10,7 @@ use atende_server::sandbox::{MediaFault, SimulatedContent, SimulatedInbound};
 use atende_server::store::media::StoredMedia;
 
 /// A 1×1 PNG.
-const PNG: &[u8] = &[
+pub(crate) const PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
     0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00,
     0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05,
@@ -18,7 +18,7 @@ const PNG: &[u8] = &[
     0x60, 0x82,
 ];
 
-async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
+pub(crate) async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
     eventually(&format!("a conversation with {name}"), || async {
         let conversations = app.store.list_conversations(Tab::All).await.ok()?;
         conversations.into_iter().find(|c| c.contact_name.as_str() == name)
@@ -98,29 +98,35 @@ async fn a_contacts_photo_is_downloaded_after_the_message_and_served_to_the_agen
     assert_eq!(anonymous.status(), 401);
 }
 
-#[tokio::test]
-async fn an_agent_of_another_team_cannot_fetch_the_file() {
-    let app = spawn_app().await;
-    let media =
-        received(&app, "5511944440102", "Cliente Vendas", upload("foto.png", "image/png", PNG, true)).await;
-    let conversation = conversation_with(&app, "Cliente Vendas").await;
-    let sales =
-        app.store.ensure_team("Vendas", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
-    let support =
-        app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+/// Moves the conversation to the team `name` (created if missing); the team's id.
+pub(crate) async fn move_to_team(app: &TestApp, conversation: &ConversationSummary, name: &str) -> i64 {
+    let team =
+        app.store.ensure_team(name, atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
     let channel = app.store.conversation_channel(conversation.id).await.expect("channel");
     let seen = Some((conversation.id, app.store.conversation_team(conversation.id).await.expect("team")));
     app.store
         .open_for(
             conversation.contact_id,
             channel,
-            sales,
+            team,
             None,
             seen,
             atende_domain::time::Timestamp::from_millis(1),
         )
         .await
-        .expect("moved to Vendas");
+        .expect("moved");
+    team
+}
+
+#[tokio::test]
+async fn an_agent_of_another_team_cannot_fetch_the_file() {
+    let app = spawn_app().await;
+    let media =
+        received(&app, "5511944440102", "Cliente Vendas", upload("foto.png", "image/png", PNG, true)).await;
+    let conversation = conversation_with(&app, "Cliente Vendas").await;
+    let sales = move_to_team(&app, &conversation, "Vendas").await;
+    let support =
+        app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
     let url = format!("{}/midia/{}", app.address, media.message_id);
     let outsider = app.agent_in("suporte@loja.com.br", &[support]).await;
     assert_eq!(

@@ -132,6 +132,31 @@ contract!(a_worker_that_dies_mid_send_gives_its_job_back_when_the_lease_ends, |d
     assert_eq!((again.job_id, again.attempts), (claimed.job_id, 2));
 });
 
+contract!(a_long_file_send_keeps_its_job_and_a_worker_taken_over_cannot_lengthen_it, |db| {
+    let store = db.store().await;
+    let (channel, conversations) = fixture(&store, 1).await;
+    store.enqueue(&NewOutbound::text(conversations[0], channel, "um"), Dispatch::Now, T0).await.expect("e");
+    let uploading = store.claim_next_job(T0, LEASE).await.expect("claim").expect("job");
+    // A file's upload may outlast the ordinary lease: the worker lengthens it first, under its claim.
+    assert!(store.extend_lease(&uploading, T0.plus_millis(10 * LEASE)).await.expect("extend"));
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(LEASE + 1)).await.expect("recover"), 0);
+    assert_eq!(
+        store.claim_next_job(T0.plus_millis(LEASE + 1), LEASE).await.expect("claim"),
+        None,
+        "not sent twice"
+    );
+    // A worker that died mid-upload gives the job back once the longer lease ends; then its claim is dead.
+    assert_eq!(store.recover_expired_leases(T0.plus_millis(10 * LEASE + 1)).await.expect("recover"), 1);
+    let next =
+        store.claim_next_job(T0.plus_millis(10 * LEASE + 1), LEASE).await.expect("claim").expect("job");
+    assert_eq!((next.job_id, next.attempts), (uploading.job_id, 2));
+    assert!(
+        !store.extend_lease(&uploading, T0.plus_millis(100 * LEASE)).await.expect("extend"),
+        "taken over"
+    );
+    assert!(store.extend_lease(&next, T0.plus_millis(20 * LEASE)).await.expect("extend"));
+});
+
 contract!(a_worker_whose_lease_was_taken_over_can_no_longer_change_the_job, |db| {
     let store = db.store().await;
     let (channel, conversations) = fixture(&store, 1).await;

@@ -341,3 +341,49 @@ async fn the_accounts_currency_read_from_meta_comes_with_the_conversation_for_th
     assert_eq!(view["account_currency"], json!("Brl"), "{view}");
     assert_eq!(view["rate_card"]["rates"][0]["price"]["currency"], json!("Usd"));
 }
+
+#[tokio::test]
+async fn a_file_written_while_waiting_is_held_with_its_message_and_goes_out_in_order_after_the_reply() {
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511987650009", "Lia", 2 * DAY).await;
+    let id = conversation.id.0.to_string();
+    let (status, body) = restart(&app, conversation.id.0, "retomar_atendimento", json!([])).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        call(&app, "send_message", &[("conversation", id.clone()), ("text", "Segue o comprovante:".into())])
+            .await;
+    assert_eq!((status, body.as_str()), (200, "\"Queued\""));
+    let (status, body) = crate::upload::send_file(
+        &app,
+        &app.client,
+        conversation.id.0,
+        "comprovante.png",
+        "image/png",
+        crate::media::PNG,
+        "Pago",
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "\"Queued\""), "the file waits with the message");
+    eventually("the template went out", || async {
+        (sandbox_summaries(&app).await.len() == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(sandbox_summaries(&app).await.len(), 1, "nothing left before the reply");
+
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511987650009".into(),
+            name: "Lia".into(),
+            content: SimulatedContent::Text("Pode mandar".into()),
+        })
+        .await
+        .expect("delivered");
+    let sent = eventually("the text and the file left after the reply", || async {
+        let sent = sandbox_summaries(&app).await;
+        (sent.len() == 3).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent[1..], ["Segue o comprovante:".to_owned(), "[image] Pago".to_owned()]);
+}

@@ -5,6 +5,7 @@ use super::EvolutionClient;
 use crate::channels::port::{ChannelSender, Outbound, OutboundMessage, SendFailure, SendOutcome};
 use async_trait::async_trait;
 use atende_domain::media::MediaKind;
+use base64::Engine as _;
 
 pub struct EvolutionSender {
     pub client: EvolutionClient,
@@ -34,6 +35,24 @@ impl ChannelSender for EvolutionSender {
                     mimetype: None,
                     media: link.clone(),
                     file_name: filename.clone(),
+                    caption: caption.clone(),
+                };
+                self.client.send_media(&request).await
+            }
+            // A file from the agent's computer goes as raw base64 (Evolution takes a URL or base64 in the same
+            // field); an OGG/Opus audio as a voice note, as the phone's app records them.
+            OutboundMessage::File { file, .. } if file.voice => {
+                let audio = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
+                self.client.send_audio(&wire::SendAudio { number: to, audio }).await
+            }
+            OutboundMessage::File { file, caption } => {
+                let request = wire::SendMedia {
+                    number: to,
+                    mediatype: file.kind.code().to_owned(),
+                    mimetype: Some(atende_domain::inbound_media::essence(&file.mime)),
+                    media: base64::engine::general_purpose::STANDARD.encode(&file.bytes),
+                    // Evolution requires a name with base64, and takes the type from its extension.
+                    file_name: Some(file.name.clone()),
                     caption: caption.clone(),
                 };
                 self.client.send_media(&request).await

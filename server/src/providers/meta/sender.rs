@@ -10,6 +10,15 @@ use crate::providers::whatsapp::sender::explain;
 use async_trait::async_trait;
 use atende_domain::media::MediaKind;
 
+/// The Send API calls a document a "file".
+fn attachment_type(kind: MediaKind) -> &'static str {
+    if kind == MediaKind::Document {
+        "file"
+    } else {
+        kind.code()
+    }
+}
+
 pub struct MessengerSender {
     pub client: MessengerClient,
 }
@@ -32,17 +41,23 @@ impl ChannelSender for MessengerSender {
         let to = outbound.to.as_str();
         // The tag was decided as the message left (HUMAN_AGENT after the 24 hours, on a channel that uses it).
         let tag = outbound.tag.map(|tag| tag.code());
+        let channel = self.client.config().kind;
         let mut request = match &outbound.message {
             OutboundMessage::Text { body } => SendRequest::text(to, body.clone(), tag),
             OutboundMessage::Template { .. } => return Err(SendFailure::unsupported("template")),
             OutboundMessage::Media { kind, link, .. } => {
-                // The Send API calls a document a "file".
-                let kind = if *kind == MediaKind::Document { "file" } else { kind.code() };
-                SendRequest::attachment(to, kind, link.clone(), tag)
+                SendRequest::attachment(to, attachment_type(*kind), link.clone(), tag)
+            }
+            OutboundMessage::File { file, .. } => {
+                // Uploaded first, then sent by its id (a new id at each attempt: one whose message never left
+                // is only an unused upload).
+                let kind = attachment_type(file.kind);
+                let id = self.client.upload(kind, file).await.map_err(|f| explain(channel, &f))?;
+                SendRequest::uploaded(to, kind, id, tag)
             }
         };
         request.message.metadata = Some(correlation_id(outbound.message_id));
-        let kind = self.client.config().kind;
+        let kind = channel;
         self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
     }
 }

@@ -33,8 +33,19 @@ impl SendRequest {
 
     /// An attachment by link (`image`, `video`, `audio`, `file`).
     pub fn attachment(recipient: &str, kind: &str, url: String, tag: Option<&str>) -> Self {
-        let attachment =
-            Attachment { kind: kind.to_owned(), payload: AttachmentPayload { url: Some(url), title: None } };
+        let payload = AttachmentPayload { url: Some(url), ..AttachmentPayload::default() };
+        Self::with_attachment(recipient, kind, payload, tag)
+    }
+
+    /// An attachment uploaded before (see `MessengerClient::upload`), by its id.
+    pub fn uploaded(recipient: &str, kind: &str, attachment_id: String, tag: Option<&str>) -> Self {
+        let payload =
+            AttachmentPayload { attachment_id: Some(attachment_id), ..AttachmentPayload::default() };
+        Self::with_attachment(recipient, kind, payload, tag)
+    }
+
+    fn with_attachment(recipient: &str, kind: &str, payload: AttachmentPayload, tag: Option<&str>) -> Self {
+        let attachment = Attachment { kind: kind.to_owned(), payload };
         Self {
             message: OutgoingMessage { text: None, attachment: Some(attachment), metadata: None },
             ..Self::text(recipient, "", tag)
@@ -72,8 +83,20 @@ pub struct Attachment {
 pub struct AttachmentPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A file uploaded with the Attachment Upload API (`/message_attachments`), sent by its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<String>,
+    /// Asked of an upload: the id may be sent again (to this or another person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_reusable: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+/// What `/message_attachments` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedAttachment {
+    pub attachment_id: String,
 }
 
 /// A send Meta accepted.

@@ -14,8 +14,19 @@ pub struct CloudApiSender {
     pub client: CloudApiClient,
 }
 
+fn wire_kind(kind: MediaKind) -> WireMedia {
+    match kind {
+        MediaKind::Image => WireMedia::Image,
+        MediaKind::Video => WireMedia::Video,
+        MediaKind::Audio => WireMedia::Audio,
+        MediaKind::Document => WireMedia::Document,
+    }
+}
+
 impl CloudApiSender {
-    fn request(outbound: &Outbound) -> Result<SendRequest, SendFailure> {
+    /// The request for `outbound`; a file from the agent's computer goes by the id `uploaded` (see
+    /// [`CloudApiClient::upload`]).
+    fn request(outbound: &Outbound, uploaded: Option<String>) -> Result<SendRequest, SendFailure> {
         let to = outbound.to.as_str();
         let mut request = match &outbound.message {
             OutboundMessage::Text { body } => SendRequest::text(to, body.clone()),
@@ -30,18 +41,22 @@ impl CloudApiSender {
             }
             OutboundMessage::Media { kind, link, caption, filename } => {
                 let media = OutboundMedia {
-                    id: None,
                     link: Some(link.clone()),
                     caption: caption.clone(),
                     filename: filename.clone(),
+                    ..OutboundMedia::default()
                 };
-                let kind = match kind {
-                    MediaKind::Image => WireMedia::Image,
-                    MediaKind::Video => WireMedia::Video,
-                    MediaKind::Audio => WireMedia::Audio,
-                    MediaKind::Document => WireMedia::Document,
+                SendRequest::media(to, wire_kind(*kind), media)
+            }
+            OutboundMessage::File { file, caption } => {
+                let media = OutboundMedia {
+                    id: uploaded,
+                    caption: caption.clone(),
+                    filename: (file.kind == MediaKind::Document).then(|| file.name.clone()),
+                    voice: file.voice,
+                    ..OutboundMedia::default()
                 };
-                SendRequest::media(to, kind, media)
+                SendRequest::media(to, wire_kind(file.kind), media)
             }
         };
         request.biz_opaque_callback_data = Some(correlation_id(outbound.message_id));
@@ -56,7 +71,15 @@ impl ChannelSender for CloudApiSender {
     }
 
     async fn send(&self, outbound: &Outbound) -> SendOutcome {
-        let request = Self::request(outbound)?;
+        // Uploaded first (a new id at each attempt: an upload whose message never left only leaves an unused
+        // id at Meta, which it deletes after 30 days).
+        let uploaded = match &outbound.message {
+            OutboundMessage::File { file, .. } => {
+                Some(self.client.upload(file).await.map_err(|f| explain(ChannelKind::WhatsappOfficial, &f))?)
+            }
+            _ => None,
+        };
+        let request = Self::request(outbound, uploaded)?;
         self.client
             .send(&request)
             .await

@@ -146,6 +146,15 @@ pub struct OutboundMedia {
     /// Documents only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// Audio only: an OGG/Opus file shown as a voice note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub voice: bool,
+}
+
+/// What `POST /{phone_number_id}/media` answers: the id the message then names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadedMedia {
+    pub id: String,
 }
 
 /// `template` of a send request.

@@ -1,0 +1,332 @@
+//! Files from the agent's computer: chosen with "Anexar" → "Escolher arquivos", dropped on the conversation,
+//! or pasted into the message box (Ctrl+V of a screenshot). Each waits in "Arquivos a enviar" with its
+//! preview, size and caption, checked at once by the domain's rule for the channel (the server applies the
+//! same one again); "Enviar" uploads them one after another, in order, each with its progress bar, and each
+//! becomes one message — sent now, or held with the conversation's queue until the contact answers.
+
+use atende_domain::channel::ChannelKind;
+use atende_domain::inbound_media::size_label;
+use atende_domain::outbound_media::{OutgoingFile, MAX_FILES_AT_ONCE};
+use leptos::prelude::*;
+
+/// One file waiting to be sent.
+#[derive(Clone)]
+pub(crate) struct Chosen {
+    key: u32,
+    name: String,
+    /// The type the browser gave, or the one the name's extension says.
+    mime: String,
+    size: u64,
+    /// An object URL of the picture, for its thumbnail (images only).
+    preview: Option<String>,
+    // Reference-counted, not owned by the component that happened to add the file (the picker's form closes as
+    // the files arrive, and would take owned signals with it).
+    caption: ArcRwSignal<String>,
+    /// While uploading: how much of it arrived (0 to 1).
+    progress: ArcRwSignal<Option<f64>>,
+    /// Why the server refused it.
+    error: ArcRwSignal<Option<String>>,
+    #[cfg(feature = "hydrate")]
+    file: send_wrapper::SendWrapper<web_sys::File>,
+}
+
+impl Chosen {
+    fn verdict(&self, channel: ChannelKind) -> Result<OutgoingFile, String> {
+        OutgoingFile::check(channel, &self.name, &self.mime, self.size, &self.caption.get(), u64::MAX)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The files waiting in the open conversation, shared by the picker, the drop zone and the message box.
+#[derive(Clone, Copy)]
+pub(crate) struct Tray {
+    files: RwSignal<Vec<Chosen>>,
+    /// The next file's key (files are only added in the browser).
+    #[cfg_attr(not(feature = "hydrate"), expect(dead_code, reason = "files are only added in the browser"))]
+    next: StoredValue<u32>,
+    /// A refusal of the whole batch (too many at once).
+    notice: RwSignal<Option<String>>,
+    sending: RwSignal<bool>,
+}
+
+impl Tray {
+    pub(crate) fn new() -> Self {
+        Self {
+            files: RwSignal::new(Vec::new()),
+            next: StoredValue::new(0),
+            notice: RwSignal::new(None),
+            sending: RwSignal::new(false),
+        }
+    }
+
+    pub(crate) fn current() -> Self {
+        expect_context::<Self>()
+    }
+
+    fn clear(&self) {
+        #[cfg(feature = "hydrate")]
+        for chosen in self.files.get_untracked() {
+            if let Some(url) = &chosen.preview {
+                let _ = web_sys::Url::revoke_object_url(url);
+            }
+        }
+        self.files.set(Vec::new());
+        self.notice.set(None);
+    }
+
+    fn remove(&self, key: u32) {
+        self.files.update(|files| files.retain(|f| f.key != key));
+    }
+
+    /// Adds the files of a picker, a drop or a paste (nothing when there are none).
+    #[cfg(feature = "hydrate")]
+    pub(crate) fn add(&self, list: Option<web_sys::FileList>) {
+        let Some(list) = list else { return };
+        let mut added = Vec::new();
+        for index in 0..list.length() {
+            let Some(file) = list.get(index) else { continue };
+            let name = file.name();
+            let mime = atende_domain::outbound_media::file_type(&file.type_(), &name);
+            let size = file.size() as u64;
+            let preview = mime
+                .starts_with("image/")
+                .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
+                .flatten();
+            let key = self.next.get_value();
+            self.next.set_value(key + 1);
+            added.push(Chosen {
+                key,
+                name,
+                mime,
+                size,
+                preview,
+                caption: ArcRwSignal::new(String::new()),
+                progress: ArcRwSignal::new(None),
+                error: ArcRwSignal::new(None),
+                file: send_wrapper::SendWrapper::new(file),
+            });
+        }
+        if added.is_empty() {
+            return;
+        }
+        let total = self.files.with_untracked(Vec::len) + added.len();
+        match atende_domain::outbound_media::check_batch(total) {
+            Ok(()) => {
+                self.notice.set(None);
+                self.files.update(|files| files.extend(added));
+            }
+            Err(error) => self.notice.set(Some(error.to_string())),
+        }
+    }
+}
+
+/// "Escolher arquivos": the computer's file picker (several at once); `on_chosen` once they are in the tray.
+#[component]
+pub(crate) fn FilePicker(on_chosen: Callback<()>) -> impl IntoView {
+    let tray = Tray::current();
+    let chosen = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                tray.add(input.files());
+                input.set_value("");
+                on_chosen.run(());
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, tray, on_chosen);
+    };
+    view! {
+        <label class="file-picker">
+            "Escolher arquivos do computador"
+            <input type="file" multiple on:change=chosen />
+        </label>
+        <p class="muted">"Ou arraste até " {MAX_FILES_AT_ONCE} " arquivos para a conversa, ou cole uma imagem (Ctrl+V) na mensagem."</p>
+    }
+    // Type-erased: the composer's view type (built three ways: render, hydrate, rebuild) does not carry it.
+    .into_any()
+}
+
+/// "Arquivos a enviar", above the message box while files wait.
+#[component]
+pub(crate) fn FileTray(
+    id: i64,
+    channel: Signal<Option<ChannelKind>>,
+    refused: Signal<bool>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let tray = Tray::current();
+    let all_valid = move || {
+        channel
+            .get()
+            .is_some_and(|kind| tray.files.with(|files| files.iter().all(|f| f.verdict(kind).is_ok())))
+    };
+    let send = move |_| {
+        if tray.sending.get_untracked() || !all_valid() || refused.get_untracked() {
+            return;
+        }
+        tray.sending.set(true);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            for chosen in tray.files.get_untracked() {
+                chosen.error.set(None);
+                chosen.progress.set(Some(0.0));
+                match upload(id, &chosen).await {
+                    Ok(()) => {
+                        if let Some(url) = &chosen.preview {
+                            let _ = web_sys::Url::revoke_object_url(url);
+                        }
+                        tray.remove(chosen.key);
+                        reload.run(());
+                    }
+                    Err(why) => {
+                        chosen.progress.set(None);
+                        chosen.error.set(Some(why));
+                        break;
+                    }
+                }
+            }
+            tray.sending.set(false);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, reload);
+    };
+    // Reactive parts as `Signal`s: the same few instantiations the rest of the console uses, not a new one per
+    // closure (the client's size).
+    let busy: Signal<bool> = tray.sending.into();
+    let blocked = Signal::derive(move || {
+        tray.sending.get() || refused.get() || !all_valid() || tray.files.with(Vec::is_empty)
+    });
+    let send_label = Signal::derive(move || match tray.files.with(Vec::len) {
+        1 => "Enviar arquivo".to_owned(),
+        n => format!("Enviar {n} arquivos"),
+    });
+    let notice: Signal<Option<String>> = tray.notice.into();
+    let rows = move || {
+        // The channel does not change while the conversation is open: whether a caption goes is read once.
+        let kind = channel.get_untracked();
+        tray.files
+            .get()
+            .into_iter()
+            .map(|chosen| {
+                let key = chosen.key;
+                let name = chosen.name.clone();
+                let with_caption = kind.is_some_and(|kind| {
+                    !matches!(kind, ChannelKind::Messenger | ChannelKind::Instagram)
+                        && chosen
+                            .verdict(kind)
+                            .is_ok_and(|f| f.kind() != atende_domain::media::MediaKind::Audio)
+                });
+                let problem = {
+                    let chosen = chosen.clone();
+                    Signal::derive(move || {
+                        chosen.error.get().or_else(|| kind.and_then(|kind| chosen.verdict(kind).err()))
+                    })
+                };
+                let picture = chosen.preview.clone().map(|url| view! { <img src=url alt="" /> });
+                let icon = chosen.preview.is_none().then_some("📄");
+                let caption = RwSignal::from(chosen.caption.clone());
+                let progress = {
+                    let progress = chosen.progress.clone();
+                    Signal::derive(move || progress.get().unwrap_or_default())
+                };
+                let idle = {
+                    let progress = chosen.progress.clone();
+                    Signal::derive(move || progress.get().is_none())
+                };
+                let caption_label = format!("Legenda de {name}");
+                let progress_label = format!("Enviando {name}");
+                let size = format!(" · {}", size_label(chosen.size));
+                view! {
+                    <li class="chosen">
+                        <span class="thumb" aria-hidden="true">{picture}{icon}</span>
+                        <div class="chosen-body">
+                            <p><strong>{name}</strong> <span class="muted">{size}</span></p>
+                            {with_caption.then(|| view! {
+                                <input type="text" placeholder="Legenda (opcional)"
+                                    aria-label=caption_label bind:value=caption />
+                            })}
+                            <progress max="1" value=progress hidden=idle aria-label=progress_label></progress>
+                            <p class="field-error" role="alert">{problem}</p>
+                        </div>
+                        <button type="button" class="secondary" disabled=busy
+                            on:click=move |_| tray.remove(key)>"Remover"</button>
+                    </li>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <Show when=move || !tray.files.with(Vec::is_empty) || tray.notice.with(Option::is_some)>
+            <section class="file-tray" aria-label="Arquivos a enviar">
+                <p class="field-error" role="alert">{notice}</p>
+                <ul>{rows}</ul>
+                <div class="form-actions">
+                    <button type="button" class="secondary" disabled=busy
+                        on:click=move |_| tray.clear()>"Cancelar"</button>
+                    <button type="button" class="primary" on:click=send disabled=blocked>{send_label}</button>
+                </div>
+            </section>
+        </Show>
+    }
+    .into_any()
+}
+
+/// Uploads one file to `POST /midia/enviar/{id}` with `XMLHttpRequest` (fetch has no upload progress),
+/// telling its progress; the server's reason when it refuses.
+#[cfg(feature = "hydrate")]
+async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let failed = |_| "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned();
+    let request = web_sys::XmlHttpRequest::new().map_err(failed)?;
+    request.open("POST", &format!("/midia/enviar/{id}")).map_err(failed)?;
+    let header = |name: &str, value: &str| {
+        let encoded: String = js_sys::encode_uri_component(value).into();
+        request.set_request_header(name, &encoded)
+    };
+    request.set_request_header("Content-Type", "application/octet-stream").map_err(failed)?;
+    header("X-Atende-Tipo", &chosen.mime).map_err(failed)?;
+    header("X-Atende-Nome", &chosen.name).map_err(failed)?;
+    header("X-Atende-Legenda", chosen.caption.get_untracked().trim()).map_err(failed)?;
+    let progress = chosen.progress.clone();
+    let moving = progress.clone();
+    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+        if ev.length_computable() && ev.total() > 0.0 {
+            moving.set(Some(ev.loaded() / ev.total()));
+        }
+    });
+    if let Ok(upload) = request.upload() {
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        // A small file may go in one piece with no progress event: its end fills the bar.
+        upload.set_onload(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    let (done, finished) = futures::channel::oneshot::channel::<()>();
+    let done = std::cell::RefCell::new(Some(done));
+    let on_end = Closure::<dyn FnMut()>::new(move || {
+        if let Some(done) = done.borrow_mut().take() {
+            let _ = done.send(());
+        }
+    });
+    request.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+    request.send_with_opt_blob(Some(&chosen.file)).map_err(failed)?;
+    let _ = finished.await;
+    drop((on_progress, on_end));
+    let status = request.status().unwrap_or(0);
+    if status == 200 {
+        progress.set(Some(1.0));
+        return Ok(());
+    }
+    let body = request.response_text().ok().flatten().unwrap_or_default();
+    let reason = js_sys::JSON::parse(&body)
+        .ok()
+        .and_then(|answer| js_sys::Reflect::get(&answer, &"erro".into()).ok())
+        .and_then(|erro| erro.as_string());
+    Err(reason.unwrap_or_else(|| match status {
+        0 => "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned(),
+        401 => "Sua sessão terminou: entre de novo para enviar o arquivo.".to_owned(),
+        _ => format!("O servidor recusou o arquivo (HTTP {status})."),
+    }))
+}

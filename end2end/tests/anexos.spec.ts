@@ -1,0 +1,130 @@
+import { test, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { contactWrites, openConversation, takeConversation, uniqueMobile } from './helpers';
+
+// Issue #18, the agent's side: files from the agent's own computer. "Anexar" → "Escolher arquivos do
+// computador" (several at once), a file dropped on the conversation, a screenshot pasted into the message box;
+// each waits in "Arquivos a enviar" with its preview, size and caption, checked at once; the upload shows its
+// progress; the photo then shows in the conversation. A file written while the window waits for the contact
+// is held with the queue and goes out when the contact answers.
+const PHOTO = fs.readFileSync(path.join(__dirname, '../../server/src/sandbox/samples/amostra.jpg'));
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+/** A file dropped on `target` (a real DataTransfer carrying a File, as the browser makes for a drop). */
+async function dropFile(page: Page, target: ReturnType<Page['getByRole']>, name: string, type: string, bytes: Buffer) {
+  const dataTransfer = await page.evaluateHandle(
+    ([name, type, bytes]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes as number[])], name as string, { type: type as string }));
+      return transfer;
+    },
+    [name, type, Array.from(bytes)] as const,
+  );
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+}
+
+test('Anexar: arquivos do computador pelo seletor, arrastando e colando, com prévia, progresso e a foto enviada', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Anexo ${phone.typed.slice(-4)}`;
+  await contactWrites(page, number, name, 'Pode mandar a foto do bolo?');
+  const pane = await takeConversation(page, name);
+
+  await pane.getByRole('button', { name: 'Anexar' }).click();
+  await expect(pane.getByRole('form', { name: 'Anexar arquivo' })).toBeVisible();
+  await page.screenshot({ path: '../target/screens/anexos-anexar-1366.png' });
+  await pane.getByRole('form', { name: 'Anexar arquivo' }).getByLabel('Escolher arquivos do computador').setInputFiles([
+    { name: 'bolo.jpg', mimeType: 'image/jpeg', buffer: PHOTO },
+    { name: 'nota.pdf', mimeType: 'application/pdf', buffer: PDF },
+    { name: 'planilha.zip', mimeType: 'application/zip', buffer: Buffer.from('PK\x03\x04') },
+  ]);
+  const tray = pane.getByRole('region', { name: 'Arquivos a enviar' });
+  await expect(tray.getByRole('listitem')).toHaveCount(3);
+  // Checked at once, by the same rule as the server: the official API takes no ZIP.
+  await expect(tray.getByRole('listitem').filter({ hasText: 'planilha.zip' })).toContainText('não aceita arquivos do tipo ZIP');
+  await expect(tray.getByRole('button', { name: 'Enviar 3 arquivos' })).toBeDisabled();
+  await tray.getByRole('listitem').filter({ hasText: 'planilha.zip' }).getByRole('button', { name: 'Remover' }).click();
+  const thumb = tray.getByRole('listitem').filter({ hasText: 'bolo.jpg' }).locator('img');
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await tray.getByLabel('Legenda de bolo.jpg').fill('Seu bolo ficou assim');
+  await page.screenshot({ path: '../target/screens/anexos-bandeja-1366.png' });
+
+  // The upload's progress shows while the server has not answered (held back here for a moment).
+  await page.route('**/midia/enviar/**', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await route.continue();
+  });
+  await tray.getByRole('button', { name: 'Enviar 2 arquivos' }).click();
+  await expect(tray.getByRole('progressbar', { name: 'Enviando bolo.jpg' })).toBeVisible();
+  await page.screenshot({ path: '../target/screens/anexos-progresso-1366.png' });
+  await expect(tray).toBeHidden({ timeout: 10_000 });
+  await page.unroute('**/midia/enviar/**');
+
+  const messages = pane.getByRole('list', { name: 'Mensagens' });
+  const photo = messages.getByRole('img', { name: 'Foto enviada pelo atendimento' });
+  await expect(photo).toBeVisible();
+  await expect.poll(() => photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  const photoItem = messages.getByRole('listitem').filter({ has: page.getByRole('img', { name: 'Foto enviada pelo atendimento' }) });
+  await expect(photoItem).toContainText('Seu bolo ficou assim');
+  await expect(photoItem).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
+  // In order: the photo, then the document.
+  const bubbles = await messages.getByRole('listitem').allInnerTexts();
+  expect(bubbles.findIndex((t) => t.includes('nota.pdf'))).toBeGreaterThan(bubbles.findIndex((t) => t.includes('Seu bolo ficou assim')));
+  await page.screenshot({ path: '../target/screens/anexos-enviados-1366.png' });
+
+  // Dropped on the conversation.
+  await dropFile(page, pane, 'recibo.jpg', 'image/jpeg', PHOTO);
+  await expect(tray.getByRole('listitem')).toHaveCount(1);
+  await tray.getByRole('button', { name: 'Enviar arquivo' }).click();
+  await expect(tray).toBeHidden();
+  await expect(messages.getByRole('img', { name: 'Foto enviada pelo atendimento' })).toHaveCount(2);
+
+  // Pasted into the message box (a screenshot in the clipboard).
+  await pane.getByLabel('Mensagem', { exact: true }).evaluate((box, bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], 'image.jpg', { type: 'image/jpeg' }));
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, Array.from(PHOTO));
+  await expect(tray.getByRole('listitem').filter({ hasText: 'image.jpg' })).toBeVisible();
+
+  await page.setViewportSize({ width: 360, height: 740 });
+  await tray.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '../target/screens/anexos-bandeja-360.png' });
+  await tray.getByRole('button', { name: 'Cancelar' }).click();
+  await expect(tray).toBeHidden();
+});
+
+test('um arquivo escrito enquanto o atendimento espera o contato fica na fila e sai quando ele responde', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Fila Anexo ${phone.typed.slice(-4)}`;
+  await contactWrites(page, number, name, 'Pedido 77?', '25');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Reiniciar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  await panel.getByRole('radio', { name: /retomar_atendimento/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+  await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
+  await expect(panel).toBeHidden();
+
+  await pane.getByRole('button', { name: 'Anexar' }).click();
+  await pane.getByRole('form', { name: 'Anexar arquivo' }).getByLabel('Escolher arquivos do computador').setInputFiles([
+    { name: 'comprovante.jpg', mimeType: 'image/jpeg', buffer: PHOTO },
+  ]);
+  const tray = pane.getByRole('region', { name: 'Arquivos a enviar' });
+  await tray.getByRole('button', { name: 'Enviar arquivo' }).click();
+  await expect(tray).toBeHidden();
+  const held = pane.getByRole('list', { name: 'Mensagens' }).getByRole('listitem').filter({
+    has: page.getByRole('img', { name: 'Foto enviada pelo atendimento' }),
+  });
+  await expect(held).toContainText('Na fila: sai quando o contato responder');
+
+  await contactWrites(page, number, name, '👍');
+  const reopened = await openConversation(page, name);
+  const sent = reopened.getByRole('list', { name: 'Mensagens' }).getByRole('listitem').filter({
+    has: page.getByRole('img', { name: 'Foto enviada pelo atendimento' }),
+  });
+  await expect(sent).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
+});

@@ -1,0 +1,111 @@
+//! `POST /midia/enviar/{conversation_id}`: a file from the agent's computer, one per request, as the browser
+//! sends it with upload progress. The body is the file's bytes, sent as `application/octet-stream` (whatever
+//! the file, so nothing on the way reads it as a form or JSON); `X-Atende-Tipo` its type as the browser knows
+//! it (may be blank), `X-Atende-Nome` its name and `X-Atende-Legenda` the caption, percent-encoded (a header
+//! is ASCII).
+//! The gate already checked the session and that the request comes from the console itself.
+//!
+//! What happens next is the use case's ([`atende_app::usecases::send_file`]): the domain's checks, the blob
+//! store, and the window rules. The answer is the [`SendOutcome`] as JSON, or `{"erro": "…"}` in Portuguese
+//! with the status of the refusal (413 for a file over the limit, 422 for a type the channel does not take).
+
+use super::blob::BlobStore;
+use atende_app::error::AppError;
+use atende_app::ssr::{Files, Services};
+use atende_app::usecases::{send_file, Upload};
+use atende_domain::access::Viewer;
+use atende_domain::conversation::ConversationId;
+use atende_domain::media::percent_decoded;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use std::sync::Arc;
+
+/// Where the route starts (the request guard gives its bodies longer to arrive).
+pub const UPLOAD_PATH: &str = "/midia/enviar/";
+
+/// How long one file's bytes may take to arrive (100 MB at about 1.5 Mbit/s).
+pub const UPLOAD_BODY_TIME: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// [`Files`] over the blob store.
+pub struct BlobFiles {
+    pub blobs: Arc<dyn BlobStore>,
+    pub max_bytes: u64,
+}
+
+#[async_trait::async_trait]
+impl Files for BlobFiles {
+    async fn keep(&self, bytes: Vec<u8>) -> Result<String, AppError> {
+        let (key, _) = self.blobs.put(bytes.into()).await.map_err(|error| {
+            tracing::warn!(%error, "could not keep an agent's file");
+            AppError::Store(atende_domain::ports::StoreError::Unavailable(error.to_string()))
+        })?;
+        Ok(key)
+    }
+
+    fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+}
+
+fn refused(error: &AppError) -> Response {
+    (error.status(), Json(serde_json::json!({ "erro": error.to_string() }))).into_response()
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(percent_decoded).unwrap_or_default()
+}
+
+pub async fn upload(
+    State(services): State<Services>,
+    Extension(viewer): Extension<Viewer>,
+    Path(conversation): Path<i64>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let id = ConversationId(conversation);
+    let viewer = match services.authorize_viewer(viewer, id).await {
+        Ok(viewer) => viewer,
+        Err(error) => return refused(&error),
+    };
+    let limit = services.files.max_bytes();
+    let too_large = || {
+        let max = atende_domain::inbound_media::size_label(limit);
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(serde_json::json!({ "erro": format!("O arquivo passa do limite de {max} por arquivo.") })),
+        )
+            .into_response()
+    };
+    let announced =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let over = std::error::Error::source(&error)
+                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+            if over {
+                return too_large();
+            }
+            tracing::warn!(%error, conversation, "an agent's file did not arrive whole");
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "erro": "O arquivo não chegou inteiro: tente de novo." })),
+            )
+                .into_response();
+        }
+    };
+    let name = header_text(&headers, "x-atende-nome");
+    let caption = header_text(&headers, "x-atende-legenda");
+    let declared = header_text(&headers, "x-atende-tipo");
+    let upload = Upload { name: &name, declared_type: &declared, caption: &caption, bytes: bytes.to_vec() };
+    match send_file(&services, &viewer, id, upload).await {
+        Ok(outcome) => Json(outcome).into_response(),
+        Err(error) => refused(&error),
+    }
+}

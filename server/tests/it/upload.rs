@@ -1,0 +1,282 @@
+//! Files from the agent's computer ("Anexar", dropped or pasted), end to end over real HTTP: the browser's
+//! `POST /midia/enviar/{conversation}`, the domain's checks, the blob store, the queue, and each provider's
+//! way of taking a file (the Cloud API by an uploaded id, Evolution in base64, Messenger and Instagram by an
+//! uploaded attachment), played by the sandbox.
+
+use crate::common::{eventually, spawn_app, TestApp};
+use crate::media::{conversation_with, move_to_team, PNG};
+use atende_domain::conversation::{ChannelKind, ConversationId};
+use atende_domain::inbound_media::MediaState;
+use atende_domain::ports::{MessageView, Outbox};
+use atende_server::sandbox::{Fault, SimulatedContent, SimulatedInbound};
+use base64::Engine as _;
+use sha2::Digest;
+
+/// A PDF's first bytes (the domain checks the signature, not the whole file).
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+/// An OGG page's first bytes.
+const OGG: &[u8] = b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00opus-de-teste";
+
+/// "Anexar" as the console sends one file: the bytes, with its type, name and caption in headers.
+pub(crate) async fn send_file(
+    app: &TestApp,
+    client: &reqwest::Client,
+    conversation: i64,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+    caption: &str,
+) -> (u16, String) {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    let response = client
+        .post(format!("{}/midia/enviar/{conversation}", app.address))
+        .header("content-type", "application/octet-stream")
+        .header("x-atende-tipo", mime)
+        .header("x-atende-nome", encode(name))
+        .header("x-atende-legenda", encode(caption))
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+async fn outbound(app: &TestApp, conversation: i64) -> Vec<MessageView> {
+    let messages = app.store.messages(ConversationId(conversation)).await.expect("messages");
+    messages.into_iter().filter(|m| !m.inbound).collect()
+}
+
+fn sha256_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn official_contact(app: &TestApp, number: &str, name: &str) -> i64 {
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: number.into(),
+            name: name.into(),
+            content: SimulatedContent::Text("Oi, tudo bem?".into()),
+        })
+        .await
+        .expect("delivered");
+    conversation_with(app, name).await.id.0
+}
+
+#[tokio::test]
+async fn a_photo_from_the_agents_computer_is_uploaded_to_the_cloud_api_sent_by_its_id_and_shown() {
+    let app = spawn_app().await;
+    let conversation = official_contact(&app, "5511977770001", "Rita Foto").await;
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "foto do pedido.png", "image/png", PNG, "Seu pedido")
+            .await;
+    assert_eq!((status, body.as_str()), (200, "\"Sending\""));
+    let sent = eventually("the Cloud API took the photo", || async {
+        app.sandbox.sent_messages().await.into_iter().find(|m| m.kind == "image")
+    })
+    .await;
+    assert_eq!(
+        sent.media,
+        Some((sha256_base64(PNG), "image/png".to_owned())),
+        "sent by the id of these bytes"
+    );
+    assert!(sent.summary.ends_with("Seu pedido"), "{}", sent.summary);
+
+    // The conversation shows the agent's photo as it shows a contact's, from the blob store.
+    let mine = outbound(&app, conversation).await;
+    let photo = mine.iter().find(|m| m.kind == "image").expect("the photo's message");
+    let media = photo.media.as_ref().expect("its file");
+    assert_eq!(media.state, MediaState::Ready);
+    assert_eq!(
+        (media.mime_type.as_deref(), media.file_name.as_deref()),
+        (Some("image/png"), Some("foto do pedido.png"))
+    );
+    assert_eq!(photo.body.as_deref(), Some("Seu pedido"));
+    let served = app.client.get(format!("{}/midia/{}", app.address, photo.id)).send().await.expect("GET");
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.bytes().await.expect("body").as_ref(), PNG);
+    eventually("the photo's status came back", || async {
+        let mine = outbound(&app, conversation).await;
+        mine.iter()
+            .find(|m| m.kind == "image")
+            .filter(|m| m.status != "queued" && m.status != "sending")
+            .map(|_| ())
+    })
+    .await;
+
+    // Several files go as several messages, in the order they were sent.
+    for (name, mime, bytes) in [("nota.pdf", "application/pdf", PDF), ("audio.ogg", "audio/ogg", OGG)] {
+        let (status, body) = send_file(&app, &app.client, conversation, name, mime, bytes, "").await;
+        assert_eq!(status, 200, "{name}: {body}");
+    }
+    let kinds = eventually("the document and the voice note went out, in order", || async {
+        let kinds: Vec<String> = app.sandbox.sent_messages().await.into_iter().map(|m| m.kind).collect();
+        (kinds.len() == 3).then_some(kinds)
+    })
+    .await;
+    assert_eq!(kinds, ["image", "document", "audio"]);
+    let sent = app.sandbox.sent_messages().await;
+    assert!(sent[1].summary.starts_with("[document] nota.pdf"), "{}", sent[1].summary);
+    assert_eq!(sent[2].media.as_ref().map(|m| m.0.clone()), Some(sha256_base64(OGG)));
+}
+
+#[tokio::test]
+async fn a_file_the_channel_does_not_take_is_refused_in_portuguese_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let conversation = official_contact(&app, "5511977770002", "Rita Recusa").await;
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "planilha.zip", "application/zip", b"PK\x03\x04", "")
+            .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("não aceita arquivos do tipo ZIP"), "{body}");
+    let (status, body) = send_file(&app, &app.client, conversation, "foto.jpg", "image/jpeg", PNG, "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("não é um arquivo JPG de verdade"), "{body}");
+    let mut large = PNG.to_vec();
+    large.resize(6 * 1024 * 1024, 0);
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "grande.png", "image/png", &large, "").await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("aceita imagens de até 5,0 MB"), "{body}");
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "vazio.pdf", "application/pdf", b"", "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("está vazio"), "{body}");
+    let (status, _) = send_file(&app, &app.client, conversation, "a.ogg", "audio/ogg", OGG, "legenda").await;
+    assert_eq!(status, 422, "audio has no caption");
+    assert!(outbound(&app, conversation).await.is_empty(), "nothing stored");
+
+    // Only an agent who may see the conversation, signed in, from the console itself.
+    move_to_team(&app, &conversation_with(&app, "Rita Recusa").await, "Vendas").await;
+    let support =
+        app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
+    let other_team = app.agent_in("suporte@teste.local", &[support]).await;
+    let (status, _) = send_file(&app, &other_team, conversation, "foto.png", "image/png", PNG, "").await;
+    assert_eq!(status, 404, "another team's conversation does not exist for them");
+    let mut same_site = reqwest::header::HeaderMap::new();
+    same_site.insert(reqwest::header::ORIGIN, app.address.parse().expect("origin"));
+    let anonymous = reqwest::Client::builder().default_headers(same_site).build().expect("client");
+    let (status, _) = send_file(&app, &anonymous, conversation, "foto.png", "image/png", PNG, "").await;
+    assert_eq!(status, 401, "not signed in");
+    let cross_site = app
+        .client
+        .post(format!("{}/midia/enviar/{conversation}", app.address))
+        .header("origin", "https://outro-site.example")
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(cross_site.status(), 403);
+    assert!(outbound(&app, conversation).await.is_empty(), "still nothing stored");
+}
+
+#[tokio::test]
+async fn a_file_meta_refuses_on_upload_fails_with_the_reason_and_is_not_sent() {
+    let app = spawn_app().await;
+    let conversation = official_contact(&app, "5511977770003", "Rita Falha").await;
+    app.sandbox
+        .inject_fault(
+            Fault::Error {
+                code: 131_053,
+                http_status: None,
+                message: Some("(#131053) Media upload error".into()),
+                details: Some("Unsupported Image mime type image/png".into()),
+            },
+            1,
+        )
+        .await;
+    let (status, body) = send_file(&app, &app.client, conversation, "foto.png", "image/png", PNG, "").await;
+    assert_eq!(status, 200, "{body}");
+    let failed = eventually("the photo failed with Meta's reason", || async {
+        outbound(&app, conversation).await.into_iter().find(|m| m.status == "failed")
+    })
+    .await;
+    assert_eq!(
+        failed.error.as_deref(),
+        Some(
+            "A Meta não aceitou o arquivo (tipo ou conteúdo não suportado). Salve-o em outro formato (JPG, PNG, \
+             MP4, PDF) e envie de novo."
+        )
+    );
+    assert!(app.sandbox.sent_messages().await.iter().all(|m| m.kind != "image"), "never sent");
+    // The file is still the agent's to see.
+    assert_eq!(failed.media.map(|m| m.state), Some(MediaState::Ready));
+}
+
+#[tokio::test]
+async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_uploaded_attachment() {
+    let app = spawn_app().await;
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511977770004", "Gil Gateway", "Manda a nota", 0)
+        .await
+        .expect("delivered");
+    let gateway = conversation_with(&app, "Gil Gateway").await.id.0;
+    let (status, body) =
+        send_file(&app, &app.client, gateway, "nota fiscal.pdf", "application/pdf", PDF, "Sua nota").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = send_file(&app, &app.client, gateway, "recado.ogg", "audio/ogg", OGG, "").await;
+    assert_eq!(status, 200, "{body}");
+    let media = eventually("both reached the gateway", || async {
+        let sent = app.others.sent().await;
+        let media: Vec<_> = sent.into_iter().filter_map(|s| s.media).collect();
+        (media.len() == 2).then_some(media)
+    })
+    .await;
+    assert_eq!(
+        (media[0].kind.as_str(), media[0].file_name.as_deref(), media[0].caption.as_deref()),
+        ("document", Some("nota fiscal.pdf"), Some("Sua nota"))
+    );
+    assert_eq!(media[0].sha256.as_deref(), Some(sha256_hex(PDF).as_str()), "the bytes, in base64");
+    assert_eq!(
+        (media[1].kind.as_str(), media[1].sha256.clone()),
+        ("audio", Some(sha256_hex(OGG))),
+        "a voice note"
+    );
+
+    for (kind, number, name, file, mime, bytes, attachment) in [
+        (ChannelKind::Messenger, "5511977770005", "Gil Messenger", "foto.png", "image/png", PNG, "image"),
+        (
+            ChannelKind::Instagram,
+            "5511977770006",
+            "Gil Instagram",
+            "boleto.pdf",
+            "application/pdf",
+            PDF,
+            "file",
+        ),
+    ] {
+        app.others.simulate(kind, number, name, "Oi", 0).await.expect("delivered");
+        let conversation = conversation_with(&app, name).await.id.0;
+        let (status, body) = send_file(&app, &app.client, conversation, file, mime, bytes, "legenda").await;
+        assert_eq!(status, 422, "no caption on {kind:?}: {body}");
+        let (status, body) = send_file(&app, &app.client, conversation, file, mime, bytes, "").await;
+        assert_eq!(status, 200, "{kind:?}: {body}");
+        let sent = eventually(&format!("{kind:?} got the attachment"), || async {
+            app.others.sent().await.into_iter().find(|s| s.channel == kind).and_then(|s| s.media)
+        })
+        .await;
+        assert_eq!(sent.kind, attachment);
+        assert!(sent.link.starts_with("attachment:"), "sent by the uploaded id: {}", sent.link);
+        assert_eq!(sent.sha256, Some(sha256_hex(bytes)), "{kind:?}");
+    }
+    // Instagram takes no Word file.
+    let instagram = conversation_with(&app, "Gil Instagram").await.id.0;
+    let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    let (status, body) =
+        send_file(&app, &app.client, instagram, "contrato.docx", docx, b"PK\x03\x04", "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("O Instagram não aceita arquivos do tipo DOCX"), "{body}");
+}
