@@ -87,6 +87,7 @@ fn routes() -> Vec<Route> {
         route(Verb::Get, "/api/v1/channels/{channel}/templates", templates),
         route(Verb::Put, "/api/v1/contacts", upsert_contact),
         route(Verb::Post, "/api/v1/conversations", open_conversation),
+        route(Verb::Post, "/api/v1/conversations/{conversation}/files", send_file),
     ]
 }
 
@@ -409,6 +410,60 @@ async fn open(
             Started::TemplateSent => "template_sent",
         },
     })
+}
+
+/// `?name=…&caption=…` of a file sent through the API.
+#[derive(Deserialize)]
+struct FileQuery {
+    name: String,
+    #[serde(default)]
+    caption: String,
+}
+
+/// A file for the conversation, as "Anexar" sends it from the console: the body is the file, its type the
+/// `Content-Type`; the same checks, window rules and queue (sent now, or held until the contact writes).
+async fn send_file(
+    State(services): State<Services>,
+    Extension(viewer): Extension<Viewer>,
+    Path(conversation): Path<i64>,
+    query: Result<axum::extract::Query<FileQuery>, axum::extract::rejection::QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return problem(StatusCode::BAD_REQUEST, "BadRequest", "Informe o nome do arquivo: ?name=boleto.pdf");
+    };
+    let id = atende_domain::conversation::ConversationId(conversation);
+    let viewer = match services.authorize_viewer(viewer, id).await {
+        Ok(viewer) => viewer,
+        Err(error) => return ApiError(error).into_response(),
+    };
+    let bytes = match crate::media::upload::read_file(&headers, body, services.files.max_bytes()).await {
+        Ok(bytes) => bytes,
+        Err(unread) => {
+            let kind =
+                if unread.status == StatusCode::PAYLOAD_TOO_LARGE { "FileTooLarge" } else { "BadRequest" };
+            return problem(unread.status, kind, &unread.message);
+        }
+    };
+    let declared =
+        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let upload = atende_app::usecases::Upload {
+        name: &query.name,
+        declared_type: declared,
+        caption: &query.caption,
+        bytes,
+    };
+    match atende_app::usecases::send_file(&services, &viewer, id, upload).await {
+        Ok(outcome) => {
+            let status = match outcome {
+                atende_domain::queue::SendOutcome::Sending => "sending",
+                atende_domain::queue::SendOutcome::Queued => "queued",
+            };
+            (StatusCode::ACCEPTED, Json(json!({ "status": status }))).into_response()
+        }
+        Err(error) => ApiError(error).into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,45 @@ fn header_text(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).map(percent_decoded).unwrap_or_default()
 }
 
+/// Why a file's bytes were not read: 413 over `limit`, 400 when they stopped arriving.
+#[derive(Debug)]
+pub struct Unread {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// The bytes of a request's body, at most `limit` (refused at once when `Content-Length` says more, else as
+/// soon as more arrive): the console's route and the public API's read files this one way.
+pub async fn read_file(headers: &HeaderMap, body: Body, limit: u64) -> Result<Vec<u8>, Unread> {
+    let too_large = || Unread {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        message: format!(
+            "O arquivo passa do limite de {} por arquivo.",
+            atende_domain::inbound_media::size_label(limit)
+        ),
+    };
+    let announced =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await {
+        Ok(bytes) => Ok(Vec::from(bytes)),
+        Err(error) => {
+            let over = std::error::Error::source(&error)
+                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+            if over {
+                return Err(too_large());
+            }
+            tracing::warn!(%error, "a file did not arrive whole");
+            Err(Unread {
+                status: StatusCode::BAD_REQUEST,
+                message: "O arquivo não chegou inteiro: tente de novo.".into(),
+            })
+        }
+    }
+}
+
 pub async fn upload(
     State(services): State<Services>,
     Extension(viewer): Extension<Viewer>,
@@ -70,40 +109,16 @@ pub async fn upload(
         Ok(viewer) => viewer,
         Err(error) => return refused(&error),
     };
-    let limit = services.files.max_bytes();
-    let too_large = || {
-        let max = atende_domain::inbound_media::size_label(limit);
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(serde_json::json!({ "erro": format!("O arquivo passa do limite de {max} por arquivo.") })),
-        )
-            .into_response()
-    };
-    let announced =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > limit) {
-        return too_large();
-    }
-    let bytes = match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await {
+    let bytes = match read_file(&headers, body, services.files.max_bytes()).await {
         Ok(bytes) => bytes,
-        Err(error) => {
-            let over = std::error::Error::source(&error)
-                .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
-            if over {
-                return too_large();
-            }
-            tracing::warn!(%error, conversation, "an agent's file did not arrive whole");
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "erro": "O arquivo não chegou inteiro: tente de novo." })),
-            )
-                .into_response();
+        Err(refusal) => {
+            return (refusal.status, Json(serde_json::json!({ "erro": refusal.message }))).into_response()
         }
     };
     let name = header_text(&headers, "x-atende-nome");
     let caption = header_text(&headers, "x-atende-legenda");
     let declared = header_text(&headers, "x-atende-tipo");
-    let upload = Upload { name: &name, declared_type: &declared, caption: &caption, bytes: bytes.to_vec() };
+    let upload = Upload { name: &name, declared_type: &declared, caption: &caption, bytes };
     match send_file(&services, &viewer, id, upload).await {
         Ok(outcome) => Json(outcome).into_response(),
         Err(error) => refused(&error),

@@ -48,7 +48,7 @@ pub(crate) async fn capped(
     request: reqwest::RequestBuilder,
     max_bytes: u64,
 ) -> Result<FetchedMedia, FetchFailure> {
-    let transient = |e: reqwest::Error| FetchFailure::Transient(super::whatsapp::cloud_api::error_chain(&e));
+    let transient = |e: reqwest::Error| FetchFailure::Transient(super::http::error_chain(&e));
     let mut response = request.timeout(TIMEOUT).send().await.map_err(transient)?;
     let status = response.status();
     match status.as_u16() {

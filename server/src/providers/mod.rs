@@ -4,5 +4,6 @@
 
 pub(crate) mod download;
 pub mod evolution;
+pub(crate) mod http;
 pub mod meta;
 pub mod whatsapp;

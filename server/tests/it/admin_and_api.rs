@@ -855,3 +855,59 @@ async fn a_team_ticked_twice_is_one_membership() {
     let row = overview["agents"].as_array().expect("agents").iter().find(|a| a["id"] == ana).cloned();
     assert_eq!(row.map(|r| r["teams"].clone()), Some(json!([sales])));
 }
+
+#[tokio::test]
+async fn an_integration_sends_a_file_through_the_api_with_the_consoles_checks() {
+    let app = spawn_app().await;
+    let token = token(&app, "ERP").await;
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511966660001", "Cliente do ERP", "Manda o boleto", 0)
+        .await
+        .expect("delivered");
+    let conversation = crate::media::conversation_with(&app, "Cliente do ERP").await.id.0;
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
+    let path = format!("conversations/{conversation}/files?name=boleto%20maio.pdf&caption=Seu%20boleto");
+    let send = |body: Vec<u8>, mime: &str, path: &str| {
+        api(&app, reqwest::Method::POST, path, &token).header("content-type", mime).body(body)
+    };
+    let (status, body) = answer(send(pdf.clone(), "application/pdf", &path)).await;
+    assert_eq!((status, body["status"].as_str()), (202, Some("sending")), "{body}");
+    let sent = eventually("the gateway got the file", || async {
+        app.others.sent().await.into_iter().find_map(|s| s.media)
+    })
+    .await;
+    assert_eq!(
+        (sent.file_name.as_deref(), sent.caption.as_deref()),
+        (Some("boleto maio.pdf"), Some("Seu boleto"))
+    );
+
+    // Refused with the kind and the reason in Portuguese, and nothing stored.
+    let before =
+        app.store.messages(atende_domain::conversation::ConversationId(conversation)).await.expect("m").len();
+    let (status, body) = answer(send(b"<html>".to_vec(), "application/pdf", &path)).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("File")), "{body}");
+    assert!(
+        body["message"].as_str().unwrap_or_default().contains("não é um arquivo PDF de verdade"),
+        "{body}"
+    );
+    let (status, body) =
+        answer(send(pdf.clone(), "application/pdf", &format!("conversations/{conversation}/files"))).await;
+    assert_eq!(status, 400, "no name: {body}");
+    let (status, _) =
+        answer(send(pdf.clone(), "application/pdf", "conversations/999999/files?name=a.pdf")).await;
+    assert_eq!(status, 404);
+    let large = [pdf.as_slice(), &vec![b' '; 101 * 1024 * 1024]].concat();
+    let (status, body) = answer(send(large, "application/pdf", &path)).await;
+    assert_eq!((status, body["error"].as_str()), (413, Some("FileTooLarge")), "{body}");
+    let after =
+        app.store.messages(atende_domain::conversation::ConversationId(conversation)).await.expect("m").len();
+    assert_eq!(after, before, "nothing stored");
+    let (status, _) = answer(
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/{path}", app.address))
+            .header("content-type", "application/pdf")
+            .body(pdf),
+    )
+    .await;
+    assert_eq!(status, 401);
+}

@@ -45,9 +45,7 @@ impl MediaSource for EvolutionClient {
             self.config.instance
         );
         let body = serde_json::json!({ "message": message, "convertToMp4": false });
-        let transient = |e: reqwest::Error| {
-            FetchFailure::Transient(crate::providers::whatsapp::cloud_api::error_chain(&e))
-        };
+        let transient = |e: reqwest::Error| FetchFailure::Transient(crate::providers::http::error_chain(&e));
         let mut response = self
             .http
             .post(url)

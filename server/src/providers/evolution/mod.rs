@@ -7,7 +7,7 @@ pub mod media;
 pub mod sender;
 pub mod wire;
 
-use crate::providers::whatsapp::cloud_api::error_chain;
+use crate::providers::http::error_chain;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,8 +7,9 @@ pub mod media;
 pub mod sender;
 pub mod wire;
 
+use crate::providers::http::error_chain;
 use crate::providers::whatsapp::cloud_api::{
-    error_chain, file_part, graph_call, parse, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT,
+    file_part, graph_call, parse, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT,
 };
 use crate::providers::whatsapp::ProviderFailure;
 use atende_domain::conversation::ChannelKind;

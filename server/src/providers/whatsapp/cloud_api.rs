@@ -2,6 +2,7 @@
 //! the same code talks to Meta and to the embedded sandbox (only the base URL differs).
 
 use super::wire::{ErrorEnvelope, SendRequest, SendResponse, TemplateListPage};
+use crate::providers::http::error_chain;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -233,18 +234,6 @@ impl fmt::Display for ProviderFailure {
 
 impl std::error::Error for ProviderFailure {}
 
-/// reqwest's message plus its sources ("error sending request: … connection refused").
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// The Cloud API over HTTP. Cheap to clone (shares the connection pool).
 #[derive(Clone)]
 pub struct CloudApiClient {
@@ -422,14 +411,10 @@ impl CloudApiClient {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| ProviderFailure::from_reqwest(&e))? {
-            if (bytes.len() + chunk.len()) as u64 > max_bytes {
-                return Ok(None);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(Some((bytes, content_type)))
+        let bytes = crate::providers::download::body_capped(&mut response, max_bytes)
+            .await
+            .map_err(|e| ProviderFailure::from_reqwest(&e))?;
+        Ok(bytes.map(|bytes| (bytes, content_type)))
     }
 }
 
