@@ -68,6 +68,8 @@ pub async fn send_file(
 ) -> Result<SendOutcome, AppError> {
     use atende_domain::outbound_media::OutgoingFile;
     use atende_domain::queue::compose_decision;
+    atende_domain::text::check_text(upload.name)?;
+    atende_domain::text::check_text(upload.caption)?;
     let now = services.clock.now();
     let state = services.outbox.conversation_state(id).await?;
     let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
@@ -79,7 +81,7 @@ pub async fn send_file(
         upload.caption,
         services.files.max_bytes(),
     )?;
-    file.check_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
+    let file = file.with_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
     let sha256 = services.files.keep(upload.bytes).await?;
     let message = FreeForm::File { file: &file, sha256: &sha256 };

@@ -75,7 +75,7 @@ pub fn allowance(channel: ChannelKind, mime: &str) -> Option<Allowance> {
             "video/mp4" | "video/ogg" | "video/x-msvideo" | "video/quicktime" | "video/webm" => {
                 allow(Video, 25 * MB)
             }
-            "audio/aac" | "audio/mp4" | "audio/x-m4a" | "audio/wav" | "audio/x-wav" => allow(Audio, 25 * MB),
+            "audio/aac" | "audio/mp4" | "audio/wav" => allow(Audio, 25 * MB),
             "application/pdf" => allow(Document, 25 * MB),
             _ => None,
         },
@@ -113,12 +113,52 @@ pub fn type_of_name(name: &str) -> &'static str {
     }
 }
 
-/// The type a file is sent as: the browser's (made safe by [`clean_mime`]) or, when it had none worth the
-/// name, the one its extension says.
+/// The type a file is sent as: the browser's (made safe by [`clean_mime`], its other names made the one
+/// providers know: Safari's `audio/x-m4a` is `audio/mp4`) or, when it had none worth the name, the one its
+/// extension says.
 pub fn file_type(declared: &str, name: &str) -> String {
     match clean_mime(declared) {
-        Some(mime) if essence(&mime) != "application/octet-stream" => mime,
+        Some(mime) if essence(&mime) != "application/octet-stream" => {
+            let usual = match essence(&mime).as_str() {
+                "image/jpg" | "image/pjpeg" => "image/jpeg",
+                "audio/x-m4a" | "audio/m4a" => "audio/mp4",
+                "audio/mp3" | "audio/x-mp3" | "audio/mpeg3" => "audio/mpeg",
+                "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => "audio/wav",
+                "audio/opus" | "audio/x-opus+ogg" | "application/ogg" => "audio/ogg",
+                "audio/x-aac" => "audio/aac",
+                _ => return mime,
+            };
+            usual.to_owned()
+        }
         _ => type_of_name(name).to_owned(),
+    }
+}
+
+/// The name a file is sent under: its own, made safe, shortened (if it must be) before the extension, which
+/// providers read the type from (Evolution, WhatsApp's document icon); a document without one gets its type's.
+fn sent_name(name: &str, mime: &str) -> String {
+    const LONGEST: usize = 120;
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let extension = base
+        .rsplit_once('.')
+        .map(|(_, ext)| ext)
+        .filter(|ext| (1..=10).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric()));
+    match extension {
+        Some(ext) => {
+            let stem = &base[..base.len() - ext.len() - 1];
+            let stem = safe_file_name(Some(stem), "arquivo");
+            let stem: String = stem.chars().take(LONGEST - 1 - ext.len()).collect();
+            format!("{}.{ext}", stem.trim_end())
+        }
+        None => {
+            let name = safe_file_name(Some(base), "arquivo");
+            match crate::inbound_media::extension(mime) {
+                Some(ext) => {
+                    format!("{}.{ext}", name.chars().take(LONGEST - 1 - ext.len()).collect::<String>())
+                }
+                None => name,
+            }
+        }
     }
 }
 
@@ -134,7 +174,7 @@ pub fn content_matches(mime: &str, head: &[u8]) -> bool {
         "image/webp" => at(0, b"RIFF") && at(8, b"WEBP"),
         "application/pdf" => head.windows(5).take(1024).any(|w| w == b"%PDF-"),
         "audio/ogg" | "video/ogg" => at(0, b"OggS"),
-        "video/mp4" | "video/3gpp" | "video/quicktime" | "audio/mp4" | "audio/x-m4a" => at(4, b"ftyp"),
+        "video/mp4" | "video/3gpp" | "video/quicktime" | "audio/mp4" => at(4, b"ftyp"),
         "video/webm" => at(0, &[0x1A, 0x45, 0xDF, 0xA3]),
         _ => true,
     }
@@ -157,6 +197,12 @@ pub enum FileError {
         "O conteúdo de “{name}” não é um arquivo {what} de verdade: exporte ou salve o arquivo de novo."
     )]
     ContentMismatch { name: String, what: String },
+    #[error("“{name}” tem {size}: este servidor aceita arquivos de até {max}.")]
+    OverServerLimit { name: String, size: String, max: String },
+    #[error(
+        "O WhatsApp só aceita áudio OGG gravado com o codec Opus (“{name}” não é): envie em MP3, M4A ou AAC."
+    )]
+    NotOpus { name: String },
     #[error("Áudios não têm legenda: envie o texto numa mensagem separada.")]
     CaptionOnAudio,
     #[error("No {} o anexo vai sem legenda: envie o texto numa mensagem separada.", .channel.label())]
@@ -198,6 +244,7 @@ pub struct OutgoingFile {
     name: String,
     size: u64,
     caption: Option<MessageText>,
+    channel: ChannelKind,
 }
 
 impl OutgoingFile {
@@ -212,22 +259,24 @@ impl OutgoingFile {
         limit: u64,
     ) -> Result<Self, FileError> {
         let mime = file_type(declared, name);
-        let name = safe_file_name(Some(name), "arquivo");
+        let name = sent_name(name, &mime);
         if size == 0 {
             return Err(FileError::Empty { name });
         }
         let Some(allowance) = allowance(channel, &mime) else {
             return Err(FileError::NotAccepted { channel, what: type_label(&mime, &name), name });
         };
-        let max = allowance.max_bytes.min(limit);
-        if size > max {
+        if size > allowance.max_bytes {
             return Err(FileError::TooLarge {
                 channel,
                 name,
                 kind: allowance.kind,
                 size: size_label(size),
-                max: size_label(max),
+                max: size_label(allowance.max_bytes),
             });
+        }
+        if size > limit {
+            return Err(FileError::OverServerLimit { name, size: size_label(size), max: size_label(limit) });
         }
         let caption = match caption.trim() {
             "" => None,
@@ -240,19 +289,27 @@ impl OutgoingFile {
             }
             text => Some(MessageText::parse(text).map_err(FileError::Caption)?),
         };
-        Ok(Self { kind: allowance.kind, mime, name, size, caption })
+        Ok(Self { kind: allowance.kind, mime, name, size, caption, channel })
     }
 
-    /// The same file, once its bytes arrived: refused if they are not what its type says.
-    pub fn check_content(&self, head: &[u8]) -> Result<(), FileError> {
-        if content_matches(&self.mime, head) {
-            Ok(())
-        } else {
-            Err(FileError::ContentMismatch {
+    /// The same file, once its bytes arrived: refused if they are not what its type says. An OGG audio is a
+    /// voice note only when it is Opus (its first page says `OpusHead`), and then is sent as
+    /// `audio/ogg; codecs=opus`; the Cloud API takes no other OGG (131053).
+    pub fn with_content(mut self, head: &[u8]) -> Result<Self, FileError> {
+        if !content_matches(&self.mime, head) {
+            return Err(FileError::ContentMismatch {
                 name: self.name.clone(),
                 what: type_label(&self.mime, &self.name),
-            })
+            });
         }
+        if essence(&self.mime) == "audio/ogg" {
+            if head.get(28..36) == Some(b"OpusHead".as_slice()) {
+                self.mime = "audio/ogg; codecs=opus".to_owned();
+            } else if self.channel == ChannelKind::WhatsappOfficial {
+                return Err(FileError::NotOpus { name: self.name });
+            }
+        }
+        Ok(self)
     }
 
     pub const fn kind(&self) -> MediaKind {
@@ -276,9 +333,9 @@ impl OutgoingFile {
     }
 
     /// An OGG/Opus audio goes as a WhatsApp voice note (the play button and transcription), as the phone's
-    /// app records them.
+    /// app records them (known once its bytes are read: [`Self::with_content`]).
     pub fn voice(&self) -> bool {
-        self.kind == MediaKind::Audio && essence(&self.mime) == "audio/ogg"
+        self.kind == MediaKind::Audio && self.mime == "audio/ogg; codecs=opus"
     }
 }
 
@@ -330,9 +387,20 @@ mod tests {
             Ok(MediaKind::Document)
         );
         assert!(check(WhatsappOfficial, "nota.pdf", "application/pdf", 100 * MB + 1).is_err());
-        let voice = check(WhatsappOfficial, "audio.ogg", "audio/ogg; codecs=opus", 40 * KB).expect("voice");
+        let opus = [b"OggS".as_slice(), &[0; 24], b"OpusHead"].concat();
+        let voice = check(WhatsappOfficial, "audio.ogg", "audio/ogg", 40 * KB).expect("ogg");
+        assert!(!voice.voice(), "not before its bytes are read");
+        let voice = voice.with_content(&opus).expect("opus");
         assert!(voice.voice());
         assert_eq!(voice.mime(), "audio/ogg; codecs=opus");
+        let vorbis = [b"OggS".as_slice(), &[0; 24], b"\x01vorbis\0"].concat();
+        assert_eq!(
+            check(WhatsappOfficial, "musica.ogg", "audio/ogg", KB).and_then(|f| f.with_content(&vorbis)),
+            Err(FileError::NotOpus { name: "musica.ogg".into() })
+        );
+        let gateway =
+            check(WhatsappUnofficial, "musica.ogg", "audio/ogg", KB).and_then(|f| f.with_content(&vorbis));
+        assert!(gateway.is_ok_and(|f| !f.voice()), "the gateway converts it itself");
         assert!(!check(WhatsappOfficial, "musica.mp3", "audio/mpeg", MB).expect("mp3").voice());
     }
 
@@ -410,12 +478,30 @@ mod tests {
             check(WhatsappOfficial, "a.pdf", "application/pdf", 0),
             Err(FileError::Empty { name: "a.pdf".into() })
         );
-        assert!(matches!(
-            OutgoingFile::check(WhatsappOfficial, "a.pdf", "application/pdf", 3 * MB, "", 2 * MB),
-            Err(FileError::TooLarge { .. })
-        ));
+        assert_eq!(
+            OutgoingFile::check(WhatsappOfficial, "a.pdf", "application/pdf", 3 * MB, "", 2 * MB)
+                .map_err(|e| e.to_string()),
+            Err("“a.pdf” tem 3,0 MB: este servidor aceita arquivos de até 2,0 MB.".into())
+        );
         let tricky = check(WhatsappUnofficial, "../../etc/passwd", "text/plain", 10).expect("text");
-        assert_eq!(tricky.name(), "passwd");
+        assert_eq!(tricky.name(), "passwd.txt", "a document's name carries its type's extension");
+        let long = format!("{}.pdf", "nota fiscal ".repeat(20));
+        let shortened = check(WhatsappOfficial, &long, "application/pdf", KB).expect("pdf");
+        assert!(
+            shortened.name().ends_with(".pdf") && shortened.name().chars().count() <= 120,
+            "{}",
+            shortened.name()
+        );
+        // Other names browsers give a type by.
+        for (declared, usual) in
+            [("audio/x-m4a", "audio/mp4"), ("audio/mp3", "audio/mpeg"), ("image/jpg", "image/jpeg")]
+        {
+            assert_eq!(file_type(declared, "x"), usual);
+        }
+        assert_eq!(
+            check(WhatsappOfficial, "recado.m4a", "audio/x-m4a", KB).map(|f| f.kind()),
+            Ok(MediaKind::Audio)
+        );
         assert_eq!(check_batch(MAX_FILES_AT_ONCE), Ok(()));
         assert_eq!(check_batch(MAX_FILES_AT_ONCE + 1), Err(FileError::TooMany { max: MAX_FILES_AT_ONCE }));
     }
@@ -423,9 +509,9 @@ mod tests {
     #[test]
     fn the_bytes_must_be_what_the_type_says() {
         let jpeg = check(WhatsappOfficial, "foto.jpg", "image/jpeg", KB).expect("jpeg");
-        assert_eq!(jpeg.check_content(&[0xFF, 0xD8, 0xFF, 0xE0]), Ok(()));
+        assert!(jpeg.clone().with_content(&[0xFF, 0xD8, 0xFF, 0xE0]).is_ok());
         assert_eq!(
-            jpeg.check_content(b"\x89PNG\r\n\x1a\n").map_err(|e| e.to_string()),
+            jpeg.with_content(b"\x89PNG\r\n\x1a\n").map_err(|e| e.to_string()),
             Err("O conteúdo de “foto.jpg” não é um arquivo JPG de verdade: exporte ou salve o arquivo de novo."
                 .into())
         );

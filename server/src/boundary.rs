@@ -146,13 +146,14 @@ pub(crate) async fn guard(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    // A file from the agent's computer may be 100 MB: its bytes get longer to arrive than a form's.
-    let body_time = if path.starts_with(crate::media::upload::UPLOAD_PATH) {
-        body_time.max(crate::media::upload::UPLOAD_BODY_TIME)
-    } else {
-        body_time
-    };
     let deadline = Instant::now() + body_time;
+    // A file from the agent's computer may be 100 MB: its bytes (never a form's or JSON's, which are read here
+    // under the usual deadline) get longer to arrive.
+    let file_deadline = if crate::media::upload::carries_a_file(&path) {
+        Instant::now() + body_time.max(crate::media::upload::UPLOAD_BODY_TIME)
+    } else {
+        deadline
+    };
     if !plain_path(&path) {
         tracing::warn!(%path, "request refused: path with dot segments or encoded separators");
         return (StatusCode::BAD_REQUEST, "Caminho inválido.").into_response();
@@ -172,7 +173,7 @@ pub(crate) async fn guard(
                 Err(refusal) => return refusal,
             }
         } else {
-            request.map(|body| with_deadline(body, deadline))
+            request.map(|body| with_deadline(body, file_deadline))
         }
     } else {
         request.map(|body| with_deadline(body, deadline))

@@ -438,8 +438,10 @@ async fn send_file(
         Ok(viewer) => viewer,
         Err(error) => return ApiError(error).into_response(),
     };
-    let bytes = match crate::media::upload::read_file(&headers, body, services.files.max_bytes()).await {
-        Ok(bytes) => bytes,
+    let (bytes, _slot) = match crate::media::upload::read_file(&headers, body, services.files.max_bytes())
+        .await
+    {
+        Ok(read) => read,
         Err(unread) => {
             let kind =
                 if unread.status == StatusCode::PAYLOAD_TOO_LARGE { "FileTooLarge" } else { "BadRequest" };

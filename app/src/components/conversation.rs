@@ -28,16 +28,31 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     // Files dropped anywhere on the conversation wait in the composer's tray.
     let tray = crate::components::files::Tray::new();
     provide_context(tray);
+    on_cleanup(move || tray.clear());
     let dragging = RwSignal::new(false);
+    // Only files are taken: text dragged into the message box drops there as usual.
+    let files_dragged = |ev: &leptos::ev::DragEvent| {
+        #[cfg(feature = "hydrate")]
+        return ev.data_transfer().is_some_and(|data| data.types().includes(&"Files".into(), 0));
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            false
+        }
+    };
     let drag_over = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
-        dragging.set(true);
+        if files_dragged(&ev) {
+            ev.prevent_default();
+            dragging.set(true);
+        }
     };
     let dropped = move |ev: leptos::ev::DragEvent| {
-        ev.prevent_default();
         dragging.set(false);
-        #[cfg(feature = "hydrate")]
-        tray.add(ev.data_transfer().and_then(|data| data.files()));
+        if files_dragged(&ev) {
+            ev.prevent_default();
+            #[cfg(feature = "hydrate")]
+            tray.add(ev.data_transfer().and_then(|data| data.files()));
+        }
     };
     // New messages, statuses, queue flushes, assignments: fetched when the live stream says this conversation
     // changed. While "Reiniciar" is open the panel keeps what the agent is typing; the fetch waits for it.
@@ -424,10 +439,14 @@ fn Composer(
     };
     // A picture pasted into the message box (Ctrl+V of a screenshot) waits in the tray like a chosen file.
     let pasted = move |ev: leptos::ev::ClipboardEvent| {
+        // A copy from a spreadsheet or a document carries its text and a picture of it: the text is pasted.
         #[cfg(feature = "hydrate")]
-        if let Some(files) = ev.clipboard_data().and_then(|data| data.files()).filter(|f| f.length() > 0) {
-            ev.prevent_default();
-            crate::components::files::Tray::current().add(Some(files));
+        if let Some(data) = ev.clipboard_data() {
+            let text = data.get_data("text/plain").unwrap_or_default();
+            if let Some(files) = data.files().filter(|f| f.length() > 0 && text.is_empty()) {
+                ev.prevent_default();
+                crate::components::files::Tray::current().add(Some(files));
+            }
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;

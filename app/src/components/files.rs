@@ -63,25 +63,39 @@ impl Tray {
         expect_context::<Self>()
     }
 
-    fn clear(&self) {
+    /// Forgets every file (their previews too). Safe as the conversation closes.
+    pub(crate) fn clear(&self) {
         #[cfg(feature = "hydrate")]
-        for chosen in self.files.get_untracked() {
+        for chosen in self.files.try_get_untracked().unwrap_or_default() {
             if let Some(url) = &chosen.preview {
                 let _ = web_sys::Url::revoke_object_url(url);
             }
         }
-        self.files.set(Vec::new());
-        self.notice.set(None);
+        self.files.try_set(Vec::new());
+        self.notice.try_set(None);
     }
 
     fn remove(&self, key: u32) {
-        self.files.update(|files| files.retain(|f| f.key != key));
+        self.files.update(|files| {
+            #[cfg(feature = "hydrate")]
+            for gone in files.iter().filter(|f| f.key == key) {
+                if let Some(url) = &gone.preview {
+                    let _ = web_sys::Url::revoke_object_url(url);
+                }
+            }
+            files.retain(|f| f.key != key);
+        });
     }
 
     /// Adds the files of a picker, a drop or a paste (nothing when there are none).
     #[cfg(feature = "hydrate")]
     pub(crate) fn add(&self, list: Option<web_sys::FileList>) {
         let Some(list) = list else { return };
+        let total = self.files.with_untracked(Vec::len) + list.length() as usize;
+        if let Err(error) = atende_domain::outbound_media::check_batch(total) {
+            self.notice.set(Some(error.to_string()));
+            return;
+        }
         let mut added = Vec::new();
         for index in 0..list.length() {
             let Some(file) = list.get(index) else { continue };
@@ -106,16 +120,9 @@ impl Tray {
                 file: send_wrapper::SendWrapper::new(file),
             });
         }
-        if added.is_empty() {
-            return;
-        }
-        let total = self.files.with_untracked(Vec::len) + added.len();
-        match atende_domain::outbound_media::check_batch(total) {
-            Ok(()) => {
-                self.notice.set(None);
-                self.files.update(|files| files.extend(added));
-            }
-            Err(error) => self.notice.set(Some(error.to_string())),
+        if !added.is_empty() {
+            self.notice.set(None);
+            self.files.update(|files| files.extend(added));
         }
     }
 }
@@ -169,25 +176,26 @@ pub(crate) fn FileTray(
         tray.sending.set(true);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            for chosen in tray.files.get_untracked() {
+            let files = tray.files.get_untracked();
+            let count = files.len();
+            for (index, chosen) in files.into_iter().enumerate() {
                 chosen.error.set(None);
                 chosen.progress.set(Some(0.0));
                 match upload(id, &chosen).await {
                     Ok(()) => {
-                        if let Some(url) = &chosen.preview {
-                            let _ = web_sys::Url::revoke_object_url(url);
-                        }
                         tray.remove(chosen.key);
-                        reload.run(());
+                        // The agent may have left the conversation meanwhile: nothing to redraw then.
+                        let _ = reload.try_run(());
                     }
                     Err(why) => {
                         chosen.progress.set(None);
-                        chosen.error.set(Some(why));
+                        let rest = if index + 1 < count { " Remova-o para enviar os outros." } else { "" };
+                        chosen.error.set(Some(format!("{why}{rest}")));
                         break;
                     }
                 }
             }
-            tray.sending.set(false);
+            tray.sending.try_set(false);
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = (id, reload);
@@ -316,7 +324,6 @@ async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
     drop((on_progress, on_end));
     let status = request.status().unwrap_or(0);
     if status == 200 {
-        progress.set(Some(1.0));
         return Ok(());
     }
     let body = request.response_text().ok().flatten().unwrap_or_default();

@@ -29,6 +29,20 @@ pub const UPLOAD_PATH: &str = "/midia/enviar/";
 /// How long one file's bytes may take to arrive (100 MB at about 1.5 Mbit/s).
 pub const UPLOAD_BODY_TIME: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Whether a request's body is a file (the console's route, or the public API's): it may take
+/// [`UPLOAD_BODY_TIME`] to arrive.
+pub fn carries_a_file(path: &str) -> bool {
+    path.starts_with(UPLOAD_PATH) || (path.starts_with("/api/v1/conversations/") && path.ends_with("/files"))
+}
+
+/// Files read at once (each is held in memory, up to `ATENDE_MEDIA_MAX_MB`); one more is answered 503.
+const UPLOADS_AT_ONCE: usize = 8;
+
+static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(UPLOADS_AT_ONCE);
+
+/// A place among the files being read, held until the file is kept and its message written.
+pub type UploadSlot = tokio::sync::SemaphorePermit<'static>;
+
 /// [`Files`] over the blob store.
 pub struct BlobFiles {
     pub blobs: Arc<dyn BlobStore>,
@@ -58,7 +72,8 @@ fn header_text(headers: &HeaderMap, name: &str) -> String {
     headers.get(name).and_then(|v| v.to_str().ok()).map(percent_decoded).unwrap_or_default()
 }
 
-/// Why a file's bytes were not read: 413 over `limit`, 400 when they stopped arriving.
+/// Why a file's bytes were not read: 413 over `limit`, 400 when they stopped arriving, 503 when too many
+/// arrive at once.
 #[derive(Debug)]
 pub struct Unread {
     pub status: StatusCode,
@@ -67,7 +82,13 @@ pub struct Unread {
 
 /// The bytes of a request's body, at most `limit` (refused at once when `Content-Length` says more, else as
 /// soon as more arrive): the console's route and the public API's read files this one way.
-pub async fn read_file(headers: &HeaderMap, body: Body, limit: u64) -> Result<Vec<u8>, Unread> {
+pub async fn read_file(headers: &HeaderMap, body: Body, limit: u64) -> Result<(Vec<u8>, UploadSlot), Unread> {
+    let Ok(slot) = UPLOADS.try_acquire() else {
+        return Err(Unread {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: "Muitos arquivos chegando ao mesmo tempo: tente de novo em instantes.".into(),
+        });
+    };
     let too_large = || Unread {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         message: format!(
@@ -81,7 +102,7 @@ pub async fn read_file(headers: &HeaderMap, body: Body, limit: u64) -> Result<Ve
         return Err(too_large());
     }
     match axum::body::to_bytes(body, usize::try_from(limit).unwrap_or(usize::MAX)).await {
-        Ok(bytes) => Ok(Vec::from(bytes)),
+        Ok(bytes) => Ok((Vec::from(bytes), slot)),
         Err(error) => {
             let over = std::error::Error::source(&error)
                 .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
@@ -109,8 +130,8 @@ pub async fn upload(
         Ok(viewer) => viewer,
         Err(error) => return refused(&error),
     };
-    let bytes = match read_file(&headers, body, services.files.max_bytes()).await {
-        Ok(bytes) => bytes,
+    let (bytes, _slot) = match read_file(&headers, body, services.files.max_bytes()).await {
+        Ok(read) => read,
         Err(refusal) => {
             return (refusal.status, Json(serde_json::json!({ "erro": refusal.message }))).into_response()
         }

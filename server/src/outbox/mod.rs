@@ -111,8 +111,9 @@ async fn read_file(blobs: Option<&dyn BlobStore>, key: &str) -> Result<bytes::By
     }
 }
 
-/// How long a claimed file send may take (uploading up to 100 MB to the provider, then sending): its lease
-/// is made at least this long before it starts, so no other worker takes it over and sends it twice.
+/// How long a claimed file send may take (uploading up to 100 MB to the provider, then sending; each provider
+/// call of a file gives up after 5 minutes): its lease is made this long before it starts, so no other worker
+/// takes it over and sends it twice.
 const FILE_SEND_LEASE: Duration = Duration::from_secs(15 * 60);
 
 /// Most jobs claimed at once (one statement, one commit): at 1,000 sends a second, one claim each would be
@@ -192,6 +193,9 @@ pub struct Dispatcher {
 
 /// Most files being sent at once.
 const FILE_SENDS_AT_ONCE: usize = 4;
+
+/// How long a file send waits in the queue when [`FILE_SENDS_AT_ONCE`] are on their way.
+const FILE_SEND_RETRY_MS: i64 = 2_000;
 
 /// Most completions committed in one transaction.
 const COMPLETION_BATCH: usize = 128;
@@ -437,12 +441,19 @@ impl Dispatcher {
         // after it.
         let sent_at = self.clock.now();
         let _file_slot = if carries_file(&job) {
+            // Few files at once (each is held in memory): without a free place, the job waits a moment in the
+            // queue instead of holding its lease (and a worker) while it waits.
+            let Ok(slot) = Arc::clone(&self.file_sends).try_acquire_owned() else {
+                let at = now.plus_millis(FILE_SEND_RETRY_MS);
+                self.store.defer_job(&job, at).await?;
+                return Ok(ExecutionOutcome::Deferred(job.job_id, at));
+            };
             // The upload may outlast the ordinary lease: it is made long enough first, under this claim.
             let until = self.clock.now().plus_millis(millis(FILE_SEND_LEASE));
             if !self.store.extend_lease(&job, until).await? {
                 return Ok(ExecutionOutcome::TakenOver(job.job_id));
             }
-            Arc::clone(&self.file_sends).acquire_owned().await.ok()
+            Some(slot)
         } else {
             None
         };

@@ -279,7 +279,11 @@ async fn send(
             }
             let label = media.filename.clone().or_else(|| media.link.clone()).unwrap_or_default();
             let caption = media.caption.clone().unwrap_or_default();
-            let kind = format!("[{}]", request.content.kind());
+            let kind = if media.voice {
+                "[audio] (mensagem de voz)".to_owned()
+            } else {
+                format!("[{}]", request.content.kind())
+            };
             let words: Vec<&str> = [kind.as_str(), label.as_str(), caption.as_str()]
                 .into_iter()
                 .filter(|w| !w.is_empty())
@@ -387,6 +391,17 @@ pub(super) async fn upload_media(
     let (Some(declared), Some((part_type, bytes))) = (declared, file) else {
         return GraphFailure::invalid_parameter("type and file are required").into_response();
     };
+    // Meta takes OGG audio only as Opus, and says so by its type.
+    if declared.trim() == "audio/ogg" {
+        return GraphFailure::new(
+            StatusCode::BAD_REQUEST,
+            131053,
+            "(#131053) Media upload error",
+            "Unsupported Audio mime type audio/ogg. Please use one of audio/ogg; codecs=opus, audio/mpeg, \
+             audio/amr, audio/mp4, audio/aac.",
+        )
+        .into_response();
+    }
     if part_type.as_deref() != Some(declared.as_str()) || bytes.is_empty() {
         return GraphFailure::new(
             StatusCode::BAD_REQUEST,

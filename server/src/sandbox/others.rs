@@ -129,6 +129,8 @@ pub struct SentMedia {
     pub file_name: Option<String>,
     /// A file given as bytes (base64 to Evolution, an upload to Meta): their SHA-256 in hex.
     pub sha256: Option<String>,
+    /// Sent as a voice note (Evolution's `sendWhatsAppAudio`).
+    pub voice: bool,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -775,7 +777,14 @@ async fn evolution_send_audio(
         .map(|((link, sha256), number)| EvolutionRequest {
             number,
             summary: format!("[audio] {link}"),
-            media: Some(SentMedia { kind: "audio".into(), link, caption: None, file_name: None, sha256 }),
+            media: Some(SentMedia {
+                kind: "audio".into(),
+                link,
+                caption: None,
+                file_name: None,
+                sha256,
+                voice: true,
+            }),
             message_type: "audioMessage",
         })
         .ok_or_else(|| {
@@ -854,6 +863,7 @@ async fn evolution_send_media(
                         caption: media.caption,
                         file_name,
                         sha256,
+                        voice: false,
                     }),
                     message_type,
                 })
@@ -1217,7 +1227,14 @@ async fn meta_send(
     };
     let mut media = request.message.attachment.as_ref().and_then(|a| {
         let url = a.payload.url.clone().filter(|u| u.starts_with("https://"))?;
-        Some(SentMedia { kind: a.kind.clone(), link: url, caption: None, file_name: None, sha256: None })
+        Some(SentMedia {
+            kind: a.kind.clone(),
+            link: url,
+            caption: None,
+            file_name: None,
+            sha256: None,
+            voice: false,
+        })
     });
     if let Some(attachment) = &request.message.attachment {
         if let Some(id) = &attachment.payload.attachment_id {
@@ -1231,6 +1248,7 @@ async fn meta_send(
                         caption: None,
                         file_name: None,
                         sha256: Some(sha256),
+                        voice: false,
                     });
                 }
                 _ => {
@@ -1459,6 +1477,7 @@ mod tests {
                 caption: Some("Sua nota".into()),
                 file_name: Some("nf-77.pdf".into()),
                 sha256: None,
+                voice: false,
             }),
             message_type: "documentMessage",
         };

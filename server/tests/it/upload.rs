@@ -14,8 +14,8 @@ use sha2::Digest;
 
 /// A PDF's first bytes (the domain checks the signature, not the whole file).
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
-/// An OGG page's first bytes.
-const OGG: &[u8] = b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00opus-de-teste";
+/// The first bytes of an OGG/Opus file (a voice note): the page header, then `OpusHead` at byte 28.
+const OGG: &[u8] = b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x13OpusHead\x01\x01";
 
 /// "Anexar" as the console sends one file: the bytes, with its type, name and caption in headers.
 pub(crate) async fn send_file(
@@ -130,7 +130,8 @@ async fn a_photo_from_the_agents_computer_is_uploaded_to_the_cloud_api_sent_by_i
     assert_eq!(kinds, ["image", "document", "audio"]);
     let sent = app.sandbox.sent_messages().await;
     assert!(sent[1].summary.starts_with("[document] nota.pdf"), "{}", sent[1].summary);
-    assert_eq!(sent[2].media.as_ref().map(|m| m.0.clone()), Some(sha256_base64(OGG)));
+    assert_eq!(sent[2].media.clone(), Some((sha256_base64(OGG), "audio/ogg; codecs=opus".to_owned())));
+    assert_eq!(sent[2].summary, "[audio] (mensagem de voz)", "an Opus OGG goes as a voice note");
 }
 
 #[tokio::test]
@@ -157,6 +158,14 @@ async fn a_file_the_channel_does_not_take_is_refused_in_portuguese_and_nothing_i
     assert!(body.contains("está vazio"), "{body}");
     let (status, _) = send_file(&app, &app.client, conversation, "a.ogg", "audio/ogg", OGG, "legenda").await;
     assert_eq!(status, 422, "audio has no caption");
+    let vorbis = [&OGG[..28], b"\x01vorbis"].concat();
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "musica.ogg", "audio/ogg", &vorbis, "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("só aceita áudio OGG gravado com o codec Opus"), "{body}");
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "foto.png", "image/png", PNG, "a\0b").await;
+    assert_eq!(status, 422, "a NUL in the caption: {body}");
     assert!(outbound(&app, conversation).await.is_empty(), "nothing stored");
 
     // Only an agent who may see the conversation, signed in, from the console itself.
@@ -240,11 +249,9 @@ async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_u
         ("document", Some("nota fiscal.pdf"), Some("Sua nota"))
     );
     assert_eq!(media[0].sha256.as_deref(), Some(sha256_hex(PDF).as_str()), "the bytes, in base64");
-    assert_eq!(
-        (media[1].kind.as_str(), media[1].sha256.clone()),
-        ("audio", Some(sha256_hex(OGG))),
-        "a voice note"
-    );
+    assert_eq!((media[1].kind.as_str(), media[1].sha256.clone()), ("audio", Some(sha256_hex(OGG))),);
+    assert!(media[1].voice, "an Opus OGG goes by sendWhatsAppAudio, as a voice note");
+    assert!(!media[0].voice);
 
     for (kind, number, name, file, mime, bytes, attachment) in [
         (ChannelKind::Messenger, "5511977770005", "Gil Messenger", "foto.png", "image/png", PNG, "image"),

@@ -114,17 +114,26 @@ impl EvolutionClient {
     /// `messages.update` receipts carry as `keyId`.
     #[tracing::instrument(skip_all, fields(instance = %self.config.instance))]
     pub async fn send_text(&self, request: &SendText) -> Result<String, EvolutionFailure> {
-        self.send("sendText", request).await
+        self.send("sendText", request, None).await
     }
 
-    /// `POST /message/sendMedia/{instance}`: an attachment by link; answers the message id.
-    pub async fn send_media(&self, request: &wire::SendMedia) -> Result<String, EvolutionFailure> {
-        self.send("sendMedia", request).await
+    /// `POST /message/sendMedia/{instance}`: an attachment by link or in base64; answers the message id.
+    /// `carried`: the file travels in the request (base64), so it may take up to [`FILE_TIMEOUT`].
+    pub async fn send_media(
+        &self,
+        request: &wire::SendMedia,
+        carried: bool,
+    ) -> Result<String, EvolutionFailure> {
+        self.send("sendMedia", request, carried.then_some(FILE_TIMEOUT)).await
     }
 
     /// `POST /message/sendWhatsAppAudio/{instance}`: an audio as a voice note; answers the message id.
-    pub async fn send_audio(&self, request: &wire::SendAudio) -> Result<String, EvolutionFailure> {
-        self.send("sendWhatsAppAudio", request).await
+    pub async fn send_audio(
+        &self,
+        request: &wire::SendAudio,
+        carried: bool,
+    ) -> Result<String, EvolutionFailure> {
+        self.send("sendWhatsAppAudio", request, carried.then_some(FILE_TIMEOUT)).await
     }
 
     /// `POST /chat/markMessageAsRead/{instance}`: the person's message `id` in the chat `remote_jid` shows as
@@ -159,10 +168,12 @@ impl EvolutionClient {
         }
     }
 
+    /// `timeout`: longer than the client's own, for a request that carries a file.
     async fn send(
         &self,
         endpoint: &str,
         request: &impl serde::Serialize,
+        timeout: Option<Duration>,
     ) -> Result<String, EvolutionFailure> {
         let url = format!(
             "{}/message/{endpoint}/{}",
@@ -175,14 +186,11 @@ impl EvolutionClient {
             number_without_whatsapp: false,
             messages: vec![error_chain(&e)],
         };
-        let response = self
-            .http
-            .post(url)
-            .header(API_KEY_HEADER, &self.config.api_key)
-            .json(request)
-            .send()
-            .await
-            .map_err(unreachable)?;
+        let mut post = self.http.post(url).header(API_KEY_HEADER, &self.config.api_key).json(request);
+        if let Some(timeout) = timeout {
+            post = post.timeout(timeout);
+        }
+        let response = post.send().await.map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
         if !status.is_success() {
@@ -210,6 +218,10 @@ impl EvolutionClient {
         })
     }
 }
+
+/// How long a send that carries a file (up to 100 MB in base64) may take: Evolution decodes it, may convert it
+/// (sharp, ffmpeg) and uploads it to WhatsApp before it answers.
+pub const FILE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What authenticates one instance's webhooks. `Debug` prints no secret.
 #[derive(Clone)]

@@ -26,7 +26,7 @@ impl ChannelSender for EvolutionSender {
             }
             OutboundMessage::Template { .. } => return Err(SendFailure::unsupported("template")),
             OutboundMessage::Media { kind: MediaKind::Audio, link, .. } => {
-                self.client.send_audio(&wire::SendAudio { number: to, audio: link.clone() }).await
+                self.client.send_audio(&wire::SendAudio { number: to, audio: link.clone() }, false).await
             }
             OutboundMessage::Media { kind, link, caption, filename } => {
                 let request = wire::SendMedia {
@@ -37,13 +37,13 @@ impl ChannelSender for EvolutionSender {
                     file_name: filename.clone(),
                     caption: caption.clone(),
                 };
-                self.client.send_media(&request).await
+                self.client.send_media(&request, false).await
             }
             // A file from the agent's computer goes as raw base64 (Evolution takes a URL or base64 in the same
             // field); an OGG/Opus audio as a voice note, as the phone's app records them.
             OutboundMessage::File { file, .. } if file.voice => {
                 let audio = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
-                self.client.send_audio(&wire::SendAudio { number: to, audio }).await
+                self.client.send_audio(&wire::SendAudio { number: to, audio }, true).await
             }
             OutboundMessage::File { file, caption } => {
                 let request = wire::SendMedia {
@@ -55,7 +55,7 @@ impl ChannelSender for EvolutionSender {
                     file_name: Some(file.name.clone()),
                     caption: caption.clone(),
                 };
-                self.client.send_media(&request).await
+                self.client.send_media(&request, true).await
             }
         };
         sent.map_err(|failure| {
