@@ -24,6 +24,9 @@ pub enum MediaState {
     Pending,
     /// Kept: the agent sees it.
     Ready,
+    /// Left at the provider, by Meta's rule for Instagram story mentions ("you must not store or cache the
+    /// media"): the agent sees it through Atende while the provider keeps it, and nothing is stored.
+    Linked,
     /// Given up, with the reason the agent reads.
     Failed(String),
 }
@@ -33,6 +36,7 @@ impl MediaState {
         match self {
             Self::Pending => "pending",
             Self::Ready => "ready",
+            Self::Linked => "linked",
             Self::Failed(_) => "failed",
         }
     }
@@ -42,6 +46,7 @@ impl MediaState {
         match code {
             "pending" => Some(Self::Pending),
             "ready" => Some(Self::Ready),
+            "linked" => Some(Self::Linked),
             "failed" => Some(Self::Failed(reason.unwrap_or("arquivo não baixado").to_owned())),
             _ => None,
         }

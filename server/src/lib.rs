@@ -247,7 +247,11 @@ impl Application {
             store: store.clone(),
             auth: auth.clone(),
             live,
-            media: media::serve::MediaFiles { store: store.clone(), blobs: blobs.clone() },
+            media: media::serve::MediaFiles {
+                store: store.clone(),
+                blobs: blobs.clone(),
+                channels: registry.clone(),
+            },
         })
         .merge(api)
         .merge(inbox::router(WebhookState {

@@ -330,10 +330,11 @@ async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
     let reason = js_sys::JSON::parse(&body)
         .ok()
         .and_then(|answer| js_sys::Reflect::get(&answer, &"erro".into()).ok())
-        .and_then(|erro| erro.as_string());
-    Err(reason.unwrap_or_else(|| match status {
-        0 => "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned(),
-        401 => "Sua sessão terminou: entre de novo para enviar o arquivo.".to_owned(),
-        _ => format!("O servidor recusou o arquivo (HTTP {status})."),
+        .and_then(|erro| erro.as_string())
+        // The gate answers in plain Portuguese ("Entre com seu e-mail e senha.").
+        .or_else(|| (!body.trim().is_empty() && body.len() < 200).then(|| body.trim().to_owned()));
+    // The server says why in Portuguese; without an answer (no connection) the agent is told to try again.
+    Err(reason.unwrap_or_else(|| {
+        "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned()
     }))
 }

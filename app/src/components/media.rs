@@ -12,7 +12,8 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView, inboun
     match media.state {
         MediaState::Pending => view! { <p class="media-loading">"Carregando mídia…"</p> }.into_any(),
         MediaState::Failed(reason) => view! { <p class="media-failed">{reason}</p> }.into_any(),
-        MediaState::Ready => match kind.as_str() {
+        // Kept, or shown from the provider (an Instagram story mention): the same to the agent.
+        MediaState::Ready | MediaState::Linked => match kind.as_str() {
             "image" | "sticker" => view! { <Photo url sticker=kind == "sticker" inbound /> }.into_any(),
             "audio" => {
                 let label = if media.voice { "Mensagem de voz" } else { "Áudio" };

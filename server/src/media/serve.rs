@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub struct MediaFiles {
     pub store: SqlStore,
     pub blobs: Arc<dyn BlobStore>,
+    /// The providers, for the files shown from them without being kept ([`MediaState::Linked`]).
+    pub channels: Arc<crate::channels::registry::ChannelRegistry>,
 }
 
 fn not_found() -> Response {
@@ -51,6 +53,9 @@ pub async fn file(
     };
     if !viewer.may_see(team) {
         return not_found();
+    }
+    if media.state == MediaState::Linked {
+        return linked(&files, &media).await;
     }
     let (MediaState::Ready, Some(key)) = (&media.state, media.sha256.as_deref()) else {
         return (StatusCode::NOT_FOUND, "O arquivo ainda não foi baixado do provedor.").into_response();
@@ -101,31 +106,77 @@ pub async fn file(
         None => blob.bytes.into_response(),
     };
     let headers = response.headers_mut();
-    // What a browser would run is declared as bytes, not as what it claims to be.
-    let served_type = if shown { mime.as_str() } else { "application/octet-stream" };
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(served_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if essence(&mime) != "application/pdf" {
-        // Opened in a tab of its own: nothing in it may run. Not on a PDF: Chromium refuses to show a PDF in a
-        // sandboxed document (and its viewer runs none of the file's script).
-        headers
-            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    }
+    file_headers(headers, &mime, &name, shown);
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
     if let Ok(tag) = HeaderValue::from_str(&format!("\"{key}\"")) {
         headers.insert(header::ETAG, tag);
     }
+    response
+}
+
+/// What every file is served with: its type (bytes for anything a browser would run), `nosniff`, a
+/// sandboxing policy, and how it opens (inline or as a download) under its name.
+fn file_headers(headers: &mut HeaderMap, mime: &str, name: &str, shown: bool) {
+    // What a browser would run is declared as bytes, not as what it claims to be.
+    let served_type = if shown { mime } else { "application/octet-stream" };
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(served_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if essence(mime) != "application/pdf" {
+        // Opened in a tab of its own: nothing in it may run. Not on a PDF: Chromium refuses to show a PDF in a
+        // sandboxed document (and its viewer runs none of the file's script).
+        headers
+            .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    }
     let kind = if shown { "inline" } else { "attachment" };
     // `safe_file_name` leaves no quote, backslash or control character; the UTF-8 form carries accents.
     let ascii: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
-    let disposition = format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(&name));
+    let disposition = format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encode(name));
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
+}
+
+/// The most bytes fetched for a file shown from the provider (Instagram's own limit is 25 MB).
+const LINKED_MAX_BYTES: u64 = 25 * 1024 * 1024;
+
+/// A file Atende may not keep (an Instagram story mention), fetched from the provider for this request only
+/// and never cached; once the provider no longer has it, it says so.
+async fn linked(files: &MediaFiles, media: &crate::store::media::StoredMedia) -> Response {
+    use crate::channels::port::FetchFailure;
+    let Some(source) = files.channels.media_source(media.channel_id) else {
+        return (StatusCode::NOT_FOUND, "O canal deste atendimento não está mais configurado.")
+            .into_response();
+    };
+    let fetched = match source.fetch(&media.source, LINKED_MAX_BYTES).await {
+        Ok(fetched) => fetched,
+        Err(FetchFailure::Transient(detail)) => {
+            tracing::warn!(%detail, message_id = media.message_id, "linked media unavailable");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "O Instagram não respondeu: tente novamente em instantes.",
+            )
+                .into_response();
+        }
+        Err(_) => {
+            return (StatusCode::NOT_FOUND, "A menção no story expirou: o Instagram não mostra mais a mídia.")
+                .into_response()
+        }
+    };
+    let mime = fetched
+        .mime_type
+        .as_deref()
+        .and_then(clean_mime)
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let name = download_name(media.file_name.as_deref(), media.message_id, &mime);
+    let shown = disposition(&mime) == Disposition::Inline;
+    let mut response = fetched.bytes.into_response();
+    let headers = response.headers_mut();
+    file_headers(headers, &mime, &name, shown);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     response
 }
 

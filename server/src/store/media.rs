@@ -22,6 +22,8 @@ pub struct IncomingMedia {
     pub declared_sha256: Option<String>,
     /// When the provider stops keeping it.
     pub expires_at: Option<Timestamp>,
+    /// Downloaded and kept (`false`: only ever shown from the provider, see [`MediaState::Linked`]).
+    pub keep: bool,
 }
 
 /// A download for the worker.
@@ -42,6 +44,9 @@ pub struct MediaJob {
 pub struct StoredMedia {
     pub message_id: i64,
     pub conversation_id: i64,
+    pub channel_id: i64,
+    /// Where the provider keeps it, in its own terms (what its `MediaSource` reads).
+    pub source: String,
     pub state: MediaState,
     pub mime_type: Option<String>,
     pub file_name: Option<String>,
@@ -55,6 +60,8 @@ pub struct StoredMedia {
 struct StoredMediaRow {
     message_id: i64,
     conversation_id: i64,
+    channel_id: i64,
+    source: String,
     state: String,
     reason: Option<String>,
     mime_type: Option<String>,
@@ -69,6 +76,8 @@ impl StoredMediaRow {
         Ok(StoredMedia {
             message_id: self.message_id,
             conversation_id: self.conversation_id,
+            channel_id: self.channel_id,
+            source: self.source,
             state: MediaState::from_code(&self.state, self.reason.as_deref())
                 .ok_or_else(|| super::corrupt("media state", &self.state))?,
             mime_type: self.mime_type,
@@ -103,7 +112,7 @@ impl KeptFile {
 }
 
 const STORED_MEDIA_COLUMNS: &str =
-    "message_id, conversation_id, state, reason, mime_type, file_name, voice, sha256, size_bytes";
+    "message_id, conversation_id, channel_id, source, state, reason, mime_type, file_name, voice, sha256, size_bytes";
 
 impl SqlStore {
     /// The file announced with message `message_id`, pending, inside the transaction that stores the message.
@@ -118,7 +127,7 @@ impl SqlStore {
         sqlx::query(
             "INSERT INTO media (message_id, conversation_id, channel_id, state, source, mime_type, file_name, voice, \
              declared_sha256, next_attempt_at, expires_at, created_at) \
-             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $9)",
+             VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9, $10, $9)",
         )
         .bind(message_id)
         .bind(conversation_id)
@@ -130,6 +139,7 @@ impl SqlStore {
         .bind(media.declared_sha256.as_deref())
         .bind(now.as_millis())
         .bind(media.expires_at.map(Timestamp::as_millis))
+        .bind(if media.keep { MediaState::Pending.code() } else { MediaState::Linked.code() })
         .execute(&mut *conn)
         .await
         .map_err(unavailable)?;

@@ -357,6 +357,7 @@ contract!(a_file_is_claimed_by_one_worker_at_a_time_and_once_kept_stays_kept, |d
             voice: false,
             declared_sha256: None,
             expires_at: None,
+            keep: true,
         }),
         ..from(ch, "5511987654321", id, "", T0)
     };

@@ -400,3 +400,62 @@ async fn places_cards_reactions_replies_buttons_and_unsupported_kinds_reach_the_
     let shown = app.conversation_view(conversation.id.0).await;
     assert_eq!(shown["messages"][1]["extras"]["reply_to"], "wamid.T1", "{shown}");
 }
+
+#[tokio::test]
+async fn an_instagram_story_mention_is_shown_from_meta_and_never_stored() {
+    let app = spawn_app().await;
+    let config = app.others.config().clone();
+    let mention = |mid: &str, file: &str| {
+        serde_json::json!({ "object": "instagram", "entry": [{ "id": config.instagram_id, "time": 1, "messaging": [{
+            "sender": { "id": "1700000000000777" }, "recipient": { "id": config.instagram_id },
+            "timestamp": 1_700_000_000_000_i64,
+            "message": { "mid": mid, "attachments": [{ "type": "story_mention",
+                "payload": { "url": format!("{}/meta/cdn/{file}", config.public_url) } }] } }] }] })
+        .to_string()
+    };
+    let secret = config.meta_app_secret.as_bytes();
+    assert_eq!(
+        crate::common::post_signed(&app, "meta", &mention("m_story_1", "amostra.jpg"), secret).await,
+        200
+    );
+    let conversation = eventually("the mention's conversation", || async {
+        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
+        conversations.into_iter().find(|c| c.last_message.as_deref() == Some("📷 Mencionou você no story"))
+    })
+    .await;
+    let media = eventually("the mention's file", || async {
+        app.store.media_of_conversation(conversation.id.0).await.ok()?.into_iter().next()
+    })
+    .await;
+    assert_eq!(media.state, MediaState::Linked);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let media = app.store.media_of(media.message_id).await.expect("read").expect("the row");
+    assert_eq!(
+        (media.state, media.sha256, media.size_bytes),
+        (MediaState::Linked, None, None),
+        "never downloaded"
+    );
+
+    // Shown through Atende, from Meta, for this request only.
+    let url = format!("{}/midia/{}", app.address, media.message_id);
+    let shown = app.client.get(&url).send().await.expect("GET");
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["content-type"], "image/jpeg");
+    assert_eq!(shown.headers()["cache-control"], "private, no-store");
+    assert!(shown.bytes().await.expect("body").starts_with(&[0xFF, 0xD8, 0xFF]));
+    assert_eq!(reqwest::get(&url).await.expect("GET").status(), 401, "only to agents");
+
+    // Once Meta no longer has it, the agent is told so.
+    assert_eq!(
+        crate::common::post_signed(&app, "meta", &mention("m_story_2", "expirado.jpg"), secret).await,
+        200
+    );
+    let gone = eventually("the second mention's file", || async {
+        let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
+        (files.len() == 2).then(|| files[1].message_id)
+    })
+    .await;
+    let expired = app.client.get(format!("{}/midia/{gone}", app.address)).send().await.expect("GET");
+    assert_eq!(expired.status(), 404);
+    assert!(expired.text().await.expect("text").contains("expirou"));
+}

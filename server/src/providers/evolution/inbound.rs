@@ -132,6 +132,7 @@ impl InboundHandler for EvolutionInbound {
                         voice,
                         declared_sha256: None,
                         expires_at: None,
+                        keep: true,
                     }),
                     extras: record.extras(&event.data),
                 };

@@ -133,10 +133,16 @@ impl MetaInbound {
                 Some("audio") => "audio",
                 Some("file") => "document",
                 Some("sticker") => "sticker",
+                // The person mentioned the account in their story: shown as a picture, never stored.
+                Some("story_mention") => "image",
                 Some(_) => "unsupported",
             };
-            let body =
-                message.text.clone().or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()));
+            let story = message.attachments.first().is_some_and(|a| a.kind == "story_mention");
+            let body = message
+                .text
+                .clone()
+                .or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()))
+                .or_else(|| story.then(|| "Mencionou você no story".to_owned()));
             let activity = match kind {
                 "text" if message.quick_reply.is_some() => InboundKind::ButtonReply,
                 "text" => InboundKind::Text,
@@ -155,6 +161,8 @@ impl MetaInbound {
                     voice: false,
                     declared_sha256: None,
                     expires_at: None,
+                    // Meta: "You must not store/cache the media content" of a story mention.
+                    keep: !story,
                 }),
                 _ => None,
             };

@@ -230,6 +230,7 @@ fn media_of(content: &InboundContent, sent_at: Timestamp) -> Option<IncomingMedi
         voice: media.voice == Some(true),
         declared_sha256: media.sha256.clone(),
         expires_at: Some(sent_at.plus_millis(MEDIA_ID_LIFETIME_MS)),
+        keep: true,
     })
 }
 
