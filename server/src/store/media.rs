@@ -115,7 +115,8 @@ const STORED_MEDIA_COLUMNS: &str =
     "message_id, conversation_id, channel_id, source, state, reason, mime_type, file_name, voice, sha256, size_bytes";
 
 impl SqlStore {
-    /// The file announced with message `message_id`, pending, inside the transaction that stores the message.
+    /// The file announced with message `message_id`, inside the transaction that stores the message: pending
+    /// (the worker downloads it), or linked when it must not be kept.
     pub(crate) async fn insert_media_on(
         conn: &mut sqlx::AnyConnection,
         message_id: i64,
@@ -159,7 +160,7 @@ impl SqlStore {
         sqlx::query(
             "INSERT INTO media (message_id, conversation_id, channel_id, state, source, mime_type, file_name, voice, \
              sha256, size_bytes, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, 'ready', 'agent', $4, $5, $6, $7, $8, $9, $9)",
+             VALUES ($1, $2, $3, $10, 'agent', $4, $5, $6, $7, $8, $9, $9)",
         )
         .bind(message_id)
         .bind(outbound.conversation_id)
@@ -170,6 +171,7 @@ impl SqlStore {
         .bind(sha256)
         .bind(i64::try_from(file.size()).unwrap_or(i64::MAX))
         .bind(now.as_millis())
+        .bind(MediaState::Ready.code())
         .execute(&mut *conn)
         .await
         .map_err(unavailable)?;
