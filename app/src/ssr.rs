@@ -32,6 +32,9 @@ pub trait Files: Send + Sync + 'static {
     /// Keeps `bytes` and returns their key (the SHA-256 in lower-case hex); a file kept before is not
     /// written twice.
     async fn keep(&self, bytes: Vec<u8>) -> Result<String, AppError>;
+    /// The first bytes of the file kept under `key` (enough to know its type) and its size; `None` when no
+    /// such file is kept.
+    async fn head(&self, key: &str) -> Result<Option<(Vec<u8>, u64)>, AppError>;
     /// The deployment's own cap per file (`ATENDE_MEDIA_MAX_MB`), on top of each provider's.
     fn max_bytes(&self) -> u64;
 }

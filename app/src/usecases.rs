@@ -88,6 +88,45 @@ pub async fn send_file(
     answer(services, id, viewer, &state, message, delivery, now).await
 }
 
+/// A file from the agent's computer for a template's media header of `format` (Iniciar atendimento,
+/// Reiniciar, or an integration): checked by the domain (the types and sizes Meta takes there) and by its
+/// first bytes, then kept in the blob store. The answer is the header field's value that names it; the
+/// template is sent later with that value, and the provider uploads the file then.
+pub async fn keep_header_file(
+    services: &Services,
+    format: atende_domain::template::MediaFormat,
+    upload: Upload<'_>,
+) -> Result<atende_domain::template::HeaderFile, AppError> {
+    use atende_domain::outbound_media::OutgoingFile;
+    atende_domain::text::check_text(upload.name)?;
+    let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
+    let limit = services.files.max_bytes();
+    let file = OutgoingFile::for_header(format, upload.name, upload.declared_type, size, limit)?;
+    let file = file.with_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
+    let sha256 = services.files.keep(upload.bytes).await?;
+    Ok(file.header_file(&sha256))
+}
+
+/// A filled template whose media header is a file from the agent's computer: the file must still be kept,
+/// and be what the header takes (a value names a file by its hash and name, which an API caller could get
+/// wrong).
+async fn check_header_file(
+    services: &Services,
+    filled: &atende_domain::template::FilledTemplate,
+) -> Result<(), AppError> {
+    use atende_domain::outbound_media::OutgoingFile;
+    let Some((format, file)) = filled.header_file() else { return Ok(()) };
+    let Some((head, size)) = services.files.head(&file.sha256).await? else {
+        return Err(AppError::File(format!(
+            "O arquivo “{}” do cabeçalho não está mais no servidor: escolha-o de novo.",
+            file.name
+        )));
+    };
+    OutgoingFile::for_header(format, &file.name, "", size, services.files.max_bytes())?
+        .with_content(&head)?;
+    Ok(())
+}
+
 /// A text or attachment, written with what it changes in one transaction: a concluded conversation the
 /// channel let the agent write in is open again (said in its history); answering a conversation nobody had
 /// makes it the agent's. The outcome says whether it leaves now or waits for the contact.
@@ -144,6 +183,7 @@ pub async fn restart(
         return Err(AppError::TemplateNotForService { name: template });
     }
     let filled = chosen.fill(values)?;
+    check_header_file(services, &filled).await?;
     let lifecycle = state.lifecycle.template_sent(&state.channel, chosen.category(), now)?;
     let restarted =
         AuditLine { agent: Some(viewer.agent), action: AuditAction::Restarted, detail: Some(&template) };
@@ -306,6 +346,7 @@ pub async fn check_start(
                 return Err(AppError::TemplateNotForService { name });
             }
             let filled = chosen.fill(values)?;
+            check_header_file(services, &filled).await?;
             let after = lifecycle.template_sent(&info.channel, chosen.category(), now)?;
             Some((filled, lifecycle, after))
         }

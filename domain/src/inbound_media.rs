@@ -277,6 +277,52 @@ pub fn preview(
     }
 }
 
+/// The type of a file the browser did not recognise (`""`, `application/octet-stream`), from its extension.
+pub fn type_of_name(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "mp4" => "video/mp4",
+        "3gp" => "video/3gpp",
+        "mov" => "video/quicktime",
+        "webm" => "video/webm",
+        "avi" => "video/x-msvideo",
+        "ogg" | "opus" | "oga" => "audio/ogg",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "aac" => "audio/aac",
+        "amr" => "audio/amr",
+        "wav" => "audio/wav",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain",
+        "doc" => "application/msword",
+        "xls" => "application/vnd.ms-excel",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+/// How long an OGG/Opus recording lasts (a WhatsApp voice note), in whole seconds (rounded): the last page's
+/// granule position, less the pre-skip its `OpusHead` declares, at Opus's 48,000 samples a second. `None`
+/// when the bytes are not OGG/Opus or their last page says no length.
+pub fn opus_seconds(bytes: &[u8]) -> Option<u32> {
+    if bytes.get(..4) != Some(b"OggS".as_slice()) || bytes.get(28..36) != Some(b"OpusHead".as_slice()) {
+        return None;
+    }
+    let pre_skip = u64::from(u16::from_le_bytes(bytes.get(38..40)?.try_into().ok()?));
+    let last = bytes.windows(4).rposition(|w| w == b"OggS")?;
+    let granule = u64::from_le_bytes(bytes.get(last + 6..last + 14)?.try_into().ok()?);
+    // A granule of -1: no packet ends on that page.
+    let samples = granule.checked_sub(pre_skip).filter(|_| granule != u64::MAX)?;
+    u32::try_from((samples + 24_000) / 48_000).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,5 +433,21 @@ mod tests {
         assert_eq!(preview("audio", true, Some(42), None, None), "🎤 Áudio 0:42");
         assert_eq!(preview("document", false, None, Some("boleto.pdf"), None), "📄 boleto.pdf");
         assert_eq!(preview("sticker", false, None, None, None), "💟 Figurinha");
+    }
+
+    #[test]
+    fn a_voice_notes_length_is_read_from_its_last_ogg_page() {
+        // First page: OpusHead with a pre-skip of 312 samples; last page: granule 312 + 42 s at 48 kHz.
+        let page = |granule: u64, body: &[u8]| {
+            [b"OggS\0\0".as_slice(), &granule.to_le_bytes(), &[0; 12], &[1, 19], body].concat()
+        };
+        let head = page(0, &[b"OpusHead".as_slice(), &[1, 1], &312u16.to_le_bytes(), &[0; 7]].concat());
+        let voice = [head.clone(), page(312 + 42 * 48_000, b"audio")].concat();
+        assert_eq!(head.get(28..36), Some(b"OpusHead".as_slice()));
+        assert_eq!(opus_seconds(&voice), Some(42));
+        assert_eq!(opus_seconds(&[head.clone(), page(312 + 48_000 / 3, b"x")].concat()), Some(0));
+        assert_eq!(opus_seconds(&[head.clone(), page(u64::MAX, b"x")].concat()), None);
+        assert_eq!(opus_seconds(b"ID3 an mp3"), None);
+        assert_eq!(preview("audio", true, opus_seconds(&voice), None, None), "🎤 Áudio 0:42");
     }
 }

@@ -12,9 +12,11 @@
 //!   PDF files up to 25 MB; no caption.
 
 use crate::channel::ChannelKind;
+pub use crate::inbound_media::type_of_name;
 use crate::inbound_media::{clean_mime, essence, safe_file_name, size_label};
 use crate::media::MediaKind;
 use crate::queue::{MessageText, MessageTextError};
+use crate::template::{HeaderFile, MediaFormat};
 use serde::{Deserialize, Serialize};
 
 /// Longest caption WhatsApp takes on an image, video or document.
@@ -79,37 +81,6 @@ pub fn allowance(channel: ChannelKind, mime: &str) -> Option<Allowance> {
             "application/pdf" => allow(Document, 25 * MB),
             _ => None,
         },
-    }
-}
-
-/// The type of a file the browser did not recognise (`""`, `application/octet-stream`), from its extension.
-pub fn type_of_name(name: &str) -> &'static str {
-    let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
-    match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "3gp" => "video/3gpp",
-        "mov" => "video/quicktime",
-        "webm" => "video/webm",
-        "avi" => "video/x-msvideo",
-        "ogg" | "opus" | "oga" => "audio/ogg",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "aac" => "audio/aac",
-        "amr" => "audio/amr",
-        "wav" => "audio/wav",
-        "pdf" => "application/pdf",
-        "txt" => "text/plain",
-        "doc" => "application/msword",
-        "xls" => "application/vnd.ms-excel",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        _ => "application/octet-stream",
     }
 }
 
@@ -213,6 +184,8 @@ pub enum FileError {
     Caption(MessageTextError),
     #[error("Envie no máximo {max} arquivos de uma vez.")]
     TooMany { max: usize },
+    #[error("O cabeçalho deste modelo é {}: escolha um arquivo {expected} (“{name}” é {what}).", .format.label())]
+    NotForHeader { format: MediaFormat, name: String, what: String, expected: String },
 }
 
 fn kind_plural(kind: MediaKind) -> &'static str {
@@ -310,6 +283,47 @@ impl OutgoingFile {
             }
         }
         Ok(self)
+    }
+
+    /// A file for a template's media header of `format` (the Cloud API's; see [`MediaFormat::file_types`]).
+    /// Its type is the one its name says (the name, given its type's extension where it had none, is what
+    /// the field's value keeps: [`HeaderFile`]).
+    pub fn for_header(
+        format: MediaFormat,
+        name: &str,
+        declared: &str,
+        size: u64,
+        limit: u64,
+    ) -> Result<Self, FileError> {
+        let name = sent_name(name, &file_type(declared, name));
+        let mime = type_of_name(&name).to_owned();
+        let (types, expected, max_bytes) = format.file_types();
+        let kind = match format {
+            MediaFormat::Image => MediaKind::Image,
+            MediaFormat::Video | MediaFormat::Gif => MediaKind::Video,
+            MediaFormat::Document => MediaKind::Document,
+        };
+        if size == 0 {
+            return Err(FileError::Empty { name });
+        }
+        if !types.contains(&mime.as_str()) {
+            let what = type_label(&mime, &name);
+            return Err(FileError::NotForHeader { format, name, what, expected: expected.to_owned() });
+        }
+        let channel = ChannelKind::WhatsappOfficial;
+        if size > max_bytes {
+            let (size, max) = (size_label(size), size_label(max_bytes));
+            return Err(FileError::TooLarge { channel, name, kind, size, max });
+        }
+        if size > limit {
+            return Err(FileError::OverServerLimit { name, size: size_label(size), max: size_label(limit) });
+        }
+        Ok(Self { kind, mime, name, size, caption: None, channel })
+    }
+
+    /// The header's value for this file once kept under `sha256`.
+    pub fn header_file(&self, sha256: &str) -> HeaderFile {
+        HeaderFile { sha256: sha256.to_owned(), name: self.name.clone() }
     }
 
     pub const fn kind(&self) -> MediaKind {
@@ -521,5 +535,36 @@ mod tests {
         assert!(content_matches("video/mp4", b"\0\0\0\x18ftypmp42"));
         assert!(!content_matches("video/mp4", b"\0\0"));
         assert!(content_matches("text/plain", b"anything"));
+    }
+
+    #[test]
+    fn a_template_header_takes_the_types_and_sizes_meta_takes_there() {
+        let header =
+            |format, name: &str, mime: &str, size| OutgoingFile::for_header(format, name, mime, size, NO_CAP);
+        let photo = header(MediaFormat::Image, "promo.png", "image/png", 5 * MB).expect("png");
+        assert_eq!((photo.kind(), photo.mime(), photo.caption()), (MediaKind::Image, "image/png", None));
+        assert_eq!(
+            header(MediaFormat::Image, "promo.pdf", "application/pdf", KB).map_err(|e| e.to_string()),
+            Err("O cabeçalho deste modelo é Imagem: escolha um arquivo JPG ou PNG (“promo.pdf” é PDF)."
+                .into())
+        );
+        assert!(header(MediaFormat::Image, "promo.jpg", "image/jpeg", 5 * MB + 1).is_err());
+        assert!(header(MediaFormat::Video, "v.3gp", "video/3gpp", KB).is_err(), "MP4 only");
+        assert!(header(MediaFormat::Gif, "g.mp4", "video/mp4", 4 * MB).is_err(), "3.5 MB");
+        assert!(header(MediaFormat::Document, "boleto.docx", "", KB).is_err(), "PDF only");
+        assert_eq!(
+            header(MediaFormat::Document, "boleto.pdf", "application/pdf", 0),
+            Err(FileError::Empty { name: "boleto.pdf".into() })
+        );
+        // A screenshot without an extension gets its type's, which the header's value keeps.
+        let pasted = header(MediaFormat::Image, "captura", "image/png", KB).expect("png");
+        assert_eq!(pasted.name(), "captura.png");
+        let kept = pasted.header_file(&"ab".repeat(32));
+        assert_eq!(crate::template::HeaderFile::parse(&kept.value()), Some(kept.clone()));
+        assert_eq!(kept.mime(), "image/png");
+        assert!(OutgoingFile::for_header(MediaFormat::Image, "p.png", "image/png", 2 * KB, KB).is_err());
+        let pdf = header(MediaFormat::Document, "boleto.pdf", "", KB).expect("pdf");
+        assert!(pdf.clone().with_content(b"%PDF-1.4").is_ok());
+        assert!(pdf.with_content(b"<svg>").is_err());
     }
 }

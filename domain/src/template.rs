@@ -375,6 +375,67 @@ impl MediaFormat {
             Self::Document => "Documento",
         }
     }
+
+    /// The types of file Meta takes in such a header, by extension as the agent knows them, and the largest
+    /// size: the Cloud API's sent-media limits for JPEG/PNG images, MP4 videos and PDF documents (the types its
+    /// template-media upload lists); a GIF header is a short silent MP4 (Meta's limit for it is 3.5 MB).
+    pub const fn file_types(self) -> (&'static [&'static str], &'static str, u64) {
+        const MB: u64 = 1024 * 1024;
+        match self {
+            Self::Image => (&["image/jpeg", "image/png"], "JPG ou PNG", 5 * MB),
+            Self::Video => (&["video/mp4"], "MP4", 16 * MB),
+            Self::Gif => (&["video/mp4"], "MP4", 7 * MB / 2),
+            Self::Document => (&["application/pdf"], "PDF", 100 * MB),
+        }
+    }
+}
+
+/// The value of a media header's field: a public `https://` link Meta downloads, or a file the agent gave
+/// Atende from their computer, which the server uploads to Meta and sends by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderMedia {
+    Link(String),
+    File(HeaderFile),
+}
+
+impl HeaderMedia {
+    /// Reads a field's value (trimmed): [`HeaderFile::value`]'s form, or else a link (checked apart).
+    pub fn parse(value: &str) -> Self {
+        let value = value.trim();
+        HeaderFile::parse(value).map_or_else(|| Self::Link(value.to_owned()), Self::File)
+    }
+}
+
+/// A file Atende keeps for a media header: its SHA-256 (the blob store's key) and its name, whose extension
+/// says its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderFile {
+    pub sha256: String,
+    pub name: String,
+}
+
+impl HeaderFile {
+    const PREFIX: &'static str = "arquivo:";
+
+    /// The field's value naming the file (`arquivo:<sha256>/<name>`), as the upload answers it.
+    pub fn value(&self) -> String {
+        format!("{}{}/{}", Self::PREFIX, self.sha256, self.name)
+    }
+
+    /// The file a field's value names, when it is in [`Self::value`]'s form.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (sha256, name) = value.strip_prefix(Self::PREFIX)?.split_once('/')?;
+        let hex =
+            sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let plain =
+            !name.trim().is_empty() && !name.chars().any(|c| c.is_control() || matches!(c, '/' | '\\'));
+        (hex && plain).then(|| Self { sha256: sha256.to_owned(), name: name.to_owned() })
+    }
+
+    /// Its type, from its name.
+    pub fn mime(&self) -> &'static str {
+        crate::inbound_media::type_of_name(&self.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -818,7 +879,12 @@ impl Template {
             },
             _ if !self.slots().contains(slot) => Err(TemplateParamError::Unexpected { field }),
             ParamSlot::Header(_) | ParamSlot::Body(_) => check_text(&field, value),
-            ParamSlot::HeaderMedia(_) => check_link(&field, value.trim()),
+            // A file is checked for the header's format where its bytes are
+            // (`OutgoingFile::for_header`, as it is kept and again as the template is sent).
+            ParamSlot::HeaderMedia(_) => match HeaderMedia::parse(value) {
+                HeaderMedia::Link(link) => check_link(&field, &link),
+                HeaderMedia::File(file) => Ok(file.value()),
+            },
             ParamSlot::UrlSuffix { index } => {
                 let suffix = value.trim();
                 if suffix.is_empty() {
@@ -1498,6 +1564,15 @@ impl FilledTemplate {
         self.template.preview(&self.values)
     }
 
+    /// The file of its media header, when the agent gave one from their computer (not a link).
+    pub fn header_file(&self) -> Option<(MediaFormat, HeaderFile)> {
+        let Some(Header::Media(format)) = self.template.header else { return None };
+        match HeaderMedia::parse(self.values.get(&ParamSlot::HeaderMedia(format))?) {
+            HeaderMedia::File(file) => Some((format, file)),
+            HeaderMedia::Link(_) => None,
+        }
+    }
+
     /// The Cloud API `template.components` array.
     pub fn components(&self) -> Vec<Value> {
         let template = &self.template;
@@ -1525,11 +1600,19 @@ impl FilledTemplate {
                 }
             }
             Some(Header::Media(format)) => {
-                if let Some(link) = self.values.get(&ParamSlot::HeaderMedia(*format)) {
+                if let Some(value) = self.values.get(&ParamSlot::HeaderMedia(*format)) {
                     let code = format.code();
+                    // A file from the agent's computer: the provider uploads it and adds its `id` as it sends.
+                    let media = match HeaderMedia::parse(value) {
+                        HeaderMedia::Link(link) => json!({ "link": link }),
+                        HeaderMedia::File(file) if *format == MediaFormat::Document => {
+                            json!({ "filename": file.name })
+                        }
+                        HeaderMedia::File(_) => json!({}),
+                    };
                     components.push(json!({
                         "type": "header",
-                        "parameters": [{ "type": code, code: { "link": link } }]
+                        "parameters": [{ "type": code, code: media }]
                     }));
                 }
             }
@@ -1907,6 +1990,30 @@ mod tests {
             template.check_value(&slot, "   "),
             Err(TemplateParamError::Missing { field: "Corpo {{1}}".into() })
         );
+    }
+
+    #[test]
+    fn a_media_header_may_be_a_file_kept_by_atende_which_the_provider_sends_by_id() {
+        let template = order_update();
+        let media = ParamSlot::HeaderMedia(MediaFormat::Image);
+        let file = HeaderFile { sha256: "0f".repeat(32), name: "promo.png".into() };
+        assert_eq!(template.check_value(&media, &format!(" {} ", file.value())), Ok(file.value()));
+        // Not a hash, or a path in the name: not a file's value, so it is read as a (bad) link.
+        for bad in ["arquivo:abc/promo.png", &format!("arquivo:{}/../x.png", "0f".repeat(32))] {
+            assert!(template.check_value(&media, bad).is_err(), "{bad}");
+        }
+        let values = TemplateValues::new()
+            .with(media, file.value())
+            .with(ParamSlot::Body(Placeholder::Positional(1)), "Maria")
+            .with(ParamSlot::Body(Placeholder::Positional(2)), "A-1")
+            .with(ParamSlot::UrlSuffix { index: 0 }, "A-1");
+        let filled = template.fill(&values).expect("a file is a valid header");
+        assert_eq!(filled.header_file(), Some((MediaFormat::Image, file)));
+        assert_eq!(
+            filled.components()[0],
+            json!({ "type": "header", "parameters": [{ "type": "image", "image": {} }] })
+        );
+        assert_eq!(filled_order_update().header_file(), None, "a link is no file");
     }
 
     #[test]

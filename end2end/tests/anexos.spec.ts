@@ -133,3 +133,44 @@ test('um arquivo escrito enquanto o atendimento espera o contato fica na fila e 
   });
   await expect(sent).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
 });
+
+test('Reiniciar: o cabeçalho de imagem do modelo vem do computador, com prévia, e sai pelo id da Meta', async ({ page }) => {
+  const phone = uniqueMobile();
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  const name = `Cabecalho ${phone.typed.slice(-4)}`;
+  await contactWrites(page, number, name, 'Chegou?', '25');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Reiniciar' }).click();
+  const panel = page.getByRole('dialog', { name: 'Reiniciar atendimento' });
+  await panel.getByRole('radio', { name: /comprovante_entrega/ }).check();
+  await panel.getByRole('button', { name: 'Continuar' }).click();
+
+  // A PDF is refused at once: the header is a picture.
+  const picker = panel.getByLabel('Escolher do computador');
+  await picker.setInputFiles({ name: 'nota.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await expect(panel.getByText('O cabeçalho deste modelo é Imagem: escolha um arquivo JPG ou PNG (“nota.pdf” é PDF).')).toBeVisible();
+
+  await picker.setInputFiles({ name: 'entrega.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  await expect(panel.getByText('📎 entrega.jpg')).toBeVisible();
+  // The file, not a link, is the header now; the preview shows the picture above the text.
+  await expect(panel.getByLabel('Imagem do cabeçalho (link)')).toHaveValue('');
+  const preview = panel.getByLabel('Prévia da mensagem');
+  const picture = preview.getByRole('img', { name: 'Imagem do cabeçalho' });
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await panel.getByLabel('Corpo {{1}}').fill('Rita');
+  await panel.getByLabel('Corpo {{2}}').fill('A-55');
+  await expect(preview).toContainText('Olá Rita, seu pedido A-55 foi entregue.');
+  await page.screenshot({ path: '../target/screens/anexos-cabecalho-1366.png' });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: '../target/screens/anexos-cabecalho-360.png', fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
+  await expect(panel).toBeHidden();
+
+  // The template shows with its header's picture, and Meta took it.
+  const template = pane.getByRole('listitem').filter({ hasText: 'Modelo de mensagem' });
+  await expect(template).toContainText('seu pedido A-55 foi entregue');
+  const shown = template.getByRole('img', { name: 'Foto enviada pelo atendimento' });
+  await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await expect(template).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
+});

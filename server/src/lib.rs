@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         // Files are served as they are kept (compressing would break `Range`, and they are compressed already).
         .route("/midia/{message_id}", get(media::serve::file))
         .route("/midia/enviar/{conversation_id}", axum::routing::post(media::upload::upload))
+        .route(media::upload::HEADER_UPLOAD_PATH, axum::routing::post(media::upload::upload_header))
         .with_state(state)
 }
 
@@ -292,6 +293,7 @@ impl Application {
                     per_channel_rate: settings.outbound_rate,
                     pair_burst: settings.pair_burst,
                     lease: std::time::Duration::from_secs(settings.send_lease_seconds),
+                    file_lease: std::time::Duration::from_secs(settings.file_send_lease_seconds),
                     workers: settings.send_workers,
                     ..DispatchSettings::default()
                 },

@@ -88,6 +88,7 @@ fn routes() -> Vec<Route> {
         route(Verb::Put, "/api/v1/contacts", upsert_contact),
         route(Verb::Post, "/api/v1/conversations", open_conversation),
         route(Verb::Post, "/api/v1/conversations/{conversation}/files", send_file),
+        route(Verb::Post, "/api/v1/template-files", keep_template_file),
     ]
 }
 
@@ -438,21 +439,13 @@ async fn send_file(
         Ok(viewer) => viewer,
         Err(error) => return ApiError(error).into_response(),
     };
-    let (bytes, _slot) = match crate::media::upload::read_file(&headers, body, services.files.max_bytes())
-        .await
-    {
+    let (bytes, _slot) = match read_file(&services, &headers, body).await {
         Ok(read) => read,
-        Err(unread) => {
-            let kind =
-                if unread.status == StatusCode::PAYLOAD_TOO_LARGE { "FileTooLarge" } else { "BadRequest" };
-            return problem(unread.status, kind, &unread.message);
-        }
+        Err(refused) => return refused,
     };
-    let declared =
-        headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let upload = atende_app::usecases::Upload {
         name: &query.name,
-        declared_type: declared,
+        declared_type: declared_type(&headers),
         caption: &query.caption,
         bytes,
     };
@@ -511,5 +504,66 @@ mod tests {
             assert!(start.get(status).is_some(), "POST /api/v1/conversations: {status}");
         }
         assert!(document["paths"]["/api/v1/contacts"]["put"]["responses"].get("409").is_some());
+    }
+}
+
+/// A request's body read as a file (see [`crate::media::upload::read_file`]), or the problem to answer.
+async fn read_file(
+    services: &Services,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<(Vec<u8>, crate::media::upload::UploadSlot), Response> {
+    crate::media::upload::read_file(headers, body, services.files.max_bytes()).await.map_err(|unread| {
+        let kind = if unread.status == StatusCode::PAYLOAD_TOO_LARGE { "FileTooLarge" } else { "BadRequest" };
+        problem(unread.status, kind, &unread.message)
+    })
+}
+
+/// The file's type, as the request's `Content-Type` says it.
+fn declared_type(headers: &axum::http::HeaderMap) -> &str {
+    headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// `?format=…&name=…` of a template's media header sent as a file.
+#[derive(Deserialize)]
+struct TemplateFileQuery {
+    format: Option<String>,
+    name: String,
+}
+
+/// A file for a template's media header (`format` image, video, gif or document): checked as the console
+/// checks it, kept, and answered with the header field's `value` to send the template with.
+async fn keep_template_file(
+    State(services): State<Services>,
+    query: Result<axum::extract::Query<TemplateFileQuery>, axum::extract::rejection::QueryRejection>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Informe o formato e o nome: ?format=image&name=promo.jpg",
+        );
+    };
+    let format = match crate::media::upload::header_format(query.format.as_deref()) {
+        Ok(format) => format,
+        Err(error) => return ApiError(error).into_response(),
+    };
+    let (bytes, _slot) = match read_file(&services, &headers, body).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
+    let upload = atende_app::usecases::Upload {
+        name: &query.name,
+        declared_type: declared_type(&headers),
+        caption: "",
+        bytes,
+    };
+    match atende_app::usecases::keep_header_file(&services, format, upload).await {
+        Ok(file) => {
+            (StatusCode::CREATED, Json(json!({ "value": file.value(), "name": file.name }))).into_response()
+        }
+        Err(error) => ApiError(error).into_response(),
     }
 }

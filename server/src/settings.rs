@@ -168,6 +168,10 @@ pub struct Settings {
     /// back (`ATENDE_SEND_LEASE_SECONDS`, 1 to 3,600; default 60). Keep it above the time Meta takes to send
     /// the first status webhook: a send whose answer was lost is recognised by that webhook, not sent again.
     pub send_lease_seconds: u64,
+    /// The same for a send that carries a file from the agent's computer, which may take long to upload
+    /// (`ATENDE_FILE_SEND_LEASE_SECONDS`, 1 to 7,200; default 900). Keep it above the provider's time limit
+    /// for one file (5 minutes for the upload, then the send): a send still on its way is never taken over.
+    pub file_send_lease_seconds: u64,
     /// Sends in flight at once (`ATENDE_SEND_WORKERS`, 1 to 1,000; default 32): with a provider answering
     /// in 250 ms, 32 in flight allow 128 sends per second.
     pub send_workers: usize,
@@ -311,6 +315,8 @@ impl Settings {
         let pair_burst =
             bounded(&get, "ATENDE_WA_PAIR_BURST", 10, 1..=1000, "mensagens seguidas por contato")?;
         let send_lease_seconds = bounded(&get, "ATENDE_SEND_LEASE_SECONDS", 60, 1..=3600, "segundos")?;
+        let file_send_lease_seconds =
+            bounded(&get, "ATENDE_FILE_SEND_LEASE_SECONDS", 900, 1..=7200, "segundos")?;
         let send_workers = bounded(&get, "ATENDE_SEND_WORKERS", 32, 1..=1000, "envios simultâneos")?;
         let rate_card_file = get("ATENDE_RATE_CARD").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
         let webhook_retention_days = bounded(&get, "ATENDE_WEBHOOK_RETENTION_DAYS", 30, 1..=3650, "dias")?;
@@ -336,6 +342,7 @@ impl Settings {
             outbound_rate,
             pair_burst,
             send_lease_seconds,
+            file_send_lease_seconds,
             send_workers: usize::try_from(send_workers).unwrap_or(32),
             rate_card_file,
             webhook_retention_days,
@@ -380,6 +387,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "ATENDE_SANDBOX_APP_SECRET",
     "ATENDE_SECURE_COOKIES",
     "ATENDE_SEND_LEASE_SECONDS",
+    "ATENDE_FILE_SEND_LEASE_SECONDS",
     "ATENDE_SEND_WORKERS",
     "ATENDE_WA_GRAPH_URL",
     "ATENDE_WA_PAIR_BURST",
@@ -557,6 +565,7 @@ impl Settings {
             outbound_rate: 80,
             pair_burst: 10,
             send_lease_seconds: 60,
+            file_send_lease_seconds: 900,
             send_workers: 32,
             rate_card_file: None,
             webhook_retention_days: 30,

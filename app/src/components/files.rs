@@ -7,6 +7,7 @@
 use atende_domain::channel::ChannelKind;
 use atende_domain::inbound_media::size_label;
 use atende_domain::outbound_media::{OutgoingFile, MAX_FILES_AT_ONCE};
+use atende_domain::template::MediaFormat;
 use leptos::prelude::*;
 
 /// One file waiting to be sent.
@@ -65,11 +66,8 @@ impl Tray {
 
     /// Forgets every file (their previews too). Safe as the conversation closes.
     pub(crate) fn clear(&self) {
-        #[cfg(feature = "hydrate")]
         for chosen in self.files.try_get_untracked().unwrap_or_default() {
-            if let Some(url) = &chosen.preview {
-                let _ = web_sys::Url::revoke_object_url(url);
-            }
+            chosen.preview.as_deref().map(revoke_picture);
         }
         self.files.try_set(Vec::new());
         self.notice.try_set(None);
@@ -77,11 +75,8 @@ impl Tray {
 
     fn remove(&self, key: u32) {
         self.files.update(|files| {
-            #[cfg(feature = "hydrate")]
             for gone in files.iter().filter(|f| f.key == key) {
-                if let Some(url) = &gone.preview {
-                    let _ = web_sys::Url::revoke_object_url(url);
-                }
+                gone.preview.as_deref().map(revoke_picture);
             }
             files.retain(|f| f.key != key);
         });
@@ -181,7 +176,13 @@ pub(crate) fn FileTray(
             for (index, chosen) in files.into_iter().enumerate() {
                 chosen.error.set(None);
                 chosen.progress.set(Some(0.0));
-                match upload(id, &chosen).await {
+                let headers = [
+                    ("X-Atende-Tipo", chosen.mime.as_str()),
+                    ("X-Atende-Nome", chosen.name.as_str()),
+                    ("X-Atende-Legenda", &chosen.caption.get_untracked()),
+                ];
+                let url = format!("/midia/enviar/{id}");
+                match post_file(&url, &chosen.file, &headers, chosen.progress.clone()).await.map(drop) {
                     Ok(()) => {
                         tray.remove(chosen.key);
                         // The agent may have left the conversation meanwhile: nothing to redraw then.
@@ -282,25 +283,27 @@ pub(crate) fn FileTray(
     .into_any()
 }
 
-/// Uploads one file to `POST /midia/enviar/{id}` with `XMLHttpRequest` (fetch has no upload progress),
-/// telling its progress; the server's reason when it refuses.
+/// Uploads one file to `url` with `XMLHttpRequest` (fetch has no upload progress), with `headers`
+/// percent-encoded (a header is ASCII), telling its progress (0 to 1) in `progress`; the answer's body, or
+/// the server's reason when it refuses.
 #[cfg(feature = "hydrate")]
-async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
+pub(crate) async fn post_file(
+    url: &str,
+    file: &web_sys::File,
+    headers: &[(&str, &str)],
+    progress: ArcRwSignal<Option<f64>>,
+) -> Result<String, String> {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     let failed = |_| "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned();
     let request = web_sys::XmlHttpRequest::new().map_err(failed)?;
-    request.open("POST", &format!("/midia/enviar/{id}")).map_err(failed)?;
-    let header = |name: &str, value: &str| {
-        let encoded: String = js_sys::encode_uri_component(value).into();
-        request.set_request_header(name, &encoded)
-    };
+    request.open("POST", url).map_err(failed)?;
     request.set_request_header("Content-Type", "application/octet-stream").map_err(failed)?;
-    header("X-Atende-Tipo", &chosen.mime).map_err(failed)?;
-    header("X-Atende-Nome", &chosen.name).map_err(failed)?;
-    header("X-Atende-Legenda", chosen.caption.get_untracked().trim()).map_err(failed)?;
-    let progress = chosen.progress.clone();
-    let moving = progress.clone();
+    for (name, value) in headers {
+        let encoded: String = js_sys::encode_uri_component(value.trim()).into();
+        request.set_request_header(name, &encoded).map_err(failed)?;
+    }
+    let moving = progress;
     let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
         if ev.length_computable() && ev.total() > 0.0 {
             moving.set(Some(ev.loaded() / ev.total()));
@@ -319,14 +322,14 @@ async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
         }
     });
     request.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
-    request.send_with_opt_blob(Some(&chosen.file)).map_err(failed)?;
+    request.send_with_opt_blob(Some(file)).map_err(failed)?;
     let _ = finished.await;
     drop((on_progress, on_end));
     let status = request.status().unwrap_or(0);
-    if status == 200 {
-        return Ok(());
-    }
     let body = request.response_text().ok().flatten().unwrap_or_default();
+    if status == 200 {
+        return Ok(body);
+    }
     let reason = js_sys::JSON::parse(&body)
         .ok()
         .and_then(|answer| js_sys::Reflect::get(&answer, &"erro".into()).ok())
@@ -337,4 +340,99 @@ async fn upload(id: i64, chosen: &Chosen) -> Result<(), String> {
     Err(reason.unwrap_or_else(|| {
         "Não foi possível enviar o arquivo: verifique a conexão e tente de novo.".to_owned()
     }))
+}
+
+/// A template's media header from the agent's computer ("Escolher do computador"): checked at once by the
+/// domain (the types and sizes Meta takes in such a header), then uploaded to `POST /midia/cabecalho` with
+/// its progress. `on_kept` gets the field's value that names the kept file and, for a picture, an address of
+/// it for the preview; `None` when the agent removes it. `chosen` is the name of the file the field's value
+/// names now.
+#[component]
+pub(crate) fn HeaderFilePicker(
+    format: MediaFormat,
+    chosen: Signal<Option<String>>,
+    on_kept: Callback<Option<(String, Option<String>)>>,
+) -> impl IntoView {
+    let accept = format.file_types().0.join(",");
+    let error = RwSignal::new(None::<String>);
+    // While uploading: the file's name and how much of it arrived.
+    let uploading = RwSignal::new(None::<String>);
+    let progress = ArcRwSignal::new(None::<f64>);
+    let moving = progress.clone();
+    let pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
+            input.set_value("");
+            let (file_name, declared) = (file.name(), file.type_());
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a file's size in bytes"
+            )]
+            let size = file.size() as u64;
+            let checked = OutgoingFile::for_header(format, &file_name, &declared, size, u64::MAX);
+            error.set(checked.err().map(|refused| refused.to_string()));
+            if error.get_untracked().is_some() {
+                return;
+            }
+            uploading.set(Some(file_name.clone()));
+            let progress = moving.clone();
+            leptos::task::spawn_local(async move {
+                let url = format!("/midia/cabecalho?formato={}", format.code());
+                let headers = [("X-Atende-Tipo", declared.as_str()), ("X-Atende-Nome", file_name.as_str())];
+                progress.set(Some(0.0));
+                let answer = post_file(&url, &file, &headers, progress.clone()).await;
+                progress.set(None);
+                uploading.set(None);
+                let value = answer.and_then(|body| {
+                    js_sys::JSON::parse(&body)
+                        .ok()
+                        .and_then(|kept| js_sys::Reflect::get(&kept, &"valor".into()).ok())
+                        .and_then(|valor| valor.as_string())
+                        .ok_or_else(|| "O servidor não guardou o arquivo: tente de novo.".to_owned())
+                });
+                match value {
+                    Ok(value) => {
+                        let picture = (format == MediaFormat::Image)
+                            .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
+                            .flatten();
+                        on_kept.run(Some((value, picture)));
+                    }
+                    Err(refused) => error.set(Some(refused)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &moving, on_kept, uploading);
+    };
+    let shown = move || uploading.get().or_else(|| chosen.get()).map(|name| format!("📎 {name}"));
+    let value = move || progress.get();
+    view! {
+        <div class="header-file">
+            <label class="file-picker">
+                "Escolher do computador"
+                <input type="file" accept=accept on:change=pick />
+            </label>
+            <span class="chosen-name">{shown}</span>
+            <progress max="1" value=value aria-label="Enviando o arquivo do cabeçalho"></progress>
+            <button type="button" class="secondary" hidden=move || chosen.with(Option::is_none) on:click=move |_| on_kept.run(None)>
+                "Remover"
+            </button>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+    .into_any()
+}
+
+/// Lets the browser free a picture's address made for a preview.
+pub(crate) fn revoke_picture(url: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = web_sys::Url::revoke_object_url(url);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
 }

@@ -12,8 +12,9 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView, inboun
     match media.state {
         MediaState::Pending => view! { <p class="media-loading">"Carregando mídia…"</p> }.into_any(),
         MediaState::Failed(reason) => view! { <p class="media-failed">{reason}</p> }.into_any(),
-        // Kept, or shown from the provider (an Instagram story mention): the same to the agent.
-        MediaState::Ready | MediaState::Linked => match kind.as_str() {
+        // Kept, or shown from the provider (an Instagram story mention): the same to the agent. A template's
+        // media header shows as the kind of file it is.
+        MediaState::Ready | MediaState::Linked => match shown_kind(&kind, media.mime_type.as_deref()) {
             "image" | "sticker" => view! { <Photo url sticker=kind == "sticker" inbound /> }.into_any(),
             "audio" => {
                 let label = if media.voice { "Mensagem de voz" } else { "Áudio" };
@@ -48,6 +49,16 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView, inboun
                 .into_any()
             }
         },
+    }
+}
+
+/// How a message's file shows: as its message's kind, or, for a template's media header, as its type's.
+fn shown_kind<'a>(kind: &'a str, mime: Option<&str>) -> &'a str {
+    match (kind, mime.and_then(|m| m.split('/').next())) {
+        ("template", Some("image")) => "image",
+        ("template", Some("video")) => "video",
+        ("template", _) => "document",
+        (kind, _) => kind,
     }
 }
 

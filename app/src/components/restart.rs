@@ -3,12 +3,13 @@
 //! both use them.
 
 use crate::api::{ConversationDetail, RestartConversation};
+use crate::components::files::{revoke_picture, HeaderFilePicker};
 use atende_domain::channel::Channel;
 use atende_domain::contact::fold_for_search;
 use atende_domain::lifecycle::{restart_eligibility, RestartOffer};
 use atende_domain::phone::Phone;
 use atende_domain::pricing::{account_currency_note, classify, Charge, Currency, Outgoing, RateCard};
-use atende_domain::template::{ParamSlot, Template, TemplateValues};
+use atende_domain::template::{HeaderFile, HeaderMedia, ParamSlot, PreviewHeader, Template, TemplateValues};
 use atende_domain::time::Timestamp;
 use leptos::prelude::*;
 
@@ -158,8 +159,29 @@ pub(crate) fn TemplateParamsForm(
     }
     let values = RwSignal::new(initial);
     let tried = RwSignal::new(false);
+    // A picture chosen from the computer for the header, shown in the preview.
+    let picture = RwSignal::new(None::<String>);
     let preview_template = template.clone();
-    let preview = move || preview_template.preview(&values.get()).body;
+    // What the contact will see: the header (its text, or what the file or link is), the body and the footer.
+    let preview = move || {
+        let preview = preview_template.preview(&values.get());
+        let header = preview.header.map(|header| match header {
+            PreviewHeader::Text(text) => text,
+            PreviewHeader::Media { format, link } => match link.as_deref().map(HeaderMedia::parse) {
+                Some(HeaderMedia::File(file)) => format!("[{}] {}", format.label(), file.name),
+                Some(HeaderMedia::Link(link)) if !link.is_empty() => format!("[{}] {link}", format.label()),
+                _ => format!("[{}] ____", format.label()),
+            },
+        });
+        [header, Some(preview.body), preview.footer].into_iter().flatten().collect::<Vec<_>>().join("\n\n")
+    };
+    // The picture shows while the header's value is still its file (not a link typed since).
+    let header_slot = template.slots().into_iter().find(|slot| matches!(slot, ParamSlot::HeaderMedia(_)));
+    let shown_picture = move || {
+        let file =
+            values.with(|v| header_slot.as_ref().and_then(|slot| v.get(slot)).and_then(HeaderFile::parse));
+        picture.get().filter(|_| file.is_some())
+    };
     let fill_template = template.clone();
     let errors = move || fill_template.fill(&values.get()).err().map(|e| e.to_string());
     let submit_errors = errors.clone();
@@ -194,7 +216,6 @@ pub(crate) fn TemplateParamsForm(
                     let hint = template.hint(&slot);
                     let label = hint.label.clone();
                     let hint_id = format!("parametro-{n}");
-                    let start_value = values.with_untracked(|v| v.get(&slot).unwrap_or_default().to_owned());
                     let check_template = template.clone();
                     let slot_for_input = slot.clone();
                     let field_error = move || {
@@ -209,6 +230,30 @@ pub(crate) fn TemplateParamsForm(
                         <span class="param-context">{before}<mark>"____"</mark>{after}</span>
                     });
                     let example = hint.example.map(|e| view! { <span class="param-example">"Exemplo: "{e}</span> });
+                    // A media header takes a link, or a file from the computer (the link's box is then empty).
+                    let from_computer = match slot_for_input {
+                        ParamSlot::HeaderMedia(format) => {
+                            let slot = slot_for_input.clone();
+                            let chosen = Signal::derive(move || {
+                                values.with(|v| v.get(&slot).and_then(HeaderFile::parse).map(|file| file.name))
+                            });
+                            let slot = slot_for_input.clone();
+                            let kept = Callback::new(move |kept: Option<(String, Option<String>)>| {
+                                let (value, shown) = kept.unzip();
+                                if let Some(old) = picture.get_untracked() {
+                                    revoke_picture(&old);
+                                }
+                                picture.set(shown.flatten());
+                                values.update(|v| v.set(slot.clone(), value.unwrap_or_default()));
+                            });
+                            Some(view! { <HeaderFilePicker format chosen on_kept=kept /> })
+                        }
+                        _ => None,
+                    };
+                    let shown_slot = slot_for_input.clone();
+                    let shown = move || {
+                        values.with(|v| v.get(&shown_slot).filter(|v| HeaderFile::parse(v).is_none()).unwrap_or_default().to_owned())
+                    };
                     view! {
                         <label class="param">
                             {label}
@@ -216,13 +261,14 @@ pub(crate) fn TemplateParamsForm(
                                 type="text"
                                 autocomplete="off"
                                 aria-describedby=hint_id.clone()
-                                prop:value=start_value
+                                prop:value=shown
                                 on:input=move |ev| {
                                     let value = event_target_value(&ev);
                                     values.update(|v| v.set(slot_for_input.clone(), value));
                                 }
                             />
                         </label>
+                        {from_computer}
                         <p class="param-hint" id=hint_id>{context}{example}</p>
                         <p class="field-error" role="alert">{field_error}</p>
                     }
@@ -230,7 +276,8 @@ pub(crate) fn TemplateParamsForm(
                 .collect_view()}
             <div class="preview" aria-label="Prévia da mensagem">
                 <p class="label">"Prévia"</p>
-                <p>{preview}</p>
+                <img class="preview-picture" alt="Imagem do cabeçalho" src=shown_picture />
+                <p class="preview-text">{preview}</p>
             </div>
             <p class="price" role="note">{price}</p>
             // Each error once: a value's error is said by its field; this line says the server's, and a fill error

@@ -19,9 +19,11 @@ pub enum OutboundMessage {
         body: String,
     },
     /// An approved template, filled: the Cloud API's `template` object (name, language, components), as
-    /// the domain built it when the agent sent it.
+    /// the domain built it when the agent sent it; with the file of its media header when the agent gave one
+    /// from their computer (uploaded first, its id then set in the header's parameter).
     Template {
         template: serde_json::Value,
+        header: Option<OutboundFile>,
     },
     /// A file the provider fetches from `link`.
     Media {

@@ -9,15 +9,16 @@
 //! store, and the window rules. The answer is the [`SendOutcome`] as JSON, or `{"erro": "…"}` in Portuguese
 //! with the status of the refusal (413 for a file over the limit, 422 for a type the channel does not take).
 
-use super::blob::BlobStore;
+use super::blob::{BlobError, BlobStore};
 use atende_app::error::AppError;
 use atende_app::ssr::{Files, Services};
-use atende_app::usecases::{send_file, Upload};
+use atende_app::usecases::{keep_header_file, send_file, Upload};
 use atende_domain::access::Viewer;
 use atende_domain::conversation::ConversationId;
 use atende_domain::media::percent_decoded;
+use atende_domain::template::MediaFormat;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -26,13 +27,19 @@ use std::sync::Arc;
 /// Where the route starts (the request guard gives its bodies longer to arrive).
 pub const UPLOAD_PATH: &str = "/midia/enviar/";
 
+/// The route of a template's media header from the agent's computer (`?formato=image|video|gif|document`).
+pub const HEADER_UPLOAD_PATH: &str = "/midia/cabecalho";
+
 /// How long one file's bytes may take to arrive (100 MB at about 1.5 Mbit/s).
 pub const UPLOAD_BODY_TIME: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Whether a request's body is a file (the console's route, or the public API's): it may take
 /// [`UPLOAD_BODY_TIME`] to arrive.
 pub fn carries_a_file(path: &str) -> bool {
-    path.starts_with(UPLOAD_PATH) || (path.starts_with("/api/v1/conversations/") && path.ends_with("/files"))
+    path.starts_with(UPLOAD_PATH)
+        || path == HEADER_UPLOAD_PATH
+        || path == "/api/v1/template-files"
+        || (path.starts_with("/api/v1/conversations/") && path.ends_with("/files"))
 }
 
 /// Files read at once (each is held in memory, up to `ATENDE_MEDIA_MAX_MB`); one more is answered 503.
@@ -57,6 +64,17 @@ impl Files for BlobFiles {
             AppError::Store(atende_domain::ports::StoreError::Unavailable(error.to_string()))
         })?;
         Ok(key)
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<(Vec<u8>, u64)>, AppError> {
+        match self.blobs.get(key, Some(0..1024)).await {
+            Ok(blob) => Ok(Some((Vec::from(blob.bytes), blob.total))),
+            Err(BlobError::NotFound | BlobError::BadKey) => Ok(None),
+            Err(error) => {
+                tracing::warn!(%error, "could not read a kept file");
+                Err(AppError::Store(atende_domain::ports::StoreError::Unavailable(error.to_string())))
+            }
+        }
     }
 
     fn max_bytes(&self) -> u64 {
@@ -118,6 +136,17 @@ pub async fn read_file(headers: &HeaderMap, body: Body, limit: u64) -> Result<(V
     }
 }
 
+/// The file a console request carries (see [`read_file`]), or the refusal to answer, in Portuguese.
+async fn console_file(
+    services: &Services,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Vec<u8>, UploadSlot), Response> {
+    read_file(headers, body, services.files.max_bytes()).await.map_err(|refusal| {
+        (refusal.status, Json(serde_json::json!({ "erro": refusal.message }))).into_response()
+    })
+}
+
 pub async fn upload(
     State(services): State<Services>,
     Extension(viewer): Extension<Viewer>,
@@ -130,11 +159,9 @@ pub async fn upload(
         Ok(viewer) => viewer,
         Err(error) => return refused(&error),
     };
-    let (bytes, _slot) = match read_file(&headers, body, services.files.max_bytes()).await {
+    let (bytes, _slot) = match console_file(&services, &headers, body).await {
         Ok(read) => read,
-        Err(refusal) => {
-            return (refusal.status, Json(serde_json::json!({ "erro": refusal.message }))).into_response()
-        }
+        Err(refused) => return refused,
     };
     let name = header_text(&headers, "x-atende-nome");
     let caption = header_text(&headers, "x-atende-legenda");
@@ -142,6 +169,48 @@ pub async fn upload(
     let upload = Upload { name: &name, declared_type: &declared, caption: &caption, bytes };
     match send_file(&services, &viewer, id, upload).await {
         Ok(outcome) => Json(outcome).into_response(),
+        Err(error) => refused(&error),
+    }
+}
+
+/// The header format a query names (`formato=image`, or the public API's `format=image`).
+pub fn header_format(code: Option<&str>) -> Result<MediaFormat, AppError> {
+    use atende_domain::template::MediaFormat::{Document, Gif, Image, Video};
+    [Image, Video, Gif, Document].into_iter().find(|f| Some(f.code()) == code).ok_or_else(|| {
+        AppError::File(
+            "Diga o tipo do cabeçalho: imagem (image), vídeo (video), gif ou documento (document).".into(),
+        )
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct HeaderQuery {
+    formato: Option<String>,
+}
+
+/// `POST /midia/cabecalho?formato=…`: a template's media header from the agent's computer, kept until the
+/// template is sent. The answer is `{"valor": "arquivo:<sha256>/<nome>", "nome": …}`: the header field's
+/// value.
+pub async fn upload_header(
+    State(services): State<Services>,
+    Extension(_viewer): Extension<Viewer>,
+    Query(query): Query<HeaderQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let format = match header_format(query.formato.as_deref()) {
+        Ok(format) => format,
+        Err(error) => return refused(&error),
+    };
+    let (bytes, _slot) = match console_file(&services, &headers, body).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
+    let name = header_text(&headers, "x-atende-nome");
+    let declared = header_text(&headers, "x-atende-tipo");
+    let upload = Upload { name: &name, declared_type: &declared, caption: "", bytes };
+    match keep_header_file(&services, format, upload).await {
+        Ok(file) => Json(serde_json::json!({ "valor": file.value(), "nome": file.name })).into_response(),
         Err(error) => refused(&error),
     }
 }

@@ -108,8 +108,9 @@ impl MediaWorker {
             .and_then(clean_mime)
             .or_else(|| job.mime_type.as_deref().and_then(clean_mime))
             .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let seconds = atende_domain::inbound_media::opus_seconds(&fetched.bytes);
         match self.blobs.put(fetched.bytes).await {
-            Ok((key, _)) => self.store.media_kept(job.message_id, &key, size, &mime, now).await,
+            Ok((key, _)) => self.store.media_kept(job.message_id, &key, size, &mime, seconds, now).await,
             Err(error) => {
                 // The store of bytes is down: like the provider being down, it may pass.
                 match after_transient_failure(attempts, now, expires_at) {

@@ -10,7 +10,7 @@
 use crate::channels::port::{Outbound, OutboundFile, OutboundMessage, SendFailure};
 use crate::channels::registry::ChannelRegistry;
 use crate::media::blob::{BlobError, BlobStore};
-use crate::store::media::KeptFile;
+use crate::store::media::{KeptFile, HEADER_FILE};
 use crate::store::queue::{ClaimedJob, Completion, JobId};
 use crate::store::SqlStore;
 use atende_domain::channel::MessageTag;
@@ -22,69 +22,102 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Mutex, Notify};
 
-/// What a job carries, as the channels' port takes it: the one place a job's kind and stored detail are
-/// read back (a file's bytes from `blobs`).
-pub async fn message_of(
-    job: &ClaimedJob,
-    blobs: Option<&dyn BlobStore>,
-) -> Result<OutboundMessage, SendFailure> {
-    /// An attachment's detail (see `Outbox::answer` in the store): a link, or a file kept in the blob store.
-    #[derive(serde::Deserialize)]
-    struct Attachment {
-        #[serde(default)]
-        link: Option<String>,
-        #[serde(default)]
-        filename: Option<String>,
-        #[serde(default)]
-        file: Option<KeptFile>,
-    }
-    let corrupt = |what: &str, error: serde_json::Error| SendFailure::Unsendable {
-        explanation: format!("{what} guardado está corrompido e não pode ser enviado."),
-        detail: error.to_string(),
-    };
-    match job.kind.as_str() {
-        "text" => Ok(OutboundMessage::Text { body: job.body.clone().unwrap_or_default() }),
-        "template" => serde_json::from_str(&job.detail)
-            .map(|template| OutboundMessage::Template { template })
-            .map_err(|e| corrupt("O modelo de mensagem", e)),
-        kind => {
-            let kind = MediaKind::from_code(kind).ok_or_else(|| SendFailure::unsupported(kind))?;
-            let attachment: Attachment =
-                serde_json::from_str(&job.detail).map_err(|e| corrupt("O anexo", e))?;
-            match (attachment.file, attachment.link) {
-                (Some(kept), _) => {
-                    let bytes = read_file(blobs, &kept.sha256).await?;
-                    Ok(OutboundMessage::File {
-                        file: OutboundFile {
-                            kind,
-                            mime: kept.mime,
-                            name: kept.name,
-                            voice: kept.voice,
-                            bytes,
-                        },
-                        caption: job.body.clone(),
-                    })
+/// What a job carries, read from its kind and stored detail (the one place they are read back), before any
+/// file's bytes are: a message ready for the port, or one whose file (an attachment, or a template's media
+/// header) is read from the blob store first ([`Stored::message`]).
+enum Stored {
+    Ready(OutboundMessage),
+    File { kind: MediaKind, kept: KeptFile, caption: Option<String> },
+    Template { template: serde_json::Value, header: KeptFile },
+}
+
+impl Stored {
+    fn of(job: &ClaimedJob) -> Result<Self, SendFailure> {
+        /// An attachment's detail (see `Outbox::answer` in the store): a link, or a file kept in the blob store.
+        #[derive(serde::Deserialize)]
+        struct Attachment {
+            #[serde(default)]
+            link: Option<String>,
+            #[serde(default)]
+            filename: Option<String>,
+            #[serde(default)]
+            file: Option<KeptFile>,
+        }
+        let corrupt = |what: &str, error: serde_json::Error| SendFailure::Unsendable {
+            explanation: format!("{what} guardado está corrompido e não pode ser enviado."),
+            detail: error.to_string(),
+        };
+        match job.kind.as_str() {
+            "text" => Ok(Self::Ready(OutboundMessage::Text { body: job.body.clone().unwrap_or_default() })),
+            "template" => {
+                let mut template: serde_json::Value =
+                    serde_json::from_str(&job.detail).map_err(|e| corrupt("O modelo de mensagem", e))?;
+                // The header's file is Atende's, not part of the Cloud API's object.
+                let header = template.as_object_mut().and_then(|object| object.remove(HEADER_FILE));
+                match header {
+                    None => Ok(Self::Ready(OutboundMessage::Template { template, header: None })),
+                    Some(header) => serde_json::from_value(header)
+                        .map(|header| Self::Template { template, header })
+                        .map_err(|e| corrupt("O arquivo do cabeçalho", e)),
                 }
-                (None, Some(link)) => Ok(OutboundMessage::Media {
-                    kind,
-                    link,
-                    caption: job.body.clone(),
-                    filename: attachment.filename,
-                }),
-                (None, None) => Err(SendFailure::Unsendable {
-                    explanation: "O anexo guardado não diz qual arquivo enviar.".into(),
-                    detail: format!("attachment detail without link or file: {}", job.detail),
-                }),
+            }
+            kind => {
+                let kind = MediaKind::from_code(kind).ok_or_else(|| SendFailure::unsupported(kind))?;
+                let attachment: Attachment =
+                    serde_json::from_str(&job.detail).map_err(|e| corrupt("O anexo", e))?;
+                match (attachment.file, attachment.link) {
+                    (Some(kept), _) => Ok(Self::File { kind, kept, caption: job.body.clone() }),
+                    (None, Some(link)) => Ok(Self::Ready(OutboundMessage::Media {
+                        kind,
+                        link,
+                        caption: job.body.clone(),
+                        filename: attachment.filename,
+                    })),
+                    (None, None) => Err(SendFailure::Unsendable {
+                        explanation: "O anexo guardado não diz qual arquivo enviar.".into(),
+                        detail: format!("attachment detail without link or file: {}", job.detail),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Whether it sends a file kept in the blob store (held in memory while it leaves).
+    const fn carries_file(&self) -> bool {
+        !matches!(self, Self::Ready(_))
+    }
+
+    /// The message for the port, with its file's bytes read from `blobs`.
+    async fn message(self, blobs: Option<&dyn BlobStore>) -> Result<OutboundMessage, SendFailure> {
+        let file = |kind: MediaKind, kept: KeptFile, bytes| OutboundFile {
+            kind,
+            mime: kept.mime,
+            name: kept.name,
+            voice: kept.voice,
+            bytes,
+        };
+        match self {
+            Self::Ready(message) => Ok(message),
+            Self::File { kind, kept, caption } => {
+                let bytes = read_file(blobs, &kept.sha256).await?;
+                Ok(OutboundMessage::File { file: file(kind, kept, bytes), caption })
+            }
+            Self::Template { template, header } => {
+                let bytes = read_file(blobs, &header.sha256).await?;
+                let kind = kind_of_type(&header.mime);
+                Ok(OutboundMessage::Template { template, header: Some(file(kind, header, bytes)) })
             }
         }
     }
 }
 
-/// Whether the job sends a file kept in the blob store (not a link).
-fn carries_file(job: &ClaimedJob) -> bool {
-    MediaKind::from_code(&job.kind).is_some()
-        && serde_json::from_str::<serde_json::Value>(&job.detail)
-            .is_ok_and(|detail| detail.get("file").is_some())
+/// The kind of message a header's file is, by its type.
+fn kind_of_type(mime: &str) -> MediaKind {
+    match mime.split('/').next() {
+        Some("image") => MediaKind::Image,
+        Some("video") => MediaKind::Video,
+        _ => MediaKind::Document,
+    }
 }
 
 /// The bytes of a file the agent sent, from the blob store: a store that does not answer is tried again
@@ -111,11 +144,6 @@ async fn read_file(blobs: Option<&dyn BlobStore>, key: &str) -> Result<bytes::By
     }
 }
 
-/// How long a claimed file send may take (uploading up to 100 MB to the provider, then sending; each provider
-/// call of a file gives up after 5 minutes): its lease is made this long before it starts, so no other worker
-/// takes it over and sends it twice.
-const FILE_SEND_LEASE: Duration = Duration::from_secs(15 * 60);
-
 /// Most jobs claimed at once (one statement, one commit): at 1,000 sends a second, one claim each would be
 /// a thousand commits a second on top of the sends' own.
 const CLAIM_BATCH: usize = 64;
@@ -141,6 +169,10 @@ pub enum ExecutionOutcome {
 pub struct DispatchSettings {
     /// How long a claimed job belongs to this worker before another may take it.
     pub lease: Duration,
+    /// How long a claimed send of a file may take (uploading up to 100 MB to the provider, then sending; each
+    /// provider call of a file gives up after 5 minutes): its lease is made this long before it starts, so no
+    /// other worker takes it over and sends it twice.
+    pub file_lease: Duration,
     /// Sends per second per channel (business number). Meta's default is 80.
     pub per_channel_rate: u32,
     /// Per recipient (Meta's pair rate limit, error 131056: about one message every 6 seconds to the same
@@ -163,6 +195,7 @@ impl Default for DispatchSettings {
     fn default() -> Self {
         Self {
             lease: Duration::from_secs(60),
+            file_lease: Duration::from_secs(15 * 60),
             per_channel_rate: 80,
             pair_burst: 10,
             pair_interval: Duration::from_secs(6),
@@ -440,7 +473,8 @@ impl Dispatcher {
         // When the send began: Meta took the message after it, and a receipt by watermark covers it if given
         // after it.
         let sent_at = self.clock.now();
-        let _file_slot = if carries_file(&job) {
+        let stored = Stored::of(&job);
+        let _file_slot = if stored.as_ref().is_ok_and(Stored::carries_file) {
             // Few files at once (each is held in memory): without a free place, the job waits a moment in the
             // queue instead of holding its lease (and a worker) while it waits.
             let Ok(slot) = Arc::clone(&self.file_sends).try_acquire_owned() else {
@@ -449,7 +483,7 @@ impl Dispatcher {
                 return Ok(ExecutionOutcome::Deferred(job.job_id, at));
             };
             // The upload may outlast the ordinary lease: it is made long enough first, under this claim.
-            let until = self.clock.now().plus_millis(millis(FILE_SEND_LEASE));
+            let until = self.clock.now().plus_millis(millis(self.settings.file_lease));
             if !self.store.extend_lease(&job, until).await? {
                 return Ok(ExecutionOutcome::TakenOver(job.job_id));
             }
@@ -457,7 +491,11 @@ impl Dispatcher {
         } else {
             None
         };
-        let answer = match message_of(&job, self.blobs.as_deref()).await {
+        let message = match stored {
+            Ok(stored) => stored.message(self.blobs.as_deref()).await,
+            Err(unsendable) => Err(unsendable),
+        };
+        let answer = match message {
             Ok(message) => sender.send(&Outbound { message_id: job.message_id, to, message, tag }).await,
             Err(unsendable) => Err(unsendable),
         };

@@ -143,30 +143,8 @@ async fn send(
         Some(Fault::SlowAnswer { seconds }) => slow_answer_after = Some(seconds.unwrap_or(2)),
         Some(Fault::DuplicateStatuses) => quirks.duplicate = true,
         Some(Fault::ReorderStatuses) => quirks.reorder = true,
-        Some(Fault::ServerError { status }) => {
-            return Err(GraphFailure::new(
-                http_status(status, StatusCode::INTERNAL_SERVER_ERROR),
-                1,
-                "An unknown error has occurred.",
-                "An unknown error has occurred.",
-            ))
-        }
-        Some(Fault::Error { code, http_status: status, message, details }) => {
-            return Err(GraphFailure::new(
-                http_status(status, StatusCode::BAD_REQUEST),
-                code,
-                message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
-                details.unwrap_or_default(),
-            ))
-        }
-        Some(Fault::Timeout { seconds }) => {
-            tokio::time::sleep(Duration::from_secs(seconds.unwrap_or(60))).await;
-            return Err(GraphFailure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                131000,
-                "(#131000) Something went wrong",
-                "The sandbox was told to time out.",
-            ));
+        Some(fault @ (Fault::ServerError { .. } | Fault::Error { .. } | Fault::Timeout { .. })) => {
+            return Err(injected_failure(fault).await)
         }
         Some(Fault::FailedStatus { code, title, details }) => {
             failed_status = Some(WebhookError {
@@ -236,6 +214,11 @@ async fn send(
     let (category, summary, template_name) = match &request.content {
         OutboundContent::Template { template } => {
             let definition = templates::validate(&data.templates, template)?;
+            // Its header's file by the id of an upload.
+            if let Some(id) = templates::header_media_id(template) {
+                let stored = data.media.get(id).ok_or_else(|| unknown_media(id))?;
+                uploaded = Some((stored.sha256.clone(), stored.mime_type.clone()));
+            }
             (Some(definition.category), templates::render(definition, template), Some(template.name.clone()))
         }
         OutboundContent::Text { text } => {
@@ -266,15 +249,7 @@ async fn send(
                 )));
             }
             if let Some(id) = &media.id {
-                // Sent by the id of an upload: it must be one of this number's.
-                let Some(stored) = data.media.get(id) else {
-                    return Err(GraphFailure::new(
-                        StatusCode::BAD_REQUEST,
-                        131053,
-                        "(#131053) Media upload error",
-                        format!("Unknown media id {id}."),
-                    ));
-                };
+                let stored = data.media.get(id).ok_or_else(|| unknown_media(id))?;
                 uploaded = Some((stored.sha256.clone(), stored.mime_type.clone()));
             }
             let label = media.filename.clone().or_else(|| media.link.clone()).unwrap_or_default();
@@ -334,8 +309,8 @@ async fn send(
 
 /// `POST /{phone_number_id}/media`, multipart: `messaging_product=whatsapp`, `type` and the `file` part. The
 /// bytes are kept like a contact's file (the same `GET /{media-id}` gives them back) and the id is answered.
-/// A fault queued for this number's next request (an injected error or 5xx) is taken by the upload: that is
-/// how a test makes Meta refuse a file (131053).
+/// A fault queued for this number's next request (an injected error, 5xx or time-out) is taken by the upload:
+/// that is how a test makes Meta refuse a file (131053), or holds an upload while the server is killed.
 pub(super) async fn upload_media(
     State(state): State<SandboxState>,
     Path(phone_number_id): Path<String>,
@@ -348,30 +323,16 @@ pub(super) async fn upload_media(
     if phone_number_id != state.inner.config.phone_number_id {
         return GraphFailure::unknown_object(&phone_number_id).into_response();
     }
-    {
+    let fault = {
         let mut data = state.inner.data.lock().await;
-        if matches!(data.faults.front(), Some(Fault::Error { .. } | Fault::ServerError { .. })) {
-            match data.faults.pop_front() {
-                Some(Fault::Error { code, http_status: status, message, details }) => {
-                    return GraphFailure::new(
-                        http_status(status, StatusCode::BAD_REQUEST),
-                        code,
-                        message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
-                        details.unwrap_or_default(),
-                    )
-                    .into_response()
-                }
-                _ => {
-                    return GraphFailure::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        1,
-                        "An unknown error has occurred.",
-                        "An unknown error has occurred.",
-                    )
-                    .into_response()
-                }
-            }
-        }
+        let failing = matches!(
+            data.faults.front(),
+            Some(Fault::Error { .. } | Fault::ServerError { .. } | Fault::Timeout { .. })
+        );
+        failing.then(|| data.faults.pop_front()).flatten()
+    };
+    if let Some(fault) = fault {
+        return injected_failure(fault).await.into_response();
     }
     let (mut product, mut declared, mut file) = (None, None, None);
     while let Ok(Some(field)) = form.next_field().await {
@@ -393,23 +354,15 @@ pub(super) async fn upload_media(
     };
     // Meta takes OGG audio only as Opus, and says so by its type.
     if declared.trim() == "audio/ogg" {
-        return GraphFailure::new(
-            StatusCode::BAD_REQUEST,
-            131053,
-            "(#131053) Media upload error",
+        return media_upload_error(
             "Unsupported Audio mime type audio/ogg. Please use one of audio/ogg; codecs=opus, audio/mpeg, \
              audio/amr, audio/mp4, audio/aac.",
         )
         .into_response();
     }
     if part_type.as_deref() != Some(declared.as_str()) || bytes.is_empty() {
-        return GraphFailure::new(
-            StatusCode::BAD_REQUEST,
-            131053,
-            "(#131053) Media upload error",
-            format!("The file's type {part_type:?} does not match type {declared}."),
-        )
-        .into_response();
+        return media_upload_error(format!("The file's type {part_type:?} does not match type {declared}."))
+            .into_response();
     }
     let stored = state.store_media(&declared, bytes.to_vec()).await;
     Json(serde_json::json!({ "id": stored.id })).into_response()
@@ -591,6 +544,51 @@ pub(super) async fn clear_faults(State(state): State<SandboxState>) -> StatusCod
         others.clear_faults().await;
     }
     StatusCode::NO_CONTENT
+}
+
+/// The answer to a request that takes an injected failure: Meta's error envelope with the code asked for, an
+/// unknown error (5xx), or, after `seconds` of silence, a 500 (the caller has given up by then). Any other
+/// fault is answered as an unknown error.
+async fn injected_failure(fault: Fault) -> GraphFailure {
+    match fault {
+        Fault::Error { code, http_status: status, message, details } => GraphFailure::new(
+            http_status(status, StatusCode::BAD_REQUEST),
+            code,
+            message.unwrap_or_else(|| format!("(#{code}) Erro injetado no sandbox")),
+            details.unwrap_or_default(),
+        ),
+        Fault::Timeout { seconds } => {
+            tokio::time::sleep(Duration::from_secs(seconds.unwrap_or(60))).await;
+            GraphFailure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                131000,
+                "(#131000) Something went wrong",
+                "The sandbox was told to time out.",
+            )
+        }
+        other => {
+            let status = match other {
+                Fault::ServerError { status } => status,
+                _ => None,
+            };
+            GraphFailure::new(
+                http_status(status, StatusCode::INTERNAL_SERVER_ERROR),
+                1,
+                "An unknown error has occurred.",
+                "An unknown error has occurred.",
+            )
+        }
+    }
+}
+
+/// Meta's refusal of a file: an upload it cannot take, or a send naming an id it does not know.
+fn media_upload_error(details: impl Into<String>) -> GraphFailure {
+    GraphFailure::new(StatusCode::BAD_REQUEST, 131053, "(#131053) Media upload error", details)
+}
+
+/// A send that names an upload this number does not have.
+fn unknown_media(id: &str) -> GraphFailure {
+    media_upload_error(format!("Unknown media id {id}."))
 }
 
 #[cfg(test)]

@@ -473,6 +473,11 @@ impl SandboxState {
         }
     }
 
+    /// How many injected faults no request has taken yet.
+    pub async fn faults_left(&self) -> usize {
+        self.inner.data.lock().await.faults.len()
+    }
+
     pub async fn clear_faults(&self) {
         let mut data = self.inner.data.lock().await;
         data.faults.clear();

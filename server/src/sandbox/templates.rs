@@ -3,7 +3,7 @@
 
 use super::GraphFailure;
 use crate::providers::whatsapp::wire::{
-    MessageTemplate, Template, TemplateButton, TemplateCategory, TemplateComponent,
+    MessageTemplate, OutboundMedia, Template, TemplateButton, TemplateCategory, TemplateComponent,
     TemplateDefinitionComponent, TemplateParameter, TemplateStatus,
 };
 use serde_json::json;
@@ -180,6 +180,26 @@ pub(super) fn demo_templates() -> Vec<MessageTemplate> {
             false,
             vec![component("BODY", "Confira as novidades desta semana na nossa loja.")],
         ),
+        template(
+            1_100_000_000_009,
+            "comprovante_entrega",
+            Utility,
+            Approved,
+            false,
+            vec![
+                // A media header: its file (a link, or one from the agent's computer) is given at send time.
+                TemplateDefinitionComponent {
+                    format: Some("IMAGE".into()),
+                    text: None,
+                    example: Some(json!({"header_handle": ["4::aW1hZ2UvanBlZw==:ARb-sandbox"]})),
+                    ..component("HEADER", "")
+                },
+                body_with_example(
+                    "Olá {{1}}, seu pedido {{2}} foi entregue. Veja acima a foto da entrega.",
+                    json!({"body_text": [["Maria", "A-10423"]]}),
+                ),
+            ],
+        ),
     ]
 }
 
@@ -226,6 +246,17 @@ fn format_mismatch(details: impl Into<String>) -> GraphFailure {
         "(#132012) Parameter format does not match format in the created template",
         details,
     )
+}
+
+/// The media object of a header parameter (image, video, document or gif).
+fn header_media(parameter: &TemplateParameter) -> Option<&OutboundMedia> {
+    [&parameter.image, &parameter.video, &parameter.document, &parameter.gif].into_iter().flatten().next()
+}
+
+/// The id of the uploaded file a template send's media header names, if it names one (not a link).
+pub(super) fn header_media_id(requested: &Template) -> Option<&str> {
+    let header = requested.components.iter().filter(|c| c.kind.eq_ignore_ascii_case("header"));
+    header.flat_map(|c| c.parameters.iter()).filter_map(header_media).find_map(|m| m.id.as_deref())
 }
 
 /// Meta's checks of a template send, in Meta's order: existence and approval (132001, 132015, 132016), then
@@ -382,6 +413,11 @@ pub(super) fn validate<'a>(
             if header_format == "TEXT" { "text".to_owned() } else { header_format.to_ascii_lowercase() };
         if parameter.kind != expected_kind {
             return Err(format_mismatch(format!("header: expected a parameter of type {expected_kind}")));
+        }
+        if expected_kind != "text"
+            && header_media(parameter).is_none_or(|m| m.id.is_none() && m.link.is_none())
+        {
+            return Err(validation(format!("header: {expected_kind} requires either id or link")));
         }
     }
     let every_parameter = requested.components.iter().flat_map(|c| c.parameters.iter());

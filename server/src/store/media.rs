@@ -7,7 +7,7 @@ use atende_domain::inbound_media::MediaState;
 use atende_domain::outbound_media::OutgoingFile;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
-use sqlx::FromRow;
+use sqlx::{FromRow, Row};
 
 /// A file a provider announced with a contact's message, before it is downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,10 @@ impl StoredMediaRow {
     }
 }
 
+/// The key of a template job's detail that holds the file of its media header ([`KeptFile`]), when the agent
+/// gave one from their computer.
+pub const HEADER_FILE: &str = "header_file";
+
 /// A file the agent sent from their computer, as its message's job keeps it: the outbound worker reads the
 /// bytes back from the blob store by `sha256` and gives them to the provider.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -153,8 +157,8 @@ impl SqlStore {
         conn: &mut sqlx::AnyConnection,
         message_id: i64,
         outbound: &super::queue::NewOutbound,
-        file: &OutgoingFile,
-        sha256: &str,
+        file: &KeptFile,
+        size: Option<u64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -165,11 +169,11 @@ impl SqlStore {
         .bind(message_id)
         .bind(outbound.conversation_id)
         .bind(outbound.channel_id)
-        .bind(file.mime())
-        .bind(file.name())
-        .bind(i64::from(file.voice()))
-        .bind(sha256)
-        .bind(i64::try_from(file.size()).unwrap_or(i64::MAX))
+        .bind(&file.mime)
+        .bind(&file.name)
+        .bind(i64::from(file.voice))
+        .bind(&file.sha256)
+        .bind(size.map(|size| i64::try_from(size).unwrap_or(i64::MAX)))
         .bind(now.as_millis())
         .bind(MediaState::Ready.code())
         .execute(&mut *conn)
@@ -229,14 +233,18 @@ impl SqlStore {
     }
 
     /// The file of `message_id` is kept: the blob `sha256` of `size` bytes, of type `mime_type`.
+    /// `seconds`: how long the audio lasts, once its bytes say so: the conversation's line in the list then
+    /// says it ("🎤 Áudio 0:42") while it still shows this message.
     pub async fn media_kept(
         &self,
         message_id: i64,
         sha256: &str,
         size: u64,
         mime_type: &str,
+        seconds: Option<u32>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE media SET state = 'ready', sha256 = $2, size_bytes = $3, mime_type = $4, reason = NULL, \
              leased_until = NULL, next_attempt_at = $5 WHERE message_id = $1",
@@ -246,9 +254,35 @@ impl SqlStore {
         .bind(i64::try_from(size).unwrap_or(i64::MAX))
         .bind(mime_type)
         .bind(now.as_millis())
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
+        if let Some(seconds) = seconds {
+            let row = sqlx::query(
+                "SELECT message.kind, media.voice, media.conversation_id FROM media \
+                 JOIN message ON message.message_id = media.message_id WHERE media.message_id = $1",
+            )
+            .bind(message_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+            if let Some(row) = row {
+                let kind: String = row.try_get("kind").map_err(unavailable)?;
+                let voice = row.try_get::<i64, _>("voice").map_err(unavailable)? != 0;
+                let conversation: i64 = row.try_get("conversation_id").map_err(unavailable)?;
+                let line = |seconds| atende_domain::inbound_media::preview(&kind, voice, seconds, None, None);
+                sqlx::query(
+                    "UPDATE conversation SET last_message = $3 WHERE conversation_id = $1 AND last_message = $2",
+                )
+                .bind(conversation)
+                .bind(line(None))
+                .bind(line(Some(seconds)))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            }
+        }
+        tx.commit().await.map_err(unavailable)?;
         Ok(())
     }
 

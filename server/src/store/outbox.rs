@@ -1,6 +1,7 @@
 //! The `Outbox` port: what the agent sends, stored with its job and (for templates) the conversation's new
 //! lifecycle in one transaction.
 
+use super::media::{KeptFile, HEADER_FILE};
 use super::queue::{Dispatch, NewOutbound};
 use super::{corrupt, unavailable, LifecycleRow, SqlStore};
 use async_trait::async_trait;
@@ -373,7 +374,7 @@ impl Outbox for SqlStore {
             FreeForm::File { file, sha256 } => (
                 file.kind().code(),
                 file.caption(),
-                serde_json::json!({ "file": crate::store::media::KeptFile::of(file, sha256) }),
+                serde_json::json!({ "file": KeptFile::of(file, sha256) }),
             ),
         };
         // A tag is not kept: the worker decides it as the message leaves (a retry or a paced send may cross
@@ -394,7 +395,9 @@ impl Outbox for SqlStore {
         let (message_id, _) = Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
         if let FreeForm::File { file, sha256 } = answer.message {
             // The conversation shows the agent's file as it shows a contact's, from the blob store.
-            Self::insert_sent_media_on(&mut tx, message_id.0, &outbound, file, sha256, now).await?;
+            let kept = KeptFile::of(file, sha256);
+            Self::insert_sent_media_on(&mut tx, message_id.0, &outbound, &kept, Some(file.size()), now)
+                .await?;
         }
         if let Some(lifecycle) = &answer.reopened {
             Self::status_on(&mut tx, id, lifecycle, now).await?;
@@ -574,12 +577,23 @@ impl SqlStore {
         lifecycle: &Lifecycle,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        // The Cloud API `template` object the worker sends as it is.
-        let wire = serde_json::json!({
+        // The Cloud API `template` object the worker sends as it is; with the file of its media header when
+        // the agent gave one from their computer (the worker uploads it and adds its id).
+        let mut wire = serde_json::json!({
             "name": template.template().name().as_str(),
             "language": { "code": template.template().language().as_str() },
             "components": template.components(),
         });
+        let header = template.header_file().map(|(_, file)| KeptFile {
+            mime: file.mime().to_owned(),
+            sha256: file.sha256,
+            name: file.name,
+            voice: false,
+        });
+        if let Some(kept) = &header {
+            wire[HEADER_FILE] =
+                serde_json::to_value(kept).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
         let outbound = NewOutbound {
             conversation_id: id.0,
             channel_id,
@@ -587,7 +601,11 @@ impl SqlStore {
             body: Some(template.preview().body),
             detail: wire.to_string(),
         };
-        Self::insert_outbound(tx, &outbound, Dispatch::Now, now).await?;
+        let (message_id, _) = Self::insert_outbound(tx, &outbound, Dispatch::Now, now).await?;
+        if let Some(kept) = &header {
+            // The conversation shows the header's picture (or video, or PDF) with the message.
+            Self::insert_sent_media_on(tx, message_id.0, &outbound, kept, None, now).await?;
+        }
         // The attempt's category only ever stays what it was: two restarts racing with different categories
         // cannot both pass (the second finds the row changed and stores nothing).
         let changed = sqlx::query(

@@ -158,7 +158,7 @@ async fn answering_takes_a_conversation_and_it_moves_from_nao_atribuidos_to_meus
 }
 
 /// A token made on the admin page, for every team.
-async fn token(app: &TestApp, name: &str) -> String {
+pub(crate) async fn token(app: &TestApp, name: &str) -> String {
     token_for(app, name, None).await
 }
 

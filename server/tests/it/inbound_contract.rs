@@ -377,7 +377,7 @@ contract!(a_file_is_claimed_by_one_worker_at_a_time_and_once_kept_stays_kept, |d
     let (first, second) = (claimed[0].message_id, claimed[1].message_id);
 
     // The first is kept; a slower attempt at it that fails afterwards does not undo that.
-    store.media_kept(first, &"a".repeat(64), 10, "image/jpeg", T0).await.expect("kept");
+    store.media_kept(first, &"a".repeat(64), 10, "image/jpeg", None, T0).await.expect("kept");
     store.media_given_up(first, "Mídia expirada no provedor").await.expect("given up");
     assert_eq!(store.media_of(first).await.expect("read").map(|m| m.state), Some(MediaState::Ready));
 

@@ -108,6 +108,8 @@ impl Server {
             .env("ATENDE_DATABASE_URL", database.url())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", &site)
+            // Its files (the media store) in the test's folder, kept across a restart.
+            .env("ATENDE_DATA_DIR", dir)
             .env("ATENDE_SANDBOX", "off")
             .env("ATENDE_WA_GRAPH_URL", graph_url)
             .env("ATENDE_WA_TOKEN", TOKEN)
@@ -172,6 +174,14 @@ impl Server {
     fn kill(mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reaped");
+    }
+
+    /// A file from the agent's computer, as the console sends it.
+    async fn send_file(&self, conversation: i64, name: &str, mime: &str, bytes: &[u8]) {
+        let url = format!("{}/midia/enviar/{conversation}", self.base);
+        let request = crate::upload::file_request(&self.client, &url, name, mime, bytes);
+        let response = request.send().await.expect("POST");
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
     }
 
     async fn send(&self, conversation: i64, text: &str) {
@@ -279,6 +289,57 @@ async fn a_server_killed_mid_send_and_started_again_loses_and_duplicates_nothing
     all_sent(&store, &[conversation], 5, 40).await;
     let received = received(&sandbox).await;
     assert_eq!(received["5511987654321"], ["um", "dois", "três", "quatro", "cinco"]);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_a_files_upload_or_before_its_answer_sends_it_once_in_order() {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("atende.db"));
+    let port = free_port();
+    let (sandbox, graph_url) = sandbox_for(port).await;
+    // A file send owns its job for 3 s here (15 minutes by default): the restarted server takes it back soon.
+    let env = [("ATENDE_FILE_SEND_LEASE_SECONDS", "3")];
+    let server = Server::start_with(port, &database, &graph_url, &sandbox, dir.path(), &env).await;
+    let store = SqlStore::connect(&database).await.expect("the same database");
+    let conversation = contact_writes(&sandbox, &store, "5511987650099", "Joana").await;
+    let photo = crate::media::PNG;
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".as_slice();
+
+    // The photo's upload hangs: the server dies with the file on its way to Meta, before any send.
+    sandbox.inject_fault(Fault::Timeout { seconds: Some(30) }, 1).await;
+    server.send_file(conversation, "foto.png", "image/png", photo).await;
+    server.send(conversation, "depois da foto").await;
+    crate::common::eventually("the upload started", || async {
+        (sandbox.faults_left().await == 0).then_some(())
+    })
+    .await;
+    server.kill();
+    assert!(sandbox.sent_messages().await.is_empty(), "nothing reached the contact");
+
+    // Started again: the photo goes (uploaded anew), then the text, once each and in order. Then a PDF whose
+    // send Meta takes but whose answer is lost as the server dies again: its status webhook says it left.
+    let server = Server::start_with(port, &database, &graph_url, &sandbox, dir.path(), &env).await;
+    all_sent(&store, &[conversation], 2, 40).await;
+    sandbox.inject_fault(Fault::LoseAnswer { seconds: Some(30) }, 1).await;
+    server.send_file(conversation, "nota.pdf", "application/pdf", pdf).await;
+    crate::common::eventually("Meta took the PDF", || async {
+        (sandbox.sent_messages().await.len() == 3).then_some(())
+    })
+    .await;
+    server.kill();
+    let server = Server::start_with(port, &database, &graph_url, &sandbox, dir.path(), &env).await;
+    all_sent(&store, &[conversation], 3, 40).await;
+    // A moment past the file's lease: nothing more leaves.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let sent = sandbox.sent_messages().await;
+    let kinds: Vec<&str> = sent.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds, ["image", "text", "document"], "once each, in order");
+    let digest = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes));
+    assert_eq!(sent[0].media, Some((digest(photo), "image/png".to_owned())), "the photo's own bytes");
+    assert_eq!(sent[2].media, Some((digest(pdf), "application/pdf".to_owned())));
     drop(server);
 }
 

@@ -10,7 +10,7 @@ use atende_server::store::inbound::InboundMessage;
 use atende_server::SystemClock;
 use serde_json::{json, Value};
 
-const DAY: i64 = 24 * 60 * 60 * 1000;
+pub(crate) const DAY: i64 = 24 * 60 * 60 * 1000;
 
 async fn channel_id(app: &TestApp) -> i64 {
     let phone_number_id = app.sandbox.config().phone_number_id.clone();
@@ -22,7 +22,12 @@ async fn channel_id(app: &TestApp) -> i64 {
 }
 
 /// A contact whose last message was `age_ms` ago, for Atende and for the sandbox alike.
-async fn contact_who_wrote(app: &TestApp, wa_id: &str, name: &str, age_ms: i64) -> ConversationSummary {
+pub(crate) async fn contact_who_wrote(
+    app: &TestApp,
+    wa_id: &str,
+    name: &str,
+    age_ms: i64,
+) -> ConversationSummary {
     let channel = channel_id(app).await;
     let at = SystemClock.now().plus_millis(-age_ms);
     app.store
@@ -62,7 +67,12 @@ async fn call(app: &TestApp, function: &str, form: &[(&str, String)]) -> (u16, S
     (response.status().as_u16(), response.text().await.expect("body"))
 }
 
-async fn restart(app: &TestApp, conversation: i64, template: &str, values: Value) -> (u16, String) {
+pub(crate) async fn restart(
+    app: &TestApp,
+    conversation: i64,
+    template: &str,
+    values: Value,
+) -> (u16, String) {
     let response = app
         .client
         .post(format!("{}/api/restart_conversation", app.address))
@@ -77,7 +87,7 @@ async fn sandbox_summaries(app: &TestApp) -> Vec<String> {
     app.sandbox.sent_messages().await.into_iter().map(|m| m.summary).collect()
 }
 
-async fn wait_for_templates(app: &TestApp) {
+pub(crate) async fn wait_for_templates(app: &TestApp) {
     let channel = channel_id(app).await;
     eventually("templates synced", || async {
         (!app.store.templates_of(channel).await.ok()?.is_empty()).then_some(())

@@ -38,17 +38,27 @@ pub(crate) async fn send_file(
             })
             .collect::<String>()
     };
-    let response = client
-        .post(format!("{}/midia/enviar/{conversation}", app.address))
+    let url = format!("{}/midia/enviar/{conversation}", app.address);
+    let request =
+        file_request(client, &url, &encode(name), mime, bytes).header("x-atende-legenda", encode(caption));
+    let response = request.send().await.expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+/// A file as the console uploads it: its bytes, with its name (percent-encoded) and type in headers.
+pub(crate) fn file_request(
+    client: &reqwest::Client,
+    url: &str,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> reqwest::RequestBuilder {
+    client
+        .post(url)
         .header("content-type", "application/octet-stream")
         .header("x-atende-tipo", mime)
-        .header("x-atende-nome", encode(name))
-        .header("x-atende-legenda", encode(caption))
+        .header("x-atende-nome", name)
         .body(bytes.to_vec())
-        .send()
-        .await
-        .expect("POST");
-    (response.status().as_u16(), response.text().await.expect("body"))
 }
 
 async fn outbound(app: &TestApp, conversation: i64) -> Vec<MessageView> {
@@ -286,4 +296,116 @@ async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_u
         send_file(&app, &app.client, instagram, "contrato.docx", docx, b"PK\x03\x04", "").await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("O Instagram não aceita arquivos do tipo DOCX"), "{body}");
+}
+
+/// A template's media header from the agent's computer, as the "Reiniciar" form sends it.
+async fn header_file(
+    app: &TestApp,
+    format: &str,
+    name: &str,
+    mime: &str,
+    bytes: &[u8],
+) -> (u16, serde_json::Value) {
+    let url = format!("{}/midia/cabecalho?formato={format}", app.address);
+    let response = file_request(&app.client, &url, name, mime, bytes).send().await.expect("POST");
+    (response.status().as_u16(), response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn a_template_header_from_the_agents_computer_is_uploaded_to_meta_and_the_template_sent_by_its_id() {
+    use crate::send_flow::{contact_who_wrote, restart, wait_for_templates, DAY};
+    use serde_json::json;
+    let app = spawn_app().await;
+    wait_for_templates(&app).await;
+    let conversation = contact_who_wrote(&app, "5511977770019", "Rita Entrega", 2 * DAY).await.id.0;
+
+    // A file the header does not take is refused before anything is kept.
+    let (status, refused) = header_file(&app, "image", "nota.pdf", "application/pdf", PDF).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["erro"],
+        "O cabeçalho deste modelo é Imagem: escolha um arquivo JPG ou PNG (“nota.pdf” é PDF)."
+    );
+    let (status, refused) = header_file(&app, "planilha", "foto.png", "image/png", PNG).await;
+    assert_eq!(status, 422, "{refused}");
+
+    let (status, kept) = header_file(&app, "image", "entrega.png", "image/png", PNG).await;
+    assert_eq!(status, 200, "{kept}");
+    let value = kept["valor"].as_str().expect("the field's value").to_owned();
+    assert_eq!(value, format!("arquivo:{}/entrega.png", sha256_hex(PNG)));
+
+    // A value naming a file the server does not keep is refused, and nothing is sent.
+    let values = |header: &str| {
+        json!([
+            [{"HeaderMedia": "Image"}, header],
+            [{"Body": {"Positional": 1}}, "Rita"],
+            [{"Body": {"Positional": 2}}, "A-77"]
+        ])
+    };
+    let unknown = format!("arquivo:{}/entrega.png", "0".repeat(64));
+    let (status, body) = restart(&app, conversation, "comprovante_entrega", values(&unknown)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("não está mais no servidor"), "{body}");
+    assert!(app.sandbox.sent_messages().await.is_empty());
+
+    // A kept file of another type (an integration may name any) is refused by the header's rule.
+    let (status, pdf) = header_file(&app, "document", "nota.pdf", "application/pdf", PDF).await;
+    assert_eq!(status, 200, "{pdf}");
+    let (status, body) =
+        restart(&app, conversation, "comprovante_entrega", values(pdf["valor"].as_str().expect("value")))
+            .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("O cabeçalho deste modelo é Imagem"), "{body}");
+    assert!(app.sandbox.sent_messages().await.is_empty());
+
+    let (status, body) = restart(&app, conversation, "comprovante_entrega", values(&value)).await;
+    assert_eq!(status, 200, "{body}");
+    let sent = eventually("Meta took the template", || async {
+        app.sandbox.sent_messages().await.into_iter().find(|m| m.kind == "template")
+    })
+    .await;
+    assert_eq!(sent.template.as_deref(), Some("comprovante_entrega"));
+    assert_eq!(
+        sent.media,
+        Some((sha256_base64(PNG), "image/png".to_owned())),
+        "its header went by the id of these bytes"
+    );
+    // The conversation shows the header's picture with the template.
+    let mine = outbound(&app, conversation).await;
+    let template = mine.iter().find(|m| m.kind == "template").expect("the template's message");
+    let media = template.media.as_ref().expect("its header's file");
+    assert_eq!((&media.state, media.mime_type.as_deref()), (&MediaState::Ready, Some("image/png")));
+    let served = app.client.get(format!("{}/midia/{}", app.address, template.id)).send().await.expect("GET");
+    assert_eq!(served.bytes().await.expect("body").as_ref(), PNG);
+}
+
+#[tokio::test]
+async fn an_integration_keeps_a_template_header_file_and_names_it_by_the_value_it_is_given() {
+    let app = spawn_app().await;
+    let token = crate::admin_and_api::token(&app, "CRM").await;
+    let keep = |format: &str, name: &str, bytes: &'static [u8]| {
+        app.client
+            .post(format!("{}/api/v1/template-files?format={format}&name={name}", app.address))
+            .bearer_auth(&token)
+            .header("content-type", "application/pdf")
+            .body(bytes)
+            .send()
+    };
+    let kept = keep("document", "boleto.pdf", PDF).await.expect("POST");
+    assert_eq!(kept.status(), 201);
+    let kept: serde_json::Value = kept.json().await.expect("JSON");
+    assert_eq!(kept["value"], format!("arquivo:{}/boleto.pdf", sha256_hex(PDF)));
+    let wrong = keep("image", "boleto.pdf", PDF).await.expect("POST");
+    assert_eq!(wrong.status(), 422);
+    let unknown = keep("planilha", "boleto.pdf", PDF).await.expect("POST");
+    assert_eq!(unknown.status(), 422);
+    let unnamed = app
+        .client
+        .post(format!("{}/api/v1/template-files?format=document", app.address))
+        .bearer_auth(&token)
+        .body(PDF)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(unnamed.status(), 400);
 }

@@ -24,19 +24,22 @@ fn wire_kind(kind: MediaKind) -> WireMedia {
 }
 
 impl CloudApiSender {
-    /// The request for `outbound`; a file from the agent's computer goes by the id `uploaded` (see
-    /// [`CloudApiClient::upload`]).
+    /// The request for `outbound`; a file from the agent's computer (an attachment, or a template's media
+    /// header) goes by the id `uploaded` (see [`CloudApiClient::upload`]).
     fn request(outbound: &Outbound, uploaded: Option<String>) -> Result<SendRequest, SendFailure> {
         let to = outbound.to.as_str();
         let mut request = match &outbound.message {
             OutboundMessage::Text { body } => SendRequest::text(to, body.clone()),
-            OutboundMessage::Template { template } => {
-                let template: Template =
+            OutboundMessage::Template { template, .. } => {
+                let mut template: Template =
                     serde_json::from_value(template.clone()).map_err(|e| SendFailure::Unsendable {
                         explanation: "O modelo de mensagem guardado está corrompido e não pode ser enviado."
                             .into(),
                         detail: e.to_string(),
                     })?;
+                if let Some(id) = uploaded {
+                    template.set_header_media_id(id);
+                }
                 SendRequest::template(to, template)
             }
             OutboundMessage::Media { kind, link, caption, filename } => {
@@ -73,11 +76,17 @@ impl ChannelSender for CloudApiSender {
     async fn send(&self, outbound: &Outbound) -> SendOutcome {
         // Uploaded first (a new id at each attempt: an upload whose message never left only leaves an unused
         // id at Meta, which it deletes after 30 days).
-        let uploaded = match &outbound.message {
-            OutboundMessage::File { file, .. } => {
-                Some(self.client.upload(file).await.map_err(|f| explain(ChannelKind::WhatsappOfficial, &f))?)
+        let file = match &outbound.message {
+            OutboundMessage::File { file, .. } | OutboundMessage::Template { header: Some(file), .. } => {
+                Some(file)
             }
             _ => None,
+        };
+        let uploaded = match file {
+            Some(file) => {
+                Some(self.client.upload(file).await.map_err(|f| explain(ChannelKind::WhatsappOfficial, &f))?)
+            }
+            None => None,
         };
         let request = Self::request(outbound, uploaded)?;
         self.client

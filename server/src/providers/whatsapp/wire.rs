@@ -179,6 +179,19 @@ impl Template {
         self.components.push(component);
         self
     }
+
+    /// Sends the media header's file by the id it was uploaded under (its parameter was left without a
+    /// link: see `FilledTemplate::components` in the domain).
+    pub fn set_header_media_id(&mut self, id: String) {
+        let header = self.components.iter_mut().filter(|c| c.kind == "header");
+        for parameter in header.flat_map(|c| c.parameters.iter_mut()) {
+            let media =
+                [&mut parameter.image, &mut parameter.video, &mut parameter.document, &mut parameter.gif];
+            for media in media.into_iter().flatten() {
+                media.id = Some(id.clone());
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,6 +280,9 @@ pub struct TemplateParameter {
     pub document: Option<OutboundMedia>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video: Option<OutboundMedia>,
+    /// A GIF header (Meta keeps it as a short MP4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gif: Option<OutboundMedia>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
