@@ -48,9 +48,9 @@ export async function contactWrites(
 /** Opens the contact's conversation from "Meus" (the agent's own). */
 export async function openConversation(page: Page, name: string) {
   await openAtendimentos(page);
-  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name, exact: true }).click();
   const pane = page.getByRole('region', { name: 'Atendimento' });
-  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
   return pane;
 }
 
@@ -61,15 +61,15 @@ export async function openConversation(page: Page, name: string) {
 export async function takeConversation(page: Page, name: string) {
   await openAtendimentos(page);
   await page.getByRole('tab', { name: 'Não atribuídos' }).click();
-  await page.getByRole('tabpanel', { name: 'Não atribuídos' }).getByRole('button', { name }).click();
+  await page.getByRole('tabpanel', { name: 'Não atribuídos' }).getByRole('button', { name, exact: true }).click();
   const pane = page.getByRole('region', { name: 'Atendimento' });
-  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
   await pane.getByRole('button', { name: 'Assumir' }).click();
   await expect(pane.getByRole('button', { name: 'Assumir' })).toBeHidden();
   await expect(pane.getByText(/Atendimento atribuído/)).toBeAttached();
   await page.getByRole('tab', { name: 'Meus' }).click();
-  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name }).click();
-  await expect(pane.getByRole('heading', { name })).toBeVisible();
+  await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name, exact: true }).click();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
   return pane;
 }
 
