@@ -122,8 +122,15 @@ async fn check_header_file(
             file.name
         )));
     };
-    OutgoingFile::for_header(format, &file.name, "", size, services.files.max_bytes())?
-        .with_content(&head)?;
+    let checked = OutgoingFile::for_header(format, &file.name, "", size, services.files.max_bytes())?;
+    // The name is sent to Meta as the contact's file name: only one the domain made safe is taken.
+    if checked.name() != file.name {
+        return Err(AppError::File(format!(
+            "O nome “{}” do arquivo do cabeçalho não é válido: envie o arquivo de novo.",
+            file.name
+        )));
+    }
+    checked.with_content(&head)?;
     Ok(())
 }
 

@@ -316,7 +316,12 @@ pub fn opus_seconds(bytes: &[u8]) -> Option<u32> {
         return None;
     }
     let pre_skip = u64::from(u16::from_le_bytes(bytes.get(38..40)?.try_into().ok()?));
-    let last = bytes.windows(4).rposition(|w| w == b"OggS")?;
+    // The last page of this stream: version 0 and the first page's serial number (audio bytes that happen to
+    // read "OggS" are not a page).
+    let serial = bytes.get(14..18)?;
+    let last = (0..bytes.len()).rev().find(|&at| {
+        bytes.get(at..at + 5) == Some(b"OggS\0".as_slice()) && bytes.get(at + 14..at + 18) == Some(serial)
+    })?;
     let granule = u64::from_le_bytes(bytes.get(last + 6..last + 14)?.try_into().ok()?);
     // A granule of -1: no packet ends on that page.
     let samples = granule.checked_sub(pre_skip).filter(|_| granule != u64::MAX)?;
@@ -448,6 +453,9 @@ mod tests {
         assert_eq!(opus_seconds(&[head.clone(), page(312 + 48_000 / 3, b"x")].concat()), Some(0));
         assert_eq!(opus_seconds(&[head.clone(), page(u64::MAX, b"x")].concat()), None);
         assert_eq!(opus_seconds(b"ID3 an mp3"), None);
+        // Audio bytes that read "OggS" after the last page are not taken for one.
+        let noisy = [voice.clone(), b"OggS\x07junkjunkjunkjunkjunk".to_vec()].concat();
+        assert_eq!(opus_seconds(&noisy), Some(42));
         assert_eq!(preview("audio", true, opus_seconds(&voice), None, None), "🎤 Áudio 0:42");
     }
 }

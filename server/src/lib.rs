@@ -276,6 +276,13 @@ impl Application {
         let router = router
             .layer(axum::middleware::from_fn_with_state(auth, auth::gate))
             .layer(axum::middleware::from_fn_with_state(settings.request_body_timeout, boundary::guard));
+        if settings.file_send_lease_seconds < 330 {
+            tracing::warn!(
+                seconds = settings.file_send_lease_seconds,
+                "ATENDE_FILE_SEND_LEASE_SECONDS is under the 5.5 minutes one file's upload and send may take: a slow \
+                 upload may be taken over by another worker and sent twice"
+            );
+        }
         let background = Background {
             processor: WebhookProcessor {
                 store: store.clone(),

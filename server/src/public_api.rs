@@ -548,7 +548,7 @@ async fn keep_template_file(
     };
     let format = match crate::media::upload::header_format(query.format.as_deref()) {
         Ok(format) => format,
-        Err(error) => return ApiError(error).into_response(),
+        Err(why) => return problem(StatusCode::BAD_REQUEST, "BadRequest", why),
     };
     let (bytes, _slot) = match read_file(&services, &headers, body).await {
         Ok(read) => read,

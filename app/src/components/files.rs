@@ -368,6 +368,10 @@ pub(crate) fn HeaderFilePicker(
             };
             let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
             input.set_value("");
+            if uploading.get_untracked().is_some() {
+                error.set(Some("Aguarde o arquivo anterior terminar de subir.".to_owned()));
+                return;
+            }
             let (file_name, declared) = (file.name(), file.type_());
             #[expect(
                 clippy::cast_possible_truncation,
@@ -401,7 +405,10 @@ pub(crate) fn HeaderFilePicker(
                         let picture = (format == MediaFormat::Image)
                             .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
                             .flatten();
-                        on_kept.run(Some((value, picture)));
+                        // The form may have closed while the file went up ("Voltar", Escape).
+                        if on_kept.try_run(Some((value, picture.clone()))).is_none() {
+                            picture.as_deref().map(revoke_picture);
+                        }
                     }
                     Err(refused) => error.set(Some(refused)),
                 }

@@ -175,6 +175,11 @@ pub(crate) fn TemplateParamsForm(
         });
         [header, Some(preview.body), preview.footer].into_iter().flatten().collect::<Vec<_>>().join("\n\n")
     };
+    on_cleanup(move || {
+        if let Some(Some(url)) = picture.try_get_untracked() {
+            revoke_picture(&url);
+        }
+    });
     // The picture shows while the header's value is still its file (not a link typed since).
     let header_slot = template.slots().into_iter().find(|slot| matches!(slot, ParamSlot::HeaderMedia(_)));
     let shown_picture = move || {
@@ -240,7 +245,7 @@ pub(crate) fn TemplateParamsForm(
                             let slot = slot_for_input.clone();
                             let kept = Callback::new(move |kept: Option<(String, Option<String>)>| {
                                 let (value, shown) = kept.unzip();
-                                if let Some(old) = picture.get_untracked() {
+                                if let Some(Some(old)) = picture.try_get_untracked() {
                                     revoke_picture(&old);
                                 }
                                 picture.set(shown.flatten());

@@ -63,19 +63,25 @@ pub async fn file(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(&format!("\"{key}\"")) {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let size = media.size_bytes.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-        Some(asked) => match byte_range(asked, size) {
-            Asked::Part(range) => Some(range),
-            Asked::Whole => None,
-            Asked::Unsatisfiable => {
-                let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
-                if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                    response.headers_mut().insert(header::CONTENT_RANGE, value);
+        Some(asked) => {
+            // A template header's row is written before its size is known: the store of bytes knows it.
+            let size = match media.size_bytes.and_then(|s| u64::try_from(s).ok()) {
+                Some(size) => size,
+                None => files.blobs.get(key, Some(0..0)).await.map_or(0, |blob| blob.total),
+            };
+            match byte_range(asked, size) {
+                Asked::Part(range) => Some(range),
+                Asked::Whole => None,
+                Asked::Unsatisfiable => {
+                    let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                    if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                        response.headers_mut().insert(header::CONTENT_RANGE, value);
+                    }
+                    return response;
                 }
-                return response;
             }
-        },
+        }
         None => None,
     };
     let blob = match files.blobs.get(key, range.clone()).await {

@@ -61,7 +61,8 @@ impl Files for BlobFiles {
     async fn keep(&self, bytes: Vec<u8>) -> Result<String, AppError> {
         let (key, _) = self.blobs.put(bytes.into()).await.map_err(|error| {
             tracing::warn!(%error, "could not keep an agent's file");
-            AppError::Store(atende_domain::ports::StoreError::Unavailable(error.to_string()))
+            // Through `From`, which keeps the store's words out of the answer.
+            AppError::from(atende_domain::ports::StoreError::Unavailable(error.to_string()))
         })?;
         Ok(key)
     }
@@ -72,7 +73,7 @@ impl Files for BlobFiles {
             Err(BlobError::NotFound | BlobError::BadKey) => Ok(None),
             Err(error) => {
                 tracing::warn!(%error, "could not read a kept file");
-                Err(AppError::Store(atende_domain::ports::StoreError::Unavailable(error.to_string())))
+                Err(AppError::from(atende_domain::ports::StoreError::Unavailable(error.to_string())))
             }
         }
     }
@@ -173,14 +174,14 @@ pub async fn upload(
     }
 }
 
-/// The header format a query names (`formato=image`, or the public API's `format=image`).
-pub fn header_format(code: Option<&str>) -> Result<MediaFormat, AppError> {
+/// The header format a query names (`formato=image`, or the public API's `format=image`); else what to say
+/// (a request to answer 400).
+pub fn header_format(code: Option<&str>) -> Result<MediaFormat, &'static str> {
     use atende_domain::template::MediaFormat::{Document, Gif, Image, Video};
-    [Image, Video, Gif, Document].into_iter().find(|f| Some(f.code()) == code).ok_or_else(|| {
-        AppError::File(
-            "Diga o tipo do cabeçalho: imagem (image), vídeo (video), gif ou documento (document).".into(),
-        )
-    })
+    [Image, Video, Gif, Document]
+        .into_iter()
+        .find(|f| Some(f.code()) == code)
+        .ok_or("Diga o tipo do cabeçalho: imagem (image), vídeo (video), gif ou documento (document).")
 }
 
 #[derive(serde::Deserialize)]
@@ -200,7 +201,9 @@ pub async fn upload_header(
 ) -> Response {
     let format = match header_format(query.formato.as_deref()) {
         Ok(format) => format,
-        Err(error) => return refused(&error),
+        Err(why) => {
+            return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "erro": why }))).into_response()
+        }
     };
     let (bytes, _slot) = match console_file(&services, &headers, body).await {
         Ok(read) => read,

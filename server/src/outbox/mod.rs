@@ -483,7 +483,9 @@ impl Dispatcher {
                 return Ok(ExecutionOutcome::Deferred(job.job_id, at));
             };
             // The upload may outlast the ordinary lease: it is made long enough first, under this claim.
-            let until = self.clock.now().plus_millis(millis(self.settings.file_lease));
+            // Never shorter than an ordinary send's.
+            let lease = self.settings.file_lease.max(self.settings.lease);
+            let until = self.clock.now().plus_millis(millis(lease));
             if !self.store.extend_lease(&job, until).await? {
                 return Ok(ExecutionOutcome::TakenOver(job.job_id));
             }

@@ -271,12 +271,17 @@ impl SqlStore {
                 let voice = row.try_get::<i64, _>("voice").map_err(unavailable)? != 0;
                 let conversation: i64 = row.try_get("conversation_id").map_err(unavailable)?;
                 let line = |seconds| atende_domain::inbound_media::preview(&kind, voice, seconds, None, None);
+                // Only while the line is this message's: no later message of the contact's since.
                 sqlx::query(
-                    "UPDATE conversation SET last_message = $3 WHERE conversation_id = $1 AND last_message = $2",
+                    "UPDATE conversation SET last_message = $3 WHERE conversation_id = $1 AND last_message = $2 \
+                     AND NOT EXISTS (SELECT 1 FROM message newer, message this WHERE this.message_id = $4 \
+                     AND newer.conversation_id = $1 AND newer.direction = 'in' \
+                     AND newer.message_id <> this.message_id AND newer.provider_at >= this.provider_at)",
                 )
                 .bind(conversation)
                 .bind(line(None))
                 .bind(line(Some(seconds)))
+                .bind(message_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;

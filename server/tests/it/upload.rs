@@ -327,7 +327,7 @@ async fn a_template_header_from_the_agents_computer_is_uploaded_to_meta_and_the_
         "O cabeçalho deste modelo é Imagem: escolha um arquivo JPG ou PNG (“nota.pdf” é PDF)."
     );
     let (status, refused) = header_file(&app, "planilha", "foto.png", "image/png", PNG).await;
-    assert_eq!(status, 422, "{refused}");
+    assert_eq!(status, 400, "{refused}");
 
     let (status, kept) = header_file(&app, "image", "entrega.png", "image/png", PNG).await;
     assert_eq!(status, 200, "{kept}");
@@ -377,6 +377,16 @@ async fn a_template_header_from_the_agents_computer_is_uploaded_to_meta_and_the_
     assert_eq!((&media.state, media.mime_type.as_deref()), (&MediaState::Ready, Some("image/png")));
     let served = app.client.get(format!("{}/midia/{}", app.address, template.id)).send().await.expect("GET");
     assert_eq!(served.bytes().await.expect("body").as_ref(), PNG);
+    // A player's first request (`Range: bytes=0-`) is answered from the file's real size.
+    let ranged = app
+        .client
+        .get(format!("{}/midia/{}", app.address, template.id))
+        .header("range", "bytes=0-")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.expect("body").as_ref(), PNG);
 }
 
 #[tokio::test]
@@ -398,7 +408,7 @@ async fn an_integration_keeps_a_template_header_file_and_names_it_by_the_value_i
     let wrong = keep("image", "boleto.pdf", PDF).await.expect("POST");
     assert_eq!(wrong.status(), 422);
     let unknown = keep("planilha", "boleto.pdf", PDF).await.expect("POST");
-    assert_eq!(unknown.status(), 422);
+    assert_eq!(unknown.status(), 400);
     let unnamed = app
         .client
         .post(format!("{}/api/v1/template-files?format=document", app.address))
