@@ -396,3 +396,42 @@ contract!(a_file_is_claimed_by_one_worker_at_a_time_and_once_kept_stays_kept, |d
     );
     assert!(store.claim_media(T0.plus_millis(10_000_000), lease, 10).await.expect("claim").is_empty());
 });
+
+contract!(a_voice_notes_length_reaches_the_list_only_while_the_line_is_its_own, |db| {
+    use atende_server::store::media::IncomingMedia;
+    let store = db.store().await;
+    let ch = channel(&store).await;
+    let voice = |id: &str, at| InboundMessage {
+        kind: "audio".into(),
+        body: None,
+        media: Some(IncomingMedia {
+            source: format!(r#"{{"id":"{id}"}}"#),
+            mime_type: Some("audio/ogg; codecs=opus".into()),
+            file_name: None,
+            voice: true,
+            declared_sha256: None,
+            expires_at: None,
+            keep: true,
+        }),
+        ..from(ch, "5511987654399", id, "", at)
+    };
+    let message_id = |outcome| match outcome {
+        InboundOutcome::Stored { message_id, .. } => message_id.0,
+        InboundOutcome::Duplicate => panic!("stored as a duplicate"),
+    };
+    let first = message_id(store.record_inbound(&voice("wamid.V1", T0), T0).await.expect("in"));
+    let later = T0.plus_millis(1_000);
+    let second = message_id(store.record_inbound(&voice("wamid.V2", later), later).await.expect("in"));
+    assert_eq!(last_line(&store).await.as_deref(), Some("🎤 Áudio"));
+    // The first note is kept while the second, which the line now shows, still downloads: the line stays.
+    store.media_kept(first, &"a".repeat(64), 10, "audio/ogg", Some(42), later).await.expect("kept");
+    assert_eq!(last_line(&store).await.as_deref(), Some("🎤 Áudio"));
+    store.media_kept(second, &"b".repeat(64), 10, "audio/ogg", Some(7), later).await.expect("kept");
+    assert_eq!(last_line(&store).await.as_deref(), Some("🎤 Áudio 0:07"));
+});
+
+/// The list line of the store's only conversation.
+async fn last_line(store: &SqlStore) -> Option<String> {
+    let conversations = store.list_conversations(atende_domain::conversation::Tab::All).await.expect("list");
+    conversations.into_iter().next().and_then(|c| c.last_message)
+}
