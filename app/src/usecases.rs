@@ -57,6 +57,19 @@ pub struct Upload<'a> {
     pub bytes: Vec<u8>,
 }
 
+impl Upload<'_> {
+    fn size(&self) -> u64 {
+        u64::try_from(self.bytes.len()).unwrap_or(u64::MAX)
+    }
+
+    /// Its first bytes, enough to tell its type by ([`OutgoingFile::with_content`]).
+    ///
+    /// [`OutgoingFile::with_content`]: atende_domain::outbound_media::OutgoingFile::with_content
+    fn head(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len().min(1024)]
+    }
+}
+
 /// A file from the agent's computer: the domain checks it for the conversation's channel (type, size,
 /// caption) and its first bytes against its type; it is kept in the blob store and then, like a text, sent
 /// now, held until the contact writes (the file waits with its message), or refused with the reason.
@@ -72,16 +85,15 @@ pub async fn send_file(
     atende_domain::text::check_text(upload.caption)?;
     let now = services.clock.now();
     let state = services.outbox.conversation_state(id).await?;
-    let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
     let file = OutgoingFile::check(
         state.channel.kind(),
         upload.name,
         upload.declared_type,
-        size,
+        upload.size(),
         upload.caption,
         services.files.max_bytes(),
     )?;
-    let file = file.with_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
+    let file = file.with_content(upload.head())?;
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
     let sha256 = services.files.keep(upload.bytes).await?;
     let message = FreeForm::File { file: &file, sha256: &sha256 };
@@ -99,10 +111,9 @@ pub async fn keep_header_file(
 ) -> Result<atende_domain::template::HeaderFile, AppError> {
     use atende_domain::outbound_media::OutgoingFile;
     atende_domain::text::check_text(upload.name)?;
-    let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
     let limit = services.files.max_bytes();
-    let file = OutgoingFile::for_header(format, upload.name, upload.declared_type, size, limit)?;
-    let file = file.with_content(&upload.bytes[..upload.bytes.len().min(1024)])?;
+    let file = OutgoingFile::for_header(format, upload.name, upload.declared_type, upload.size(), limit)?;
+    let file = file.with_content(upload.head())?;
     let sha256 = services.files.keep(upload.bytes).await?;
     Ok(file.header_file(&sha256))
 }

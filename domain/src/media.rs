@@ -34,6 +34,17 @@ impl MediaKind {
         Self::ALL.into_iter().find(|k| k.code() == code)
     }
 
+    /// The kind a file of type `mime` is, by its top-level type (a document unless image, video or audio):
+    /// how a template's media header is shown and sent.
+    pub fn of_type(mime: &str) -> Self {
+        match mime.split('/').next() {
+            Some("image") => Self::Image,
+            Some("video") => Self::Video,
+            Some("audio") => Self::Audio,
+            _ => Self::Document,
+        }
+    }
+
     pub const fn label(self) -> &'static str {
         match self {
             Self::Image => "Imagem",

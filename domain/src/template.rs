@@ -357,6 +357,13 @@ pub enum MediaFormat {
 }
 
 impl MediaFormat {
+    pub const ALL: [Self; 4] = [Self::Image, Self::Video, Self::Gif, Self::Document];
+
+    /// The format whose [`Self::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     /// The parameter `type` (and object key) in a send.
     pub const fn code(self) -> &'static str {
         match self {

@@ -330,10 +330,7 @@ pub(crate) async fn post_file(
     if status == 200 {
         return Ok(body);
     }
-    let reason = js_sys::JSON::parse(&body)
-        .ok()
-        .and_then(|answer| js_sys::Reflect::get(&answer, &"erro".into()).ok())
-        .and_then(|erro| erro.as_string())
+    let reason = answer_field(&body, "erro")
         // The gate answers in plain Portuguese ("Entre com seu e-mail e senha.").
         .or_else(|| (!body.trim().is_empty() && body.len() < 200).then(|| body.trim().to_owned()));
     // The server says why in Portuguese; without an answer (no connection) the agent is told to try again.
@@ -394,10 +391,7 @@ pub(crate) fn HeaderFilePicker(
                 progress.set(None);
                 uploading.set(None);
                 let value = answer.and_then(|body| {
-                    js_sys::JSON::parse(&body)
-                        .ok()
-                        .and_then(|kept| js_sys::Reflect::get(&kept, &"valor".into()).ok())
-                        .and_then(|valor| valor.as_string())
+                    answer_field(&body, "valor")
                         .ok_or_else(|| "O servidor não guardou o arquivo: tente de novo.".to_owned())
                 });
                 match value {
@@ -434,6 +428,13 @@ pub(crate) fn HeaderFilePicker(
         </div>
     }
     .into_any()
+}
+
+/// The text field `name` of a JSON answer (`{"erro": "…"}`, `{"valor": "…"}`).
+#[cfg(feature = "hydrate")]
+fn answer_field(body: &str, name: &str) -> Option<String> {
+    let answer = js_sys::JSON::parse(body).ok()?;
+    js_sys::Reflect::get(&answer, &name.into()).ok()?.as_string()
 }
 
 /// Lets the browser free a picture's address made for a preview.

@@ -54,11 +54,9 @@ pub(crate) fn MediaBlock(message_id: i64, kind: String, media: MediaView, inboun
 
 /// How a message's file shows: as its message's kind, or, for a template's media header, as its type's.
 fn shown_kind<'a>(kind: &'a str, mime: Option<&str>) -> &'a str {
-    match (kind, mime.and_then(|m| m.split('/').next())) {
-        ("template", Some("image")) => "image",
-        ("template", Some("video")) => "video",
-        ("template", _) => "document",
-        (kind, _) => kind,
+    match kind {
+        "template" => atende_domain::media::MediaKind::of_type(mime.unwrap_or_default()).code(),
+        kind => kind,
     }
 }
 

@@ -84,7 +84,12 @@ impl Files for BlobFiles {
 }
 
 fn refused(error: &AppError) -> Response {
-    (error.status(), Json(serde_json::json!({ "erro": error.to_string() }))).into_response()
+    said(error.status(), &error.to_string())
+}
+
+/// A refusal as the console reads it: `{"erro": "…"}` in Portuguese, with its status.
+fn said(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "erro": message }))).into_response()
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> String {
@@ -143,9 +148,9 @@ async fn console_file(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Vec<u8>, UploadSlot), Response> {
-    read_file(headers, body, services.files.max_bytes()).await.map_err(|refusal| {
-        (refusal.status, Json(serde_json::json!({ "erro": refusal.message }))).into_response()
-    })
+    read_file(headers, body, services.files.max_bytes())
+        .await
+        .map_err(|refusal| said(refusal.status, &refusal.message))
 }
 
 pub async fn upload(
@@ -177,10 +182,7 @@ pub async fn upload(
 /// The header format a query names (`formato=image`, or the public API's `format=image`); else what to say
 /// (a request to answer 400).
 pub fn header_format(code: Option<&str>) -> Result<MediaFormat, &'static str> {
-    use atende_domain::template::MediaFormat::{Document, Gif, Image, Video};
-    [Image, Video, Gif, Document]
-        .into_iter()
-        .find(|f| Some(f.code()) == code)
+    code.and_then(MediaFormat::from_code)
         .ok_or("Diga o tipo do cabeçalho: imagem (image), vídeo (video), gif ou documento (document).")
 }
 
@@ -201,9 +203,7 @@ pub async fn upload_header(
 ) -> Response {
     let format = match header_format(query.formato.as_deref()) {
         Ok(format) => format,
-        Err(why) => {
-            return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "erro": why }))).into_response()
-        }
+        Err(why) => return said(StatusCode::BAD_REQUEST, why),
     };
     let (bytes, _slot) = match console_file(&services, &headers, body).await {
         Ok(read) => read,

@@ -104,19 +104,10 @@ impl Stored {
             }
             Self::Template { template, header } => {
                 let bytes = read_file(blobs, &header.sha256).await?;
-                let kind = kind_of_type(&header.mime);
+                let kind = MediaKind::of_type(&header.mime);
                 Ok(OutboundMessage::Template { template, header: Some(file(kind, header, bytes)) })
             }
         }
-    }
-}
-
-/// The kind of message a header's file is, by its type.
-fn kind_of_type(mime: &str) -> MediaKind {
-    match mime.split('/').next() {
-        Some("image") => MediaKind::Image,
-        Some("video") => MediaKind::Video,
-        _ => MediaKind::Document,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::GraphFailure;
 use crate::providers::whatsapp::wire::{
-    MessageTemplate, OutboundMedia, Template, TemplateButton, TemplateCategory, TemplateComponent,
+    MessageTemplate, Template, TemplateButton, TemplateCategory, TemplateComponent,
     TemplateDefinitionComponent, TemplateParameter, TemplateStatus,
 };
 use serde_json::json;
@@ -248,15 +248,13 @@ fn format_mismatch(details: impl Into<String>) -> GraphFailure {
     )
 }
 
-/// The media object of a header parameter (image, video, document or gif).
-fn header_media(parameter: &TemplateParameter) -> Option<&OutboundMedia> {
-    [&parameter.image, &parameter.video, &parameter.document, &parameter.gif].into_iter().flatten().next()
-}
-
 /// The id of the uploaded file a template send's media header names, if it names one (not a link).
 pub(super) fn header_media_id(requested: &Template) -> Option<&str> {
     let header = requested.components.iter().filter(|c| c.kind.eq_ignore_ascii_case("header"));
-    header.flat_map(|c| c.parameters.iter()).filter_map(header_media).find_map(|m| m.id.as_deref())
+    header
+        .flat_map(|c| c.parameters.iter())
+        .filter_map(TemplateParameter::media)
+        .find_map(|m| m.id.as_deref())
 }
 
 /// Meta's checks of a template send, in Meta's order: existence and approval (132001, 132015, 132016), then
@@ -414,9 +412,7 @@ pub(super) fn validate<'a>(
         if parameter.kind != expected_kind {
             return Err(format_mismatch(format!("header: expected a parameter of type {expected_kind}")));
         }
-        if expected_kind != "text"
-            && header_media(parameter).is_none_or(|m| m.id.is_none() && m.link.is_none())
-        {
+        if expected_kind != "text" && parameter.media().is_none_or(|m| m.id.is_none() && m.link.is_none()) {
             return Err(validation(format!("header: {expected_kind} requires either id or link")));
         }
     }

@@ -184,12 +184,8 @@ impl Template {
     /// link: see `FilledTemplate::components` in the domain).
     pub fn set_header_media_id(&mut self, id: String) {
         let header = self.components.iter_mut().filter(|c| c.kind == "header");
-        for parameter in header.flat_map(|c| c.parameters.iter_mut()) {
-            let media =
-                [&mut parameter.image, &mut parameter.video, &mut parameter.document, &mut parameter.gif];
-            for media in media.into_iter().flatten() {
-                media.id = Some(id.clone());
-            }
+        for media in header.flat_map(|c| c.parameters.iter_mut()).filter_map(TemplateParameter::media_mut) {
+            media.id = Some(id.clone());
         }
     }
 }
@@ -292,6 +288,15 @@ pub struct TemplateParameter {
 }
 
 impl TemplateParameter {
+    /// The media object of a header parameter (image, video, document or GIF), if it is one.
+    pub fn media(&self) -> Option<&OutboundMedia> {
+        [&self.image, &self.video, &self.document, &self.gif].into_iter().flatten().next()
+    }
+
+    pub fn media_mut(&mut self) -> Option<&mut OutboundMedia> {
+        [&mut self.image, &mut self.video, &mut self.document, &mut self.gif].into_iter().flatten().next()
+    }
+
     fn of(kind: &str) -> Self {
         Self { kind: kind.into(), ..Self::default() }
     }
