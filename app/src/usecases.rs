@@ -79,12 +79,21 @@ pub async fn send_file(
     id: ConversationId,
     upload: Upload<'_>,
 ) -> Result<SendOutcome, AppError> {
-    use atende_domain::outbound_media::OutgoingFile;
+    use atende_domain::outbound_media::{file_type, OutgoingFile};
     use atende_domain::queue::compose_decision;
     atende_domain::text::check_text(upload.name)?;
     atende_domain::text::check_text(upload.caption)?;
     let now = services.clock.now();
     let state = services.outbox.conversation_state(id).await?;
+    // A voice note recorded in the browser (WebM) goes as the OGG/Opus voice note WhatsApp plays.
+    let recorded;
+    let upload = if atende_domain::recording::is_recording(&file_type(upload.declared_type, upload.name)) {
+        let (name, ogg) = atende_domain::outbound_media::voice_note_file(upload.name, &upload.bytes)?;
+        recorded = name;
+        Upload { name: &recorded, declared_type: "audio/ogg", caption: upload.caption, bytes: ogg }
+    } else {
+        upload
+    };
     let file = OutgoingFile::check(
         state.channel.kind(),
         upload.name,

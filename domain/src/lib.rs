@@ -22,6 +22,7 @@ pub mod pricing;
 pub mod provider_error;
 pub mod queue;
 pub mod reach;
+pub mod recording;
 pub mod template;
 pub mod text;
 pub mod time;

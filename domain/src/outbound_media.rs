@@ -43,6 +43,10 @@ const fn allow(kind: MediaKind, max_bytes: u64) -> Option<Allowance> {
 pub fn allowance(channel: ChannelKind, mime: &str) -> Option<Allowance> {
     use MediaKind::{Audio, Document, Image, Video};
     let mime = essence(mime);
+    // A voice note recorded in the browser goes as the OGG/Opus it is made into (`crate::recording`).
+    if crate::recording::is_recording(&mime) {
+        return allowance(channel, "audio/ogg");
+    }
     let whatsapp_document = matches!(
         mime.as_str(),
         "application/pdf"
@@ -174,6 +178,8 @@ pub enum FileError {
         "O WhatsApp só aceita áudio OGG gravado com o codec Opus (“{name}” não é): envie em MP3, M4A ou AAC."
     )]
     NotOpus { name: String },
+    #[error("O áudio gravado “{name}” não pôde virar mensagem de voz: {why}. Grave de novo.")]
+    Recording { name: String, why: String },
     #[error("Áudios não têm legenda: envie o texto numa mensagem separada.")]
     CaptionOnAudio,
     #[error("No {} o anexo vai sem legenda: envie o texto numa mensagem separada.", .channel.label())]
@@ -351,6 +357,14 @@ impl OutgoingFile {
     pub fn voice(&self) -> bool {
         self.kind == MediaKind::Audio && self.mime == "audio/ogg; codecs=opus"
     }
+}
+
+/// A voice note recorded in the browser as it is sent: its name with `.ogg` and the OGG/Opus made of its
+/// WebM (`crate::recording`).
+pub fn voice_note_file(name: &str, webm: &[u8]) -> Result<(String, Vec<u8>), FileError> {
+    let ogg = crate::recording::voice_note(webm)
+        .map_err(|why| FileError::Recording { name: name.to_owned(), why: why.to_string() })?;
+    Ok((crate::recording::voice_note_name(name), ogg))
 }
 
 /// Several files at once go as several messages; more than [`MAX_FILES_AT_ONCE`] is refused as a whole.

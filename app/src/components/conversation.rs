@@ -488,7 +488,10 @@ fn Composer(
                     {move || if matches!(decision(), Some(ComposeDecision::Hold)) { "Enfileirar" } else { "Enviar" }}
                 </button>
             </form>
-            <Attachment id refused=Signal::derive(move || refusal().is_some()) reload />
+            <div class="composer-tools">
+                <Attachment id refused=Signal::derive(move || refusal().is_some()) reload />
+                <crate::components::recorder::VoiceRecorder channel refused=Signal::derive(move || refusal().is_some()) />
+            </div>
             <div class="restart-row">
                 {move || match restart_offer() {
                     Some(Ok(_)) => {

@@ -18,7 +18,7 @@ pub(crate) struct Chosen {
     /// The type the browser gave, or the one the name's extension says.
     mime: String,
     size: u64,
-    /// An object URL of the picture, for its thumbnail (images only).
+    /// An object URL of the file, for a picture's thumbnail or an audio's player.
     preview: Option<String>,
     // Reference-counted, not owned by the component that happened to add the file (the picker's form closes as
     // the files arrive, and would take owned signals with it).
@@ -86,19 +86,25 @@ impl Tray {
     #[cfg(feature = "hydrate")]
     pub(crate) fn add(&self, list: Option<web_sys::FileList>) {
         let Some(list) = list else { return };
-        let total = self.files.with_untracked(Vec::len) + list.length() as usize;
-        if let Err(error) = atende_domain::outbound_media::check_batch(total) {
+        self.add_files((0..list.length()).filter_map(|index| list.get(index)).collect());
+    }
+
+    /// Adds files (a recording too); all of them or, past [`MAX_FILES_AT_ONCE`], none and the reason why.
+    /// Nothing once the conversation closed.
+    #[cfg(feature = "hydrate")]
+    pub(crate) fn add_files(&self, files: Vec<web_sys::File>) {
+        let Some(waiting) = self.files.try_with_untracked(Vec::len) else { return };
+        if let Err(error) = atende_domain::outbound_media::check_batch(waiting + files.len()) {
             self.notice.set(Some(error.to_string()));
             return;
         }
         let mut added = Vec::new();
-        for index in 0..list.length() {
-            let Some(file) = list.get(index) else { continue };
+        for file in files {
             let name = file.name();
             let mime = atende_domain::outbound_media::file_type(&file.type_(), &name);
             let size = file.size() as u64;
-            let preview = mime
-                .starts_with("image/")
+            // A picture's thumbnail, or a recording's player.
+            let preview = (mime.starts_with("image/") || mime.starts_with("audio/"))
                 .then(|| web_sys::Url::create_object_url_with_blob(&file).ok())
                 .flatten();
             let key = self.next.get_value();
@@ -233,8 +239,13 @@ pub(crate) fn FileTray(
                         chosen.error.get().or_else(|| kind.and_then(|kind| chosen.verdict(kind).err()))
                     })
                 };
-                let picture = chosen.preview.clone().map(|url| view! { <img src=url alt="" /> });
-                let icon = chosen.preview.is_none().then_some("📄");
+                let audio = chosen.mime.starts_with("audio/");
+                let picture =
+                    chosen.preview.clone().filter(|_| !audio).map(|url| view! { <img src=url alt="" /> });
+                let player = chosen.preview.clone().filter(|_| audio).map(|url| {
+                    view! { <audio controls preload="metadata" src=url></audio> }
+                });
+                let icon = picture.is_none().then_some(if audio { "🎤" } else { "📄" });
                 let caption = RwSignal::from(chosen.caption.clone());
                 let progress = {
                     let progress = chosen.progress.clone();
@@ -252,6 +263,7 @@ pub(crate) fn FileTray(
                         <span class="thumb" aria-hidden="true">{picture}{icon}</span>
                         <div class="chosen-body">
                             <p><strong>{name}</strong> <span class="muted">{size}</span></p>
+                            {player}
                             {with_caption.then(|| view! {
                                 <input type="text" placeholder="Legenda (opcional)"
                                     aria-label=caption_label bind:value=caption />

@@ -419,3 +419,76 @@ async fn an_integration_keeps_a_template_header_file_and_names_it_by_the_value_i
         .expect("POST");
     assert_eq!(unnamed.status(), 400);
 }
+
+#[tokio::test]
+async fn a_voice_note_recorded_in_the_browser_goes_to_whatsapp_as_ogg_opus_with_its_own_packets() {
+    // One second recorded by Chromium's MediaRecorder: WebM with Opus, as "Gravar áudio" uploads it.
+    let webm: &[u8] = include_bytes!("../../../domain/tests/chromium-recording.webm");
+    let ogg = atende_domain::recording::voice_note(webm).expect("the domain's remux");
+    let app = spawn_app().await;
+    let conversation = official_contact(&app, "5511977770011", "Rita Gravação").await;
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "gravacao.webm", "audio/webm", webm, "").await;
+    assert_eq!((status, body.as_str()), (200, "\"Sending\""));
+    let sent = eventually("the Cloud API took the voice note", || async {
+        app.sandbox.sent_messages().await.into_iter().find(|m| m.kind == "audio")
+    })
+    .await;
+    assert_eq!(
+        sent.media,
+        Some((sha256_base64(&ogg), "audio/ogg; codecs=opus".to_owned())),
+        "the OGG's bytes"
+    );
+    assert_eq!(sent.summary, "[audio] (mensagem de voz)");
+    // The conversation keeps and shows the OGG, which Chromium plays too.
+    let mine = outbound(&app, conversation).await;
+    let media = mine.iter().find(|m| m.kind == "audio").and_then(|m| m.media.clone()).expect("its file");
+    assert_eq!(
+        (media.mime_type.as_deref(), media.file_name.as_deref()),
+        (Some("audio/ogg; codecs=opus"), Some("gravacao.ogg"))
+    );
+    let id = mine.iter().find(|m| m.kind == "audio").map(|m| m.id).expect("id");
+    let served = app.client.get(format!("{}/midia/{id}", app.address)).send().await.expect("GET");
+    assert_eq!(served.bytes().await.expect("body").as_ref(), ogg.as_slice());
+
+    // The gateway gets it as a voice note too.
+    app.others
+        .simulate(ChannelKind::WhatsappUnofficial, "5511977770012", "Gil Gravação", "Oi", 0)
+        .await
+        .expect("delivered");
+    let gateway = conversation_with(&app, "Gil Gravação").await.id.0;
+    let (status, body) = send_file(&app, &app.client, gateway, "gravacao.webm", "audio/webm", webm, "").await;
+    assert_eq!(status, 200, "{body}");
+    let media = eventually("the gateway got it", || async {
+        app.others.sent().await.into_iter().find_map(|s| s.media)
+    })
+    .await;
+    assert!(media.voice, "by sendWhatsAppAudio");
+    assert_eq!(media.sha256, Some(sha256_hex(&ogg)));
+
+    // What is not a recording is refused with the reason, and nothing is kept or sent.
+    let before = outbound(&app, conversation).await.len();
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "gravacao.webm", "audio/webm", b"not a webm", "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains(
+            "O áudio gravado “gravacao.webm” não pôde virar mensagem de voz: não é um arquivo WebM"
+        ),
+        "{body}"
+    );
+    let (status, body) =
+        send_file(&app, &app.client, conversation, "gravacao.webm", "audio/webm", &webm[..200], "").await;
+    assert_eq!(status, 422, "cut before its first block: {body}");
+    assert_eq!(outbound(&app, conversation).await.len(), before);
+    // Instagram takes no voice note.
+    app.others
+        .simulate(ChannelKind::Instagram, "5511977770013", "Gil Insta Voz", "Oi", 0)
+        .await
+        .expect("delivered");
+    let instagram = conversation_with(&app, "Gil Insta Voz").await.id.0;
+    let (status, body) =
+        send_file(&app, &app.client, instagram, "gravacao.webm", "audio/webm", webm, "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("O Instagram não aceita arquivos do tipo OGG"), "{body}");
+}
