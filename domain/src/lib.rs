@@ -21,6 +21,7 @@ pub mod ports;
 pub mod pricing;
 pub mod provider_error;
 pub mod queue;
+pub mod quick_answer;
 pub mod reach;
 pub mod recording;
 pub mod template;
