@@ -460,3 +460,52 @@ async fn an_instagram_story_mention_is_shown_from_meta_and_never_stored() {
     assert_eq!(expired.status(), 404);
     assert!(expired.text().await.expect("text").contains("expirou"));
 }
+
+#[tokio::test]
+async fn several_files_in_one_messenger_message_are_each_kept_and_an_unreact_takes_the_reaction_off() {
+    use atende_domain::content::Rich;
+    let app = spawn_app().await;
+    let config = app.others.config().clone();
+    let event = |messaging: serde_json::Value| {
+        serde_json::json!({ "object": "page", "entry": [{ "id": config.page_id, "time": 1, "messaging": [messaging] }] })
+            .to_string()
+    };
+    let person = "2400000000000091";
+    let photo = |file: &str| serde_json::json!({ "type": "image", "payload": { "url": format!("{}/meta/cdn/{file}", config.public_url) } });
+    let secret = config.meta_app_secret.as_bytes();
+    let three = event(serde_json::json!({ "sender": { "id": person }, "recipient": { "id": config.page_id },
+        "timestamp": 1_700_000_000_000_i64,
+        "message": { "mid": "m_tres", "text": "Seguem as fotos", "attachments": [photo("amostra.jpg"), photo("amostra.jpg")] } }));
+    assert_eq!(crate::common::post_signed(&app, "meta", &three, secret).await, 200);
+    let conversation = conversation_with(&app, "Contato do Messenger …0091").await;
+    let view = eventually("both photos kept", || async {
+        let view = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.ok()?;
+        let kept =
+            view.iter().filter(|m| m.media.as_ref().is_some_and(|f| f.state == MediaState::Ready)).count();
+        (view.len() == 2 && kept == 2).then_some(view)
+    })
+    .await;
+    let ids: Vec<_> =
+        view.iter().map(|m| (m.provider_id.as_deref(), m.kind.as_str(), m.body.as_deref())).collect();
+    assert_eq!(ids, [(Some("m_tres"), "image", Some("Seguem as fotos")), (Some("m_tres#2"), "image", None)]);
+    // The same event again (Meta retries) stores nothing more.
+    assert_eq!(crate::common::post_signed(&app, "meta", &three, secret).await, 200);
+
+    // A reaction, then its removal.
+    for (action, at) in [("react", 1_700_000_001_000_i64), ("unreact", 1_700_000_002_000_i64)] {
+        let reaction = event(
+            serde_json::json!({ "sender": { "id": person }, "recipient": { "id": config.page_id },
+            "timestamp": at, "reaction": { "mid": "m_tres", "action": action, "emoji": "😍", "reaction": "love" } }),
+        );
+        assert_eq!(crate::common::post_signed(&app, "meta", &reaction, secret).await, 200);
+    }
+    let view = eventually("the reaction and its removal", || async {
+        let view = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.ok()?;
+        (view.len() == 4).then_some(view)
+    })
+    .await;
+    assert_eq!(view[2].extras.rich, Some(Rich::Reaction { to: "m_tres".into(), emoji: Some("😍".into()) }));
+    assert_eq!(view[3].extras.rich, Some(Rich::Reaction { to: "m_tres".into(), emoji: None }));
+    let listed = conversation_with(&app, "Contato do Messenger …0091").await;
+    assert_eq!(listed.last_message.as_deref(), Some("Removeu uma reação"));
+}

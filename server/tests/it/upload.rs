@@ -492,3 +492,24 @@ async fn a_voice_note_recorded_in_the_browser_goes_to_whatsapp_as_ogg_opus_with_
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("O Instagram não aceita arquivos do tipo OGG"), "{body}");
 }
+
+#[tokio::test]
+async fn a_file_sent_in_chunks_without_its_length_is_refused_as_soon_as_it_passes_the_limit() {
+    use atende_server::media::upload::read_file;
+    // No Content-Length (a chunked upload): the limit is only known once the bytes pass it.
+    let chunks = |count: usize| {
+        let pieces = (0..count).map(|_| Ok::<_, std::convert::Infallible>(vec![7u8; 1024]));
+        axum::body::Body::from_stream(futures_util::stream::iter(pieces))
+    };
+    let headers = axum::http::HeaderMap::new();
+    let refused = read_file(&headers, chunks(5), 4 * 1024).await.expect_err("over the limit");
+    assert_eq!(refused.status, 413, "{}", refused.message);
+    assert!(refused.message.contains("passa do limite de 4 KB"), "{}", refused.message);
+    let (bytes, _slot) = read_file(&headers, chunks(4), 4 * 1024).await.expect("at the limit");
+    assert_eq!(bytes.len(), 4 * 1024);
+    // A body that breaks off is 400, not 413.
+    let broken = futures_util::stream::iter([Ok(vec![1u8; 10]), Err(std::io::Error::other("cut"))]);
+    let refused =
+        read_file(&headers, axum::body::Body::from_stream(broken), 4 * 1024).await.expect_err("cut");
+    assert_eq!(refused.status, 400, "{}", refused.message);
+}

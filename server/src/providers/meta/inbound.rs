@@ -35,6 +35,16 @@ pub struct MetaInbound {
     pub channels: Arc<ChannelRegistry>,
 }
 
+/// One message of a Meta event, before it is given its person and channel.
+struct Said {
+    id: String,
+    kind: &'static str,
+    body: Option<String>,
+    activity: InboundKind,
+    media: Option<IncomingMedia>,
+    extras: Extras,
+}
+
 #[async_trait]
 impl InboundHandler for MetaInbound {
     async fn prepare(&self, bodies: &[&str], names: &mut HashMap<String, String>) {
@@ -106,9 +116,11 @@ impl MetaInbound {
             // tool is given up after the processor's grace period.
             return Ok(complete);
         }
-        let (provider_message_id, message_kind, body, activity, media) = if let Some(message) =
-            &messaging.message
-        {
+        // One message, or one for each file when a person sends several at once (Messenger carries them in one
+        // event; WhatsApp sends each as its own message, and the console shows them so): the text, the answered
+        // message and a quick reply's button go with the first; the others' ids are the event's with `#2`, `#3`…
+        let mut items: Vec<Said> = Vec::new();
+        if let Some(message) = &messaging.message {
             if message.is_echo {
                 // Our own send, echoed: it carries our id, so a send whose answer was lost is recognised.
                 let ours = message_of_correlation(message.metadata.as_deref());
@@ -126,99 +138,129 @@ impl MetaInbound {
                 };
                 return Ok(sink.status(&update).await?);
             }
-            let kind = match message.attachments.first().map(|a| a.kind.as_str()) {
-                None => "text",
-                Some("image") => "image",
-                Some("video") => "video",
-                Some("audio") => "audio",
-                Some("file") => "document",
-                Some("sticker") => "sticker",
-                // The person mentioned the account in their story: shown as a picture, never stored.
-                Some("story_mention") => "image",
-                Some(_) => "unsupported",
+            let attachments: Vec<Option<&super::wire::Attachment>> = if message.attachments.is_empty() {
+                vec![None]
+            } else {
+                message.attachments.iter().map(Some).collect()
             };
-            let story = message.attachments.first().is_some_and(|a| a.kind == "story_mention");
-            let body = message
-                .text
-                .clone()
-                .or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()))
-                .or_else(|| story.then(|| "Mencionou você no story".to_owned()));
-            let activity = match kind {
-                "text" if message.quick_reply.is_some() => InboundKind::ButtonReply,
-                "text" => InboundKind::Text,
-                "image" => InboundKind::Image,
-                "video" => InboundKind::Video,
-                "audio" => InboundKind::Audio,
-                "document" => InboundKind::Document,
-                "sticker" => InboundKind::Sticker,
-                _ => InboundKind::Unsupported,
-            };
-            let media = match (kind, message.attachments.first().and_then(|a| a.payload.url.as_deref())) {
-                ("image" | "video" | "audio" | "document" | "sticker", Some(url)) => Some(IncomingMedia {
-                    source: super::media::source_of(url),
-                    mime_type: None,
-                    file_name: (kind == "document").then(|| super::media::file_name_in(url)).flatten(),
-                    voice: false,
-                    declared_sha256: None,
-                    expires_at: None,
-                    // Meta: "You must not store/cache the media content" of a story mention.
-                    keep: !story,
-                }),
-                _ => None,
-            };
-            (message.mid.clone(), kind, body, activity, media)
-        } else if let Some(reaction) = &messaging.reaction {
-            if reaction.action.as_deref() == Some("unreact") {
-                return Ok(true);
+            for (index, attachment) in attachments.into_iter().enumerate() {
+                let first = index == 0;
+                let kind = match attachment.map(|a| a.kind.as_str()) {
+                    None => "text",
+                    Some("image") => "image",
+                    Some("video") => "video",
+                    Some("audio") => "audio",
+                    Some("file") => "document",
+                    Some("sticker") => "sticker",
+                    // The person mentioned the account in their story: shown as a picture, never stored.
+                    Some("story_mention") => "image",
+                    Some(_) => "unsupported",
+                };
+                let story = attachment.is_some_and(|a| a.kind == "story_mention");
+                let said = message
+                    .text
+                    .clone()
+                    .or_else(|| message.quick_reply.as_ref().map(|q| q.payload.clone()))
+                    .filter(|_| first);
+                let body = said.or_else(|| story.then(|| "Mencionou você no story".to_owned()));
+                let activity = match kind {
+                    "text" if message.quick_reply.is_some() => InboundKind::ButtonReply,
+                    "text" => InboundKind::Text,
+                    "image" => InboundKind::Image,
+                    "video" => InboundKind::Video,
+                    "audio" => InboundKind::Audio,
+                    "document" => InboundKind::Document,
+                    "sticker" => InboundKind::Sticker,
+                    _ => InboundKind::Unsupported,
+                };
+                let media = match (kind, attachment.and_then(|a| a.payload.url.as_deref())) {
+                    ("image" | "video" | "audio" | "document" | "sticker", Some(url)) => {
+                        Some(IncomingMedia {
+                            source: super::media::source_of(url),
+                            mime_type: None,
+                            file_name: (kind == "document")
+                                .then(|| super::media::file_name_in(url))
+                                .flatten(),
+                            voice: false,
+                            declared_sha256: None,
+                            expires_at: None,
+                            // Meta: "You must not store/cache the media content" of a story mention.
+                            keep: !story,
+                        })
+                    }
+                    _ => None,
+                };
+                let extras = if first {
+                    Extras {
+                        rich: message
+                            .quick_reply
+                            .as_ref()
+                            .and(message.text.clone())
+                            .map(|text| Rich::ButtonReply { text }),
+                        reply_to: message.reply_to.as_ref().map(|r| r.mid.clone()),
+                    }
+                } else {
+                    Extras::default()
+                };
+                let id = if first { message.mid.clone() } else { format!("{}#{}", message.mid, index + 1) };
+                items.push(Said { id, kind, body, activity, media, extras });
             }
+        } else if let Some(reaction) = &messaging.reaction {
             let id = format!(
                 "reaction:{}:{}:{}",
                 person,
                 reaction.mid.as_deref().unwrap_or_default(),
                 at.as_millis()
             );
-            (id, "reaction", reaction.emoji.clone(), InboundKind::Reaction, None)
+            // "unreact": the reaction is taken off the message, as WhatsApp's reaction without an emoji.
+            let emoji = reaction.emoji.clone().filter(|_| reaction.action.as_deref() != Some("unreact"));
+            let rich = reaction.mid.clone().map(|to| Rich::Reaction { to, emoji: emoji.clone() });
+            let extras = Extras { rich, reply_to: None };
+            items.push(Said {
+                id,
+                kind: "reaction",
+                body: emoji,
+                activity: InboundKind::Reaction,
+                media: None,
+                extras,
+            });
         } else if let Some(postback) = &messaging.postback {
             let id = format!("postback:{}:{}", person, at.as_millis());
             let title = postback.title.clone().or_else(|| postback.payload.clone());
-            (id, "button", title, InboundKind::Postback, None)
+            let rich = postback.title.clone().map(|text| Rich::ButtonReply { text });
+            let extras = Extras { rich, reply_to: None };
+            items.push(Said {
+                id,
+                kind: "button",
+                body: title,
+                activity: InboundKind::Postback,
+                media: None,
+                extras,
+            });
         } else {
             return Ok(true);
-        };
-        let extras = if let Some(message) = &messaging.message {
-            Extras {
-                rich: message
-                    .quick_reply
-                    .as_ref()
-                    .and(message.text.clone())
-                    .map(|text| Rich::ButtonReply { text }),
-                reply_to: message.reply_to.as_ref().map(|r| r.mid.clone()),
-            }
-        } else if let Some(reaction) = &messaging.reaction {
-            let rich = reaction.mid.clone().map(|to| Rich::Reaction { to, emoji: reaction.emoji.clone() });
-            Extras { rich, reply_to: None }
-        } else {
-            let title = messaging.postback.as_ref().and_then(|p| p.title.clone());
-            Extras { rich: title.map(|text| Rich::ButtonReply { text }), reply_to: None }
-        };
+        }
         // Asked of the provider before the batch began (see `names_of_new_people`); none for a known person.
         let profile_name = sink.name_of(person);
-        let inbound = InboundMessage {
-            channel_id,
-            identity_kind: identity_kind.into(),
-            external_id: person.into(),
-            phone: None,
-            profile_name,
-            provider_message_id,
-            kind: message_kind.into(),
-            body,
-            detail: serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into()),
-            sent_at: at,
-            activity,
-            media,
-            extras,
-        };
-        sink.message(&inbound).await?;
+        let detail = serde_json::to_string(messaging).unwrap_or_else(|_| "{}".into());
+        for Said { id: provider_message_id, kind, body, activity, media, extras } in items {
+            let inbound = InboundMessage {
+                channel_id,
+                identity_kind: identity_kind.into(),
+                external_id: person.into(),
+                phone: None,
+                profile_name: profile_name.clone(),
+                provider_message_id,
+                kind: kind.into(),
+                body,
+                detail: detail.clone(),
+                sent_at: at,
+                activity,
+                media,
+                extras,
+            };
+            sink.message(&inbound).await?;
+        }
         Ok(true)
     }
 
