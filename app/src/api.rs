@@ -26,6 +26,28 @@ pub async fn search_contacts(text: String) -> Result<Vec<Contact>, AppError> {
     Ok(services.store.search_contacts(&ContactQuery { text, limit: CONTACT_PAGE }).await?)
 }
 
+/// The conversation whose protocol is typed in the search ("2026-000123"), if the agent may see it; `None`
+/// for any other text, another year's number or another team's conversation.
+#[server(endpoint = "find_protocol")]
+pub async fn find_protocol(text: String) -> Result<Option<ConversationSummary>, AppError> {
+    use atende_domain::conversation::Protocol;
+    use atende_domain::ports::StoreError;
+    let Some((protocol, id)) = Protocol::parse(&text).and_then(|p| Some((p, p.conversation()?))) else {
+        return Ok(None);
+    };
+    let services = crate::ssr::Services::signed_in()?;
+    let viewer = crate::ssr::viewer()?;
+    let team = match services.store.conversation_team(id).await {
+        Err(StoreError::NotFound) => return Ok(None),
+        team => team?,
+    };
+    if !viewer.may_see(team) {
+        return Ok(None);
+    }
+    let summary = services.outbox.summary(id).await?;
+    Ok(protocol.matches(id, summary.created_at).then_some(summary))
+}
+
 /// "Novo contato" → "Salvar". The same validation ran in the browser; this one is the authority.
 #[server(endpoint = "create_contact")]
 pub async fn create_contact(form: ContactForm) -> Result<Contact, AppError> {
@@ -100,6 +122,8 @@ pub struct ConversationDetail {
     pub agents: Vec<atende_domain::ports::AgentInfo>,
     /// The signed-in agent.
     pub me: atende_domain::conversation::AgentId,
+    /// "Nota interna": the notes, oldest first (shown among the messages by time).
+    pub notes: Vec<atende_domain::note::NoteView>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -126,7 +150,29 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
             .account_currency(services.outbox.conversation_channel(id).await?)
             .await?,
         history: services.outbox.audit_trail(id).await?,
+        notes: services.notes.notes(id).await?,
     })
+}
+
+/// "Nota interna" → "Salvar nota": a note nobody outside sees, naming with `@` the agents who may answer
+/// the conversation. Nothing is sent, and the window, the queue and the price stay as they were.
+#[server(endpoint = "add_note")]
+pub async fn add_note(conversation: i64, text: String) -> Result<atende_domain::note::NoteView, AppError> {
+    use atende_domain::conversation::ConversationId;
+    use atende_domain::note::NoteText;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
+    let viewer = services.authorize(id).await?;
+    let note = NoteText::parse(&text)?;
+    let team = services.store.conversation_team(id).await?;
+    let agents: Vec<_> = services
+        .outbox
+        .assignable_agents(team)
+        .await?
+        .into_iter()
+        .map(|agent| (agent.id, agent.name))
+        .collect();
+    let mentions = note.mentions(&agents);
+    Ok(services.notes.add_note(id, viewer.me(), &note, &mentions, services.clock.now()).await?)
 }
 
 /// The agent is writing: the contact sees "digitando…" where the provider shows it. The composer calls it

@@ -78,6 +78,10 @@ pub enum AppError {
     FileTooLarge(String),
     #[error("{0}")]
     Text(#[from] atende_domain::text::TextError),
+    #[error("{0}")]
+    QuickAnswer(#[from] atende_domain::quick_answer::QuickAnswerError),
+    #[error("{0}")]
+    Note(#[from] atende_domain::note::NoteError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]
@@ -129,6 +133,7 @@ impl FromServerFnError for AppError {
 impl AppError {
     /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
     pub fn status(&self) -> http::StatusCode {
+        use atende_domain::quick_answer::QuickAnswerError;
         use http::StatusCode;
         match self {
             AppError::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,6 +141,9 @@ impl AppError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
+            AppError::QuickAnswer(QuickAnswerError::TitleTaken { .. }) => StatusCode::CONFLICT,
+            AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
+            AppError::QuickAnswer(_) | AppError::Note(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Text(atende_domain::text::TextError::Nul)
             | AppError::Contact(_)
             | AppError::Phone(_)
@@ -166,7 +174,9 @@ impl AppError {
             AppError::EmailTaken | AppError::TeamNameTaken | AppError::ChannelTaken => StatusCode::CONFLICT,
             AppError::Provider(_) => StatusCode::BAD_GATEWAY,
             AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Store(StoreError::DuplicatePhone { .. } | StoreError::Changed) => StatusCode::CONFLICT,
+            AppError::Store(
+                StoreError::DuplicatePhone { .. } | StoreError::Changed | StoreError::NameTaken,
+            ) => StatusCode::CONFLICT,
             AppError::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             // What the caller sent could not be read (missing, wrong type, malformed): their mistake.

@@ -14,6 +14,7 @@ mod components;
 pub mod error;
 pub mod live;
 mod pages;
+pub mod quick_answers;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod ssr;

@@ -4,11 +4,12 @@ use crate::pages::admin::AdminPage;
 use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
+use crate::pages::respostas::RespostasPage;
 use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{ParamSegment, StaticSegment};
 
 /// The whole document, rendered on the server for the first load.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -37,11 +38,17 @@ pub fn App() -> impl IntoView {
         <Title text="Atende" />
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Página não encontrada."</p> }>
-                <Route path=StaticSegment("") view=AtendimentosPage />
+                // One screen for the list and each conversation's own address (`/atendimentos/<id>`): moving
+                // between them keeps the screen (the list, the search) and only changes the pane.
+                <ParentRoute path=StaticSegment("") view=AtendimentosPage>
+                    <Route path=StaticSegment("") view=|| () />
+                    <Route path=(StaticSegment("atendimentos"), ParamSegment("id")) view=|| () />
+                </ParentRoute>
                 <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
                 <Route path=StaticSegment("entrar") view=EntrarPage />
                 <Route path=StaticSegment("admin") view=AdminPage />
                 <Route path=StaticSegment("senha") view=AlterarSenhaPage />
+                <Route path=StaticSegment("respostas-rapidas") view=RespostasPage />
             </Routes>
         </Router>
     }

@@ -24,6 +24,10 @@ pub struct Services {
     pub presence: Arc<dyn Presence>,
     /// Where the files agents send from their computer are kept.
     pub files: Arc<dyn Files>,
+    /// "Respostas rápidas".
+    pub quick_answers: Arc<dyn atende_domain::ports::QuickAnswers>,
+    /// "Nota interna".
+    pub notes: Arc<dyn atende_domain::ports::Notes>,
 }
 
 /// The blob store, as the use cases see it: files kept under their SHA-256.

@@ -164,11 +164,98 @@ pub struct ConversationSummary {
     #[serde(default)]
     pub provider_closed_at: Option<Timestamp>,
     pub updated_at: Timestamp,
+    /// When it began (its protocol's year).
+    #[serde(default)]
+    pub created_at: Timestamp,
+}
+
+impl ConversationSummary {
+    /// "Protocolo 2026-000123".
+    pub fn protocol(&self) -> Protocol {
+        Protocol::of(self.id, self.created_at)
+    }
+}
+
+/// A conversation's protocol number, as Brazilian customers ask for it (consumer-protection practice): the
+/// year it began, in Brasília, and its number ("2026-000123").
+///
+/// Chosen: the number is the conversation's own, which the database gave it, so it is unique without a
+/// counter every new conversation would wait on; it does not go back to 1 each year, and it stays the same
+/// when the conversation is concluded and later restarted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Protocol {
+    pub year: u16,
+    pub number: u64,
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:06}", self.year, self.number)
+    }
+}
+
+/// Brasília: UTC−3 all year since 2019.
+const BRASILIA_MINUTES: i32 = -180;
+
+impl Protocol {
+    pub fn of(conversation: ConversationId, created_at: Timestamp) -> Self {
+        let year = u16::try_from(created_at.local_year(BRASILIA_MINUTES)).unwrap_or(0);
+        Self { year, number: u64::try_from(conversation.0).unwrap_or(0) }
+    }
+
+    /// A protocol as an agent or customer types it: "2026-000123", "2026-123", "Protocolo 2026/123", or
+    /// with a dot or a space for the dash.
+    pub fn parse(input: &str) -> Option<Self> {
+        let input = input.trim();
+        let input = ["protocolo", "Protocolo", "PROTOCOLO"]
+            .iter()
+            .find_map(|word| input.strip_prefix(word))
+            .unwrap_or(input)
+            .trim_start_matches([' ', ':', 'º', '°', 'n', '.'])
+            .trim();
+        let (year, number) = input.split_once(['-', '/', '.', ' '])?;
+        let year: u16 = year.trim().parse().ok().filter(|y| (2000..=2999).contains(y))?;
+        let number: u64 = number.trim().parse().ok().filter(|n| *n > 0)?;
+        Some(Self { year, number })
+    }
+
+    /// The conversation it names, if its number is one ([`Self::matches`] checks the year).
+    pub fn conversation(self) -> Option<ConversationId> {
+        i64::try_from(self.number).ok().map(ConversationId)
+    }
+
+    /// Whether this is the protocol of a conversation begun at `created_at`: the year must match too, so a
+    /// typo in the year finds nothing rather than another conversation.
+    pub fn matches(self, conversation: ConversationId, created_at: Timestamp) -> bool {
+        Self::of(conversation, created_at) == self
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_protocol_is_the_year_in_brasilia_and_the_conversations_number() {
+        // 2026-01-01 01:00 UTC is still 2025 in Brasília.
+        let new_year = Timestamp::from_utc_date(2026, 1, 1).expect("date").plus_millis(3_600_000);
+        assert_eq!(Protocol::of(ConversationId(123), new_year).to_string(), "2025-000123");
+        let later = new_year.plus_millis(3 * 3_600_000);
+        let protocol = Protocol::of(ConversationId(123), later);
+        assert_eq!(protocol.to_string(), "2026-000123");
+        assert_eq!(Protocol::of(ConversationId(1_234_567), later).to_string(), "2026-1234567");
+        for typed in
+            ["2026-000123", " 2026/123 ", "2026.123", "Protocolo 2026-000123", "protocolo nº 2026 123"]
+        {
+            assert_eq!(Protocol::parse(typed), Some(protocol), "{typed}");
+        }
+        for typed in ["2026-0", "123", "1999-5", "2026-x", ""] {
+            assert_eq!(Protocol::parse(typed), None, "{typed}");
+        }
+        assert_eq!(protocol.conversation(), Some(ConversationId(123)));
+        assert!(protocol.matches(ConversationId(123), later));
+        assert!(!protocol.matches(ConversationId(123), new_year), "another year");
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod inbound_media;
 pub mod lifecycle;
 pub mod media;
+pub mod note;
 pub mod outbound_media;
 pub mod phone;
 pub mod ports;

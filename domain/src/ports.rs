@@ -18,6 +18,9 @@ pub enum StoreError {
     /// Someone else changed it between reading and writing (two agents, or a double click).
     #[error("O atendimento mudou enquanto você escrevia: confira e tente de novo.")]
     Changed,
+    /// A name that must be unique (a quick answer's title in its team) is taken.
+    #[error("Este nome já está em uso.")]
+    NameTaken,
     /// The database failed; the detail is for the logs, never for the agent.
     #[error("Não foi possível acessar os dados agora. Tente novamente.")]
     Unavailable(String),
@@ -97,6 +100,56 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: crate::conversation::ConversationId,
     ) -> Result<Option<i64>, StoreError>;
+}
+
+/// "Respostas rápidas": saved answers, global or one team's.
+#[async_trait::async_trait]
+pub trait QuickAnswers: Send + Sync + 'static {
+    /// The global answers and those of `teams` (`None`: every team's), by title.
+    async fn quick_answers(
+        &self,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<crate::quick_answer::SavedQuickAnswer>, StoreError>;
+
+    /// MUST return [`StoreError::NotFound`] if there is no such answer.
+    async fn quick_answer(&self, id: i64) -> Result<crate::quick_answer::SavedQuickAnswer, StoreError>;
+
+    /// Adds (`id` `None`) or replaces an answer, in `scope`.
+    /// MUST return [`StoreError::NameTaken`] if another answer of the same scope has its
+    /// [`crate::quick_answer::QuickAnswer::title_key`], and [`StoreError::NotFound`] if `id` names none; it
+    /// changes nothing then.
+    async fn save_quick_answer(
+        &self,
+        id: Option<i64>,
+        scope: crate::quick_answer::Scope,
+        answer: &crate::quick_answer::QuickAnswer,
+        by: AgentId,
+        now: Timestamp,
+    ) -> Result<crate::quick_answer::SavedQuickAnswer, StoreError>;
+
+    /// MUST return [`StoreError::NotFound`] if there is no such answer.
+    async fn delete_quick_answer(&self, id: i64) -> Result<(), StoreError>;
+}
+
+/// "Nota interna": notes in a conversation, never sent to the contact.
+#[async_trait::async_trait]
+pub trait Notes: Send + Sync + 'static {
+    /// Keeps a note by `author` naming `mentions`, and returns it as shown.
+    /// MUST return [`StoreError::NotFound`] if the conversation does not exist; it stores nothing then.
+    async fn add_note(
+        &self,
+        conversation: crate::conversation::ConversationId,
+        author: AgentId,
+        text: &crate::note::NoteText,
+        mentions: &[AgentId],
+        now: Timestamp,
+    ) -> Result<crate::note::NoteView, StoreError>;
+
+    /// The conversation's notes, oldest first.
+    async fn notes(
+        &self,
+        conversation: crate::conversation::ConversationId,
+    ) -> Result<Vec<crate::note::NoteView>, StoreError>;
 }
 
 /// The time, as the server sees it. The browser never asks the domain for the time: it passes its own.

@@ -4,6 +4,7 @@
 //! agent never sends "{{nme}}" to a customer. What the agent inserts is then an ordinary message: the window,
 //! queue and price rules apply to it as to anything typed.
 
+use crate::access::Viewer;
 use crate::contact::fold_for_search;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,14 @@ pub enum QuickAnswerError {
     UnknownVariable { name: String },
     #[error("Uma variável foi aberta com {{{{ e não foi fechada com }}}}.")]
     Unclosed,
+    #[error("Já existe uma resposta rápida “{title}” aqui: escolha outro título.")]
+    TitleTaken { title: String },
+    #[error("{}", if *global {
+        "Só administradores criam, mudam ou apagam as respostas rápidas de todas as equipes."
+    } else {
+        "Você só pode criar, mudar ou apagar as respostas rápidas das suas equipes."
+    })]
+    NotAllowed { global: bool },
 }
 
 /// A saved answer, checked.
@@ -134,6 +143,11 @@ impl QuickAnswer {
         &self.text
     }
 
+    /// What makes two titles the same one (case, accents and spaces aside): unique per [`Scope`].
+    pub fn title_key(&self) -> String {
+        fold_for_search(&self.title)
+    }
+
     /// The text with its variables filled in; a value the conversation lacks (a contact saved without a
     /// name) leaves a blank, and the spaces around it are tidied.
     pub fn fill(&self, values: &Values<'_>) -> String {
@@ -174,37 +188,93 @@ impl QuickAnswer {
     }
 }
 
-/// A conversation's protocol number, as Brazilian customers ask for it: the year it began and its sequence
-/// in that year ("2026-000123"), unique per deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Protocol {
-    pub year: u16,
-    pub number: u32,
+/// Whose an answer is: every team's (kept by admins) or one team's (kept by its agents and the admins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    Global,
+    Team(i64),
 }
 
-impl std::fmt::Display for Protocol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{:06}", self.year, self.number)
-    }
-}
-
-impl Protocol {
-    /// A protocol as an agent or customer types it: "2026-000123", "2026-123", or with spaces, a slash or a
-    /// dot for the dash.
-    pub fn parse(input: &str) -> Option<Self> {
-        let (year, number) = input.trim().split_once(['-', '/', '.', ' '])?;
-        let year: u16 = year.trim().parse().ok().filter(|y| (2000..=2999).contains(y))?;
-        let number: u32 = number.trim().parse().ok().filter(|n| *n > 0)?;
-        Some(Self { year, number })
-    }
-
-    /// The protocol after `last` (the year's latest so far, if any) for a conversation begun in `year`.
-    pub fn next(last: Option<Self>, year: u16) -> Self {
-        match last {
-            Some(last) if last.year == year => Self { year, number: last.number + 1 },
-            _ => Self { year, number: 1 },
+impl Scope {
+    /// Where the agent finds the answer: after `/` in the conversations of the team, or of every team.
+    /// An admin may use every answer; an agent the global ones and those of their teams.
+    pub fn usable_by(self, viewer: &Viewer) -> bool {
+        match self {
+            Self::Global => true,
+            Self::Team(team) => viewer.is_admin() || viewer.teams.contains(&team),
         }
     }
+
+    /// Who may create, change or delete answers here: admins anywhere, an agent only in their own teams.
+    pub fn managed_by(self, viewer: &Viewer) -> bool {
+        match self {
+            Self::Global => viewer.is_admin(),
+            Self::Team(team) => viewer.may_act_for(team),
+        }
+    }
+
+    /// The team, if it is one team's.
+    pub const fn team(self) -> Option<i64> {
+        match self {
+            Self::Global => None,
+            Self::Team(team) => Some(team),
+        }
+    }
+}
+
+/// "Salvar" on the "Respostas rápidas" screen: what the agent typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickAnswerForm {
+    pub title: String,
+    pub text: String,
+    /// The team it is for; `None`: every team.
+    pub team: Option<i64>,
+}
+
+impl QuickAnswerForm {
+    /// The answer, checked, and where it goes; refused if the agent may not keep answers there.
+    pub fn validate(&self, viewer: &Viewer) -> Result<(Scope, QuickAnswer), QuickAnswerError> {
+        let answer = QuickAnswer::parse(&self.title, &self.text)?;
+        let scope = self.team.map_or(Scope::Global, Scope::Team);
+        if !scope.managed_by(viewer) {
+            return Err(QuickAnswerError::NotAllowed { global: scope == Scope::Global });
+        }
+        Ok((scope, answer))
+    }
+}
+
+/// An answer as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedQuickAnswer {
+    pub id: i64,
+    pub scope: Scope,
+    pub answer: QuickAnswer,
+}
+
+/// The answers offered after `/` in the message box: the draft is `/` and what follows it on one line.
+/// `None` when the draft is not such a search (an ordinary message, or one that merely has a slash).
+pub fn slash_query(draft: &str) -> Option<&str> {
+    let query = draft.strip_prefix('/')?;
+    (!query.contains('\n') && query.chars().count() <= TITLE_MAX_CHARS).then_some(query)
+}
+
+/// The answers that match `query`, those whose title begins with it first, then by title; at most `limit`.
+pub fn suggestions<'a>(
+    answers: &'a [SavedQuickAnswer],
+    query: &str,
+    limit: usize,
+) -> Vec<&'a SavedQuickAnswer> {
+    let wanted = fold_for_search(query.trim());
+    let mut found: Vec<(bool, String, &SavedQuickAnswer)> = answers
+        .iter()
+        .filter(|saved| saved.answer.matches(query))
+        .map(|saved| {
+            let title = fold_for_search(saved.answer.title());
+            (!title.starts_with(&wanted), title, saved)
+        })
+        .collect();
+    found.sort_by(|a, b| (a.0, &a.1, a.2.id).cmp(&(b.0, &b.1, b.2.id)));
+    found.into_iter().take(limit).map(|(_, _, saved)| saved).collect()
 }
 
 #[cfg(test)]
@@ -265,17 +335,54 @@ mod tests {
         assert!(thanks.matches("agradeç"));
     }
 
+    fn viewer(role: crate::access::Role, teams: &[i64]) -> Viewer {
+        Viewer { agent: 7, name: "Ana".into(), role, teams: teams.to_vec() }
+    }
+
     #[test]
-    fn a_protocol_is_the_year_and_its_sequence() {
-        let first = Protocol::next(None, 2026);
-        assert_eq!(first.to_string(), "2026-000001");
-        let later = Protocol::next(Some(Protocol { year: 2026, number: 122 }), 2026);
-        assert_eq!(later.to_string(), "2026-000123");
-        assert_eq!(Protocol::next(Some(later), 2027).to_string(), "2027-000001");
-        assert_eq!(Protocol::parse("2026-000123"), Some(later));
-        assert_eq!(Protocol::parse(" 2026/123 "), Some(later));
-        assert_eq!(Protocol::parse("2026-0"), None);
-        assert_eq!(Protocol::parse("123"), None);
-        assert_eq!(Protocol { year: 2026, number: 1_234_567 }.to_string(), "2026-1234567");
+    fn admins_keep_the_global_answers_and_agents_those_of_their_teams() {
+        use crate::access::Role;
+        let (admin, agent) = (viewer(Role::Admin, &[]), viewer(Role::Agent, &[1]));
+        let form = |team| QuickAnswerForm { title: "Oi".into(), text: "Olá!".into(), team };
+        assert_eq!(form(None).validate(&admin).map(|(scope, _)| scope), Ok(Scope::Global));
+        assert_eq!(form(Some(2)).validate(&admin).map(|(scope, _)| scope), Ok(Scope::Team(2)));
+        assert_eq!(form(Some(1)).validate(&agent).map(|(scope, _)| scope), Ok(Scope::Team(1)));
+        assert_eq!(form(None).validate(&agent), Err(QuickAnswerError::NotAllowed { global: true }));
+        assert_eq!(form(Some(2)).validate(&agent), Err(QuickAnswerError::NotAllowed { global: false }));
+        assert!(QuickAnswerError::NotAllowed { global: true }.to_string().starts_with("Só administradores"));
+        // A bad answer is refused for what it is, before who may keep it.
+        let bad = QuickAnswerForm { title: "Oi".into(), text: "{{nme}}".into(), team: None };
+        assert_eq!(bad.validate(&agent), Err(QuickAnswerError::UnknownVariable { name: "nme".into() }));
+        // Using: the global ones and the agent's teams'; an admin every one.
+        assert!(Scope::Global.usable_by(&agent));
+        assert!(Scope::Team(1).usable_by(&agent));
+        assert!(!Scope::Team(2).usable_by(&agent));
+        assert!(Scope::Team(2).usable_by(&admin));
+    }
+
+    #[test]
+    fn the_slash_opens_the_list_and_titles_that_begin_with_the_query_come_first() {
+        assert_eq!(slash_query("/pix"), Some("pix"));
+        assert_eq!(slash_query("/"), Some(""));
+        assert_eq!(slash_query("Olá /pix"), None);
+        assert_eq!(slash_query("/pix\nsegunda linha"), None);
+        let saved = |id, title: &str, text: &str| SavedQuickAnswer {
+            id,
+            scope: Scope::Global,
+            answer: QuickAnswer::parse(title, text).expect("ok"),
+        };
+        let answers = [
+            saved(1, "Boleto", "Segue o boleto; a chave PIX também serve."),
+            saved(2, "Chave PIX", "CNPJ 12.345.678/0001-90"),
+            saved(3, "PIX recebido", "Recebemos seu PIX, obrigado!"),
+            saved(4, "Horário", "Atendemos das 8h às 18h."),
+        ];
+        let ids = |query, limit| suggestions(&answers, query, limit).iter().map(|s| s.id).collect::<Vec<_>>();
+        assert_eq!(ids("pix", 10), [3, 1, 2]);
+        assert_eq!(ids("", 10), [1, 2, 4, 3]);
+        assert_eq!(ids("", 2), [1, 2]);
+        assert_eq!(ids("horario", 10), [4]);
+        assert!(ids("nada", 10).is_empty());
+        assert_eq!(answers[2].answer.title_key(), "pix recebido");
     }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Milliseconds since the Unix epoch (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
@@ -57,8 +57,20 @@ impl Timestamp {
         }
     }
 
-    /// The UTC calendar date of this instant, as "dd/mm/aaaa" (civil from days, H. Hinnant).
+    /// The UTC calendar date of this instant, as "dd/mm/aaaa".
     pub fn utc_date_label(self) -> String {
+        let (year, month, day) = self.utc_civil();
+        format!("{day:02}/{month:02}/{year}")
+    }
+
+    /// The calendar year of this instant `offset_minutes` east of UTC (-180 in Brasília).
+    pub fn local_year(self, offset_minutes: i32) -> i64 {
+        let shift = i64::from(offset_minutes).saturating_mul(60_000);
+        Self(self.0.saturating_add(shift)).utc_civil().0
+    }
+
+    /// Year, month and day of this instant in UTC (civil from days, H. Hinnant).
+    fn utc_civil(self) -> (i64, i64, i64) {
         let days = self.0.div_euclid(Duration::DAY) + 719_468;
         let era = days.div_euclid(146_097);
         let day_of_era = days.rem_euclid(146_097);
@@ -67,8 +79,7 @@ impl Timestamp {
         let mp = (5 * day_of_year + 2) / 153;
         let day = day_of_year - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = year_of_era + era * 400 + i64::from(month <= 2);
-        format!("{day:02}/{month:02}/{year}")
+        (year_of_era + era * 400 + i64::from(month <= 2), month, day)
     }
 
     /// The time of day where the agent is (`offset_minutes` east of UTC: -180 in Brasília), as "14:05"; with

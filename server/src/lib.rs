@@ -233,6 +233,8 @@ impl Application {
                 blobs: blobs.clone(),
                 max_bytes: settings.media_max_bytes,
             }),
+            quick_answers: Arc::new(store.clone()),
+            notes: Arc::new(store.clone()),
         };
         let auth = auth::AuthState {
             store: store.clone(),

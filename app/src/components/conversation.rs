@@ -2,8 +2,8 @@
 //! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
 
 use crate::api::{
-    conversation_view, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail, SendMedia,
-    SendMessage,
+    conversation_view, AddNote, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail,
+    SendMedia, SendMessage,
 };
 use crate::components::media::{LightboxView, MediaBlock};
 use crate::components::restart::RestartPanel;
@@ -75,7 +75,12 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             version.update(|v| *v += 1);
         }
     });
-    let current = move || loaded.get().and_then(Result::ok);
+    // What the composer and "Reiniciar" read: set by an effect, so the first render is the same on the server
+    // and in the browser (no data yet) when the conversation itself is rendered on the server (its own
+    // address); the header and the messages are read inside the <Transition>.
+    let shown = RwSignal::new(None::<ConversationDetail>);
+    Effect::new(move |_| shown.set(loaded.get().and_then(Result::ok)));
+    let current = move || shown.get();
     let reload = Callback::new(move |()| {
         version.update(|v| *v += 1);
         on_changed.run(());
@@ -102,7 +107,14 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign /> <MessageList messages=view.messages /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
+                        // Another team's is "not found" too: the answer tells nothing of it.
+                        Err(crate::error::AppError::Store(atende_domain::ports::StoreError::NotFound)) => view! {
+                            <p role="alert" class="error pad">
+                                "Este atendimento não existe ou é de uma equipe que você não atende."
+                            </p>
+                        }
+                        .into_any(),
                         Err(error) => view! { <p role="alert" class="error pad">{error.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -166,6 +178,7 @@ fn ConversationHeader(
             <div>
                 <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
                 <p class="muted">{subtitle}</p>
+                <p class="protocol">"Protocolo " {view.summary.protocol().to_string()}</p>
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
                 <History entries=view.history.clone() now />
             </div>
@@ -239,8 +252,8 @@ fn status_label(message: &MessageView) -> &'static str {
 }
 
 #[component]
-fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
-    if messages.is_empty() {
+fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteView>) -> impl IntoView {
+    if messages.is_empty() && notes.is_empty() {
         return view! { <p class="muted pad">"Nenhuma mensagem ainda."</p> }.into_any();
     }
     let offset = crate::clock::utc_offset();
@@ -280,9 +293,7 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                 .map(|id| quoted(id).unwrap_or_else(|| "uma mensagem anterior".to_owned()))
         })
         .collect();
-    view! {
-        <ol class="messages" aria-label="Mensagens">
-            {messages
+    let shown: Vec<(Timestamp, AnyView)> = messages
                 .into_iter()
                 .zip(quotes)
                 .enumerate()
@@ -330,7 +341,7 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                         _ => "",
                     };
                     let rich = m.extras.rich.clone().map(|rich| view! { <RichBlock rich /> });
-                    view! {
+                    (written_at, view! {
                         <li class=class data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
                             {quote.map(|q| view! { <blockquote class="quoted" aria-label="Respondendo a">{q}</blockquote> })}
@@ -341,12 +352,35 @@ fn MessageList(messages: Vec<MessageView>) -> impl IntoView {
                             <p class="status"><time>{time}</time>" · "{status}</p>
                             <p class="error">{m.error.clone()}</p>
                         </li>
-                    }
+                    }.into_any())
                 })
-                .collect_view()}
-        </ol>
+                .collect();
+    // Notes among the messages, by when they were written.
+    let mut notes = notes.into_iter().peekable();
+    let mut rows: Vec<AnyView> = Vec::with_capacity(shown.len());
+    let note_row = move |note: atende_domain::note::NoteView| {
+        let at = note.written_at;
+        let time = move || at.local_label(offset.get(), today);
+        let author = note.author.clone().unwrap_or_else(|| "Agente removido".to_owned());
+        let mentions = (!note.mentions.is_empty()).then(|| format!("Para: {}", note.mentions.join(", ")));
+        view! {
+            <li class="message note" aria-label="Nota interna">
+                <p class="kind">"Nota interna · " {author}</p>
+                <p class="body">{note.text}</p>
+                {mentions.map(|m| view! { <p class="mentions">{m}</p> })}
+                <p class="status"><time>{time}</time>" · só a equipe vê"</p>
+            </li>
+        }
+        .into_any()
+    };
+    for (at, row) in shown {
+        while let Some(note) = notes.next_if(|note| note.written_at < at) {
+            rows.push(note_row(note));
+        }
+        rows.push(row);
     }
-    .into_any()
+    rows.extend(notes.map(note_row));
+    view! { <ol class="messages" aria-label="Mensagens">{rows}</ol> }.into_any()
 }
 
 /// How long a message waited before it shows when it went out as well as when it was written.
@@ -364,6 +398,18 @@ fn Composer(
     restart_open: RwSignal<bool>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
+    // "Nota interna": what is written stays in Atende, whatever the window says.
+    let note_mode = RwSignal::new(false);
+    let add_note = ServerAction::<AddNote>::new();
+    let picker = crate::components::quick_answers::QuickAnswerPicker::new(
+        draft,
+        Signal::derive(move || {
+            current.with(|v| {
+                v.as_ref()
+                    .map(|v| (v.summary.contact_name.as_str().to_owned(), v.summary.protocol().to_string()))
+            })
+        }),
+    );
     // "digitando…" for the contact: told at most every TYPING_EVERY while the agent types, only where the
     // agent may write now (the window open).
     let typing = ServerAction::<AgentTyping>::new();
@@ -372,6 +418,7 @@ fn Composer(
         let now = crate::clock::now();
         if last_typing.get_value().is_some_and(|at| now.since(at) < TYPING_EVERY)
             || typing.pending().get_untracked()
+            || note_mode.get_untracked()
         {
             return;
         }
@@ -394,14 +441,25 @@ fn Composer(
         Some(Err(_)) if draft.get_untracked().is_empty() => draft.set(last_sent.get_value()),
         _ => {}
     });
+    Effect::new(move |_| match add_note.value().get() {
+        Some(Ok(_)) => reload.run(()),
+        Some(Err(_)) if draft.get_untracked().is_empty() => draft.set(last_sent.get_value()),
+        _ => {}
+    });
     let decision = move || current.get().map(|v| compose_decision(&v.channel, &v.lifecycle, now.get()));
+    // Files are messages: refused where the window refuses one, even while a note is being written.
+    let files_refused = Signal::derive(move || matches!(decision(), Some(ComposeDecision::Refuse(_))));
+    // A note is never refused by the window: only a message is.
     let refusal = move || match decision() {
-        Some(ComposeDecision::Refuse(reason)) => Some(reason.to_string()),
+        Some(ComposeDecision::Refuse(reason)) if !note_mode.get() => Some(reason.to_string()),
         _ => None,
     };
     // What the agent reads matches what they can do: the reason nothing can be written, the queue, the tag,
     // or that writing reopens a concluded conversation.
     let hint = move || {
+        if note_mode.get() {
+            return Some("Nota interna: não é enviada ao contato; quem pode ver o atendimento vê a nota. Use @nome para chamar um agente.".to_owned());
+        }
         current
             .get()
             .and_then(|v| composer_notice(&v.channel, &v.lifecycle, now.get()))
@@ -409,6 +467,12 @@ fn Composer(
     };
     // The channel's length limit, checked as the agent types (the server checks it again).
     let too_long = move || {
+        if note_mode.get() {
+            return atende_domain::note::NoteText::parse(&draft.get())
+                .err()
+                .filter(|e| matches!(e, atende_domain::note::NoteError::TooLong { .. }))
+                .map(|e| e.to_string());
+        }
         let view = current.get()?;
         match MessageText::parse_for(view.channel.kind(), &draft.get()) {
             Err(
@@ -422,6 +486,15 @@ fn Composer(
     let restart_offer =
         move || current.get().map(|v| restart_eligibility(&v.channel, Some(&v.lifecycle), now.get()));
     let send_draft = move || {
+        if note_mode.get_untracked() {
+            let text = draft.get_untracked();
+            if atende_domain::note::NoteText::parse(&text).is_ok() && !add_note.pending().get_untracked() {
+                last_sent.set_value(text.clone());
+                add_note.dispatch(AddNote { conversation: id, text });
+                draft.set(String::new());
+            }
+            return;
+        }
         if refusal().is_none()
             && too_long().is_none()
             && !send.pending().get_untracked()
@@ -454,6 +527,9 @@ fn Composer(
     let channel = Signal::derive(move || current.get().map(|v| v.channel.kind()));
     // Enter sends, Shift+Enter breaks the line (as in WhatsApp Web); not while an IME is composing a word.
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if picker.key(&ev) {
+            return;
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send_draft();
@@ -463,17 +539,28 @@ fn Composer(
         <footer class="composer">
             <p class="hint" role="status">{hint}</p>
             <p class="error" role="alert">
-                {move || too_long().or_else(|| match send.value().get() {
-                    Some(Err(e)) => Some(e.to_string()),
+                {move || too_long().or_else(|| match (note_mode.get(), send.value().get(), add_note.value().get()) {
+                    (false, Some(Err(e)), _) | (true, _, Some(Err(e))) => Some(e.to_string()),
                     _ => None,
                 })}
             </p>
-            <crate::components::files::FileTray id channel refused=Signal::derive(move || refusal().is_some()) reload />
-            <form on:submit=submit>
+            <crate::components::files::FileTray id channel refused=files_refused reload />
+            <crate::components::quick_answers::QuickAnswerList picker />
+            <div class="compose-mode" role="group" aria-label="Escrever">
+                <button type="button" class="mode" aria-pressed=move || (!note_mode.get()).to_string()
+                    on:click=move |_| note_mode.set(false)>"Mensagem"</button>
+                <button type="button" class="mode note-mode" aria-pressed=move || note_mode.get().to_string()
+                    on:click=move |_| note_mode.set(true)>"Nota interna"</button>
+            </div>
+            <form on:submit=submit class:note=move || note_mode.get()>
                 <textarea
                     on:paste=pasted
-                    aria-label="Mensagem"
-                    placeholder="Escreva uma mensagem (Enter envia, Shift+Enter quebra a linha)"
+                    aria-label=move || if note_mode.get() { "Nota interna" } else { "Mensagem" }
+                    placeholder=move || if note_mode.get() {
+                        "Escreva uma nota para a equipe (Enter salva; o contato não vê)"
+                    } else {
+                        "Escreva uma mensagem (Enter envia, Shift+Enter quebra a linha, / para respostas rápidas)"
+                    }
                     rows="2"
                     bind:value=draft
                     on:keydown=keydown
@@ -483,14 +570,20 @@ fn Composer(
                 <button
                     type="submit"
                     class="primary"
-                    disabled=move || refusal().is_some() || too_long().is_some() || send.pending().get()
+                    disabled=move || refusal().is_some() || too_long().is_some() || send.pending().get() || add_note.pending().get()
                 >
-                    {move || if matches!(decision(), Some(ComposeDecision::Hold)) { "Enfileirar" } else { "Enviar" }}
+                    {move || if note_mode.get() {
+                        "Salvar nota"
+                    } else if matches!(decision(), Some(ComposeDecision::Hold)) {
+                        "Enfileirar"
+                    } else {
+                        "Enviar"
+                    }}
                 </button>
             </form>
             <div class="composer-tools">
-                <Attachment id refused=Signal::derive(move || refusal().is_some()) reload />
-                <crate::components::recorder::VoiceRecorder channel refused=Signal::derive(move || refusal().is_some()) />
+                <Attachment id refused=files_refused reload />
+                <crate::components::recorder::VoiceRecorder channel refused=files_refused />
             </div>
             <div class="restart-row">
                 {move || match restart_offer() {

@@ -98,8 +98,18 @@ pub(crate) fn ContactSearchResults(
     on_open: Callback<i64>,
     on_start: Callback<atende_domain::contact::Contact>,
 ) -> impl IntoView {
-    use crate::api::{search_contacts, LatestConversation};
+    use crate::api::{find_protocol, search_contacts, LatestConversation};
     let found = Resource::new(move || text.get(), search_contacts);
+    // A protocol typed ("2026-000123") finds its conversation too.
+    let by_protocol = Resource::new(
+        move || text.get(),
+        |text| async move {
+            match atende_domain::conversation::Protocol::parse(&text) {
+                Some(_) => find_protocol(text).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
     let latest = ServerAction::<LatestConversation>::new();
     let picked = RwSignal::new(None::<atende_domain::contact::Contact>);
     Effect::new(move |_| match (latest.value().get(), picked.get_untracked()) {
@@ -109,6 +119,29 @@ pub(crate) fn ContactSearchResults(
     });
     view! {
         <div class="conversation-list" role="region" aria-label="Resultados da pesquisa">
+            <Transition fallback=|| ()>
+                {move || {
+                    by_protocol
+                        .get()
+                        .flatten()
+                        .map(|found| {
+                            let id = found.id.0;
+                            let label = format!("Protocolo {}", found.protocol());
+                            view! {
+                                <ul class="rows" aria-label="Atendimento pelo protocolo">
+                                    <li class="row">
+                                        <button type="button" class="row-name link" on:click=move |_| on_open.run(id)>
+                                            {label}
+                                        </button>
+                                        <span class="row-phone">
+                                            {found.contact_name.as_str().to_owned()} " · " {found.channel.label()}
+                                        </span>
+                                    </li>
+                                </ul>
+                            }
+                        })
+                }}
+            </Transition>
             <LoadedList
                 items=found
                 loading="Pesquisando…"

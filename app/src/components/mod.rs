@@ -9,6 +9,7 @@ pub(crate) mod loaded_list;
 pub(crate) mod media;
 pub(crate) mod number_bar;
 pub(crate) mod options_menu;
+pub(crate) mod quick_answers;
 pub(crate) mod recorder;
 pub(crate) mod restart;
 pub(crate) mod rich;

@@ -24,10 +24,32 @@ pub(crate) enum Pane {
     },
 }
 
+/// The conversation a path names: `/atendimentos/<id>`.
+fn conversation_in(path: &str) -> Option<i64> {
+    path.strip_prefix("/atendimentos/")?.trim_end_matches('/').parse().ok()
+}
+
 #[component]
 pub(crate) fn AtendimentosPage() -> impl IntoView {
     let tab = RwSignal::new(Tab::Mine);
-    let pane = RwSignal::new(Pane::Empty);
+    // The conversation in the address (`/atendimentos/<id>`): a reload, a shared link, back and forward open
+    // it; opening one puts it there.
+    let location = leptos_router::hooks::use_location();
+    let in_address = Memo::new(move |_| conversation_in(&location.pathname.get()));
+    let pane = RwSignal::new(in_address.get_untracked().map_or(Pane::Empty, Pane::Conversation));
+    Effect::new(move |previous: Option<Option<i64>>| {
+        let now = in_address.get();
+        if previous.is_some_and(|before| before != now) {
+            match now {
+                Some(id) => pane.set(Pane::Conversation(id)),
+                None if matches!(pane.get_untracked(), Pane::Conversation(_)) => pane.set(Pane::Empty),
+                None => {}
+            }
+        }
+        now
+    });
+    let navigate = StoredValue::new(leptos_router::hooks::use_navigate());
+    let go = move |path: &str| navigate.with_value(|navigate| navigate(path, Default::default()));
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
     let live = crate::live::Live::provide();
@@ -35,7 +57,12 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     // After the live stream: its changes move the clock.
     crate::clock::page_clock();
     let search = RwSignal::new(String::new());
-    let open_conversation = Callback::new(move |id: i64| pane.set(Pane::Conversation(id)));
+    let open_conversation = Callback::new(move |id: i64| {
+        pane.set(Pane::Conversation(id));
+        if in_address.get_untracked() != Some(id) {
+            go(&format!("/atendimentos/{id}"));
+        }
+    });
 
     // Opened from CRM → Contatos (`/?contato=ID`): the contact's latest conversation, or "Enviar mensagem".
     let query = leptos_router::hooks::use_query_map();
@@ -48,7 +75,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok((contact, latest))) = open.value().get() {
             match latest {
-                Some(id) => pane.set(Pane::Conversation(id)),
+                Some(id) => open_conversation.run(id),
                 None => {
                     let typed = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
                     pane.set(Pane::SendMessage { contact: Some(contact), typed });
@@ -60,6 +87,9 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     let open_send_message = Callback::new(move |(contact, typed): (Option<Contact>, String)| {
         side_panel_open.set(false);
         pane.set(Pane::SendMessage { contact, typed });
+        if in_address.get_untracked().is_some() {
+            go("/");
+        }
     });
 
     view! {
@@ -131,7 +161,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                                 on_close=Callback::new(move |()| pane.set(Pane::Empty))
                                 on_started=Callback::new(move |id: i64| {
                                     refresh.update(|n| *n += 1);
-                                    pane.set(Pane::Conversation(id));
+                                    open_conversation.run(id);
                                 })
                             />
                         }

@@ -5,4 +5,5 @@ pub(crate) mod admin;
 pub(crate) mod atendimentos;
 pub(crate) mod contatos;
 pub(crate) mod entrar;
+pub(crate) mod respostas;
 pub(crate) mod senha;

@@ -24,8 +24,10 @@ pub mod changes;
 pub mod channels;
 pub mod inbound;
 pub mod media;
+pub mod notes;
 pub mod outbox;
 pub mod queue;
+pub mod quick_answers;
 pub mod templates;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -320,6 +322,7 @@ struct ConversationRow {
     last_inbound_at: Option<i64>,
     provider_closed_at: Option<i64>,
     updated_at: i64,
+    created_at: i64,
 }
 
 impl ConversationRow {
@@ -338,6 +341,7 @@ impl ConversationRow {
             last_inbound_at: self.last_inbound_at.map(Timestamp::from_millis),
             provider_closed_at: self.provider_closed_at.map(Timestamp::from_millis),
             updated_at: Timestamp::from_millis(self.updated_at),
+            created_at: Timestamp::from_millis(self.created_at),
         })
     }
 }
@@ -354,7 +358,7 @@ const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
 const CONVERSATION_COLUMNS: &str =
     "conversation.conversation_id, conversation.channel, conversation.status, conversation.assignee_id, \
      conversation.last_message, conversation.last_inbound_at, conversation.provider_closed_at, \
-     conversation.updated_at";
+     conversation.updated_at, conversation.created_at";
 
 #[async_trait]
 impl Store for SqlStore {

@@ -9,6 +9,7 @@ mod admin_and_api;
 mod api;
 mod architecture;
 mod blob_contract;
+mod desk;
 mod faults;
 mod hardening;
 mod inbound_contract;

@@ -841,3 +841,103 @@ contract!(an_assignment_is_stored_with_its_line_only_when_it_changes_who_answers
     );
     assert_eq!(trail().await.len(), 2, "refused: no line");
 });
+
+contract!(quick_answers_are_unique_by_title_in_their_team_and_listed_for_the_teams_asked, |db| {
+    use atende_domain::ports::QuickAnswers;
+    use atende_domain::quick_answer::{QuickAnswer, Scope};
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let finance = store.ensure_team("Financeiro", NOW).await.expect("team");
+    let admin =
+        AgentId(store.create_agent(&agent("ana@teste.local", "Ana"), &[sales], NOW).await.expect("agent"));
+    let answer = |title: &str, text: &str| QuickAnswer::parse(title, text).expect("valid");
+    let global = store
+        .save_quick_answer(None, Scope::Global, &answer("Saudação", "Olá!"), admin, NOW)
+        .await
+        .expect("s");
+    let pix = store
+        .save_quick_answer(None, Scope::Team(sales), &answer("Chave PIX", "CNPJ"), admin, NOW)
+        .await
+        .expect("saved");
+    // The same title in another team, or globally, is another answer.
+    store
+        .save_quick_answer(None, Scope::Team(finance), &answer("Chave PIX", "Outro CNPJ"), admin, NOW)
+        .await
+        .expect("another team's");
+    // The same title in the same scope, case and accents aside, is refused and changes nothing.
+    assert_eq!(
+        store.save_quick_answer(None, Scope::Team(sales), &answer("chave  pix", "x"), admin, NOW).await,
+        Err(StoreError::NameTaken)
+    );
+    assert_eq!(
+        store.save_quick_answer(None, Scope::Global, &answer("SAUDACAO", "x"), admin, NOW).await,
+        Err(StoreError::NameTaken)
+    );
+    let titles = |list: Vec<atende_domain::quick_answer::SavedQuickAnswer>| {
+        list.into_iter().map(|s| (s.answer.title().to_owned(), s.scope)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        titles(store.quick_answers(Some(&[sales])).await.expect("list")),
+        [("Chave PIX".to_owned(), Scope::Team(sales)), ("Saudação".to_owned(), Scope::Global)]
+    );
+    assert_eq!(
+        titles(store.quick_answers(Some(&[])).await.expect("list")),
+        [("Saudação".to_owned(), Scope::Global)]
+    );
+    assert_eq!(store.quick_answers(None).await.expect("all").len(), 3);
+
+    // A change keeps the id; renaming onto another answer's title is refused and changes nothing.
+    let changed = store
+        .save_quick_answer(Some(pix.id), Scope::Team(sales), &answer("PIX", "CNPJ 1"), admin, NOW)
+        .await
+        .expect("changed");
+    assert_eq!(changed.id, pix.id);
+    assert_eq!(
+        store.save_quick_answer(Some(pix.id), Scope::Global, &answer("Saudação", "y"), admin, NOW).await,
+        Err(StoreError::NameTaken)
+    );
+    assert_eq!(store.quick_answer(pix.id).await.expect("read").answer.text(), "CNPJ 1");
+    assert_eq!(
+        store.save_quick_answer(Some(9_999), Scope::Global, &answer("Nova", "z"), admin, NOW).await,
+        Err(StoreError::NotFound)
+    );
+    store.delete_quick_answer(global.id).await.expect("deleted");
+    assert_eq!(store.quick_answer(global.id).await, Err(StoreError::NotFound));
+    assert_eq!(store.delete_quick_answer(global.id).await, Err(StoreError::NotFound));
+});
+
+contract!(a_conversation_carries_when_it_began_for_its_protocol, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let opened = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened");
+    let listed = store.list_conversations(Tab::All).await.expect("list");
+    assert_eq!(listed[0].created_at, NOW);
+    assert_eq!(opened.created_at, NOW);
+    assert_eq!(opened.protocol().to_string(), format!("2025-{:06}", opened.id.0));
+});
+
+contract!(notes_are_kept_in_order_with_their_author_and_the_agents_they_name, |db| {
+    use atende_domain::note::NoteText;
+    use atende_domain::ports::Notes;
+    let store = db.store().await;
+    let ana = AgentId(store.create_agent(&agent("ana@teste.local", "Ana"), &[], NOW).await.expect("agent"));
+    let bia = AgentId(store.create_agent(&agent("bia@teste.local", "Bia"), &[], NOW).await.expect("agent"));
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let id = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened").id;
+    let text = |t: &str| NoteText::parse(t).expect("note");
+    let first = store.add_note(id, ana, &text("Conferir o boleto, @Bia"), &[bia], NOW).await.expect("kept");
+    assert_eq!((first.author.as_deref(), first.mentions.clone()), (Some("Ana"), vec!["Bia".to_owned()]));
+    store.add_note(id, bia, &text("Conferido."), &[], NOW.plus_millis(1)).await.expect("kept");
+    let notes = store.notes(id).await.expect("notes");
+    assert_eq!(
+        notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>(),
+        ["Conferir o boleto, @Bia", "Conferido."]
+    );
+    assert_eq!(notes[0], first);
+    assert_eq!(notes[1].written_at, NOW.plus_millis(1));
+    assert_eq!(
+        store.add_note(ConversationId(999_999), ana, &text("x"), &[], NOW).await,
+        Err(StoreError::NotFound)
+    );
+    assert!(store.notes(ConversationId(999_999)).await.expect("none").is_empty());
+});

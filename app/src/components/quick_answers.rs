@@ -1,0 +1,157 @@
+//! The `/` list of the message box: the saved answers that match what follows the slash, arrow keys to
+//! choose, Enter (or a click) to put the answer, filled from the conversation, in the message box. What is
+//! inserted is an ordinary draft: the agent may change it, and the window and queue rules apply when it is
+//! sent.
+
+use crate::quick_answers::{quick_answers, QuickAnswersData};
+use atende_domain::quick_answer::{slash_query, suggestions, SavedQuickAnswer, Values};
+use leptos::prelude::*;
+
+/// How many answers the list shows at once.
+const SHOWN: usize = 8;
+
+/// The list's state, shared by the message box (its keys) and the list (its clicks).
+#[derive(Clone, Copy)]
+pub(crate) struct QuickAnswerPicker {
+    draft: RwSignal<String>,
+    /// Fetched the first time the agent types a slash, not before.
+    wanted: RwSignal<bool>,
+    data: LocalResource<Option<QuickAnswersData>>,
+    highlighted: RwSignal<usize>,
+    /// Escape closes the list until the draft stops being a search.
+    dismissed: RwSignal<bool>,
+    /// The contact's name and the protocol, for the variables.
+    contact: Signal<Option<(String, String)>>,
+}
+
+impl QuickAnswerPicker {
+    pub(crate) fn new(draft: RwSignal<String>, contact: Signal<Option<(String, String)>>) -> Self {
+        let wanted = RwSignal::new(false);
+        let data = LocalResource::new(move || {
+            let wanted = wanted.get();
+            async move {
+                if wanted {
+                    quick_answers().await.ok()
+                } else {
+                    None
+                }
+            }
+        });
+        let (highlighted, dismissed) = (RwSignal::new(0), RwSignal::new(false));
+        Effect::new(move |_| {
+            let searching = slash_query(&draft.get()).is_some();
+            if searching {
+                wanted.set(true);
+            } else {
+                dismissed.set(false);
+            }
+            highlighted.set(0);
+        });
+        Self { draft, wanted, data, highlighted, dismissed, contact }
+    }
+
+    /// The answers shown now; empty when the list is closed.
+    fn shown(&self) -> Option<Vec<SavedQuickAnswer>> {
+        if self.dismissed.get() {
+            return None;
+        }
+        let draft = self.draft.get();
+        let query = slash_query(&draft)?;
+        let data = self.data.get().flatten()?;
+        Some(suggestions(&data.answers, query, SHOWN).into_iter().cloned().collect())
+    }
+
+    fn insert(&self, chosen: &SavedQuickAnswer) {
+        let data = self.data.get_untracked().flatten();
+        let agent = data.map(|d| d.viewer.name).unwrap_or_default();
+        let (contact, protocol) = self.contact.get_untracked().unwrap_or_default();
+        let values = Values { contact_name: &contact, agent_name: &agent, protocol: &protocol };
+        self.dismissed.set(true);
+        self.draft.set(chosen.answer.fill(&values));
+    }
+
+    /// The message box's keys while the list is open: arrows choose, Enter or Tab inserts, Escape closes.
+    /// `true` when the key was the list's (the message box must not act on it).
+    pub(crate) fn key(&self, ev: &leptos::ev::KeyboardEvent) -> bool {
+        let Some(shown) = self.shown().filter(|s| !s.is_empty()) else {
+            if ev.key() == "Escape" && slash_query(&self.draft.get_untracked()).is_some() {
+                self.dismissed.set(true);
+            }
+            return false;
+        };
+        let last = shown.len() - 1;
+        match ev.key().as_str() {
+            "ArrowDown" => self.highlighted.update(|i| *i = if *i >= last { 0 } else { *i + 1 }),
+            "ArrowUp" => self.highlighted.update(|i| *i = if *i == 0 { last } else { *i - 1 }),
+            "Enter" | "Tab" if !ev.shift_key() && !ev.is_composing() => {
+                self.insert(&shown[self.highlighted.get_untracked().min(last)]);
+            }
+            "Escape" => self.dismissed.set(true),
+            _ => return false,
+        }
+        ev.prevent_default();
+        true
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        !self.dismissed.get() && slash_query(&self.draft.get()).is_some() && self.wanted.get()
+    }
+}
+
+#[component]
+pub(crate) fn QuickAnswerList(picker: QuickAnswerPicker) -> impl IntoView {
+    let rows = move || {
+        let shown = picker.shown()?;
+        let highlighted = picker.highlighted.get().min(shown.len().saturating_sub(1));
+        if shown.is_empty() {
+            return Some(
+                view! {
+                    <li class="muted quick-empty">
+                        "Nenhuma resposta rápida encontrada. "
+                        <a href="/respostas-rapidas">"Gerenciar respostas rápidas"</a>
+                    </li>
+                }
+                .into_any(),
+            );
+        }
+        Some(
+            shown
+                .into_iter()
+                .enumerate()
+                .map(|(i, saved)| {
+                    let title = saved.answer.title().to_owned();
+                    let text = saved.answer.text().to_owned();
+                    view! {
+                        <li
+                            role="option"
+                            class="quick-answer"
+                            aria-selected=(i == highlighted).to_string()
+                            // Chosen before the message box loses the focus.
+                            on:mousedown=move |ev| {
+                                ev.prevent_default();
+                                picker.insert(&saved);
+                            }
+                        >
+                            <strong>{title}</strong>
+                            <span class="muted">{text}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        )
+    };
+    view! {
+        <Show when=move || picker.is_open()>
+            <div class="quick-answers">
+                <p class="quick-title">"Respostas rápidas"<span class="muted">" · ↑↓ escolhe, Enter insere, Esc fecha"</span></p>
+                <ul role="listbox" aria-label="Respostas rápidas">
+                    {move || match picker.data.get() {
+                        None => Some(view! { <li class="muted">"Carregando…"</li> }.into_any()),
+                        Some(_) => rows(),
+                    }}
+                </ul>
+            </div>
+        </Show>
+    }
+}

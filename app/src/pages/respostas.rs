@@ -1,0 +1,272 @@
+//! "Respostas rápidas": the saved answers an agent inserts with `/`, kept here. Admins keep those of every
+//! team and any team's; an agent those of their teams. The same checks run as the agent types (the browser)
+//! and when "Salvar" arrives (the server); a refusal changes nothing.
+
+use crate::quick_answers::{quick_answers, DeleteQuickAnswer, QuickAnswersData, SaveQuickAnswer};
+use atende_domain::quick_answer::{QuickAnswer, QuickAnswerForm, SavedQuickAnswer, Scope, Variable};
+use leptos::prelude::*;
+
+#[component]
+pub(crate) fn RespostasPage() -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let data = Resource::new(move || version.get(), |_| quick_answers());
+    let changed = Callback::new(move |()| version.update(|v| *v += 1));
+    let search = RwSignal::new(String::new());
+    // The answer being changed (its form above the list), or `None` for a new one.
+    let editing = RwSignal::new(None::<SavedQuickAnswer>);
+    view! {
+        <div class="crm quick-answers-page">
+            <header class="crm-header">
+                <a href="/" class="back">"← Atendimentos"</a>
+                <h1>"Respostas rápidas"</h1>
+            </header>
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(data) => view! { <Answers data search editing changed /> }.into_any(),
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+fn scope_label(scope: Scope, data: &QuickAnswersData) -> String {
+    match scope {
+        Scope::Global => "Todas as equipes".to_owned(),
+        Scope::Team(team) => data
+            .teams
+            .iter()
+            .find(|t| t.id == team)
+            .map_or_else(|| format!("Equipe {team}"), |t| format!("Equipe {}", t.name)),
+    }
+}
+
+#[component]
+fn Answers(
+    data: QuickAnswersData,
+    search: RwSignal<String>,
+    editing: RwSignal<Option<SavedQuickAnswer>>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let data = StoredValue::new(data);
+    let rows = move || {
+        let data = data.get_value();
+        let query = search.get();
+        let shown: Vec<SavedQuickAnswer> =
+            data.answers.iter().filter(|saved| saved.answer.matches(&query)).cloned().collect();
+        if shown.is_empty() {
+            return view! { <p class="muted empty-list">"Nenhuma resposta rápida encontrada."</p> }
+                .into_any();
+        }
+        view! {
+            <ul class="rows" aria-label="Respostas rápidas">
+                {shown
+                    .into_iter()
+                    .map(|saved| {
+                        let label = scope_label(saved.scope, &data);
+                        let mine = saved.scope.managed_by(&data.viewer);
+                        view! { <AnswerRow saved label mine editing changed /> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <AnswerForm data=data.get_value() editing changed />
+        <div class="crm-tools">
+            <input
+                type="search"
+                class="search"
+                aria-label="Pesquisar respostas rápidas"
+                placeholder="Pesquisar respostas rápidas"
+                bind:value=search
+            />
+        </div>
+        {rows}
+    }
+}
+
+#[component]
+fn AnswerRow(
+    saved: SavedQuickAnswer,
+    label: String,
+    mine: bool,
+    editing: RwSignal<Option<SavedQuickAnswer>>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let delete = ServerAction::<DeleteQuickAnswer>::new();
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            changed.run(());
+        }
+    });
+    let id = saved.id;
+    let title = saved.answer.title().to_owned();
+    let text = saved.answer.text().to_owned();
+    let question = StoredValue::new(format!("Apagar “{title}”?"));
+    view! {
+        <li class="row quick-answer-row">
+            <div class="row-main">
+                <strong>{title}</strong>
+                <span class="badge">{label}</span>
+            </div>
+            <p class="quick-text">{text}</p>
+            <Show when=move || mine>
+                <div class="form-actions">
+                    <Show
+                        when=move || confirming.get()
+                        fallback={
+                            let saved = StoredValue::new(saved.clone());
+                            move || {
+                                let saved = saved.get_value();
+                                view! {
+                                    <button type="button" class="secondary" on:click=move |_| editing.set(Some(saved.clone()))>
+                                        "Editar"
+                                    </button>
+                                    <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
+                                        "Apagar"
+                                    </button>
+                                }
+                            }
+                        }
+                    >
+                        <span>{question.get_value()}</span>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancelar"</button>
+                        <button
+                            type="button"
+                            class="danger"
+                            disabled=move || delete.pending().get()
+                            on:click=move |_| {
+                                delete.dispatch(DeleteQuickAnswer { id });
+                            }
+                        >
+                            "Sim, apagar"
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+            <p class="error" role="alert">
+                {move || match delete.value().get() {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                }}
+            </p>
+        </li>
+    }
+}
+
+/// "Nova resposta rápida", or the answer being changed.
+#[component]
+fn AnswerForm(
+    data: QuickAnswersData,
+    editing: RwSignal<Option<SavedQuickAnswer>>,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let viewer = data.viewer.clone();
+    // Where this agent may keep answers: every team's (admins), then each team they may act for.
+    let places: Vec<(String, String)> = std::iter::once(Scope::Global)
+        .chain(data.teams.iter().map(|t| Scope::Team(t.id)))
+        .filter(|scope| scope.managed_by(&viewer))
+        .map(|scope| (scope.team().map(|t| t.to_string()).unwrap_or_default(), scope_label(scope, &data)))
+        .collect();
+    let first = places.first().map(|(value, _)| value.clone()).unwrap_or_default();
+    let (title, text, team) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(first.clone()));
+    let tried = RwSignal::new(false);
+    let save = ServerAction::<SaveQuickAnswer>::new();
+    // "Editar" fills the form; "Salvar" that went through empties it.
+    Effect::new(move |_| {
+        if let Some(saved) = editing.get() {
+            title.set(saved.answer.title().to_owned());
+            text.set(saved.answer.text().to_owned());
+            team.set(saved.scope.team().map(|t| t.to_string()).unwrap_or_default());
+            tried.set(false);
+        }
+    });
+    let first_place = first.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            editing.set(None);
+            title.set(String::new());
+            text.set(String::new());
+            team.set(first_place.clone());
+            tried.set(false);
+            changed.run(());
+        }
+    });
+    let form = move || QuickAnswerForm {
+        title: title.get(),
+        text: text.get(),
+        team: team.get().parse::<i64>().ok(),
+    };
+    let viewer = StoredValue::new(viewer);
+    let problem = move || {
+        let local = tried.get().then(|| form().validate(&viewer.get_value()).err()).flatten();
+        local.map(|e| e.to_string()).or_else(|| match save.value().get() {
+            Some(Err(e)) => Some(e.to_string()),
+            _ => None,
+        })
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        let form = form();
+        if form.validate(&viewer.get_value()).is_ok() {
+            let id = editing.get_untracked().map(|saved| saved.id);
+            save.dispatch(SaveQuickAnswer { id, form });
+        }
+    };
+    let preview = move || {
+        let answer = QuickAnswer::parse(&title.get(), &text.get()).ok()?;
+        let values = atende_domain::quick_answer::Values {
+            contact_name: "Maria da Silva",
+            agent_name: &viewer.get_value().name,
+            protocol: "2026-000123",
+        };
+        Some(answer.fill(&values))
+    };
+    let variables = Variable::ALL.map(|v| format!("{{{{{}}}}}", v.code())).join(" ");
+    let no_place = places.is_empty();
+    view! {
+        <form class="admin-section quick-answer-form" aria-label="Resposta rápida" on:submit=submit novalidate>
+            <h2>{move || if editing.get().is_some() { "Editar resposta rápida" } else { "Nova resposta rápida" }}</h2>
+            <label>"Título" <input type="text" bind:value=title maxlength="60" /></label>
+            <label>
+                "Texto"
+                <textarea rows="4" bind:value=text></textarea>
+            </label>
+            <p class="muted">"Variáveis: " {variables} " (preenchidas com o contato, o agente e o protocolo do atendimento)."</p>
+            <label>
+                "Equipe"
+                <select prop:value=move || team.get() on:change=move |ev| team.set(event_target_value(&ev)) disabled=no_place>
+                    {places
+                        .into_iter()
+                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            {move || preview().map(|p| view! { <p class="quick-preview" aria-label="Prévia"><span class="muted">"Prévia: "</span>{p}</p> })}
+            <p class="field-error" role="alert">{problem}</p>
+            <div class="form-actions">
+                <Show when=move || editing.get().is_some()>
+                    <button
+                        type="button"
+                        class="secondary"
+                        on:click=move |_| {
+                            editing.set(None);
+                            title.set(String::new());
+                            text.set(String::new());
+                        }
+                    >
+                        "Cancelar edição"
+                    </button>
+                </Show>
+                <button type="submit" class="primary" disabled=move || save.pending().get() || no_place>"Salvar"</button>
+            </div>
+        </form>
+    }
+}

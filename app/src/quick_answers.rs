@@ -1,0 +1,68 @@
+//! "Respostas rápidas": the server functions behind the screen that keeps them and the `/` list of the
+//! message box. Who may use and who may change an answer is the domain's rule
+//! ([`atende_domain::quick_answer::Scope`]); a refusal changes nothing.
+
+use crate::error::AppError;
+use atende_domain::access::Viewer;
+use atende_domain::ports::TeamInfo;
+use atende_domain::quick_answer::{QuickAnswerForm, SavedQuickAnswer};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The answers the signed-in agent may use, and what the screen needs to offer where to keep new ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuickAnswersData {
+    pub answers: Vec<SavedQuickAnswer>,
+    /// Every team, for the answers' labels and the "Equipe" choice.
+    pub teams: Vec<TeamInfo>,
+    /// Who is asking (their name fills `{{agente}}`; their role and teams say what they may change).
+    pub viewer: Viewer,
+}
+
+#[server(endpoint = "quick_answers")]
+pub async fn quick_answers() -> Result<QuickAnswersData, AppError> {
+    let services = crate::ssr::Services::signed_in()?;
+    let viewer = crate::ssr::viewer()?;
+    Ok(QuickAnswersData {
+        answers: services.quick_answers.quick_answers(viewer.team_filter()).await?,
+        teams: services.outbox.teams().await?,
+        viewer,
+    })
+}
+
+/// "Salvar": a new answer (`id` `None`) or a change to one the agent may change, to a place they may keep
+/// answers in.
+#[server(endpoint = "save_quick_answer", input = leptos::server_fn::codec::Json)]
+pub async fn save_quick_answer(id: Option<i64>, form: QuickAnswerForm) -> Result<SavedQuickAnswer, AppError> {
+    use atende_domain::ports::StoreError;
+    use atende_domain::quick_answer::QuickAnswerError;
+    let services = crate::ssr::Services::signed_in()?;
+    let viewer = crate::ssr::viewer()?;
+    let (scope, answer) = form.validate(&viewer)?;
+    if let Some(id) = id {
+        let existing = services.quick_answers.quick_answer(id).await?;
+        if !existing.scope.managed_by(&viewer) {
+            return Err(QuickAnswerError::NotAllowed { global: existing.scope.team().is_none() }.into());
+        }
+    }
+    let now = services.clock.now();
+    match services.quick_answers.save_quick_answer(id, scope, &answer, viewer.me(), now).await {
+        Err(StoreError::NameTaken) => {
+            Err(QuickAnswerError::TitleTaken { title: answer.title().to_owned() }.into())
+        }
+        saved => Ok(saved?),
+    }
+}
+
+/// "Apagar".
+#[server(endpoint = "delete_quick_answer")]
+pub async fn delete_quick_answer(id: i64) -> Result<(), AppError> {
+    use atende_domain::quick_answer::QuickAnswerError;
+    let services = crate::ssr::Services::signed_in()?;
+    let viewer = crate::ssr::viewer()?;
+    let existing = services.quick_answers.quick_answer(id).await?;
+    if !existing.scope.managed_by(&viewer) {
+        return Err(QuickAnswerError::NotAllowed { global: existing.scope.team().is_none() }.into());
+    }
+    Ok(services.quick_answers.delete_quick_answer(id).await?)
+}

@@ -1,0 +1,34 @@
+import { test, expect } from '@playwright/test';
+import { contactWrites, takeConversation, uniqueMobile } from './helpers';
+
+// Issue #19: each conversation has its own address — a reload, back and forward, and a shared link open it.
+test('cada atendimento tem seu endereço: recarregar, voltar e avançar abrem o mesmo atendimento', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Endereço ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Olá, quero acompanhar meu pedido');
+  const pane = await takeConversation(page, name);
+  await expect(page).toHaveURL(/\/atendimentos\/\d+$/);
+  const address = page.url();
+
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(pane.getByRole('list', { name: 'Mensagens' })).toContainText('quero acompanhar meu pedido');
+  // Still interactive after the reload: the composer sends.
+  await pane.getByLabel('Mensagem', { exact: true }).fill('Seu pedido saiu para entrega.');
+  await pane.getByLabel('Mensagem', { exact: true }).press('Enter');
+  await expect(pane.getByRole('list', { name: 'Mensagens' })).toContainText('Seu pedido saiu para entrega.');
+
+  await page.goBack();
+  await expect(page).not.toHaveURL(/\/atendimentos\//);
+  await expect(page.getByText('Selecione um atendimento')).toBeVisible();
+  await page.goForward();
+  await expect(page).toHaveURL(address);
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+
+  // A shared link opened in a new tab.
+  const other = await page.context().newPage();
+  await other.goto(address);
+  await expect(other.getByRole('region', { name: 'Atendimento' }).getByRole('heading', { name, exact: true })).toBeVisible();
+  await other.close();
+});

@@ -1,0 +1,16 @@
+-- "Respostas rápidas" (issue #19): saved answers an agent inserts by typing '/' in the message box.
+CREATE TABLE quick_answer (
+    quick_answer_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- The team it is for; NULL: every team's (kept by admins).
+    team_id         INTEGER REFERENCES team (team_id),
+    -- team_id, or 0 for a global one: a title is unique per scope, and NULLs never collide in a UNIQUE.
+    scope_key       INTEGER NOT NULL,
+    title           TEXT    NOT NULL,
+    -- The title folded by the domain (case, accents, spaces aside).
+    title_key       TEXT    NOT NULL,
+    body            TEXT    NOT NULL,
+    updated_by      INTEGER REFERENCES agent (agent_id),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (scope_key, title_key)
+);

@@ -1,0 +1,119 @@
+//! "Respostas rápidas": saved answers, every team's or one team's, unique by title within their scope.
+
+use super::{corrupt, placeholders, unavailable, SqlStore};
+use async_trait::async_trait;
+use atende_domain::conversation::AgentId;
+use atende_domain::ports::{QuickAnswers, StoreError};
+use atende_domain::quick_answer::{QuickAnswer, SavedQuickAnswer, Scope};
+use atende_domain::time::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+#[derive(sqlx::FromRow)]
+struct QuickAnswerRow {
+    quick_answer_id: i64,
+    team_id: Option<i64>,
+    title: String,
+    body: String,
+}
+
+impl QuickAnswerRow {
+    fn saved(self) -> Result<SavedQuickAnswer, StoreError> {
+        Ok(SavedQuickAnswer {
+            id: self.quick_answer_id,
+            scope: self.team_id.map_or(Scope::Global, Scope::Team),
+            answer: QuickAnswer::parse(&self.title, &self.body)
+                .map_err(|_| corrupt("quick answer", &self.title))?,
+        })
+    }
+}
+
+fn saved(row: &AnyRow) -> Result<SavedQuickAnswer, StoreError> {
+    QuickAnswerRow::from_row(row).map_err(unavailable)?.saved()
+}
+
+const COLUMNS: &str = "quick_answer_id, team_id, title, body";
+
+#[async_trait]
+impl QuickAnswers for SqlStore {
+    async fn quick_answers(&self, teams: Option<&[i64]>) -> Result<Vec<SavedQuickAnswer>, StoreError> {
+        let narrowing = match teams {
+            None => String::new(),
+            Some([]) => " WHERE team_id IS NULL".to_owned(),
+            Some(teams) => format!(" WHERE team_id IS NULL OR team_id IN ({})", placeholders(1, teams.len())),
+        };
+        let sql =
+            format!("SELECT {COLUMNS} FROM quick_answer{narrowing} ORDER BY title_key, quick_answer_id");
+        let mut query = sqlx::query(&sql);
+        for team in teams.unwrap_or_default() {
+            query = query.bind(*team);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        rows.iter().map(saved).collect()
+    }
+
+    async fn quick_answer(&self, id: i64) -> Result<SavedQuickAnswer, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM quick_answer WHERE quick_answer_id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?;
+        saved(&row)
+    }
+
+    async fn save_quick_answer(
+        &self,
+        id: Option<i64>,
+        scope: Scope,
+        answer: &QuickAnswer,
+        by: AgentId,
+        now: Timestamp,
+    ) -> Result<SavedQuickAnswer, StoreError> {
+        // An update names the answer first ($1); an insert has no id to bind.
+        let query = match id {
+            None => sqlx::query(
+                "INSERT INTO quick_answer (team_id, scope_key, title, title_key, body, updated_by, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING quick_answer_id",
+            ),
+            Some(id) => sqlx::query(
+                "UPDATE quick_answer SET team_id = $2, scope_key = $3, title = $4, title_key = $5, body = $6, \
+                 updated_by = $7, updated_at = $8 WHERE quick_answer_id = $1 RETURNING quick_answer_id",
+            )
+            .bind(id),
+        };
+        let written = self
+            .write_returning(
+                query
+                    .bind(scope.team())
+                    .bind(scope.team().unwrap_or(0))
+                    .bind(answer.title())
+                    .bind(answer.title_key())
+                    .bind(answer.text())
+                    .bind(by.0)
+                    .bind(now.as_millis()),
+            )
+            .await;
+        match written {
+            Ok(Some(row)) => Ok(SavedQuickAnswer {
+                id: row.try_get("quick_answer_id").map_err(unavailable)?,
+                scope,
+                answer: answer.clone(),
+            }),
+            Ok(None) => Err(StoreError::NotFound),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::NameTaken),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn delete_quick_answer(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = self
+            .write_returning(
+                sqlx::query("DELETE FROM quick_answer WHERE quick_answer_id = $1 RETURNING quick_answer_id")
+                    .bind(id),
+            )
+            .await
+            .map_err(unavailable)?;
+        deleted.map(|_| ()).ok_or(StoreError::NotFound)
+    }
+}

@@ -1,0 +1,235 @@
+//! The agent's everyday tools (issue #19) over real HTTP: quick answers kept per team and globally, and the
+//! protocol number found by the search, each behind the same team isolation as the conversations.
+
+use crate::common::{spawn_app, TestApp};
+use atende_domain::conversation::{ConversationId, Protocol};
+use atende_domain::ports::QuickAnswers;
+use atende_domain::time::Timestamp;
+use serde_json::{json, Value};
+
+const T0: Timestamp = Timestamp::from_millis(0);
+
+async fn save(
+    client: &reqwest::Client,
+    app: &TestApp,
+    id: Option<i64>,
+    title: &str,
+    text: &str,
+    team: Option<i64>,
+) -> (u16, Value) {
+    let response = client
+        .post(format!("{}/api/save_quick_answer", app.address))
+        .json(&json!({ "id": id, "form": { "title": title, "text": text, "team": team } }))
+        .send()
+        .await
+        .expect("POST");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn listed(client: &reqwest::Client, app: &TestApp) -> Vec<String> {
+    let data: Value = client
+        .post(format!("{}/api/quick_answers", app.address))
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    data["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .map(|a| a["answer"]["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn quick_answers_are_kept_per_team_and_an_agent_of_another_team_can_neither_see_nor_change_them() {
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+
+    let (status, _) =
+        save(&app.client, &app, None, "Saudação", "Olá, {{primeiro_nome}}! Sou {{agente}}.", None).await;
+    assert_eq!(status, 200, "an admin keeps the global answers");
+    let (status, pix) =
+        save(&ana, &app, None, "Chave PIX", "Nossa chave é o CNPJ. Protocolo {{protocolo}}.", Some(sales))
+            .await;
+    assert_eq!(status, 200, "{pix}");
+    let pix_id = pix["id"].as_i64().expect("id");
+
+    // Refusals: each with its reason, nothing stored.
+    let (status, body) = save(&ana, &app, None, "Geral", "Texto", None).await;
+    assert_eq!((status, body), (403, json!({ "QuickAnswer": { "NotAllowed": { "global": true } } })));
+    let (status, _) = save(&ana, &app, None, "Cobrança", "Texto", Some(finance)).await;
+    assert_eq!(status, 403, "another team's");
+    let (status, body) = save(&ana, &app, None, "Oi", "Olá, {{nme}}!", Some(sales)).await;
+    assert_eq!((status, body), (422, json!({ "QuickAnswer": { "UnknownVariable": { "name": "nme" } } })));
+    let (status, body) = save(&ana, &app, None, "chave pix", "Outra", Some(sales)).await;
+    assert_eq!((status, body), (409, json!({ "QuickAnswer": { "TitleTaken": { "title": "chave pix" } } })));
+    assert_eq!(app.store.quick_answers(None).await.expect("all").len(), 2);
+
+    assert_eq!(listed(&ana, &app).await, ["Chave PIX", "Saudação"]);
+    assert_eq!(listed(&bia, &app).await, ["Saudação"], "another team's answers are not listed");
+    assert_eq!(listed(&app.client, &app).await, ["Chave PIX", "Saudação"]);
+
+    // Bia can neither change nor delete Vendas' answer, nor move it to her team.
+    let (status, _) = save(&bia, &app, Some(pix_id), "Chave PIX", "Mudado", Some(finance)).await;
+    assert_eq!(status, 403);
+    let delete = |client: &reqwest::Client, id: i64| {
+        client.post(format!("{}/api/delete_quick_answer", app.address)).form(&[("id", id.to_string())]).send()
+    };
+    assert_eq!(delete(&bia, pix_id).await.expect("POST").status(), 403);
+    let kept = app.store.quick_answer(pix_id).await.expect("kept");
+    assert_eq!(kept.answer.text(), "Nossa chave é o CNPJ. Protocolo {{protocolo}}.");
+
+    // Ana changes hers (same id), then deletes it; a second delete is "not found".
+    let (status, changed) =
+        save(&ana, &app, Some(pix_id), "Chave PIX", "CNPJ 12.345.678/0001-90", Some(sales)).await;
+    assert_eq!((status, changed["id"].as_i64()), (200, Some(pix_id)));
+    assert_eq!(delete(&ana, pix_id).await.expect("POST").status(), 200);
+    assert_eq!(delete(&ana, pix_id).await.expect("POST").status(), 404);
+    assert_eq!(listed(&ana, &app).await, ["Saudação"]);
+}
+
+#[tokio::test]
+async fn a_protocol_typed_in_the_search_finds_its_conversation_only_for_who_may_see_it() {
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let contact = app.create_contact("Maria da Silva", "(11) 98765-4321").await;
+    let id = app.start_unofficial(contact, sales).await;
+    let view = app.conversation_view(id).await;
+    let created_at = Timestamp::from_millis(view["summary"]["created_at"].as_i64().expect("created_at"));
+    let protocol = Protocol::of(ConversationId(id), created_at);
+    assert!(protocol.to_string().ends_with(&format!("-{id:06}")), "{protocol}");
+
+    let find = |client: reqwest::Client, text: String| {
+        let address = app.address.clone();
+        async move {
+            let found: Value = client
+                .post(format!("{address}/api/find_protocol"))
+                .form(&[("text", text)])
+                .send()
+                .await
+                .expect("POST")
+                .json()
+                .await
+                .expect("json");
+            found["id"].as_i64()
+        }
+    };
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+    assert_eq!(find(app.client.clone(), protocol.to_string()).await, Some(id));
+    assert_eq!(find(ana.clone(), format!("Protocolo {}/{}", protocol.year, id)).await, Some(id));
+    assert_eq!(find(bia, protocol.to_string()).await, None, "another team's conversation is not found");
+    let other_year = Protocol { year: protocol.year - 1, number: protocol.number };
+    assert_eq!(find(ana.clone(), other_year.to_string()).await, None, "a typo in the year finds nothing");
+    assert_eq!(find(ana.clone(), format!("{}-999999", protocol.year)).await, None);
+    assert_eq!(find(ana, "Maria".into()).await, None);
+}
+
+#[tokio::test]
+async fn a_note_stays_in_atende_and_touches_neither_the_messages_nor_the_window_nor_the_conversation() {
+    use atende_domain::ports::{Notes, Store};
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    // The contact writes on the official API: the conversation waits in the shared inbox.
+    app.sandbox
+        .simulate_inbound(atende_server::sandbox::SimulatedInbound {
+            number: "5511987654321".into(),
+            name: "Maria da Silva".into(),
+            content: atende_server::sandbox::SimulatedContent::Text("Quero a 2ª via".into()),
+        })
+        .await
+        .expect("the webhook reached Atende");
+    let closed = crate::common::eventually("the conversation", || async {
+        let listed = app.store.list_conversations(atende_domain::conversation::Tab::All).await.ok()?;
+        listed.first().map(|c| c.id.0)
+    })
+    .await;
+    let before = app.conversation_view(closed).await;
+    assert_eq!(before["summary"]["id"], json!(closed), "{before}");
+    let note = |client: &reqwest::Client, conversation: i64, text: &str| {
+        client
+            .post(format!("{}/api/add_note", app.address))
+            .form(&[("conversation", conversation.to_string()), ("text", text.to_owned())])
+            .send()
+    };
+
+    let added = note(&app.client, closed, "  Cliente pediu a 2ª via do boleto. @admin de teste, confere?  ")
+        .await
+        .expect("POST");
+    assert_eq!(added.status(), 200);
+    let added: Value = added.json().await.expect("json");
+    assert_eq!(added["text"], "Cliente pediu a 2ª via do boleto. @admin de teste, confere?");
+    assert_eq!(added["mentions"], json!(["Admin de Teste"]));
+    assert_eq!(added["author"], "Admin de Teste");
+
+    let after = app.conversation_view(closed).await;
+    assert_eq!(after["notes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(after["messages"], before["messages"], "a note is not a message");
+    assert_eq!(after["messages"].as_array().map(Vec::len), Some(1));
+    for unchanged in ["lifecycle", "channel", "summary"] {
+        assert_eq!(after[unchanged], before[unchanged], "{unchanged}");
+    }
+
+    // Refusals store nothing: an empty note (422), another team's conversation (404, as if it did not exist),
+    // a conversation that does not exist.
+    let empty = note(&app.client, closed, " \n ").await.expect("POST");
+    assert_eq!(empty.status(), 422);
+    assert_eq!(empty.json::<Value>().await.expect("json"), json!({ "Note": "Empty" }));
+    let of_sales =
+        app.start_unofficial(app.create_contact("Cliente Vendas", "(11) 97777-1111").await, sales).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+    assert_eq!(note(&bia, of_sales, "Olhando").await.expect("POST").status(), 404);
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    assert_eq!(note(&ana, of_sales, "Olhando, @bia").await.expect("POST").status(), 200);
+    let notes = app.store.notes(ConversationId(of_sales)).await.expect("notes");
+    assert_eq!(notes.len(), 1, "bia's note was not kept");
+    assert!(notes[0].mentions.is_empty(), "bia may not see Vendas' conversation: not named");
+    assert_eq!(note(&app.client, 999_999, "x").await.expect("POST").status(), 404);
+}
+
+#[tokio::test]
+async fn each_conversation_has_its_own_address_served_whole_to_who_may_see_it_and_to_no_one_else() {
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let contact = app.create_contact("Maria Endereço", "(11) 98765-4321").await;
+    let id = app.start_unofficial(contact, sales).await;
+    let page = |client: reqwest::Client, path: String| {
+        let address = app.address.clone();
+        async move {
+            let response = client.get(format!("{address}{path}")).send().await.expect("GET");
+            (response.status().as_u16(), response.text().await.expect("html"))
+        }
+    };
+    // Rendered on the server with the conversation open: a reload or a shared link shows it at once.
+    let (status, html) = page(app.client.clone(), format!("/atendimentos/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h2>Maria Endereço</h2>") && html.contains("Protocolo "), "{html}");
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let (_, html) = page(ana, format!("/atendimentos/{id}")).await;
+    assert!(html.contains("<h2>Maria Endereço</h2>"), "an agent of the team");
+    // Another team's agent gets the screen without it, told it is not theirs; so does a number that is none.
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+    for path in [format!("/atendimentos/{id}"), "/atendimentos/999999".to_owned()] {
+        let (status, html) = page(bia.clone(), path).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Este atendimento não existe ou é de uma equipe que você não atende."),
+            "{html}"
+        );
+        assert!(!html.contains("Maria Endereço"), "nothing of it is shown");
+    }
+    // Without a session: the sign-in page, as for any page.
+    let (status, html) = page(reqwest::Client::new(), format!("/atendimentos/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Entrar no Atende"), "{html}");
+}
