@@ -124,6 +124,10 @@ pub struct ConversationDetail {
     pub me: atende_domain::conversation::AgentId,
     /// "Nota interna": the notes, oldest first (shown among the messages by time).
     pub notes: Vec<atende_domain::note::NoteView>,
+    /// Every team ("Transferir").
+    pub teams: Vec<atende_domain::ports::TeamInfo>,
+    /// The team it belongs to (`None`: the shared inbox).
+    pub team: Option<i64>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -151,7 +155,30 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
             .await?,
         history: services.outbox.audit_trail(id).await?,
         notes: services.notes.notes(id).await?,
+        teams: services.outbox.teams().await?,
+        team,
     })
+}
+
+/// "Transferir" → "Transferir": see [`crate::usecases::transfer`]. Whether the agent still sees it.
+#[server(endpoint = "transfer_conversation")]
+pub async fn transfer_conversation(
+    conversation: i64,
+    team: i64,
+    agent: Option<i64>,
+    note: String,
+) -> Result<bool, AppError> {
+    use atende_domain::conversation::ConversationId;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
+    let viewer = services.authorize(id).await?;
+    crate::usecases::transfer(&services, &viewer, id, team, agent, &note).await
+}
+
+/// The agents who may answer a conversation of `team` (its members and the admins), for "Transferir".
+#[server(endpoint = "team_agents")]
+pub async fn team_agents(team: i64) -> Result<Vec<atende_domain::ports::AgentInfo>, AppError> {
+    let services = crate::ssr::Services::signed_in()?;
+    Ok(services.outbox.assignable_agents(Some(team)).await?)
 }
 
 /// "Nota interna" → "Salvar nota": a note nobody outside sees, naming with `@` the agents who may answer

@@ -82,6 +82,8 @@ pub enum AppError {
     QuickAnswer(#[from] atende_domain::quick_answer::QuickAnswerError),
     #[error("{0}")]
     Note(#[from] atende_domain::note::NoteError),
+    #[error("{0}")]
+    Transfer(#[from] atende_domain::conversation::TransferError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]
@@ -143,7 +145,9 @@ impl AppError {
             AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
             AppError::QuickAnswer(QuickAnswerError::TitleTaken { .. }) => StatusCode::CONFLICT,
             AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
-            AppError::QuickAnswer(_) | AppError::Note(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::QuickAnswer(_) | AppError::Note(_) | AppError::Transfer(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Text(atende_domain::text::TextError::Nul)
             | AppError::Contact(_)
             | AppError::Phone(_)

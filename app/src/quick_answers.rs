@@ -40,7 +40,7 @@ pub async fn save_quick_answer(id: Option<i64>, form: QuickAnswerForm) -> Result
     let viewer = crate::ssr::viewer()?;
     let (scope, answer) = form.validate(&viewer)?;
     if let Some(id) = id {
-        let existing = services.quick_answers.quick_answer(id).await?;
+        let existing = visible(&services, &viewer, id).await?;
         if !existing.scope.managed_by(&viewer) {
             return Err(QuickAnswerError::NotAllowed { global: existing.scope.team().is_none() }.into());
         }
@@ -60,9 +60,24 @@ pub async fn delete_quick_answer(id: i64) -> Result<(), AppError> {
     use atende_domain::quick_answer::QuickAnswerError;
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
-    let existing = services.quick_answers.quick_answer(id).await?;
+    let existing = visible(&services, &viewer, id).await?;
     if !existing.scope.managed_by(&viewer) {
         return Err(QuickAnswerError::NotAllowed { global: existing.scope.team().is_none() }.into());
     }
     Ok(services.quick_answers.delete_quick_answer(id).await?)
+}
+
+/// The answer, if the agent may use it: another team's is "not found", as one that does not exist (the
+/// answer tells nothing of it).
+#[cfg(feature = "ssr")]
+async fn visible(
+    services: &crate::ssr::Services,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<SavedQuickAnswer, AppError> {
+    let existing = services.quick_answers.quick_answer(id).await?;
+    if !existing.scope.usable_by(viewer) {
+        return Err(atende_domain::ports::StoreError::NotFound.into());
+    }
+    Ok(existing)
 }

@@ -265,6 +265,47 @@ pub async fn assign_to(
     assign(services, id, assignee, viewer.agent, now).await
 }
 
+/// "Transferir": to a team (any: the point is to hand it over) and to one of the agents who may answer it
+/// there, or to nobody (it waits in the team's "Não atribuídos"), with an optional note for whoever takes
+/// it; one transaction. Whether the agent still sees the conversation afterwards.
+pub async fn transfer(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    team: i64,
+    agent: Option<i64>,
+    note: &str,
+) -> Result<bool, AppError> {
+    use atende_domain::conversation::{check_transfer, AgentId, Assignee};
+    use atende_domain::note::NoteText;
+    if !services.outbox.teams().await?.iter().any(|t| t.id == team) {
+        return Err(StoreError::NotFound.into());
+    }
+    let agents = services.outbox.assignable_agents(Some(team)).await?;
+    let assignee = match agent {
+        None => Assignee::Unassigned,
+        Some(agent) if agents.iter().any(|a| a.id == AgentId(agent)) => Assignee::Agent(AgentId(agent)),
+        Some(_) => return Err(AppError::NotAssignable),
+    };
+    let team_now = services.store.conversation_team(id).await?;
+    check_transfer(team_now, services.outbox.summary(id).await?.assignee, team, assignee)?;
+    let note = match note.trim() {
+        "" => None,
+        text => Some(NoteText::parse(text)?),
+    };
+    let named: Vec<(AgentId, String)> = agents.into_iter().map(|a| (a.id, a.name)).collect();
+    let mentions = note.as_ref().map(|n| n.mentions(&named)).unwrap_or_default();
+    let note = note.as_ref().map(|n| (n, mentions.as_slice()));
+    services.outbox.transfer(id, team, assignee, viewer.agent, note, services.clock.now()).await.map_err(
+        |e| match e {
+            // The agent was deactivated meanwhile.
+            StoreError::NotFound if agent.is_some() => AppError::NotAssignable,
+            other => other.into(),
+        },
+    )?;
+    Ok(viewer.may_see(Some(team)))
+}
+
 /// Who starts a conversation: an agent in the console, or an integration with an API token (acting for the
 /// admin who created it).
 #[derive(Debug, Clone)]

@@ -194,6 +194,26 @@ impl std::fmt::Display for Protocol {
     }
 }
 
+/// Why "Transferir" was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TransferError {
+    #[error("O atendimento já está com esta equipe e este responsável: escolha outra equipe ou outro responsável.")]
+    Unchanged,
+}
+
+/// "Transferir" must change something: the team, or who answers.
+pub fn check_transfer(
+    team_now: Option<i64>,
+    assignee_now: Assignee,
+    team: i64,
+    assignee: Assignee,
+) -> Result<(), TransferError> {
+    if team_now == Some(team) && assignee_now == assignee {
+        return Err(TransferError::Unchanged);
+    }
+    Ok(())
+}
+
 /// Brasília: UTC−3 all year since 2019.
 const BRASILIA_MINUTES: i32 = -180;
 
@@ -255,6 +275,19 @@ mod tests {
         assert_eq!(protocol.conversation(), Some(ConversationId(123)));
         assert!(protocol.matches(ConversationId(123), later));
         assert!(!protocol.matches(ConversationId(123), new_year), "another year");
+    }
+
+    #[test]
+    fn a_transfer_changes_the_team_or_who_answers() {
+        let ana = Assignee::Agent(AgentId(1));
+        assert_eq!(check_transfer(Some(1), ana, 1, ana), Err(TransferError::Unchanged));
+        assert_eq!(check_transfer(Some(1), ana, 2, ana), Ok(()));
+        assert_eq!(check_transfer(Some(1), ana, 1, Assignee::Unassigned), Ok(()));
+        assert_eq!(
+            check_transfer(None, Assignee::Unassigned, 1, Assignee::Unassigned),
+            Ok(()),
+            "from the shared inbox"
+        );
     }
 
     #[test]

@@ -487,6 +487,21 @@ pub trait Outbox: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<Assignee, StoreError>;
 
+    /// "Transferir": moves the conversation to `team` (the audit line says from where, when it changed) and
+    /// gives it to `assignee` (nobody: it waits in the team's "Não atribuídos"; the line says so when that
+    /// changed who answers), with `note` and the agents it names, as done by `by`: one transaction.
+    /// MUST return [`StoreError::NotFound`] if the conversation, the team or the agent does not exist (or
+    /// the agent is deactivated), changing nothing then.
+    async fn transfer(
+        &self,
+        id: crate::conversation::ConversationId,
+        team: i64,
+        assignee: Assignee,
+        by: i64,
+        note: Option<(&crate::note::NoteText, &[AgentId])>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// The active agents who may answer a conversation of `team` (its members, and every admin), by name.
     async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError>;
 

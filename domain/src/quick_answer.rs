@@ -205,6 +205,18 @@ impl Scope {
         }
     }
 
+    /// Whether the `/` list offers it in a conversation of `team` (`None`: the shared inbox): the global
+    /// answers everywhere; a team's in that team's conversations, and in the shared inbox's to the team's
+    /// agents (a conversation there is on its way to one of their teams). One team's answers (its PIX key,
+    /// its prices) never reach another team's customers.
+    pub fn offered_in(self, viewer: &Viewer, team: Option<i64>) -> bool {
+        match (self, team) {
+            (Self::Global, _) => true,
+            (Self::Team(answer), Some(conversation)) => answer == conversation,
+            (Self::Team(_), None) => self.usable_by(viewer),
+        }
+    }
+
     /// Who may create, change or delete answers here: admins anywhere, an agent only in their own teams.
     pub fn managed_by(self, viewer: &Viewer) -> bool {
         match self {
@@ -358,6 +370,12 @@ mod tests {
         assert!(Scope::Team(1).usable_by(&agent));
         assert!(!Scope::Team(2).usable_by(&agent));
         assert!(Scope::Team(2).usable_by(&admin));
+        // Offered after "/": the global ones and the conversation's team's, never another team's.
+        assert!(Scope::Global.offered_in(&agent, Some(2)));
+        assert!(Scope::Team(1).offered_in(&agent, Some(1)));
+        assert!(!Scope::Team(1).offered_in(&admin, Some(2)), "not even to an admin");
+        assert!(Scope::Team(1).offered_in(&agent, None), "the shared inbox: the agent's teams'");
+        assert!(!Scope::Team(2).offered_in(&agent, None));
     }
 
     #[test]

@@ -32,3 +32,33 @@ test('cada atendimento tem seu endereço: recarregar, voltar e avançar abrem o 
   await expect(other.getByRole('region', { name: 'Atendimento' }).getByRole('heading', { name, exact: true })).toBeVisible();
   await other.close();
 });
+
+// Issue #19: on a phone (360×740) the list and the conversation are two views.
+test('no celular a lista e o atendimento são duas telas, com “← Atendimentos” para voltar', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Celular ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Oi, pelo celular');
+  const pane = await takeConversation(page, name);
+  const address = page.url();
+  await page.setViewportSize({ width: 360, height: 740 });
+  const list = page.getByRole('complementary', { name: 'Lista de atendimentos' });
+  await expect(list).toBeHidden();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(pane.getByLabel('Mensagem', { exact: true })).toBeVisible();
+  await page.screenshot({ path: '../target/screens/celular-atendimento-360.png' });
+
+  await page.getByRole('button', { name: '← Atendimentos' }).click();
+  await expect(list).toBeVisible();
+  await expect(pane).toBeHidden();
+  await expect(page).not.toHaveURL(/\/atendimentos\//);
+  await page.screenshot({ path: '../target/screens/celular-lista-360.png' });
+  await list.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name, exact: true }).click();
+  await expect(list).toBeHidden();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+
+  // A link opened on the phone shows the conversation straight away.
+  await page.goto(address);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await expect(list).toBeHidden();
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+});

@@ -23,14 +23,21 @@ test('uma nota interna fica no atendimento, destacada, e não é enviada ao cont
   await expect(note).toContainText('Nota interna · Administrador');
   await expect(note).toContainText('Para: Administrador');
   await expect(box).toHaveValue('');
-  await page.screenshot({ path: 'test-results/nota-interna-1366.png' });
+  await page.screenshot({ path: '../target/screens/nota-interna-1366.png' });
   await page.setViewportSize({ width: 360, height: 740 });
-  await page.screenshot({ path: 'test-results/nota-interna-360.png' });
+  await page.screenshot({ path: '../target/screens/nota-interna-360.png' });
   await page.setViewportSize({ width: 1366, height: 768 });
 
   // Nothing went to the contact: still the contact's one message, and no outbound bubble.
   await expect(messages.locator('li.message.outbound')).toHaveCount(0);
   await expect(messages.locator('li.message.inbound')).toHaveCount(1);
+  // Each mode keeps its own text: a note half-written does not follow into "Mensagem".
+  await box.fill('Rascunho da nota');
+  await pane.getByRole('button', { name: 'Mensagem', exact: true }).click();
+  await expect(pane.getByLabel('Mensagem', { exact: true })).toHaveValue('');
+  await pane.getByRole('button', { name: 'Nota interna' }).click();
+  await expect(box).toHaveValue('Rascunho da nota');
+  await box.fill('');
   // Back to "Mensagem": the composer sends to the contact again.
   await pane.getByRole('button', { name: 'Mensagem', exact: true }).click();
   await pane.getByLabel('Mensagem', { exact: true }).fill('Olá! Já vou verificar.');

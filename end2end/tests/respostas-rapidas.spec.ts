@@ -22,7 +22,7 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   await expect(form.getByLabel('Prévia')).toContainText('Olá, Maria! Sou');
   await expect(form.getByLabel('Equipe')).toHaveValue('');
   await page.setViewportSize({ width: 1366, height: 768 });
-  await page.screenshot({ path: 'test-results/respostas-rapidas-1366.png' });
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-1366.png' });
   await form.getByRole('button', { name: 'Salvar' }).click();
   const list = page.getByRole('list', { name: 'Respostas rápidas' });
   const row = list.getByRole('listitem').filter({ hasText: title });
@@ -36,7 +36,7 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   await expect(form.getByRole('alert')).toHaveText(/Já existe uma resposta rápida/);
   await expect(list.getByRole('listitem').filter({ hasText: title })).toHaveCount(1);
   await page.setViewportSize({ width: 360, height: 740 });
-  await page.screenshot({ path: 'test-results/respostas-rapidas-360.png', fullPage: true });
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-360.png', fullPage: true });
   await page.setViewportSize({ width: 1366, height: 768 });
 
   // A contact writes; the agent takes the conversation and sees its protocol.
@@ -56,7 +56,7 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   await box.fill(`/boas-vindas ${suffix}`);
   await expect(options.getByRole('option')).toHaveCount(1);
   await expect(options.getByRole('option').first()).toHaveAttribute('aria-selected', 'true');
-  await page.screenshot({ path: 'test-results/respostas-rapidas-barra-1366.png' });
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-barra-1366.png' });
   await box.press('Enter');
   await expect(options).toBeHidden();
   await expect(box).toHaveValue(new RegExp(`^Olá, Maria! Sou .+\\. Seu protocolo é ${protocol}\\.$`));
@@ -68,6 +68,10 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   // Escape closes the list and leaves what was typed.
   await box.fill('/nada-que-exista');
   await expect(pane.getByText('Nenhuma resposta rápida encontrada.')).toBeVisible();
+  // Enter while the list is open never sends the search to the contact.
+  await box.press('Enter');
+  await expect(box).toHaveValue('/nada-que-exista');
+  await expect(pane.getByRole('list', { name: 'Mensagens' })).not.toContainText('/nada-que-exista');
   await box.press('Escape');
   await expect(options).toBeHidden();
   await expect(box).toHaveValue('/nada-que-exista');

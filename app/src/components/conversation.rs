@@ -2,8 +2,8 @@
 //! the composer that follows the domain's decision, and "Reiniciar" at the bottom right when it applies.
 
 use crate::api::{
-    conversation_view, AddNote, AgentTyping, AssignConversation, ConcludeConversation, ConversationDetail,
-    SendMedia, SendMessage,
+    conversation_view, team_agents, AddNote, AgentTyping, AssignConversation, ConcludeConversation,
+    ConversationDetail, SendMedia, SendMessage, TransferConversation,
 };
 use crate::components::media::{LightboxView, MediaBlock};
 use crate::components::restart::RestartPanel;
@@ -89,6 +89,9 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     // that failed, an assignment refused) must stay on screen until the agent acts again.
     let conclude = ServerAction::<ConcludeConversation>::new();
     let assign = ServerAction::<AssignConversation>::new();
+    let transfer_open = RwSignal::new(false);
+    // Transferred to a team the agent does not answer: the conversation is no longer theirs to see.
+    let handed_over = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(())) = conclude.value().get() {
             reload.run(());
@@ -104,10 +107,19 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
         <section class="conversation" class:dragging=dragging aria-label="Atendimento"
             on:dragover=drag_over on:dragleave=move |_| dragging.set(false) on:drop=dropped>
             <LightboxView lightbox />
+            <Show when=move || handed_over.get().is_some()>
+                <p class="muted pad" role="status">
+                    {move || format!(
+                        "Atendimento transferido para {}: agora ele é dessa equipe, e você não o vê mais.",
+                        handed_over.get().unwrap_or_default(),
+                    )}
+                </p>
+            </Show>
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign transfer_open /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
+                        Err(_) if handed_over.get_untracked().is_some() => ().into_any(),
                         // Another team's is "not found" too: the answer tells nothing of it.
                         Err(crate::error::AppError::Store(atende_domain::ports::StoreError::NotFound)) => view! {
                             <p role="alert" class="error pad">
@@ -119,6 +131,28 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
                     }
                 })}
             </Transition>
+            <Show when=move || transfer_open.get()>
+                // Read once as it opens: a live refresh meanwhile must not empty what the agent is typing.
+                {move || {
+                    shown
+                        .get_untracked()
+                        .map(|view| {
+                            view! {
+                                <TransferPanel
+                                    view
+                                    on_close=Callback::new(move |()| transfer_open.set(false))
+                                    on_done=Callback::new(move |(visible, team): (bool, String)| {
+                                        transfer_open.set(false);
+                                        if !visible {
+                                            handed_over.set(Some(team));
+                                        }
+                                        reload.run(());
+                                    })
+                                />
+                            }
+                        })
+                }}
+            </Show>
             <Composer id current=Signal::derive(current) now reload restart_open />
             <Show when=move || restart_open.get()>
                 {move || {
@@ -148,6 +182,7 @@ fn ConversationHeader(
     now: RwSignal<Timestamp>,
     conclude: ServerAction<ConcludeConversation>,
     assign: ServerAction<AssignConversation>,
+    transfer_open: RwSignal<bool>,
 ) -> impl IntoView {
     let assignee = match view.summary.assignee {
         atende_domain::conversation::Assignee::Agent(agent) => Some(agent),
@@ -216,6 +251,10 @@ fn ConversationHeader(
                         "Assumir"
                     </button>
                 </Show>
+                <button type="button" class="secondary" aria-expanded=move || transfer_open.get().to_string()
+                    on:click=move |_| transfer_open.update(|open| *open = !*open)>
+                    "Transferir"
+                </button>
                 <Show when=move || !concluded fallback=|| view! { <span class="badge">"Concluído"</span> }>
                     <button
                         type="button"
@@ -401,6 +440,17 @@ fn Composer(
     // "Nota interna": what is written stays in Atende, whatever the window says.
     let note_mode = RwSignal::new(false);
     let add_note = ServerAction::<AddNote>::new();
+    // Each mode keeps its own text: what was written as a note never goes to the contact by a switch.
+    let other_draft = StoredValue::new(String::new());
+    let last_note = StoredValue::new(String::new());
+    let switch_to = move |note: bool| {
+        if note_mode.get_untracked() != note {
+            let here = draft.get_untracked();
+            draft.set(other_draft.get_value());
+            other_draft.set_value(here);
+            note_mode.set(note);
+        }
+    };
     let picker = crate::components::quick_answers::QuickAnswerPicker::new(
         draft,
         Signal::derive(move || {
@@ -409,6 +459,7 @@ fn Composer(
                     .map(|v| (v.summary.contact_name.as_str().to_owned(), v.summary.protocol().to_string()))
             })
         }),
+        Signal::derive(move || current.with(|v| v.as_ref().and_then(|v| v.team))),
     );
     // "digitando…" for the contact: told at most every TYPING_EVERY while the agent types, only where the
     // agent may write now (the window open).
@@ -438,12 +489,16 @@ fn Composer(
     // gives its text back (unless a new one is being typed).
     Effect::new(move |_| match send.value().get() {
         Some(Ok(_)) => reload.run(()),
-        Some(Err(_)) if draft.get_untracked().is_empty() => draft.set(last_sent.get_value()),
+        Some(Err(_)) if !note_mode.get_untracked() && draft.get_untracked().is_empty() => {
+            draft.set(last_sent.get_value());
+        }
         _ => {}
     });
     Effect::new(move |_| match add_note.value().get() {
         Some(Ok(_)) => reload.run(()),
-        Some(Err(_)) if draft.get_untracked().is_empty() => draft.set(last_sent.get_value()),
+        Some(Err(_)) if note_mode.get_untracked() && draft.get_untracked().is_empty() => {
+            draft.set(last_note.get_value());
+        }
         _ => {}
     });
     let decision = move || current.get().map(|v| compose_decision(&v.channel, &v.lifecycle, now.get()));
@@ -489,7 +544,7 @@ fn Composer(
         if note_mode.get_untracked() {
             let text = draft.get_untracked();
             if atende_domain::note::NoteText::parse(&text).is_ok() && !add_note.pending().get_untracked() {
-                last_sent.set_value(text.clone());
+                last_note.set_value(text.clone());
                 add_note.dispatch(AddNote { conversation: id, text });
                 draft.set(String::new());
             }
@@ -548,9 +603,9 @@ fn Composer(
             <crate::components::quick_answers::QuickAnswerList picker />
             <div class="compose-mode" role="group" aria-label="Escrever">
                 <button type="button" class="mode" aria-pressed=move || (!note_mode.get()).to_string()
-                    on:click=move |_| note_mode.set(false)>"Mensagem"</button>
+                    on:click=move |_| switch_to(false)>"Mensagem"</button>
                 <button type="button" class="mode note-mode" aria-pressed=move || note_mode.get().to_string()
-                    on:click=move |_| note_mode.set(true)>"Nota interna"</button>
+                    on:click=move |_| switch_to(true)>"Nota interna"</button>
             </div>
             <form on:submit=submit class:note=move || note_mode.get()>
                 <textarea
@@ -702,5 +757,87 @@ fn Attachment(id: i64, refused: Signal<bool>, reload: Callback<()>) -> impl Into
                 </div>
             </form>
         </Show>
+    }
+}
+
+/// "Transferir": to a team and, optionally, one of its agents, with a note for whoever takes it; one step.
+#[component]
+fn TransferPanel(
+    view: ConversationDetail,
+    on_close: Callback<()>,
+    on_done: Callback<(bool, String)>,
+) -> impl IntoView {
+    let id = view.summary.id.0;
+    let teams = StoredValue::new(view.teams.clone());
+    let first = view.team.or_else(|| view.teams.first().map(|t| t.id)).unwrap_or_default();
+    let team = RwSignal::new(first);
+    let agent = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let agents = LocalResource::new(move || team_agents(team.get()));
+    let transfer = ServerAction::<TransferConversation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(visible)) = transfer.value().get() {
+            let chosen = team.get_untracked();
+            let name = teams.with_value(|t| t.iter().find(|t| t.id == chosen).map(|t| t.name.clone()));
+            on_done.run((visible, name.unwrap_or_default()));
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        transfer.dispatch(TransferConversation {
+            conversation: id,
+            team: team.get_untracked(),
+            agent: agent.get_untracked().parse().ok(),
+            note: note.get_untracked(),
+        });
+    };
+    view! {
+        <form class="transfer admin-section" aria-label="Transferir atendimento" on:submit=submit>
+            <h3>"Transferir atendimento"</h3>
+            <label>
+                "Equipe"
+                <select aria-label="Equipe" prop:value=move || team.get().to_string() on:change=move |ev| {
+                    if let Ok(chosen) = event_target_value(&ev).parse() {
+                        team.set(chosen);
+                        agent.set(String::new());
+                    }
+                }>
+                    {teams
+                        .get_value()
+                        .into_iter()
+                        .map(|t| view! { <option value=t.id.to_string() selected=t.id == first>{t.name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Responsável"
+                <select aria-label="Responsável" prop:value=move || agent.get() on:change=move |ev| agent.set(event_target_value(&ev))>
+                    <option value="">"Ninguém (espera em “Não atribuídos” da equipe)"</option>
+                    {move || {
+                        agents
+                            .get()
+                            .and_then(Result::ok)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|a| view! { <option value=a.id.0.to_string()>{a.name}</option> })
+                            .collect_view()
+                    }}
+                </select>
+            </label>
+            <label>
+                "Nota para quem recebe (opcional)"
+                <textarea rows="2" bind:value=note placeholder="Ex.: cliente aguarda a 2ª via do boleto"></textarea>
+            </label>
+            <p class="field-error" role="alert">
+                {move || match transfer.value().get() {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
+                }}
+            </p>
+            <div class="form-actions">
+                <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancelar"</button>
+                <button type="submit" class="primary" disabled=move || transfer.pending().get()>"Transferir"</button>
+            </div>
+        </form>
     }
 }

@@ -22,10 +22,16 @@ pub(crate) struct QuickAnswerPicker {
     dismissed: RwSignal<bool>,
     /// The contact's name and the protocol, for the variables.
     contact: Signal<Option<(String, String)>>,
+    /// The conversation's team: its answers and the global ones are offered.
+    team: Signal<Option<i64>>,
 }
 
 impl QuickAnswerPicker {
-    pub(crate) fn new(draft: RwSignal<String>, contact: Signal<Option<(String, String)>>) -> Self {
+    pub(crate) fn new(
+        draft: RwSignal<String>,
+        contact: Signal<Option<(String, String)>>,
+        team: Signal<Option<i64>>,
+    ) -> Self {
         let wanted = RwSignal::new(false);
         let data = LocalResource::new(move || {
             let wanted = wanted.get();
@@ -47,18 +53,15 @@ impl QuickAnswerPicker {
             }
             highlighted.set(0);
         });
-        Self { draft, wanted, data, highlighted, dismissed, contact }
+        Self { draft, wanted, data, highlighted, dismissed, contact, team }
     }
 
-    /// The answers shown now; empty when the list is closed.
+    /// The answers shown now; `None` when the list is closed.
     fn shown(&self) -> Option<Vec<SavedQuickAnswer>> {
         if self.dismissed.get() {
             return None;
         }
-        let draft = self.draft.get();
-        let query = slash_query(&draft)?;
-        let data = self.data.get().flatten()?;
-        Some(suggestions(&data.answers, query, SHOWN).into_iter().cloned().collect())
+        offered(&self.draft.get(), self.data.get().flatten()?, self.team.get())
     }
 
     fn insert(&self, chosen: &SavedQuickAnswer) {
@@ -73,18 +76,24 @@ impl QuickAnswerPicker {
     /// The message box's keys while the list is open: arrows choose, Enter or Tab inserts, Escape closes.
     /// `true` when the key was the list's (the message box must not act on it).
     pub(crate) fn key(&self, ev: &leptos::ev::KeyboardEvent) -> bool {
-        let Some(shown) = self.shown().filter(|s| !s.is_empty()) else {
-            if ev.key() == "Escape" && slash_query(&self.draft.get_untracked()).is_some() {
-                self.dismissed.set(true);
-            }
+        if !self.is_open_untracked() {
             return false;
-        };
-        let last = shown.len() - 1;
+        }
+        // While the list is open, Enter never sends: "/pix" is a search, not a message, even while the list
+        // loads or finds nothing.
+        let shown = self.shown_untracked().unwrap_or_default();
+        let last = shown.len().saturating_sub(1);
         match ev.key().as_str() {
-            "ArrowDown" => self.highlighted.update(|i| *i = if *i >= last { 0 } else { *i + 1 }),
-            "ArrowUp" => self.highlighted.update(|i| *i = if *i == 0 { last } else { *i - 1 }),
+            "ArrowDown" if !shown.is_empty() => {
+                self.highlighted.update(|i| *i = if *i >= last { 0 } else { *i + 1 });
+            }
+            "ArrowUp" if !shown.is_empty() => {
+                self.highlighted.update(|i| *i = if *i == 0 { last } else { *i - 1 })
+            }
             "Enter" | "Tab" if !ev.shift_key() && !ev.is_composing() => {
-                self.insert(&shown[self.highlighted.get_untracked().min(last)]);
+                if let Some(chosen) = shown.get(self.highlighted.get_untracked().min(last)) {
+                    self.insert(chosen);
+                }
             }
             "Escape" => self.dismissed.set(true),
             _ => return false,
@@ -93,9 +102,27 @@ impl QuickAnswerPicker {
         true
     }
 
+    fn is_open_untracked(&self) -> bool {
+        !self.dismissed.get_untracked()
+            && slash_query(&self.draft.get_untracked()).is_some()
+            && self.wanted.get_untracked()
+    }
+
+    fn shown_untracked(&self) -> Option<Vec<SavedQuickAnswer>> {
+        offered(&self.draft.get_untracked(), self.data.get_untracked().flatten()?, self.team.get_untracked())
+    }
+
     pub(crate) fn is_open(&self) -> bool {
         !self.dismissed.get() && slash_query(&self.draft.get()).is_some() && self.wanted.get()
     }
+}
+
+/// The answers the list offers for `draft` in a conversation of `team`, if the draft is a `/` search.
+fn offered(draft: &str, data: QuickAnswersData, team: Option<i64>) -> Option<Vec<SavedQuickAnswer>> {
+    let query = slash_query(draft)?;
+    let usable: Vec<SavedQuickAnswer> =
+        data.answers.into_iter().filter(|s| s.scope.offered_in(&data.viewer, team)).collect();
+    Some(suggestions(&usable, query, SHOWN).into_iter().cloned().collect())
 }
 
 #[component]

@@ -41,6 +41,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
         let now = in_address.get();
         if previous.is_some_and(|before| before != now) {
             match now {
+                Some(id) if pane.get_untracked() == Pane::Conversation(id) => {}
                 Some(id) => pane.set(Pane::Conversation(id)),
                 None if matches!(pane.get_untracked(), Pane::Conversation(_)) => pane.set(Pane::Empty),
                 None => {}
@@ -93,7 +94,8 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     });
 
     view! {
-        <div class="atendimentos">
+        // On a phone the list and the pane are two views: the pane, while it shows something, takes the screen.
+        <div class="atendimentos" class:pane-open=move || pane.get() != Pane::Empty>
             <aside class="sidebar" aria-label="Lista de atendimentos">
                 <header class="sidebar-header">
                     <h1>"Atendimentos"</h1>
@@ -138,6 +140,18 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                 <NumberBar on_found=open_send_message />
             </aside>
             <main class="conversation-pane">
+                <button
+                    type="button"
+                    class="back-to-list link"
+                    on:click=move |_| {
+                        pane.set(Pane::Empty);
+                        if in_address.get_untracked().is_some() {
+                            go("/");
+                        }
+                    }
+                >
+                    "← Atendimentos"
+                </button>
                 {move || match pane.get() {
                     Pane::Empty => {
                         view! {

@@ -99,12 +99,16 @@ fn AnswerRow(
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteQuickAnswer>::new();
     let confirming = RwSignal::new(false);
+    let id = saved.id;
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
+            // The answer being changed above is gone: the form is a new one again.
+            if editing.get_untracked().is_some_and(|e| e.id == id) {
+                editing.set(None);
+            }
             changed.run(());
         }
     });
-    let id = saved.id;
     let title = saved.answer.title().to_owned();
     let text = saved.answer.text().to_owned();
     let question = StoredValue::new(format!("Apagar “{title}”?"));
@@ -188,6 +192,7 @@ fn AnswerForm(
         }
     });
     let first_place = first.clone();
+    let first = StoredValue::new(first);
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             editing.set(None);
@@ -260,6 +265,8 @@ fn AnswerForm(
                             editing.set(None);
                             title.set(String::new());
                             text.set(String::new());
+                            team.set(first.get_value());
+                            tried.set(false);
                         }
                     >
                         "Cancelar edição"

@@ -300,6 +300,72 @@ impl Outbox for SqlStore {
         Ok(before)
     }
 
+    async fn transfer(
+        &self,
+        id: ConversationId,
+        team: i64,
+        assignee: Assignee,
+        by: i64,
+        note: Option<(&atende_domain::note::NoteText, &[AgentId])>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let lock = match self.backend() {
+            super::Backend::Postgres => " FOR UPDATE",
+            super::Backend::Sqlite => "",
+        };
+        let from: Option<i64> =
+            sqlx::query(&format!("SELECT team_id FROM conversation WHERE conversation_id = $1{lock}"))
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .ok_or(StoreError::NotFound)?
+                .try_get("team_id")
+                .map_err(unavailable)?;
+        sqlx::query("SELECT team_id FROM team WHERE team_id = $1")
+            .bind(team)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?
+            .ok_or(StoreError::NotFound)?;
+        if from != Some(team) {
+            sqlx::query("UPDATE conversation SET team_id = $2, updated_at = $3 WHERE conversation_id = $1")
+                .bind(id.0)
+                .bind(team)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            let from = match from {
+                Some(old) => Some(Self::team_name_on(&mut tx, old).await?),
+                None => None,
+            };
+            let to = Self::team_name_on(&mut tx, team).await?;
+            let detail = atende_domain::ports::transfer_detail(from.as_deref(), &to, None);
+            Self::audit_on(&mut tx, id, Some(by), AuditAction::Transferred, Some(&detail), now).await?;
+        }
+        if self.assign_on(&mut tx, id, assignee, now).await? != assignee {
+            Self::assignment_line_on(&mut tx, id, assignee, Some(by), now).await?;
+        }
+        if let Some((text, mentions)) = note {
+            let ids: Vec<i64> = mentions.iter().map(|agent| agent.0).collect();
+            sqlx::query(
+                "INSERT INTO conversation_note (conversation_id, agent_id, body, mentions, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id.0)
+            .bind(by)
+            .bind(text.as_str())
+            .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        self.commit(tx).await
+    }
+
     async fn assignable_agents(&self, team: Option<i64>) -> Result<Vec<AgentInfo>, StoreError> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT agent_id, name FROM agent WHERE active = 1 AND (role = 'admin' OR $1 IS NULL \

@@ -76,13 +76,18 @@ async fn quick_answers_are_kept_per_team_and_an_agent_of_another_team_can_neithe
     assert_eq!(listed(&bia, &app).await, ["Saudação"], "another team's answers are not listed");
     assert_eq!(listed(&app.client, &app).await, ["Chave PIX", "Saudação"]);
 
-    // Bia can neither change nor delete Vendas' answer, nor move it to her team.
+    // Bia can neither change nor delete Vendas' answer, nor move it to her team: to her it does not exist.
     let (status, _) = save(&bia, &app, Some(pix_id), "Chave PIX", "Mudado", Some(finance)).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let delete = |client: &reqwest::Client, id: i64| {
         client.post(format!("{}/api/delete_quick_answer", app.address)).form(&[("id", id.to_string())]).send()
     };
-    assert_eq!(delete(&bia, pix_id).await.expect("POST").status(), 403);
+    assert_eq!(delete(&bia, pix_id).await.expect("POST").status(), 404);
+    // Ana (an agent) may use the global answer but not change it.
+    let global = app.store.quick_answers(Some(&[])).await.expect("global")[0].id;
+    let (status, _) = save(&ana, &app, Some(global), "Saudação", "Mudado", None).await;
+    assert_eq!(status, 403);
+    assert_eq!(delete(&ana, global).await.expect("POST").status(), 403);
     let kept = app.store.quick_answer(pix_id).await.expect("kept");
     assert_eq!(kept.answer.text(), "Nossa chave é o CNPJ. Protocolo {{protocolo}}.");
 
@@ -232,4 +237,102 @@ async fn each_conversation_has_its_own_address_served_whole_to_who_may_see_it_an
     let (status, html) = page(reqwest::Client::new(), format!("/atendimentos/{id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Entrar no Atende"), "{html}");
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_team_gives_it_to_one_of_its_agents_and_leaves_a_note_in_one_step() {
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+    let id = app.start_unofficial(app.create_contact("Cliente Dívida", "(11) 97777-1111").await, sales).await;
+    let agents: Value = app
+        .client
+        .post(format!("{}/api/team_agents", app.address))
+        .form(&[("team", finance.to_string())])
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    let named = |name: &str| {
+        agents
+            .as_array()
+            .expect("agents")
+            .iter()
+            .find(|a| a["name"] == name)
+            .map(|a| a["id"].as_i64().expect("id"))
+    };
+    let bia_id = named("bia").expect("bia may answer Financeiro");
+    assert_eq!(named("ana"), None, "ana is not of Financeiro");
+    let transfer = |client: &reqwest::Client, team: i64, agent: Option<i64>, note: &str| {
+        let mut form =
+            vec![("conversation", id.to_string()), ("team", team.to_string()), ("note", note.to_owned())];
+        if let Some(agent) = agent {
+            form.push(("agent", agent.to_string()));
+        }
+        client.post(format!("{}/api/transfer_conversation", app.address)).form(&form).send()
+    };
+
+    let moved =
+        transfer(&ana, finance, Some(bia_id), "Cliente quer negociar a dívida, @bia.").await.expect("POST");
+    assert_eq!(moved.status(), 200);
+    assert_eq!(moved.json::<Value>().await.expect("json"), json!(false), "ana no longer sees it");
+    let view = app.conversation_view(id).await;
+    assert_eq!(view["team"], json!(finance));
+    assert_eq!(view["summary"]["assignee"], json!({ "Agent": bia_id }));
+    let note = view["notes"].as_array().and_then(|n| n.last()).expect("the note").clone();
+    assert_eq!(
+        (note["text"].clone(), note["mentions"].clone(), note["author"].clone()),
+        (json!("Cliente quer negociar a dívida, @bia."), json!(["bia"]), json!("ana"))
+    );
+    let history = view["history"].to_string();
+    assert!(history.contains("de Vendas para Financeiro") && history.contains("Transferred"), "{history}");
+    assert!(history.contains("para bia"), "{history}");
+    let sees = |client: reqwest::Client| {
+        let address = app.address.clone();
+        async move {
+            client
+                .post(format!("{address}/api/conversation_view"))
+                .form(&[("conversation", id.to_string())])
+                .send()
+                .await
+                .expect("POST")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!((sees(bia.clone()).await, sees(ana.clone()).await), (200, 404));
+
+    // Refusals change nothing: the same team and agent again, an agent of another team, a team that does not
+    // exist, a note too long; and ana may no longer touch it.
+    let status = |response: reqwest::Response| response.status().as_u16();
+    let unchanged = transfer(&bia, finance, Some(bia_id), "").await.expect("POST");
+    assert_eq!(unchanged.status(), 422);
+    assert_eq!(unchanged.json::<Value>().await.expect("json"), json!({ "Transfer": "Unchanged" }));
+    assert_eq!(
+        status(transfer(&bia, sales, Some(bia_id), "").await.expect("POST")),
+        422,
+        "bia is not of Vendas"
+    );
+    assert_eq!(status(transfer(&bia, 999_999, None, "").await.expect("POST")), 404);
+    assert_eq!(status(transfer(&bia, sales, None, &"x".repeat(4097)).await.expect("POST")), 422);
+    assert_eq!(status(transfer(&ana, sales, None, "").await.expect("POST")), 404);
+    let after = app.conversation_view(id).await;
+    for kept in ["team", "notes", "history"] {
+        assert_eq!(after[kept], view[kept], "{kept}");
+    }
+    assert_eq!(after["summary"]["assignee"], view["summary"]["assignee"]);
+
+    // To the team with nobody: it waits in the team's "Não atribuídos", and bia still sees it.
+    let back = transfer(&bia, sales, None, "").await.expect("POST");
+    assert_eq!(back.json::<Value>().await.expect("json"), json!(false));
+    let view = app.conversation_view(id).await;
+    assert_eq!(
+        (view["team"].clone(), view["summary"]["assignee"].clone()),
+        (json!(sales), json!("Unassigned"))
+    );
+    assert_eq!(sees(ana).await, 200);
 }
