@@ -196,8 +196,9 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Where the agent finds the answer: after `/` in the conversations of the team, or of every team.
-    /// An admin may use every answer; an agent the global ones and those of their teams.
+    /// Whether the agent sees the answer at all (the screen, and reading it through the server functions):
+    /// an admin every answer, an agent the global ones and those of their teams. Where the `/` list offers
+    /// it is [`Scope::offered_in`].
     pub fn usable_by(self, viewer: &Viewer) -> bool {
         match self {
             Self::Global => true,
