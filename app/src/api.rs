@@ -128,6 +128,8 @@ pub struct ConversationDetail {
     pub teams: Vec<atende_domain::ports::TeamInfo>,
     /// The team it belongs to (`None`: the shared inbox).
     pub team: Option<i64>,
+    /// The contact's other conversations the agent may see ("Outros atendimentos"), most recent first.
+    pub others: Vec<atende_domain::conversation::ConversationSummary>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -140,10 +142,10 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
     let team = services.store.conversation_team(id).await?;
     // Opened by an agent: the contact sees their messages read (off this request's path).
     services.presence.seen(id);
+    let summary = services.outbox.summary(id).await?;
     Ok(ConversationDetail {
         agents: services.outbox.assignable_agents(team).await?,
         me: viewer.me(),
-        summary: services.outbox.summary(id).await?,
         channel: state.channel,
         lifecycle: state.lifecycle,
         messages: atende_domain::timeline::in_order(services.outbox.messages(id).await?),
@@ -157,6 +159,14 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
         notes: services.notes.notes(id).await?,
         teams: services.outbox.teams().await?,
         team,
+        others: services
+            .store
+            .contact_conversations(summary.contact_id, viewer.team_filter())
+            .await?
+            .into_iter()
+            .filter(|other| other.id != id)
+            .collect(),
+        summary,
     })
 }
 

@@ -58,6 +58,15 @@ pub enum ConversationStatus {
 }
 
 impl ConversationStatus {
+    /// What the console shows.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Open => "Em andamento",
+            Self::WaitingForContact => "Aguardando o contato",
+            Self::Concluded => "Concluído",
+        }
+    }
+
     pub const fn code(self) -> &'static str {
         match self {
             Self::Open => "open",

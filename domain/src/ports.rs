@@ -76,6 +76,14 @@ pub trait Store: Send + Sync + 'static {
         teams: Option<&[i64]>,
     ) -> Result<Option<crate::conversation::ConversationId>, StoreError>;
 
+    /// Every conversation of the contact among those of `teams` and those no team has taken (`None`: all),
+    /// most recently updated first: the contact's history ("Outros atendimentos").
+    async fn contact_conversations(
+        &self,
+        contact: ContactId,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<ConversationSummary>, StoreError>;
+
     /// The team of each of the contact's conversations that is not concluded (`None`: the shared inbox), on
     /// any channel.
     async fn unfinished_conversation_teams(&self, contact: ContactId)

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { contactWrites, takeConversation, uniqueMobile } from './helpers';
+import { contactWrites, openAtendimentos, takeConversation, uniqueMobile } from './helpers';
 
 // Issue #19: each conversation has its own address — a reload, back and forward, and a shared link open it.
 test('cada atendimento tem seu endereço: recarregar, voltar e avançar abrem o mesmo atendimento', async ({ page }) => {
@@ -61,4 +61,28 @@ test('no celular a lista e o atendimento são duas telas, com “← Atendimento
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(list).toBeHidden();
   await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+});
+
+// Issue #19: the history of a contact — their other conversations, each with "Ver conversa".
+test('o atendimento mostra os outros atendimentos do contato, com “Ver conversa”', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Histórico ${phone.typed.slice(-4)}`;
+  const number = `55${phone.typed.replace(/\D/g, '')}`;
+  await contactWrites(page, number, name, 'Pelo WhatsApp oficial');
+  await contactWrites(page, number, name, 'Pelo WhatsApp não oficial', '0', 'nao_oficial');
+  // Both wait in the shared inbox, which the admin may open without taking.
+  await openAtendimentos(page);
+  await page.getByRole('tab', { name: 'Não atribuídos' }).click();
+  await page.getByRole('tabpanel', { name: 'Não atribuídos' }).getByRole('button', { name, exact: true }).first().click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+  const first = page.url();
+  const others = pane.locator('details.others');
+  await others.getByText(/Outros atendimentos \(1\)/).click();
+  await expect(others).toContainText(/Protocolo \d{4}-\d{6}/);
+  await others.getByRole('link', { name: 'Ver conversa' }).click();
+  await expect(page).toHaveURL(/\/atendimentos\/\d+$/);
+  expect(page.url()).not.toEqual(first);
+  await expect(pane.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(pane.locator('details.others')).toContainText('Outros atendimentos (1)');
 });

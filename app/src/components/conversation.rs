@@ -216,6 +216,7 @@ fn ConversationHeader(
                 <p class="protocol">"Protocolo " {view.summary.protocol().to_string()}</p>
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
                 <History entries=view.history.clone() now />
+                <OtherConversations others=view.others.clone() />
             </div>
             <div class="header-actions">
                 <label class="assignee">
@@ -655,6 +656,34 @@ fn Composer(
             </div>
         </footer>
     }
+}
+
+/// The contact's other conversations (other channels, other teams the agent sees), each with "Ver conversa"
+/// at its own address.
+#[component]
+fn OtherConversations(others: Vec<atende_domain::conversation::ConversationSummary>) -> impl IntoView {
+    (!others.is_empty()).then(|| {
+        let count = others.len();
+        let rows = others
+            .into_iter()
+            .map(|other| {
+                let status = other.status.label();
+                let line = format!("{} · Protocolo {} · {status}", other.channel.label(), other.protocol());
+                view! {
+                    <li>
+                        {line} " · "
+                        <a href=format!("/atendimentos/{}", other.id.0)>"Ver conversa"</a>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <details class="history others">
+                <summary>{format!("Outros atendimentos ({count})")}</summary>
+                <ul>{rows}</ul>
+            </details>
+        }
+    })
 }
 
 /// Who started, restarted and concluded the conversation ("Histórico"), most recent last.

@@ -538,6 +538,25 @@ impl Store for SqlStore {
             .map_err(unavailable)
     }
 
+    async fn contact_conversations(
+        &self,
+        contact: ContactId,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
+             JOIN contact ON contact.contact_id = conversation.contact_id \
+             WHERE conversation.contact_id = $1{} ORDER BY conversation.updated_at DESC, conversation_id DESC",
+            visible_to(teams, 2)
+        );
+        let mut query = sqlx::query(&sql).bind(contact.0);
+        for team in teams.unwrap_or_default() {
+            query = query.bind(*team);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        rows.iter().map(conversation_from_row).collect()
+    }
+
     async fn unfinished_conversation_teams(
         &self,
         contact: ContactId,

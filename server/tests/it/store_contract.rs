@@ -941,3 +941,21 @@ contract!(notes_are_kept_in_order_with_their_author_and_the_agents_they_name, |d
     );
     assert!(store.notes(ConversationId(999_999)).await.expect("none").is_empty());
 });
+
+contract!(a_contacts_conversations_are_listed_for_the_teams_asked_most_recent_first, |db| {
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let ana = store.create_contact(new_contact("Ana", "(11) 98765-1111"), NOW).await.expect("saved");
+    let first = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("o").id;
+    let second =
+        store.open_conversation(maria.id, ChannelKind::Messenger, NOW.plus_millis(1)).await.expect("o").id;
+    store.open_conversation(ana.id, ChannelKind::Messenger, NOW).await.expect("another contact's");
+    let ids = |list: Vec<atende_domain::conversation::ConversationSummary>| {
+        list.into_iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(store.contact_conversations(maria.id, None).await.expect("all")), [second, first]);
+    // Both are in the shared inbox: an agent of any team (or of none) sees them.
+    assert_eq!(ids(store.contact_conversations(maria.id, Some(&[])).await.expect("inbox")), [second, first]);
+    let nobody = atende_domain::contact::ContactId(999_999);
+    assert!(store.contact_conversations(nobody, None).await.expect("none").is_empty());
+});
