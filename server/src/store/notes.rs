@@ -69,6 +69,35 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    /// Keeps a note inside `tx` (a note alone, or with a transfer); its id, `None` if the conversation does
+    /// not exist.
+    pub(super) async fn note_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        conversation: ConversationId,
+        author: AgentId,
+        text: &NoteText,
+        mentions: &[AgentId],
+        now: Timestamp,
+    ) -> Result<Option<i64>, StoreError> {
+        let ids: Vec<i64> = mentions.iter().map(|agent| agent.0).collect();
+        let row = sqlx::query(
+            "INSERT INTO conversation_note (conversation_id, agent_id, body, mentions, created_at) \
+             SELECT conversation_id, $2, $3, $4, $5 FROM conversation WHERE conversation_id = $1 \
+             RETURNING note_id",
+        )
+        .bind(conversation.0)
+        .bind(author.0)
+        .bind(text.as_str())
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .bind(now.as_millis())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(unavailable)?;
+        row.map(|row| row.try_get("note_id")).transpose().map_err(unavailable)
+    }
+}
+
 #[async_trait]
 impl Notes for SqlStore {
     async fn add_note(
@@ -79,24 +108,11 @@ impl Notes for SqlStore {
         mentions: &[AgentId],
         now: Timestamp,
     ) -> Result<NoteView, StoreError> {
-        let ids: Vec<i64> = mentions.iter().map(|agent| agent.0).collect();
-        let row = self
-            .write_returning(
-                sqlx::query(
-                    "INSERT INTO conversation_note (conversation_id, agent_id, body, mentions, created_at) \
-                     SELECT conversation_id, $2, $3, $4, $5 FROM conversation WHERE conversation_id = $1 \
-                     RETURNING note_id",
-                )
-                .bind(conversation.0)
-                .bind(author.0)
-                .bind(text.as_str())
-                .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-                .bind(now.as_millis()),
-            )
-            .await
-            .map_err(unavailable)?
+        let mut tx = self.write_tx().await?;
+        let id = Self::note_on(&mut tx, conversation, author, text, mentions, now)
+            .await?
             .ok_or(StoreError::NotFound)?;
-        let id: i64 = row.try_get("note_id").map_err(unavailable)?;
+        self.commit(tx).await?;
         self.read_notes(conversation, Some(id)).await?.pop().ok_or(StoreError::NotFound)
     }
 

@@ -349,19 +349,7 @@ impl Outbox for SqlStore {
             Self::assignment_line_on(&mut tx, id, assignee, Some(by), now).await?;
         }
         if let Some((text, mentions)) = note {
-            let ids: Vec<i64> = mentions.iter().map(|agent| agent.0).collect();
-            sqlx::query(
-                "INSERT INTO conversation_note (conversation_id, agent_id, body, mentions, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id.0)
-            .bind(by)
-            .bind(text.as_str())
-            .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-            .bind(now.as_millis())
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+            Self::note_on(&mut tx, id, AgentId(by), text, mentions, now).await?;
         }
         self.commit(tx).await
     }
