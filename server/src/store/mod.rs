@@ -265,15 +265,15 @@ pub(crate) fn phone_forms(phone: &Phone) -> (String, String) {
 /// `None`: all), with the teams bound from `$first` on, in order. The same rule as
 /// [`atende_domain::access::Viewer::may_see`].
 fn visible_to(teams: Option<&[i64]>, first: usize) -> String {
-    match teams {
-        None => String::new(),
-        Some([]) => " AND conversation.team_id IS NULL".to_owned(),
-        Some(teams) => {
-            format!(
-                " AND (conversation.team_id IS NULL OR conversation.team_id IN ({}))",
-                placeholders(first, teams.len())
-            )
-        }
+    theirs_or_shared("conversation.team_id", teams, first).map(|c| format!(" AND {c}")).unwrap_or_default()
+}
+
+/// The condition that `column` (a team) is one of `teams` or none (`None`: no condition), with the teams
+/// bound from `$first` on, in order.
+pub(crate) fn theirs_or_shared(column: &str, teams: Option<&[i64]>, first: usize) -> Option<String> {
+    match teams? {
+        [] => Some(format!("{column} IS NULL")),
+        teams => Some(format!("({column} IS NULL OR {column} IN ({}))", placeholders(first, teams.len()))),
     }
 }
 

@@ -1,6 +1,6 @@
 //! "Respostas rápidas": saved answers, every team's or one team's, unique by title within their scope.
 
-use super::{corrupt, placeholders, unavailable, SqlStore};
+use super::{corrupt, unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::conversation::AgentId;
 use atende_domain::ports::{QuickAnswers, StoreError};
@@ -37,11 +37,9 @@ const COLUMNS: &str = "quick_answer_id, team_id, title, body";
 #[async_trait]
 impl QuickAnswers for SqlStore {
     async fn quick_answers(&self, teams: Option<&[i64]>) -> Result<Vec<SavedQuickAnswer>, StoreError> {
-        let narrowing = match teams {
-            None => String::new(),
-            Some([]) => " WHERE team_id IS NULL".to_owned(),
-            Some(teams) => format!(" WHERE team_id IS NULL OR team_id IN ({})", placeholders(1, teams.len())),
-        };
+        // The global answers and those of `teams`: the same rule as a conversation's visibility.
+        let narrowing =
+            super::theirs_or_shared("team_id", teams, 1).map(|c| format!(" WHERE {c}")).unwrap_or_default();
         let sql =
             format!("SELECT {COLUMNS} FROM quick_answer{narrowing} ORDER BY title_key, quick_answer_id");
         let mut query = sqlx::query(&sql);
