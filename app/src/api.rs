@@ -13,9 +13,18 @@ pub const CONTACT_PAGE: u32 = 50;
 /// The conversations of a tab of the Atendimentos screen.
 #[server(endpoint = "list_conversations")]
 pub async fn list_conversations(tab: Tab) -> Result<Vec<ConversationSummary>, AppError> {
+    list_filtered(tab, atende_domain::label::ListFilter::default()).await
+}
+
+/// The conversations of a tab narrowed by "Filtrar" (JSON: the filter's choices are nested).
+#[server(endpoint = "list_filtered", input = leptos::server_fn::codec::Json)]
+pub async fn list_filtered(
+    tab: Tab,
+    filter: atende_domain::label::ListFilter,
+) -> Result<Vec<ConversationSummary>, AppError> {
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
-    Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me()).await?)
+    Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me(), &filter).await?)
 }
 
 /// Contacts whose name or number contains `text`.
@@ -24,6 +33,19 @@ pub async fn search_contacts(text: String) -> Result<Vec<Contact>, AppError> {
     use atende_domain::ports::ContactQuery;
     let services = crate::ssr::Services::signed_in()?;
     Ok(services.store.search_contacts(&ContactQuery { text, limit: CONTACT_PAGE }).await?)
+}
+
+/// "Busca": the messages whose text has every word typed (plurals and accents aside), in the conversations
+/// the agent may see, newest first; empty when nothing typed is a word to look for.
+#[server(endpoint = "search_messages")]
+pub async fn search_messages(text: String) -> Result<Vec<atende_domain::search::MessageHit>, AppError> {
+    use atende_domain::search::{hits, MessageSearch, RESULTS_MAX};
+    let Some(search) = MessageSearch::parse(&text) else { return Ok(Vec::new()) };
+    let services = crate::ssr::Services::signed_in()?;
+    let viewer = crate::ssr::viewer()?;
+    // More than shown: the index may find a few the domain's rule does not keep.
+    let found = services.search.search_messages(&search, viewer.team_filter(), RESULTS_MAX * 2).await?;
+    Ok(hits(&search, found, RESULTS_MAX as usize))
 }
 
 /// The conversation whose protocol is typed in the search ("2026-000123"), if the agent may see it; `None`
@@ -129,6 +151,8 @@ pub struct ConversationDetail {
     pub team: Option<i64>,
     /// The contact's other conversations the agent may see ("Outros atendimentos"), most recent first.
     pub others: Vec<atende_domain::conversation::ConversationSummary>,
+    /// Every label ("Etiquetas"); those on the conversation are in `summary.labels`.
+    pub labels: Vec<atende_domain::label::SavedLabel>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -139,9 +163,12 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
     let id = ConversationId(conversation);
     let state = services.outbox.conversation_state(id).await?;
     let team = services.store.conversation_team(id).await?;
-    // Opened by an agent: the contact sees their messages read (off this request's path).
+    // Opened by an agent: the contact sees their messages read (off this request's path), and what it holds
+    // is no longer new to the agent (a failure to note that only leaves the counts as they were).
     services.presence.seen(id);
-    let summary = services.outbox.summary(id).await?;
+    let _ = services.seen.mark_seen(viewer.me(), id, services.clock.now()).await;
+    let mut summary = services.outbox.summary(id).await?;
+    summary.labels = services.labels.conversation_labels(id).await?;
     Ok(ConversationDetail {
         agents: services.outbox.assignable_agents(team).await?,
         me: viewer.me(),
@@ -165,6 +192,7 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
             .into_iter()
             .filter(|other| other.id != id)
             .collect(),
+        labels: services.labels.labels().await?,
         summary,
     })
 }

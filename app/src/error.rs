@@ -84,6 +84,8 @@ pub enum AppError {
     Note(#[from] atende_domain::note::NoteError),
     #[error("{0}")]
     Transfer(#[from] atende_domain::conversation::TransferError),
+    #[error("{0}")]
+    Label(#[from] atende_domain::label::LabelError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]
@@ -135,6 +137,7 @@ impl FromServerFnError for AppError {
 impl AppError {
     /// The status a refused request answers with: the agent's mistake is a 4xx, ours a 5xx.
     pub fn status(&self) -> http::StatusCode {
+        use atende_domain::label::LabelError;
         use atende_domain::quick_answer::QuickAnswerError;
         use http::StatusCode;
         match self {
@@ -145,7 +148,9 @@ impl AppError {
             AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
             AppError::QuickAnswer(QuickAnswerError::TitleTaken { .. }) => StatusCode::CONFLICT,
             AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
-            AppError::QuickAnswer(_) | AppError::Note(_) | AppError::Transfer(_) => {
+            AppError::Label(LabelError::NameTaken { .. } | LabelError::AlreadyOn) => StatusCode::CONFLICT,
+            AppError::Label(LabelError::NotAllowed) => StatusCode::FORBIDDEN,
+            AppError::QuickAnswer(_) | AppError::Note(_) | AppError::Transfer(_) | AppError::Label(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Text(atende_domain::text::TextError::Nul)

@@ -12,6 +12,7 @@ pub mod api;
 mod clock;
 mod components;
 pub mod error;
+pub mod labels;
 pub mod live;
 mod pages;
 pub mod quick_answers;

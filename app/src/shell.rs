@@ -4,6 +4,7 @@ use crate::pages::admin::AdminPage;
 use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
+use crate::pages::etiquetas::EtiquetasPage;
 use crate::pages::respostas::RespostasPage;
 use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("admin") view=AdminPage />
                 <Route path=StaticSegment("senha") view=AlterarSenhaPage />
                 <Route path=StaticSegment("respostas-rapidas") view=RespostasPage />
+                <Route path=StaticSegment("etiquetas") view=EtiquetasPage />
             </Routes>
         </Router>
     }

@@ -28,6 +28,12 @@ pub struct Services {
     pub quick_answers: Arc<dyn atende_domain::ports::QuickAnswers>,
     /// "Nota interna".
     pub notes: Arc<dyn atende_domain::ports::Notes>,
+    /// "Etiquetas".
+    pub labels: Arc<dyn atende_domain::ports::Labels>,
+    /// "Notificações": what each agent has seen.
+    pub seen: Arc<dyn atende_domain::ports::Seen>,
+    /// "Busca" by message text.
+    pub search: Arc<dyn atende_domain::ports::MessageSearches>,
 }
 
 /// The blob store, as the use cases see it: files kept under their SHA-256.

@@ -176,6 +176,12 @@ pub struct ConversationSummary {
     /// When it began (its protocol's year).
     #[serde(default)]
     pub created_at: Timestamp,
+    /// The team it is for (`None`: the shared inbox).
+    #[serde(default)]
+    pub team: Option<i64>,
+    /// Its labels ("Etiquetas"), by id.
+    #[serde(default)]
+    pub labels: Vec<i64>,
 }
 
 impl ConversationSummary {

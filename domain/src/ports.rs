@@ -100,6 +100,7 @@ pub trait Store: Send + Sync + 'static {
         tab: Tab,
         teams: Option<&[i64]>,
         me: AgentId,
+        filter: &crate::label::ListFilter,
     ) -> Result<Vec<ConversationSummary>, StoreError>;
 
     /// The team a conversation belongs to, if any.
@@ -108,6 +109,81 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: crate::conversation::ConversationId,
     ) -> Result<Option<i64>, StoreError>;
+}
+
+/// "Etiquetas": the labels admins keep, and those on each conversation.
+#[async_trait::async_trait]
+pub trait Labels: Send + Sync + 'static {
+    /// Every label, by name.
+    async fn labels(&self) -> Result<Vec<crate::label::SavedLabel>, StoreError>;
+
+    /// Adds (`id` `None`) or replaces a label.
+    /// MUST return [`StoreError::NameTaken`] if another label has its
+    /// [`crate::label::Label::name_key`], and [`StoreError::NotFound`] if `id` names none; it changes nothing
+    /// then.
+    async fn save_label(
+        &self,
+        id: Option<i64>,
+        label: &crate::label::Label,
+        now: Timestamp,
+    ) -> Result<crate::label::SavedLabel, StoreError>;
+
+    /// Deletes a label and takes it off every conversation.
+    /// MUST return [`StoreError::NotFound`] if there is no such label.
+    async fn delete_label(&self, id: i64) -> Result<(), StoreError>;
+
+    /// The labels on a conversation, by id.
+    async fn conversation_labels(
+        &self,
+        conversation: crate::conversation::ConversationId,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Puts `label` on the conversation (`on`) or takes it off.
+    /// MUST return [`StoreError::NotFound`] if the conversation or the label does not exist, or (taking it
+    /// off) it is not on, and [`StoreError::NameTaken`] if (putting it on) it is on already; it changes
+    /// nothing then.
+    async fn set_conversation_label(
+        &self,
+        conversation: crate::conversation::ConversationId,
+        label: i64,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
+/// "Notificações": what each agent last saw of each conversation.
+#[async_trait::async_trait]
+pub trait Seen: Send + Sync + 'static {
+    /// The agent has the conversation in front of them: what it holds now is seen.
+    async fn mark_seen(
+        &self,
+        agent: AgentId,
+        conversation: crate::conversation::ConversationId,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// For each conversation of `teams` (and none; `None`: all) that is not concluded and is the agent's,
+    /// nobody's, or has a note written since the agent last opened it: how many of the contact's messages
+    /// came since, and the notes since that name someone ([`crate::unread::unseen`] decides what counts),
+    /// most recently updated first.
+    async fn unseen_facts(
+        &self,
+        agent: AgentId,
+        teams: Option<&[i64]>,
+    ) -> Result<Vec<crate::unread::UnseenFacts>, StoreError>;
+}
+
+/// "Busca" by message text.
+#[async_trait::async_trait]
+pub trait MessageSearches: Send + Sync + 'static {
+    /// Messages with a text whose words the full-text index finds for `search`, in conversations of `teams`
+    /// and none (`None`: all), newest first, at most `limit`. [`crate::search::hits`] decides which match.
+    async fn search_messages(
+        &self,
+        search: &crate::search::MessageSearch,
+        teams: Option<&[i64]>,
+        limit: u32,
+    ) -> Result<Vec<crate::search::FoundMessage>, StoreError>;
 }
 
 /// "Respostas rápidas": saved answers, global or one team's.

@@ -86,7 +86,7 @@ test('um atendimento concluído, achado pela pesquisa, é reiniciado; concluir n
   // Passo 1: a contact found by the search of the Atendimentos screen.
   await page.reload();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
-  await page.getByRole('complementary').getByLabel('Pesquisar por nome ou número').fill(name);
+  await page.getByRole('complementary').getByLabel('Pesquisar por nome, número ou mensagem').fill(name);
   await page.getByRole('region', { name: 'Resultados da pesquisa' }).getByRole('button', { name }).click();
   const restarted = page.getByRole('region', { name: 'Atendimento' });
   await restarted.getByRole('button', { name: 'Reiniciar' }).click();
@@ -98,6 +98,6 @@ test('um atendimento concluído, achado pela pesquisa, é reiniciado; concluir n
   await panel.getByRole('button', { name: 'Enviar mensagem' }).click();
   await expect(panel).toBeHidden();
   await expect(restarted.getByRole('listitem').filter({ hasText: 'Modelo de mensagem' })).toContainText('Queremos continuar');
-  await page.getByRole('complementary').getByLabel('Pesquisar por nome ou número').fill('');
+  await page.getByRole('complementary').getByLabel('Pesquisar por nome, número ou mensagem').fill('');
   await expect(page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name })).toBeVisible();
 });

@@ -78,7 +78,7 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   await box.fill('');
 
   // The protocol typed in the search finds the conversation.
-  await page.getByRole('searchbox', { name: 'Pesquisar por nome ou número' }).fill(protocol);
+  await page.getByRole('searchbox', { name: 'Pesquisar por nome, número ou mensagem' }).fill(protocol);
   const byProtocol = page.getByRole('list', { name: 'Atendimento pelo protocolo' });
   await expect(byProtocol).toContainText(name);
   await byProtocol.getByRole('button', { name: `Protocolo ${protocol}` }).click();

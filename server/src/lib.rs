@@ -235,6 +235,9 @@ impl Application {
             }),
             quick_answers: Arc::new(store.clone()),
             notes: Arc::new(store.clone()),
+            labels: Arc::new(store.clone()),
+            seen: Arc::new(store.clone()),
+            search: Arc::new(store.clone()),
         };
         let auth = auth::AuthState {
             store: store.clone(),

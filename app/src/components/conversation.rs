@@ -79,7 +79,15 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     // and in the browser (no data yet) when the conversation itself is rendered on the server (its own
     // address); the header and the messages are read inside the <Transition>.
     let shown = RwSignal::new(None::<ConversationDetail>);
-    Effect::new(move |_| shown.set(loaded.get().and_then(Result::ok)));
+    let unseen = crate::components::notifier::UnseenState::current();
+    Effect::new(move |_| {
+        let view = loaded.get().and_then(Result::ok);
+        // Loaded is seen (the server noted it): the counts are read again.
+        if let (Some(_), Some(unseen)) = (&view, unseen) {
+            unseen.seen.update(|n| *n += 1);
+        }
+        shown.set(view);
+    });
     let current = move || shown.get();
     let reload = Callback::new(move |()| {
         version.update(|v| *v += 1);
@@ -89,6 +97,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     // that failed, an assignment refused) must stay on screen until the agent acts again.
     let conclude = ServerAction::<ConcludeConversation>::new();
     let assign = ServerAction::<AssignConversation>::new();
+    let label = ServerAction::<crate::labels::LabelConversation>::new();
     let transfer_open = RwSignal::new(false);
     // Transferred to a team the agent does not answer: the conversation is no longer theirs to see.
     let handed_over = RwSignal::new(None::<String>);
@@ -99,6 +108,11 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     });
     Effect::new(move |_| {
         if let Some(Ok(())) = assign.value().get() {
+            reload.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = label.value().get() {
             reload.run(());
         }
     });
@@ -118,7 +132,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign transfer_open /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign label transfer_open /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
                         Err(_) if handed_over.get_untracked().is_some() => ().into_any(),
                         // Another team's is "not found" too: the answer tells nothing of it.
                         Err(crate::error::AppError::Store(atende_domain::ports::StoreError::NotFound)) => view! {
@@ -182,6 +196,7 @@ fn ConversationHeader(
     now: RwSignal<Timestamp>,
     conclude: ServerAction<ConcludeConversation>,
     assign: ServerAction<AssignConversation>,
+    label: ServerAction<crate::labels::LabelConversation>,
     transfer_open: RwSignal<bool>,
 ) -> impl IntoView {
     let assignee = match view.summary.assignee {
@@ -214,6 +229,7 @@ fn ConversationHeader(
                 <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
                 <p class="muted">{subtitle}</p>
                 <p class="protocol">"Protocolo " {view.summary.protocol().to_string()}</p>
+                <ConversationLabels conversation=id on=view.summary.labels.clone() all=view.labels.clone() action=label />
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
                 <History entries=view.history.clone() now />
                 <OtherConversations others=view.others.clone() />
@@ -269,8 +285,9 @@ fn ConversationHeader(
                 </Show>
             </div>
             <p class="error" role="alert">
-                {move || match (conclude.value().get(), assign.value().get()) {
-                    (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e.to_string()),
+                {move || match (conclude.value().get(), assign.value().get(), label.value().get()) {
+                    (Some(Err(e)), _, _) | (_, Some(Err(e)), _) => Some(e.to_string()),
+                    (_, _, Some(Err(e))) => Some(e.to_string()),
                     _ => None,
                 }}
             </p>
@@ -382,7 +399,7 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
                     };
                     let rich = m.extras.rich.clone().map(|rich| view! { <RichBlock rich /> });
                     (written_at, view! {
-                        <li class=class data-status=m.status.clone()>
+                        <li class=class id=format!("mensagem-{}", m.id) data-status=m.status.clone()>
                             <p class="kind">{kind}</p>
                             {quote.map(|q| view! { <blockquote class="quoted" aria-label="Respondendo a">{q}</blockquote> })}
                             {file}
@@ -420,7 +437,41 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
         rows.push(row);
     }
     rows.extend(notes.map(note_row));
+    // A message chosen in the search: shown and marked once it is on screen.
+    if let Some(jump) = use_context::<JumpTo>() {
+        Effect::new(move |_| {
+            if let Some(message) = jump.0.get() {
+                if scroll_to(&format!("mensagem-{message}")) {
+                    jump.0.set(None);
+                }
+            }
+        });
+    }
     view! { <ol class="messages" aria-label="Mensagens">{rows}</ol> }.into_any()
+}
+
+/// The message the agent chose among the search's results, until its conversation shows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JumpTo(pub(crate) RwSignal<Option<i64>>);
+
+/// Brings the element `id` into view and marks it; whether it was there.
+fn scroll_to(id: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(element) =
+            web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id))
+        else {
+            return false;
+        };
+        element.scroll_into_view();
+        element.set_class_name(&format!("{} jumped", element.class_name()));
+        true
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = id;
+        false
+    }
 }
 
 /// How long a message waited before it shows when it went out as well as when it was written.
@@ -660,6 +711,68 @@ fn Composer(
 
 /// The contact's other conversations (other channels, other teams the agent sees), each with "Ver conversa"
 /// at its own address.
+/// "Etiquetas" in the header: the conversation's labels, each with a way to take it off, and a list of the
+/// others to put on.
+#[component]
+fn ConversationLabels(
+    conversation: i64,
+    on: Vec<i64>,
+    all: Vec<atende_domain::label::SavedLabel>,
+    action: ServerAction<crate::labels::LabelConversation>,
+) -> impl IntoView {
+    use crate::labels::LabelConversation;
+    let shown: Vec<_> = atende_domain::label::named(&all, &on).into_iter().cloned().collect();
+    let offered: Vec<_> = all.iter().filter(|saved| !on.contains(&saved.id)).cloned().collect();
+    let none_yet = all.is_empty();
+    view! {
+        <div class="conversation-labels" aria-label="Etiquetas do atendimento">
+            {shown
+                .into_iter()
+                .map(|saved| {
+                    let (label, name) = (saved.id, saved.label.name().to_owned());
+                    view! {
+                        <span class=format!("label-chip label-{}", saved.label.color().code())>
+                            {name.clone()}
+                            <button
+                                type="button"
+                                class="chip-remove"
+                                aria-label=format!("Tirar a etiqueta {name}")
+                                disabled=move || action.pending().get()
+                                on:click=move |_| {
+                                    action.dispatch(LabelConversation { conversation, label, on: false });
+                                }
+                            >
+                                "×"
+                            </button>
+                        </span>
+                    }
+                })
+                .collect_view()}
+            <Show when=move || !none_yet>
+                <select
+                    class="add-label"
+                    aria-label="Adicionar etiqueta"
+                    prop:value=""
+                    disabled=move || action.pending().get()
+                    on:change=move |ev| {
+                        if let Ok(label) = event_target_value(&ev).parse::<i64>() {
+                            action.dispatch(LabelConversation { conversation, label, on: true });
+                        }
+                    }
+                >
+                    <option value="">"+ Etiqueta"</option>
+                    {offered
+                        .iter()
+                        .map(|saved| {
+                            view! { <option value=saved.id.to_string()>{saved.label.name().to_owned()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </Show>
+        </div>
+    }
+}
+
 #[component]
 fn OtherConversations(others: Vec<atende_domain::conversation::ConversationSummary>) -> impl IntoView {
     (!others.is_empty()).then(|| {

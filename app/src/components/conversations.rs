@@ -1,13 +1,26 @@
 //! The tabs "Meus", "Não atribuídos", "Todos" and "Concluídos", and the conversation list under them.
 
-use crate::api::list_conversations;
+use crate::api::list_filtered;
 use crate::components::loaded_list::LoadedList;
-use atende_domain::conversation::{ConversationSummary, Tab};
+use atende_domain::conversation::{AgentId, ChannelKind, ConversationStatus, ConversationSummary, Tab};
+use atende_domain::label::{AgentChoice, ListFilter, SavedLabel, TeamChoice};
 use leptos::prelude::*;
+
+/// Every label, to name the chips of the list's rows: filled once "Filtrar" has loaded them (empty on the
+/// first render, on the server and in the browser alike).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LabelCatalogue(pub RwSignal<Vec<SavedLabel>>);
 
 #[component]
 pub(crate) fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
+    let unseen = crate::components::notifier::UnseenState::current();
     let tab_button = move |this: Tab| {
+        // "Meus 3": how many of the tab's conversations have something the agent has not seen.
+        let queue = match this {
+            Tab::Mine => Some(atende_domain::conversation::Queue::Mine),
+            Tab::Unassigned => Some(atende_domain::conversation::Queue::Unassigned),
+            Tab::All | Tab::Concluded => None,
+        };
         view! {
             <button
                 type="button"
@@ -17,6 +30,13 @@ pub(crate) fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
                 on:click=move |_| tab.set(this)
             >
                 {this.label()}
+                {move || {
+                    unseen
+                        .zip(queue)
+                        .map(|(unseen, queue)| unseen.tab(queue))
+                        .filter(|n| *n > 0)
+                        .map(|n| view! { " " <span class="count">{n}</span> })
+                }}
             </button>
         }
     };
@@ -34,20 +54,205 @@ pub(crate) fn ConversationList(
     on_open: Callback<i64>,
     /// The conversation open beside the list.
     selected: Signal<Option<i64>>,
+    filter: RwSignal<ListFilter>,
 ) -> impl IntoView {
     // New conversations, messages and statuses show up when the live stream says something changed.
     let live = crate::live::Live::current().any_change();
-    let conversations =
-        Resource::new(move || (tab.get(), refresh.get(), live.get()), |(tab, _, _)| list_conversations(tab));
+    let conversations = Resource::new(
+        move || (tab.get(), refresh.get(), live.get(), filter.get()),
+        |(tab, _, _, filter)| list_filtered(tab, filter),
+    );
     let now = crate::clock::page_clock();
+    let catalogue = expect_context::<LabelCatalogue>().0;
+    let filtered = move || !filter.get().is_empty();
     view! {
         <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
-            <LoadedList
-                items=conversations
-                loading="Carregando…"
-                empty="Nenhum atendimento aqui."
-                row=move |c| view! { <ConversationRow conversation=c on_open now selected /> }
-            />
+            <Show
+                when=filtered
+                fallback=move || {
+                    view! {
+                        <LoadedList
+                            items=conversations
+                            loading="Carregando…"
+                            empty="Nenhum atendimento aqui."
+                            row=move |c| view! { <ConversationRow conversation=c on_open now selected catalogue /> }
+                        />
+                    }
+                }
+            >
+                <LoadedList
+                    items=conversations
+                    loading="Carregando…"
+                    empty="Nenhum atendimento com estes filtros."
+                    row=move |c| view! { <ConversationRow conversation=c on_open now selected catalogue /> }
+                />
+            </Show>
+        </div>
+    }
+}
+
+/// "Filtrar" above the list: by label, team, channel, status and agent. It narrows the tab; the server
+/// applies it ([`ListFilter::keeps`]) and never shows more than the agent may see.
+#[component]
+pub(crate) fn ListFilterBar(filter: RwSignal<ListFilter>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    // Loaded in the browser as the screen opens (the rows' chips need the labels' names and colours), and
+    // again each time "Filtrar" opens (labels an admin added meanwhile).
+    let opened = RwSignal::new(0_u32);
+    let choices = LocalResource::new(move || {
+        opened.get();
+        crate::labels::labels()
+    });
+    let catalogue = expect_context::<LabelCatalogue>().0;
+    Effect::new(move |_| {
+        if let Some(Ok(data)) = choices.get() {
+            catalogue.set(data.labels);
+        }
+    });
+    let count = move || match filter.get().count() {
+        0 => "Filtrar".to_owned(),
+        n => format!("Filtrar ({n})"),
+    };
+    view! {
+        <div class="list-filter">
+            <div class="list-filter-bar">
+                <button
+                    type="button"
+                    class="secondary small"
+                    aria-expanded=move || open.get().to_string()
+                    on:click=move |_| {
+                        if !open.get_untracked() {
+                            opened.update(|n| *n += 1);
+                        }
+                        open.update(|o| *o = !*o);
+                    }
+                >
+                    {count}
+                </button>
+                <Show when=move || !filter.get().is_empty()>
+                    <button type="button" class="link small" on:click=move |_| filter.set(ListFilter::default())>
+                        "Limpar filtros"
+                    </button>
+                </Show>
+            </div>
+            <Show when=move || open.get()>
+                {move || match choices.get() {
+                    None => view! { <p class="muted">"Carregando…"</p> }.into_any(),
+                    Some(Ok(data)) => view! { <FilterFields data filter /> }.into_any(),
+                    Some(Err(error)) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                }}
+            </Show>
+        </div>
+    }
+}
+
+/// A select of "Filtrar": "Todos" (no filter) and the given choices, each a value and its text.
+fn filter_select(
+    label: &'static str,
+    all: &'static str,
+    options: Vec<(String, String)>,
+    value: impl Fn() -> String + Send + Sync + 'static,
+    set: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <label class="filter-field">
+            {label}
+            <select aria-label=label prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                <option value="">{all}</option>
+                {options
+                    .into_iter()
+                    .map(|(value, text)| view! { <option value=value>{text}</option> })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn FilterFields(data: crate::labels::LabelsData, filter: RwSignal<ListFilter>) -> impl IntoView {
+    let labels = data.labels.iter().map(|l| (l.id.to_string(), l.label.name().to_owned())).collect();
+    let teams = std::iter::once(("none".to_owned(), "Sem equipe".to_owned()))
+        .chain(data.teams.iter().map(|t| (t.id.to_string(), t.name.clone())))
+        .collect();
+    let channels = [
+        ChannelKind::WhatsappOfficial,
+        ChannelKind::WhatsappUnofficial,
+        ChannelKind::Instagram,
+        ChannelKind::Messenger,
+    ]
+    .into_iter()
+    .map(|kind| (kind.code().to_owned(), kind.label().to_owned()))
+    .collect();
+    let statuses =
+        [ConversationStatus::Open, ConversationStatus::WaitingForContact, ConversationStatus::Concluded]
+            .into_iter()
+            .map(|status| (status.code().to_owned(), status.label().to_owned()))
+            .collect();
+    let agents = std::iter::once(("none".to_owned(), "Ninguém".to_owned()))
+        .chain(data.agents.iter().map(|a| (a.id.0.to_string(), a.name.clone())))
+        .collect();
+    // Read in the selects' own closures: the screen's signal, not values of this form (gone when it is
+    // rendered again).
+    let current = move |part: fn(&ListFilter) -> String| move || filter.with(part);
+    view! {
+        <div class="filter-fields" role="group" aria-label="Filtros da lista">
+            {filter_select(
+                "Etiqueta",
+                "Todas",
+                labels,
+                current(|f| f.label.map(|l| l.to_string()).unwrap_or_default()),
+                move |v| filter.update(|f| f.label = v.parse().ok()),
+            )}
+            {filter_select(
+                "Equipe",
+                "Todas",
+                teams,
+                current(|f| match f.team {
+                    None => String::new(),
+                    Some(TeamChoice::NoTeam) => "none".into(),
+                    Some(TeamChoice::Team(t)) => t.to_string(),
+                }),
+                move |v| {
+                    filter.update(|f| {
+                        f.team = match v.as_str() {
+                            "none" => Some(TeamChoice::NoTeam),
+                            other => other.parse().ok().map(TeamChoice::Team),
+                        };
+                    });
+                },
+            )}
+            {filter_select(
+                "Canal",
+                "Todos",
+                channels,
+                current(|f| f.channel.map(|c| c.code().to_owned()).unwrap_or_default()),
+                move |v| filter.update(|f| f.channel = ChannelKind::from_code(&v)),
+            )}
+            {filter_select(
+                "Situação",
+                "Todas",
+                statuses,
+                current(|f| f.status.map(|s| s.code().to_owned()).unwrap_or_default()),
+                move |v| filter.update(|f| f.status = ConversationStatus::from_code(&v)),
+            )}
+            {filter_select(
+                "Agente",
+                "Todos",
+                agents,
+                current(|f| match f.agent {
+                    None => String::new(),
+                    Some(AgentChoice::Nobody) => "none".into(),
+                    Some(AgentChoice::Agent(a)) => a.0.to_string(),
+                }),
+                move |v| {
+                    filter.update(|f| {
+                        f.agent = match v.as_str() {
+                            "none" => Some(AgentChoice::Nobody),
+                            other => other.parse().ok().map(|a| AgentChoice::Agent(AgentId(a))),
+                        };
+                    });
+                },
+            )}
         </div>
     }
 }
@@ -58,7 +263,23 @@ fn ConversationRow(
     on_open: Callback<i64>,
     now: RwSignal<atende_domain::time::Timestamp>,
     selected: Signal<Option<i64>>,
+    catalogue: RwSignal<Vec<SavedLabel>>,
 ) -> impl IntoView {
+    let ids = conversation.labels.clone();
+    let (state, row) = (crate::components::notifier::UnseenState::current(), conversation.id.0);
+    let unseen = move || state.map(|state| state.of(row)).filter(|n| *n > 0);
+    let chips = move || {
+        atende_domain::label::named(&catalogue.get(), &ids)
+            .into_iter()
+            .map(|saved| {
+                view! {
+                    <span class=format!("label-chip small label-{}", saved.label.color().code())>
+                        {saved.label.name().to_owned()}
+                    </span>
+                }
+            })
+            .collect_view()
+    };
     let phone = conversation.contact_phone.as_ref().map(ToString::to_string).unwrap_or_default();
     let id = conversation.id.0;
     // The standard window of the channel (a channel's HUMAN_AGENT tag shows in the conversation itself).
@@ -79,6 +300,13 @@ fn ConversationRow(
                     {conversation.contact_name.as_str().to_owned()}
                 </button>
                 <span class="row-channel">{conversation.channel.label()}</span>
+                {move || {
+                    unseen()
+                        .map(|n| {
+                            let said = if n == 1 { "1 nova".to_owned() } else { format!("{n} novas") };
+                            view! { <span class="unread" title=said.clone() aria-label=said>{n}</span> }
+                        })
+                }}
             </div>
             <div class="row-sub">
                 <span class="row-phone">{phone}</span>
@@ -86,6 +314,7 @@ fn ConversationRow(
             </div>
             <span class="row-window">{window}</span>
             {waiting.then(|| view! { <span class="badge">"Aguardando o contato"</span> })}
+            <span class="row-labels">{chips}</span>
         </li>
     }
 }
@@ -146,9 +375,77 @@ pub(crate) fn ContactSearchResults(
                 items=found
                 loading="Pesquisando…"
                 empty="Nenhum contato encontrado."
+                label="Contatos encontrados"
                 row=move |contact| view! { <SearchResultRow contact picked latest /> }
             />
+            <MessageResults text on_open />
         </div>
+    }
+}
+
+/// "Mensagens": the messages whose text has the words typed, newest first, the words found marked; choosing
+/// one opens its conversation at that message.
+#[component]
+fn MessageResults(text: RwSignal<String>, on_open: Callback<i64>) -> impl IntoView {
+    let found = Resource::new(move || text.get(), crate::api::search_messages);
+    let jump = use_context::<crate::components::conversation::JumpTo>();
+    let now = crate::clock::page_clock();
+    let offset = crate::clock::utc_offset();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(hits) if hits.is_empty() => ().into_any(),
+                    Ok(hits) => view! {
+                        <h2 class="results-heading">"Mensagens"</h2>
+                        <ul class="rows" aria-label="Mensagens encontradas">
+                            {hits
+                                .into_iter()
+                                .map(|hit| {
+                                    let (conversation, message) = (hit.conversation.0, hit.message);
+                                    let at = hit.written_at;
+                                    let when = move || at.local_label(offset.get(), now.get());
+                                    let who = if hit.inbound { hit.contact_name.clone() } else { "Atende".to_owned() };
+                                    view! {
+                                        <li class="row message-hit">
+                                            <button
+                                                type="button"
+                                                class="row-name link"
+                                                on:click=move |_| {
+                                                    if let Some(jump) = jump {
+                                                        jump.0.set(Some(message));
+                                                    }
+                                                    on_open.run(conversation);
+                                                }
+                                            >
+                                                {hit.contact_name.clone()}
+                                            </button>
+                                            <span class="row-phone">{hit.channel.label()} " · " {when}</span>
+                                            <p class="hit-text">
+                                                <span class="muted">{who} ": "</span>
+                                                {hit
+                                                    .pieces
+                                                    .into_iter()
+                                                    .map(|(piece, found)| {
+                                                        if found {
+                                                            view! { <mark>{piece}</mark> }.into_any()
+                                                        } else {
+                                                            piece.into_any()
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </p>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any(),
+                    Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod conversations;
 pub(crate) mod files;
 pub(crate) mod loaded_list;
 pub(crate) mod media;
+pub(crate) mod notifier;
 pub(crate) mod number_bar;
 pub(crate) mod options_menu;
 pub(crate) mod quick_answers;

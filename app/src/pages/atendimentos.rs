@@ -3,7 +3,9 @@
 
 use crate::components::contacts::NewConversationPanel;
 use crate::components::conversation::ConversationPane;
-use crate::components::conversations::{ContactSearchResults, ConversationList, ConversationTabs};
+use crate::components::conversations::{
+    ContactSearchResults, ConversationList, ConversationTabs, LabelCatalogue, ListFilterBar,
+};
 use crate::components::number_bar::NumberBar;
 use crate::components::options_menu::OptionsMenu;
 use crate::components::send_message::SendMessagePanel;
@@ -58,6 +60,10 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     // After the live stream: its changes move the clock.
     crate::clock::page_clock();
     let search = RwSignal::new(String::new());
+    let filter = RwSignal::new(atende_domain::label::ListFilter::default());
+    provide_context(LabelCatalogue(RwSignal::new(Vec::new())));
+    crate::components::notifier::UnseenState::provide();
+    provide_context(crate::components::conversation::JumpTo(RwSignal::new(None)));
     let open_conversation = Callback::new(move |id: i64| {
         pane.set(Pane::Conversation(id));
         if in_address.get_untracked() != Some(id) {
@@ -99,13 +105,15 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
             <aside class="sidebar" aria-label="Lista de atendimentos">
                 <header class="sidebar-header">
                     <h1>"Atendimentos"</h1>
+                    <crate::components::notifier::Notifier on_open=open_conversation />
                     <OptionsMenu on_new_conversation=Callback::new(move |()| side_panel_open.set(true)) />
                 </header>
+                <crate::components::notifier::NotifyPermission />
                 <input
                     type="search"
                     class="search sidebar-search"
-                    aria-label="Pesquisar por nome ou número"
-                    placeholder="Pesquisar por nome ou número"
+                    aria-label="Pesquisar por nome, número ou mensagem"
+                    placeholder="Nome, número, protocolo ou mensagem"
                     bind:value=search
                 />
                 <Show
@@ -124,8 +132,10 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                     }
                 >
                     <ConversationTabs tab />
+                    <ListFilterBar filter />
                     <ConversationList
                         tab
+                        filter
                         refresh
                         on_open=open_conversation
                         selected=Signal::derive(move || match pane.get() {

@@ -5,5 +5,6 @@ pub(crate) mod admin;
 pub(crate) mod atendimentos;
 pub(crate) mod contatos;
 pub(crate) mod entrar;
+pub(crate) mod etiquetas;
 pub(crate) mod respostas;
 pub(crate) mod senha;

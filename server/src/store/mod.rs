@@ -9,6 +9,7 @@ use atende_domain::contact::{fold_for_search, Contact, ContactId, ContactName, N
 use atende_domain::conversation::{
     AgentId, Assignee, ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
 };
+use atende_domain::label::{AgentChoice, ListFilter, TeamChoice};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
@@ -23,12 +24,15 @@ pub mod agents;
 pub mod changes;
 pub mod channels;
 pub mod inbound;
+pub mod labels;
 pub mod media;
 pub mod notes;
 pub mod outbox;
 pub mod queue;
 pub mod quick_answers;
+pub mod search;
 pub mod templates;
+pub mod unread;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -268,6 +272,54 @@ fn visible_to(teams: Option<&[i64]>, first: usize) -> String {
     theirs_or_shared("conversation.team_id", teams, first).map(|c| format!(" AND {c}")).unwrap_or_default()
 }
 
+/// A value bound to a list's filter.
+enum Bind {
+    Id(i64),
+    Code(&'static str),
+}
+
+/// The SQL that narrows a list to the rows [`ListFilter::keeps`] (which decides, applied to every row), so
+/// that the list's limit counts only what is shown; binds from `$first` on, in order.
+fn filter_narrowing(filter: &ListFilter, first: usize) -> (String, Vec<Bind>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    let mut condition = |text: &str, bind: Option<Bind>| {
+        let text = match bind {
+            Some(bind) => {
+                binds.push(bind);
+                text.replace('?', &format!("${}", first + binds.len() - 1))
+            }
+            None => text.to_owned(),
+        };
+        sql.push_str(" AND ");
+        sql.push_str(&text);
+    };
+    if let Some(label) = filter.label {
+        condition(
+            "EXISTS (SELECT 1 FROM conversation_label WHERE conversation_label.conversation_id = \
+             conversation.conversation_id AND conversation_label.label_id = ?)",
+            Some(Bind::Id(label)),
+        );
+    }
+    match filter.team {
+        None => {}
+        Some(TeamChoice::NoTeam) => condition("conversation.team_id IS NULL", None),
+        Some(TeamChoice::Team(team)) => condition("conversation.team_id = ?", Some(Bind::Id(team))),
+    }
+    if let Some(channel) = filter.channel {
+        condition("conversation.channel = ?", Some(Bind::Code(channel.code())));
+    }
+    if let Some(status) = filter.status {
+        condition("conversation.status = ?", Some(Bind::Code(status.code())));
+    }
+    match filter.agent {
+        None => {}
+        Some(AgentChoice::Nobody) => condition("conversation.assignee_id IS NULL", None),
+        Some(AgentChoice::Agent(agent)) => condition("conversation.assignee_id = ?", Some(Bind::Id(agent.0))),
+    }
+    (sql, binds)
+}
+
 /// The condition that `column` (a team) is one of `teams` or none (`None`: no condition), with the teams
 /// bound from `$first` on, in order.
 pub(crate) fn theirs_or_shared(column: &str, teams: Option<&[i64]>, first: usize) -> Option<String> {
@@ -323,6 +375,7 @@ struct ConversationRow {
     provider_closed_at: Option<i64>,
     updated_at: i64,
     created_at: i64,
+    team_id: Option<i64>,
 }
 
 impl ConversationRow {
@@ -342,6 +395,8 @@ impl ConversationRow {
             provider_closed_at: self.provider_closed_at.map(Timestamp::from_millis),
             updated_at: Timestamp::from_millis(self.updated_at),
             created_at: Timestamp::from_millis(self.created_at),
+            team: self.team_id,
+            labels: Vec::new(),
         })
     }
 }
@@ -358,7 +413,7 @@ const CONTACT_COLUMNS: &str = "contact.contact_id, contact.name, contact.phone";
 const CONVERSATION_COLUMNS: &str =
     "conversation.conversation_id, conversation.channel, conversation.status, conversation.assignee_id, \
      conversation.last_message, conversation.last_inbound_at, conversation.provider_closed_at, \
-     conversation.updated_at, conversation.created_at";
+     conversation.updated_at, conversation.created_at, conversation.team_id";
 
 #[async_trait]
 impl Store for SqlStore {
@@ -574,7 +629,7 @@ impl Store for SqlStore {
 
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
         // No agent has id 0: "Meus" is empty, the other tabs list everything.
-        self.list_visible(tab, None, AgentId(0)).await
+        self.list_visible(tab, None, AgentId(0), &ListFilter::default()).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -583,6 +638,7 @@ impl Store for SqlStore {
         tab: Tab,
         teams: Option<&[i64]>,
         me: AgentId,
+        filter: &ListFilter,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         // The tab's rule is the domain's (applied to every row below); the SQL narrows to the same rows so
         // the limit counts only what is listed.
@@ -593,18 +649,32 @@ impl Store for SqlStore {
             Tab::Concluded => "status = 'concluded' AND $1 = $1",
         };
         let team_filter = visible_to(teams, 2);
+        let team_count = teams.map_or(0, <[i64]>::len);
+        let (filtered, filter_binds) = filter_narrowing(filter, 2 + team_count);
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE {narrowing}{team_filter} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500"
+             WHERE {narrowing}{team_filter}{filtered} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500"
         );
         let mut query = sqlx::query(&sql).bind(me.0);
         for team in teams.unwrap_or_default() {
             query = query.bind(*team);
         }
+        for bind in filter_binds {
+            query = match bind {
+                Bind::Id(id) => query.bind(id),
+                Bind::Code(code) => query.bind(code),
+            };
+        }
         let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
         let mut listed = rows.iter().map(conversation_from_row).collect::<Result<Vec<_>, _>>()?;
-        listed.retain(|c| tab.lists(c.status, c.assignee, me));
+        let ids: Vec<ConversationId> = listed.iter().map(|c| c.id).collect();
+        for (conversation, label) in self.labels_of(&ids).await? {
+            if let Some(listed) = listed.iter_mut().find(|c| c.id == conversation) {
+                listed.labels.push(label);
+            }
+        }
+        listed.retain(|c| tab.lists(c.status, c.assignee, me) && filter.keeps(c));
         Ok(listed)
     }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 const T0: Timestamp = Timestamp::from_millis(0);
 
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    crate::common::client_builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 /// A conversation of `team`, opened by the admin on the unofficial channel (no template needed).
@@ -41,7 +41,7 @@ async fn nothing_but_the_sign_in_page_opens_without_a_session() {
     assert_eq!(form.status(), 200);
     let html = form.text().await.expect("html");
     assert!(html.contains("Entrar no Atende") && html.contains(r#"name="senha""#), "{html}");
-    let api = reqwest::Client::new()
+    let api = crate::common::client()
         .post(format!("{}/api/list_conversations", app.address))
         .header("origin", &app.address)
         .form(&[("tab", "Mine")])
@@ -82,7 +82,7 @@ async fn requests_from_another_site_are_refused_even_with_a_session() {
         .expect("pair")
         .to_owned();
     let post = |origin: Option<&str>| {
-        let mut request = reqwest::Client::new()
+        let mut request = crate::common::client()
             .post(format!("{}/api/create_contact", app.address))
             .header("cookie", &cookie)
             .form(&[("form[name]", "Forjado"), ("form[phone]", "(11) 98888-7777")]);
@@ -93,7 +93,7 @@ async fn requests_from_another_site_are_refused_even_with_a_session() {
     };
     assert_eq!(post(Some("https://evil.example")).await.expect("POST").status(), 403);
     assert_eq!(post(None).await.expect("POST").status(), 403);
-    let forged_login = reqwest::Client::new()
+    let forged_login = crate::common::client()
         .post(format!("{}/entrar", app.address))
         .header("origin", "https://evil.example")
         .form(&[("email", ADMIN_EMAIL), ("senha", ADMIN_PASSWORD)])
@@ -388,7 +388,7 @@ async fn signing_out_ends_the_session_and_an_expired_session_opens_nothing() {
         .create_session(admin.expect("admin").id, &hash, now.plus_millis(-2_000), now.plus_millis(-1_000))
         .await
         .expect("stored");
-    let status = reqwest::Client::new()
+    let status = crate::common::client()
         .post(format!("{}/api/list_conversations", app.address))
         .header("cookie", format!("atende_sessao={expired}"))
         .header("origin", &app.address)
@@ -459,7 +459,7 @@ async fn the_history_says_who_started_and_concluded_each_conversation() {
 async fn the_sandbox_forms_take_posts_from_this_site_only_and_the_provider_fakes_stay_open() {
     let app = spawn_app().await;
     let simulate = |origin: Option<&str>| {
-        let mut request = reqwest::Client::new().post(format!("{}/sandbox/simulador", app.address)).form(&[
+        let mut request = crate::common::client().post(format!("{}/sandbox/simulador", app.address)).form(&[
             ("numero", "5511955554444"),
             ("nome", "Contato Forjado"),
             ("texto", "Oi"),
@@ -473,7 +473,7 @@ async fn the_sandbox_forms_take_posts_from_this_site_only_and_the_provider_fakes
     };
     assert_eq!(simulate(Some("https://evil.example")).await.expect("POST").status(), 403);
     assert_eq!(simulate(None).await.expect("POST").status(), 403, "no Origin nor Referer: not from here");
-    let faults = reqwest::Client::new()
+    let faults = crate::common::client()
         .post(format!("{}/sandbox/faults", app.address))
         .header("origin", "https://evil.example")
         .json(&json!({ "kind": "server_error", "count": 3 }))
@@ -488,7 +488,7 @@ async fn the_sandbox_forms_take_posts_from_this_site_only_and_the_provider_fakes
     assert!(page.text().await.expect("html").contains("Mensagem entregue ao Atende"));
     // What Atende itself calls carries no browser's Origin, and still works.
     let config = app.others.config().clone();
-    let sent = reqwest::Client::new()
+    let sent = crate::common::client()
         .post(format!("{}/sandbox/evolution/message/sendText/{}", app.address, config.evolution_instance))
         .header("apikey", &config.evolution_api_key)
         .json(&json!({ "number": "5511955553333", "text": "Olá" }))

@@ -1,29 +1,10 @@
 //! The admin screens' server functions, assignment ("Meus", "Não atribuídos") and the public JSON API with
 //! tokens, over real HTTP.
 
-use crate::common::{eventually, sign_in, sign_in_response, spawn_app, TestApp};
+use crate::common::{eventually, post_form, post_json, sign_in, sign_in_response, spawn_app, TestApp};
 use atende_domain::conversation::{ChannelKind, Tab};
 use atende_domain::ports::{Outbox, Store};
 use serde_json::{json, Value};
-
-async fn post_json(client: &reqwest::Client, app: &TestApp, function: &str, body: Value) -> (u16, Value) {
-    let response =
-        client.post(format!("{}/api/{function}", app.address)).json(&body).send().await.expect("POST");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_form(
-    client: &reqwest::Client,
-    app: &TestApp,
-    function: &str,
-    form: &[(&str, String)],
-) -> (u16, Value) {
-    let response =
-        client.post(format!("{}/api/{function}", app.address)).form(form).send().await.expect("POST");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn team(app: &TestApp, name: &str) -> i64 {
     let (status, id) = post_form(&app.client, app, "admin_create_team", &[("name", name.into())]).await;
@@ -171,7 +152,7 @@ async fn token_for(app: &TestApp, name: &str, teams: Option<&[i64]>) -> String {
 }
 
 fn api(app: &TestApp, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-    reqwest::Client::new().request(method, format!("{}/api/v1/{path}", app.address)).bearer_auth(token)
+    crate::common::client().request(method, format!("{}/api/v1/{path}", app.address)).bearer_auth(token)
 }
 
 async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
@@ -190,7 +171,8 @@ async fn the_public_api_needs_a_live_token_and_says_what_is_wrong_in_json() {
         .await
         .expect("the OpenAPI document is public JSON");
     assert_eq!(document["openapi"], "3.1.0");
-    let (status, body) = answer(reqwest::Client::new().get(format!("{}/api/v1/channels", app.address))).await;
+    let (status, body) =
+        answer(crate::common::client().get(format!("{}/api/v1/channels", app.address))).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("NotSignedIn")));
     assert_eq!(answer(api(&app, reqwest::Method::GET, "channels", "atd_falso")).await.0, 401);
 
@@ -202,7 +184,7 @@ async fn the_public_api_needs_a_live_token_and_says_what_is_wrong_in_json() {
             document["paths"][&path.replace("/1/", "/{channel}/")].as_object().cloned().unwrap_or_default();
         for method in methods.keys() {
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let response = reqwest::Client::new()
+            let response = crate::common::client()
                 .request(method.clone(), format!("{}{path}", app.address))
                 .bearer_auth(&token)
                 .json(&json!({}))
@@ -335,7 +317,12 @@ async fn one_call_upserts_the_contact_and_opens_the_conversation_with_an_approve
     assert_eq!(summary.assignee, atende_domain::conversation::Assignee::Unassigned, "for the team to take");
     let unassigned = app
         .store
-        .list_visible(Tab::Unassigned, None, atende_domain::conversation::AgentId(1))
+        .list_visible(
+            Tab::Unassigned,
+            None,
+            atende_domain::conversation::AgentId(1),
+            &atende_domain::label::ListFilter::default(),
+        )
         .await
         .expect("list");
     assert!(unassigned.iter().any(|c| c.id == id));
@@ -375,7 +362,7 @@ fn evolution_event(instance: &str, id: &str, number: &str, text: &str) -> Value 
 }
 
 async fn evolution_webhook(app: &TestApp, event: &Value, token: &str) -> u16 {
-    reqwest::Client::new()
+    crate::common::client()
         .post(format!("{}/webhooks/evolution", app.address))
         .bearer_auth(token)
         .json(event)
@@ -542,7 +529,7 @@ async fn a_console_channels_app_secret_signs_for_that_channel_only() {
     let post = |body: String| {
         let app = &app;
         async move {
-            reqwest::Client::new()
+            crate::common::client()
                 .post(format!("{}/webhooks/meta", app.address))
                 .header("X-Hub-Signature-256", signature_header(b"segredo-da-pagina", body.as_bytes()))
                 .header("content-type", "application/json")
@@ -903,7 +890,7 @@ async fn an_integration_sends_a_file_through_the_api_with_the_consoles_checks() 
         app.store.messages(atende_domain::conversation::ConversationId(conversation)).await.expect("m").len();
     assert_eq!(after, before, "nothing stored");
     let (status, _) = answer(
-        reqwest::Client::new()
+        crate::common::client()
             .post(format!("{}/api/v1/{path}", app.address))
             .header("content-type", "application/pdf")
             .body(pdf),

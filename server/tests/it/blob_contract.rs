@@ -21,7 +21,7 @@ async fn s3_blobs() -> Option<Arc<dyn BlobStore>> {
     };
     let bucket = format!("atende-{}", std::process::id()) + &format!("-{}", rand_suffix());
     // moto creates a bucket on an unsigned PUT.
-    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await;
+    let created = crate::common::client().put(format!("{endpoint}/{bucket}")).send().await;
     match created {
         Ok(response) if response.status().is_success() => {}
         Ok(response) => panic!("could not create the bucket {bucket}: {}", response.status()),

@@ -1,7 +1,7 @@
 //! The agent's everyday tools (issue #19) over real HTTP: quick answers kept per team and globally, and the
 //! protocol number found by the search, each behind the same team isolation as the conversations.
 
-use crate::common::{spawn_app, TestApp};
+use crate::common::{post_form, post_json, spawn_app, TestApp};
 use atende_domain::conversation::{ConversationId, Protocol};
 use atende_domain::ports::QuickAnswers;
 use atende_domain::time::Timestamp;
@@ -234,7 +234,7 @@ async fn each_conversation_has_its_own_address_served_whole_to_who_may_see_it_an
         assert!(!html.contains("Maria Endereço"), "nothing of it is shown");
     }
     // Without a session: the sign-in page, as for any page.
-    let (status, html) = page(reqwest::Client::new(), format!("/atendimentos/{id}")).await;
+    let (status, html) = page(crate::common::client(), format!("/atendimentos/{id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Entrar no Atende"), "{html}");
 }
@@ -335,4 +335,185 @@ async fn a_transfer_moves_the_team_gives_it_to_one_of_its_agents_and_leaves_a_no
         (json!(sales), json!("Unassigned"))
     );
     assert_eq!(sees(ana).await, 200);
+}
+
+#[tokio::test]
+async fn labels_are_kept_by_admins_put_on_by_who_sees_the_conversation_and_filter_the_list() {
+    use atende_domain::ports::Labels;
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+
+    let (status, vip) = post_json(
+        &app.client,
+        &app,
+        "save_label",
+        json!({ "id": null, "form": { "name": "VIP", "color": "Yellow" } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{vip}");
+    let vip = vip["id"].as_i64().expect("id");
+    let (status, _) = post_json(
+        &app.client,
+        &app,
+        "save_label",
+        json!({ "id": null, "form": { "name": "Reclamação", "color": "Red" } }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Refusals, each with its reason; nothing stored changes.
+    let (status, body) = post_json(
+        &app.client,
+        &app,
+        "save_label",
+        json!({ "id": null, "form": { "name": " vip ", "color": "Blue" } }),
+    )
+    .await;
+    assert_eq!((status, body), (409, json!({ "Label": { "NameTaken": { "name": "vip" } } })));
+    let (status, body) = post_json(
+        &ana,
+        &app,
+        "save_label",
+        json!({ "id": null, "form": { "name": "Urgente", "color": "Red" } }),
+    )
+    .await;
+    assert_eq!((status, body), (403, json!({ "Label": "NotAllowed" })));
+    let (status, body) = post_json(
+        &app.client,
+        &app,
+        "save_label",
+        json!({ "id": null, "form": { "name": "  ", "color": "Red" } }),
+    )
+    .await;
+    assert_eq!((status, body), (422, json!({ "Label": "NoName" })));
+    let (status, _) = post_form(&ana, &app, "delete_label", &[("id", vip.to_string())]).await;
+    assert_eq!(status, 403, "an agent deletes no label");
+    let names: Vec<_> =
+        app.store.labels().await.expect("labels").iter().map(|l| l.label.name().to_owned()).collect();
+    assert_eq!(names, ["Reclamação", "VIP"], "sorted by name, the refusals stored nothing");
+
+    let maria = app.start_unofficial(app.create_contact("Maria", "(11) 98765-4321").await, sales).await;
+    let joao = app.start_unofficial(app.create_contact("João", "(11) 98765-1111").await, sales).await;
+    let carla = app.start_unofficial(app.create_contact("Carla", "(11) 98765-2222").await, finance).await;
+    let label = |client: reqwest::Client, conversation: i64, on: bool| {
+        let app = &app;
+        async move {
+            post_form(
+                &client,
+                app,
+                "label_conversation",
+                &[
+                    ("conversation", conversation.to_string()),
+                    ("label", vip.to_string()),
+                    ("on", on.to_string()),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(label(ana.clone(), maria, true).await, (200, json!([vip])));
+    assert_eq!(label(ana.clone(), maria, true).await, (409, json!({ "Label": "AlreadyOn" })), "once");
+    assert_eq!(
+        label(ana.clone(), carla, true).await.0,
+        404,
+        "another team's conversation does not exist for ana"
+    );
+    assert_eq!(label(bia.clone(), carla, true).await, (200, json!([vip])));
+    assert_eq!(app.conversation_view(maria).await["summary"]["labels"], json!([vip]));
+
+    // The list: every row carries its labels, and "Filtrar" by label keeps only the labelled ones.
+    let list = |client: reqwest::Client, filter: Value| {
+        let app = &app;
+        async move {
+            let (status, body) =
+                post_json(&client, app, "list_filtered", json!({ "tab": "All", "filter": filter })).await;
+            assert_eq!(status, 200, "{body}");
+            body.as_array()
+                .expect("list")
+                .iter()
+                .map(|c| (c["contact_name"].as_str().expect("name").to_owned(), c["labels"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = list(ana.clone(), json!({})).await;
+    assert_eq!(all.len(), 2, "ana sees Vendas' two: {all:?}");
+    assert!(
+        all.contains(&("Maria".to_owned(), json!([vip]))) && all.contains(&("João".to_owned(), json!([])))
+    );
+    assert_eq!(list(ana.clone(), json!({ "label": vip })).await, [("Maria".to_owned(), json!([vip]))]);
+    assert!(
+        list(ana.clone(), json!({ "label": vip, "team": { "Team": finance } })).await.is_empty(),
+        "the filter narrows what ana may see, never widens it"
+    );
+    let admin_vip: Vec<_> =
+        list(app.client.clone(), json!({ "label": vip })).await.into_iter().map(|(n, _)| n).collect();
+    assert_eq!(admin_vip.len(), 2, "{admin_vip:?}");
+    assert_eq!(
+        list(app.client.clone(), json!({ "label": vip, "team": { "Team": finance } })).await,
+        [("Carla".to_owned(), json!([vip]))]
+    );
+    // The three were started the same way: the same agent answers them (or nobody), on the gateway, open.
+    let assignee = app.conversation_view(maria).await["summary"]["assignee"].clone();
+    let agent = if assignee == json!("Unassigned") { json!("Nobody") } else { assignee };
+    let same = json!({ "agent": agent, "channel": "WhatsappUnofficial", "status": "Open" });
+    assert_eq!(list(app.client.clone(), same).await.len(), 3);
+    assert!(list(app.client.clone(), json!({ "agent": agent, "channel": "Instagram" })).await.is_empty());
+    assert!(list(app.client.clone(), json!({ "status": "WaitingForContact" })).await.is_empty());
+
+    // Off again; and a deleted label leaves every conversation.
+    assert_eq!(label(ana.clone(), maria, false).await, (200, json!([])));
+    assert_eq!(label(ana.clone(), maria, false).await.0, 404, "not on");
+    let (status, _) = post_form(&app.client, &app, "delete_label", &[("id", vip.to_string())]).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.conversation_view(carla).await["summary"]["labels"], json!([]));
+    assert_eq!(label(ana, joao, true).await.0, 404, "a deleted label is not found");
+    assert_eq!(label(bia, joao, false).await.0, 404, "nor another team's conversation");
+}
+
+#[tokio::test]
+async fn an_agent_is_counted_the_contacts_new_messages_of_conversations_they_may_answer_until_they_open_them()
+{
+    use crate::send_flow::contact_who_wrote;
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+    // A contact's first message lands in the shared inbox: nobody's yet, so it counts for every agent.
+    let maria = contact_who_wrote(&app, "5511987654321", "Maria", 1_000).await.id.0;
+    let unseen = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let (status, body) = post_form(&client, app, "unseen", &[]).await;
+            assert_eq!(status, 200, "{body}");
+            body.as_array()
+                .expect("list")
+                .iter()
+                .map(|u| (u["conversation"].as_i64().expect("id"), u["queue"].clone(), u["messages"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(unseen(ana.clone()).await, [(maria, json!("Unassigned"), json!(1))]);
+    assert_eq!(unseen(bia.clone()).await, [(maria, json!("Unassigned"), json!(1))]);
+
+    // Ana opens it: seen for her, not for Bia.
+    let (status, _) =
+        post_form(&ana, &app, "conversation_view", &[("conversation", maria.to_string())]).await;
+    assert_eq!(status, 200);
+    assert!(unseen(ana.clone()).await.is_empty(), "seen by ana");
+    assert_eq!(unseen(bia.clone()).await, [(maria, json!("Unassigned"), json!(1))]);
+
+    // Moved to Vendas: Bia (Financeiro) is no longer counted anything of it; a note naming Bia would not
+    // reach her either, as she may not see it.
+    let (status, _) = post_form(
+        &app.client,
+        &app,
+        "transfer_conversation",
+        &[("conversation", maria.to_string()), ("team", sales.to_string()), ("note", "Para Vendas".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(unseen(bia).await.is_empty(), "another team's conversation");
 }

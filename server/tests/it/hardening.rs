@@ -366,7 +366,7 @@ on_both!(text_with_a_nul_is_refused_at_the_boundary_and_stores_nothing, |app| {
     assert_eq!(refused.status(), 422);
     // The public API: 422 with the reason, and the contact the call would have created does not exist.
     let token = api_token(&app).await;
-    let api = reqwest::Client::new();
+    let api = crate::common::client();
     let upsert = api
         .put(format!("{}/api/v1/contacts", app.address))
         .bearer_auth(&token)
@@ -897,7 +897,7 @@ async fn slow_clients_are_cut_off_and_never_keep_others_out() {
         held.push(stalled(&app.address, "GET / HTTP/1.1\r\nHost: x\r\n").await);
     }
     let began = std::time::Instant::now();
-    let answer = reqwest::Client::new()
+    let answer = crate::common::client()
         .get(format!("{}/health", app.address))
         .timeout(std::time::Duration::from_secs(10))
         .send()

@@ -152,7 +152,8 @@ async fn a_conversation_that_leaves_the_shared_inbox_for_a_team_is_announced_to_
 #[tokio::test]
 async fn the_stream_needs_a_session_and_is_refused_once_signed_out() {
     let app = spawn_app().await;
-    let anonymous = reqwest::Client::new().get(format!("{}/eventos", app.address)).send().await.expect("GET");
+    let anonymous =
+        crate::common::client().get(format!("{}/eventos", app.address)).send().await.expect("GET");
     assert_eq!(anonymous.status(), 401, "no session, no stream");
     // Signing out ends the session: opening the stream again is refused (an open one notices at its next
     // check, every 30 s).

@@ -1286,7 +1286,7 @@ async fn a_contact_known_only_on_instagram_is_not_started_on_whatsapp_until_a_nu
     assert_eq!(status, 200, "{token}");
     let token: String = serde_json::from_str(&token).expect("the token");
     let instagram_channel = sandbox_channel(&app, ChannelKind::Instagram).await;
-    let response = reqwest::Client::new()
+    let response = crate::common::client()
         .post(format!("{}/api/v1/conversations", app.address))
         .bearer_auth(&token)
         .json(&json!({ "phone": "(11) 94444-0021", "name": "Novo Pela API", "channel": instagram_channel, "team": team }))

@@ -128,7 +128,7 @@ impl Server {
             .spawn()
             .expect("atende starts");
         let mut server =
-            Self { child, base: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+            Self { child, base: format!("http://127.0.0.1:{port}"), client: crate::common::client() };
         for _ in 0..200 {
             if let Ok(response) = server.client.get(format!("{}/health", server.base)).send().await {
                 if response.status().is_success() {
@@ -613,7 +613,7 @@ async fn stalled_clients_beyond_the_open_file_limit_never_keep_health_out() {
     assert!(stalled.len() > 256, "only {} connections could be opened", stalled.len());
     // Health is still answered, within a few head timeouts, while they all hang on.
     let began = std::time::Instant::now();
-    let answer = reqwest::Client::new()
+    let answer = crate::common::client()
         .get(format!("{}/health", server.base))
         .timeout(Duration::from_secs(30))
         .send()

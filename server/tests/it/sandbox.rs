@@ -87,7 +87,7 @@ async fn spawn(tweak: impl FnOnce(&mut SandboxConfig)) -> Harness {
         client,
         sandbox,
         root: format!("http://{address}/sandbox"),
-        http: reqwest::Client::new(),
+        http: crate::common::client(),
         received,
         bad_signatures,
     }

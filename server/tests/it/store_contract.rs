@@ -2,9 +2,11 @@
 
 use atende_domain::contact::{ContactForm, NewContact};
 use atende_domain::conversation::{AgentId, ChannelKind, ConversationId, ConversationStatus, Tab};
+use atende_domain::label::ListFilter;
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::time::Timestamp;
+use atende_server::store::channels::ChannelConfig;
 
 const NOW: Timestamp = Timestamp::from_millis(1_764_000_000_000);
 
@@ -160,25 +162,10 @@ contract!(the_first_admin_is_created_once_in_geral_and_a_restart_changes_nobody,
 contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
     use atende_domain::access::Role;
     use atende_domain::conversation::ConversationId;
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let finance = store.ensure_team("Financeiro", NOW).await.expect("team");
-    let channel = store
-        .upsert_channel(
-            &ChannelConfig {
-                kind: ChannelKind::WhatsappUnofficial,
-                name: "WhatsApp Não Oficial".into(),
-                provider_id: "loja".into(),
-                account_id: None,
-                display_phone: None,
-                secret_config: "{}".into(),
-                human_agent_tag: false,
-            },
-            NOW,
-        )
-        .await
-        .expect("channel");
+    let channel = gateway_channel(&store).await;
     let mut ids = Vec::new();
     for (team, phone) in
         [(Some(sales), "(11) 91111-0001"), (Some(finance), "(11) 91111-0002"), (None, "(11) 91111-0003")]
@@ -190,7 +177,7 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
         let store = store.clone();
         async move {
             let mut ids: Vec<i64> = store
-                .list_visible(Tab::All, teams.as_deref(), AgentId(1))
+                .list_visible(Tab::All, teams.as_deref(), AgentId(1), &ListFilter::default())
                 .await
                 .expect("list")
                 .iter()
@@ -243,7 +230,6 @@ contract!(the_audit_trail_keeps_who_did_what_in_order, |db| {
 contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept, |db| {
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::Outbox;
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     assert_eq!(store.create_team("Vendas", NOW).await.expect("read"), None, "one team per name");
@@ -263,7 +249,7 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
         let store = store.clone();
         async move {
             store
-                .list_visible(tab, Some(&[sales]), AgentId(me))
+                .list_visible(tab, Some(&[sales]), AgentId(me), &ListFilter::default())
                 .await
                 .expect("list")
                 .iter()
@@ -392,7 +378,6 @@ contract!(console_channels_are_saved_edited_and_never_clash_with_others, |db| {
 contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member_of_it_answering, |db| {
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{Outbox, TeamMove};
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let support = store.ensure_team("Suporte", NOW).await.expect("team");
@@ -418,7 +403,10 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
     assert_eq!(moved.moved, Some(TeamMove { from: Some(sales), unassigned: Some(AgentId(ana)) }));
     assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned);
-    let waiting = store.list_visible(Tab::Unassigned, Some(&[support]), AgentId(bia)).await.expect("list");
+    let waiting = store
+        .list_visible(Tab::Unassigned, Some(&[support]), AgentId(bia), &ListFilter::default())
+        .await
+        .expect("list");
     assert_eq!(waiting.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "in Suporte's Não atribuídos");
 
     store.assign(id, Assignee::Agent(AgentId(bia)), None, NOW).await.expect("assigned");
@@ -450,7 +438,6 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
 });
 
 contract!(the_latest_conversation_of_a_contact_is_the_latest_the_agent_may_see, |db| {
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let support = store.ensure_team("Suporte", NOW).await.expect("team");
@@ -563,7 +550,6 @@ contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{Answer, AuditAction, FreeForm, Outbox};
     use atende_domain::queue::{Delivery, MessageText};
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let channel = store
@@ -615,7 +601,6 @@ contract!(a_restart_is_stored_with_its_audit_lines_and_assignment_or_not_at_all,
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{AuditAction, AuditLine, Outbox, TemplateSend};
     use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let channel = store
@@ -679,7 +664,6 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{AuditAction, Outbox, Start, TemplateSend};
     use atende_domain::template::{Template, TemplateCategory, TemplateSpec, TemplateValues};
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let support = store.ensure_team("Suporte", NOW).await.expect("team");
@@ -789,7 +773,6 @@ contract!(a_start_is_stored_with_its_move_assignment_template_and_lines_or_not_a
 });
 
 contract!(a_read_receipt_is_claimed_once_per_message_of_the_contact, |db| {
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let channel = store
         .upsert_channel(&ChannelConfig::plain(ChannelKind::WhatsappOfficial, "Oficial", "5511"), NOW)
@@ -808,7 +791,6 @@ contract!(a_read_receipt_is_claimed_once_per_message_of_the_contact, |db| {
 contract!(an_assignment_is_stored_with_its_line_only_when_it_changes_who_answers, |db| {
     use atende_domain::conversation::Assignee;
     use atende_domain::ports::{AuditAction, Outbox};
-    use atende_server::store::channels::ChannelConfig;
     let store = db.store().await;
     let sales = store.ensure_team("Vendas", NOW).await.expect("team");
     let channel = store
@@ -959,3 +941,207 @@ contract!(a_contacts_conversations_are_listed_for_the_teams_asked_most_recent_fi
     let nobody = atende_domain::contact::ContactId(999_999);
     assert!(store.contact_conversations(nobody, None).await.expect("none").is_empty());
 });
+
+contract!(labels_are_unique_by_name_go_on_conversations_once_and_filter_the_lists, |db| {
+    use atende_domain::label::{Color, Label, ListFilter, TeamChoice};
+    use atende_domain::ports::Labels;
+    let store = db.store().await;
+    let label = |name: &str, color: Color| Label::parse(name, color).expect("valid");
+    let vip = store.save_label(None, &label("VIP", Color::Yellow), NOW).await.expect("saved");
+    let late = store.save_label(None, &label("Atrasado", Color::Red), NOW).await.expect("saved");
+    // A name already used, case and accents aside, is refused and changes nothing; so is a missing id.
+    assert_eq!(store.save_label(None, &label(" vip ", Color::Blue), NOW).await, Err(StoreError::NameTaken));
+    assert_eq!(
+        store.save_label(Some(late.id), &label("Vip", Color::Blue), NOW).await,
+        Err(StoreError::NameTaken)
+    );
+    assert_eq!(
+        store.save_label(Some(999_999), &label("Outra", Color::Blue), NOW).await,
+        Err(StoreError::NotFound)
+    );
+    let renamed =
+        store.save_label(Some(late.id), &label("Em atraso", Color::Orange), NOW).await.expect("saved");
+    assert_eq!(renamed.id, late.id);
+    assert_eq!(
+        store
+            .labels()
+            .await
+            .expect("labels")
+            .iter()
+            .map(|s| (s.label.name(), s.label.color()))
+            .collect::<Vec<_>>(),
+        [("Em atraso", Color::Orange), ("VIP", Color::Yellow)]
+    );
+
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let joao = store.create_contact(new_contact("João", "(11) 98765-1111"), NOW).await.expect("saved");
+    let first = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("o").id;
+    let second =
+        store.open_conversation(joao.id, ChannelKind::Instagram, NOW.plus_millis(1)).await.expect("o").id;
+    store.set_conversation_label(first, vip.id, true, NOW).await.expect("on");
+    store.set_conversation_label(first, late.id, true, NOW).await.expect("on");
+    store.set_conversation_label(second, late.id, true, NOW).await.expect("on");
+    assert_eq!(store.set_conversation_label(first, vip.id, true, NOW).await, Err(StoreError::NameTaken));
+    assert_eq!(store.set_conversation_label(first, 999_999, true, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(
+        store.set_conversation_label(ConversationId(999_999), vip.id, true, NOW).await,
+        Err(StoreError::NotFound)
+    );
+    let mut on_first = store.conversation_labels(first).await.expect("labels");
+    on_first.sort_unstable();
+    let mut both = vec![vip.id, late.id];
+    both.sort_unstable();
+    assert_eq!(on_first, both);
+
+    let listed = |filter: ListFilter| {
+        let store = &store;
+        async move {
+            store
+                .list_visible(Tab::All, None, AgentId(1), &filter)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|c| (c.id, c.labels.len()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        listed(ListFilter::default()).await,
+        [(second, 1), (first, 2)],
+        "every row carries its labels"
+    );
+    assert_eq!(listed(ListFilter { label: Some(vip.id), ..ListFilter::default() }).await, [(first, 2)]);
+    assert_eq!(
+        listed(ListFilter { channel: Some(ChannelKind::Instagram), ..ListFilter::default() }).await,
+        [(second, 1)]
+    );
+    assert_eq!(
+        listed(ListFilter { team: Some(TeamChoice::NoTeam), ..ListFilter::default() }).await.len(),
+        2,
+        "neither has a team yet"
+    );
+    assert!(listed(ListFilter { team: Some(TeamChoice::Team(sales)), ..ListFilter::default() })
+        .await
+        .is_empty());
+    assert!(listed(ListFilter { status: Some(ConversationStatus::Concluded), ..ListFilter::default() })
+        .await
+        .is_empty());
+
+    // Off once; a deleted label leaves every conversation.
+    store.set_conversation_label(first, vip.id, false, NOW).await.expect("off");
+    assert_eq!(store.set_conversation_label(first, vip.id, false, NOW).await, Err(StoreError::NotFound));
+    store.delete_label(late.id).await.expect("deleted");
+    assert_eq!(store.delete_label(late.id).await, Err(StoreError::NotFound));
+    assert!(store.conversation_labels(first).await.expect("labels").is_empty());
+    assert!(store.conversation_labels(second).await.expect("labels").is_empty());
+    assert_eq!(store.labels().await.expect("labels").len(), 1);
+});
+
+/// A contact's message, written as the inbox writes it (the read side is what is under test).
+async fn contact_wrote(db: &crate::common::TestDb, conversation: ConversationId, text: &str, at: Timestamp) {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&db.database.url()).await.expect("connect");
+    sqlx::query(
+        "INSERT INTO message (conversation_id, direction, kind, body, status, status_rank, created_at) \
+         VALUES ($1, 'in', 'text', $2, 'received', 0, $3)",
+    )
+    .bind(conversation.0)
+    .bind(text)
+    .bind(at.as_millis())
+    .execute(&mut conn)
+    .await
+    .expect("inbound");
+}
+
+contract!(what_an_agent_has_not_seen_counts_from_when_they_last_opened_the_conversation, |db| {
+    use atende_domain::note::NoteText;
+    use atende_domain::ports::{Notes, Seen};
+    let store = db.store().await;
+    let ana = AgentId(store.create_agent(&agent("ana@teste.local", "Ana"), &[], NOW).await.expect("agent"));
+    let bia = AgentId(store.create_agent(&agent("bia@teste.local", "Bia"), &[], NOW).await.expect("agent"));
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let id = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened").id;
+    contact_wrote(&db, id, "Oi", NOW).await;
+    contact_wrote(&db, id, "Tem alguém?", NOW.plus_millis(1)).await;
+    let facts = |agent: AgentId| {
+        let store = &store;
+        async move {
+            store
+                .unseen_facts(agent, None)
+                .await
+                .expect("facts")
+                .into_iter()
+                .map(|f| (f.conversation, f.contact_name, f.messages, f.notes))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(facts(ana).await, [(id, "Maria".to_owned(), 2, vec![])], "never opened: all of it");
+    store.mark_seen(ana, id, NOW).await.expect("seen");
+    assert_eq!(facts(ana).await, [(id, "Maria".to_owned(), 0, vec![])]);
+    assert_eq!(facts(bia).await[0].2, 2, "each agent's own");
+    contact_wrote(&db, id, "Alô?", NOW.plus_millis(2)).await;
+    store.add_note(id, bia, &NoteText::parse("@Ana veja").expect("note"), &[ana], NOW).await.expect("note");
+    store.add_note(id, bia, &NoteText::parse("só para mim").expect("note"), &[], NOW).await.expect("note");
+    assert_eq!(facts(ana).await, [(id, "Maria".to_owned(), 1, vec![(vec![ana], "@Ana veja".to_owned())])]);
+    store.mark_seen(ana, id, NOW.plus_millis(3)).await.expect("seen again");
+    assert_eq!(facts(ana).await, [(id, "Maria".to_owned(), 0, vec![])]);
+});
+
+contract!(messages_are_found_by_their_words_plurals_and_accents_aside_in_the_teams_asked, |db| {
+    use atende_domain::ports::MessageSearches;
+    use atende_domain::search::{hits, MessageSearch};
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let id = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened").id;
+    contact_wrote(&db, id, "Meus pedidos não chegaram", NOW).await;
+    contact_wrote(&db, id, "Três ações pendentes", NOW.plus_millis(1)).await;
+    contact_wrote(&db, id, "Pedi um café", NOW.plus_millis(2)).await;
+    let found = |typed: &str, teams: Option<Vec<i64>>| {
+        let store = &store;
+        let search = MessageSearch::parse(typed).expect("a word");
+        async move {
+            let candidates = store.search_messages(&search, teams.as_deref(), 20).await.expect("searched");
+            hits(&search, candidates, 20)
+                .into_iter()
+                .map(|hit| hit.pieces.into_iter().map(|(text, _)| text).collect::<String>())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("pedido", None).await, ["Meus pedidos não chegaram"], "the plural, not 'Pedi'");
+    assert_eq!(found("PEDIDOS chegaram", None).await, ["Meus pedidos não chegaram"]);
+    assert_eq!(found("acao", None).await, ["Três ações pendentes"], "without its accents");
+    assert!(found("pedido reembolso", None).await.is_empty(), "every word");
+    // The shared inbox's conversation is found by an agent of any team; another team's would not be.
+    assert_eq!(found("pedido", Some(vec![])).await.len(), 1);
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let channel = gateway_channel(&store).await;
+    let joao = store.create_contact(new_contact("João", "(11) 98765-1111"), NOW).await.expect("contact");
+    let theirs = store.open_conversation_on(joao.id.0, channel, Some(sales), NOW).await.expect("opened");
+    contact_wrote(&db, ConversationId(theirs), "Outro pedido de Vendas", NOW.plus_millis(3)).await;
+    assert_eq!(found("pedido", Some(vec![])).await, ["Meus pedidos não chegaram"], "not Vendas' message");
+    assert_eq!(
+        found("pedido", Some(vec![sales])).await,
+        ["Outro pedido de Vendas", "Meus pedidos não chegaram"],
+        "newest first"
+    );
+});
+
+/// A console channel on the unofficial gateway, for conversations opened in a team.
+async fn gateway_channel(store: &atende_server::store::SqlStore) -> i64 {
+    store
+        .upsert_channel(
+            &ChannelConfig {
+                kind: ChannelKind::WhatsappUnofficial,
+                name: "WhatsApp Não Oficial".into(),
+                provider_id: "loja".into(),
+                account_id: None,
+                display_phone: None,
+                secret_config: "{}".into(),
+                human_agent_tag: false,
+            },
+            NOW,
+        )
+        .await
+        .expect("channel")
+}

@@ -187,7 +187,7 @@ async fn a_file_the_channel_does_not_take_is_refused_in_portuguese_and_nothing_i
     assert_eq!(status, 404, "another team's conversation does not exist for them");
     let mut same_site = reqwest::header::HeaderMap::new();
     same_site.insert(reqwest::header::ORIGIN, app.address.parse().expect("origin"));
-    let anonymous = reqwest::Client::builder().default_headers(same_site).build().expect("client");
+    let anonymous = crate::common::client_builder().default_headers(same_site).build().expect("client");
     let (status, _) = send_file(&app, &anonymous, conversation, "foto.png", "image/png", PNG, "").await;
     assert_eq!(status, 401, "not signed in");
     let cross_site = app

@@ -141,6 +141,20 @@ where
 pub(crate) const ADMIN_EMAIL: &str = "admin@teste.local";
 pub(crate) const ADMIN_PASSWORD: &str = "senha-de-teste";
 
+/// How long any request of these tests may take, answer and body: a server that stops answering fails its
+/// test with a message instead of hanging the whole run (CI gives up on the run at 90 minutes, silently).
+pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A client builder with [`REQUEST_TIMEOUT`]: every test client starts here.
+pub(crate) fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(REQUEST_TIMEOUT)
+}
+
+/// A plain client with [`REQUEST_TIMEOUT`].
+pub(crate) fn client() -> reqwest::Client {
+    client_builder().build().expect("client")
+}
+
 /// Signs in at `address` (`http://127.0.0.1:port`) and returns a client that carries the session cookie and
 /// this site's `Origin` on every request, as the agent's browser does.
 pub(crate) async fn sign_in(address: &str, email: &str, password: &str) -> reqwest::Client {
@@ -155,13 +169,13 @@ pub(crate) async fn sign_in(address: &str, email: &str, password: &str) -> reqwe
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::COOKIE, cookie.parse().expect("cookie header"));
     headers.insert(reqwest::header::ORIGIN, address.parse().expect("origin header"));
-    reqwest::Client::builder().default_headers(headers).build().expect("client")
+    crate::common::client_builder().default_headers(headers).build().expect("client")
 }
 
 /// The raw answer to `POST /entrar` (not following its redirect).
 pub(crate) async fn sign_in_response(address: &str, email: &str, password: &str) -> reqwest::Response {
     let client =
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        crate::common::client_builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     client
         .post(format!("{address}/entrar"))
         .header(reqwest::header::ORIGIN, address)
@@ -293,4 +307,30 @@ pub(crate) async fn post_signed(app: &TestApp, webhook: &str, body: &str, secret
         .expect("POST")
         .status()
         .as_u16()
+}
+
+/// POSTs JSON to the server function `function`: its status and answer (`null` when it is not JSON).
+pub(crate) async fn post_json(
+    client: &reqwest::Client,
+    app: &TestApp,
+    function: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response =
+        client.post(format!("{}/api/{function}", app.address)).json(&body).send().await.expect("POST");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// POSTs a form to the server function `function`: its status and answer (`null` when it is not JSON).
+pub(crate) async fn post_form(
+    client: &reqwest::Client,
+    app: &TestApp,
+    function: &str,
+    form: &[(&str, String)],
+) -> (u16, serde_json::Value) {
+    let response =
+        client.post(format!("{}/api/{function}", app.address)).form(form).send().await.expect("POST");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -1,0 +1,249 @@
+//! "Busca" by message text (issue #19): what the agent types in the Atendimentos search finds the messages
+//! that have every word of it, case and accents aside and a plural for its singular ("pedido" finds
+//! "pedidos", "acao" finds "Ações"), in the conversations the agent may see. The store finds candidates
+//! with its full-text index (SQLite FTS5, PostgreSQL's Portuguese configuration); this decides what matches
+//! and which words are marked in the result.
+
+use crate::contact::fold_for_search;
+use serde::{Deserialize, Serialize};
+
+/// Fewest letters a word needs to be searched for (shorter ones, "de", "o", are left out).
+pub const WORD_MIN_CHARS: usize = 3;
+/// Fewest letters a stem keeps ("acao" is looked for as "ac", to find "ações").
+const STEM_MIN_CHARS: usize = 2;
+/// Most words searched for at once.
+pub const WORDS_MAX: usize = 8;
+/// How many messages a search answers with.
+pub const RESULTS_MAX: u32 = 30;
+
+/// A search for messages: the words typed, folded, and the stem each is looked for by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSearch {
+    stems: Vec<String>,
+}
+
+/// The part of a folded word a singular and its plural share: "pedidos" and "pedido" are both "pedido",
+/// "acoes" and "acao" both "ac", "flores" and "flor" both "flor", "itens" and "item" both "ite".
+fn stem(word: &str) -> String {
+    let cut = |suffix: &str| word.strip_suffix(suffix).map(str::to_owned);
+    let stemmed = if word.chars().count() <= 3 {
+        None
+    } else if let Some(base) = cut("oes").or_else(|| cut("aes")).or_else(|| cut("aos")).or_else(|| cut("ao"))
+    {
+        Some(base)
+    } else if let Some(base) = cut("ns") {
+        Some(base)
+    } else if ["res", "zes", "ses"].iter().any(|end| word.ends_with(end)) {
+        cut("es")
+    } else if let Some(base) = cut("s") {
+        Some(base)
+    } else {
+        cut("m")
+    };
+    stemmed.filter(|base| base.chars().count() >= STEM_MIN_CHARS).unwrap_or_else(|| word.to_owned())
+}
+
+/// The words of `text`, folded (lower case, no accents), as the index sees them.
+fn words(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(move |word| (word.as_ptr() as usize - text.as_ptr() as usize, word))
+}
+
+impl MessageSearch {
+    /// The search typed, or `None` when it has no word long enough to look for.
+    pub fn parse(typed: &str) -> Option<Self> {
+        let folded = fold_for_search(typed);
+        let mut stems: Vec<String> = Vec::new();
+        for (_, word) in words(&folded) {
+            if word.chars().count() < WORD_MIN_CHARS {
+                continue;
+            }
+            let stem = stem(word);
+            if !stems.contains(&stem) {
+                stems.push(stem);
+            }
+            if stems.len() == WORDS_MAX {
+                break;
+            }
+        }
+        (!stems.is_empty()).then_some(Self { stems })
+    }
+
+    pub fn stems(&self) -> &[String] {
+        &self.stems
+    }
+
+    /// Whether a word of a message is one of those looked for.
+    fn hits(&self, word: &str) -> bool {
+        let folded = fold_for_search(word);
+        self.stems.iter().any(|stem| folded.starts_with(stem.as_str()))
+    }
+
+    /// Whether `text` has every word looked for (each the start of one of its words).
+    pub fn matches(&self, text: &str) -> bool {
+        let folded: Vec<String> = words(text).map(|(_, word)| fold_for_search(word)).collect();
+        self.stems.iter().all(|stem| folded.iter().any(|word| word.starts_with(stem.as_str())))
+    }
+
+    /// `text` in pieces, each marked when it is a word looked for: what the result shows highlighted.
+    pub fn highlight(&self, text: &str) -> Vec<(String, bool)> {
+        let mut pieces: Vec<(String, bool)> = Vec::new();
+        let mut at = 0;
+        for (start, word) in words(text) {
+            if self.hits(word) {
+                if start > at {
+                    pieces.push((text[at..start].to_owned(), false));
+                }
+                pieces.push((word.to_owned(), true));
+                at = start + word.len();
+            }
+        }
+        if at < text.len() {
+            pieces.push((text[at..].to_owned(), false));
+        }
+        pieces
+    }
+
+    /// The query of SQLite's FTS5 index (tokenised with `unicode61 remove_diacritics 2`): every stem as a
+    /// quoted prefix.
+    pub fn fts5(&self) -> String {
+        self.stems
+            .iter()
+            .map(|stem| format!("\"{}\"*", stem.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// The query of PostgreSQL's index (`to_tsquery('portuguese', …)` over the folded text): every stem as a
+    /// prefix; the Portuguese configuration stems it again.
+    pub fn tsquery(&self) -> String {
+        self.stems
+            .iter()
+            .map(|stem| format!("{}:*", stem.chars().filter(|c| c.is_alphanumeric()).collect::<String>()))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+}
+
+/// A message found, as the search lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageHit {
+    pub message: i64,
+    pub conversation: crate::conversation::ConversationId,
+    pub contact_name: String,
+    pub channel: crate::conversation::ChannelKind,
+    pub inbound: bool,
+    pub written_at: crate::time::Timestamp,
+    /// The message's text in pieces, the words found marked.
+    pub pieces: Vec<(String, bool)>,
+}
+
+/// A message the store's index found, before [`hits`] decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundMessage {
+    pub message: i64,
+    pub conversation: crate::conversation::ConversationId,
+    pub contact_name: String,
+    pub channel: crate::conversation::ChannelKind,
+    pub inbound: bool,
+    pub written_at: crate::time::Timestamp,
+    pub body: String,
+}
+
+/// The messages found that match the search (the index's own rules differ a little between the databases:
+/// these are the same on both), newest first as found, at most `limit`, their words marked.
+pub fn hits(search: &MessageSearch, found: Vec<FoundMessage>, limit: usize) -> Vec<MessageHit> {
+    found
+        .into_iter()
+        .filter(|found| search.matches(&found.body))
+        .take(limit)
+        .map(|found| MessageHit {
+            message: found.message,
+            conversation: found.conversation,
+            contact_name: found.contact_name,
+            channel: found.channel,
+            inbound: found.inbound,
+            written_at: found.written_at,
+            pieces: search.highlight(&found.body),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_singular_finds_its_plural_and_a_plural_its_singular_accents_and_case_aside() {
+        let search = MessageSearch::parse("Pedido").expect("a word");
+        assert!(search.matches("Seus pedidos chegaram"));
+        assert!(search.matches("o PEDIDO 123"));
+        let plural = MessageSearch::parse("pedidos").expect("a word");
+        assert!(plural.matches("Meu pedido atrasou"));
+        let accents = MessageSearch::parse("acao").expect("a word");
+        assert!(accents.matches("Três ações na fila"));
+        assert!(accents.matches("Uma ação"));
+        assert!(MessageSearch::parse("flores").expect("w").matches("uma flor"));
+        assert!(MessageSearch::parse("itens").expect("w").matches("o item chegou"));
+        assert!(!search.matches("Pedi um café"), "a word that merely begins like it is another word");
+    }
+
+    #[test]
+    fn every_word_must_be_found_and_short_words_are_left_out() {
+        let search = MessageSearch::parse("pedido de entrega").expect("words");
+        assert_eq!(search.stems(), ["pedido", "entrega"]);
+        assert!(search.matches("A entrega do pedido"));
+        assert!(!search.matches("O pedido foi cancelado"));
+        assert_eq!(MessageSearch::parse("a o e"), None);
+        assert_eq!(MessageSearch::parse("  "), None);
+        let many = MessageSearch::parse("um dois tres quatro cinco seis sete oito nove dez").expect("words");
+        assert_eq!(many.stems().len(), WORDS_MAX);
+    }
+
+    #[test]
+    fn the_words_found_are_marked_in_the_text_as_written() {
+        let search = MessageSearch::parse("pedidos atrasado").expect("words");
+        let pieces = search.highlight("Olá! Meu Pedido está atrasado, e o outro pedido?");
+        assert_eq!(
+            pieces,
+            [
+                ("Olá! Meu ".to_owned(), false),
+                ("Pedido".to_owned(), true),
+                (" está ".to_owned(), false),
+                ("atrasado".to_owned(), true),
+                (", e o outro ".to_owned(), false),
+                ("pedido".to_owned(), true),
+                ("?".to_owned(), false),
+            ]
+        );
+        let joined: String = pieces.iter().map(|(text, _)| text.as_str()).collect();
+        assert_eq!(joined, "Olá! Meu Pedido está atrasado, e o outro pedido?");
+    }
+
+    #[test]
+    fn what_the_index_found_is_kept_only_where_every_word_is_in_it() {
+        let search = MessageSearch::parse("pedido").expect("word");
+        let found = |id: i64, body: &str| FoundMessage {
+            message: id,
+            conversation: crate::conversation::ConversationId(1),
+            contact_name: "Maria".into(),
+            channel: crate::conversation::ChannelKind::WhatsappOfficial,
+            inbound: true,
+            written_at: crate::time::Timestamp::from_millis(0),
+            body: body.into(),
+        };
+        let kept =
+            hits(&search, vec![found(3, "Meus pedidos"), found(2, "Pedi ontem"), found(1, "O pedido")], 10);
+        assert_eq!(kept.iter().map(|h| h.message).collect::<Vec<_>>(), [3, 1]);
+        assert_eq!(kept[0].pieces, [("Meus ".to_owned(), false), ("pedidos".to_owned(), true)]);
+        assert_eq!(hits(&search, vec![found(3, "pedido"), found(1, "pedido")], 1).len(), 1);
+    }
+
+    #[test]
+    fn the_index_queries_quote_what_was_typed() {
+        let search = MessageSearch::parse("pedido \"x\" AND* entregue").expect("words");
+        assert_eq!(search.fts5(), "\"pedido\"* AND \"and\"* AND \"entregue\"*");
+        assert_eq!(search.tsquery(), "pedido:* & and:* & entregue:*");
+    }
+}
