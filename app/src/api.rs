@@ -43,9 +43,19 @@ pub async fn search_messages(text: String) -> Result<Vec<atende_domain::search::
     let Some(search) = MessageSearch::parse(&text) else { return Ok(Vec::new()) };
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
-    // More than shown: the index may find a few the domain's rule does not keep.
-    let found = services.search.search_messages(&search, viewer.team_filter(), RESULTS_MAX * 2).await?;
-    Ok(hits(&search, found, RESULTS_MAX as usize))
+    // The index finds by prefix what the domain then narrows ("ac" for "ação" finds "acabou" too): pages of
+    // candidates, older each time, until enough match or a few pages were read.
+    let (page, mut kept, mut before) = (RESULTS_MAX * 4, Vec::new(), None);
+    for _ in 0..5 {
+        let found = services.search.search_messages(&search, viewer.team_filter(), before, page).await?;
+        let last_page = found.len() < page as usize;
+        before = found.last().map(|found| found.message);
+        kept.extend(hits(&search, found, RESULTS_MAX as usize - kept.len()));
+        if last_page || kept.len() == RESULTS_MAX as usize {
+            break;
+        }
+    }
+    Ok(kept)
 }
 
 /// The conversation whose protocol is typed in the search ("2026-000123"), if the agent may see it; `None`

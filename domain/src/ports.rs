@@ -177,11 +177,13 @@ pub trait Seen: Send + Sync + 'static {
 #[async_trait::async_trait]
 pub trait MessageSearches: Send + Sync + 'static {
     /// Messages with a text whose words the full-text index finds for `search`, in conversations of `teams`
-    /// and none (`None`: all), newest first, at most `limit`. [`crate::search::hits`] decides which match.
+    /// and none (`None`: all), older than the message `before` (`None`: any), newest first, at most `limit`.
+    /// [`crate::search::hits`] decides which match.
     async fn search_messages(
         &self,
         search: &crate::search::MessageSearch,
         teams: Option<&[i64]>,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<crate::search::FoundMessage>, StoreError>;
 }

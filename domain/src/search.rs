@@ -1,7 +1,8 @@
 //! "Busca" by message text (issue #19): what the agent types in the Atendimentos search finds the messages
 //! that have every word of it, case and accents aside and a plural for its singular ("pedido" finds
 //! "pedidos", "acao" finds "Ações"), in the conversations the agent may see. The store finds candidates
-//! with its full-text index (SQLite FTS5, PostgreSQL's Portuguese configuration); this decides what matches
+//! with its full-text index (SQLite FTS5, PostgreSQL's 'simple' configuration: both by prefix, neither
+//! stemming nor dropping words, so both find the same); this decides what matches (its Portuguese plurals)
 //! and which words are marked in the result.
 
 use crate::contact::fold_for_search;
@@ -22,25 +23,30 @@ pub struct MessageSearch {
     stems: Vec<String>,
 }
 
-/// The part of a folded word a singular and its plural share: "pedidos" and "pedido" are both "pedido",
-/// "acoes" and "acao" both "ac", "flores" and "flor" both "flor", "itens" and "item" both "ite".
+/// A folded word in the singular, as a plural and its singular share it: "pedidos" → "pedido", "acoes" and
+/// "acaes" → "acao", "maos" → "mao", "flores" → "flor", "itens" → "item". A word of three letters or fewer is
+/// left as it is.
 fn stem(word: &str) -> String {
-    let cut = |suffix: &str| word.strip_suffix(suffix).map(str::to_owned);
-    let stemmed = if word.chars().count() <= 3 {
+    let cut = |suffix: &str| word.strip_suffix(suffix);
+    let singular = if word.chars().count() <= 3 {
         None
-    } else if let Some(base) = cut("oes").or_else(|| cut("aes")).or_else(|| cut("aos")).or_else(|| cut("ao"))
-    {
-        Some(base)
+    } else if let Some(base) = cut("oes").or_else(|| cut("aes")).or_else(|| cut("aos")) {
+        Some(format!("{base}ao"))
     } else if let Some(base) = cut("ns") {
-        Some(base)
+        Some(format!("{base}m"))
     } else if ["res", "zes", "ses"].iter().any(|end| word.ends_with(end)) {
-        cut("es")
-    } else if let Some(base) = cut("s") {
-        Some(base)
+        cut("es").map(str::to_owned)
     } else {
-        cut("m")
+        cut("s").map(str::to_owned)
     };
-    stemmed.filter(|base| base.chars().count() >= STEM_MIN_CHARS).unwrap_or_else(|| word.to_owned())
+    singular.filter(|base| base.chars().count() >= STEM_MIN_CHARS).unwrap_or_else(|| word.to_owned())
+}
+
+/// What the index is asked for, as a prefix: the stem, less the ending its plural changes ("acao" → "ac", for
+/// "acoes"; "item" → "ite", for "itens").
+fn index_prefix(stem: &str) -> &str {
+    let cut = stem.strip_suffix("ao").or_else(|| stem.strip_suffix('m'));
+    cut.filter(|base| base.chars().count() >= STEM_MIN_CHARS).unwrap_or(stem)
 }
 
 /// The words of `text`, folded (lower case, no accents), as the index sees them.
@@ -74,16 +80,17 @@ impl MessageSearch {
         &self.stems
     }
 
-    /// Whether a word of a message is one of those looked for.
+    /// Whether a word of a message is one of those looked for: its singular begins with one ("entreg" finds
+    /// "entregue"; "acao" finds "ações" but not "acabou").
     fn hits(&self, word: &str) -> bool {
-        let folded = fold_for_search(word);
-        self.stems.iter().any(|stem| folded.starts_with(stem.as_str()))
+        let singular = stem(&fold_for_search(word));
+        self.stems.iter().any(|stem| singular.starts_with(stem.as_str()))
     }
 
-    /// Whether `text` has every word looked for (each the start of one of its words).
+    /// Whether `text` has every word looked for.
     pub fn matches(&self, text: &str) -> bool {
-        let folded: Vec<String> = words(text).map(|(_, word)| fold_for_search(word)).collect();
-        self.stems.iter().all(|stem| folded.iter().any(|word| word.starts_with(stem.as_str())))
+        let singulars: Vec<String> = words(text).map(|(_, word)| stem(&fold_for_search(word))).collect();
+        self.stems.iter().all(|stem| singulars.iter().any(|word| word.starts_with(stem.as_str())))
     }
 
     /// `text` in pieces, each marked when it is a word looked for: what the result shows highlighted.
@@ -105,22 +112,25 @@ impl MessageSearch {
         pieces
     }
 
-    /// The query of SQLite's FTS5 index (tokenised with `unicode61 remove_diacritics 2`): every stem as a
-    /// quoted prefix.
+    /// The query of SQLite's FTS5 index (tokenised with `unicode61 remove_diacritics 2`): every word as a
+    /// quoted prefix its plural shares.
     pub fn fts5(&self) -> String {
         self.stems
             .iter()
-            .map(|stem| format!("\"{}\"*", stem.replace('"', "")))
+            .map(|stem| format!("\"{}\"*", index_prefix(stem).replace('"', "")))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
 
-    /// The query of PostgreSQL's index (`to_tsquery('portuguese', …)` over the folded text): every stem as a
-    /// prefix; the Portuguese configuration stems it again.
+    /// The query of PostgreSQL's index (`to_tsquery('simple', …)` over the folded text: no stemming and no
+    /// stop words, as FTS5): every word as a prefix its plural shares.
     pub fn tsquery(&self) -> String {
         self.stems
             .iter()
-            .map(|stem| format!("{}:*", stem.chars().filter(|c| c.is_alphanumeric()).collect::<String>()))
+            .map(|stem| {
+                let prefix: String = index_prefix(stem).chars().filter(|c| c.is_alphanumeric()).collect();
+                format!("{prefix}:*")
+            })
             .collect::<Vec<_>>()
             .join(" & ")
     }
@@ -187,6 +197,14 @@ mod tests {
         assert!(MessageSearch::parse("flores").expect("w").matches("uma flor"));
         assert!(MessageSearch::parse("itens").expect("w").matches("o item chegou"));
         assert!(!search.matches("Pedi um café"), "a word that merely begins like it is another word");
+        assert!(!accents.matches("Acabou agora"), "nor one that shares only the start of its singular");
+        assert!(MessageSearch::parse("maos").expect("w").matches("Lave a mão"));
+        assert!(MessageSearch::parse("pao").expect("w").matches("Dois pães"));
+        assert!(!MessageSearch::parse("quem").expect("w").matches("Quero saber"));
+        assert!(
+            MessageSearch::parse("entreg").expect("w").matches("Foi entregue?"),
+            "a start typed finds it"
+        );
     }
 
     #[test]
@@ -245,5 +263,8 @@ mod tests {
         let search = MessageSearch::parse("pedido \"x\" AND* entregue").expect("words");
         assert_eq!(search.fts5(), "\"pedido\"* AND \"and\"* AND \"entregue\"*");
         assert_eq!(search.tsquery(), "pedido:* & and:* & entregue:*");
+        let plurals = MessageSearch::parse("ações itens").expect("words");
+        assert_eq!(plurals.stems(), ["acao", "item"]);
+        assert_eq!(plurals.fts5(), "\"ac\"* AND \"ite\"*", "what plural and singular share");
     }
 }

@@ -74,7 +74,9 @@ test('Anexar: arquivos do computador pelo seletor, arrastando e colando, com prÃ
   const photoItem = messages.getByRole('listitem').filter({ has: page.getByRole('img', { name: 'Foto enviada pelo atendimento' }) });
   await expect(photoItem).toContainText('Seu bolo ficou assim');
   await expect(photoItem).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
-  // In order: the photo, then the document.
+  // In order: the photo, then the document, once both went out (a message waiting in the queue shows where it
+  // was written until the provider takes it, then where it went out).
+  await expect(messages.getByRole('listitem').filter({ hasText: 'nota.pdf' })).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
   const bubbles = await messages.getByRole('listitem').allInnerTexts();
   expect(bubbles.findIndex((t) => t.includes('nota.pdf'))).toBeGreaterThan(bubbles.findIndex((t) => t.includes('Seu bolo ficou assim')));
   await page.screenshot({ path: '../target/screens/anexos-enviados-1366.png' });

@@ -89,13 +89,20 @@ pub(crate) fn Notifier(on_open: Callback<i64>) -> impl IntoView {
             if browser::hidden() {
                 for notice in &rung {
                     let id = notice.conversation.0;
-                    browser::notify(&notice.title, &notice.body, move || on_open.run(id));
+                    // Clicked after the agent left this screen (the callback is gone): its address opens it.
+                    browser::notify(&notice.title, &notice.body, move || {
+                        if on_open.try_run(id).is_none() {
+                            browser::go(&format!("/atendimentos/{id}"));
+                        }
+                    });
                 }
             }
         }
         last.set_value(Some(now.clone()));
         state.unseen.set(now);
     });
+    // Leaving the screen: the title no longer counts.
+    on_cleanup(|| browser::set_title("Atende"));
     view! {
         <div class="notify-controls">
             <button
@@ -146,6 +153,13 @@ mod browser {
     pub(super) fn set_title(title: &str) {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(title);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub(super) fn go(path: &str) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().assign(path);
         }
     }
 
@@ -248,6 +262,8 @@ mod browser {
 
     #[cfg(not(feature = "hydrate"))]
     pub(super) fn set_title(_: &str) {}
+    #[cfg(not(feature = "hydrate"))]
+    pub(super) fn go(_: &str) {}
     #[cfg(not(feature = "hydrate"))]
     pub(super) fn hidden() -> bool {
         false

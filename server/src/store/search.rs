@@ -1,4 +1,4 @@
-//! "Busca" by message text: candidates from the full-text index (SQLite FTS5; PostgreSQL's Portuguese
+//! "Busca" by message text: candidates from the full-text index (SQLite FTS5; PostgreSQL's 'simple'
 //! configuration over the text folded as the domain folds it), in the conversations of the agent's teams.
 
 use super::{corrupt, unavailable, Backend, SqlStore};
@@ -10,8 +10,8 @@ use atende_domain::time::Timestamp;
 use sqlx::Row;
 
 /// PostgreSQL's index expression (`20261212000003_message_search.sql`): the body lower-cased and without
-/// accents, as `atende_domain::contact::fold_for_search` folds it, in the Portuguese configuration.
-const PG_DOCUMENT: &str = "to_tsvector('portuguese'::regconfig, translate(lower(message.body), \
+/// accents, as `atende_domain::contact::fold_for_search` folds it, in the 'simple' configuration.
+const PG_DOCUMENT: &str = "to_tsvector('simple'::regconfig, translate(lower(message.body), \
      'áàâãäéèêëíìîïóòôõöúùûüçñ', 'aaaaaeeeeiiiiooooouuuucn'))";
 
 #[async_trait]
@@ -20,6 +20,7 @@ impl MessageSearches for SqlStore {
         &self,
         search: &MessageSearch,
         teams: Option<&[i64]>,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<FoundMessage>, StoreError> {
         let (from, matching, query) = match self.backend {
@@ -28,23 +29,21 @@ impl MessageSearches for SqlStore {
                 "message_fts MATCH $1".to_owned(),
                 search.fts5(),
             ),
-            Backend::Postgres => (
-                "message",
-                format!("{PG_DOCUMENT} @@ to_tsquery('portuguese'::regconfig, $1)"),
-                search.tsquery(),
-            ),
+            Backend::Postgres => {
+                ("message", format!("{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, $1)"), search.tsquery())
+            }
         };
-        let visible = super::visible_to(teams, 3);
+        let visible = super::visible_to(teams, 4);
         let sql = format!(
             "SELECT message.message_id, message.conversation_id, message.direction, message.body, \
                message.created_at, conversation.channel, contact.name AS contact_name \
              FROM {from} \
              JOIN conversation ON conversation.conversation_id = message.conversation_id \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE {matching} AND message.body IS NOT NULL{visible} \
+             WHERE {matching} AND message.body IS NOT NULL AND message.message_id < $3{visible} \
              ORDER BY message.message_id DESC LIMIT $2"
         );
-        let mut bound = sqlx::query(&sql).bind(query).bind(i64::from(limit));
+        let mut bound = sqlx::query(&sql).bind(query).bind(i64::from(limit)).bind(before.unwrap_or(i64::MAX));
         for team in teams.unwrap_or_default() {
             bound = bound.bind(*team);
         }

@@ -9,6 +9,11 @@ use atende_domain::unread::UnseenFacts;
 use sqlx::Row;
 use std::collections::HashMap;
 
+/// Narrows notes to those whose mentions (a JSON array of ids, "[3,7]", as the store writes it) name the agent
+/// bound as `$1`, on both databases; the domain still decides what counts.
+const NAMES_AGENT: &str =
+    "(',' || REPLACE(REPLACE(note.mentions, '[', ''), ']', '') || ',') LIKE ('%,' || CAST($1 AS TEXT) || ',%')";
+
 #[async_trait]
 impl Seen for SqlStore {
     async fn mark_seen(
@@ -17,20 +22,47 @@ impl Seen for SqlStore {
         conversation: ConversationId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        // Up to the newest message and note as this runs; `WHERE 1 = 1` tells SQLite's parser the SELECT ends
-        // before ON CONFLICT.
+        // Read first, on the readers: a conversation opened again with nothing new (every live refresh of an
+        // open conversation) writes nothing and never waits for SQLite's one writer.
+        let newest =
+            "COALESCE((SELECT MAX(message_id) FROM message WHERE conversation_id = $2), 0) AS message_id, \
+             COALESCE((SELECT MAX(note_id) FROM conversation_note WHERE conversation_id = $2), 0) AS note_id";
+        let row = sqlx::query(&format!(
+            "SELECT {newest}, (SELECT message_id FROM conversation_seen WHERE agent_id = $1 AND conversation_id = $2) \
+               AS seen_message, (SELECT note_id FROM conversation_seen WHERE agent_id = $1 AND conversation_id = $2) \
+               AS seen_note"
+        ))
+        .bind(agent.0)
+        .bind(conversation.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (message, note): (i64, i64) =
+            (row.try_get("message_id").map_err(unavailable)?, row.try_get("note_id").map_err(unavailable)?);
+        let seen: (Option<i64>, Option<i64>) = (
+            row.try_get("seen_message").map_err(unavailable)?,
+            row.try_get("seen_note").map_err(unavailable)?,
+        );
+        if seen.0.is_some_and(|m| m >= message) && seen.1.is_some_and(|n| n >= note) {
+            return Ok(());
+        }
+        // `WHERE 1 = 1` tells SQLite's parser the SELECT ends before ON CONFLICT; two views that overlap never
+        // move the mark back.
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO conversation_seen (agent_id, conversation_id, message_id, note_id, seen_at) \
-             SELECT $1, $2, \
-               COALESCE((SELECT MAX(message_id) FROM message WHERE conversation_id = $2), 0), \
-               COALESCE((SELECT MAX(note_id) FROM conversation_note WHERE conversation_id = $2), 0), $3 \
-             WHERE 1 = 1 \
-             ON CONFLICT (agent_id, conversation_id) DO UPDATE SET message_id = excluded.message_id, \
-               note_id = excluded.note_id, seen_at = excluded.seen_at",
+             SELECT $1, $2, $3, $4, $5 WHERE 1 = 1 \
+             ON CONFLICT (agent_id, conversation_id) DO UPDATE SET \
+               message_id = CASE WHEN excluded.message_id > conversation_seen.message_id \
+                 THEN excluded.message_id ELSE conversation_seen.message_id END, \
+               note_id = CASE WHEN excluded.note_id > conversation_seen.note_id \
+                 THEN excluded.note_id ELSE conversation_seen.note_id END, \
+               seen_at = excluded.seen_at",
         )
         .bind(agent.0)
         .bind(conversation.0)
+        .bind(message)
+        .bind(note)
         .bind(now.as_millis())
         .execute(&mut *tx)
         .await
@@ -57,7 +89,7 @@ impl Seen for SqlStore {
              WHERE conversation.status <> 'concluded'{visible} \
                AND (conversation.assignee_id = $1 OR conversation.assignee_id IS NULL OR EXISTS ( \
                  SELECT 1 FROM conversation_note note WHERE note.conversation_id = conversation.conversation_id \
-                   AND note.note_id > COALESCE(seen.note_id, 0))) \
+                   AND note.note_id > COALESCE(seen.note_id, 0) AND {NAMES_AGENT})) \
              ORDER BY conversation.updated_at DESC, conversation.conversation_id DESC LIMIT 500"
         );
         let mut query = sqlx::query(&sql).bind(agent.0);
@@ -104,7 +136,7 @@ impl SqlStore {
              LEFT JOIN conversation_seen seen ON seen.conversation_id = note.conversation_id \
                AND seen.agent_id = $1 \
              WHERE conversation.status <> 'concluded'{visible} AND note.note_id > COALESCE(seen.note_id, 0) \
-               AND note.mentions <> '[]' ORDER BY note.note_id"
+               AND {NAMES_AGENT} ORDER BY note.note_id"
         );
         let mut query = sqlx::query(&sql).bind(agent.0);
         for team in teams.unwrap_or_default() {

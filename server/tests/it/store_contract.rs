@@ -1097,11 +1097,13 @@ contract!(messages_are_found_by_their_words_plurals_and_accents_aside_in_the_tea
     contact_wrote(&db, id, "Meus pedidos não chegaram", NOW).await;
     contact_wrote(&db, id, "Três ações pendentes", NOW.plus_millis(1)).await;
     contact_wrote(&db, id, "Pedi um café", NOW.plus_millis(2)).await;
+    contact_wrote(&db, id, "Acabou o estoque", NOW.plus_millis(2)).await;
     let found = |typed: &str, teams: Option<Vec<i64>>| {
         let store = &store;
         let search = MessageSearch::parse(typed).expect("a word");
         async move {
-            let candidates = store.search_messages(&search, teams.as_deref(), 20).await.expect("searched");
+            let candidates =
+                store.search_messages(&search, teams.as_deref(), None, 20).await.expect("searched");
             hits(&search, candidates, 20)
                 .into_iter()
                 .map(|hit| hit.pieces.into_iter().map(|(text, _)| text).collect::<String>())
@@ -1110,7 +1112,13 @@ contract!(messages_are_found_by_their_words_plurals_and_accents_aside_in_the_tea
     };
     assert_eq!(found("pedido", None).await, ["Meus pedidos não chegaram"], "the plural, not 'Pedi'");
     assert_eq!(found("PEDIDOS chegaram", None).await, ["Meus pedidos não chegaram"]);
-    assert_eq!(found("acao", None).await, ["Três ações pendentes"], "without its accents");
+    assert_eq!(found("acao", None).await, ["Três ações pendentes"], "without its accents, and not 'Acabou'");
+    // Pages: what is older than a message found.
+    let acabou = MessageSearch::parse("acabou").expect("a word");
+    let newest = store.search_messages(&acabou, None, None, 1).await.expect("searched");
+    assert_eq!(newest.len(), 1);
+    let older = store.search_messages(&acabou, None, Some(newest[0].message), 5).await.expect("searched");
+    assert!(older.is_empty(), "nothing older matches: {older:?}");
     assert!(found("pedido reembolso", None).await.is_empty(), "every word");
     // The shared inbox's conversation is found by an agent of any team; another team's would not be.
     assert_eq!(found("pedido", Some(vec![])).await.len(), 1);
