@@ -112,27 +112,22 @@ impl MessageSearch {
         pieces
     }
 
+    /// Each word as the indexes are asked for it: the prefix its plural shares, letters and digits only
+    /// (nothing either query language reads as an operator).
+    fn index_prefixes(&self) -> impl Iterator<Item = String> + '_ {
+        self.stems.iter().map(|stem| index_prefix(stem).chars().filter(|c| c.is_alphanumeric()).collect())
+    }
+
     /// The query of SQLite's FTS5 index (tokenised with `unicode61 remove_diacritics 2`): every word as a
-    /// quoted prefix its plural shares.
+    /// quoted prefix.
     pub fn fts5(&self) -> String {
-        self.stems
-            .iter()
-            .map(|stem| format!("\"{}\"*", index_prefix(stem).replace('"', "")))
-            .collect::<Vec<_>>()
-            .join(" AND ")
+        self.index_prefixes().map(|prefix| format!("\"{prefix}\"*")).collect::<Vec<_>>().join(" AND ")
     }
 
     /// The query of PostgreSQL's index (`to_tsquery('simple', …)` over the folded text: no stemming and no
-    /// stop words, as FTS5): every word as a prefix its plural shares.
+    /// stop words, as FTS5): every word as a prefix.
     pub fn tsquery(&self) -> String {
-        self.stems
-            .iter()
-            .map(|stem| {
-                let prefix: String = index_prefix(stem).chars().filter(|c| c.is_alphanumeric()).collect();
-                format!("{prefix}:*")
-            })
-            .collect::<Vec<_>>()
-            .join(" & ")
+        self.index_prefixes().map(|prefix| format!("{prefix}:*")).collect::<Vec<_>>().join(" & ")
     }
 }
 

@@ -14,4 +14,5 @@ pub(crate) mod quick_answers;
 pub(crate) mod recorder;
 pub(crate) mod restart;
 pub(crate) mod rich;
+pub(crate) mod row_actions;
 pub(crate) mod send_message;

@@ -2,6 +2,7 @@
 //! what they mean). The same checks run as the admin types (the browser) and when "Salvar" arrives (the
 //! server); a refusal changes nothing.
 
+use crate::components::row_actions::EditOrDelete;
 use crate::labels::{labels, DeleteLabel, SaveLabel};
 use atende_domain::label::{Color, LabelForm, SavedLabel};
 use leptos::prelude::*;
@@ -80,7 +81,6 @@ fn LabelRow(
     changed: Callback<()>,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteLabel>::new();
-    let confirming = RwSignal::new(false);
     let id = saved.id;
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
@@ -90,8 +90,7 @@ fn LabelRow(
             changed.run(());
         }
     });
-    let question =
-        StoredValue::new(format!("Apagar “{}”? Ela sai de todos os atendimentos.", saved.label.name()));
+    let question = format!("Apagar “{}”? Ela sai de todos os atendimentos.", saved.label.name());
     let stored = StoredValue::new(saved.clone());
     view! {
         <li class="row label-row">
@@ -100,41 +99,19 @@ fn LabelRow(
                 <span class="muted">{saved.label.color().label()}</span>
             </div>
             <Show when=move || manages>
-                <div class="form-actions">
-                    <Show
-                        when=move || confirming.get()
-                        fallback=move || {
-                            view! {
-                                <button type="button" class="secondary" on:click=move |_| editing.set(Some(stored.get_value()))>
-                                    "Editar"
-                                </button>
-                                <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
-                                    "Apagar"
-                                </button>
-                            }
-                        }
-                    >
-                        <span>{question.get_value()}</span>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancelar"</button>
-                        <button
-                            type="button"
-                            class="danger"
-                            disabled=move || delete.pending().get()
-                            on:click=move |_| {
-                                delete.dispatch(DeleteLabel { id });
-                            }
-                        >
-                            "Sim, apagar"
-                        </button>
-                    </Show>
-                </div>
+                <EditOrDelete
+                    question=question.clone()
+                    on_edit=Callback::new(move |()| editing.set(Some(stored.get_value())))
+                    on_delete=Callback::new(move |()| {
+                        delete.dispatch(DeleteLabel { id });
+                    })
+                    pending=delete.pending()
+                    error=Signal::derive(move || match delete.value().get() {
+                        Some(Err(e)) => Some(e.to_string()),
+                        _ => None,
+                    })
+                />
             </Show>
-            <p class="error" role="alert">
-                {move || match delete.value().get() {
-                    Some(Err(e)) => Some(e.to_string()),
-                    _ => None,
-                }}
-            </p>
         </li>
     }
 }

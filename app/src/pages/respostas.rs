@@ -2,6 +2,7 @@
 //! team and any team's; an agent those of their teams. The same checks run as the agent types (the browser)
 //! and when "Salvar" arrives (the server); a refusal changes nothing.
 
+use crate::components::row_actions::EditOrDelete;
 use crate::quick_answers::{quick_answers, DeleteQuickAnswer, QuickAnswersData, SaveQuickAnswer};
 use atende_domain::quick_answer::{QuickAnswer, QuickAnswerForm, SavedQuickAnswer, Scope, Variable};
 use leptos::prelude::*;
@@ -98,7 +99,6 @@ fn AnswerRow(
     changed: Callback<()>,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteQuickAnswer>::new();
-    let confirming = RwSignal::new(false);
     let id = saved.id;
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
@@ -111,7 +111,8 @@ fn AnswerRow(
     });
     let title = saved.answer.title().to_owned();
     let text = saved.answer.text().to_owned();
-    let question = StoredValue::new(format!("Apagar “{title}”?"));
+    let question = format!("Apagar “{title}”?");
+    let stored = StoredValue::new(saved.clone());
     view! {
         <li class="row quick-answer-row">
             <div class="row-main">
@@ -120,45 +121,19 @@ fn AnswerRow(
             </div>
             <p class="quick-text">{text}</p>
             <Show when=move || mine>
-                <div class="form-actions">
-                    <Show
-                        when=move || confirming.get()
-                        fallback={
-                            let saved = StoredValue::new(saved.clone());
-                            move || {
-                                let saved = saved.get_value();
-                                view! {
-                                    <button type="button" class="secondary" on:click=move |_| editing.set(Some(saved.clone()))>
-                                        "Editar"
-                                    </button>
-                                    <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
-                                        "Apagar"
-                                    </button>
-                                }
-                            }
-                        }
-                    >
-                        <span>{question.get_value()}</span>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancelar"</button>
-                        <button
-                            type="button"
-                            class="danger"
-                            disabled=move || delete.pending().get()
-                            on:click=move |_| {
-                                delete.dispatch(DeleteQuickAnswer { id });
-                            }
-                        >
-                            "Sim, apagar"
-                        </button>
-                    </Show>
-                </div>
+                <EditOrDelete
+                    question=question.clone()
+                    on_edit=Callback::new(move |()| editing.set(Some(stored.get_value())))
+                    on_delete=Callback::new(move |()| {
+                        delete.dispatch(DeleteQuickAnswer { id });
+                    })
+                    pending=delete.pending()
+                    error=Signal::derive(move || match delete.value().get() {
+                        Some(Err(e)) => Some(e.to_string()),
+                        _ => None,
+                    })
+                />
             </Show>
-            <p class="error" role="alert">
-                {move || match delete.value().get() {
-                    Some(Err(e)) => Some(e.to_string()),
-                    _ => None,
-                }}
-            </p>
         </li>
     }
 }
