@@ -99,12 +99,30 @@ pub async fn find_contact(phone: String) -> Result<Option<Contact>, AppError> {
 pub use atende_domain::queue::SendOutcome;
 
 /// The composer: the domain decides whether the text leaves now, waits for the contact, or is refused.
+/// "Responder": `reply_to` names the conversation's message it answers.
 #[server(endpoint = "send_message")]
-pub async fn send_message(conversation: i64, text: String) -> Result<SendOutcome, AppError> {
+pub async fn send_message(
+    conversation: i64,
+    text: String,
+    #[server(default)] reply_to: Option<i64>,
+) -> Result<SendOutcome, AppError> {
     use atende_domain::conversation::ConversationId;
     let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
     let viewer = services.authorize(id).await?;
-    crate::usecases::send_text(&services, &viewer, id, &text).await
+    crate::usecases::send_text(&services, &viewer, id, &text, reply_to).await
+}
+
+/// "Reagir" (see [`crate::usecases::react`]): `emoji` blank takes the agent's reaction off.
+#[server(endpoint = "react_to_message")]
+pub async fn react_to_message(
+    conversation: i64,
+    message: i64,
+    emoji: String,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationId;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
+    let viewer = services.authorize(id).await?;
+    crate::usecases::react(&services, &viewer, id, message, &emoji).await
 }
 
 /// "Anexar" → "Enviar anexo" (see [`crate::usecases::send_media`]).

@@ -86,6 +86,10 @@ pub enum AppError {
     Transfer(#[from] atende_domain::conversation::TransferError),
     #[error("{0}")]
     Label(#[from] atende_domain::label::LabelError),
+    #[error("{0}")]
+    Reply(#[from] atende_domain::reply::ReplyError),
+    #[error("{0}")]
+    Hours(#[from] atende_domain::hours::HoursError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]
@@ -150,9 +154,13 @@ impl AppError {
             AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
             AppError::Label(LabelError::NameTaken { .. } | LabelError::AlreadyOn) => StatusCode::CONFLICT,
             AppError::Label(LabelError::NotAllowed) => StatusCode::FORBIDDEN,
-            AppError::QuickAnswer(_) | AppError::Note(_) | AppError::Transfer(_) | AppError::Label(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Hours(atende_domain::hours::HoursError::NotAllowed) => StatusCode::FORBIDDEN,
+            AppError::QuickAnswer(_)
+            | AppError::Note(_)
+            | AppError::Transfer(_)
+            | AppError::Label(_)
+            | AppError::Reply(_)
+            | AppError::Hours(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Text(atende_domain::text::TextError::Nul)
             | AppError::Contact(_)
             | AppError::Phone(_)

@@ -12,6 +12,7 @@ pub mod api;
 mod clock;
 mod components;
 pub mod error;
+pub mod hours;
 pub mod labels;
 pub mod live;
 mod pages;

@@ -5,6 +5,7 @@ use crate::pages::atendimentos::AtendimentosPage;
 use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
 use crate::pages::etiquetas::EtiquetasPage;
+use crate::pages::horario::HorarioPage;
 use crate::pages::respostas::RespostasPage;
 use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("senha") view=AlterarSenhaPage />
                 <Route path=StaticSegment("respostas-rapidas") view=RespostasPage />
                 <Route path=StaticSegment("etiquetas") view=EtiquetasPage />
+                <Route path=StaticSegment("horario") view=HorarioPage />
             </Routes>
         </Router>
     }

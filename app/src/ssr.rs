@@ -34,6 +34,8 @@ pub struct Services {
     pub seen: Arc<dyn atende_domain::ports::Seen>,
     /// "Busca" by message text.
     pub search: Arc<dyn atende_domain::ports::MessageSearches>,
+    /// "Horário de atendimento".
+    pub hours: Arc<dyn atende_domain::ports::Hours>,
 }
 
 /// The blob store, as the use cases see it: files kept under their SHA-256.

@@ -17,13 +17,38 @@ pub async fn send_text(
     viewer: &Viewer,
     id: ConversationId,
     text: &str,
+    reply_to: Option<i64>,
 ) -> Result<SendOutcome, AppError> {
     use atende_domain::queue::{compose_decision, MessageText};
     let now = services.clock.now();
     let state = services.outbox.conversation_state(id).await?;
     let text = MessageText::parse_for(state.channel.kind(), text)?;
+    // "Responder": the message answered is one of this conversation's, already known to the provider.
+    let quoted = match reply_to {
+        Some(message) => Some(atende_domain::reply::quote(&services.outbox.message(id, message).await?)?),
+        None => None,
+    };
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
-    answer(services, id, viewer, &state, FreeForm::Text(&text), delivery, now).await
+    answer(services, viewer, &state, FreeForm::Text(&text), delivery, now, quoted.as_ref()).await
+}
+
+/// "Reagir": an emoji on one of the conversation's messages (blank: the agent's reaction taken off), as the
+/// channel allows it, under the same window rules as a text.
+pub async fn react(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    message: i64,
+    emoji: &str,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::queue::compose_decision;
+    use atende_domain::reply::Reaction;
+    let now = services.clock.now();
+    let state = services.outbox.conversation_state(id).await?;
+    let target = services.outbox.message(id, message).await?;
+    let reaction = Reaction::decide(state.channel.kind(), &target, emoji)?;
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    answer(services, viewer, &state, FreeForm::Reaction(&reaction), delivery, now, None).await
 }
 
 /// "Anexar" → "Enviar anexo": an image, video, audio or document by its public link, under the same window
@@ -44,7 +69,7 @@ pub async fn send_media(
     let state = services.outbox.conversation_state(id).await?;
     media.check_channel(state.channel.kind())?;
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
-    answer(services, id, viewer, &state, FreeForm::Media(&media), delivery, now).await
+    answer(services, viewer, &state, FreeForm::Media(&media), delivery, now, None).await
 }
 
 /// A file from the agent's computer ("Anexar", dropped on the conversation or pasted), as it arrived.
@@ -106,7 +131,7 @@ pub async fn send_file(
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
     let sha256 = services.files.keep(upload.bytes).await?;
     let message = FreeForm::File { file: &file, sha256: &sha256 };
-    answer(services, id, viewer, &state, message, delivery, now).await
+    answer(services, viewer, &state, message, delivery, now, None).await
 }
 
 /// A file from the agent's computer for a template's media header of `format` (Iniciar atendimento,
@@ -159,21 +184,22 @@ async fn check_header_file(
 /// makes it the agent's. The outcome says whether it leaves now or waits for the contact.
 async fn answer(
     services: &Services,
-    id: ConversationId,
     viewer: &Viewer,
     state: &atende_domain::ports::ConversationState,
     message: FreeForm<'_>,
     delivery: atende_domain::queue::Delivery,
     now: Timestamp,
+    reply_to: Option<&atende_domain::reply::Quoted>,
 ) -> Result<SendOutcome, AppError> {
     use atende_domain::conversation::ConversationStatus;
     let concluded = state.lifecycle.status() == ConversationStatus::Concluded;
     let answer = Answer {
-        conversation: id,
+        conversation: state.id,
         message,
         delivery,
         reopened: concluded.then(|| state.lifecycle.reopened_by_agent()),
         agent: viewer.me(),
+        reply_to,
     };
     services.outbox.answer(&answer, now).await?;
     Ok(delivery.into())

@@ -36,11 +36,14 @@ pub struct Extras {
     /// The provider's id of the message this one answers (a reply, or a tap on a template's button).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Sent by Atende itself, not an agent ("Horário de atendimento"'s automatic answer).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automatic: bool,
 }
 
 impl Extras {
     pub fn is_empty(&self) -> bool {
-        self.rich.is_none() && self.reply_to.is_none()
+        self.rich.is_none() && self.reply_to.is_none() && !self.automatic
     }
 }
 
@@ -144,7 +147,7 @@ mod tests {
 
     #[test]
     fn extras_keep_only_what_they_hold() {
-        let extras = Extras { rich: Some(Rich::ButtonReply { text: "Sim".into() }), reply_to: None };
+        let extras = Extras { rich: Some(Rich::ButtonReply { text: "Sim".into() }), ..Extras::default() };
         let json = serde_json::to_string(&extras).expect("json");
         assert_eq!(json, r#"{"rich":{"ButtonReply":{"text":"Sim"}}}"#);
         assert_eq!(serde_json::from_str::<Extras>(&json).expect("read"), extras);

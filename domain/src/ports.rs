@@ -217,6 +217,22 @@ pub trait QuickAnswers: Send + Sync + 'static {
     async fn delete_quick_answer(&self, id: i64) -> Result<(), StoreError>;
 }
 
+/// "Horário de atendimento": each team's opening hours and automatic answer.
+#[async_trait::async_trait]
+pub trait Hours: Send + Sync + 'static {
+    /// The hours kept, by team (`None`: the shared inbox); a team without any is always open.
+    async fn team_hours(&self) -> Result<Vec<(Option<i64>, crate::hours::OpeningHours)>, StoreError>;
+
+    /// Keeps the hours of `team` (`None`: the shared inbox), or (`hours` `None`) takes them off: always open.
+    /// MUST return [`StoreError::NotFound`] if there is no such team; it changes nothing then.
+    async fn save_team_hours(
+        &self,
+        team: Option<i64>,
+        hours: Option<&crate::hours::OpeningHours>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}
+
 /// "Nota interna": notes in a conversation, never sent to the contact.
 #[async_trait::async_trait]
 pub trait Notes: Send + Sync + 'static {
@@ -276,6 +292,12 @@ pub struct MessageView {
     pub provider_id: Option<String>,
     /// A place, contact cards, a reaction, the button tapped, the message it answers.
     pub extras: crate::content::Extras,
+}
+
+impl<'a> From<&'a MessageView> for crate::reply::Target<'a> {
+    fn from(message: &'a MessageView) -> Self {
+        Self { kind: &message.kind, inbound: message.inbound, provider_id: message.provider_id.as_deref() }
+    }
 }
 
 /// A message's file, as the agent sees it.
@@ -433,7 +455,12 @@ pub struct AuditLine<'a> {
 pub enum FreeForm<'a> {
     Text(&'a crate::queue::MessageText),
     Media(&'a crate::media::MediaMessage),
-    File { file: &'a crate::outbound_media::OutgoingFile, sha256: &'a str },
+    File {
+        file: &'a crate::outbound_media::OutgoingFile,
+        sha256: &'a str,
+    },
+    /// "Reagir": an emoji on one of the conversation's messages (or the agent's taken off).
+    Reaction(&'a crate::reply::Reaction),
 }
 
 /// The composer's message and what the rules decided it changes, written by [`Outbox::answer`].
@@ -447,6 +474,8 @@ pub struct Answer<'a> {
     pub reopened: Option<crate::lifecycle::Lifecycle>,
     /// Who writes: they take the conversation if nobody has it.
     pub agent: AgentId,
+    /// "Responder": the message it answers, quoted on the contact's screen.
+    pub reply_to: Option<&'a crate::reply::Quoted>,
 }
 
 /// One line of a conversation's audit trail.
@@ -502,6 +531,14 @@ pub trait Outbox: Send + Sync + 'static {
         &self,
         id: crate::conversation::ConversationId,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// One of the conversation's messages.
+    /// MUST return [`StoreError::NotFound`] if the conversation has no message `message`.
+    async fn message(
+        &self,
+        id: crate::conversation::ConversationId,
+        message: i64,
+    ) -> Result<MessageView, StoreError>;
 
     /// The conversation's messages, oldest first.
     async fn messages(&self, id: crate::conversation::ConversationId)

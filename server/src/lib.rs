@@ -238,6 +238,7 @@ impl Application {
             labels: Arc::new(store.clone()),
             seen: Arc::new(store.clone()),
             search: Arc::new(store.clone()),
+            hours: Arc::new(store.clone()),
         };
         let auth = auth::AuthState {
             store: store.clone(),

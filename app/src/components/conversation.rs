@@ -3,12 +3,13 @@
 
 use crate::api::{
     conversation_view, team_agents, AddNote, AgentTyping, AssignConversation, ConcludeConversation,
-    ConversationDetail, SendMedia, SendMessage, TransferConversation,
+    ConversationDetail, ReactToMessage, SendMedia, SendMessage, TransferConversation,
 };
 use crate::components::media::{LightboxView, MediaBlock};
 use crate::components::restart::RestartPanel;
 use crate::components::rich::RichBlock;
 use atende_domain::content::Rich;
+use atende_domain::conversation::ChannelKind;
 use atende_domain::lifecycle::restart_eligibility;
 use atende_domain::ports::MessageView;
 use atende_domain::queue::{
@@ -99,6 +100,18 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     let assign = ServerAction::<AssignConversation>::new();
     let label = ServerAction::<crate::labels::LabelConversation>::new();
     let transfer_open = RwSignal::new(false);
+    // "Responder" and "Reagir" on a message: the message list starts them, the composer sends the answer.
+    let actions = MessageActions {
+        react: ServerAction::new(),
+        replying: RwSignal::new(None),
+        palette: RwSignal::new(None),
+    };
+    provide_context(actions);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.react.value().get() {
+            reload.run(());
+        }
+    });
     // Transferred to a team the agent does not answer: the conversation is no longer theirs to see.
     let handed_over = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -132,7 +145,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign label transfer_open /> <MessageList messages=view.messages notes=view.notes /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign label transfer_open /> <MessageList conversation=id messages=view.messages notes=view.notes channel=view.channel.kind() /> }.into_any(),
                         Err(_) if handed_over.get_untracked().is_some() => ().into_any(),
                         // Another team's is "not found" too: the answer tells nothing of it.
                         Err(crate::error::AppError::Store(atende_domain::ports::StoreError::NotFound)) => view! {
@@ -308,8 +321,95 @@ fn status_label(message: &MessageView) -> &'static str {
     }
 }
 
+/// "Responder" and "Reagir": the reaction being sent, and the message the composer's next text answers (its id
+/// and what the quote shows).
+#[derive(Clone, Copy)]
+pub(crate) struct MessageActions {
+    pub(crate) react: ServerAction<ReactToMessage>,
+    pub(crate) replying: RwSignal<Option<(i64, String)>>,
+    /// The message whose reactions are open: kept here, so a live refresh of the list leaves it open.
+    pub(crate) palette: RwSignal<Option<i64>>,
+}
+
+/// A message's "Responder" and "Reagir" (with the channel's reactions), for a message the provider knows;
+/// `mine` is the agent's reaction on it now, which a click on it again takes off.
 #[component]
-fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteView>) -> impl IntoView {
+fn MessageTools(
+    conversation: i64,
+    message: i64,
+    quote: String,
+    /// Which reactions, if any: Messenger and Instagram take one only, on the person's message.
+    palette: &'static [&'static str],
+    mine: Option<String>,
+) -> impl IntoView {
+    let Some(actions) = use_context::<MessageActions>() else { return ().into_any() };
+    let palette_open = actions.palette;
+    let open = move || palette_open.get() == Some(message);
+    let reply = move |_| {
+        actions.replying.set(Some((message, quote.clone())));
+        focus_composer();
+    };
+    let choices = palette
+        .iter()
+        .map(|&emoji| {
+            let on = mine.as_deref().is_some_and(|m| m.trim_end_matches('\u{fe0f}') == emoji.trim_end_matches('\u{fe0f}'));
+            let label = if on { "Remover reação".to_owned() } else { format!("Reagir com {emoji}") };
+            view! {
+                <button type="button" class="emoji" aria-label=label.clone() title=label aria-pressed=on.to_string()
+                    on:click=move |_| {
+                        palette_open.set(None);
+                        let emoji = if on { String::new() } else { emoji.to_owned() };
+                        actions.react.dispatch(ReactToMessage { conversation, message, emoji });
+                    }>{emoji}</button>
+            }
+        })
+        .collect_view();
+    let reactable = !palette.is_empty();
+    view! {
+        <div class="message-tools">
+            <button type="button" class="tool" aria-label="Responder" title="Responder" on:click=reply>"↩"</button>
+            <Show when=move || reactable>
+                <button type="button" class="tool" aria-label="Reagir" title="Reagir"
+                    aria-expanded=move || open().to_string()
+                    on:click=move |_| palette_open.update(|o| *o = if *o == Some(message) { None } else { Some(message) })>"☺"</button>
+            </Show>
+            <div class="palette" role="group" aria-label="Reações" hidden=move || !open()>{choices}</div>
+        </div>
+    }
+    .into_any()
+}
+
+/// What a quote of the message shows: its text, else what its file is.
+fn quote_of(m: &MessageView) -> String {
+    let file = m
+        .media
+        .as_ref()
+        .map(|f| atende_domain::inbound_media::preview(&m.kind, f.voice, None, f.file_name.as_deref(), None));
+    m.body.clone().or(file).unwrap_or_else(|| "Mensagem".to_owned())
+}
+
+/// Puts the cursor in the composer's message box ("Responder").
+fn focus_composer() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let found = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(".composer textarea").ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = found {
+            let _ = element.focus();
+        }
+    }
+}
+
+#[component]
+fn MessageList(
+    conversation: i64,
+    messages: Vec<MessageView>,
+    notes: Vec<atende_domain::note::NoteView>,
+    channel: atende_domain::conversation::ChannelKind,
+) -> impl IntoView {
     if messages.is_empty() && notes.is_empty() {
         return view! { <p class="muted pad">"Nenhuma mensagem ainda."</p> }.into_any();
     }
@@ -319,28 +419,23 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
     // message of its own; one to a message not shown here stays a line.
     let known: std::collections::HashMap<String, usize> =
         messages.iter().enumerate().filter_map(|(i, m)| m.provider_id.clone().map(|id| (id, i))).collect();
-    let mut reactions: std::collections::HashMap<usize, String> = std::collections::HashMap::new();
+    // Each side's own: the contact's and the business's (one that failed stays a line, with its error).
+    let mut reactions: std::collections::HashMap<(usize, bool), (String, bool)> =
+        std::collections::HashMap::new();
     let mut folded = std::collections::HashSet::new();
     for (i, m) in messages.iter().enumerate() {
         if let Some(Rich::Reaction { to, emoji }) = &m.extras.rich {
-            if let Some(&target) = known.get(to) {
+            if let Some(&target) = known.get(to).filter(|_| m.status != "failed") {
                 folded.insert(i);
+                let waiting = matches!(m.status.as_str(), "held" | "queued");
                 match emoji {
-                    Some(emoji) => reactions.insert(target, emoji.clone()),
-                    None => reactions.remove(&target),
+                    Some(emoji) => reactions.insert((target, m.inbound), (emoji.clone(), waiting)),
+                    None => reactions.remove(&(target, m.inbound)),
                 };
             }
         }
     }
-    let quoted = |id: &str| {
-        known.get(id).map(|&i| {
-            let m = &messages[i];
-            let file = m.media.as_ref().map(|f| {
-                atende_domain::inbound_media::preview(&m.kind, f.voice, None, f.file_name.as_deref(), None)
-            });
-            m.body.clone().or(file).unwrap_or_else(|| "Mensagem".to_owned())
-        })
-    };
+    let quoted = |id: &str| known.get(id).map(|&i| quote_of(&messages[i]));
     let quotes: Vec<Option<String>> = messages
         .iter()
         .map(|m| {
@@ -356,7 +451,16 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
                 .enumerate()
                 .filter(|(i, _)| !folded.contains(i))
                 .map(|(i, (m, quote))| {
-                    let reaction = reactions.get(&i).cloned();
+                    let reaction = reactions.get(&(i, true)).cloned();
+                    let mine = reactions.get(&(i, false)).cloned();
+                    // Answered or reacted to once the provider knows it (not while it waits in the queue).
+                    let tools = (m.provider_id.is_some() && m.kind != "reaction").then(|| {
+                        let meta = matches!(channel, ChannelKind::Messenger | ChannelKind::Instagram);
+                        let palette = if meta && !m.inbound { &[][..] } else { atende_domain::reply::palette(channel) };
+                        let quote = quote_of(&m);
+                        let mine = mine.as_ref().map(|(emoji, _)| emoji.clone());
+                        view! { <MessageTools conversation message=m.id quote palette mine /> }
+                    });
                     // The time it was written; one that waited in the queue says when it went out, too.
                     let (written_at, sent) = (m.shown_at(), m.sent_at());
                     let time = move || {
@@ -393,6 +497,7 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
                     };
                     let status = status_label(&m);
                     let kind = match (m.kind.as_str(), media) {
+                        _ if m.extras.automatic => "Resposta automática",
                         ("template", _) => "Modelo de mensagem",
                         (_, Some(label)) => label,
                         _ => "",
@@ -405,7 +510,14 @@ fn MessageList(messages: Vec<MessageView>, notes: Vec<atende_domain::note::NoteV
                             {file}
                             {rich}
                             <p class="body">{body}</p>
-                            {reaction.map(|r| view! { <p class="reaction" aria-label="Reação do contato">{r}</p> })}
+                            <div class="reactions">
+                                {reaction.map(|(r, _)| view! { <span class="reaction" aria-label="Reação do contato">{r}</span> })}
+                                {mine.map(|(r, waiting)| {
+                                    let label = if waiting { "Sua reação (na fila)" } else { "Sua reação" };
+                                    view! { <span class="reaction mine" class:waiting=waiting aria-label=label title=label>{r}</span> }
+                                })}
+                            </div>
+                            {tools}
                             <p class="status"><time>{time}</time>" · "{status}</p>
                             <p class="error">{m.error.clone()}</p>
                         </li>
@@ -537,12 +649,19 @@ fn Composer(
     };
     let send = ServerAction::<SendMessage>::new();
     let last_sent = StoredValue::new(String::new());
+    // "Responder": the message the next text answers, chosen on the message; given back with a refused text.
+    let actions = use_context::<MessageActions>();
+    let replying = actions.map(|a| a.replying);
+    let last_reply = StoredValue::new(None::<(i64, String)>);
     // The composer empties as the message leaves, so the agent can type the next one at once; a refused send
     // gives its text back (unless a new one is being typed).
     Effect::new(move |_| match send.value().get() {
         Some(Ok(_)) => reload.run(()),
         Some(Err(_)) if !note_mode.get_untracked() && draft.get_untracked().is_empty() => {
             draft.set(last_sent.get_value());
+            if let Some(replying) = replying {
+                replying.set(last_reply.get_value());
+            }
         }
         _ => {}
     });
@@ -609,8 +728,17 @@ fn Composer(
         {
             let text = draft.get_untracked();
             last_sent.set_value(text.clone());
-            send.dispatch(SendMessage { conversation: id, text });
+            let reply = replying.and_then(|r| r.get_untracked());
+            last_reply.set_value(reply.clone());
+            send.dispatch(SendMessage {
+                conversation: id,
+                text,
+                reply_to: reply.map(|(message, _)| message),
+            });
             draft.set(String::new());
+            if let Some(replying) = replying {
+                replying.set(None);
+            }
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -649,8 +777,19 @@ fn Composer(
                 {move || too_long().or_else(|| match (note_mode.get(), send.value().get(), add_note.value().get()) {
                     (false, Some(Err(e)), _) | (true, _, Some(Err(e))) => Some(e.to_string()),
                     _ => None,
+                }).or_else(|| match actions.and_then(|a| a.react.value().get()) {
+                    Some(Err(e)) => Some(e.to_string()),
+                    _ => None,
                 })}
             </p>
+            {move || replying.and_then(|r| r.get()).filter(|_| !note_mode.get()).map(|(_, quote)| view! {
+                <div class="replying" role="status">
+                    <span class="muted">"Respondendo a"</span>
+                    <blockquote class="quoted">{quote}</blockquote>
+                    <button type="button" class="link" aria-label="Cancelar resposta" title="Cancelar resposta"
+                        on:click=move |_| { if let Some(r) = replying { r.set(None) } }>"×"</button>
+                </div>
+            })}
             <crate::components::files::FileTray id channel refused=files_refused reload />
             <crate::components::quick_answers::QuickAnswerList picker />
             <div class="compose-mode" role="group" aria-label="Escrever">

@@ -32,6 +32,7 @@ pub(crate) fn OptionsMenu(on_new_conversation: Callback<()>) -> impl IntoView {
                     <a role="menuitem" href="/crm/contatos">"CRM → Contatos"</a>
                     <a role="menuitem" href="/respostas-rapidas">"Respostas rápidas"</a>
                     <a role="menuitem" href="/etiquetas">"Etiquetas"</a>
+                    <a role="menuitem" href="/horario">"Horário de atendimento"</a>
                     <a role="menuitem" href="/admin">"Administração"</a>
                     <a role="menuitem" href="/senha">"Alterar senha"</a>
                     <form method="post" action="/sair">

@@ -6,5 +6,6 @@ pub(crate) mod atendimentos;
 pub(crate) mod contatos;
 pub(crate) mod entrar;
 pub(crate) mod etiquetas;
+pub(crate) mod horario;
 pub(crate) mod respostas;
 pub(crate) mod senha;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use atende_domain::channel::{ChannelKind, MessageTag};
 use atende_domain::media::MediaKind;
 use atende_domain::ports::StoreError;
+use atende_domain::reply::Quoted;
 use atende_domain::time::Timestamp;
 use axum::http::{HeaderMap, StatusCode};
 use std::collections::HashMap;
@@ -37,6 +38,12 @@ pub enum OutboundMessage {
     File {
         file: OutboundFile,
         caption: Option<String>,
+    },
+    /// "Reagir": an emoji on the message the provider knows as `to.provider_id` (`None`: the business's
+    /// reaction taken off).
+    Reaction {
+        to: Quoted,
+        emoji: Option<String>,
     },
 }
 
@@ -76,6 +83,8 @@ pub struct Outbound {
     pub message: OutboundMessage,
     /// Messenger/Instagram: the tag the text needs now (HUMAN_AGENT after the 24 hours).
     pub tag: Option<MessageTag>,
+    /// "Responder": the message this one answers, quoted on the person's screen.
+    pub reply_to: Option<Quoted>,
 }
 
 /// The opaque text that carries Atende's message id through a provider and back.

@@ -211,6 +211,9 @@ struct Batch {
     /// The names of people writing for the first time on Messenger or Instagram, read from the Graph API
     /// before the transaction began (a call to a provider must not hold the database's writer).
     names: HashMap<String, String>,
+    /// The conversations a contact's message was stored in: the automatic answer is decided for them once the
+    /// batch is committed.
+    written_to: Vec<i64>,
 }
 
 #[async_trait]
@@ -233,9 +236,10 @@ impl InboundSink for Batch {
 
     async fn message(&mut self, message: &InboundMessage) -> Result<(), StoreError> {
         match SqlStore::record_inbound_on(&mut self.tx, message, self.now).await? {
-            InboundOutcome::Stored { released, .. } => {
+            InboundOutcome::Stored { released, conversation_id, .. } => {
                 self.done.messages += 1;
                 self.done.released += released;
+                self.written_to.push(conversation_id);
             }
             InboundOutcome::Duplicate => self.done.duplicates += 1,
         }
@@ -394,6 +398,7 @@ impl WebhookProcessor {
             done: Processed::default(),
             channels: HashMap::new(),
             names: std::mem::take(names),
+            written_to: Vec::new(),
         };
         let mut finished = Vec::with_capacity(page.len());
         let mut waiting = Vec::new();
@@ -447,7 +452,56 @@ impl WebhookProcessor {
         }
         self.media.notify_one();
         done.add(&batch.done);
+        // Best effort: the contacts' messages are stored whatever happens to an automatic answer.
+        if let Err(error) = self.answer_outside_hours(&batch.written_to, now).await {
+            tracing::warn!(%error, "automatic answers not written");
+        }
         Ok(applied)
+    }
+
+    /// "Horário de atendimento": each conversation a contact just wrote to, of a team that answers
+    /// automatically while closed, gets the answer the domain decides (once per closed period; only where a
+    /// text may leave now: inside the window, never a template).
+    async fn answer_outside_hours(&self, written_to: &[i64], now: Timestamp) -> Result<(), StoreError> {
+        use atende_domain::ports::Outbox;
+        use atende_domain::queue::{compose_decision, ComposeDecision, MessageText};
+        if written_to.is_empty() {
+            return Ok(());
+        }
+        let teams = self.store.teams_answering_automatically().await?;
+        if teams.is_empty() {
+            return Ok(());
+        }
+        let mut conversations = written_to.to_vec();
+        conversations.sort_unstable();
+        conversations.dedup();
+        let ids: Vec<Option<i64>> = teams.iter().map(|(team, _)| *team).collect();
+        let mut written = false;
+        for candidate in self.store.answer_candidates(&conversations, &ids).await? {
+            let Some((_, hours)) = teams.iter().find(|(team, _)| *team == candidate.team_id) else {
+                continue;
+            };
+            let Some(text) = hours.auto_answer_due(now, candidate.answered) else { continue };
+            let id = atende_domain::conversation::ConversationId(candidate.conversation_id);
+            let state = self.store.conversation_state(id).await?;
+            // Untagged: HUMAN_AGENT is for a person's answer, never an automatic one.
+            if !matches!(
+                compose_decision(&state.channel, &state.lifecycle, now),
+                ComposeDecision::SendNow { tag: None }
+            ) {
+                continue;
+            }
+            let Ok(text) = MessageText::parse_for(state.channel.kind(), text) else {
+                tracing::warn!(conversation = id.0, "automatic answer too long for the channel; not sent");
+                continue;
+            };
+            let channel = self.store.conversation_channel(id).await?;
+            written |= self.store.write_automatic_answer(&candidate, channel, &text, now).await?;
+        }
+        if written {
+            self.released.notify_one();
+        }
+        Ok(())
     }
 
     /// Lets each provider ask what it needs of its own API for `page` (a new person's name) before the

@@ -49,6 +49,15 @@ impl Stored {
         };
         match job.kind.as_str() {
             "text" => Ok(Self::Ready(OutboundMessage::Text { body: job.body.clone().unwrap_or_default() })),
+            "reaction" => {
+                #[derive(serde::Deserialize)]
+                struct Reacted {
+                    reaction: atende_domain::reply::Reaction,
+                }
+                let Reacted { reaction } =
+                    serde_json::from_str(&job.detail).map_err(|e| corrupt("A reação", e))?;
+                Ok(Self::Ready(OutboundMessage::Reaction { to: reaction.to, emoji: reaction.emoji }))
+            }
             "template" => {
                 let mut template: serde_json::Value =
                     serde_json::from_str(&job.detail).map_err(|e| corrupt("O modelo de mensagem", e))?;
@@ -109,6 +118,16 @@ impl Stored {
             }
         }
     }
+}
+
+/// The message a job's message answers ("Responder"), as its stored detail says; none in a detail that does
+/// not say it (or that an older version wrote).
+fn reply_to(job: &ClaimedJob) -> Option<atende_domain::reply::Quoted> {
+    #[derive(serde::Deserialize)]
+    struct Replying {
+        reply_to: Option<atende_domain::reply::Quoted>,
+    }
+    serde_json::from_str::<Replying>(&job.detail).ok()?.reply_to
 }
 
 /// The bytes of a file the agent sent, from the blob store: a store that does not answer is tried again
@@ -489,7 +508,10 @@ impl Dispatcher {
             Err(unsendable) => Err(unsendable),
         };
         let answer = match message {
-            Ok(message) => sender.send(&Outbound { message_id: job.message_id, to, message, tag }).await,
+            Ok(message) => {
+                let reply_to = reply_to(&job);
+                sender.send(&Outbound { message_id: job.message_id, to, message, tag, reply_to }).await
+            }
             Err(unsendable) => Err(unsendable),
         };
         drop(in_flight);

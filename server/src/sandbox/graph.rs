@@ -265,6 +265,21 @@ async fn send(
                 .collect();
             (None, words.join(" "), None)
         }
+        OutboundContent::Reaction { reaction } => {
+            // A service message like a text: Meta refuses it after the window (asynchronously, as a text).
+            if !reaction.message_id.starts_with("wamid.") {
+                return Err(GraphFailure::invalid_parameter("reaction.message_id is not a message id"));
+            }
+            let summary = match reaction.emoji.as_deref() {
+                Some(emoji) if !emoji.is_empty() => format!("[reação] {emoji}"),
+                _ => "[reação removida]".to_owned(),
+            };
+            (None, summary, None)
+        }
+    };
+    let reply_to = match &request.content {
+        OutboundContent::Reaction { reaction } => Some(reaction.message_id.clone()),
+        _ => request.context.as_ref().map(|c| c.message_id.clone()),
     };
     let outcome = match failed_status {
         Some(error) => Outcome::Failed(error),
@@ -284,6 +299,7 @@ async fn send(
         status: "accepted".into(),
         biz_opaque_callback_data: request.biz_opaque_callback_data.clone(),
         media: uploaded,
+        reply_to,
     });
     drop(data);
     let opaque = request.biz_opaque_callback_data.clone();

@@ -9,6 +9,7 @@
 //! | `POST /evolution/message/sendText/{instance}` | text: `apikey` header, 201 + the message as Baileys built it, errors as Evolution answers them |
 //! | `POST /evolution/message/sendMedia/{instance}` | image, video, audio or document by link or raw base64 (with its file name), with caption |
 //! | `POST /evolution/message/sendWhatsAppAudio/{instance}` | a voice note by link or raw base64 |
+//! | `POST /evolution/message/sendReaction/{instance}` | an emoji on a message by its key (`""` takes it off); `quoted.key.id` on the other sends answers a message |
 //! | `POST /evolution/connection` | `{"connected": false}` makes sends fail with "Connection Closed" (tests) |
 //! | `POST /meta/v23.0/{page or ig id}/messages` | Send API: bearer token, window (code 10 with 2018278 / 2534022), HUMAN_AGENT up to 7 days, text length (2000 characters / 1000 bytes) |
 //! | `POST /meta/v23.0/{page or ig id}/message_attachments` | Attachment Upload API: multipart `message` + `filedata` (`platform=instagram` on Instagram), answers the `attachment_id` a send then names |
@@ -162,6 +163,8 @@ pub struct OtherSent {
     /// `HUMAN_AGENT` when tagged.
     pub tag: Option<String>,
     pub id: String,
+    /// The message it answers (Evolution's `quoted.key.id`, Meta's `reply_to.mid`), or a reaction's message.
+    pub reply_to: Option<String>,
 }
 
 /// A webhook as it was POSTed, to deliver it again byte for byte.
@@ -732,17 +735,29 @@ struct EvolutionRequest {
     number: String,
     summary: String,
     media: Option<SentMedia>,
-    /// `conversation`, `imageMessage`, `videoMessage`, `documentMessage`, `audioMessage`.
+    /// `conversation`, `imageMessage`, `videoMessage`, `documentMessage`, `audioMessage`, `reactionMessage`.
     message_type: &'static str,
+    /// `quoted.key.id`, or the message a reaction is on.
+    reply_to: Option<String>,
 }
 
 impl EvolutionRequest {
     fn text(request: SendText) -> Self {
-        Self { number: request.number, summary: request.text, media: None, message_type: "conversation" }
+        Self {
+            number: request.number,
+            summary: request.text,
+            media: None,
+            message_type: "conversation",
+            reply_to: request.quoted.map(|q| q.key.id),
+        }
     }
 
     /// The message as Baileys built it, once "uploaded" under `id`.
     fn message(&self, id: &str) -> Value {
+        if self.message_type == "reactionMessage" {
+            let text = self.summary.strip_prefix("[reação] ").unwrap_or_default();
+            return json!({ "reactionMessage": { "key": { "id": self.reply_to }, "text": text } });
+        }
         let Some(media) = &self.media else { return json!({ "conversation": self.summary }) };
         let mut content = json!({ "url": whatsapp_media_url(id), "mimetype": mime_of(&media.link) });
         if self.message_type == "audioMessage" {
@@ -764,6 +779,36 @@ impl EvolutionRequest {
     }
 }
 
+/// `sendReaction`: `{key: {remoteJid, fromMe, id}, reaction}` (`""` takes it off), recorded as
+/// "[reação] 👍" and echoed as Baileys' `reactionMessage`.
+async fn evolution_send_reaction(
+    State(state): State<OthersSandbox>,
+    Path(instance): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = serde_json::from_slice::<crate::providers::evolution::wire::SendReaction>(&body)
+        .map(|reaction| EvolutionRequest {
+            number: reaction.key.remote_jid,
+            summary: if reaction.reaction.is_empty() {
+                "[reação removida]".to_owned()
+            } else {
+                format!("[reação] {}", reaction.reaction)
+            },
+            media: None,
+            message_type: "reactionMessage",
+            reply_to: Some(reaction.key.id),
+        })
+        .map_err(|_| {
+            evolution_error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                json!([["instance requires property \"key\"", "instance requires property \"reaction\""]]),
+            )
+        });
+    evolution_deliver(state, &instance, &headers, request).await
+}
+
 /// `sendWhatsAppAudio`: a voice note by link, recorded as "[audio] link".
 async fn evolution_send_audio(
     State(state): State<OthersSandbox>,
@@ -773,8 +818,8 @@ async fn evolution_send_audio(
 ) -> Response {
     let request = serde_json::from_slice::<SendAudio>(&body)
         .ok()
-        .and_then(|audio| Some((link_or_base64(&audio.audio).ok()?, audio.number)))
-        .map(|((link, sha256), number)| EvolutionRequest {
+        .and_then(|audio| Some((link_or_base64(&audio.audio).ok()?, audio.number, audio.quoted)))
+        .map(|((link, sha256), number, quoted)| EvolutionRequest {
             number,
             summary: format!("[audio] {link}"),
             media: Some(SentMedia {
@@ -786,6 +831,7 @@ async fn evolution_send_audio(
                 voice: true,
             }),
             message_type: "audioMessage",
+            reply_to: quoted.map(|q| q.key.id),
         })
         .ok_or_else(|| {
             evolution_error(
@@ -866,6 +912,7 @@ async fn evolution_send_media(
                         voice: false,
                     }),
                     message_type,
+                    reply_to: media.quoted.map(|q| q.key.id),
                 })
             }
         }
@@ -1048,6 +1095,7 @@ async fn evolution_deliver(
         media: request.media.clone(),
         tag: None,
         id: id.clone(),
+        reply_to: request.reply_to.clone(),
     });
     let record = MessageRecord {
         key: Key {
@@ -1189,6 +1237,67 @@ async fn meta_upload(
     Json(json!({ "attachment_id": id })).into_response()
 }
 
+impl OthersSandbox {
+    /// How long since the person last wrote on `kind` (what the Send API's window counts), or Meta's answer for
+    /// a person it does not know.
+    async fn silence_of(&self, kind: ChannelKind, person: &str) -> Result<Duration, Response> {
+        let last =
+            self.inner.data.lock().await.people.get(&(channel_key(kind), person.to_owned())).map(|p| p.1);
+        let Some(last) = last else {
+            return Err(meta_error(
+                StatusCode::BAD_REQUEST,
+                "OAuthException",
+                100,
+                Some(2_018_001),
+                "(#100) No matching user found",
+            ));
+        };
+        Ok(Duration::from_secs(u64::try_from(unix_now().saturating_sub(last)).unwrap_or(0)))
+    }
+}
+
+/// `sender_action` `react` (`payload.reaction` `love`, the only one) or `unreact` on the person's message
+/// `payload.message_id`, within the person's 24 hours; recorded as a send (`[reação] love`).
+async fn meta_react(
+    state: &OthersSandbox,
+    kind: ChannelKind,
+    to: &str,
+    what: &str,
+    action: &Value,
+) -> Response {
+    let invalid = |message: &str| meta_error(StatusCode::BAD_REQUEST, "OAuthException", 100, None, message);
+    let Some(mid) = action["payload"]["message_id"].as_str().filter(|m| m.starts_with("m_")) else {
+        return invalid("(#100) Invalid message_id");
+    };
+    if what == "react" && action["payload"]["reaction"].as_str() != Some("love") {
+        return invalid("(#100) Invalid reaction");
+    }
+    let age = match state.silence_of(kind, to).await {
+        Ok(age) => age,
+        Err(unknown) => return unknown,
+    };
+    if age >= state.inner.config.service_window {
+        return meta_error(
+            StatusCode::BAD_REQUEST,
+            "OAuthException",
+            10,
+            Some(2_018_278),
+            "(#10) This message is sent outside of allowed window.",
+        );
+    }
+    let text = if what == "react" { "[reação] love".to_owned() } else { "[reação removida]".to_owned() };
+    state.inner.data.lock().await.sent.push(OtherSent {
+        channel: kind,
+        to: to.to_owned(),
+        text,
+        media: None,
+        tag: None,
+        id: String::new(),
+        reply_to: Some(mid.to_owned()),
+    });
+    Json(json!({ "recipient_id": to })).into_response()
+}
+
 async fn meta_send(
     State(state): State<OthersSandbox>,
     Path(account): Path<String>,
@@ -1204,6 +1313,9 @@ async fn meta_send(
         if let (Some(to), Some(what)) =
             (action["recipient"]["id"].as_str(), action.get("sender_action").and_then(Value::as_str))
         {
+            if ["react", "unreact"].contains(&what) {
+                return meta_react(&state, kind, to, what, &action).await;
+            }
             if !["mark_seen", "typing_on", "typing_off"].contains(&what) {
                 return meta_error(
                     StatusCode::BAD_REQUEST,
@@ -1292,24 +1404,10 @@ async fn meta_send(
         );
     };
     let config = &state.inner.config;
-    let last = state
-        .inner
-        .data
-        .lock()
-        .await
-        .people
-        .get(&(channel_key(kind), request.recipient.id.clone()))
-        .map(|p| p.1);
-    let Some(last) = last else {
-        return meta_error(
-            StatusCode::BAD_REQUEST,
-            "OAuthException",
-            100,
-            Some(2_018_001),
-            "(#100) No matching user found",
-        );
+    let age = match state.silence_of(kind, &request.recipient.id).await {
+        Ok(age) => age,
+        Err(unknown) => return unknown,
     };
-    let age = Duration::from_secs(u64::try_from(unix_now().saturating_sub(last)).unwrap_or(0));
     let tagged = request.messaging_type == crate::providers::meta::wire::MESSAGE_TAG
         && request.tag.as_deref() == Some("HUMAN_AGENT");
     let limit = if tagged { config.human_agent_window } else { config.service_window };
@@ -1340,6 +1438,7 @@ async fn meta_send(
         media,
         tag: request.tag.clone(),
         id: mid.clone(),
+        reply_to: request.message.reply_to.as_ref().map(|r| r.mid.clone()),
     });
     // The page's echo (message_echoes) carries the sender's metadata back, then the receipts follow.
     let echo = Messaging {
@@ -1441,6 +1540,7 @@ pub fn router(state: OthersSandbox) -> Router {
             "/evolution/message/sendWhatsAppAudio/{instance}",
             post(evolution_send_audio).layer(axum::extract::DefaultBodyLimit::max(EVOLUTION_BODY_LIMIT)),
         )
+        .route("/evolution/message/sendReaction/{instance}", post(evolution_send_reaction))
         .route("/evolution/connection", post(evolution_connection))
         .route("/evolution/chat/markMessageAsRead/{instance}", post(evolution_mark_read))
         .route("/evolution/chat/getBase64FromMediaMessage/{instance}", post(evolution_media))
@@ -1480,6 +1580,7 @@ mod tests {
                 voice: false,
             }),
             message_type: "documentMessage",
+            reply_to: None,
         };
         let message = request.message("3EB0AB");
         let document = &message["documentMessage"];

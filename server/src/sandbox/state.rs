@@ -213,6 +213,8 @@ pub struct SentMessage {
     pub biz_opaque_callback_data: Option<String>,
     /// A file sent by the id of an upload: its SHA-256 (base64, as Meta gives it) and type.
     pub media: Option<(String, String)>,
+    /// The wamid it answers (`context.message_id`), or a reaction's message.
+    pub reply_to: Option<String>,
 }
 
 /// One line of a simulated contact's conversation, for the simulator page.

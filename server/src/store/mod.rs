@@ -23,6 +23,7 @@ use std::time::Duration;
 pub mod agents;
 pub mod changes;
 pub mod channels;
+pub mod hours;
 pub mod inbound;
 pub mod labels;
 pub mod media;

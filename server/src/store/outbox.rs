@@ -7,6 +7,7 @@ use super::{corrupt, unavailable, LifecycleRow, SqlStore};
 use async_trait::async_trait;
 use atende_domain::channel::Channel;
 use atende_domain::contact::ContactId;
+use atende_domain::content::{Extras, Rich};
 use atende_domain::conversation::{AgentId, Assignee, ConversationSummary};
 use atende_domain::conversation::{ChannelKind, ConversationId};
 use atende_domain::inbound_media::MediaState;
@@ -109,51 +110,23 @@ impl Outbox for SqlStore {
         self.conversation_summary(id.0).await?.ok_or(StoreError::NotFound)
     }
 
+    async fn message(&self, id: ConversationId, message: i64) -> Result<MessageView, StoreError> {
+        let row: Option<MessageRow> = sqlx::query_as(&format!("{MESSAGE_VIEW} AND m.message_id = $2"))
+            .bind(id.0)
+            .bind(message)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        message_view(row.ok_or(StoreError::NotFound)?)
+    }
+
     async fn messages(&self, id: ConversationId) -> Result<Vec<MessageView>, StoreError> {
-        let rows: Vec<MessageRow> = sqlx::query_as(
-            "SELECT m.message_id, m.direction, m.kind, m.body, m.status, m.error_text, m.created_at, m.provider_at, \
-             m.provider_message_id, m.content, \
-             f.state AS media_state, f.reason AS media_reason, f.mime_type, f.file_name, f.voice, f.size_bytes \
-             FROM message m LEFT JOIN media f ON f.message_id = m.message_id \
-             WHERE m.conversation_id = $1 ORDER BY m.message_id",
-        )
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        rows.into_iter()
-            .map(|row| {
-                let media = match &row.media_state {
-                    Some(code) => Some(MediaView {
-                        state: MediaState::from_code(code, row.media_reason.as_deref())
-                            .ok_or_else(|| corrupt("media state", code))?,
-                        mime_type: row.mime_type,
-                        file_name: row.file_name,
-                        voice: row.voice.unwrap_or(0) != 0,
-                        size_bytes: row.size_bytes.and_then(|s| u64::try_from(s).ok()),
-                    }),
-                    None => None,
-                };
-                Ok(MessageView {
-                    id: row.message_id,
-                    inbound: row.direction == "in",
-                    kind: row.kind,
-                    body: row.body,
-                    status: row.status,
-                    error: row.error_text,
-                    written_at: Timestamp::from_millis(row.created_at),
-                    provider_at: row.provider_at.map(Timestamp::from_millis),
-                    media,
-                    provider_id: row.provider_message_id,
-                    // What a newer version wrote and this one cannot read is left out, not fatal.
-                    extras: row
-                        .content
-                        .as_deref()
-                        .and_then(|c| serde_json::from_str(c).ok())
-                        .unwrap_or_default(),
-                })
-            })
-            .collect()
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!("{MESSAGE_VIEW} ORDER BY m.message_id"))
+            .bind(id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        rows.into_iter().map(message_view).collect()
     }
 
     async fn channel_templates(&self, id: ConversationId) -> Result<Vec<Template>, StoreError> {
@@ -418,8 +391,9 @@ impl Outbox for SqlStore {
 
     async fn answer(&self, answer: &Answer<'_>, now: Timestamp) -> Result<bool, StoreError> {
         let id = answer.conversation;
-        let (kind, body, detail) = match answer.message {
+        let (kind, body, mut detail) = match answer.message {
             FreeForm::Text(text) => ("text", Some(text.as_str()), serde_json::json!({})),
+            FreeForm::Reaction(reaction) => ("reaction", None, serde_json::json!({ "reaction": reaction })),
             FreeForm::Media(media) => (
                 media.kind().code(),
                 media.caption(),
@@ -430,6 +404,23 @@ impl Outbox for SqlStore {
                 file.caption(),
                 serde_json::json!({ "file": KeptFile::of(file, sha256) }),
             ),
+        };
+        // What the worker needs to quote the message on the provider's side, and what the conversation shows.
+        if let Some(quoted) = answer.reply_to {
+            detail["reply_to"] = serde_json::json!(quoted);
+        }
+        let extras = match (answer.message, answer.reply_to) {
+            (FreeForm::Reaction(reaction), _) => Some(Extras {
+                rich: Some(Rich::Reaction {
+                    to: reaction.to.provider_id.clone(),
+                    emoji: reaction.emoji.clone(),
+                }),
+                ..Extras::default()
+            }),
+            (_, Some(quoted)) => {
+                Some(Extras { reply_to: Some(quoted.provider_id.clone()), ..Extras::default() })
+            }
+            _ => None,
         };
         // A tag is not kept: the worker decides it as the message leaves (a retry or a paced send may cross
         // the 24 hours).
@@ -447,6 +438,9 @@ impl Outbox for SqlStore {
         let agent = answer.agent;
         let mut tx = self.write_tx().await?;
         let (message_id, _) = Self::insert_outbound(&mut tx, &outbound, dispatch, now).await?;
+        if let Some(extras) = &extras {
+            Self::set_extras_on(&mut tx, message_id, extras).await?;
+        }
         if let FreeForm::File { file, sha256 } = answer.message {
             // The conversation shows the agent's file as it shows a contact's, from the blob store.
             let kept = KeptFile::of(file, sha256);
@@ -940,4 +934,39 @@ impl SqlStore {
             .map_err(unavailable)?;
         Ok(before.map_or(Assignee::Unassigned, |a| Assignee::Agent(AgentId(a))))
     }
+}
+
+/// A conversation's messages with their files, as the agent sees them (`$1` the conversation).
+const MESSAGE_VIEW: &str =
+    "SELECT m.message_id, m.direction, m.kind, m.body, m.status, m.error_text, m.created_at, \
+     m.provider_at, m.provider_message_id, m.content, \
+     f.state AS media_state, f.reason AS media_reason, f.mime_type, f.file_name, f.voice, f.size_bytes \
+     FROM message m LEFT JOIN media f ON f.message_id = m.message_id WHERE m.conversation_id = $1";
+
+fn message_view(row: MessageRow) -> Result<MessageView, StoreError> {
+    let media = match &row.media_state {
+        Some(code) => Some(MediaView {
+            state: MediaState::from_code(code, row.media_reason.as_deref())
+                .ok_or_else(|| corrupt("media state", code))?,
+            mime_type: row.mime_type,
+            file_name: row.file_name,
+            voice: row.voice.unwrap_or(0) != 0,
+            size_bytes: row.size_bytes.and_then(|s| u64::try_from(s).ok()),
+        }),
+        None => None,
+    };
+    Ok(MessageView {
+        id: row.message_id,
+        inbound: row.direction == "in",
+        kind: row.kind,
+        body: row.body,
+        status: row.status,
+        error: row.error_text,
+        written_at: Timestamp::from_millis(row.created_at),
+        provider_at: row.provider_at.map(Timestamp::from_millis),
+        media,
+        provider_id: row.provider_message_id,
+        // What a newer version wrote and this one cannot read is left out, not fatal.
+        extras: row.content.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default(),
+    })
 }

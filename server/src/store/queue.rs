@@ -290,6 +290,23 @@ impl SqlStore {
         Ok((MessageId(message_id), JobId(job_id)))
     }
 
+    /// What an agent's (or Atende's) message carries besides its text: the message it answers, the reaction,
+    /// that it was automatic; shown with it as a contact's are.
+    pub(crate) async fn set_extras_on(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        message: MessageId,
+        extras: &atende_domain::content::Extras,
+    ) -> Result<(), StoreError> {
+        let content = serde_json::to_string(extras).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        sqlx::query("UPDATE message SET content = $2 WHERE message_id = $1")
+            .bind(message.0)
+            .bind(content)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     /// Claims the next job that may leave now, for `lease_ms`. `None` when nothing is due.
     pub async fn claim_next_job(
         &self,

@@ -285,6 +285,7 @@ async fn a_send_meta_refuses_for_the_window_is_explained_and_closes_the_window()
         to,
         message: OutboundMessage::Text { body: "Oi, Eva".into() },
         tag: None,
+        reply_to: None,
     };
     let failure = MessengerSender { client }.send(&outbound).await.expect_err("outside the window");
     assert_eq!(failure.code(), Some(10));

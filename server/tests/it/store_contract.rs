@@ -572,6 +572,7 @@ contract!(an_answer_is_stored_with_what_it_changes_in_one_transaction_or_not_at_
         delivery: Delivery::Now { tag: None },
         reopened,
         agent,
+        reply_to: None,
     };
 
     // Ana answers the concluded conversation nobody had: it opens again and is hers, both said in its history.
@@ -1036,6 +1037,110 @@ contract!(labels_are_unique_by_name_go_on_conversations_once_and_filter_the_list
     assert!(store.conversation_labels(first).await.expect("labels").is_empty());
     assert!(store.conversation_labels(second).await.expect("labels").is_empty());
     assert_eq!(store.labels().await.expect("labels").len(), 1);
+});
+
+contract!(
+    a_reply_and_a_reaction_keep_the_message_they_point_at_and_a_message_is_read_in_its_own_conversation,
+    |db| {
+        use atende_domain::content::{Extras, Rich};
+        use atende_domain::ports::{Answer, FreeForm, Outbox};
+        use atende_domain::queue::{Delivery, MessageText};
+        use atende_domain::reply::{Quoted, Reaction};
+        let store = db.store().await;
+        let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+        let channel = gateway_channel(&store).await;
+        let ana =
+            AgentId(store.create_agent(&agent("ana@loja.com.br", "Ana"), &[sales], NOW).await.expect("ana"));
+        let first =
+            store.create_contact(new_contact("Cliente", "(11) 97777-0031"), NOW).await.expect("contact");
+        let other =
+            store.create_contact(new_contact("Outro", "(11) 97777-0032"), NOW).await.expect("contact");
+        let id = store.open_for(first.id, channel, sales, None, None, NOW).await.expect("opened").id;
+        let elsewhere = store.open_for(other.id, channel, sales, None, None, NOW).await.expect("opened").id;
+        contact_wrote(&db, id, "Tem em azul?", NOW).await;
+        let asked = store.messages(id).await.expect("messages")[0].clone();
+        assert_eq!(store.message(id, asked.id).await.expect("read").body.as_deref(), Some("Tem em azul?"));
+        assert_eq!(
+            store.message(elsewhere, asked.id).await,
+            Err(StoreError::NotFound),
+            "not that conversation's"
+        );
+        assert_eq!(store.message(id, 9_999).await, Err(StoreError::NotFound));
+
+        let quoted = Quoted { provider_id: "3EB0AZUL".into(), from_me: false };
+        let text = MessageText::parse("Temos, sim!").expect("text");
+        let reaction = Reaction { to: quoted.clone(), emoji: Some("👍".into()) };
+        for (message, reply_to) in
+            [(FreeForm::Text(&text), Some(&quoted)), (FreeForm::Reaction(&reaction), None)]
+        {
+            let answer = Answer {
+                conversation: id,
+                message,
+                delivery: Delivery::WhenContactWrites,
+                reopened: None,
+                agent: ana,
+                reply_to,
+            };
+            store.answer(&answer, NOW).await.expect("answered");
+        }
+        let messages = store.messages(id).await.expect("messages");
+        let (answer, reacted) = (&messages[1], &messages[2]);
+        assert_eq!((answer.status.as_str(), answer.extras.reply_to.as_deref()), ("held", Some("3EB0AZUL")));
+        assert_eq!((reacted.kind.as_str(), reacted.body.as_deref()), ("reaction", None));
+        assert_eq!(
+            reacted.extras,
+            Extras {
+                rich: Some(Rich::Reaction { to: "3EB0AZUL".into(), emoji: Some("👍".into()) }),
+                ..Extras::default()
+            }
+        );
+        assert_eq!(store.message(id, reacted.id).await.expect("read"), *reacted);
+    }
+);
+
+contract!(hours_are_kept_per_team_and_the_inbox_and_an_automatic_answer_is_written_once_per_decision, |db| {
+    use atende_domain::hours::OpeningHours;
+    use atende_domain::ports::{Hours, Outbox};
+    use atende_domain::queue::MessageText;
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let shop = OpeningHours { auto_answer: Some("Voltamos às 8h.".into()), ..OpeningHours::default() };
+    store.save_team_hours(None, Some(&shop), NOW).await.expect("inbox");
+    store.save_team_hours(Some(sales), Some(&OpeningHours::default()), NOW).await.expect("sales");
+    assert_eq!(store.save_team_hours(Some(9_999), Some(&shop), NOW).await, Err(StoreError::NotFound));
+    let kept = store.team_hours().await.expect("hours");
+    assert_eq!(kept, [(None, shop.clone()), (Some(sales), OpeningHours::default())]);
+    let answering = store.teams_answering_automatically().await.expect("answering");
+    assert_eq!(answering, [(None, shop.clone())], "only the inbox answers automatically");
+
+    let channel = gateway_channel(&store).await;
+    let contact =
+        store.create_contact(new_contact("Cliente", "(11) 97777-0041"), NOW).await.expect("contact");
+    let in_sales = store.open_for(contact.id, channel, sales, None, None, NOW).await.expect("opened").id;
+    let other = store.create_contact(new_contact("Outro", "(11) 97777-0042"), NOW).await.expect("contact");
+    let in_inbox =
+        store.open_conversation(other.id, ChannelKind::WhatsappUnofficial, NOW).await.expect("open").id;
+    let candidates = store.answer_candidates(&[in_sales.0, in_inbox.0], &[None]).await.expect("candidates");
+    assert_eq!(candidates.len(), 1, "only the inbox's conversation");
+    let candidate = candidates[0].clone();
+    assert_eq!((candidate.team_id, candidate.answered), (None, None));
+    let text = MessageText::parse("Voltamos às 8h.").expect("text");
+    let inbox_channel = store.conversation_channel(in_inbox).await.unwrap_or(channel);
+    assert!(store.write_automatic_answer(&candidate, inbox_channel, &text, NOW).await.expect("written"));
+    // Decided on the same reading again (a second processor): not written twice.
+    assert!(!store.write_automatic_answer(&candidate, inbox_channel, &text, NOW).await.expect("refused"));
+    let messages = store.messages(in_inbox).await.expect("messages");
+    assert_eq!(messages.len(), 1);
+    assert!(messages[0].extras.automatic);
+    assert_eq!(
+        (messages[0].status.as_str(), messages[0].body.as_deref()),
+        ("queued", Some("Voltamos às 8h."))
+    );
+    let again = store.answer_candidates(&[in_inbox.0], &[None]).await.expect("candidates");
+    assert_eq!(again[0].answered, Some(NOW));
+
+    store.save_team_hours(None, None, NOW).await.expect("always open");
+    assert_eq!(store.team_hours().await.expect("hours").len(), 1);
 });
 
 /// A contact's message, written as the inbox writes it (the read side is what is under test).

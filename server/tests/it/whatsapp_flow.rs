@@ -5,7 +5,6 @@ use crate::common::{eventually, spawn_app, TestApp};
 use atende_domain::conversation::{ConversationSummary, Tab};
 use atende_domain::ports::Store;
 use atende_server::providers::whatsapp::signature_header;
-use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
 use atende_server::store::queue::{Dispatch, NewOutbound};
 
 async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
@@ -18,17 +17,6 @@ async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
             .find(|c| c.contact_name.as_str() == name)
     })
     .await
-}
-
-async fn contact_writes(app: &TestApp, number: &str, name: &str, text: &str) {
-    app.sandbox
-        .simulate_inbound(SimulatedInbound {
-            number: number.into(),
-            name: name.into(),
-            content: SimulatedContent::Text(text.into()),
-        })
-        .await
-        .expect("the webhook reached Atende");
 }
 
 async fn channel_id(app: &TestApp) -> i64 {
@@ -56,7 +44,7 @@ async fn the_templates_of_the_sandbox_are_synced_at_start() {
 #[tokio::test]
 async fn a_contacts_message_arrives_signed_and_an_answer_goes_out_and_is_read() {
     let app = spawn_app().await;
-    contact_writes(&app, "5511987654321", "Maria Cliente", "Oi, tudo bem?").await;
+    app.contact_writes("5511987654321", "Maria Cliente", "Oi, tudo bem?").await;
     let conversation = conversation_with(&app, "Maria Cliente").await;
     assert_eq!(conversation.last_message.as_deref(), Some("Oi, tudo bem?"));
     assert!(conversation.last_inbound_at.is_some(), "the window did not open");
@@ -81,7 +69,7 @@ async fn a_contacts_message_arrives_signed_and_an_answer_goes_out_and_is_read() 
 #[tokio::test]
 async fn a_text_outside_the_window_fails_with_the_reason_explained() {
     let app = spawn_app().await;
-    contact_writes(&app, "5521998765432", "João", "Oi").await;
+    app.contact_writes("5521998765432", "João", "Oi").await;
     let conversation = conversation_with(&app, "João").await;
     // The contact's window closed long ago, as far as the sandbox (Meta) is concerned.
     app.sandbox.set_last_inbound("5521998765432", 0).await;
@@ -101,7 +89,7 @@ async fn a_text_outside_the_window_fails_with_the_reason_explained() {
 #[tokio::test]
 async fn held_messages_leave_in_order_when_the_contact_replies() {
     let app = spawn_app().await;
-    contact_writes(&app, "5531997776666", "Ana", "Oi").await;
+    app.contact_writes("5531997776666", "Ana", "Oi").await;
     let conversation = conversation_with(&app, "Ana").await;
     let channel = channel_id(&app).await;
     let mut jobs = Vec::new();
@@ -116,7 +104,7 @@ async fn held_messages_leave_in_order_when_the_contact_replies() {
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert!(app.sandbox.sent_messages().await.is_empty(), "a held message left before the reply");
 
-    contact_writes(&app, "5531997776666", "Ana", "👍").await;
+    app.contact_writes("5531997776666", "Ana", "👍").await;
     eventually("the queue was flushed", || async {
         let mut done = 0;
         for job in &jobs {
@@ -133,7 +121,7 @@ async fn held_messages_leave_in_order_when_the_contact_replies() {
 #[tokio::test]
 async fn a_send_whose_answer_was_lost_is_recognised_by_its_status_and_never_sent_twice() {
     let app = spawn_app().await;
-    contact_writes(&app, "5541996665555", "Bruno", "Oi").await;
+    app.contact_writes("5541996665555", "Bruno", "Oi").await;
     let conversation = conversation_with(&app, "Bruno").await;
     let channel = channel_id(&app).await;
     // Meta takes the message but its answer never arrives (a 500 after a second): the worker retries, and

@@ -117,6 +117,11 @@ impl EvolutionClient {
         self.send("sendText", request, None).await
     }
 
+    /// `POST /message/sendReaction/{instance}`: an emoji on a message; answers the reaction's message id.
+    pub async fn send_reaction(&self, request: &wire::SendReaction) -> Result<String, EvolutionFailure> {
+        self.send("sendReaction", request, None).await
+    }
+
     /// `POST /message/sendMedia/{instance}`: an attachment by link or in base64; answers the message id.
     /// `carried`: the file travels in the request (base64), so it may take up to [`FILE_TIMEOUT`].
     pub async fn send_media(

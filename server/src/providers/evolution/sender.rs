@@ -20,13 +20,30 @@ impl ChannelSender for EvolutionSender {
 
     async fn send(&self, outbound: &Outbound) -> SendOutcome {
         let to = outbound.to.clone();
+        // "Responder": quoted by its key's id (Evolution finds the message in its own store).
+        let quoted = outbound.reply_to.as_ref().map(|q| wire::QuotedMessage {
+            key: wire::QuotedKey { id: q.provider_id.clone(), from_me: q.from_me },
+        });
         let sent = match &outbound.message {
             OutboundMessage::Text { body } => {
-                self.client.send_text(&SendText { number: to, text: body.clone() }).await
+                self.client.send_text(&SendText { number: to, text: body.clone(), quoted }).await
+            }
+            OutboundMessage::Reaction { to: reacted, emoji } => {
+                let key = wire::Key {
+                    remote_jid: if to.contains('@') { to } else { format!("{to}@s.whatsapp.net") },
+                    from_me: reacted.from_me,
+                    id: reacted.provider_id.clone(),
+                    remote_jid_alt: None,
+                    sender_pn: None,
+                };
+                let reaction = emoji.clone().unwrap_or_default();
+                self.client.send_reaction(&wire::SendReaction { key, reaction }).await
             }
             OutboundMessage::Template { .. } => return Err(SendFailure::unsupported("template")),
             OutboundMessage::Media { kind: MediaKind::Audio, link, .. } => {
-                self.client.send_audio(&wire::SendAudio { number: to, audio: link.clone() }, false).await
+                self.client
+                    .send_audio(&wire::SendAudio { number: to, audio: link.clone(), quoted }, false)
+                    .await
             }
             OutboundMessage::Media { kind, link, caption, filename } => {
                 let request = wire::SendMedia {
@@ -36,6 +53,7 @@ impl ChannelSender for EvolutionSender {
                     media: link.clone(),
                     file_name: filename.clone(),
                     caption: caption.clone(),
+                    quoted,
                 };
                 self.client.send_media(&request, false).await
             }
@@ -43,7 +61,7 @@ impl ChannelSender for EvolutionSender {
             // field); an OGG/Opus audio as a voice note, as the phone's app records them.
             OutboundMessage::File { file, .. } if file.voice => {
                 let audio = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
-                self.client.send_audio(&wire::SendAudio { number: to, audio }, true).await
+                self.client.send_audio(&wire::SendAudio { number: to, audio, quoted }, true).await
             }
             OutboundMessage::File { file, caption } => {
                 let request = wire::SendMedia {
@@ -54,6 +72,7 @@ impl ChannelSender for EvolutionSender {
                     // Evolution requires a name with base64, and takes the type from its extension.
                     file_name: Some(file.name.clone()),
                     caption: caption.clone(),
+                    quoted,
                 };
                 self.client.send_media(&request, true).await
             }

@@ -18,6 +18,29 @@ pub struct SendText {
     /// Digits, or a whole JID (`…@s.whatsapp.net`, `…@lid`).
     pub number: String,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<QuotedMessage>,
+}
+
+/// `quoted` of a send: the message answered, by its key (Evolution reads the rest from its own store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotedMessage {
+    pub key: QuotedKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotedKey {
+    pub id: String,
+    #[serde(default)]
+    pub from_me: bool,
+}
+
+/// `POST /message/sendReaction/{instance}`: `reaction` `""` takes it off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendReaction {
+    pub key: Key,
+    pub reaction: String,
 }
 
 /// `POST /message/sendMedia/{instance}`.
@@ -35,6 +58,8 @@ pub struct SendMedia {
     pub file_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<QuotedMessage>,
 }
 
 /// `POST /message/sendWhatsAppAudio/{instance}`: a voice note (push-to-talk), by URL or base64.
@@ -42,6 +67,8 @@ pub struct SendMedia {
 pub struct SendAudio {
     pub number: String,
     pub audio: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<QuotedMessage>,
 }
 
 /// A message's key: who and which.
@@ -209,7 +236,7 @@ impl MessageRecord {
         let stanza = |v: &Value| v["contextInfo"]["stanzaId"].as_str().map(str::to_owned);
         let reply_to =
             if content_type == "reactionMessage" { None } else { stanza(&content).or_else(|| stanza(data)) };
-        Extras { rich, reply_to }
+        Extras { rich, reply_to, ..Extras::default() }
     }
 
     /// Atende's name for the message's type (`text`, `image`, …) and what an agent reads of it.

@@ -198,6 +198,7 @@ impl MetaInbound {
                             .and(message.text.clone())
                             .map(|text| Rich::ButtonReply { text }),
                         reply_to: message.reply_to.as_ref().map(|r| r.mid.clone()),
+                        ..Extras::default()
                     }
                 } else {
                     Extras::default()
@@ -215,7 +216,7 @@ impl MetaInbound {
             // "unreact": the reaction is taken off the message, as WhatsApp's reaction without an emoji.
             let emoji = reaction.emoji.clone().filter(|_| reaction.action.as_deref() != Some("unreact"));
             let rich = reaction.mid.clone().map(|to| Rich::Reaction { to, emoji: emoji.clone() });
-            let extras = Extras { rich, reply_to: None };
+            let extras = Extras { rich, ..Extras::default() };
             items.push(Said {
                 id,
                 kind: "reaction",
@@ -228,7 +229,7 @@ impl MetaInbound {
             let id = format!("postback:{}:{}", person, at.as_millis());
             let title = postback.title.clone().or_else(|| postback.payload.clone());
             let rich = postback.title.clone().map(|text| Rich::ButtonReply { text });
-            let extras = Extras { rich, reply_to: None };
+            let extras = Extras { rich, ..Extras::default() };
             items.push(Said {
                 id,
                 kind: "button",

@@ -144,6 +144,20 @@ impl MessengerClient {
         graph_call(self.http.post(url).bearer_auth(&self.config.access_token).json(&body)).await.map(|_| ())
     }
 
+    /// "Reagir": `POST {base}/{account_id}/messages` with `sender_action` `react` (the Send API's one reaction,
+    /// `love`) or `unreact` on the person's message `mid`. The Send API gives such an action no message id.
+    pub async fn react(&self, to: &str, mid: &str, on: bool) -> Result<(), ProviderFailure> {
+        let url = format!("{}/{}/messages", self.config.base(), self.config.account_id);
+        let (action, payload) = if on {
+            ("react", serde_json::json!({ "message_id": mid, "reaction": "love" }))
+        } else {
+            ("unreact", serde_json::json!({ "message_id": mid }))
+        };
+        let body =
+            serde_json::json!({ "recipient": { "id": to }, "sender_action": action, "payload": payload });
+        graph_call(self.http.post(url).bearer_auth(&self.config.access_token).json(&body)).await.map(|_| ())
+    }
+
     /// The person's public profile: first and last name on Messenger, name and username on Instagram.
     pub async fn profile(&self, scoped_id: &str) -> Result<Profile, ProviderFailure> {
         let fields = match self.config.kind {

@@ -48,6 +48,12 @@ impl ChannelSender for MessengerSender {
             OutboundMessage::Media { kind, link, .. } => {
                 SendRequest::attachment(to, attachment_type(*kind), link.clone(), tag)
             }
+            OutboundMessage::Reaction { to: reacted, emoji } => {
+                let on = emoji.is_some();
+                self.client.react(to, &reacted.provider_id, on).await.map_err(|f| explain(channel, &f))?;
+                // No id comes back for a sender action: Atende's own names it, so it is never sent twice.
+                return Ok(format!("{}:{}", correlation_id(outbound.message_id), reacted.provider_id));
+            }
             OutboundMessage::File { file, .. } => {
                 // Uploaded first, then sent by its id (a new id at each attempt: one whose message never left
                 // is only an unused upload).
@@ -57,6 +63,8 @@ impl ChannelSender for MessengerSender {
             }
         };
         request.message.metadata = Some(correlation_id(outbound.message_id));
+        request.message.reply_to =
+            outbound.reply_to.as_ref().map(|q| super::wire::ReplyTo { mid: q.provider_id.clone() });
         let kind = channel;
         self.client.send(&request).await.map(|accepted| accepted.message_id).map_err(|f| explain(kind, &f))
     }

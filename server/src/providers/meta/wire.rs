@@ -27,7 +27,12 @@ impl SendRequest {
             recipient: Party { id: recipient.to_owned() },
             messaging_type: if tag.is_some() { MESSAGE_TAG } else { RESPONSE }.to_owned(),
             tag: tag.map(str::to_owned),
-            message: OutgoingMessage { text: Some(text.into()), attachment: None, metadata: None },
+            message: OutgoingMessage {
+                text: Some(text.into()),
+                attachment: None,
+                metadata: None,
+                reply_to: None,
+            },
         }
     }
 
@@ -47,7 +52,12 @@ impl SendRequest {
     fn with_attachment(recipient: &str, kind: &str, payload: AttachmentPayload, tag: Option<&str>) -> Self {
         let attachment = Attachment { kind: kind.to_owned(), payload };
         Self {
-            message: OutgoingMessage { text: None, attachment: Some(attachment), metadata: None },
+            message: OutgoingMessage {
+                text: None,
+                attachment: Some(attachment),
+                metadata: None,
+                reply_to: None,
+            },
             ..Self::text(recipient, "", tag)
         }
     }
@@ -68,6 +78,9 @@ pub struct OutgoingMessage {
     /// recognised instead of sent twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<String>,
+    /// "Responder": the message answered, by its `mid` (the same object replies come in with).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyTo>,
 }
 
 /// `{"type":"image","payload":{"url":"…"}}`, in both directions.

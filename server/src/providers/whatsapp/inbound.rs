@@ -207,7 +207,7 @@ fn extras_of(message: &wire::InboundMessage) -> Extras {
         InboundContent::Reaction(_) => None,
         _ => message.context.as_ref().and_then(|c| c.id.clone()),
     };
-    Extras { rich, reply_to }
+    Extras { rich, reply_to, ..Extras::default() }
 }
 
 /// How long Meta keeps a media id that came in a webhook.

@@ -1,6 +1,6 @@
 //! The outbound worker's way out through the WhatsApp Cloud API (or the sandbox, which speaks it).
 
-use super::wire::{MediaKind as WireMedia, OutboundMedia, SendRequest, Template};
+use super::wire::{MediaKind as WireMedia, OutboundMedia, ReplyTo, SendRequest, Template};
 use super::{CloudApiClient, ProviderFailure};
 use crate::channels::port::{
     correlation_id, ChannelSender, Outbound, OutboundMessage, SendFailure, SendOutcome,
@@ -61,7 +61,15 @@ impl CloudApiSender {
                 };
                 SendRequest::media(to, wire_kind(file.kind), media)
             }
+            OutboundMessage::Reaction { to: quoted, emoji } => {
+                SendRequest::reaction(to, quoted.provider_id.clone(), emoji.clone())
+            }
         };
+        // "Responder": quoted by its wamid (a reaction names its message itself).
+        if !matches!(outbound.message, OutboundMessage::Reaction { .. }) {
+            request.context =
+                outbound.reply_to.as_ref().map(|q| ReplyTo { message_id: q.provider_id.clone() });
+        }
         request.biz_opaque_callback_data = Some(correlation_id(outbound.message_id));
         Ok(request)
     }

@@ -75,6 +75,12 @@ impl SendRequest {
         Self::new(to, OutboundContent::Template { template })
     }
 
+    /// A reaction (only inside the window): `emoji` `None` takes the business's off (Meta's empty emoji).
+    pub fn reaction(to: impl Into<String>, message_id: String, emoji: Option<String>) -> Self {
+        let reaction = Reaction { message_id, emoji: Some(emoji.unwrap_or_default()) };
+        Self::new(to, OutboundContent::Reaction { reaction })
+    }
+
     /// A media message (only inside the window).
     pub fn media(to: impl Into<String>, kind: MediaKind, media: OutboundMedia) -> Self {
         let content = match kind {
@@ -96,12 +102,28 @@ pub struct ReplyTo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum OutboundContent {
-    Text { text: TextBody },
-    Template { template: Template },
-    Image { image: OutboundMedia },
-    Document { document: OutboundMedia },
-    Audio { audio: OutboundMedia },
-    Video { video: OutboundMedia },
+    Text {
+        text: TextBody,
+    },
+    Template {
+        template: Template,
+    },
+    Image {
+        image: OutboundMedia,
+    },
+    Document {
+        document: OutboundMedia,
+    },
+    Audio {
+        audio: OutboundMedia,
+    },
+    Video {
+        video: OutboundMedia,
+    },
+    /// An emoji on a message (`emoji` `""` takes the business's reaction off).
+    Reaction {
+        reaction: Reaction,
+    },
 }
 
 impl OutboundContent {
@@ -114,6 +136,7 @@ impl OutboundContent {
             Self::Document { .. } => "document",
             Self::Audio { .. } => "audio",
             Self::Video { .. } => "video",
+            Self::Reaction { .. } => "reaction",
         }
     }
 }

@@ -246,6 +246,18 @@ impl TestApp {
         sign_in(&self.address, email, "senha-do-agente").await
     }
 
+    /// A contact writes `text` on the official channel: the sandbox signs and delivers the webhook.
+    pub(crate) async fn contact_writes(&self, number: &str, name: &str, text: &str) {
+        self.sandbox
+            .simulate_inbound(atende_server::sandbox::SimulatedInbound {
+                number: number.into(),
+                name: name.into(),
+                content: atende_server::sandbox::SimulatedContent::Text(text.into()),
+            })
+            .await
+            .expect("the webhook reached Atende");
+    }
+
     /// The composer's "Enviar", as the signed-in admin; the answer must be 200.
     pub(crate) async fn send_text(&self, conversation: i64, text: &str) {
         let sent = self
