@@ -246,6 +246,17 @@ pub async fn team_agents(team: i64) -> Result<Vec<atende_domain::ports::AgentInf
     Ok(services.outbox.assignable_agents(Some(team)).await?)
 }
 
+/// Whom a note in the conversation may name with `@` (its `@` list): those who may answer it, the same
+/// "Salvar nota" reads the names against.
+#[server(endpoint = "note_agents")]
+pub async fn note_agents(conversation: i64) -> Result<Vec<atende_domain::ports::AgentInfo>, AppError> {
+    use atende_domain::conversation::ConversationId;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
+    services.authorize(id).await?;
+    let team = services.store.conversation_team(id).await?;
+    Ok(services.outbox.assignable_agents(team).await?)
+}
+
 /// "Nota interna" → "Salvar nota": a note nobody outside sees, naming with `@` the agents who may answer
 /// the conversation. Nothing is sent, and the window, the queue and the price stay as they were.
 #[server(endpoint = "add_note")]

@@ -50,11 +50,8 @@ pub async fn hours_of_teams() -> Result<HoursData, AppError> {
 /// no hours). Admins only; a refusal changes nothing.
 #[server(endpoint = "save_team_hours", input = leptos::server_fn::codec::Json)]
 pub async fn save_team_hours(team: Option<i64>, form: Option<HoursForm>) -> Result<(), AppError> {
-    use atende_domain::hours::HoursError;
     let services = crate::ssr::Services::signed_in()?;
-    if !crate::ssr::viewer()?.is_admin() {
-        return Err(HoursError::NotAllowed.into());
-    }
+    atende_domain::hours::check_manager(&crate::ssr::viewer()?)?;
     let hours = form.as_ref().map(OpeningHours::parse).transpose()?;
     services.hours.save_team_hours(team, hours.as_ref(), services.clock.now()).await?;
     Ok(())

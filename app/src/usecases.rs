@@ -47,8 +47,19 @@ pub async fn react(
     let state = services.outbox.conversation_state(id).await?;
     let target = services.outbox.message(id, message).await?;
     let reaction = Reaction::decide(state.channel.kind(), &target, emoji)?;
-    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
-    answer(services, viewer, &state, FreeForm::Reaction(&reaction), delivery, now, None).await
+    let delivery =
+        Reaction::delivery(state.channel.kind(), compose_decision(&state.channel, &state.lifecycle, now))?;
+    // A reaction never reopens a concluded conversation (a 👍 on "obrigado" is no new matter).
+    let answer = Answer {
+        conversation: id,
+        message: FreeForm::Reaction(&reaction),
+        delivery,
+        reopened: None,
+        agent: viewer.me(),
+        reply_to: None,
+    };
+    services.outbox.answer(&answer, now).await?;
+    Ok(delivery.into())
 }
 
 /// "Anexar" → "Enviar anexo": an image, video, audio or document by its public link, under the same window

@@ -88,6 +88,23 @@ pub enum HoursError {
     NotAllowed,
 }
 
+/// Whether a contact's message of `kind`, sent at `sent_at` and read at `now`, may get the automatic answer: a
+/// reaction does not (a 👍 at night is no question), nor a message more than an hour old (a gateway's history
+/// sync, a backlog after an outage): the answer is for someone waiting now.
+pub fn prompts_auto_answer(kind: crate::window::InboundKind, sent_at: Timestamp, now: Timestamp) -> bool {
+    kind != crate::window::InboundKind::Reaction
+        && now.as_millis().saturating_sub(sent_at.as_millis()) <= 60 * MINUTE
+}
+
+/// Only admins change hours.
+pub fn check_manager(viewer: &crate::access::Viewer) -> Result<(), HoursError> {
+    if viewer.is_admin() {
+        Ok(())
+    } else {
+        Err(HoursError::NotAllowed)
+    }
+}
+
 /// `HH:MM` (or `H:MM`), `24:00` for the end of the day, as minutes after midnight.
 fn minutes(day: &str, value: &str) -> Result<u16, HoursError> {
     let bad = || HoursError::NotATime { day: day.to_owned(), value: value.to_owned() };
@@ -120,7 +137,11 @@ impl OpeningHours {
                 continue;
             }
             let name = WEEKDAYS[i];
-            let (opens, closes) = (minutes(name, &day.opens)?, minutes(name, &day.closes)?);
+            let (opens, mut closes) = (minutes(name, &day.opens)?, minutes(name, &day.closes)?);
+            // A day that closes at 00:00 closes at midnight, its end (a time field stops at 23:59).
+            if closes == 0 {
+                closes = 24 * 60;
+            }
             if closes <= opens {
                 return Err(HoursError::ClosesBeforeOpens { day: name.to_owned() });
             }
@@ -379,6 +400,12 @@ mod tests {
             OpeningHours::parse(&form(days)).expect("valid").days[1],
             Some(Span { opens: 0, closes: 1440 })
         );
+        days[1] = (true, "00:00", "00:00");
+        assert_eq!(
+            OpeningHours::parse(&form(days)).expect("valid").days[1],
+            Some(Span { opens: 0, closes: 1440 }),
+            "00:00 as the closing is midnight"
+        );
         let mut empty = form(days);
         empty.auto_answer = "   ".into();
         assert_eq!(OpeningHours::parse(&empty), Err(HoursError::EmptyAnswer));
@@ -436,6 +463,19 @@ mod tests {
         let before = auto_answer_price(Some(&card), Timestamp::from_utc_date(2026, 9, 1).expect("valid"));
         assert!(before.contains("não tem o valor"), "{before}");
         assert!(auto_answer_price(None, brasilia(0, 10, 0)).contains("não tem o valor"));
+    }
+
+    #[test]
+    fn a_reaction_or_an_old_message_gets_no_automatic_answer() {
+        use crate::window::InboundKind;
+        let now = brasilia(0, 22, 0);
+        assert!(prompts_auto_answer(InboundKind::Text, now.plus_millis(-5 * MINUTE), now));
+        assert!(prompts_auto_answer(InboundKind::Image, now, now));
+        assert!(!prompts_auto_answer(InboundKind::Reaction, now, now));
+        assert!(!prompts_auto_answer(InboundKind::Text, now.plus_millis(-61 * MINUTE), now));
+        // A provider's time of any value (hostile, or from the far past) is no panic.
+        assert!(!prompts_auto_answer(InboundKind::Text, Timestamp::from_millis(i64::MIN), now));
+        assert!(prompts_auto_answer(InboundKind::Text, Timestamp::from_millis(i64::MAX), now));
     }
 
     #[test]

@@ -73,6 +73,57 @@ impl NoteText {
     }
 }
 
+/// The `@` being typed at the end of a note's draft, for its list of agents: where the `@` is (a byte index)
+/// and what follows it (`@ana p` → "ana p"); `None` when the draft does not end in one (an `@` inside a word is
+/// an e-mail's; a line break or more than [`MENTION_QUERY_MAX`] characters after it end it).
+pub fn mention_query(draft: &str) -> Option<(usize, &str)> {
+    let (at, _) = draft.char_indices().rev().find(|&(_, c)| c == '@')?;
+    let before = draft[..at].chars().next_back();
+    if before.is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    let query = &draft[at + 1..];
+    if query.contains('\n') || query.chars().count() > MENTION_QUERY_MAX || query.starts_with(' ') {
+        return None;
+    }
+    Some((at, query))
+}
+
+/// The longest name typed after an `@` that the list still follows.
+pub const MENTION_QUERY_MAX: usize = 40;
+
+/// The agents the list offers for `query` (case and accents aside): those whose name, or a word of it,
+/// begins with it, by name, at most `limit`. A space typed after a whole name ends the list ("@Ana " offers
+/// "Ana Paula", not "Ana").
+pub fn mention_suggestions<'a>(
+    agents: &'a [(AgentId, String)],
+    query: &str,
+    limit: usize,
+) -> Vec<&'a (AgentId, String)> {
+    // Folding drops a trailing space; it is kept here, where it says the name was typed whole.
+    let mut query_folded = fold_for_search(query);
+    if query.ends_with(char::is_whitespace) && !query_folded.is_empty() {
+        query_folded.push(' ');
+    }
+    let query = query_folded;
+    let mut found: Vec<&(AgentId, String)> = agents
+        .iter()
+        .filter(|(_, name)| {
+            let name = fold_for_search(name.trim());
+            !name.is_empty()
+                && (name.starts_with(&query) || name.split(' ').any(|word| word.starts_with(&query)))
+        })
+        .collect();
+    found.sort_by(|a, b| fold_for_search(&a.1).cmp(&fold_for_search(&b.1)).then(a.0.cmp(&b.0)));
+    found.truncate(limit);
+    found
+}
+
+/// The draft with the `@` at `at` completed to `name` and a space after it, ready for the rest of the note.
+pub fn complete_mention(draft: &str, at: usize, name: &str) -> String {
+    format!("{}@{} ", &draft[..at.min(draft.len())], name.trim())
+}
+
 /// A note as the conversation shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoteView {
@@ -98,6 +149,43 @@ mod tests {
         assert_eq!(NoteText::parse(" \n "), Err(NoteError::Empty));
         assert_eq!(NoteText::parse(&"x".repeat(4097)), Err(NoteError::TooLong { max: NOTE_MAX_CHARS }));
         assert!(NoteText::parse(&"ç".repeat(4096)).is_ok(), "characters, not bytes");
+    }
+
+    #[test]
+    fn the_at_being_typed_opens_the_list_and_a_choice_completes_it() {
+        assert_eq!(mention_query("Oi @an"), Some((3, "an")));
+        assert_eq!(mention_query("@"), Some((0, "")));
+        assert_eq!(mention_query("veja @Ana P"), Some((5, "Ana P")), "names have spaces");
+        assert_eq!(mention_query("ana@empresa"), None, "an e-mail's");
+        assert_eq!(mention_query("@ana\ntudo certo"), None, "the line ended it");
+        assert_eq!(mention_query("@ ana"), None);
+        assert_eq!(mention_query("sem arroba"), None);
+        assert_eq!(mention_query(&format!("@{}", "a".repeat(41))), None);
+        assert_eq!(complete_mention("Oi @an", 3, "Ana Paula"), "Oi @Ana Paula ");
+        let note = NoteText::parse(&complete_mention("Veja @jo", 5, "João Vítor")).expect("note");
+        assert_eq!(note.mentions(&[(AgentId(3), "João Vítor".to_owned())]), [AgentId(3)]);
+    }
+
+    #[test]
+    fn the_list_offers_names_or_words_that_begin_with_what_was_typed() {
+        let agents = [
+            (AgentId(1), "Ana".to_owned()),
+            (AgentId(2), "Paula Ana".to_owned()),
+            (AgentId(3), "João Vítor".to_owned()),
+            (AgentId(4), "Anabela".to_owned()),
+        ];
+        let names = |query: &str, limit| {
+            mention_suggestions(&agents, query, limit)
+                .into_iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("an", 8), ["Ana", "Anabela", "Paula Ana"]);
+        assert_eq!(names("VIT", 8), ["João Vítor"], "accents and case aside");
+        assert_eq!(names("", 2), ["Ana", "Anabela"], "everyone, at most the limit");
+        assert!(names("zé", 8).is_empty());
+        assert_eq!(names("ana ", 8), Vec::<&str>::new(), "a whole name and a space: the list is done");
+        assert_eq!(names("paula a", 8), ["Paula Ana"]);
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! an emoji put on one. Both point at the message by the provider's id, so the message must have gone out
 //! (or come in) first; each channel takes what its provider takes:
 //! - WhatsApp (Cloud API and the unofficial gateway): a reply quotes any message; a reaction is any one emoji,
-//!   on a message of either side; an empty reaction takes the agent's off.
+//!   on a message of either side; on the Cloud API an empty reaction takes the agent's off (Evolution's
+//!   `sendReaction` takes only an emoji: there another one replaces it).
 //! - Messenger and Instagram: a reply quotes any message (`reply_to`); the Send API's only reaction is
-//!   "love" (❤️), on a message the person sent.
+//!   "love" (❤️), on a message the person sent, within the 24 hours (a sender action carries no tag).
 //!
-//! Neither is special to the window or the queue: the composer's rules decide them as they decide a text
-//! (sent now, held until the contact writes, or refused).
+//! A reply is a text: the composer's rules decide it (sent now, held until the contact writes, or refused).
+//! A reaction follows them too, except that it never reopens a concluded conversation.
 
 use crate::conversation::ChannelKind;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,16 @@ pub struct Quoted {
 pub enum ReplyError {
     #[error("Esta mensagem ainda não saiu: espere o envio para responder ou reagir a ela.")]
     NotYetSent,
+    /// A button the person tapped on Messenger/Instagram (a postback) has no message id to point at.
+    #[error("O provedor não permite responder nem reagir a esta mensagem.")]
+    NotQuotable,
+    #[error("Na API Não Oficial não é possível tirar uma reação: escolha outro emoji para trocá-la.")]
+    CannotRemove,
+    #[error("No {channel}, depois de 24 horas sem mensagem do contato, não é possível reagir.")]
+    WindowClosed { channel: String },
+    /// What the composer says for a text, where a reaction is refused for the same reason.
+    #[error("{0}")]
+    Compose(crate::queue::ComposeRefusal),
     #[error("Não é possível responder ou reagir a uma reação.")]
     IsReaction,
     #[error("Escolha um emoji para reagir.")]
@@ -59,6 +70,9 @@ pub fn palette(channel: ChannelKind) -> &'static [&'static str] {
 const HEART: &str = "❤️";
 const WHATSAPP_PALETTE: &[&str] = &["👍", HEART, "😂", "😮", "😢", "🙏"];
 
+/// How Atende names a Messenger/Instagram postback, which has no message id.
+pub const POSTBACK_PREFIX: &str = "postback:";
+
 /// What an agent's message that answers `message` quotes.
 pub fn quote<'a>(message: impl Into<Target<'a>>) -> Result<Quoted, ReplyError> {
     let message = message.into();
@@ -66,7 +80,13 @@ pub fn quote<'a>(message: impl Into<Target<'a>>) -> Result<Quoted, ReplyError> {
         return Err(ReplyError::IsReaction);
     }
     let provider_id = message.provider_id.filter(|id| !id.trim().is_empty());
-    let provider_id = provider_id.ok_or(ReplyError::NotYetSent)?.to_owned();
+    let provider_id = provider_id.ok_or(ReplyError::NotYetSent)?;
+    // Atende's own names for what has no id of its own (see the Messenger/Instagram reading): a postback,
+    // and the second and later attachments of one message (`mid#2`), which are parts of the message `mid`.
+    if provider_id.starts_with(POSTBACK_PREFIX) {
+        return Err(ReplyError::NotQuotable);
+    }
+    let provider_id = provider_id.split_once('#').map_or(provider_id, |(mid, _)| mid).to_owned();
     Ok(Quoted { provider_id, from_me: !message.inbound })
 }
 
@@ -91,6 +111,9 @@ impl Reaction {
             return Err(ReplyError::OnlyTheirs { channel: channel.label().to_owned() });
         }
         if emoji.is_empty() {
+            if channel == ChannelKind::WhatsappUnofficial {
+                return Err(ReplyError::CannotRemove);
+            }
             return Ok(Self { to, emoji: None });
         }
         if !is_one_emoji(emoji) {
@@ -102,12 +125,29 @@ impl Reaction {
         Ok(Self { to, emoji: Some(emoji.to_owned()) })
     }
 
-    /// What the conversation's line says for it.
-    pub fn body(&self) -> String {
-        match &self.emoji {
-            Some(emoji) => format!("Reagiu com {emoji}"),
-            None => "Removeu a reação".to_owned(),
+    /// When it leaves, as the composer decided for a text: a sender action (Messenger, Instagram) carries
+    /// no tag, so after the 24 hours there is none.
+    pub fn delivery(
+        channel: ChannelKind,
+        decision: crate::queue::ComposeDecision,
+    ) -> Result<crate::queue::Delivery, ReplyError> {
+        use crate::queue::{ComposeDecision, Delivery};
+        match decision {
+            ComposeDecision::SendNow { tag: Some(_) } | ComposeDecision::Refuse(_)
+                if matches!(channel, ChannelKind::Messenger | ChannelKind::Instagram) =>
+            {
+                Err(ReplyError::WindowClosed { channel: channel.label().to_owned() })
+            }
+            ComposeDecision::SendNow { tag } => Ok(Delivery::Now { tag }),
+            ComposeDecision::Hold => Ok(Delivery::WhenContactWrites),
+            ComposeDecision::Refuse(refusal) => Err(ReplyError::Compose(refusal)),
         }
+    }
+
+    /// Whether a click on the agent's own reaction takes it off on this channel (the unofficial gateway
+    /// only replaces one).
+    pub const fn removable(channel: ChannelKind) -> bool {
+        !matches!(channel, ChannelKind::WhatsappUnofficial)
     }
 }
 
@@ -185,8 +225,42 @@ mod tests {
         assert_eq!(mine.to, Quoted { provider_id: "wamid.B".into(), from_me: true });
         let off = Reaction::decide(ChannelKind::WhatsappOfficial, theirs, " ").expect("valid");
         assert_eq!(off.emoji, None);
-        assert_eq!(off.body(), "Removeu a reação");
-        assert_eq!(mine.body(), "Reagiu com 😂");
+        assert_eq!(mine.emoji.as_deref(), Some("😂"));
+        // Evolution's sendReaction takes only an emoji.
+        assert_eq!(
+            Reaction::decide(ChannelKind::WhatsappUnofficial, ours, ""),
+            Err(ReplyError::CannotRemove)
+        );
+        assert!(!Reaction::removable(ChannelKind::WhatsappUnofficial));
+        assert!(Reaction::removable(ChannelKind::WhatsappOfficial));
+    }
+
+    #[test]
+    fn a_postback_cannot_be_pointed_at_and_a_later_attachment_points_at_its_message() {
+        assert_eq!(quote(message(true, "text", Some("postback:71:1700"))), Err(ReplyError::NotQuotable));
+        assert_eq!(quote(message(true, "image", Some("m_ABC#2"))).map(|q| q.provider_id), Ok("m_ABC".into()));
+    }
+
+    #[test]
+    fn a_reaction_leaves_as_a_text_would_but_never_tagged() {
+        use crate::channel::MessageTag;
+        use crate::queue::{ComposeDecision, ComposeRefusal, Delivery};
+        let now = ComposeDecision::SendNow { tag: None };
+        let tagged = ComposeDecision::SendNow { tag: Some(MessageTag::HumanAgent) };
+        assert_eq!(Reaction::delivery(ChannelKind::Messenger, now), Ok(Delivery::Now { tag: None }));
+        assert_eq!(
+            Reaction::delivery(ChannelKind::Instagram, tagged),
+            Err(ReplyError::WindowClosed { channel: "Instagram".into() })
+        );
+        assert_eq!(
+            Reaction::delivery(ChannelKind::WhatsappOfficial, ComposeDecision::Hold),
+            Ok(Delivery::WhenContactWrites)
+        );
+        let refused = ComposeDecision::Refuse(ComposeRefusal::TemplateRequired);
+        assert_eq!(
+            Reaction::delivery(ChannelKind::WhatsappOfficial, refused),
+            Err(ReplyError::Compose(ComposeRefusal::TemplateRequired))
+        );
     }
 
     #[test]

@@ -48,3 +48,30 @@ test('uma nota interna fica no atendimento, destacada, e não é enviada ao cont
   await page.getByRole('tabpanel', { name: 'Meus' }).getByRole('button', { name, exact: true }).click();
   await expect(pane.getByRole('list', { name: 'Mensagens' }).getByRole('listitem', { name: 'Nota interna' })).toContainText('Boleto vencido');
 });
+
+// "@" in a note lists the agents who may answer the conversation; Enter completes the name.
+test('na nota, @ lista os agentes e Enter completa o nome', async ({ page }) => {
+  const phone = uniqueMobile();
+  const name = `Menção ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Preciso de ajuda');
+  const pane = await takeConversation(page, name);
+  await pane.getByRole('button', { name: 'Nota interna' }).click();
+  const box = pane.getByRole('textbox', { name: 'Nota interna' });
+  await box.pressSequentially('Veja isto @adm');
+  const list = pane.getByRole('listbox', { name: 'Agentes para mencionar' });
+  await expect(list.getByRole('option')).toHaveText(['@Administrador']);
+  await page.screenshot({ path: '../target/screens/mencao-1366.png' });
+  await box.press('Enter');
+  await expect(box).toHaveValue('Veja isto @Administrador ');
+  await expect(list).toHaveCount(0);
+  await box.pressSequentially('por favor');
+  await box.press('Enter');
+  const note = pane.getByRole('list', { name: 'Mensagens' }).getByRole('listitem', { name: 'Nota interna' });
+  await expect(note).toContainText('Veja isto @Administrador por favor');
+  await expect(note).toContainText('Para: Administrador');
+  // In "Mensagem" an @ is just text: no list.
+  await pane.getByRole('button', { name: 'Mensagem', exact: true }).click();
+  await pane.getByLabel('Mensagem', { exact: true }).pressSequentially('@adm');
+  await expect(list).toHaveCount(0);
+  await pane.getByLabel('Mensagem', { exact: true }).fill('');
+});

@@ -341,6 +341,8 @@ fn MessageTools(
     /// Which reactions, if any: Messenger and Instagram take one only, on the person's message.
     palette: &'static [&'static str],
     mine: Option<String>,
+    /// A click on the agent's own reaction takes it off (not on the unofficial gateway, which only replaces).
+    removable: bool,
 ) -> impl IntoView {
     let Some(actions) = use_context::<MessageActions>() else { return ().into_any() };
     let palette_open = actions.palette;
@@ -353,9 +355,14 @@ fn MessageTools(
         .iter()
         .map(|&emoji| {
             let on = mine.as_deref().is_some_and(|m| m.trim_end_matches('\u{fe0f}') == emoji.trim_end_matches('\u{fe0f}'));
-            let label = if on { "Remover reação".to_owned() } else { format!("Reagir com {emoji}") };
+            let label = match (on, removable) {
+                (true, true) => "Remover reação".to_owned(),
+                (true, false) => "Sua reação".to_owned(),
+                _ => format!("Reagir com {emoji}"),
+            };
             view! {
                 <button type="button" class="emoji" aria-label=label.clone() title=label aria-pressed=on.to_string()
+                    disabled=on && !removable
                     on:click=move |_| {
                         palette_open.set(None);
                         let emoji = if on { String::new() } else { emoji.to_owned() };
@@ -459,7 +466,8 @@ fn MessageList(
                         let palette = if meta && !m.inbound { &[][..] } else { atende_domain::reply::palette(channel) };
                         let quote = quote_of(&m);
                         let mine = mine.as_ref().map(|(emoji, _)| emoji.clone());
-                        view! { <MessageTools conversation message=m.id quote palette mine /> }
+                        let removable = atende_domain::reply::Reaction::removable(channel);
+                        view! { <MessageTools conversation message=m.id quote palette mine removable /> }
                     });
                     // The time it was written; one that waited in the queue says when it went out, too.
                     let (written_at, sent) = (m.shown_at(), m.sent_at());
@@ -625,6 +633,8 @@ fn Composer(
         }),
         Signal::derive(move || current.with(|v| v.as_ref().and_then(|v| v.team))),
     );
+    let mentions =
+        crate::components::mentions::MentionPicker::new(draft, Signal::derive(move || note_mode.get()), id);
     // "digitando…" for the contact: told at most every TYPING_EVERY while the agent types, only where the
     // agent may write now (the window open).
     let typing = ServerAction::<AgentTyping>::new();
@@ -729,6 +739,10 @@ fn Composer(
             let text = draft.get_untracked();
             last_sent.set_value(text.clone());
             let reply = replying.and_then(|r| r.get_untracked());
+            // A reaction's refusal said earlier is not this message's.
+            if let Some(actions) = actions {
+                actions.react.value().set(None);
+            }
             last_reply.set_value(reply.clone());
             send.dispatch(SendMessage {
                 conversation: id,
@@ -762,7 +776,7 @@ fn Composer(
     let channel = Signal::derive(move || current.get().map(|v| v.channel.kind()));
     // Enter sends, Shift+Enter breaks the line (as in WhatsApp Web); not while an IME is composing a word.
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if picker.key(&ev) {
+        if mentions.key(&ev) || picker.key(&ev) {
             return;
         }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -792,6 +806,7 @@ fn Composer(
             })}
             <crate::components::files::FileTray id channel refused=files_refused reload />
             <crate::components::quick_answers::QuickAnswerList picker />
+            <crate::components::mentions::MentionList picker=mentions />
             <div class="compose-mode" role="group" aria-label="Escrever">
                 <button type="button" class="mode" aria-pressed=move || (!note_mode.get()).to_string()
                     on:click=move |_| switch_to(false)>"Mensagem"</button>

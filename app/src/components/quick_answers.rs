@@ -3,6 +3,7 @@
 //! inserted is an ordinary draft: the agent may change it, and the window and queue rules apply when it is
 //! sent.
 
+use crate::components::picker::PickerOption;
 use crate::quick_answers::{quick_answers, QuickAnswersData};
 use atende_domain::quick_answer::{slash_query, suggestions, SavedQuickAnswer, Values};
 use leptos::prelude::*;
@@ -148,20 +149,12 @@ pub(crate) fn QuickAnswerList(picker: QuickAnswerPicker) -> impl IntoView {
                 .map(|(i, saved)| {
                     let title = saved.answer.title().to_owned();
                     let text = saved.answer.text().to_owned();
+                    let on_pick = Callback::new(move |()| picker.insert(&saved));
                     view! {
-                        <li
-                            role="option"
-                            class="quick-answer"
-                            aria-selected=(i == highlighted).to_string()
-                            // Chosen before the message box loses the focus.
-                            on:mousedown=move |ev| {
-                                ev.prevent_default();
-                                picker.insert(&saved);
-                            }
-                        >
+                        <PickerOption selected=i == highlighted on_pick>
                             <strong>{title}</strong>
                             <span class="muted">{text}</span>
-                        </li>
+                        </PickerOption>
                     }
                 })
                 .collect_view()

@@ -211,8 +211,8 @@ struct Batch {
     /// The names of people writing for the first time on Messenger or Instagram, read from the Graph API
     /// before the transaction began (a call to a provider must not hold the database's writer).
     names: HashMap<String, String>,
-    /// The conversations a contact's message was stored in: the automatic answer is decided for them once the
-    /// batch is committed.
+    /// The conversations a contact's message that may get the automatic answer was stored in (see
+    /// [`atende_domain::hours::prompts_auto_answer`]): it is decided for them once the batch is committed.
     written_to: Vec<i64>,
 }
 
@@ -239,7 +239,9 @@ impl InboundSink for Batch {
             InboundOutcome::Stored { released, conversation_id, .. } => {
                 self.done.messages += 1;
                 self.done.released += released;
-                self.written_to.push(conversation_id);
+                if atende_domain::hours::prompts_auto_answer(message.activity, message.sent_at, self.now) {
+                    self.written_to.push(conversation_id);
+                }
             }
             InboundOutcome::Duplicate => self.done.duplicates += 1,
         }

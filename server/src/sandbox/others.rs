@@ -9,7 +9,7 @@
 //! | `POST /evolution/message/sendText/{instance}` | text: `apikey` header, 201 + the message as Baileys built it, errors as Evolution answers them |
 //! | `POST /evolution/message/sendMedia/{instance}` | image, video, audio or document by link or raw base64 (with its file name), with caption |
 //! | `POST /evolution/message/sendWhatsAppAudio/{instance}` | a voice note by link or raw base64 |
-//! | `POST /evolution/message/sendReaction/{instance}` | an emoji on a message by its key (`""` takes it off); `quoted.key.id` on the other sends answers a message |
+//! | `POST /evolution/message/sendReaction/{instance}` | an emoji on a message by its key (only an emoji, as Evolution validates it); `quoted.key.id` on the other sends answers a message |
 //! | `POST /evolution/connection` | `{"connected": false}` makes sends fail with "Connection Closed" (tests) |
 //! | `POST /meta/v23.0/{page or ig id}/messages` | Send API: bearer token, window (code 10 with 2018278 / 2534022), HUMAN_AGENT up to 7 days, text length (2000 characters / 1000 bytes) |
 //! | `POST /meta/v23.0/{page or ig id}/message_attachments` | Attachment Upload API: multipart `message` + `filedata` (`platform=instagram` on Instagram), answers the `attachment_id` a send then names |
@@ -779,7 +779,8 @@ impl EvolutionRequest {
     }
 }
 
-/// `sendReaction`: `{key: {remoteJid, fromMe, id}, reaction}` (`""` takes it off), recorded as
+/// `sendReaction`: `{key: {remoteJid, fromMe, id}, reaction}` (an emoji; `""` is refused, as Evolution's
+/// validation does), recorded as
 /// "[reação] 👍" and echoed as Baileys' `reactionMessage`.
 async fn evolution_send_reaction(
     State(state): State<OthersSandbox>,
@@ -788,23 +789,17 @@ async fn evolution_send_reaction(
     body: Bytes,
 ) -> Response {
     let request = serde_json::from_slice::<crate::providers::evolution::wire::SendReaction>(&body)
+        .ok()
+        .filter(|reaction| !reaction.reaction.trim().is_empty())
         .map(|reaction| EvolutionRequest {
             number: reaction.key.remote_jid,
-            summary: if reaction.reaction.is_empty() {
-                "[reação removida]".to_owned()
-            } else {
-                format!("[reação] {}", reaction.reaction)
-            },
+            summary: format!("[reação] {}", reaction.reaction),
             media: None,
             message_type: "reactionMessage",
             reply_to: Some(reaction.key.id),
         })
-        .map_err(|_| {
-            evolution_error(
-                StatusCode::BAD_REQUEST,
-                "Bad Request",
-                json!([["instance requires property \"key\"", "instance requires property \"reaction\""]]),
-            )
+        .ok_or_else(|| {
+            evolution_error(StatusCode::BAD_REQUEST, "Bad Request", json!(["reaction must be an emoji"]))
         });
     evolution_deliver(state, &instance, &headers, request).await
 }

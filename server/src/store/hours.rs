@@ -143,20 +143,29 @@ impl Hours for SqlStore {
             }
         }
         let team = team.unwrap_or(INBOX);
-        sqlx::query("DELETE FROM team_hours WHERE team_id = $1")
-            .bind(team)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        if let Some(hours) = hours {
-            let json = serde_json::to_string(hours).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            sqlx::query("INSERT INTO team_hours (team_id, hours, updated_at) VALUES ($1, $2, $3)")
+        match hours {
+            // One statement: two admins saving at once leave the last one's, never a conflict.
+            Some(hours) => {
+                let json =
+                    serde_json::to_string(hours).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO team_hours (team_id, hours, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (team_id) DO UPDATE SET hours = excluded.hours, updated_at = excluded.updated_at",
+                )
                 .bind(team)
                 .bind(json)
                 .bind(now.as_millis())
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+            }
+            None => {
+                sqlx::query("DELETE FROM team_hours WHERE team_id = $1")
+                    .bind(team)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
         }
         self.commit(tx).await
     }

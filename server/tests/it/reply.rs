@@ -147,6 +147,12 @@ async fn the_unofficial_gateway_quotes_by_key_and_reacts_with_send_reaction() {
     assert_eq!(text.reply_to.as_deref(), Some(key.as_str()), "quoted.key.id");
     let reaction = wire.iter().find(|s| s.text == "[reação] 👍").expect("sendReaction");
     assert_eq!((reaction.to.as_str(), reaction.reply_to.as_deref()), (number, Some(key.as_str())));
+    // Evolution takes only an emoji: another replaces it, none cannot be sent.
+    let (status, body) = react(&app, conversation, asked.id, "").await;
+    assert_eq!(
+        (status, said(&body).as_str()),
+        (422, "Na API Não Oficial não é possível tirar uma reação: escolha outro emoji para trocá-la.")
+    );
 }
 
 #[tokio::test]
@@ -183,4 +189,23 @@ async fn messenger_and_instagram_answer_by_mid_and_take_only_a_heart_on_the_pers
         let heart = wire.iter().find(|s| s.channel == kind && s.text == "[reação] love").expect("react");
         assert_eq!((heart.to.as_str(), heart.reply_to.as_deref()), (person.as_str(), Some(mid.as_str())));
     }
+}
+
+#[tokio::test]
+async fn after_the_24_hours_messenger_takes_no_reaction() {
+    let app = spawn_app().await;
+    let day_and_more = 25 * 60 * 60;
+    app.others
+        .simulate(ChannelKind::Messenger, "5511977770007", "Xavier", "Oi", day_and_more)
+        .await
+        .expect("ok");
+    let conversation = conversation_with(&app, "Xavier").await.id;
+    let asked = theirs(&app, conversation).await;
+    let before = messages(&app, conversation).await.len();
+    let (status, body) = react(&app, conversation, asked.id, "❤️").await;
+    assert_eq!(
+        (status, said(&body).as_str()),
+        (422, "No Messenger, depois de 24 horas sem mensagem do contato, não é possível reagir.")
+    );
+    assert_eq!(messages(&app, conversation).await.len(), before, "nothing stored");
 }

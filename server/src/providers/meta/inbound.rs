@@ -226,7 +226,7 @@ impl MetaInbound {
                 extras,
             });
         } else if let Some(postback) = &messaging.postback {
-            let id = format!("postback:{}:{}", person, at.as_millis());
+            let id = format!("{}{}:{}", atende_domain::reply::POSTBACK_PREFIX, person, at.as_millis());
             let title = postback.title.clone().or_else(|| postback.payload.clone());
             let rich = postback.title.clone().map(|text| Rich::ButtonReply { text });
             let extras = Extras { rich, ..Extras::default() };
