@@ -851,7 +851,7 @@ async fn an_integration_sends_a_file_through_the_api_with_the_consoles_checks() 
         .simulate(ChannelKind::WhatsappUnofficial, "5511966660001", "Cliente do ERP", "Manda o boleto", 0)
         .await
         .expect("delivered");
-    let conversation = crate::media::conversation_with(&app, "Cliente do ERP").await.id.0;
+    let conversation = app.conversation_with("Cliente do ERP").await.id.0;
     let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
     let path = format!("conversations/{conversation}/files?name=boleto%20maio.pdf&caption=Seu%20boleto");
     let send = |body: Vec<u8>, mime: &str, path: &str| {

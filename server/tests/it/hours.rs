@@ -3,8 +3,8 @@
 //! provider like any message and marked as automatic; off (the default) or open, nothing is sent.
 
 use crate::common::{eventually, post_json, spawn_app, TestApp};
-use atende_domain::conversation::{ConversationId, Tab};
-use atende_domain::ports::{Hours, Outbox, Store};
+use atende_domain::conversation::ConversationId;
+use atende_domain::ports::{Hours, Outbox};
 use serde_json::{json, Value};
 
 const ANSWER: &str = "Olá! Estamos fechados agora; voltamos às 8h.";
@@ -22,9 +22,8 @@ fn week(open: bool, answer: bool) -> Value {
 
 async fn writes(app: &TestApp, number: &str, name: &str, text: &str) -> ConversationId {
     app.contact_writes(number, name, text).await;
+    let id = app.conversation_with(name).await.id;
     eventually(&format!("{name}'s message stored"), || async {
-        let listed = app.store.list_conversations(Tab::All).await.ok()?;
-        let id = listed.into_iter().find(|c| c.contact_name.as_str() == name)?.id;
         let messages = app.store.messages(id).await.ok()?;
         messages.iter().any(|m| m.inbound && m.body.as_deref() == Some(text)).then_some(id)
     })

@@ -18,14 +18,6 @@ pub(crate) const PNG: &[u8] = &[
     0x60, 0x82,
 ];
 
-pub(crate) async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
-    eventually(&format!("a conversation with {name}"), || async {
-        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
-        conversations.into_iter().find(|c| c.contact_name.as_str() == name)
-    })
-    .await
-}
-
 /// The contact `name` sends `content` on the Cloud API; the file of their message once it is no longer
 /// pending.
 async fn received(app: &TestApp, number: &str, name: &str, content: SimulatedContent) -> StoredMedia {
@@ -33,7 +25,7 @@ async fn received(app: &TestApp, number: &str, name: &str, content: SimulatedCon
         .simulate_inbound(SimulatedInbound { number: number.into(), name: name.into(), content })
         .await
         .expect("delivered");
-    let conversation = conversation_with(app, name).await;
+    let conversation = app.conversation_with(name).await;
     eventually("the file downloaded or given up", || async {
         let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
         files.into_iter().last().filter(|media| media.state != MediaState::Pending)
@@ -60,7 +52,7 @@ async fn a_contacts_photo_is_downloaded_after_the_message_and_served_to_the_agen
     assert_eq!(media.mime_type.as_deref(), Some("image/png"));
     assert_eq!(media.size_bytes, Some(PNG.len() as i64));
     // The list says what arrived.
-    let conversation = conversation_with(&app, "Foto Cliente").await;
+    let conversation = app.conversation_with("Foto Cliente").await;
     assert_eq!(conversation.last_message.as_deref(), Some("📷 Foto"));
     // And the conversation shows it, with the message's id for its address.
     let view = app.conversation_view(conversation.id.0).await;
@@ -123,7 +115,7 @@ async fn an_agent_of_another_team_cannot_fetch_the_file() {
     let app = spawn_app().await;
     let media =
         received(&app, "5511944440102", "Cliente Vendas", upload("foto.png", "image/png", PNG, true)).await;
-    let conversation = conversation_with(&app, "Cliente Vendas").await;
+    let conversation = app.conversation_with("Cliente Vendas").await;
     let sales = move_to_team(&app, &conversation, "Vendas").await;
     let support =
         app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
@@ -200,7 +192,7 @@ async fn a_failed_download_is_tried_again_and_a_bad_or_expired_one_says_why() {
         })
         .await
         .expect("delivered");
-    let conversation = conversation_with(&app, "Cliente Paciente").await;
+    let conversation = app.conversation_with("Cliente Paciente").await;
     let pending = app.store.media_of_conversation(conversation.id.0).await.expect("media");
     assert_eq!(pending.len(), 1, "the file is announced with the message");
     let kept = crate::common::eventually_for(15, "the retry keeps the file", || async {
@@ -239,7 +231,7 @@ async fn a_voice_note_is_kept_as_one_with_its_type() {
     assert_eq!(media.state, MediaState::Ready);
     assert!(media.voice);
     assert_eq!(media.mime_type.as_deref(), Some("audio/ogg; codecs=opus"));
-    let conversation = conversation_with(&app, "Cliente Falante").await;
+    let conversation = app.conversation_with("Cliente Falante").await;
     // Its length, read from the OGG once downloaded (one second of the sandbox's tone), is in the list's line.
     assert_eq!(conversation.last_message.as_deref(), Some("🎤 Áudio 0:01"));
     let response =
@@ -265,7 +257,7 @@ async fn files_sent_through_evolution_messenger_and_instagram_are_kept_too() {
         ] {
             app.others.simulate_content(kind, number, name, content, 0).await.expect("delivered");
         }
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         let files = eventually(&format!("the three files of {kind:?}"), || async {
             let files = app.store.media_of_conversation(conversation.id.0).await.ok()?;
             (files.len() == 3 && files.iter().all(|f| f.state != MediaState::Pending)).then_some(files)
@@ -368,7 +360,7 @@ async fn places_cards_reactions_replies_buttons_and_unsupported_kinds_reach_the_
         ]),
     )
     .await;
-    let conversation = conversation_with(&app, "Cliente Completo").await;
+    let conversation = app.conversation_with("Cliente Completo").await;
     let view = eventually("the seven messages", || async {
         let view = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.ok()?;
         (view.len() == 7).then_some(view)
@@ -477,7 +469,7 @@ async fn several_files_in_one_messenger_message_are_each_kept_and_an_unreact_tak
         "timestamp": 1_700_000_000_000_i64,
         "message": { "mid": "m_tres", "text": "Seguem as fotos", "attachments": [photo("amostra.jpg"), photo("amostra.jpg")] } }));
     assert_eq!(crate::common::post_signed(&app, "meta", &three, secret).await, 200);
-    let conversation = conversation_with(&app, "Contato do Messenger …0091").await;
+    let conversation = app.conversation_with("Contato do Messenger …0091").await;
     let view = eventually("both photos kept", || async {
         let view = atende_domain::ports::Outbox::messages(&app.store, conversation.id).await.ok()?;
         let kept =
@@ -506,6 +498,6 @@ async fn several_files_in_one_messenger_message_are_each_kept_and_an_unreact_tak
     .await;
     assert_eq!(view[2].extras.rich, Some(Rich::Reaction { to: "m_tres".into(), emoji: Some("😍".into()) }));
     assert_eq!(view[3].extras.rich, Some(Rich::Reaction { to: "m_tres".into(), emoji: None }));
-    let listed = conversation_with(&app, "Contato do Messenger …0091").await;
+    let listed = app.conversation_with("Contato do Messenger …0091").await;
     assert_eq!(listed.last_message.as_deref(), Some("Removeu uma reação"));
 }

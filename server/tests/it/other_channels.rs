@@ -3,21 +3,13 @@
 //! follows the receipts.
 
 use crate::common::{eventually, post_signed, spawn_app, TestApp};
-use atende_domain::conversation::{ChannelKind, ConversationSummary, Tab};
+use atende_domain::conversation::{ChannelKind, Tab};
 use atende_domain::ports::{Outbox, Store};
 use atende_server::sandbox::others::OthersSandbox;
 use atende_server::sandbox::Fault;
 use serde_json::{json, Value};
 
 const HOUR: i64 = 60 * 60;
-
-async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
-    eventually(&format!("a conversation with {name}"), || async {
-        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
-        conversations.into_iter().find(|c| c.contact_name.as_str() == name)
-    })
-    .await
-}
 
 async fn send(app: &TestApp, conversation: i64, text: &str) -> (u16, String) {
     let response = app
@@ -75,7 +67,7 @@ async fn unofficial_whatsapp_receives_answers_and_follows_receipts_with_no_windo
         .simulate(ChannelKind::WhatsappUnofficial, "5511955554444", "Carla", "Oi, tudo bem?", 0)
         .await
         .expect("delivered");
-    let conversation = conversation_with(&app, "Carla").await;
+    let conversation = app.conversation_with("Carla").await;
     assert_eq!(conversation.channel, ChannelKind::WhatsappUnofficial);
     assert_eq!(conversation.last_message.as_deref(), Some("Oi, tudo bem?"));
 
@@ -105,7 +97,7 @@ async fn unofficial_webhooks_need_the_token_and_a_repeated_event_is_stored_once(
     let mut with_key = event.clone();
     with_key["apikey"] = json!(config.evolution_api_key);
     assert_eq!(post_evolution(&app, &with_key, None).await, 200);
-    let conversation = conversation_with(&app, "Carla").await;
+    let conversation = app.conversation_with("Carla").await;
     eventually("both receipts processed", || async {
         app.store.pending_webhooks(0, 1).await.ok()?.is_empty().then_some(())
     })
@@ -118,7 +110,7 @@ async fn unofficial_webhooks_need_the_token_and_a_repeated_event_is_stored_once(
 async fn a_number_without_whatsapp_fails_explained_and_a_disconnected_instance_is_retried() {
     let app = spawn_app().await;
     app.others.simulate(ChannelKind::WhatsappUnofficial, "5531977776666", "Davi", "Oi", 0).await.expect("ok");
-    let conversation = conversation_with(&app, "Davi").await;
+    let conversation = app.conversation_with("Davi").await;
     let connection = |connected: bool| {
         app.client
             .post(format!("{}/sandbox/evolution/connection", app.address))
@@ -161,7 +153,7 @@ async fn messenger_names_the_person_answers_and_marks_delivered_and_read_by_wate
         .simulate(ChannelKind::Messenger, "5511922221111", "Ana Souza", "Oi pelo Messenger", 0)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Ana Souza").await;
+    let conversation = app.conversation_with("Ana Souza").await;
     assert_eq!(conversation.channel, ChannelKind::Messenger);
     assert_eq!(conversation.contact_phone, None, "Messenger gives no number");
     let (status, body) = send(&app, conversation.id.0, "Oi, Ana!").await;
@@ -180,7 +172,7 @@ async fn after_24_hours_messenger_answers_with_human_agent_and_instagram_refuses
         .simulate(ChannelKind::Messenger, "5511933332222", "Bia Lima", "Oi", 25 * HOUR)
         .await
         .expect("ok");
-    let messenger = conversation_with(&app, "Bia Lima").await;
+    let messenger = app.conversation_with("Bia Lima").await;
     let (status, body) = send(&app, messenger.id.0, "Desculpe a demora!").await;
     assert_eq!(status, 200, "{body}");
     wait_for_status(&app, messenger.id.0, "read").await;
@@ -190,7 +182,7 @@ async fn after_24_hours_messenger_answers_with_human_agent_and_instagram_refuses
         .simulate(ChannelKind::Instagram, "5511944443333", "Caio Reis", "Oi", 25 * HOUR)
         .await
         .expect("ok");
-    let instagram = conversation_with(&app, "Caio Reis").await;
+    let instagram = app.conversation_with("Caio Reis").await;
     assert_eq!(instagram.channel, ChannelKind::Instagram);
     let (status, body) = send(&app, instagram.id.0, "Ainda aí?").await;
     assert_eq!(status, 422, "{body}");
@@ -215,7 +207,7 @@ async fn instagram_inside_the_window_answers_and_is_read_by_message_id() {
         .simulate(ChannelKind::Instagram, "5511966665555", "Duda Alves", "Oi pelo Insta", 0)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Duda Alves").await;
+    let conversation = app.conversation_with("Duda Alves").await;
     let (status, body) = send(&app, conversation.id.0, "Oi, Duda!").await;
     assert_eq!(status, 200, "{body}");
     wait_for_status(&app, conversation.id.0, "read").await;
@@ -309,7 +301,7 @@ async fn a_send_whose_answer_was_lost_is_recognised_by_its_echo_on_messenger_and
     for (kind, name) in
         [(ChannelKind::Messenger, "Gil Messenger"), (ChannelKind::WhatsappUnofficial, "Iara Evolution")]
     {
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         // The provider takes the message, echoes it, and then answers 500: the worker retries, finds the echo.
         app.others.inject_fault(kind, Fault::LoseAnswer { seconds: Some(1) }, 1).await.expect("queued");
         let (status, body) = send(&app, conversation.id.0, &format!("Só uma vez, {name}")).await;
@@ -354,7 +346,7 @@ async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
         .simulate(ChannelKind::WhatsappUnofficial, "5511955550001", "Bruna", "Manda a foto?", 0)
         .await
         .expect("delivered");
-    let gateway = conversation_with(&app, "Bruna").await;
+    let gateway = app.conversation_with("Bruna").await;
     let (status, body) =
         send_media(&app, gateway.id.0, "image", "https://loja.com.br/bolo.jpg", "Seu bolo").await;
     assert_eq!(status, 200, "{body}");
@@ -384,7 +376,7 @@ async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
         .simulate(ChannelKind::Messenger, "5511955550002", "Caio", "Oi pela página", 0)
         .await
         .expect("delivered");
-    let page = conversation_with(&app, "Caio").await;
+    let page = app.conversation_with("Caio").await;
     let (status, body) =
         send_media(&app, page.id.0, "image", "https://loja.com.br/bolo.jpg", "legenda").await;
     assert_eq!(status, 422, "{body}");
@@ -408,7 +400,7 @@ async fn attachments_go_by_link_on_the_gateway_messenger_and_the_cloud_api() {
         })
         .await
         .expect("delivered");
-    let official = conversation_with(&app, "Dora").await;
+    let official = app.conversation_with("Dora").await;
     let (status, body) =
         send_media(&app, official.id.0, "document", "https://loja.com.br/notas/nf-77.pdf", "Sua nota").await;
     assert_eq!(status, 200, "{body}");
@@ -497,7 +489,7 @@ async fn a_media_send_whose_answer_was_lost_on_the_unofficial_api_is_sent_exactl
         .simulate(ChannelKind::WhatsappUnofficial, "5511944440001", "Nina", "Manda tudo", 0)
         .await
         .expect("delivered");
-    let conversation = conversation_with(&app, "Nina").await;
+    let conversation = app.conversation_with("Nina").await;
     let sends = [
         ("image", "https://loja.com.br/bolo.jpg", "Seu bolo"),
         ("document", "https://loja.com.br/notas/nf-77.pdf", "Sua nota"),
@@ -547,7 +539,7 @@ async fn a_media_send_whose_answer_was_lost_on_the_unofficial_api_is_sent_exactl
                  "messageTimestamp": 1_700_000_000_i64}
     });
     assert_eq!(post_evolution(&app, &lid, Some(&config.evolution_webhook_token)).await, 200);
-    let lia = conversation_with(&app, "Lia").await;
+    let lia = app.conversation_with("Lia").await;
     assert_eq!(lia.contact_phone, None);
     app.others
         .inject_fault(ChannelKind::WhatsappUnofficial, Fault::LoseAnswer { seconds: Some(0) }, 1)
@@ -571,7 +563,7 @@ async fn the_unofficial_api_carries_pictures_and_files_both_ways_with_their_capt
         .simulate_content(ChannelKind::WhatsappUnofficial, number, "Otto", picture, 0)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Otto").await;
+    let conversation = app.conversation_with("Otto").await;
     let file = SimulatedContent::Document { caption: None };
     app.others.simulate_content(ChannelKind::WhatsappUnofficial, number, "Otto", file, 0).await.expect("ok");
     let captioned = SimulatedContent::Document { caption: Some("O comprovante".into()) };
@@ -628,7 +620,7 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
     ] {
         let picture = SimulatedContent::Image { caption: Some("Essa aqui".into()) };
         app.others.simulate_content(kind, number, name, picture, 0).await.expect("delivered");
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         let file = SimulatedContent::Document { caption: None };
         app.others.simulate_content(kind, number, name, file, 0).await.expect("delivered");
         let received = eventually("the picture, its words and the file", || async {
@@ -662,7 +654,7 @@ async fn messenger_and_instagram_people_send_pictures_and_files() {
         .await
         .expect("html");
     assert!(page.contains("Mensagem entregue ao Atende pelo WhatsApp (API Não Oficial)"), "{page}");
-    let quim = conversation_with(&app, "Quim").await;
+    let quim = app.conversation_with("Quim").await;
     assert_eq!(quim.last_message.as_deref(), Some("📄 comprovante.txt"), "the list says what arrived");
     let refused = app
         .others
@@ -691,7 +683,7 @@ async fn a_redelivered_message_is_stored_once_on_messenger_and_on_instagram() {
         (ChannelKind::Instagram, "5511944440006", "Rafa Insta"),
     ] {
         app.others.simulate(kind, number, name, "Oi, chegou?", 0).await.expect("delivered");
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         // Meta delivers the same notification again, byte for byte.
         assert_eq!(app.others.redeliver_last_webhook().await, Ok(Some(200)));
         assert_eq!(app.others.redeliver_last_webhook().await, Ok(Some(200)));
@@ -726,7 +718,7 @@ async fn an_instagram_webhook_with_a_bad_signature_is_refused_and_nothing_is_sto
     assert!(app.store.list_conversations(Tab::All).await.expect("list").is_empty());
     // The same body with the app's signature is Instagram's.
     assert_eq!(post_signed(&app, "meta", &body, config.meta_app_secret.as_bytes()).await, 200);
-    let conversation = conversation_with(&app, "Contato do Instagram …0099").await;
+    let conversation = app.conversation_with("Contato do Instagram …0099").await;
     assert_eq!(conversation.channel, ChannelKind::Instagram);
 }
 
@@ -738,7 +730,7 @@ async fn after_seven_days_messenger_refuses_with_the_reason_and_neither_channel_
         .simulate(ChannelKind::Messenger, "5511944440007", "Sara Lima", "Oi", 30 * HOUR)
         .await
         .expect("ok");
-    let tagged = conversation_with(&app, "Sara Lima").await;
+    let tagged = app.conversation_with("Sara Lima").await;
     let (status, body) = restart(&app, tagged.id.0).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("HumanAgentReplyStillPossible") && body.contains("Messenger"), "{body}");
@@ -747,7 +739,7 @@ async fn after_seven_days_messenger_refuses_with_the_reason_and_neither_channel_
         .simulate(ChannelKind::Messenger, "5511944440008", "Tina Reis", "Oi", 8 * 24 * HOUR)
         .await
         .expect("ok");
-    let expired = conversation_with(&app, "Tina Reis").await;
+    let expired = app.conversation_with("Tina Reis").await;
     let (status, body) = send(&app, expired.id.0, "Ainda dá tempo?").await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("WindowClosed") && body.contains("Messenger"), "{body}");
@@ -760,7 +752,7 @@ async fn after_seven_days_messenger_refuses_with_the_reason_and_neither_channel_
         .simulate(ChannelKind::Instagram, "5511944440009", "Ugo Paz", "Oi", 26 * HOUR)
         .await
         .expect("ok");
-    let instagram = conversation_with(&app, "Ugo Paz").await;
+    let instagram = app.conversation_with("Ugo Paz").await;
     conclude(&app, instagram.id.0).await;
     let (status, body) = restart(&app, instagram.id.0).await;
     assert_eq!(status, 422, "{body}");
@@ -799,7 +791,7 @@ async fn iniciar_atendimento_on_instagram_and_messenger_is_refused_with_the_reas
         .simulate(ChannelKind::Instagram, "5511944440011", "Wal Souza", "Oi", 25 * HOUR)
         .await
         .expect("ok");
-    let closed = conversation_with(&app, "Wal Souza").await;
+    let closed = app.conversation_with("Wal Souza").await;
     let (status, body) = start(closed.contact_id.0, ChannelKind::Instagram).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("MetaForbidsRestart") && body.contains("Instagram"), "{body}");
@@ -807,7 +799,7 @@ async fn iniciar_atendimento_on_instagram_and_messenger_is_refused_with_the_reas
     assert!(trail.is_empty(), "nothing was started: {trail:?}");
     // Still open: it opens at once, with no template.
     app.others.simulate(ChannelKind::Messenger, "5511944440012", "Xavi Lopes", "Oi", HOUR).await.expect("ok");
-    let open = conversation_with(&app, "Xavi Lopes").await;
+    let open = app.conversation_with("Xavi Lopes").await;
     let (status, body) = start(open.contact_id.0, ChannelKind::Messenger).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body.trim(), open.id.0.to_string(), "the open conversation is the one reused");
@@ -822,7 +814,7 @@ async fn a_send_meta_refuses_as_outside_the_window_fails_through_the_worker_expl
         (ChannelKind::Messenger, "5511944440014", "Yuri Page"),
     ] {
         app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         // Meta's clock says the window closed although Atende's still counts it open.
         app.others.set_last_contact(kind, number, 25 * HOUR).await;
         let (status, body) = send(&app, conversation.id.0, "Ainda está aí?").await;
@@ -855,7 +847,7 @@ async fn on_the_unofficial_api_a_text_written_days_after_the_contacts_last_messa
         .simulate(ChannelKind::WhatsappUnofficial, "5511944440015", "Zeca", "Oi", 30 * 24 * HOUR)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Zeca").await;
+    let conversation = app.conversation_with("Zeca").await;
     let (status, body) = send(&app, conversation.id.0, "Voltando depois de um mês!").await;
     assert_eq!(status, 200, "{body}");
     wait_for_status(&app, conversation.id.0, "read").await;
@@ -889,7 +881,7 @@ async fn each_channel_refuses_a_text_longer_than_its_provider_takes_and_stores_n
     ];
     for (kind, number, name, too_long, longest) in cases {
         app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         let (status, body) = send(&app, conversation.id.0, &too_long).await;
         assert_eq!(status, 422, "{kind:?}: {body}");
         assert!(body.contains("MessageText"), "{body}");
@@ -911,7 +903,7 @@ async fn wrong_gateway_credentials_on_a_send_are_explained_to_the_agent() {
     assert_eq!(status, 200, "{body}");
     let hello = evolution_upsert("loja3", "3ACHAVEERRADA", "5511944440019", "Oi");
     assert_eq!(post_evolution(&app, &hello, Some("token-loja-3")).await, 200);
-    let conversation = conversation_with(&app, "Carla").await;
+    let conversation = app.conversation_with("Carla").await;
     let (status, body) = send(&app, conversation.id.0, "Olá!").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -952,7 +944,7 @@ async fn transient_faults_on_every_other_channel_are_retried_and_each_message_ar
     let mut conversations = Vec::new();
     for (kind, number, name, channel) in people {
         app.others.simulate(kind, number, name, "Oi", 0).await.expect("ok");
-        conversations.push((kind, conversation_with(&app, name).await));
+        conversations.push((kind, app.conversation_with(name).await));
         // Through the sandbox's faults endpoint, as a person trying Atende would.
         for fault in faults(channel) {
             let mut fault = fault;
@@ -1063,7 +1055,7 @@ async fn an_instagram_account_added_in_the_console_sends_and_reads_profiles_with
     meta.simulate(ChannelKind::Instagram, "5511944440030", "Gabi Rocha", "Oi, vocês entregam?", 0)
         .await
         .expect("delivered");
-    let conversation = conversation_with(&app, "Gabi Rocha").await;
+    let conversation = app.conversation_with("Gabi Rocha").await;
     assert_eq!(conversation.channel, ChannelKind::Instagram);
     let (status, body) = send(&app, conversation.id.0, "Entregamos, sim!").await;
     assert_eq!(status, 200, "{body}");
@@ -1152,7 +1144,7 @@ async fn an_official_whatsapp_number_added_in_the_console_sends_and_syncs_templa
         })
         .await
         .expect("accepted with the console channel's app secret");
-    let conversation = conversation_with(&app, "Hugo Prado").await;
+    let conversation = app.conversation_with("Hugo Prado").await;
     assert_eq!(conversation.channel, ChannelKind::WhatsappOfficial);
     let (status, body) = send(&app, conversation.id.0, "Temos, sim!").await;
     assert_eq!(status, 200, "{body}");
@@ -1182,7 +1174,7 @@ async fn a_meta_body_naming_an_unknown_page_still_applies_the_known_ones_and_kee
     ]})
     .to_string();
     assert_eq!(post_signed(&app, "meta", &body, config.meta_app_secret.as_bytes()).await, 200);
-    let conversation = conversation_with(&app, "Contato do Messenger …0072").await;
+    let conversation = app.conversation_with("Contato do Messenger …0072").await;
     assert_eq!(conversation.last_message.as_deref(), Some("Oi de 2400000000000072"));
     all_processed(&app).await;
     let mut conn = sqlx::AnyConnection::connect(&app.db.database.url()).await.expect("connect");
@@ -1226,7 +1218,7 @@ async fn a_slow_profile_lookup_does_not_hold_up_the_messages_behind_it() {
         assert_eq!(post_signed(&app, "meta", &body, b"segredo-da-pagina-lenta").await, 200);
     }
     for name in ["Contato do Messenger …0081", "Contato do Messenger …0082"] {
-        conversation_with(&app, name).await;
+        app.conversation_with(name).await;
     }
     assert!(
         started.elapsed() < std::time::Duration::from_secs(8),
@@ -1241,7 +1233,7 @@ async fn a_contact_known_only_on_instagram_is_not_started_on_whatsapp_until_a_nu
     let team =
         app.store.ensure_team("Geral", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
     app.others.simulate(ChannelKind::Instagram, "5511944440020", "Iara Só Insta", "Oi", 0).await.expect("ok");
-    let instagram = conversation_with(&app, "Iara Só Insta").await;
+    let instagram = app.conversation_with("Iara Só Insta").await;
     let contact = instagram.contact_id;
     assert_eq!(app.store.contact(contact).await.expect("contact").phone, None, "Instagram gives no number");
     let reach = app.store.reach(contact).await.expect("reach");
@@ -1333,7 +1325,7 @@ async fn opening_a_conversation_marks_the_contacts_messages_read_and_typing_show
         })
         .await
         .expect("delivered");
-    let cloud = conversation_with(&app, "Lia Cloud").await;
+    let cloud = app.conversation_with("Lia Cloud").await;
     app.conversation_view(cloud.id.0).await;
     let read = within(10, "the Cloud API read receipt", || async {
         let read = app.sandbox.read_by_business().await;
@@ -1359,7 +1351,7 @@ async fn opening_a_conversation_marks_the_contacts_messages_read_and_typing_show
     ];
     for (kind, number, name) in cases {
         let id = app.others.simulate(kind, number, name, "Oi", 0).await.expect("delivered");
-        let conversation = conversation_with(&app, name).await;
+        let conversation = app.conversation_with(name).await;
         app.conversation_view(conversation.id.0).await;
         typing(conversation.id.0).await;
         let told = within(10, &format!("{kind:?} acknowledged"), || async {

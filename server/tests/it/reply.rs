@@ -4,19 +4,11 @@
 
 use crate::common::{eventually, post_form, spawn_app, TestApp};
 use atende_domain::content::Rich;
-use atende_domain::conversation::{ChannelKind, ConversationId, ConversationSummary, Tab};
-use atende_domain::ports::{MessageView, Outbox, Store};
+use atende_domain::conversation::{ChannelKind, ConversationId};
+use atende_domain::ports::{MessageView, Outbox};
 use atende_server::sandbox::others::OthersSandbox;
 use atende_server::store::queue::{Dispatch, NewOutbound};
 use serde_json::Value;
-
-async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
-    eventually(&format!("a conversation with {name}"), || async {
-        let conversations = app.store.list_conversations(Tab::All).await.ok()?;
-        conversations.into_iter().find(|c| c.contact_name.as_str() == name)
-    })
-    .await
-}
 
 async fn messages(app: &TestApp, conversation: ConversationId) -> Vec<MessageView> {
     app.store.messages(conversation).await.expect("messages")
@@ -58,7 +50,7 @@ async fn sent(app: &TestApp, conversation: ConversationId, kind: &str) -> Messag
 async fn whatsapp_quotes_the_message_answered_and_reacts_with_any_one_emoji() {
     let app = spawn_app().await;
     app.contact_writes("5511987650001", "Rita", "Meu pedido 4411 chegou quebrado").await;
-    let conversation = conversation_with(&app, "Rita").await.id;
+    let conversation = app.conversation_with("Rita").await.id;
     let asked = theirs(&app, conversation).await;
     let wamid = asked.provider_id.clone().expect("the contact's wamid");
 
@@ -92,8 +84,8 @@ async fn a_refused_reply_or_reaction_says_why_and_stores_nothing() {
     let app = spawn_app().await;
     app.contact_writes("5511987650002", "Sara", "Oi").await;
     app.contact_writes("5511987650003", "Tomé", "Oi").await;
-    let sara = conversation_with(&app, "Sara").await;
-    let tome = conversation_with(&app, "Tomé").await;
+    let sara = app.conversation_with("Sara").await;
+    let tome = app.conversation_with("Tomé").await;
     let asked = theirs(&app, sara.id).await;
     // A message still waiting for the contact has no provider id yet.
     let channel = app.store.conversation_channel(sara.id).await.expect("channel");
@@ -132,7 +124,7 @@ async fn the_unofficial_gateway_quotes_by_key_and_reacts_with_send_reaction() {
         .simulate(ChannelKind::WhatsappUnofficial, number, "Ulisses", "Tem em azul?", 0)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Ulisses").await.id;
+    let conversation = app.conversation_with("Ulisses").await.id;
     let asked = theirs(&app, conversation).await;
     let key = asked.provider_id.clone().expect("the key's id");
 
@@ -164,7 +156,7 @@ async fn messenger_and_instagram_answer_by_mid_and_take_only_a_heart_on_the_pers
     ] {
         app.others.simulate(kind, number, name, "Vocês entregam?", 0).await.expect("ok");
         let person = OthersSandbox::scoped_id(kind, number);
-        let conversation = conversation_with(&app, name).await.id;
+        let conversation = app.conversation_with(name).await.id;
         let asked = theirs(&app, conversation).await;
         let mid = asked.provider_id.clone().expect("the mid");
 
@@ -199,7 +191,7 @@ async fn after_the_24_hours_messenger_takes_no_reaction() {
         .simulate(ChannelKind::Messenger, "5511977770007", "Xavier", "Oi", day_and_more)
         .await
         .expect("ok");
-    let conversation = conversation_with(&app, "Xavier").await.id;
+    let conversation = app.conversation_with("Xavier").await.id;
     let asked = theirs(&app, conversation).await;
     let before = messages(&app, conversation).await.len();
     let (status, body) = react(&app, conversation, asked.id, "❤️").await;

@@ -4,7 +4,7 @@
 //! uploaded attachment), played by the sandbox.
 
 use crate::common::{eventually, spawn_app, TestApp};
-use crate::media::{conversation_with, move_to_team, PNG};
+use crate::media::{move_to_team, PNG};
 use atende_domain::conversation::{ChannelKind, ConversationId};
 use atende_domain::inbound_media::MediaState;
 use atende_domain::ports::{MessageView, Outbox};
@@ -83,7 +83,7 @@ async fn official_contact(app: &TestApp, number: &str, name: &str) -> i64 {
         })
         .await
         .expect("delivered");
-    conversation_with(app, name).await.id.0
+    app.conversation_with(name).await.id.0
 }
 
 #[tokio::test]
@@ -179,7 +179,7 @@ async fn a_file_the_channel_does_not_take_is_refused_in_portuguese_and_nothing_i
     assert!(outbound(&app, conversation).await.is_empty(), "nothing stored");
 
     // Only an agent who may see the conversation, signed in, from the console itself.
-    move_to_team(&app, &conversation_with(&app, "Rita Recusa").await, "Vendas").await;
+    move_to_team(&app, &app.conversation_with("Rita Recusa").await, "Vendas").await;
     let support =
         app.store.ensure_team("Suporte", atende_domain::time::Timestamp::from_millis(0)).await.expect("team");
     let other_team = app.agent_in("suporte@teste.local", &[support]).await;
@@ -242,7 +242,7 @@ async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_u
         .simulate(ChannelKind::WhatsappUnofficial, "5511977770004", "Gil Gateway", "Manda a nota", 0)
         .await
         .expect("delivered");
-    let gateway = conversation_with(&app, "Gil Gateway").await.id.0;
+    let gateway = app.conversation_with("Gil Gateway").await.id.0;
     let (status, body) =
         send_file(&app, &app.client, gateway, "nota fiscal.pdf", "application/pdf", PDF, "Sua nota").await;
     assert_eq!(status, 200, "{body}");
@@ -276,7 +276,7 @@ async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_u
         ),
     ] {
         app.others.simulate(kind, number, name, "Oi", 0).await.expect("delivered");
-        let conversation = conversation_with(&app, name).await.id.0;
+        let conversation = app.conversation_with(name).await.id.0;
         let (status, body) = send_file(&app, &app.client, conversation, file, mime, bytes, "legenda").await;
         assert_eq!(status, 422, "no caption on {kind:?}: {body}");
         let (status, body) = send_file(&app, &app.client, conversation, file, mime, bytes, "").await;
@@ -290,7 +290,7 @@ async fn the_gateway_gets_the_file_in_base64_and_messenger_and_instagram_by_an_u
         assert_eq!(sent.sha256, Some(sha256_hex(bytes)), "{kind:?}");
     }
     // Instagram takes no Word file.
-    let instagram = conversation_with(&app, "Gil Instagram").await.id.0;
+    let instagram = app.conversation_with("Gil Instagram").await.id.0;
     let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
     let (status, body) =
         send_file(&app, &app.client, instagram, "contrato.docx", docx, b"PK\x03\x04", "").await;
@@ -456,7 +456,7 @@ async fn a_voice_note_recorded_in_the_browser_goes_to_whatsapp_as_ogg_opus_with_
         .simulate(ChannelKind::WhatsappUnofficial, "5511977770012", "Gil Gravação", "Oi", 0)
         .await
         .expect("delivered");
-    let gateway = conversation_with(&app, "Gil Gravação").await.id.0;
+    let gateway = app.conversation_with("Gil Gravação").await.id.0;
     let (status, body) = send_file(&app, &app.client, gateway, "gravacao.webm", "audio/webm", webm, "").await;
     assert_eq!(status, 200, "{body}");
     let media = eventually("the gateway got it", || async {
@@ -486,7 +486,7 @@ async fn a_voice_note_recorded_in_the_browser_goes_to_whatsapp_as_ogg_opus_with_
         .simulate(ChannelKind::Instagram, "5511977770013", "Gil Insta Voz", "Oi", 0)
         .await
         .expect("delivered");
-    let instagram = conversation_with(&app, "Gil Insta Voz").await.id.0;
+    let instagram = app.conversation_with("Gil Insta Voz").await.id.0;
     let (status, body) =
         send_file(&app, &app.client, instagram, "gravacao.webm", "audio/webm", webm, "").await;
     assert_eq!(status, 422, "{body}");

@@ -2,22 +2,8 @@
 //! webhooks and enforces the window; Atende stores, dispatches and applies statuses.
 
 use crate::common::{eventually, spawn_app, TestApp};
-use atende_domain::conversation::{ConversationSummary, Tab};
-use atende_domain::ports::Store;
 use atende_server::providers::whatsapp::signature_header;
 use atende_server::store::queue::{Dispatch, NewOutbound};
-
-async fn conversation_with(app: &TestApp, name: &str) -> ConversationSummary {
-    eventually(&format!("a conversation with {name}"), || async {
-        app.store
-            .list_conversations(Tab::All)
-            .await
-            .ok()?
-            .into_iter()
-            .find(|c| c.contact_name.as_str() == name)
-    })
-    .await
-}
 
 async fn channel_id(app: &TestApp) -> i64 {
     let phone_number_id = app.sandbox.config().phone_number_id.clone();
@@ -45,7 +31,7 @@ async fn the_templates_of_the_sandbox_are_synced_at_start() {
 async fn a_contacts_message_arrives_signed_and_an_answer_goes_out_and_is_read() {
     let app = spawn_app().await;
     app.contact_writes("5511987654321", "Maria Cliente", "Oi, tudo bem?").await;
-    let conversation = conversation_with(&app, "Maria Cliente").await;
+    let conversation = app.conversation_with("Maria Cliente").await;
     assert_eq!(conversation.last_message.as_deref(), Some("Oi, tudo bem?"));
     assert!(conversation.last_inbound_at.is_some(), "the window did not open");
 
@@ -70,7 +56,7 @@ async fn a_contacts_message_arrives_signed_and_an_answer_goes_out_and_is_read() 
 async fn a_text_outside_the_window_fails_with_the_reason_explained() {
     let app = spawn_app().await;
     app.contact_writes("5521998765432", "João", "Oi").await;
-    let conversation = conversation_with(&app, "João").await;
+    let conversation = app.conversation_with("João").await;
     // The contact's window closed long ago, as far as the sandbox (Meta) is concerned.
     app.sandbox.set_last_inbound("5521998765432", 0).await;
     let channel = channel_id(&app).await;
@@ -90,7 +76,7 @@ async fn a_text_outside_the_window_fails_with_the_reason_explained() {
 async fn held_messages_leave_in_order_when_the_contact_replies() {
     let app = spawn_app().await;
     app.contact_writes("5531997776666", "Ana", "Oi").await;
-    let conversation = conversation_with(&app, "Ana").await;
+    let conversation = app.conversation_with("Ana").await;
     let channel = channel_id(&app).await;
     let mut jobs = Vec::new();
     for body in ["primeira na fila", "segunda na fila", "terceira na fila"] {
@@ -122,7 +108,7 @@ async fn held_messages_leave_in_order_when_the_contact_replies() {
 async fn a_send_whose_answer_was_lost_is_recognised_by_its_status_and_never_sent_twice() {
     let app = spawn_app().await;
     app.contact_writes("5541996665555", "Bruno", "Oi").await;
-    let conversation = conversation_with(&app, "Bruno").await;
+    let conversation = app.conversation_with("Bruno").await;
     let channel = channel_id(&app).await;
     // Meta takes the message but its answer never arrives (a 500 after a second): the worker retries, and
     // by then the "sent" webhook has carried our message id back.

@@ -246,6 +246,20 @@ impl TestApp {
         sign_in(&self.address, email, "senha-do-agente").await
     }
 
+    /// The conversation with the contact `name`, once it is stored.
+    pub(crate) async fn conversation_with(
+        &self,
+        name: &str,
+    ) -> atende_domain::conversation::ConversationSummary {
+        use atende_domain::ports::Store;
+        eventually(&format!("a conversation with {name}"), || async {
+            let conversations =
+                self.store.list_conversations(atende_domain::conversation::Tab::All).await.ok()?;
+            conversations.into_iter().find(|c| c.contact_name.as_str() == name)
+        })
+        .await
+    }
+
     /// A contact writes `text` on the official channel: the sandbox signs and delivers the webhook.
     pub(crate) async fn contact_writes(&self, number: &str, name: &str, text: &str) {
         self.sandbox
