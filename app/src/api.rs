@@ -32,7 +32,7 @@ pub async fn list_filtered(
 pub async fn search_contacts(text: String) -> Result<Vec<Contact>, AppError> {
     use atende_domain::ports::ContactQuery;
     let services = crate::ssr::Services::signed_in()?;
-    Ok(services.store.search_contacts(&ContactQuery { text, limit: CONTACT_PAGE }).await?)
+    Ok(services.store.search_contacts(&ContactQuery { text, limit: CONTACT_PAGE, label: None }).await?)
 }
 
 /// "Busca": the messages whose text has every word typed (plurals and accents aside), in the conversations
@@ -181,6 +181,8 @@ pub struct ConversationDetail {
     pub others: Vec<atende_domain::conversation::ConversationSummary>,
     /// Every label ("Etiquetas"); those on the conversation are in `summary.labels`.
     pub labels: Vec<atende_domain::label::SavedLabel>,
+    /// The labels on the contact ("Etiquetas do contato").
+    pub contact_labels: Vec<i64>,
 }
 
 #[server(endpoint = "conversation_view")]
@@ -221,6 +223,13 @@ pub async fn conversation_view(conversation: i64) -> Result<ConversationDetail, 
             .filter(|other| other.id != id)
             .collect(),
         labels: services.labels.labels().await?,
+        contact_labels: services
+            .labels
+            .contact_labels(&[summary.contact_id])
+            .await?
+            .into_iter()
+            .map(|(_, label)| label)
+            .collect(),
         summary,
     })
 }

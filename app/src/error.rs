@@ -152,7 +152,9 @@ impl AppError {
             AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
             AppError::QuickAnswer(QuickAnswerError::TitleTaken { .. }) => StatusCode::CONFLICT,
             AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
-            AppError::Label(LabelError::NameTaken { .. } | LabelError::AlreadyOn) => StatusCode::CONFLICT,
+            AppError::Label(
+                LabelError::NameTaken { .. } | LabelError::AlreadyOn | LabelError::AlreadyOnContact,
+            ) => StatusCode::CONFLICT,
             AppError::Label(LabelError::NotAllowed) => StatusCode::FORBIDDEN,
             AppError::Hours(atende_domain::hours::HoursError::NotAllowed) => StatusCode::FORBIDDEN,
             AppError::QuickAnswer(_)
@@ -223,7 +225,8 @@ impl From<StoreError> for AppError {
 impl From<atende_domain::outbound_media::FileError> for AppError {
     fn from(error: atende_domain::outbound_media::FileError) -> Self {
         match error {
-            atende_domain::outbound_media::FileError::TooLarge { .. } => {
+            atende_domain::outbound_media::FileError::TooLarge { .. }
+            | atende_domain::outbound_media::FileError::TooLargeEverywhere { .. } => {
                 Self::FileTooLarge(error.to_string())
             }
             other => Self::File(other.to_string()),

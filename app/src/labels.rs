@@ -79,3 +79,57 @@ pub async fn label_conversation(conversation: i64, label: i64, on: bool) -> Resu
     }
     Ok(services.labels.conversation_labels(id).await?)
 }
+
+/// A contact of CRM → Contatos with its labels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelledContact {
+    pub contact: atende_domain::contact::Contact,
+    pub labels: Vec<i64>,
+}
+
+/// CRM → Contatos: the contacts whose name or number has `text`, only those with `label` when given, each
+/// with its labels; and every label (for the chips and the "Etiqueta" filter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrmPage {
+    pub contacts: Vec<LabelledContact>,
+    pub labels: Vec<SavedLabel>,
+}
+
+#[server(endpoint = "crm_contacts")]
+pub async fn crm_contacts(text: String, #[server(default)] label: Option<i64>) -> Result<CrmPage, AppError> {
+    use atende_domain::ports::ContactQuery;
+    let services = crate::ssr::Services::signed_in()?;
+    let query = ContactQuery { text, limit: crate::api::CONTACT_PAGE, label };
+    let contacts = services.store.search_contacts(&query).await?;
+    let ids: Vec<_> = contacts.iter().map(|contact| contact.id).collect();
+    let pairs = services.labels.contact_labels(&ids).await?;
+    let contacts = contacts
+        .into_iter()
+        .map(|contact| {
+            let labels = pairs.iter().filter(|(id, _)| *id == contact.id).map(|(_, label)| *label).collect();
+            LabelledContact { contact, labels }
+        })
+        .collect();
+    Ok(CrmPage { contacts, labels: services.labels.labels().await? })
+}
+
+/// A label put on (`on`) or taken off a contact, by any agent (contacts are everyone's, as CRM → Contatos
+/// shows them); answers its labels now.
+#[server(endpoint = "label_contact")]
+pub async fn label_contact(contact: i64, label: i64, on: bool) -> Result<Vec<i64>, AppError> {
+    use atende_domain::contact::ContactId;
+    use atende_domain::label::{check_add_to_contact, LabelError};
+    use atende_domain::ports::StoreError;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ContactId(contact));
+    let labels_now =
+        |pairs: Vec<(ContactId, i64)>| pairs.into_iter().map(|(_, label)| label).collect::<Vec<_>>();
+    if on {
+        check_add_to_contact(&labels_now(services.labels.contact_labels(&[id]).await?), label)?;
+    }
+    match services.labels.set_contact_label(id, label, on, services.clock.now()).await {
+        // Put on by someone else meanwhile.
+        Err(StoreError::NameTaken) => return Err(LabelError::AlreadyOnContact.into()),
+        done => done?,
+    }
+    Ok(labels_now(services.labels.contact_labels(&[id]).await?))
+}

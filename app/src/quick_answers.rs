@@ -39,6 +39,9 @@ pub async fn save_quick_answer(id: Option<i64>, form: QuickAnswerForm) -> Result
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
     let (scope, answer) = form.validate(&viewer)?;
+    if let Some(file) = answer.file() {
+        crate::usecases::check_answer_file(&services, file).await?;
+    }
     if let Some(id) = id {
         let existing = visible(&services, &viewer, id).await?;
         if !existing.scope.managed_by(&viewer) {
@@ -51,6 +54,30 @@ pub async fn save_quick_answer(id: Option<i64>, form: QuickAnswerForm) -> Result
             Err(QuickAnswerError::TitleTaken { title: answer.title().to_owned() }.into())
         }
         saved => Ok(saved?),
+    }
+}
+
+/// "Enviar" of a message box holding a quick answer with a file: its file (from the saved answer, never from
+/// the browser) and `text`, the answer's text as the agent left it (see
+/// [`crate::usecases::send_answer_file`]). Only an answer offered in this conversation's team.
+#[server(endpoint = "send_quick_answer")]
+pub async fn send_quick_answer(
+    conversation: i64,
+    answer: i64,
+    text: String,
+    #[server(default)] reply_to: Option<i64>,
+) -> Result<atende_domain::queue::SendOutcome, AppError> {
+    use atende_domain::conversation::ConversationId;
+    let (services, id) = (crate::ssr::Services::signed_in()?, ConversationId(conversation));
+    let viewer = services.authorize(id).await?;
+    let saved = visible(&services, &viewer, answer).await?;
+    let team = services.store.conversation_team(id).await?;
+    if !saved.scope.offered_in(&viewer, team) {
+        return Err(atende_domain::ports::StoreError::NotFound.into());
+    }
+    match saved.answer.file() {
+        Some(file) => crate::usecases::send_answer_file(&services, &viewer, id, file, &text, reply_to).await,
+        None => crate::usecases::send_text(&services, &viewer, id, &text, reply_to).await,
     }
 }
 

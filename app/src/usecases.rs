@@ -163,6 +163,97 @@ pub async fn keep_header_file(
     Ok(file.header_file(&sha256))
 }
 
+/// A file from the agent's computer for a quick answer ("Respostas rápidas" → "Anexo"): checked by the domain
+/// (some channel takes it, its first bytes are what its type says), then kept in the blob store. The answer is
+/// what the form saves with the answer.
+pub async fn keep_answer_file(
+    services: &Services,
+    upload: Upload<'_>,
+) -> Result<atende_domain::quick_answer::AnswerFile, AppError> {
+    use atende_domain::outbound_media::OutgoingFile;
+    atende_domain::text::check_text(upload.name)?;
+    let size = upload.size();
+    let limit = services.files.max_bytes();
+    let name = OutgoingFile::for_answer(upload.name, upload.declared_type, size, upload.head(), limit)?;
+    let sha256 = services.files.keep(upload.bytes).await?;
+    Ok(atende_domain::quick_answer::AnswerFile { sha256, name, size })
+}
+
+/// A quick answer's file as "Salvar" names it: still kept, of the size said, under a name the domain made
+/// safe, and still what some channel takes (a form names a file by its hash, which a caller could get wrong).
+pub async fn check_answer_file(
+    services: &Services,
+    file: &atende_domain::quick_answer::AnswerFile,
+) -> Result<(), AppError> {
+    use atende_domain::outbound_media::OutgoingFile;
+    let gone = || {
+        AppError::File(format!(
+            "O anexo “{}” não está mais no servidor: escolha o arquivo de novo.",
+            file.name
+        ))
+    };
+    let (head, size) = services.files.head(&file.sha256).await?.ok_or_else(gone)?;
+    if size != file.size {
+        return Err(gone());
+    }
+    let name = OutgoingFile::for_answer(&file.name, "", size, &head, services.files.max_bytes())?;
+    if name != file.name {
+        return Err(AppError::File(format!(
+            "O nome “{}” do anexo não é válido: escolha o arquivo de novo.",
+            file.name
+        )));
+    }
+    Ok(())
+}
+
+/// "Enviar" of a quick answer with a file: the file, with the text as its caption where the channel takes
+/// one, or the file and then the text (the domain's [`atende_domain::quick_answer::with_file`]). Everything is
+/// checked before anything is written; each is then a message like any other (sent now, held until the
+/// contact writes, or refused with the reason), in that order.
+pub async fn send_answer_file(
+    services: &Services,
+    viewer: &Viewer,
+    id: ConversationId,
+    file: &atende_domain::quick_answer::AnswerFile,
+    text: &str,
+    reply_to: Option<i64>,
+) -> Result<SendOutcome, AppError> {
+    use atende_domain::queue::{compose_decision, MessageText};
+    atende_domain::text::check_text(text)?;
+    let now = services.clock.now();
+    let state = services.outbox.conversation_state(id).await?;
+    let channel = state.channel.kind();
+    let plan = atende_domain::quick_answer::with_file(
+        channel,
+        file,
+        text,
+        reply_to.is_some(),
+        services.files.max_bytes(),
+    )?;
+    let Some((head, _)) = services.files.head(&file.sha256).await? else {
+        return Err(AppError::File(format!(
+            "O anexo “{}” da resposta rápida não está mais no servidor: peça a quem cuida das respostas \
+             rápidas que o escolha de novo.",
+            file.name
+        )));
+    };
+    let outgoing = plan.file.with_content(&head)?;
+    let then_text =
+        plan.then_text.as_deref().map(|text| MessageText::parse_for(channel, text)).transpose()?;
+    let quoted = match reply_to {
+        Some(message) => Some(atende_domain::reply::quote(&services.outbox.message(id, message).await?)?),
+        None => None,
+    };
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    let message = FreeForm::File { file: &outgoing, sha256: &file.sha256 };
+    let sent = answer(services, viewer, &state, message, delivery, now, None).await?;
+    let Some(text) = then_text else { return Ok(sent) };
+    // The file may have reopened a concluded conversation: the text follows in the conversation as it is now.
+    let state = services.outbox.conversation_state(id).await?;
+    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+    answer(services, viewer, &state, FreeForm::Text(&text), delivery, now, quoted.as_ref()).await
+}
+
 /// A filled template whose media header is a file from the agent's computer: the file must still be kept,
 /// and be what the header takes (a value names a file by its hash and name, which an API caller could get
 /// wrong).

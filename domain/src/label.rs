@@ -85,6 +85,8 @@ pub enum LabelError {
     NotAllowed,
     #[error("Esta etiqueta já está no atendimento.")]
     AlreadyOn,
+    #[error("Esta etiqueta já está no contato.")]
+    AlreadyOnContact,
 }
 
 /// A label, checked.
@@ -157,6 +159,11 @@ pub fn check_add(on: &[i64], label: i64) -> Result<(), LabelError> {
         return Err(LabelError::AlreadyOn);
     }
     Ok(())
+}
+
+/// Whether `label` may go on a contact that has `on` already (the same label twice is refused).
+pub fn check_add_to_contact(on: &[i64], label: i64) -> Result<(), LabelError> {
+    check_add(on, label).map_err(|_| LabelError::AlreadyOnContact)
 }
 
 /// The labels named by `ids`, in the order of `all` (by name), skipping any deleted meanwhile.
@@ -291,6 +298,9 @@ mod tests {
     fn a_label_goes_on_a_conversation_once() {
         assert_eq!(check_add(&[1, 2], 3), Ok(()));
         assert_eq!(check_add(&[1, 2], 2), Err(LabelError::AlreadyOn));
+        assert_eq!(check_add_to_contact(&[1, 2], 2), Err(LabelError::AlreadyOnContact));
+        assert_eq!(check_add_to_contact(&[], 2), Ok(()));
+        assert_eq!(LabelError::AlreadyOnContact.to_string(), "Esta etiqueta já está no contato.");
     }
 
     #[test]

@@ -192,6 +192,8 @@ pub enum FileError {
     TooMany { max: usize },
     #[error("O cabeçalho deste modelo é {}: escolha um arquivo {expected} (“{name}” é {what}).", .format.label())]
     NotForHeader { format: MediaFormat, name: String, what: String, expected: String },
+    #[error("“{name}” tem {size}: nenhum canal aceita arquivos deste tipo com mais de {max}.")]
+    TooLargeEverywhere { name: String, size: String, max: String },
 }
 
 fn kind_plural(kind: MediaKind) -> &'static str {
@@ -325,6 +327,43 @@ impl OutgoingFile {
             return Err(FileError::OverServerLimit { name, size: size_label(size), max: size_label(limit) });
         }
         Ok(Self { kind, mime, name, size, caption: None, channel })
+    }
+
+    /// A file kept with a quick answer ("Respostas rápidas" → "Anexo"): no larger than some channel takes
+    /// of its type (each conversation's channel checks it again as it is sent: [`Self::check`]; a gateway
+    /// takes any type as a document), within the deployment's `limit`, and its first bytes what its type
+    /// says. Its type is the one its name says, as a
+    /// header file's ([`HeaderFile`]): the name alone is kept.
+    /// The answer is the name it is kept under.
+    pub fn for_answer(
+        name: &str,
+        declared: &str,
+        size: u64,
+        head: &[u8],
+        limit: u64,
+    ) -> Result<String, FileError> {
+        let name = sent_name(name, &file_type(declared, name));
+        let mime = type_of_name(&name);
+        if size == 0 {
+            return Err(FileError::Empty { name });
+        }
+        let largest = crate::channel::ChannelKind::ALL
+            .into_iter()
+            .filter_map(|channel| allowance(channel, mime))
+            .map(|allowance| allowance.max_bytes)
+            .max()
+            .unwrap_or(0);
+        if size > limit {
+            return Err(FileError::OverServerLimit { name, size: size_label(size), max: size_label(limit) });
+        }
+        if size > largest {
+            let (size, max) = (size_label(size), size_label(largest));
+            return Err(FileError::TooLargeEverywhere { name, size, max });
+        }
+        if !content_matches(mime, head) {
+            return Err(FileError::ContentMismatch { what: type_label(mime, &name), name });
+        }
+        Ok(name)
     }
 
     /// The header's value for this file once kept under `sha256`.

@@ -32,6 +32,8 @@ pub struct ContactQuery {
     /// Part of the name (any case) or of the number (digits); empty lists everyone.
     pub text: String,
     pub limit: u32,
+    /// Only the contacts with this label (CRM → Contatos, "Etiqueta").
+    pub label: Option<i64>,
 }
 
 /// Contacts and conversations.
@@ -128,7 +130,7 @@ pub trait Labels: Send + Sync + 'static {
         now: Timestamp,
     ) -> Result<crate::label::SavedLabel, StoreError>;
 
-    /// Deletes a label and takes it off every conversation.
+    /// Deletes a label and takes it off every conversation and contact.
     /// MUST return [`StoreError::NotFound`] if there is no such label.
     async fn delete_label(&self, id: i64) -> Result<(), StoreError>;
 
@@ -137,6 +139,22 @@ pub trait Labels: Send + Sync + 'static {
         &self,
         conversation: crate::conversation::ConversationId,
     ) -> Result<Vec<i64>, StoreError>;
+
+    /// The labels on each of `contacts` (at most a page's worth), as (contact, label) pairs.
+    async fn contact_labels(
+        &self,
+        contacts: &[crate::contact::ContactId],
+    ) -> Result<Vec<(crate::contact::ContactId, i64)>, StoreError>;
+
+    /// Puts `label` on the contact (`on`) or takes it off; the same contract as
+    /// [`Self::set_conversation_label`].
+    async fn set_contact_label(
+        &self,
+        contact: crate::contact::ContactId,
+        label: i64,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     /// Puts `label` on the conversation (`on`) or takes it off.
     /// MUST return [`StoreError::NotFound`] if the conversation or the label does not exist, or (taking it

@@ -61,6 +61,8 @@ pub enum QuickAnswerError {
     UnknownVariable { name: String },
     #[error("Uma variável foi aberta com {{{{ e não foi fechada com }}}}.")]
     Unclosed,
+    #[error("O anexo da resposta rápida não é válido: escolha o arquivo de novo.")]
+    BadFile,
     #[error("Já existe uma resposta rápida “{title}” aqui: escolha outro título.")]
     TitleTaken { title: String },
     #[error("{}", if *global {
@@ -76,6 +78,67 @@ pub enum QuickAnswerError {
 pub struct QuickAnswer {
     title: String,
     text: String,
+    /// The file that goes with the text ("Anexo"), if any.
+    #[serde(default)]
+    file: Option<AnswerFile>,
+}
+
+/// A file kept with an answer: the blob store's key (its SHA-256), the name it is sent under (whose extension
+/// says its type, as a header file's: [`crate::template::HeaderFile`]) and its size. Checked as it is
+/// uploaded ([`crate::outbound_media::OutgoingFile::for_answer`]) and, for the conversation's channel, as it
+/// is sent ([`with_file`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerFile {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+}
+
+impl AnswerFile {
+    /// Its type, from its name.
+    pub fn mime(&self) -> &'static str {
+        crate::inbound_media::type_of_name(&self.name)
+    }
+
+    /// Whether it names a file as the upload answers it: a SHA-256 in hex and a plain name.
+    fn is_well_formed(&self) -> bool {
+        let value =
+            crate::template::HeaderFile { sha256: self.sha256.clone(), name: self.name.clone() }.value();
+        self.size > 0 && crate::template::HeaderFile::parse(&value).is_some()
+    }
+}
+
+/// What "Enviar" sends for an answer with a file, in a conversation of `channel`: the file, with the text as
+/// its caption where the channel takes one (WhatsApp, not on an audio, up to 1,024 characters) and the message
+/// quotes nothing, else the file and then the text as a message of its own. A file the channel does not take
+/// (its type, its size) refuses both, before anything leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileAnswer {
+    pub file: crate::outbound_media::OutgoingFile,
+    /// The text, when it goes after the file.
+    pub then_text: Option<String>,
+}
+
+/// See [`FileAnswer`]; `limit` is the deployment's own cap per file.
+pub fn with_file(
+    channel: crate::channel::ChannelKind,
+    file: &AnswerFile,
+    text: &str,
+    quoting: bool,
+    limit: u64,
+) -> Result<FileAnswer, crate::outbound_media::FileError> {
+    use crate::outbound_media::OutgoingFile;
+    let alone =
+        |caption: &str| OutgoingFile::check(channel, &file.name, file.mime(), file.size, caption, limit);
+    let bare = alone("")?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(FileAnswer { file: bare, then_text: None });
+    }
+    match alone(text) {
+        Ok(captioned) if !quoting => Ok(FileAnswer { file: captioned, then_text: None }),
+        _ => Ok(FileAnswer { file: bare, then_text: Some(text.to_owned()) }),
+    }
 }
 
 /// A piece of an answer's text: as written, or a variable to fill.
@@ -116,7 +179,13 @@ pub struct Values<'a> {
 }
 
 impl QuickAnswer {
+    /// An answer of text alone.
     pub fn parse(title: &str, text: &str) -> Result<Self, QuickAnswerError> {
+        Self::parse_with(title, text, None)
+    }
+
+    /// An answer whose text may be blank when a file goes with it.
+    pub fn parse_with(title: &str, text: &str, file: Option<AnswerFile>) -> Result<Self, QuickAnswerError> {
         let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() {
             return Err(QuickAnswerError::NoTitle);
@@ -125,14 +194,22 @@ impl QuickAnswer {
             return Err(QuickAnswerError::TitleTooLong { max: TITLE_MAX_CHARS });
         }
         let text = text.trim();
-        if text.is_empty() {
+        if text.is_empty() && file.is_none() {
             return Err(QuickAnswerError::NoText);
         }
         if text.chars().count() > TEXT_MAX_CHARS {
             return Err(QuickAnswerError::TextTooLong { max: TEXT_MAX_CHARS });
         }
         pieces(text)?;
-        Ok(Self { title, text: text.to_owned() })
+        if file.as_ref().is_some_and(|file| !file.is_well_formed()) {
+            return Err(QuickAnswerError::BadFile);
+        }
+        Ok(Self { title, text: text.to_owned(), file })
+    }
+
+    /// The file that goes with it.
+    pub fn file(&self) -> Option<&AnswerFile> {
+        self.file.as_ref()
     }
 
     pub fn title(&self) -> &str {
@@ -178,7 +255,8 @@ impl QuickAnswer {
     /// Whether it is one of those the agent looks for after `/`: every word of `query` begins a word of its
     /// title or text, accents and case aside ("/pix" finds "Chave PIX", "/obrig" finds "Obrigado").
     pub fn matches(&self, query: &str) -> bool {
-        let haystack = fold_for_search(&format!("{} {}", self.title, self.text));
+        let file = self.file.as_ref().map(|f| f.name.as_str()).unwrap_or_default();
+        let haystack = fold_for_search(&format!("{} {} {file}", self.title, self.text));
         let words: Vec<&str> =
             haystack.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         fold_for_search(query)
@@ -242,12 +320,15 @@ pub struct QuickAnswerForm {
     pub text: String,
     /// The team it is for; `None`: every team.
     pub team: Option<i64>,
+    /// "Anexo": the file the upload kept.
+    #[serde(default)]
+    pub file: Option<AnswerFile>,
 }
 
 impl QuickAnswerForm {
     /// The answer, checked, and where it goes; refused if the agent may not keep answers there.
     pub fn validate(&self, viewer: &Viewer) -> Result<(Scope, QuickAnswer), QuickAnswerError> {
-        let answer = QuickAnswer::parse(&self.title, &self.text)?;
+        let answer = QuickAnswer::parse_with(&self.title, &self.text, self.file.clone())?;
         let scope = self.team.map_or(Scope::Global, Scope::Team);
         if !scope.managed_by(viewer) {
             return Err(QuickAnswerError::NotAllowed { global: scope == Scope::Global });
@@ -356,7 +437,7 @@ mod tests {
     fn admins_keep_the_global_answers_and_agents_those_of_their_teams() {
         use crate::access::Role;
         let (admin, agent) = (viewer(Role::Admin, &[]), viewer(Role::Agent, &[1]));
-        let form = |team| QuickAnswerForm { title: "Oi".into(), text: "Olá!".into(), team };
+        let form = |team| QuickAnswerForm { title: "Oi".into(), text: "Olá!".into(), team, file: None };
         assert_eq!(form(None).validate(&admin).map(|(scope, _)| scope), Ok(Scope::Global));
         assert_eq!(form(Some(2)).validate(&admin).map(|(scope, _)| scope), Ok(Scope::Team(2)));
         assert_eq!(form(Some(1)).validate(&agent).map(|(scope, _)| scope), Ok(Scope::Team(1)));
@@ -364,7 +445,7 @@ mod tests {
         assert_eq!(form(Some(2)).validate(&agent), Err(QuickAnswerError::NotAllowed { global: false }));
         assert!(QuickAnswerError::NotAllowed { global: true }.to_string().starts_with("Só administradores"));
         // A bad answer is refused for what it is, before who may keep it.
-        let bad = QuickAnswerForm { title: "Oi".into(), text: "{{nme}}".into(), team: None };
+        let bad = QuickAnswerForm { title: "Oi".into(), text: "{{nme}}".into(), team: None, file: None };
         assert_eq!(bad.validate(&agent), Err(QuickAnswerError::UnknownVariable { name: "nme".into() }));
         // Using: the global ones and the agent's teams'; an admin every one.
         assert!(Scope::Global.usable_by(&agent));
@@ -403,5 +484,106 @@ mod tests {
         assert_eq!(ids("horario", 10), [4]);
         assert!(ids("nada", 10).is_empty());
         assert_eq!(answers[2].answer.title_key(), "pix recebido");
+    }
+
+    fn pdf() -> AnswerFile {
+        AnswerFile { sha256: "a".repeat(64), name: "tabela.pdf".into(), size: 120 * 1024 }
+    }
+
+    #[test]
+    fn an_answer_may_be_a_file_alone_and_a_file_must_be_one_the_upload_kept() {
+        let answer = QuickAnswer::parse_with("Tabela", "  ", Some(pdf())).expect("a file alone");
+        assert_eq!((answer.text(), answer.file()), ("", Some(&pdf())));
+        assert_eq!(answer.fill(&Values::default()), "");
+        assert!(answer.matches("tabela pdf"), "its file's name is searched too");
+        assert_eq!(QuickAnswer::parse_with("Tabela", "", None), Err(QuickAnswerError::NoText));
+        for bad in [
+            AnswerFile { sha256: "xyz".into(), ..pdf() },
+            AnswerFile { name: "../etc/passwd".into(), ..pdf() },
+            AnswerFile { size: 0, ..pdf() },
+        ] {
+            assert_eq!(QuickAnswer::parse_with("Tabela", "x", Some(bad)), Err(QuickAnswerError::BadFile));
+        }
+        let form =
+            QuickAnswerForm { title: "T".into(), text: String::new(), team: Some(7), file: Some(pdf()) };
+        let agent = Viewer { agent: 2, name: "Bia".into(), role: crate::access::Role::Agent, teams: vec![7] };
+        assert_eq!(form.validate(&agent).map(|(_, a)| a.file().cloned()), Ok(Some(pdf())));
+    }
+
+    #[test]
+    fn a_file_answer_takes_its_text_as_caption_where_the_channel_allows_else_sends_it_after() {
+        use crate::channel::ChannelKind::{Instagram, Messenger, WhatsappOfficial, WhatsappUnofficial};
+        use crate::outbound_media::FileError;
+        let caption = with_file(WhatsappOfficial, &pdf(), " Segue a tabela ", false, u64::MAX).expect("ok");
+        assert_eq!((caption.file.caption(), caption.then_text), (Some("Segue a tabela"), None));
+        let quoting = with_file(WhatsappUnofficial, &pdf(), "Segue", true, u64::MAX).expect("ok");
+        assert_eq!((quoting.file.caption(), quoting.then_text.as_deref()), (None, Some("Segue")));
+        for channel in [Messenger, Instagram] {
+            let split = with_file(channel, &pdf(), "Segue", false, u64::MAX).expect("ok");
+            assert_eq!(
+                (split.file.caption(), split.then_text.as_deref()),
+                (None, Some("Segue")),
+                "{channel:?}"
+            );
+        }
+        let long = "x".repeat(crate::outbound_media::CAPTION_MAX_CHARS + 1);
+        let split = with_file(WhatsappOfficial, &pdf(), &long, false, u64::MAX).expect("ok");
+        assert_eq!(split.then_text.as_deref(), Some(long.as_str()));
+        let audio = AnswerFile { name: "aviso.mp3".into(), ..pdf() };
+        let split = with_file(WhatsappOfficial, &audio, "Ouça", false, u64::MAX).expect("ok");
+        assert_eq!(split.then_text.as_deref(), Some("Ouça"));
+        let alone = with_file(Messenger, &pdf(), "  ", false, u64::MAX).expect("ok");
+        assert_eq!((alone.file.name(), alone.then_text), ("tabela.pdf", None));
+        // What the channel does not take refuses the whole answer.
+        let docx = AnswerFile { name: "contrato.docx".into(), ..pdf() };
+        assert!(matches!(
+            with_file(Instagram, &docx, "Segue", false, u64::MAX),
+            Err(FileError::NotAccepted { .. })
+        ));
+        let big = AnswerFile { size: 30 * 1024 * 1024, ..pdf() };
+        assert!(matches!(with_file(Messenger, &big, "", false, u64::MAX), Err(FileError::TooLarge { .. })));
+        assert!(with_file(WhatsappOfficial, &big, "", false, u64::MAX).is_ok());
+        assert!(matches!(
+            with_file(WhatsappOfficial, &big, "", false, 10 * 1024 * 1024),
+            Err(FileError::OverServerLimit { .. })
+        ));
+    }
+
+    #[test]
+    fn a_file_is_kept_with_an_answer_only_if_some_channel_takes_it_and_it_is_what_it_says() {
+        use crate::outbound_media::{FileError, OutgoingFile};
+        let pdf = b"%PDF-1.7 ...";
+        assert_eq!(
+            OutgoingFile::for_answer("Tabela 2026.pdf", "application/pdf", 10, pdf, u64::MAX),
+            Ok("Tabela 2026.pdf".to_owned())
+        );
+        assert!(matches!(
+            OutgoingFile::for_answer("tabela.pdf", "application/pdf", 10, b"PK\x03\x04", u64::MAX),
+            Err(FileError::ContentMismatch { .. })
+        ));
+        assert!(matches!(
+            OutgoingFile::for_answer("vazio.pdf", "application/pdf", 0, b"", u64::MAX),
+            Err(FileError::Empty { .. })
+        ));
+        // A gateway takes any file as a document.
+        assert!(OutgoingFile::for_answer("app.zip", "application/zip", 10, b"PK", u64::MAX).is_ok());
+        let huge = 101 * 1024 * 1024;
+        let said = OutgoingFile::for_answer("filme.pdf", "application/pdf", huge, pdf, u64::MAX)
+            .expect_err("over every channel's size")
+            .to_string();
+        assert_eq!(
+            said,
+            "“filme.pdf” tem 101,0 MB: nenhum canal aceita arquivos deste tipo com mais de 100,0 MB."
+        );
+        assert!(matches!(
+            OutgoingFile::for_answer(
+                "tabela.pdf",
+                "application/pdf",
+                11 * 1024 * 1024,
+                pdf,
+                10 * 1024 * 1024
+            ),
+            Err(FileError::OverServerLimit { .. })
+        ));
     }
 }

@@ -72,3 +72,55 @@ test('uma etiqueta criada vai para o atendimento pelo cabeçalho, aparece na lis
   await expect(labels.locator('.label-chip', { hasText: name })).toHaveCount(0);
   await expect(row.locator('.label-chip', { hasText: name })).toHaveCount(0);
 });
+
+// Labels on contacts: the same labels, put on a contact in CRM → Contatos (which filters by them) and shown,
+// and taken off, in the header of the contact's conversation.
+test('uma etiqueta vai para o contato no CRM, filtra os contatos e aparece no cabeçalho do atendimento', async ({ page }) => {
+  const suffix = String(Date.now() % 100000);
+  const name = `Ouro ${suffix}`;
+  await page.goto('/etiquetas');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const form = page.getByRole('form', { name: 'Etiqueta' });
+  await form.getByLabel('Nome').fill(name);
+  await form.getByRole('radio', { name: 'Verde' }).check();
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  await expect(page.getByRole('list', { name: 'Etiquetas' }).getByRole('listitem').filter({ hasText: name })).toBeVisible();
+
+  const phone = uniqueMobile();
+  const labelled = `Cliente Ouro ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, labelled, 'Oi de novo');
+  const other = uniqueMobile();
+  const plain = `Cliente Prata ${other.typed.slice(-4)}`;
+  await contactWrites(page, `55${other.typed.replace(/\D/g, '')}`, plain, 'Oi');
+
+  await openAtendimentos(page);
+  await page.getByRole('button', { name: 'Mais opções' }).click();
+  await page.getByRole('menuitem', { name: 'CRM → Contatos' }).click();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await page.getByLabel('Pesquisar por nome ou número').fill('Cliente');
+  const contacts = page.getByRole('list', { name: 'Contatos' });
+  const row = contacts.getByRole('listitem').filter({ hasText: labelled });
+  const chips = row.getByLabel('Etiquetas do contato');
+  await chips.getByRole('combobox', { name: 'Adicionar etiqueta ao contato' }).selectOption({ label: name });
+  await expect(chips.locator('.label-chip', { hasText: name })).toBeVisible();
+  await expect(contacts.getByRole('listitem').filter({ hasText: plain })).toBeVisible();
+
+  // "Etiqueta" keeps only the contacts with it.
+  await page.getByRole('combobox', { name: 'Etiqueta', exact: true }).selectOption({ label: name });
+  await expect(contacts.getByRole('listitem').filter({ hasText: plain })).toHaveCount(0);
+  await expect(row).toBeVisible();
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.screenshot({ path: '../target/screens/etiquetas-contato-crm-1366.png' });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: '../target/screens/etiquetas-contato-crm-360.png' });
+  await page.setViewportSize({ width: 1366, height: 768 });
+
+  // The conversation's header shows the contact's labels apart from the conversation's, and takes them off.
+  const pane = await takeConversation(page, labelled);
+  const onContact = pane.getByLabel('Etiquetas do contato');
+  await expect(onContact.locator('.label-chip', { hasText: name })).toBeVisible();
+  await expect(pane.getByLabel('Etiquetas do atendimento').locator('.label-chip', { hasText: name })).toHaveCount(0);
+  await page.screenshot({ path: '../target/screens/etiquetas-contato-cabecalho-1366.png' });
+  await pane.getByRole('button', { name: `Tirar do contato a etiqueta ${name}` }).click();
+  await expect(onContact.locator('.label-chip', { hasText: name })).toHaveCount(0);
+});

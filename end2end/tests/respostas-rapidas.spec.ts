@@ -92,3 +92,48 @@ test('uma resposta rápida salva entra na mensagem pelo "/" com o nome, o agente
   await saved.getByRole('button', { name: 'Sim, apagar' }).click();
   await expect(page.getByRole('list', { name: 'Respostas rápidas' }).getByRole('listitem').filter({ hasText: title })).toHaveCount(0);
 });
+
+// "Anexo": a quick answer keeps a file; "/" inserts its text and attaches the file, which goes with the text
+// (on WhatsApp the text is the document's caption).
+test('uma resposta rápida com anexo envia o arquivo com o texto como legenda', async ({ page }) => {
+  const suffix = String(Date.now() % 100000);
+  const title = `Tabela ${suffix}`;
+  await page.goto('/respostas-rapidas');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const form = page.getByRole('form', { name: 'Resposta rápida' });
+  await form.getByLabel('Título').fill(title);
+  await form.getByLabel('Texto').fill('Segue a tabela, {{primeiro_nome}}.');
+  // A file that is not what its name says is refused by the server, with the reason.
+  await form.getByLabel('Anexo: escolher arquivo').setInputFiles({ name: 'falsa.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+  await expect(form.getByRole('alert').first()).toContainText('não é um arquivo PDF de verdade');
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+  await form.getByLabel('Anexo: escolher arquivo').setInputFiles({ name: 'tabela.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await expect(form.getByText('📎 tabela.pdf')).toBeVisible();
+  await form.getByRole('button', { name: 'Salvar' }).click();
+  const row = page.getByRole('list', { name: 'Respostas rápidas' }).getByRole('listitem').filter({ hasText: title });
+  await expect(row).toContainText('📎 tabela.pdf');
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-anexo-1366.png' });
+
+  const phone = uniqueMobile();
+  const name = `Maria Tabela ${phone.typed.slice(-4)}`;
+  await contactWrites(page, `55${phone.typed.replace(/\D/g, '')}`, name, 'Qual o preço?');
+  const pane = await takeConversation(page, name);
+  const box = pane.getByLabel('Mensagem');
+  await box.fill(`/tabela ${suffix}`);
+  await expect(pane.getByRole('listbox', { name: 'Respostas rápidas' }).getByRole('option')).toHaveCount(1);
+  await box.press('Enter');
+  await expect(box).toHaveValue('Segue a tabela, Maria.');
+  const attached = pane.getByRole('group', { name: 'Anexo da resposta rápida' });
+  await expect(attached).toContainText('tabela.pdf');
+  await expect(attached).toContainText('O texto vai como legenda do arquivo.');
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-anexo-composer-1366.png' });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.screenshot({ path: '../target/screens/respostas-rapidas-anexo-composer-360.png' });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await box.press('Enter');
+  await expect(attached).toHaveCount(0);
+  const sent = pane.getByRole('list', { name: 'Mensagens' }).getByRole('listitem').filter({ hasText: 'tabela.pdf' });
+  await expect(sent).toContainText('Segue a tabela, Maria.');
+  await expect(sent).toContainText(/Enviada|Entregue|Lida/, { timeout: 15_000 });
+});

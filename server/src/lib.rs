@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/midia/{message_id}", get(media::serve::file))
         .route("/midia/enviar/{conversation_id}", axum::routing::post(media::upload::upload))
         .route(media::upload::HEADER_UPLOAD_PATH, axum::routing::post(media::upload::upload_header))
+        .route(media::upload::ANSWER_UPLOAD_PATH, axum::routing::post(media::upload::upload_answer_file))
         .with_state(state)
 }
 

@@ -99,6 +99,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
     let conclude = ServerAction::<ConcludeConversation>::new();
     let assign = ServerAction::<AssignConversation>::new();
     let label = ServerAction::<crate::labels::LabelConversation>::new();
+    let contact_label = ServerAction::<crate::labels::LabelContact>::new();
     let transfer_open = RwSignal::new(false);
     // "Responder" and "Reagir" on a message: the message list starts them, the composer sends the answer.
     let actions = MessageActions {
@@ -129,6 +130,11 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             reload.run(());
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = contact_label.value().get() {
+            reload.run(());
+        }
+    });
 
     view! {
         <section class="conversation" class:dragging=dragging aria-label="Atendimento"
@@ -145,7 +151,7 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
             <Transition fallback=|| view! { <p class="muted pad">"Carregando o atendimento…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign label transfer_open /> <MessageList conversation=id messages=view.messages notes=view.notes channel=view.channel.kind() /> }.into_any(),
+                        Ok(view) => view! { <ConversationHeader view=view.clone() now conclude assign label contact_label transfer_open /> <MessageList conversation=id messages=view.messages notes=view.notes channel=view.channel.kind() /> }.into_any(),
                         Err(_) if handed_over.get_untracked().is_some() => ().into_any(),
                         // Another team's is "not found" too: the answer tells nothing of it.
                         Err(crate::error::AppError::Store(atende_domain::ports::StoreError::NotFound)) => view! {
@@ -210,8 +216,10 @@ fn ConversationHeader(
     conclude: ServerAction<ConcludeConversation>,
     assign: ServerAction<AssignConversation>,
     label: ServerAction<crate::labels::LabelConversation>,
+    contact_label: ServerAction<crate::labels::LabelContact>,
     transfer_open: RwSignal<bool>,
 ) -> impl IntoView {
+    let contact = view.summary.contact_id.0;
     let assignee = match view.summary.assignee {
         atende_domain::conversation::Assignee::Agent(agent) => Some(agent),
         atende_domain::conversation::Assignee::Unassigned => None,
@@ -242,7 +250,24 @@ fn ConversationHeader(
                 <h2>{view.summary.contact_name.as_str().to_owned()}</h2>
                 <p class="muted">{subtitle}</p>
                 <p class="protocol">"Protocolo " {view.summary.protocol().to_string()}</p>
-                <ConversationLabels conversation=id on=view.summary.labels.clone() all=view.labels.clone() action=label />
+                <crate::components::label_chips::LabelChips
+                    on=view.summary.labels.clone()
+                    all=view.labels.clone()
+                    what=crate::components::label_chips::Labelled::Conversation
+                    pending=label.pending().into()
+                    change=Callback::new(move |(label_id, on): (i64, bool)| {
+                        label.dispatch(crate::labels::LabelConversation { conversation: id, label: label_id, on });
+                    })
+                />
+                <crate::components::label_chips::LabelChips
+                    on=view.contact_labels.clone()
+                    all=view.labels.clone()
+                    what=crate::components::label_chips::Labelled::Contact
+                    pending=contact_label.pending().into()
+                    change=Callback::new(move |(label_id, on): (i64, bool)| {
+                        contact_label.dispatch(crate::labels::LabelContact { contact, label: label_id, on });
+                    })
+                />
                 <p class="window" aria-live="polite">{move || lifecycle.window(&channel, now.get()).to_string()}</p>
                 <History entries=view.history.clone() now />
                 <OtherConversations others=view.others.clone() />
@@ -301,7 +326,10 @@ fn ConversationHeader(
                 {move || match (conclude.value().get(), assign.value().get(), label.value().get()) {
                     (Some(Err(e)), _, _) | (_, Some(Err(e)), _) => Some(e.to_string()),
                     (_, _, Some(Err(e))) => Some(e.to_string()),
-                    _ => None,
+                    _ => match contact_label.value().get() {
+                        Some(Err(e)) => Some(e.to_string()),
+                        _ => None,
+                    },
                 }}
             </p>
         </header>
@@ -675,6 +703,28 @@ fn Composer(
         }
         _ => {}
     });
+    // A quick answer with a file: the file and the text go together; a refusal gives both back.
+    let send_quick = ServerAction::<crate::quick_answers::SendQuickAnswer>::new();
+    let last_attached = StoredValue::new(None::<(i64, atende_domain::quick_answer::AnswerFile)>);
+    Effect::new(move |_| match send_quick.value().get() {
+        Some(Ok(_)) => reload.run(()),
+        Some(Err(_)) if draft.get_untracked().is_empty() && picker.attached.get_untracked().is_none() => {
+            draft.set(last_sent.get_value());
+            picker.attached.set(last_attached.get_value());
+            if let Some(replying) = replying {
+                replying.set(last_reply.get_value());
+            }
+        }
+        _ => {}
+    });
+    // What the channel makes of the attached file with the text now (refused: why).
+    let attached_verdict = move || {
+        let (_, file) = picker.attached.get()?;
+        let kind = current.with(|v| v.as_ref().map(|v| v.channel.kind()))?;
+        let quoting = replying.is_some_and(|r| r.with(Option::is_some));
+        Some(atende_domain::quick_answer::with_file(kind, &file, &draft.get(), quoting, u64::MAX))
+    };
+    let attached_refused = move || matches!(attached_verdict(), Some(Err(_)));
     Effect::new(move |_| match add_note.value().get() {
         Some(Ok(_)) => reload.run(()),
         Some(Err(_)) if note_mode.get_untracked() && draft.get_untracked().is_empty() => {
@@ -728,6 +778,32 @@ fn Composer(
                 last_note.set_value(text.clone());
                 add_note.dispatch(AddNote { conversation: id, text });
                 draft.set(String::new());
+            }
+            return;
+        }
+        if let Some((answer, file)) = picker.attached.get_untracked() {
+            if refusal().is_some()
+                || too_long().is_some()
+                || attached_refused()
+                || send_quick.pending().get_untracked()
+            {
+                return;
+            }
+            let text = draft.get_untracked();
+            last_sent.set_value(text.clone());
+            last_attached.set_value(Some((answer, file)));
+            let reply = replying.and_then(|r| r.get_untracked());
+            last_reply.set_value(reply.clone());
+            send_quick.dispatch(crate::quick_answers::SendQuickAnswer {
+                conversation: id,
+                answer,
+                text,
+                reply_to: reply.map(|(message, _)| message),
+            });
+            draft.set(String::new());
+            picker.attached.set(None);
+            if let Some(replying) = replying {
+                replying.set(None);
             }
             return;
         }
@@ -791,6 +867,9 @@ fn Composer(
                 {move || too_long().or_else(|| match (note_mode.get(), send.value().get(), add_note.value().get()) {
                     (false, Some(Err(e)), _) | (true, _, Some(Err(e))) => Some(e.to_string()),
                     _ => None,
+                }).or_else(|| match send_quick.value().get() {
+                    Some(Err(e)) if !note_mode.get() => Some(e.to_string()),
+                    _ => None,
                 }).or_else(|| match actions.and_then(|a| a.react.value().get()) {
                     Some(Err(e)) => Some(e.to_string()),
                     _ => None,
@@ -803,6 +882,24 @@ fn Composer(
                     <button type="button" class="link" aria-label="Cancelar resposta" title="Cancelar resposta"
                         on:click=move |_| { if let Some(r) = replying { r.set(None) } }>"×"</button>
                 </div>
+            })}
+            {move || picker.attached.get().filter(|_| !note_mode.get()).map(|(_, file)| {
+                let shown = format!("📎 {} ({})", file.name, atende_domain::inbound_media::size_label(file.size));
+                let said = match attached_verdict() {
+                    Some(Err(e)) => Some(e.to_string()),
+                    Some(Ok(plan)) if plan.then_text.is_some() => Some("O texto segue numa mensagem depois do arquivo.".to_owned()),
+                    Some(Ok(_)) if !draft.get().trim().is_empty() => Some("O texto vai como legenda do arquivo.".to_owned()),
+                    _ => None,
+                };
+                let refused = attached_refused();
+                view! {
+                    <div class="replying answer-attachment" role="group" aria-label="Anexo da resposta rápida">
+                        <span>{shown}</span>
+                        <button type="button" class="link" aria-label="Tirar o anexo" title="Tirar o anexo"
+                            on:click=move |_| picker.attached.set(None)>"×"</button>
+                        {said.map(|said| view! { <p class="muted" class:error=refused role=if refused { "alert" } else { "status" }>{said}</p> })}
+                    </div>
+                }
             })}
             <crate::components::files::FileTray id channel refused=files_refused reload />
             <crate::components::quick_answers::QuickAnswerList picker />
@@ -832,6 +929,7 @@ fn Composer(
                     type="submit"
                     class="primary"
                     disabled=move || refusal().is_some() || too_long().is_some() || send.pending().get() || add_note.pending().get()
+                        || send_quick.pending().get() || (!note_mode.get() && attached_refused())
                 >
                     {move || if note_mode.get() {
                         "Salvar nota"
@@ -865,68 +963,6 @@ fn Composer(
 
 /// The contact's other conversations (other channels, other teams the agent sees), each with "Ver conversa"
 /// at its own address.
-/// "Etiquetas" in the header: the conversation's labels, each with a way to take it off, and a list of the
-/// others to put on.
-#[component]
-fn ConversationLabels(
-    conversation: i64,
-    on: Vec<i64>,
-    all: Vec<atende_domain::label::SavedLabel>,
-    action: ServerAction<crate::labels::LabelConversation>,
-) -> impl IntoView {
-    use crate::labels::LabelConversation;
-    let shown: Vec<_> = atende_domain::label::named(&all, &on).into_iter().cloned().collect();
-    let offered: Vec<_> = all.iter().filter(|saved| !on.contains(&saved.id)).cloned().collect();
-    let none_yet = all.is_empty();
-    view! {
-        <div class="conversation-labels" aria-label="Etiquetas do atendimento">
-            {shown
-                .into_iter()
-                .map(|saved| {
-                    let (label, name) = (saved.id, saved.label.name().to_owned());
-                    view! {
-                        <span class=format!("label-chip label-{}", saved.label.color().code())>
-                            {name.clone()}
-                            <button
-                                type="button"
-                                class="chip-remove"
-                                aria-label=format!("Tirar a etiqueta {name}")
-                                disabled=move || action.pending().get()
-                                on:click=move |_| {
-                                    action.dispatch(LabelConversation { conversation, label, on: false });
-                                }
-                            >
-                                "×"
-                            </button>
-                        </span>
-                    }
-                })
-                .collect_view()}
-            <Show when=move || !none_yet>
-                <select
-                    class="add-label"
-                    aria-label="Adicionar etiqueta"
-                    prop:value=""
-                    disabled=move || action.pending().get()
-                    on:change=move |ev| {
-                        if let Ok(label) = event_target_value(&ev).parse::<i64>() {
-                            action.dispatch(LabelConversation { conversation, label, on: true });
-                        }
-                    }
-                >
-                    <option value="">"+ Etiqueta"</option>
-                    {offered
-                        .iter()
-                        .map(|saved| {
-                            view! { <option value=saved.id.to_string()>{saved.label.name().to_owned()}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </Show>
-        </div>
-    }
-}
-
 #[component]
 fn OtherConversations(others: Vec<atende_domain::conversation::ConversationSummary>) -> impl IntoView {
     (!others.is_empty()).then(|| {

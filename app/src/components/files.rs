@@ -371,16 +371,7 @@ pub(crate) fn HeaderFilePicker(
     let pick = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|list| list.get(0)) else { return };
-            input.set_value("");
-            if uploading.get_untracked().is_some() {
-                error.set(Some("Aguarde o arquivo anterior terminar de subir.".to_owned()));
-                return;
-            }
+            let Some(file) = one_file_chosen(&ev, uploading, error) else { return };
             let (file_name, declared) = (file.name(), file.type_());
             #[expect(
                 clippy::cast_possible_truncation,
@@ -440,6 +431,104 @@ pub(crate) fn HeaderFilePicker(
         </div>
     }
     .into_any()
+}
+
+/// "Anexo" of a quick answer ("Escolher arquivo"): uploaded to `POST /midia/resposta-rapida` with its
+/// progress; the server checks it (some channel takes its type and size, its bytes are what its type says)
+/// and keeps it. `on_kept` gets the kept file, `None` when the agent removes it; `chosen` is the one the
+/// answer has now.
+#[component]
+pub(crate) fn AnswerFilePicker(
+    chosen: Signal<Option<atende_domain::quick_answer::AnswerFile>>,
+    on_kept: Callback<Option<atende_domain::quick_answer::AnswerFile>>,
+) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let uploading = RwSignal::new(None::<String>);
+    let progress = ArcRwSignal::new(None::<f64>);
+    let moving = progress.clone();
+    let pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = one_file_chosen(&ev, uploading, error) else { return };
+            error.set(None);
+            let (file_name, declared) = (file.name(), file.type_());
+            uploading.set(Some(file_name.clone()));
+            let progress = moving.clone();
+            leptos::task::spawn_local(async move {
+                let headers = [("X-Atende-Tipo", declared.as_str()), ("X-Atende-Nome", file_name.as_str())];
+                progress.set(Some(0.0));
+                let answer = post_file("/midia/resposta-rapida", &file, &headers, progress.clone()).await;
+                progress.set(None);
+                uploading.set(None);
+                let kept = answer.and_then(|body| {
+                    kept_answer_file(&body)
+                        .ok_or_else(|| "O servidor não guardou o arquivo: tente de novo.".to_owned())
+                });
+                match kept {
+                    // The form may have gone meanwhile.
+                    Ok(kept) => drop(on_kept.try_run(Some(kept))),
+                    Err(refused) => drop(error.try_set(Some(refused))),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &moving, on_kept, uploading);
+    };
+    let shown = move || {
+        uploading
+            .get()
+            .map(|name| format!("📎 {name}"))
+            .or_else(|| chosen.get().map(|file| format!("📎 {} ({})", file.name, size_label(file.size))))
+    };
+    let value = move || progress.get();
+    view! {
+        <div class="header-file answer-file">
+            <label class="file-picker">
+                "Anexo: escolher arquivo"
+                <input type="file" on:change=pick />
+            </label>
+            <span class="chosen-name">{shown}</span>
+            <progress max="1" value=value aria-label="Enviando o anexo"></progress>
+            <button type="button" class="secondary" hidden=move || chosen.with(Option::is_none) on:click=move |_| on_kept.run(None)>
+                "Remover anexo"
+            </button>
+            <p class="field-error" role="alert">{move || error.get()}</p>
+        </div>
+    }
+    .into_any()
+}
+
+/// The file `POST /midia/resposta-rapida` kept: `{"sha256": …, "name": …, "size": …}`.
+#[cfg(feature = "hydrate")]
+fn kept_answer_file(body: &str) -> Option<atende_domain::quick_answer::AnswerFile> {
+    let answer = js_sys::JSON::parse(body).ok()?;
+    let field = |name: &str| js_sys::Reflect::get(&answer, &name.into()).ok();
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a file's size in bytes")]
+    let size = field("size")?.as_f64()? as u64;
+    Some(atende_domain::quick_answer::AnswerFile {
+        sha256: field("sha256")?.as_string()?,
+        name: field("name")?.as_string()?,
+        size,
+    })
+}
+
+/// The file just chosen in a one-file picker (the picker emptied, so the same file can be chosen again); none
+/// while another is still `uploading` (then `error` says so).
+#[cfg(feature = "hydrate")]
+fn one_file_chosen(
+    ev: &leptos::ev::Event,
+    uploading: RwSignal<Option<String>>,
+    error: RwSignal<Option<String>>,
+) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|list| list.get(0))?;
+    input.set_value("");
+    if uploading.get_untracked().is_some() {
+        error.set(Some("Aguarde o arquivo anterior terminar de subir.".to_owned()));
+        return None;
+    }
+    Some(file)
 }
 
 /// The text field `name` of a JSON answer (`{"erro": "…"}`, `{"valor": "…"}`).

@@ -5,6 +5,7 @@ pub(crate) mod contacts;
 pub(crate) mod conversation;
 pub(crate) mod conversations;
 pub(crate) mod files;
+pub(crate) mod label_chips;
 pub(crate) mod loaded_list;
 pub(crate) mod media;
 pub(crate) mod mentions;

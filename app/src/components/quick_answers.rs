@@ -5,7 +5,7 @@
 
 use crate::components::picker::PickerOption;
 use crate::quick_answers::{quick_answers, QuickAnswersData};
-use atende_domain::quick_answer::{slash_query, suggestions, SavedQuickAnswer, Values};
+use atende_domain::quick_answer::{slash_query, suggestions, AnswerFile, SavedQuickAnswer, Values};
 use leptos::prelude::*;
 
 /// How many answers the list shows at once.
@@ -25,6 +25,8 @@ pub(crate) struct QuickAnswerPicker {
     contact: Signal<Option<(String, String)>>,
     /// The conversation's team: its answers and the global ones are offered.
     team: Signal<Option<i64>>,
+    /// The file of the answer inserted last (its answer's id and the file): it goes with the text on "Enviar".
+    pub(crate) attached: RwSignal<Option<(i64, AnswerFile)>>,
 }
 
 impl QuickAnswerPicker {
@@ -54,7 +56,7 @@ impl QuickAnswerPicker {
             }
             highlighted.set(0);
         });
-        Self { draft, wanted, data, highlighted, dismissed, contact, team }
+        Self { draft, wanted, data, highlighted, dismissed, contact, team, attached: RwSignal::new(None) }
     }
 
     /// The answers shown now; `None` when the list is closed.
@@ -71,6 +73,7 @@ impl QuickAnswerPicker {
         let (contact, protocol) = self.contact.get_untracked().unwrap_or_default();
         let values = Values { contact_name: &contact, agent_name: &agent, protocol: &protocol };
         self.dismissed.set(true);
+        self.attached.set(chosen.answer.file().map(|file| (chosen.id, file.clone())));
         self.draft.set(chosen.answer.fill(&values));
     }
 
@@ -149,11 +152,13 @@ pub(crate) fn QuickAnswerList(picker: QuickAnswerPicker) -> impl IntoView {
                 .map(|(i, saved)| {
                     let title = saved.answer.title().to_owned();
                     let text = saved.answer.text().to_owned();
+                    let file = saved.answer.file().map(|file| format!("📎 {}", file.name));
                     let on_pick = Callback::new(move |()| picker.insert(&saved));
                     view! {
                         <PickerOption selected=i == highlighted on_pick>
                             <strong>{title}</strong>
                             <span class="muted">{text}</span>
+                            {file.map(|f| view! { <span class="muted">{f}</span> })}
                         </PickerOption>
                     }
                 })

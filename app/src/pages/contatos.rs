@@ -1,18 +1,26 @@
-//! CRM → Contatos: every contact, searchable by name or number; "Novo contato"; edit a contact; open their
-//! conversation (to answer or "Reiniciar") or start one ("Enviar mensagem").
+//! CRM → Contatos: every contact, searchable by name or number and filtered by label; "Novo contato"; edit a
+//! contact; its labels ("Etiquetas do contato"); open their conversation (to answer or "Reiniciar") or start
+//! one ("Enviar mensagem").
 
-use crate::api::{search_contacts, UpdateContact};
+use crate::api::UpdateContact;
 use crate::components::contacts::NewContactToggle;
-use crate::components::loaded_list::LoadedList;
+use crate::components::label_chips::{LabelChips, Labelled};
+use crate::labels::{crm_contacts, LabelContact, LabelledContact};
 use atende_domain::contact::{Contact, ContactForm, ContactName};
+use atende_domain::label::SavedLabel;
 use atende_domain::phone::Phone;
 use leptos::prelude::*;
 
 #[component]
 pub(crate) fn ContatosPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
+    // "Etiqueta": only the contacts with this label ("" for all).
+    let label = RwSignal::new(String::new());
     let version = RwSignal::new(0_u32);
-    let contacts = Resource::new(move || (search.get(), version.get()), |(text, _)| search_contacts(text));
+    let page = Resource::new(
+        move || (search.get(), label.get().parse::<i64>().ok(), version.get()),
+        |(text, label, _)| crm_contacts(text, label),
+    );
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
         <div class="crm">
@@ -30,19 +38,53 @@ pub(crate) fn ContatosPage() -> impl IntoView {
                     bind:value=search
                 />
             </div>
-            <LoadedList
-                items=contacts
-                loading="Carregando…"
-                empty="Nenhum contato encontrado."
-                label="Contatos"
-                row=move |contact| view! { <CrmContactRow contact on_changed=changed /> }
-            />
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => {
+                            let all = page.labels.clone();
+                            let filter = (!all.is_empty()).then(|| view! {
+                                <label class="crm-filter">
+                                    "Etiqueta"
+                                    <select aria-label="Etiqueta" prop:value=move || label.get() on:change=move |ev| label.set(event_target_value(&ev))>
+                                        <option value="">"Todas"</option>
+                                        {all.iter().map(|saved| view! {
+                                            <option value=saved.id.to_string()>{saved.label.name().to_owned()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            });
+                            let rows = if page.contacts.is_empty() {
+                                view! { <p class="muted empty-list">"Nenhum contato encontrado."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="rows" aria-label="Contatos">
+                                        {page.contacts.into_iter().map(|found| {
+                                            let all = page.labels.clone();
+                                            view! { <CrmContactRow found all on_changed=changed /> }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            };
+                            view! { {filter} {rows} }.into_any()
+                        }
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </div>
     }
 }
 
 #[component]
-fn CrmContactRow(contact: Contact, on_changed: Callback<()>) -> impl IntoView {
+fn CrmContactRow(found: LabelledContact, all: Vec<SavedLabel>, on_changed: Callback<()>) -> impl IntoView {
+    let LabelledContact { contact, labels } = found;
+    let label = ServerAction::<LabelContact>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = label.value().get() {
+            on_changed.run(());
+        }
+    });
     let editing = RwSignal::new(false);
     let name = RwSignal::new(contact.name.as_str().to_owned());
     let phone = RwSignal::new(contact.phone.as_ref().map(ToString::to_string).unwrap_or_default());
@@ -89,6 +131,21 @@ fn CrmContactRow(contact: Contact, on_changed: Callback<()>) -> impl IntoView {
                             <div class="row-main">
                                 <span class="row-name">{shown_name.clone()}</span>
                                 <span class="row-phone">{shown_phone.clone()}</span>
+                                <LabelChips
+                                    on=labels.clone()
+                                    all=all.clone()
+                                    what=Labelled::Contact
+                                    pending=label.pending().into()
+                                    change=Callback::new(move |(label_id, on): (i64, bool)| {
+                                        label.dispatch(LabelContact { contact: id, label: label_id, on });
+                                    })
+                                />
+                                <p class="error" role="alert">
+                                    {move || match label.value().get() {
+                                        Some(Err(e)) => Some(e.to_string()),
+                                        _ => None,
+                                    }}
+                                </p>
                             </div>
                             <div class="row-actions">
                                 <button

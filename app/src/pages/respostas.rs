@@ -4,7 +4,9 @@
 
 use crate::components::row_actions::EditOrDelete;
 use crate::quick_answers::{quick_answers, DeleteQuickAnswer, QuickAnswersData, SaveQuickAnswer};
-use atende_domain::quick_answer::{QuickAnswer, QuickAnswerForm, SavedQuickAnswer, Scope, Variable};
+use atende_domain::quick_answer::{
+    AnswerFile, QuickAnswer, QuickAnswerForm, SavedQuickAnswer, Scope, Variable,
+};
 use leptos::prelude::*;
 
 #[component]
@@ -111,6 +113,10 @@ fn AnswerRow(
     });
     let title = saved.answer.title().to_owned();
     let text = saved.answer.text().to_owned();
+    let attached = saved
+        .answer
+        .file()
+        .map(|file| format!("📎 {} ({})", file.name, atende_domain::inbound_media::size_label(file.size)));
     let question = format!("Apagar “{title}”?");
     let stored = StoredValue::new(saved.clone());
     view! {
@@ -120,6 +126,7 @@ fn AnswerRow(
                 <span class="badge">{label}</span>
             </div>
             <p class="quick-text">{text}</p>
+            {attached.map(|a| view! { <p class="quick-file muted">{a}</p> })}
             <Show when=move || mine>
                 <EditOrDelete
                     question=question.clone()
@@ -155,6 +162,7 @@ fn AnswerForm(
     let first = places.first().map(|(value, _)| value.clone()).unwrap_or_default();
     let (title, text, team) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(first.clone()));
+    let file = RwSignal::new(None::<AnswerFile>);
     let tried = RwSignal::new(false);
     let save = ServerAction::<SaveQuickAnswer>::new();
     // "Editar" fills the form; "Salvar" that went through empties it.
@@ -163,6 +171,7 @@ fn AnswerForm(
             title.set(saved.answer.title().to_owned());
             text.set(saved.answer.text().to_owned());
             team.set(saved.scope.team().map(|t| t.to_string()).unwrap_or_default());
+            file.set(saved.answer.file().cloned());
             tried.set(false);
         }
     });
@@ -174,6 +183,7 @@ fn AnswerForm(
             title.set(String::new());
             text.set(String::new());
             team.set(first_place.clone());
+            file.set(None);
             tried.set(false);
             changed.run(());
         }
@@ -182,6 +192,7 @@ fn AnswerForm(
         title: title.get(),
         text: text.get(),
         team: team.get().parse::<i64>().ok(),
+        file: file.get(),
     };
     let viewer = StoredValue::new(viewer);
     let problem = move || {
@@ -201,7 +212,7 @@ fn AnswerForm(
         }
     };
     let preview = move || {
-        let answer = QuickAnswer::parse(&title.get(), &text.get()).ok()?;
+        let answer = QuickAnswer::parse_with(&title.get(), &text.get(), file.get()).ok()?;
         let values = atende_domain::quick_answer::Values {
             contact_name: "Maria da Silva",
             agent_name: &viewer.get_value().name,
@@ -220,6 +231,11 @@ fn AnswerForm(
                 <textarea rows="4" bind:value=text></textarea>
             </label>
             <p class="muted">"Variáveis: " {variables} " (preenchidas com o contato, o agente e o protocolo do atendimento)."</p>
+            <crate::components::files::AnswerFilePicker
+                chosen=file.into()
+                on_kept=Callback::new(move |kept: Option<AnswerFile>| file.set(kept))
+            />
+            <p class="muted">"O anexo vai junto: no WhatsApp o texto vira a legenda; nos outros canais segue numa mensagem depois do arquivo."</p>
             <label>
                 "Equipe"
                 <select prop:value=move || team.get() on:change=move |ev| team.set(event_target_value(&ev)) disabled=no_place>
@@ -241,6 +257,7 @@ fn AnswerForm(
                             title.set(String::new());
                             text.set(String::new());
                             team.set(first.get_value());
+                            file.set(None);
                             tried.set(false);
                         }
                     >

@@ -12,7 +12,7 @@
 use super::blob::{BlobError, BlobStore};
 use atende_app::error::AppError;
 use atende_app::ssr::{Files, Services};
-use atende_app::usecases::{keep_header_file, send_file, Upload};
+use atende_app::usecases::{keep_answer_file, keep_header_file, send_file, Upload};
 use atende_domain::access::Viewer;
 use atende_domain::conversation::ConversationId;
 use atende_domain::media::percent_decoded;
@@ -30,6 +30,9 @@ pub const UPLOAD_PATH: &str = "/midia/enviar/";
 /// The route of a template's media header from the agent's computer (`?formato=image|video|gif|document`).
 pub const HEADER_UPLOAD_PATH: &str = "/midia/cabecalho";
 
+/// The route of a quick answer's file ("Respostas rápidas" → "Anexo").
+pub const ANSWER_UPLOAD_PATH: &str = "/midia/resposta-rapida";
+
 /// How long one file's bytes may take to arrive (100 MB at about 1.5 Mbit/s).
 pub const UPLOAD_BODY_TIME: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -38,6 +41,7 @@ pub const UPLOAD_BODY_TIME: std::time::Duration = std::time::Duration::from_secs
 pub fn carries_a_file(path: &str) -> bool {
     path.starts_with(UPLOAD_PATH)
         || path == HEADER_UPLOAD_PATH
+        || path == ANSWER_UPLOAD_PATH
         || path == "/api/v1/template-files"
         || (path.starts_with("/api/v1/conversations/") && path.ends_with("/files"))
 }
@@ -179,6 +183,33 @@ pub async fn upload(
     }
 }
 
+/// A file to keep for later (a template's header, a quick answer's file): its bytes, name and type.
+struct KeptFile {
+    name: String,
+    declared: String,
+    bytes: Vec<u8>,
+}
+
+impl KeptFile {
+    /// The upload, its bytes moved out (not copied: up to the deployment's limit per file).
+    fn upload(&mut self) -> Upload<'_> {
+        let bytes = std::mem::take(&mut self.bytes);
+        Upload { name: &self.name, declared_type: &self.declared, caption: "", bytes }
+    }
+}
+
+/// The file a console request carries to be kept (see [`console_file`]), with its name and type.
+async fn kept_file(
+    services: &Services,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(KeptFile, UploadSlot), Response> {
+    let (bytes, slot) = console_file(services, headers, body).await?;
+    let name = header_text(headers, "x-atende-nome");
+    let declared = header_text(headers, "x-atende-tipo");
+    Ok((KeptFile { name, declared, bytes }, slot))
+}
+
 /// The header format a query names (`formato=image`, or the public API's `format=image`); else what to say
 /// (a request to answer 400).
 pub fn header_format(code: Option<&str>) -> Result<MediaFormat, &'static str> {
@@ -205,15 +236,31 @@ pub async fn upload_header(
         Ok(format) => format,
         Err(why) => return said(StatusCode::BAD_REQUEST, why),
     };
-    let (bytes, _slot) = match console_file(&services, &headers, body).await {
+    let (mut kept, _slot) = match kept_file(&services, &headers, body).await {
         Ok(read) => read,
         Err(refused) => return refused,
     };
-    let name = header_text(&headers, "x-atende-nome");
-    let declared = header_text(&headers, "x-atende-tipo");
-    let upload = Upload { name: &name, declared_type: &declared, caption: "", bytes };
-    match keep_header_file(&services, format, upload).await {
+    match keep_header_file(&services, format, kept.upload()).await {
         Ok(file) => Json(serde_json::json!({ "valor": file.value(), "nome": file.name })).into_response(),
+        Err(error) => refused(&error),
+    }
+}
+
+/// `POST /midia/resposta-rapida`: a quick answer's file from the agent's computer, kept until the answer is
+/// saved with it. The answer is the [`atende_domain::quick_answer::AnswerFile`] as JSON (`sha256`, `name`,
+/// `size`), which "Salvar" sends back with the answer.
+pub async fn upload_answer_file(
+    State(services): State<Services>,
+    Extension(_viewer): Extension<Viewer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let (mut kept, _slot) = match kept_file(&services, &headers, body).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
+    match keep_answer_file(&services, kept.upload()).await {
+        Ok(file) => Json(file).into_response(),
         Err(error) => refused(&error),
     }
 }

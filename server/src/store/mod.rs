@@ -525,12 +525,14 @@ impl Store for SqlStore {
         let digits_pattern = if digits.is_empty() { None } else { Some(like_pattern(&digits)) };
         let rows = sqlx::query(&format!(
             "SELECT {CONTACT_COLUMNS} FROM contact \
-             WHERE name_folded LIKE $1 ESCAPE '\\' OR ($2 IS NOT NULL AND phone LIKE $2 ESCAPE '\\') \
+             WHERE (name_folded LIKE $1 ESCAPE '\\' OR ($2 IS NOT NULL AND phone LIKE $2 ESCAPE '\\')) \
+             AND ($4 IS NULL OR contact_id IN (SELECT contact_id FROM contact_label WHERE label_id = $4)) \
              ORDER BY name_folded, contact_id LIMIT $3"
         ))
         .bind(like_pattern(&text))
         .bind(digits_pattern)
         .bind(i64::from(query.limit))
+        .bind(query.label)
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;

@@ -4,7 +4,7 @@ use super::{corrupt, unavailable, SqlStore};
 use async_trait::async_trait;
 use atende_domain::conversation::AgentId;
 use atende_domain::ports::{QuickAnswers, StoreError};
-use atende_domain::quick_answer::{QuickAnswer, SavedQuickAnswer, Scope};
+use atende_domain::quick_answer::{AnswerFile, QuickAnswer, SavedQuickAnswer, Scope};
 use atende_domain::time::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
@@ -15,14 +15,26 @@ struct QuickAnswerRow {
     team_id: Option<i64>,
     title: String,
     body: String,
+    file_sha256: Option<String>,
+    file_name: Option<String>,
+    file_size: Option<i64>,
 }
 
 impl QuickAnswerRow {
     fn saved(self) -> Result<SavedQuickAnswer, StoreError> {
+        let file = match (self.file_sha256, self.file_name, self.file_size) {
+            (Some(sha256), Some(name), Some(size)) => Some(AnswerFile {
+                sha256,
+                name,
+                size: u64::try_from(size)
+                    .map_err(|_| corrupt("quick answer file size", &size.to_string()))?,
+            }),
+            _ => None,
+        };
         Ok(SavedQuickAnswer {
             id: self.quick_answer_id,
             scope: self.team_id.map_or(Scope::Global, Scope::Team),
-            answer: QuickAnswer::parse(&self.title, &self.body)
+            answer: QuickAnswer::parse_with(&self.title, &self.body, file)
                 .map_err(|_| corrupt("quick answer", &self.title))?,
         })
     }
@@ -32,7 +44,7 @@ fn saved(row: &AnyRow) -> Result<SavedQuickAnswer, StoreError> {
     QuickAnswerRow::from_row(row).map_err(unavailable)?.saved()
 }
 
-const COLUMNS: &str = "quick_answer_id, team_id, title, body";
+const COLUMNS: &str = "quick_answer_id, team_id, title, body, file_sha256, file_name, file_size";
 
 #[async_trait]
 impl QuickAnswers for SqlStore {
@@ -72,14 +84,18 @@ impl QuickAnswers for SqlStore {
         let query = match id {
             None => sqlx::query(
                 "INSERT INTO quick_answer (team_id, scope_key, title, title_key, body, updated_by, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING quick_answer_id",
+                 updated_at, file_sha256, file_name, file_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, \
+                 $10) RETURNING quick_answer_id",
             ),
             Some(id) => sqlx::query(
                 "UPDATE quick_answer SET team_id = $2, scope_key = $3, title = $4, title_key = $5, body = $6, \
-                 updated_by = $7, updated_at = $8 WHERE quick_answer_id = $1 RETURNING quick_answer_id",
+                 updated_by = $7, updated_at = $8, file_sha256 = $9, file_name = $10, file_size = $11 \
+                 WHERE quick_answer_id = $1 RETURNING quick_answer_id",
             )
             .bind(id),
         };
+        let file = answer.file();
+        let size = file.map(|f| i64::try_from(f.size).unwrap_or(i64::MAX));
         let written = self
             .write_returning(
                 query
@@ -89,7 +105,10 @@ impl QuickAnswers for SqlStore {
                     .bind(answer.title_key())
                     .bind(answer.text())
                     .bind(by.0)
-                    .bind(now.as_millis()),
+                    .bind(now.as_millis())
+                    .bind(file.map(|f| f.sha256.clone()))
+                    .bind(file.map(|f| f.name.clone()))
+                    .bind(size),
             )
             .await;
         match written {

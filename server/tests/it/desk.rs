@@ -3,7 +3,7 @@
 
 use crate::common::{post_form, post_json, spawn_app, TestApp};
 use atende_domain::conversation::{ConversationId, Protocol};
-use atende_domain::ports::QuickAnswers;
+use atende_domain::ports::{Outbox, QuickAnswers};
 use atende_domain::time::Timestamp;
 use serde_json::{json, Value};
 
@@ -462,12 +462,48 @@ async fn labels_are_kept_by_admins_put_on_by_who_sees_the_conversation_and_filte
     assert!(list(app.client.clone(), json!({ "agent": agent, "channel": "Instagram" })).await.is_empty());
     assert!(list(app.client.clone(), json!({ "status": "WaitingForContact" })).await.is_empty());
 
-    // Off again; and a deleted label leaves every conversation.
+    // The same labels on contacts: any agent puts them on (contacts are everyone's), once; the conversation's
+    // header and CRM → Contatos show them, and CRM filters by them.
+    let maria_contact = app.conversation_view(maria).await["summary"]["contact_id"].clone();
+    let label_contact = |client: reqwest::Client, on: bool| {
+        let (app, contact) = (&app, maria_contact.to_string());
+        async move {
+            let form = [("contact", contact), ("label", vip.to_string()), ("on", on.to_string())];
+            post_form(&client, app, "label_contact", &form).await
+        }
+    };
+    assert_eq!(label_contact(bia.clone(), true).await, (200, json!([vip])));
+    assert_eq!(label_contact(ana.clone(), true).await, (409, json!({ "Label": "AlreadyOnContact" })));
+    assert_eq!(app.conversation_view(maria).await["contact_labels"], json!([vip]));
+    let crm = |label: Option<i64>| {
+        let app = &app;
+        async move {
+            let mut form = vec![("text", String::new())];
+            form.extend(label.map(|label| ("label", label.to_string())));
+            let (status, body) = post_form(&app.client, app, "crm_contacts", &form).await;
+            assert_eq!(status, 200, "{body}");
+            body["contacts"]
+                .as_array()
+                .expect("contacts")
+                .iter()
+                .map(|c| (c["contact"]["name"].as_str().expect("name").to_owned(), c["labels"].clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(crm(Some(vip)).await, [("Maria".to_owned(), json!([vip]))]);
+    assert_eq!(crm(None).await.len(), 3, "all three contacts without a filter");
+    assert_eq!(label_contact(ana.clone(), false).await, (200, json!([])));
+    assert_eq!(label_contact(ana.clone(), false).await.0, 404, "not on");
+    assert!(crm(Some(vip)).await.is_empty());
+    assert_eq!(label_contact(ana.clone(), true).await, (200, json!([vip])));
+
+    // Off again; and a deleted label leaves every conversation (and contact).
     assert_eq!(label(ana.clone(), maria, false).await, (200, json!([])));
     assert_eq!(label(ana.clone(), maria, false).await.0, 404, "not on");
     let (status, _) = post_form(&app.client, &app, "delete_label", &[("id", vip.to_string())]).await;
     assert_eq!(status, 200);
     assert_eq!(app.conversation_view(carla).await["summary"]["labels"], json!([]));
+    assert_eq!(app.conversation_view(maria).await["contact_labels"], json!([]));
     assert_eq!(label(ana, joao, true).await.0, 404, "a deleted label is not found");
     assert_eq!(label(bia, joao, false).await.0, 404, "nor another team's conversation");
 }
@@ -516,4 +552,143 @@ async fn an_agent_is_counted_the_contacts_new_messages_of_conversations_they_may
     .await;
     assert_eq!(status, 200);
     assert!(unseen(bia).await.is_empty(), "another team's conversation");
+}
+
+/// "Respostas rápidas" → "Anexo" as the screen uploads it (`name` percent-encoded): the kept file, or the
+/// refusal.
+async fn keep_answer_file(app: &TestApp, name: &str, mime: &str, bytes: &[u8]) -> (u16, Value) {
+    let url = format!("{}/midia/resposta-rapida", app.address);
+    let response =
+        crate::upload::file_request(&app.client, &url, name, mime, bytes).send().await.expect("POST");
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn send_quick(
+    client: &reqwest::Client,
+    app: &TestApp,
+    conversation: i64,
+    answer: i64,
+    text: &str,
+) -> (u16, String) {
+    let response = client
+        .post(format!("{}/api/send_quick_answer", app.address))
+        .form(&[
+            ("conversation", conversation.to_string()),
+            ("answer", answer.to_string()),
+            ("text", text.to_owned()),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    (response.status().as_u16(), response.text().await.expect("body"))
+}
+
+#[tokio::test]
+async fn a_quick_answers_file_is_kept_with_it_and_goes_with_its_text_as_each_channel_takes_it() {
+    use atende_domain::conversation::ChannelKind;
+    use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let app = spawn_app().await;
+    let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
+    let finance = app.store.ensure_team("Financeiro", T0).await.expect("team");
+    let bia = app.agent_in("bia@teste.local", &[finance]).await;
+
+    // The upload checks the file and keeps it; a PNG named ".pdf" or an empty file is refused with its reason.
+    let (status, file) =
+        keep_answer_file(&app, "Tabela%20de%20pre%C3%A7os.pdf", "application/pdf", PDF).await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(
+        (file["name"].as_str(), file["size"].as_u64()),
+        (Some("Tabela de preços.pdf"), Some(PDF.len() as u64))
+    );
+    let (status, body) = keep_answer_file(&app, "tabela.pdf", "application/pdf", crate::media::PNG).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["erro"].as_str().expect("erro").contains("não é um arquivo PDF de verdade"), "{body}");
+    let (status, _) = keep_answer_file(&app, "vazio.pdf", "application/pdf", b"").await;
+    assert_eq!(status, 422);
+
+    // Saved with its answer; a file the upload did not keep (a forged hash, another size) is refused and
+    // nothing is stored.
+    let save_with = |title: &str, text: &str, file: Value| {
+        let body =
+            json!({ "id": null, "form": { "title": title, "text": text, "team": sales, "file": file } });
+        app.client.post(format!("{}/api/save_quick_answer", app.address)).json(&body).send()
+    };
+    let forged = json!({ "sha256": "a".repeat(64), "name": "tabela.pdf", "size": 10 });
+    let refused = save_with("Forjada", "x", forged).await.expect("POST");
+    assert_eq!(refused.status(), 422);
+    let said: Value = refused.json().await.expect("json");
+    assert_eq!(
+        said,
+        json!({ "File": "O anexo “tabela.pdf” não está mais no servidor: escolha o arquivo de novo." })
+    );
+    let mut resized = file.clone();
+    resized["size"] = json!(PDF.len() + 1);
+    assert_eq!(save_with("Forjada", "x", resized).await.expect("POST").status(), 422);
+    assert!(app.store.quick_answers(None).await.expect("all").is_empty());
+    let saved: Value = save_with("Tabela", "Segue a tabela, {{primeiro_nome}}.", file.clone())
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("json");
+    let answer = saved["id"].as_i64().expect("id");
+    let kept = app.store.quick_answer(answer).await.expect("kept");
+    assert_eq!(kept.answer.file().map(|f| f.name.as_str()), Some("Tabela de preços.pdf"));
+
+    // On the Cloud API the text is the document's caption: one message.
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511977770031".into(),
+            name: "Rita Tabela".into(),
+            content: SimulatedContent::Text("Qual o preço?".into()),
+        })
+        .await
+        .expect("delivered");
+    let official = app.conversation_with("Rita Tabela").await;
+    crate::media::move_to_team(&app, &official, "Vendas").await;
+    let (status, body) = send_quick(&app.client, &app, official.id.0, answer, "Segue a tabela, Rita.").await;
+    assert_eq!((status, body.as_str()), (200, "\"Sending\""));
+    let sent = crate::common::eventually("the Cloud API took the document", || async {
+        app.sandbox.sent_messages().await.into_iter().find(|m| m.kind == "document")
+    })
+    .await;
+    assert!(sent.summary.ends_with("Segue a tabela, Rita."), "{}", sent.summary);
+    let mine: Vec<_> =
+        app.store.messages(official.id).await.expect("messages").into_iter().filter(|m| !m.inbound).collect();
+    assert_eq!(mine.len(), 1, "the text is the caption, not a message of its own");
+    // Bia, of another team, cannot use Vendas' answer, even in a conversation she sees.
+    app.sandbox
+        .simulate_inbound(SimulatedInbound {
+            number: "5511977770032".into(),
+            name: "Gil Financeiro".into(),
+            content: SimulatedContent::Text("Oi".into()),
+        })
+        .await
+        .expect("delivered");
+    let hers = app.conversation_with("Gil Financeiro").await;
+    crate::media::move_to_team(&app, &hers, "Financeiro").await;
+    assert_eq!(send_quick(&bia, &app, hers.id.0, answer, "x").await.0, 404);
+    assert_eq!(
+        send_quick(&bia, &app, official.id.0, answer, "x").await.0,
+        404,
+        "nor see Vendas' conversation"
+    );
+
+    // Messenger takes no caption: the file, then the text, in that order.
+    app.others
+        .simulate(ChannelKind::Messenger, "5511977770033", "Gil Messenger", "Preço?", 0)
+        .await
+        .expect("delivered");
+    let messenger = app.conversation_with("Gil Messenger").await;
+    let (status, body) = send_quick(&app.client, &app, messenger.id.0, answer, "Segue a tabela, Gil.").await;
+    assert_eq!(status, 200, "{body}");
+    let sent = crate::common::eventually("Messenger got both", || async {
+        let sent: Vec<_> =
+            app.others.sent().await.into_iter().filter(|s| s.channel == ChannelKind::Messenger).collect();
+        (sent.len() == 2).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent[0].media.as_ref().map(|m| m.kind.as_str()), Some("file"));
+    assert_eq!((sent[1].media.is_none(), sent[1].text.as_str()), (true, "Segue a tabela, Gil."));
 }

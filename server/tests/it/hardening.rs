@@ -717,7 +717,7 @@ async fn a_full_disk_is_an_error_to_the_caller_and_writes_work_again_once_space_
     assert_eq!(contact("Depois", "(11) 98888-0003").await.expect("POST").status(), 200);
     let mut names: Vec<String> = atende_domain::ports::Store::search_contacts(
         &app.store,
-        &atende_domain::ports::ContactQuery { text: String::new(), limit: 10 },
+        &atende_domain::ports::ContactQuery { text: String::new(), limit: 10, label: None },
     )
     .await
     .expect("read")

@@ -85,8 +85,10 @@ contract!(a_message_from_an_unknown_number_creates_the_contact_and_the_conversat
     let ch = channel(&store).await;
     let (conversation, _) =
         stored(store.record_inbound(&from(ch, "5511987654321", "wamid.A", "Oi!", T0), T0).await.expect("in"));
-    let contacts =
-        store.search_contacts(&ContactQuery { text: String::new(), limit: 10 }).await.expect("list");
+    let contacts = store
+        .search_contacts(&ContactQuery { text: String::new(), limit: 10, label: None })
+        .await
+        .expect("list");
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].name.as_str(), "Maria Cliente");
     let messages = store.conversation_messages(conversation).await.expect("messages");
@@ -109,8 +111,10 @@ contract!(a_wa_id_without_the_ninth_digit_finds_the_contact_saved_with_it, |db| 
         ContactForm { name: "Maria".into(), phone: "(11) 98765-4321".into() }.validate().expect("valid");
     let maria = store.create_contact(maria, T0).await.expect("saved");
     store.record_inbound(&from(ch, "551187654321", "wamid.B", "Olá", T0), T0).await.expect("in");
-    let contacts =
-        store.search_contacts(&ContactQuery { text: String::new(), limit: 10 }).await.expect("list");
+    let contacts = store
+        .search_contacts(&ContactQuery { text: String::new(), limit: 10, label: None })
+        .await
+        .expect("list");
     assert_eq!(contacts, vec![maria], "a second contact was created for the same person");
 });
 

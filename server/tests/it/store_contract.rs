@@ -15,7 +15,7 @@ fn new_contact(name: &str, phone: &str) -> NewContact {
 }
 
 fn query(text: &str) -> ContactQuery {
-    ContactQuery { text: text.into(), limit: 50 }
+    ContactQuery { text: text.into(), limit: 50, label: None }
 }
 
 fn names(contacts: &[atende_domain::contact::Contact]) -> Vec<&str> {
@@ -80,7 +80,10 @@ contract!(the_search_returns_at_most_the_limit_in_name_order, |db| {
             .await
             .expect("s");
     }
-    let page = store.search_contacts(&ContactQuery { text: "cliente".into(), limit: 3 }).await.expect("s");
+    let page = store
+        .search_contacts(&ContactQuery { text: "cliente".into(), limit: 3, label: None })
+        .await
+        .expect("s");
     assert_eq!(names(&page), ["Cliente 0", "Cliente 1", "Cliente 2"]);
 });
 
@@ -887,6 +890,24 @@ contract!(quick_answers_are_unique_by_title_in_their_team_and_listed_for_the_tea
     store.delete_quick_answer(global.id).await.expect("deleted");
     assert_eq!(store.quick_answer(global.id).await, Err(StoreError::NotFound));
     assert_eq!(store.delete_quick_answer(global.id).await, Err(StoreError::NotFound));
+
+    // "Anexo": the file is kept with the answer (a size past 32 bits too), and a change without it drops it.
+    let file = atende_domain::quick_answer::AnswerFile {
+        sha256: "ab".repeat(32),
+        name: "Tabela de preços.pdf".into(),
+        size: 5_000_000_000,
+    };
+    let with_file = QuickAnswer::parse_with("Tabela", "", Some(file.clone())).expect("valid");
+    let saved =
+        store.save_quick_answer(None, Scope::Team(sales), &with_file, admin, NOW).await.expect("saved");
+    assert_eq!(store.quick_answer(saved.id).await.expect("read").answer.file(), Some(&file));
+    let listed = store.quick_answers(Some(&[sales])).await.expect("list");
+    assert_eq!(listed.iter().find(|s| s.id == saved.id).and_then(|s| s.answer.file()), Some(&file));
+    store
+        .save_quick_answer(Some(saved.id), Scope::Team(sales), &answer("Tabela", "Sem anexo"), admin, NOW)
+        .await
+        .expect("changed");
+    assert_eq!(store.quick_answer(saved.id).await.expect("read").answer.file(), None);
 });
 
 contract!(a_conversation_carries_when_it_began_for_its_protocol, |db| {
@@ -1029,13 +1050,45 @@ contract!(labels_are_unique_by_name_go_on_conversations_once_and_filter_the_list
         .await
         .is_empty());
 
-    // Off once; a deleted label leaves every conversation.
+    // The same labels go on contacts, once each, and filter the contacts' search.
+    store.set_contact_label(joao.id, late.id, true, NOW).await.expect("on");
+    store.set_contact_label(joao.id, vip.id, true, NOW).await.expect("on");
+    store.set_contact_label(maria.id, vip.id, true, NOW).await.expect("on");
+    assert_eq!(store.set_contact_label(joao.id, vip.id, true, NOW).await, Err(StoreError::NameTaken));
+    assert_eq!(store.set_contact_label(joao.id, 999_999, true, NOW).await, Err(StoreError::NotFound));
+    assert_eq!(
+        store.set_contact_label(atende_domain::contact::ContactId(999_999), vip.id, true, NOW).await,
+        Err(StoreError::NotFound)
+    );
+    let mut pairs = store.contact_labels(&[maria.id, joao.id]).await.expect("labels");
+    pairs.sort_unstable_by_key(|(contact, label)| (contact.0, *label));
+    let mut expected = vec![(maria.id, vip.id), (joao.id, vip.id), (joao.id, late.id)];
+    expected.sort_unstable_by_key(|(contact, label)| (contact.0, *label));
+    assert_eq!(pairs, expected);
+    assert!(store.contact_labels(&[]).await.expect("none asked").is_empty());
+    let with = |label: i64, text: &str| {
+        let store = &store;
+        let query = ContactQuery { text: text.into(), limit: 50, label: Some(label) };
+        async move {
+            store.search_contacts(&query).await.expect("search").into_iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(with(late.id, "").await, [joao.id]);
+    assert_eq!(with(vip.id, "").await, [joao.id, maria.id], "by name");
+    assert_eq!(with(vip.id, "mar").await, [maria.id], "and the text still narrows");
+    assert!(with(late.id, "maria").await.is_empty());
+    store.set_contact_label(joao.id, vip.id, false, NOW).await.expect("off");
+    assert_eq!(store.set_contact_label(joao.id, vip.id, false, NOW).await, Err(StoreError::NotFound));
+
+    // Off once; a deleted label leaves every conversation and contact.
     store.set_conversation_label(first, vip.id, false, NOW).await.expect("off");
     assert_eq!(store.set_conversation_label(first, vip.id, false, NOW).await, Err(StoreError::NotFound));
     store.delete_label(late.id).await.expect("deleted");
     assert_eq!(store.delete_label(late.id).await, Err(StoreError::NotFound));
     assert!(store.conversation_labels(first).await.expect("labels").is_empty());
     assert!(store.conversation_labels(second).await.expect("labels").is_empty());
+    assert_eq!(store.contact_labels(&[joao.id]).await.expect("labels"), []);
+    assert_eq!(store.contact_labels(&[maria.id]).await.expect("labels"), [(maria.id, vip.id)]);
     assert_eq!(store.labels().await.expect("labels").len(), 1);
 });
 
