@@ -9,7 +9,7 @@ use crate::pages::horario::HorarioPage;
 use crate::pages::respostas::RespostasPage;
 use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{ParamSegment, StaticSegment};
 
@@ -22,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // The client's stylesheet, named as its build named it (see the server's `client`).
+                <link rel="stylesheet" id="atende" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -36,7 +38,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="atende" href="/pkg/atende.css" />
         <Title text="Atende" />
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Página não encontrada."</p> }>

@@ -11,6 +11,7 @@ mod admin;
 pub mod auth;
 mod boundary;
 pub mod channels;
+mod client;
 pub mod inbox;
 pub mod live;
 pub mod media;
@@ -82,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(console_shell))
         .layer(tower_http::compression::CompressionLayer::new())
+        // The client's files are compressed when they are built (brotli, gzip): served as they are.
+        .nest_service("/pkg", client::files(std::path::Path::new(state.leptos_options.site_root.as_ref())))
         // Files are served as they are kept (compressing would break `Range`, and they are compressed already).
         .route("/midia/{message_id}", get(media::serve::file))
         .route("/midia/enviar/{conversation_id}", axum::routing::post(media::upload::upload))
@@ -211,7 +214,7 @@ impl Application {
         let blobs = media::blob::open(settings.media_url.as_deref(), &settings.data_dir)
             .context("Failed to open the media store (ATENDE_MEDIA_URL)")?;
         let leptos_options = LeptosOptions::builder()
-            .output_name("atende")
+            .output_name(client::name(&settings.site_root))
             .site_root(settings.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(address)

@@ -18,6 +18,60 @@ async fn the_first_page_is_the_atendimentos_screen_rendered_on_the_server() {
 }
 
 #[tokio::test]
+async fn the_client_is_served_under_its_content_name_precompressed_and_kept_by_browsers_for_a_year() {
+    const NAME: &str = "atende.0123456789abcdef";
+    let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
+        let pkg = settings.site_root.join("pkg");
+        std::fs::write(pkg.join("client.txt"), format!("{NAME}\n")).expect("client.txt");
+        std::fs::write(pkg.join(format!("{NAME}.js")), "export default function(){}").expect("js");
+        std::fs::write(pkg.join(format!("{NAME}.js.br")), b"brotli bytes").expect("br");
+        std::fs::write(pkg.join(format!("{NAME}.js.gz")), b"gzip bytes").expect("gz");
+        std::fs::write(pkg.join(format!("{NAME}.css")), "body{}").expect("css");
+    })
+    .await;
+    let html = app.client.get(&app.address).send().await.expect("GET /").text().await.expect("body");
+    assert!(html.contains(&format!("/pkg/{NAME}.js")), "the hashed script");
+    assert!(html.contains(&format!("/pkg/{NAME}_bg.wasm")), "the hashed module");
+    assert!(html.contains(&format!("/pkg/{NAME}.css")), "the hashed stylesheet");
+    assert!(!html.contains("/pkg/atende.js"));
+
+    let get = |path: String, encodings: &'static str| {
+        let client = &app.client;
+        let url = format!("{}{path}", app.address);
+        async move {
+            let response = client.get(url).header("accept-encoding", encodings).send().await.expect("GET");
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|v| v.to_str().expect("ascii").to_owned())
+                    .unwrap_or_default()
+            };
+            let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+            (response.status().as_u16(), encoding, cache, response.bytes().await.expect("body").to_vec())
+        }
+    };
+    let year = "public, max-age=31536000, immutable";
+    let (status, encoding, cache, body) = get(format!("/pkg/{NAME}.js"), "gzip, deflate, br").await;
+    assert_eq!(
+        (status, encoding.as_str(), cache.as_str(), body.as_slice()),
+        (200, "br", year, b"brotli bytes".as_slice())
+    );
+    let (status, encoding, _, body) = get(format!("/pkg/{NAME}.js"), "gzip").await;
+    assert_eq!((status, encoding.as_str(), body.as_slice()), (200, "gzip", b"gzip bytes".as_slice()));
+    let (status, encoding, _, body) = get(format!("/pkg/{NAME}.js"), "identity").await;
+    assert_eq!(
+        (status, encoding.as_str(), body.as_slice()),
+        (200, "", b"export default function(){}".as_slice())
+    );
+    // A file not named by its content is revalidated every time; a missing one is 404.
+    let (status, _, cache, _) = get("/pkg/atende.css".into(), "br").await;
+    assert_eq!((status, cache.as_str()), (200, "no-cache"));
+    let (status, _, cache, _) = get("/pkg/atende.feedfeedfeedfeed.js".into(), "br").await;
+    assert_eq!((status, cache.as_str()), (404, ""));
+}
+
+#[tokio::test]
 async fn health_says_which_database_answers() {
     let app = spawn_app().await;
     let body: Value = app
