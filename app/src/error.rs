@@ -76,6 +76,10 @@ pub enum AppError {
     /// A file over the channel's (or the deployment's) limit: 413 to an API caller.
     #[error("{0}")]
     FileTooLarge(String),
+    /// A quick answer's file went, and the text after it did not (why, in Portuguese): only the text is to be
+    /// sent again.
+    #[error("O arquivo foi enviado, mas o texto não: {0} Envie o texto de novo.")]
+    TextAfterFile(String),
     #[error("{0}")]
     Text(#[from] atende_domain::text::TextError),
     #[error("{0}")]
@@ -192,6 +196,7 @@ impl AppError {
             | AppError::ContactInOtherTeam => StatusCode::FORBIDDEN,
             AppError::EmailTaken | AppError::TeamNameTaken | AppError::ChannelTaken => StatusCode::CONFLICT,
             AppError::Provider(_) => StatusCode::BAD_GATEWAY,
+            AppError::TextAfterFile(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TemplateNotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Store(
                 StoreError::DuplicatePhone { .. } | StoreError::Changed | StoreError::NameTaken,

@@ -39,14 +39,16 @@ pub async fn save_quick_answer(id: Option<i64>, form: QuickAnswerForm) -> Result
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
     let (scope, answer) = form.validate(&viewer)?;
-    if let Some(file) = answer.file() {
-        crate::usecases::check_answer_file(&services, file).await?;
-    }
+    let mut had = None;
     if let Some(id) = id {
         let existing = visible(&services, &viewer, id).await?;
         if !existing.scope.managed_by(&viewer) {
             return Err(QuickAnswerError::NotAllowed { global: existing.scope.team().is_none() }.into());
         }
+        had = existing.answer.file().cloned();
+    }
+    if let Some(file) = answer.file() {
+        crate::usecases::check_answer_file(&services, &viewer, file, had.as_ref()).await?;
     }
     let now = services.clock.now();
     match services.quick_answers.save_quick_answer(id, scope, &answer, viewer.me(), now).await {

@@ -168,6 +168,7 @@ pub async fn keep_header_file(
 /// what the form saves with the answer.
 pub async fn keep_answer_file(
     services: &Services,
+    viewer: &Viewer,
     upload: Upload<'_>,
 ) -> Result<atende_domain::quick_answer::AnswerFile, AppError> {
     use atende_domain::outbound_media::OutgoingFile;
@@ -176,14 +177,19 @@ pub async fn keep_answer_file(
     let limit = services.files.max_bytes();
     let name = OutgoingFile::for_answer(upload.name, upload.declared_type, size, upload.head(), limit)?;
     let sha256 = services.files.keep(upload.bytes).await?;
+    // "Salvar" takes this file from this agent only.
+    services.quick_answers.note_answer_upload(&sha256, viewer.me(), services.clock.now()).await?;
     Ok(atende_domain::quick_answer::AnswerFile { sha256, name, size })
 }
 
-/// A quick answer's file as "Salvar" names it: still kept, of the size said, under a name the domain made
-/// safe, and still what some channel takes (a form names a file by its hash, which a caller could get wrong).
+/// A quick answer's file as "Salvar" names it: the one the answer has already (`had`) or one this agent
+/// uploaded, still kept, of the size said, under a name the domain made safe, and still what some channel
+/// takes (a form names a file by its hash: nobody attaches another's kept file by naming it).
 pub async fn check_answer_file(
     services: &Services,
+    viewer: &Viewer,
     file: &atende_domain::quick_answer::AnswerFile,
+    had: Option<&atende_domain::quick_answer::AnswerFile>,
 ) -> Result<(), AppError> {
     use atende_domain::outbound_media::OutgoingFile;
     let gone = || {
@@ -192,6 +198,9 @@ pub async fn check_answer_file(
             file.name
         ))
     };
+    if had != Some(file) && !services.quick_answers.answer_uploaded_by(&file.sha256, viewer.me()).await? {
+        return Err(gone());
+    }
     let (head, size) = services.files.head(&file.sha256).await?.ok_or_else(gone)?;
     if size != file.size {
         return Err(gone());
@@ -249,9 +258,13 @@ pub async fn send_answer_file(
     let sent = answer(services, viewer, &state, message, delivery, now, None).await?;
     let Some(text) = then_text else { return Ok(sent) };
     // The file may have reopened a concluded conversation: the text follows in the conversation as it is now.
-    let state = services.outbox.conversation_state(id).await?;
-    let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
-    answer(services, viewer, &state, FreeForm::Text(&text), delivery, now, quoted.as_ref()).await
+    // It was checked with the file; what can still fail is the store, and then only the text is to be resent.
+    let text_after = async {
+        let state = services.outbox.conversation_state(id).await?;
+        let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
+        answer(services, viewer, &state, FreeForm::Text(&text), delivery, now, quoted.as_ref()).await
+    };
+    text_after.await.map_err(|error: AppError| AppError::TextAfterFile(error.to_string()))
 }
 
 /// A filled template whose media header is a file from the agent's computer: the file must still be kept,

@@ -194,6 +194,8 @@ pub enum FileError {
     NotForHeader { format: MediaFormat, name: String, what: String, expected: String },
     #[error("“{name}” tem {size}: nenhum canal aceita arquivos deste tipo com mais de {max}.")]
     TooLargeEverywhere { name: String, size: String, max: String },
+    #[error("Um arquivo sozinho não responde a uma mensagem: escreva um texto junto ou cancele a resposta.")]
+    ReplyNeedsText,
 }
 
 fn kind_plural(kind: MediaKind) -> &'static str {

@@ -233,6 +233,17 @@ pub trait QuickAnswers: Send + Sync + 'static {
 
     /// MUST return [`StoreError::NotFound`] if there is no such answer.
     async fn delete_quick_answer(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Notes that `agent` uploaded the file kept under `sha256` for an answer (again: no change).
+    async fn note_answer_upload(
+        &self,
+        sha256: &str,
+        agent: AgentId,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Whether `agent` uploaded the file kept under `sha256` for an answer.
+    async fn answer_uploaded_by(&self, sha256: &str, agent: AgentId) -> Result<bool, StoreError>;
 }
 
 /// "Horário de atendimento": each team's opening hours and automatic answer.

@@ -110,8 +110,9 @@ impl AnswerFile {
 
 /// What "Enviar" sends for an answer with a file, in a conversation of `channel`: the file, with the text as
 /// its caption where the channel takes one (WhatsApp, not on an audio, up to 1,024 characters) and the message
-/// quotes nothing, else the file and then the text as a message of its own. A file the channel does not take
-/// (its type, its size) refuses both, before anything leaves.
+/// quotes nothing, else the file and then the text as a message of its own (which carries the quote). A file
+/// the channel does not take (its type, its size), or a reply with no text to carry it, refuses both, before
+/// anything leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileAnswer {
     pub file: crate::outbound_media::OutgoingFile,
@@ -133,6 +134,10 @@ pub fn with_file(
     let bare = alone("")?;
     let text = text.trim();
     if text.is_empty() {
+        // The quote goes on the text: without one it would be lost.
+        if quoting {
+            return Err(crate::outbound_media::FileError::ReplyNeedsText);
+        }
         return Ok(FileAnswer { file: bare, then_text: None });
     }
     match alone(text) {
@@ -534,6 +539,8 @@ mod tests {
         assert_eq!(split.then_text.as_deref(), Some("Ouça"));
         let alone = with_file(Messenger, &pdf(), "  ", false, u64::MAX).expect("ok");
         assert_eq!((alone.file.name(), alone.then_text), ("tabela.pdf", None));
+        // A reply's quote goes on the text: a file alone cannot carry it.
+        assert_eq!(with_file(WhatsappOfficial, &pdf(), " ", true, u64::MAX), Err(FileError::ReplyNeedsText));
         // What the channel does not take refuses the whole answer.
         let docx = AnswerFile { name: "contrato.docx".into(), ..pdf() };
         assert!(matches!(

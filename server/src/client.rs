@@ -51,6 +51,8 @@ async fn cache(request: Request, next: Next) -> Response {
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
         let policy = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        // The same address answers brotli, gzip or neither: a shared cache must keep them apart.
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }

@@ -708,9 +708,15 @@ fn Composer(
     let last_attached = StoredValue::new(None::<(i64, atende_domain::quick_answer::AnswerFile)>);
     Effect::new(move |_| match send_quick.value().get() {
         Some(Ok(_)) => reload.run(()),
-        Some(Err(_)) if draft.get_untracked().is_empty() && picker.attached.get_untracked().is_none() => {
+        Some(Err(error)) if draft.get_untracked().is_empty() && picker.attached.get_untracked().is_none() => {
             draft.set(last_sent.get_value());
-            picker.attached.set(last_attached.get_value());
+            // The file went and only the text did not: the file is not given back (it would go twice).
+            let file_went = matches!(error, crate::error::AppError::TextAfterFile(_));
+            if file_went {
+                reload.run(());
+            } else {
+                picker.attached.set(last_attached.get_value());
+            }
             if let Some(replying) = replying {
                 replying.set(last_reply.get_value());
             }

@@ -441,9 +441,10 @@ pub(crate) fn HeaderFilePicker(
 pub(crate) fn AnswerFilePicker(
     chosen: Signal<Option<atende_domain::quick_answer::AnswerFile>>,
     on_kept: Callback<Option<atende_domain::quick_answer::AnswerFile>>,
+    /// While a file goes up, its name (the form waits for it before "Salvar").
+    uploading: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let uploading = RwSignal::new(None::<String>);
     let progress = ArcRwSignal::new(None::<f64>);
     let moving = progress.clone();
     let pick = move |ev: leptos::ev::Event| {

@@ -47,9 +47,13 @@ pub(crate) fn ContatosPage() -> impl IntoView {
                                 <label class="crm-filter">
                                     "Etiqueta"
                                     <select aria-label="Etiqueta" prop:value=move || label.get() on:change=move |ev| label.set(event_target_value(&ev))>
-                                        <option value="">"Todas"</option>
-                                        {all.iter().map(|saved| view! {
-                                            <option value=saved.id.to_string()>{saved.label.name().to_owned()}</option>
+                                        <option value="" selected=label.get_untracked().is_empty()>"Todas"</option>
+                                        {all.iter().map(|saved| {
+                                            // Chosen by the option itself: the select is drawn again with each page.
+                                            let chosen = label.get_untracked() == saved.id.to_string();
+                                            view! {
+                                                <option value=saved.id.to_string() selected=chosen>{saved.label.name().to_owned()}</option>
+                                            }
                                         }).collect_view()}
                                     </select>
                                 </label>

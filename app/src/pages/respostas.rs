@@ -163,6 +163,16 @@ fn AnswerForm(
     let (title, text, team) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(first.clone()));
     let file = RwSignal::new(None::<AnswerFile>);
+    // A file going up, and which form it is for: one that arrives after the form changed (another answer
+    // edited, the form emptied) is not this form's.
+    let uploading = RwSignal::new(None::<String>);
+    let (epoch, picked_in) = (StoredValue::new(0_u32), StoredValue::new(0_u32));
+    Effect::new(move |_| {
+        if uploading.get().is_some() {
+            picked_in.set_value(epoch.get_value());
+        }
+    });
+    let next_form = move || epoch.update_value(|e| *e += 1);
     let tried = RwSignal::new(false);
     let save = ServerAction::<SaveQuickAnswer>::new();
     // "Editar" fills the form; "Salvar" that went through empties it.
@@ -172,6 +182,7 @@ fn AnswerForm(
             text.set(saved.answer.text().to_owned());
             team.set(saved.scope.team().map(|t| t.to_string()).unwrap_or_default());
             file.set(saved.answer.file().cloned());
+            next_form();
             tried.set(false);
         }
     });
@@ -184,6 +195,7 @@ fn AnswerForm(
             text.set(String::new());
             team.set(first_place.clone());
             file.set(None);
+            next_form();
             tried.set(false);
             changed.run(());
         }
@@ -233,9 +245,14 @@ fn AnswerForm(
             <p class="muted">"Variáveis: " {variables} " (preenchidas com o contato, o agente e o protocolo do atendimento)."</p>
             <crate::components::files::AnswerFilePicker
                 chosen=file.into()
-                on_kept=Callback::new(move |kept: Option<AnswerFile>| file.set(kept))
+                on_kept=Callback::new(move |kept: Option<AnswerFile>| {
+                    if kept.is_none() || picked_in.get_value() == epoch.get_value() {
+                        file.set(kept);
+                    }
+                })
+                uploading
             />
-            <p class="muted">"O anexo vai junto: no WhatsApp o texto vira a legenda; nos outros canais segue numa mensagem depois do arquivo."</p>
+            <p class="muted">"O anexo vai junto: o texto vira a legenda quando o canal aceita (WhatsApp); senão segue numa mensagem depois do arquivo."</p>
             <label>
                 "Equipe"
                 <select prop:value=move || team.get() on:change=move |ev| team.set(event_target_value(&ev)) disabled=no_place>
@@ -258,13 +275,14 @@ fn AnswerForm(
                             text.set(String::new());
                             team.set(first.get_value());
                             file.set(None);
+                            next_form();
                             tried.set(false);
                         }
                     >
                         "Cancelar edição"
                     </button>
                 </Show>
-                <button type="submit" class="primary" disabled=move || save.pending().get() || no_place>"Salvar"</button>
+                <button type="submit" class="primary" disabled=move || save.pending().get() || no_place || uploading.get().is_some()>"Salvar"</button>
             </div>
         </form>
     }

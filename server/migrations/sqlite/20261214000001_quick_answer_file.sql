@@ -3,3 +3,12 @@
 ALTER TABLE quick_answer ADD COLUMN file_sha256 TEXT;
 ALTER TABLE quick_answer ADD COLUMN file_name TEXT;
 ALTER TABLE quick_answer ADD COLUMN file_size INTEGER;
+
+-- Who uploaded which file for an answer: "Salvar" takes a file only from its own uploader (or the one the answer
+-- has already), so nobody attaches a kept file by naming its hash.
+CREATE TABLE answer_upload (
+    sha256     TEXT    NOT NULL,
+    agent_id   INTEGER NOT NULL REFERENCES agent (agent_id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (sha256, agent_id)
+);

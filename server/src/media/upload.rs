@@ -251,7 +251,7 @@ pub async fn upload_header(
 /// `size`), which "Salvar" sends back with the answer.
 pub async fn upload_answer_file(
     State(services): State<Services>,
-    Extension(_viewer): Extension<Viewer>,
+    Extension(viewer): Extension<Viewer>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -259,7 +259,7 @@ pub async fn upload_answer_file(
         Ok(read) => read,
         Err(refused) => return refused,
     };
-    match keep_answer_file(&services, kept.upload()).await {
+    match keep_answer_file(&services, &viewer, kept.upload()).await {
         Ok(file) => Json(file).into_response(),
         Err(error) => refused(&error),
     }

@@ -133,4 +133,34 @@ impl QuickAnswers for SqlStore {
             .map_err(unavailable)?;
         deleted.map(|_| ()).ok_or(StoreError::NotFound)
     }
+
+    async fn note_answer_upload(
+        &self,
+        sha256: &str,
+        agent: AgentId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO answer_upload (sha256, agent_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha256, agent_id) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(agent.0)
+        .bind(now.as_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        self.commit(tx).await
+    }
+
+    async fn answer_uploaded_by(&self, sha256: &str, agent: AgentId) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS found FROM answer_upload WHERE sha256 = $1 AND agent_id = $2")
+            .bind(sha256)
+            .bind(agent.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(row.is_some())
+    }
 }

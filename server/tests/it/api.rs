@@ -48,6 +48,9 @@ async fn the_client_is_served_under_its_content_name_precompressed_and_kept_by_b
                     .unwrap_or_default()
             };
             let (encoding, cache) = (header("content-encoding"), header("cache-control"));
+            if response.status() == 200 {
+                assert_eq!(header("vary"), "accept-encoding", "a shared cache keeps each encoding apart");
+            }
             (response.status().as_u16(), encoding, cache, response.bytes().await.expect("body").to_vec())
         }
     };

@@ -636,6 +636,26 @@ async fn a_quick_answers_file_is_kept_with_it_and_goes_with_its_text_as_each_cha
     let kept = app.store.quick_answer(answer).await.expect("kept");
     assert_eq!(kept.answer.file().map(|f| f.name.as_str()), Some("Tabela de preços.pdf"));
 
+    // A kept file goes on an answer only from the agent who uploaded it: Bia cannot attach the admin's by
+    // naming its hash (to her it is not there); uploaded by her, the same bytes are hers to attach.
+    let bia_saves = |file: Value| {
+        let body =
+            json!({ "id": null, "form": { "title": "Dela", "text": "x", "team": finance, "file": file } });
+        bia.post(format!("{}/api/save_quick_answer", app.address)).json(&body).send()
+    };
+    assert_eq!(bia_saves(file.clone()).await.expect("POST").status(), 422, "not hers");
+    let url = format!("{}/midia/resposta-rapida", app.address);
+    let hers = crate::upload::file_request(&bia, &url, "tabela.pdf", "application/pdf", PDF).send().await;
+    let hers: Value = hers.expect("POST").json().await.expect("json");
+    assert_eq!(hers["sha256"], file["sha256"], "the same bytes");
+    assert_eq!(bia_saves(hers).await.expect("POST").status(), 200);
+    // Ana, of Vendas, changes the admin's answer and keeps its file: the answer had it already.
+    let ana = app.agent_in("ana@teste.local", &[sales]).await;
+    let body = json!({ "id": answer, "form": {
+        "title": "Tabela", "text": "Segue a tabela, {{primeiro_nome}}.", "team": sales, "file": file } });
+    let edited = ana.post(format!("{}/api/save_quick_answer", app.address)).json(&body).send().await;
+    assert_eq!(edited.expect("POST").status(), 200);
+
     // On the Cloud API the text is the document's caption: one message.
     app.sandbox
         .simulate_inbound(SimulatedInbound {
