@@ -23,13 +23,21 @@ pub async fn send_text(
     let now = services.clock.now();
     let state = services.outbox.conversation_state(id).await?;
     let text = MessageText::parse_for(state.channel.kind(), text)?;
-    // "Responder": the message answered is one of this conversation's, already known to the provider.
-    let quoted = match reply_to {
-        Some(message) => Some(atende_domain::reply::quote(&services.outbox.message(id, message).await?)?),
-        None => None,
-    };
+    let quoted = quoted(services, id, reply_to).await?;
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
     answer(services, viewer, &state, FreeForm::Text(&text), delivery, now, quoted.as_ref()).await
+}
+
+/// "Responder": the message answered, one of this conversation's already known to the provider.
+async fn quoted(
+    services: &Services,
+    id: ConversationId,
+    reply_to: Option<i64>,
+) -> Result<Option<atende_domain::reply::Quoted>, AppError> {
+    match reply_to {
+        Some(message) => Ok(Some(atende_domain::reply::quote(&services.outbox.message(id, message).await?)?)),
+        None => Ok(None),
+    }
 }
 
 /// "Reagir": an emoji on one of the conversation's messages (blank: the agent's reaction taken off), as the
@@ -249,10 +257,7 @@ pub async fn send_answer_file(
     let outgoing = plan.file.with_content(&head)?;
     let then_text =
         plan.then_text.as_deref().map(|text| MessageText::parse_for(channel, text)).transpose()?;
-    let quoted = match reply_to {
-        Some(message) => Some(atende_domain::reply::quote(&services.outbox.message(id, message).await?)?),
-        None => None,
-    };
+    let quoted = quoted(services, id, reply_to).await?;
     let delivery = compose_decision(&state.channel, &state.lifecycle, now).delivery()?;
     let message = FreeForm::File { file: &outgoing, sha256: &file.sha256 };
     let sent = answer(services, viewer, &state, message, delivery, now, None).await?;

@@ -586,7 +586,6 @@ async fn send_quick(
 #[tokio::test]
 async fn a_quick_answers_file_is_kept_with_it_and_goes_with_its_text_as_each_channel_takes_it() {
     use atende_domain::conversation::ChannelKind;
-    use atende_server::sandbox::{SimulatedContent, SimulatedInbound};
     const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
     let app = spawn_app().await;
     let sales = app.store.ensure_team("Vendas", T0).await.expect("team");
@@ -657,14 +656,7 @@ async fn a_quick_answers_file_is_kept_with_it_and_goes_with_its_text_as_each_cha
     assert_eq!(edited.expect("POST").status(), 200);
 
     // On the Cloud API the text is the document's caption: one message.
-    app.sandbox
-        .simulate_inbound(SimulatedInbound {
-            number: "5511977770031".into(),
-            name: "Rita Tabela".into(),
-            content: SimulatedContent::Text("Qual o preço?".into()),
-        })
-        .await
-        .expect("delivered");
+    app.contact_writes("5511977770031", "Rita Tabela", "Qual o preço?").await;
     let official = app.conversation_with("Rita Tabela").await;
     crate::media::move_to_team(&app, &official, "Vendas").await;
     let (status, body) = send_quick(&app.client, &app, official.id.0, answer, "Segue a tabela, Rita.").await;
@@ -678,14 +670,7 @@ async fn a_quick_answers_file_is_kept_with_it_and_goes_with_its_text_as_each_cha
         app.store.messages(official.id).await.expect("messages").into_iter().filter(|m| !m.inbound).collect();
     assert_eq!(mine.len(), 1, "the text is the caption, not a message of its own");
     // Bia, of another team, cannot use Vendas' answer, even in a conversation she sees.
-    app.sandbox
-        .simulate_inbound(SimulatedInbound {
-            number: "5511977770032".into(),
-            name: "Gil Financeiro".into(),
-            content: SimulatedContent::Text("Oi".into()),
-        })
-        .await
-        .expect("delivered");
+    app.contact_writes("5511977770032", "Gil Financeiro", "Oi").await;
     let hers = app.conversation_with("Gil Financeiro").await;
     crate::media::move_to_team(&app, &hers, "Financeiro").await;
     assert_eq!(send_quick(&bia, &app, hers.id.0, answer, "x").await.0, 404);
