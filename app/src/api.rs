@@ -5,26 +5,52 @@
 use crate::error::AppError;
 use atende_domain::contact::{Contact, ContactForm};
 use atende_domain::conversation::{ConversationSummary, Tab};
+#[cfg(feature = "ssr")]
+use atende_domain::listing::ListRange;
+use atende_domain::listing::{ListCursor, ListPage};
 use leptos::prelude::*;
 
 /// How many contacts the "Novo atendimento" panel lists at once.
 pub const CONTACT_PAGE: u32 = 50;
 
-/// The conversations of a tab of the Atendimentos screen.
+/// The first page of a tab of the Atendimentos screen ([`atende_domain::listing::PAGE`] rows).
 #[server(endpoint = "list_conversations")]
 pub async fn list_conversations(tab: Tab) -> Result<Vec<ConversationSummary>, AppError> {
-    list_filtered(tab, atende_domain::label::ListFilter::default()).await
+    Ok(list_filtered(tab, atende_domain::label::ListFilter::default(), None).await?.rows)
 }
 
-/// The conversations of a tab narrowed by "Filtrar" (JSON: the filter's choices are nested).
+/// A page of a tab narrowed by "Filtrar", after `after` (`None`: the first) (JSON: the filter's choices are
+/// nested).
 #[server(endpoint = "list_filtered", input = leptos::server_fn::codec::Json)]
 pub async fn list_filtered(
     tab: Tab,
     filter: atende_domain::label::ListFilter,
+    #[server(default)] after: Option<ListCursor>,
+) -> Result<ListPage, AppError> {
+    let range = after.map_or_else(ListRange::first, ListRange::after);
+    list_range(tab, filter, range).await
+}
+
+/// Those of `conversations` the tab (narrowed by "Filtrar") lists now: the live stream said they changed.
+#[server(endpoint = "list_rows", input = leptos::server_fn::codec::Json)]
+pub async fn list_rows(
+    tab: Tab,
+    filter: atende_domain::label::ListFilter,
+    conversations: Vec<atende_domain::conversation::ConversationId>,
 ) -> Result<Vec<ConversationSummary>, AppError> {
+    Ok(list_range(tab, filter, ListRange::Only(conversations)).await?.rows)
+}
+
+#[cfg(feature = "ssr")]
+async fn list_range(
+    tab: Tab,
+    filter: atende_domain::label::ListFilter,
+    range: ListRange,
+) -> Result<ListPage, AppError> {
+    range.check()?;
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
-    Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me(), &filter).await?)
+    Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me(), &filter, &range).await?)
 }
 
 /// Contacts whose name or number contains `text`.

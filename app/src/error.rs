@@ -94,6 +94,8 @@ pub enum AppError {
     Reply(#[from] atende_domain::reply::ReplyError),
     #[error("{0}")]
     Hours(#[from] atende_domain::hours::HoursError),
+    #[error("{0}")]
+    ListRange(#[from] atende_domain::listing::ListRangeError),
     #[error("Este agente não atende a equipe deste atendimento (ou está desativado).")]
     NotAssignable,
     #[error("Já existe um agente com este e-mail.")]
@@ -153,7 +155,9 @@ impl AppError {
             AppError::Access(atende_domain::access::AccessError::TooManyAttempts { .. }) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            AppError::Text(atende_domain::text::TextError::NotUtf8) => StatusCode::BAD_REQUEST,
+            AppError::Text(atende_domain::text::TextError::NotUtf8) | AppError::ListRange(_) => {
+                StatusCode::BAD_REQUEST
+            }
             AppError::QuickAnswer(QuickAnswerError::TitleTaken { .. }) => StatusCode::CONFLICT,
             AppError::QuickAnswer(QuickAnswerError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
             AppError::Label(

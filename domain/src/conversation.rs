@@ -156,7 +156,7 @@ impl Queue {
 }
 
 /// One row of the conversation list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub id: ConversationId,
     pub contact_id: ContactId,

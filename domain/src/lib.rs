@@ -16,6 +16,7 @@ pub mod identity;
 pub mod inbound_media;
 pub mod label;
 pub mod lifecycle;
+pub mod listing;
 pub mod media;
 pub mod note;
 pub mod outbound_media;

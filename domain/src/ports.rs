@@ -92,18 +92,21 @@ pub trait Store: Send + Sync + 'static {
         -> Result<Vec<Option<i64>>, StoreError>;
 
     /// The conversations listed under `tab` for an agent who sees everything and has none of their own
-    /// ("Meus" is empty then), most recently updated first.
+    /// ("Meus" is empty then), most recently updated first: the first [`crate::listing::PAGE_MAX`].
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError>;
 
-    /// The conversations listed under `tab` for the agent `me` ([`Tab::lists`]), only those of `teams` and
-    /// those no team has taken (`None`: all), most recently updated first.
+    /// The conversations of `range` listed under `tab` for the agent `me` ([`Tab::lists`]) and kept by
+    /// `filter`, only those of `teams` and those no team has taken (`None`: all), in the list's order
+    /// ([`crate::listing::order`]). A page is made by [`crate::listing::ListPage::from_read`] out of the rows
+    /// read.
     async fn list_visible(
         &self,
         tab: Tab,
         teams: Option<&[i64]>,
         me: AgentId,
         filter: &crate::label::ListFilter,
-    ) -> Result<Vec<ConversationSummary>, StoreError>;
+        range: &crate::listing::ListRange,
+    ) -> Result<crate::listing::ListPage, StoreError>;
 
     /// The team a conversation belongs to, if any.
     /// MUST return [`StoreError::NotFound`] if the conversation does not exist.

@@ -1,9 +1,12 @@
 //! The tabs "Meus", "Não atribuídos", "Todos" and "Concluídos", and the conversation list under them.
 
-use crate::api::list_filtered;
+use crate::api::{list_filtered, list_rows};
 use crate::components::loaded_list::LoadedList;
-use atende_domain::conversation::{AgentId, ChannelKind, ConversationStatus, ConversationSummary, Tab};
+use atende_domain::conversation::{
+    AgentId, ChannelKind, ConversationId, ConversationStatus, ConversationSummary, Tab,
+};
 use atende_domain::label::{AgentChoice, ListFilter, SavedLabel, TeamChoice};
+use atende_domain::listing::{ListPage, LIVE_ROWS_MAX};
 use leptos::prelude::*;
 
 /// Every label, to name the chips of the list's rows: filled once "Filtrar" has loaded them (empty on the
@@ -47,6 +50,9 @@ pub(crate) fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
     }
 }
 
+/// The tab's conversations, a page at a time ([`atende_domain::listing`]): the first page comes with the
+/// page the server renders, the next when the agent scrolls near the end (or presses "Carregar mais"). The
+/// live stream's news are applied to the rows shown: only the conversations it names are read again.
 #[component]
 pub(crate) fn ConversationList(
     tab: RwSignal<Tab>,
@@ -56,38 +62,174 @@ pub(crate) fn ConversationList(
     selected: Signal<Option<i64>>,
     filter: RwSignal<ListFilter>,
 ) -> impl IntoView {
-    // New conversations, messages and statuses show up when the live stream says something changed.
-    let live = crate::live::Live::current().any_change();
-    let conversations = Resource::new(
-        move || (tab.get(), refresh.get(), live.get(), filter.get()),
-        |(tab, _, _, filter)| list_filtered(tab, filter),
+    let live = crate::live::Live::current();
+    // The rows shown once a page was added or a live update applied (`None`: the first page as read).
+    let shown = RwSignal::new(None::<ListPage>);
+    // Moves with every reading of the first page: an answer for an older list is dropped.
+    let generation = StoredValue::new(0_u32);
+    // Everything is read again for another tab or filter, after an action of the agent's, and when the stream
+    // says changes may have been missed.
+    let everything = Memo::new(move |previous: Option<&u32>| {
+        let previous = previous.copied().unwrap_or(0);
+        live.changed.with(|c| if c.everything { c.burst } else { previous })
+    });
+    let first = Resource::new(
+        move || (tab.get(), refresh.get(), everything.get(), filter.get()),
+        move |(tab, _, _, filter)| {
+            generation.update_value(|n| *n = n.wrapping_add(1));
+            shown.set(None);
+            list_filtered(tab, filter, None)
+        },
     );
+    let current = move || shown.get_untracked().or_else(|| first.get_untracked().and_then(Result::ok));
+    let more = RwSignal::new(More::Idle);
+    let load_more = move || {
+        let Some(after) = current().and_then(|page| page.next) else { return };
+        if more.get_untracked() == More::Loading {
+            return;
+        }
+        more.set(More::Loading);
+        let (asked, tab, filter) = (generation.get_value(), tab.get_untracked(), filter.get_untracked());
+        leptos::task::spawn_local(async move {
+            let answer = list_filtered(tab, filter, Some(after)).await;
+            if generation.get_value() != asked {
+                more.set(More::Idle);
+                return;
+            }
+            match (answer, current()) {
+                (Ok(page), Some(mut rows)) => {
+                    rows.append(page);
+                    shown.set(Some(rows));
+                    more.set(More::Idle);
+                }
+                (Ok(_), None) => more.set(More::Idle),
+                (Err(error), _) => more.set(More::Failed(error.to_string())),
+            }
+        });
+    };
+    // The conversations the stream named: read again, each put where it now sorts (or taken out).
+    Effect::new(move |_| {
+        let changed = live.changed.get();
+        if changed.burst == 0 || changed.everything || changed.conversations.is_empty() {
+            return;
+        }
+        if changed.conversations.len() > LIVE_ROWS_MAX {
+            first.refetch();
+            return;
+        }
+        let ids: Vec<ConversationId> = changed.conversations.iter().copied().map(ConversationId).collect();
+        let (asked, tab, filter) = (generation.get_value(), tab.get_untracked(), filter.get_untracked());
+        leptos::task::spawn_local(async move {
+            let answer = list_rows(tab, filter, ids.clone()).await;
+            if generation.get_value() != asked {
+                return;
+            }
+            match (answer, current()) {
+                (Ok(fresh), Some(mut rows)) => {
+                    rows.update(&ids, fresh);
+                    shown.set(Some(rows));
+                }
+                (Ok(_), None) => {}
+                // Read the first page again rather than show rows that may be stale.
+                (Err(_), _) => first.refetch(),
+            }
+        });
+    });
     let now = crate::clock::page_clock();
     let catalogue = expect_context::<LabelCatalogue>().0;
-    let filtered = move || !filter.get().is_empty();
+    let empty = move || {
+        if filter.get().is_empty() {
+            "Nenhum atendimento aqui."
+        } else {
+            "Nenhum atendimento com estes filtros."
+        }
+    };
     view! {
-        <div class="conversation-list" role="tabpanel" aria-label=move || tab.get().label()>
-            <Show
-                when=filtered
-                fallback=move || {
-                    view! {
-                        <LoadedList
-                            items=conversations
-                            loading="Carregando…"
-                            empty="Nenhum atendimento aqui."
-                            row=move |c| view! { <ConversationRow conversation=c on_open now selected catalogue /> }
-                        />
-                    }
+        <div
+            class="conversation-list"
+            role="tabpanel"
+            aria-label=move || tab.get().label()
+            on:scroll=move |ev| {
+                let list = event_target::<leptos::web_sys::Element>(&ev);
+                if list.scroll_top() + list.client_height() + NEAR_END_PX >= list.scroll_height() {
+                    load_more();
                 }
-            >
-                <LoadedList
-                    items=conversations
-                    loading="Carregando…"
-                    empty="Nenhum atendimento com estes filtros."
-                    row=move |c| view! { <ConversationRow conversation=c on_open now selected catalogue /> }
-                />
-            </Show>
+            }
+        >
+            <Transition fallback=move || view! { <p class="muted">"Carregando…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Err(error) => view! { <p role="alert" class="error">{error.to_string()}</p> }.into_any(),
+                        Ok(read) => {
+                            let page = Memo::new(move |_| shown.get().unwrap_or_else(|| read.clone()));
+                            let rows = Memo::new(move |_| page.with(|page| page.rows.clone()));
+                            let has_next = Memo::new(move |_| page.with(|page| page.next.is_some()));
+                            view! {
+                                <Show
+                                    when=move || !rows.with(Vec::is_empty) || has_next.get()
+                                    fallback=move || view! { <p class="muted empty-list">{empty}</p> }
+                                >
+                                    <ul class="rows">
+                                        <For
+                                            each=move || rows.get()
+                                            key=|c| c.clone()
+                                            children=move |c| {
+                                                view! { <ConversationRow conversation=c on_open now selected catalogue /> }
+                                            }
+                                        />
+                                    </ul>
+                                </Show>
+                                <MoreRows more has_next load=Callback::new(move |()| load_more()) />
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
         </div>
+    }
+}
+
+/// How close to the end of the list scrolling reads the next page.
+const NEAR_END_PX: i32 = 400;
+
+/// The reading of the next page.
+#[derive(Debug, Clone, PartialEq)]
+enum More {
+    Idle,
+    Loading,
+    Failed(String),
+}
+
+/// Under the rows: "Carregar mais" while another page follows (scrolling near it reads it too), what went
+/// wrong reading it.
+#[component]
+fn MoreRows(more: RwSignal<More>, has_next: Memo<bool>, load: Callback<()>) -> impl IntoView {
+    view! {
+        <Show when=move || has_next.get()>
+            <div class="more-rows">
+                {move || match more.get() {
+                    More::Loading => view! { <p class="muted" role="status">"Carregando mais…"</p> }.into_any(),
+                    More::Failed(error) => {
+                        view! {
+                            <p role="alert" class="error">{error}</p>
+                            <button type="button" class="secondary small" on:click=move |_| load.run(())>
+                                "Tentar de novo"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                    More::Idle => {
+                        view! {
+                            <button type="button" class="secondary small" on:click=move |_| load.run(())>
+                                "Carregar mais"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </Show>
     }
 }
 

@@ -11,6 +11,7 @@ use atende_domain::conversation::{
 };
 use atende_domain::label::{AgentChoice, ListFilter, TeamChoice};
 use atende_domain::lifecycle::{Attempt, Lifecycle};
+use atende_domain::listing::{ListPage, ListRange};
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::template::TemplateCategory;
@@ -632,7 +633,8 @@ impl Store for SqlStore {
 
     async fn list_conversations(&self, tab: Tab) -> Result<Vec<ConversationSummary>, StoreError> {
         // No agent has id 0: "Meus" is empty, the other tabs list everything.
-        self.list_visible(tab, None, AgentId(0), &ListFilter::default()).await
+        let everything = ListRange::Page { after: None, limit: atende_domain::listing::PAGE_MAX };
+        Ok(self.list_visible(tab, None, AgentId(0), &ListFilter::default(), &everything).await?.rows)
     }
 
     #[tracing::instrument(skip_all)]
@@ -642,7 +644,8 @@ impl Store for SqlStore {
         teams: Option<&[i64]>,
         me: AgentId,
         filter: &ListFilter,
-    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        range: &ListRange,
+    ) -> Result<ListPage, StoreError> {
         // The tab's rule is the domain's (applied to every row below); the SQL narrows to the same rows so
         // the limit counts only what is listed.
         let narrowing = match tab {
@@ -653,11 +656,35 @@ impl Store for SqlStore {
         };
         let team_filter = visible_to(teams, 2);
         let team_count = teams.map_or(0, <[i64]>::len);
-        let (filtered, filter_binds) = filter_narrowing(filter, 2 + team_count);
+        let (filtered, mut filter_binds) = filter_narrowing(filter, 2 + team_count);
+        let next = 2 + team_count + filter_binds.len();
+        // The page's keyset, or the conversations named (as many binds as names).
+        let (ranged, limit) = match range {
+            ListRange::Page { after: Some(after), .. } => {
+                filter_binds.extend([Bind::Id(after.updated_at.as_millis()), Bind::Id(after.id.0)]);
+                let (at, id) = (next, next + 1);
+                (
+                    format!(
+                        " AND (conversation.updated_at < ${at} OR (conversation.updated_at = ${at} \
+                         AND conversation.conversation_id < ${id}))"
+                    ),
+                    range.read_limit(),
+                )
+            }
+            ListRange::Page { after: None, .. } => (String::new(), range.read_limit()),
+            ListRange::Only(ids) => {
+                filter_binds.extend(ids.iter().map(|id| Bind::Id(id.0)));
+                let placeholders =
+                    (next..next + ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+                (format!(" AND conversation.conversation_id IN ({placeholders})"), None)
+            }
+        };
+        let limit = limit.map(|limit| format!(" LIMIT {limit}")).unwrap_or_default();
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE {narrowing}{team_filter}{filtered} ORDER BY updated_at DESC, conversation_id DESC LIMIT 500"
+             WHERE {narrowing}{team_filter}{filtered}{ranged} \
+             ORDER BY conversation.updated_at DESC, conversation.conversation_id DESC{limit}"
         );
         let mut query = sqlx::query(&sql).bind(me.0);
         for team in teams.unwrap_or_default() {
@@ -677,8 +704,7 @@ impl Store for SqlStore {
                 listed.labels.push(label);
             }
         }
-        listed.retain(|c| tab.lists(c.status, c.assignee, me) && filter.keeps(c));
-        Ok(listed)
+        Ok(ListPage::from_read(range, listed, |c| tab.lists(c.status, c.assignee, me) && filter.keeps(c)))
     }
 
     async fn conversation_team(&self, id: ConversationId) -> Result<Option<i64>, StoreError> {

@@ -322,9 +322,11 @@ async fn one_call_upserts_the_contact_and_opens_the_conversation_with_an_approve
             None,
             atende_domain::conversation::AgentId(1),
             &atende_domain::label::ListFilter::default(),
+            &atende_domain::listing::ListRange::first(),
         )
         .await
-        .expect("list");
+        .expect("list")
+        .rows;
     assert!(unassigned.iter().any(|c| c.id == id));
     let trail = app.store.audit_trail(id).await.expect("trail");
     assert_eq!(trail[0].detail.as_deref(), Some("pedido_saiu_para_entrega · API “CRM”"));

@@ -430,7 +430,9 @@ async fn labels_are_kept_by_admins_put_on_by_who_sees_the_conversation_and_filte
             let (status, body) =
                 post_json(&client, app, "list_filtered", json!({ "tab": "All", "filter": filter })).await;
             assert_eq!(status, 200, "{body}");
-            body.as_array()
+            assert_eq!(body["next"], Value::Null, "one page");
+            body["rows"]
+                .as_array()
                 .expect("list")
                 .iter()
                 .map(|c| (c["contact_name"].as_str().expect("name").to_owned(), c["labels"].clone()))
@@ -461,6 +463,27 @@ async fn labels_are_kept_by_admins_put_on_by_who_sees_the_conversation_and_filte
     assert_eq!(list(app.client.clone(), same).await.len(), 3);
     assert!(list(app.client.clone(), json!({ "agent": agent, "channel": "Instagram" })).await.is_empty());
     assert!(list(app.client.clone(), json!({ "status": "WaitingForContact" })).await.is_empty());
+
+    // A live update reads again only the rows it names, of those the agent may see; it names one to 200.
+    let rows = |conversations: Value| {
+        let (app, ana) = (&app, ana.clone());
+        async move {
+            let body = json!({ "tab": "All", "filter": {}, "conversations": conversations });
+            post_json(&ana, app, "list_rows", body).await
+        }
+    };
+    let (status, body) = rows(json!([maria, carla])).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body.as_array().expect("rows").iter().map(|c| c["id"].clone()).collect::<Vec<_>>(),
+        [json!(maria)]
+    );
+    assert_eq!(rows(json!([])).await, (400, json!({ "ListRange": "NoneNamed" })));
+    assert_eq!(
+        rows(json!((1..=201).collect::<Vec<i64>>())).await,
+        (400, json!({ "ListRange": { "TooMany": 201 } }))
+    );
+    assert_eq!(rows(json!(["x"])).await.0, 400, "not an id");
 
     // The same labels on contacts: any agent puts them on (contacts are everyone's), once; the conversation's
     // header and CRM → Contatos show them, and CRM filters by them.

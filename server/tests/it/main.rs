@@ -14,6 +14,7 @@ mod faults;
 mod hardening;
 mod hours;
 mod inbound_contract;
+mod listing;
 mod live;
 mod media;
 mod other_channels;

@@ -3,6 +3,7 @@
 use atende_domain::contact::{ContactForm, NewContact};
 use atende_domain::conversation::{AgentId, ChannelKind, ConversationId, ConversationStatus, Tab};
 use atende_domain::label::ListFilter;
+use atende_domain::listing::ListRange;
 use atende_domain::phone::Phone;
 use atende_domain::ports::{ContactQuery, Store, StoreError};
 use atende_domain::time::Timestamp;
@@ -180,9 +181,16 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
         let store = store.clone();
         async move {
             let mut ids: Vec<i64> = store
-                .list_visible(Tab::All, teams.as_deref(), AgentId(1), &ListFilter::default())
+                .list_visible(
+                    Tab::All,
+                    teams.as_deref(),
+                    AgentId(1),
+                    &ListFilter::default(),
+                    &ListRange::first(),
+                )
                 .await
                 .expect("list")
+                .rows
                 .iter()
                 .map(|c| c.id.0)
                 .collect();
@@ -205,6 +213,61 @@ contract!(lists_narrow_to_the_viewers_teams_and_sessions_expire_and_end, |db| {
     store.create_session(id, "h2", NOW, NOW.plus_millis(60_000)).await.expect("session");
     store.delete_session("h2", NOW).await.expect("signed out");
     assert_eq!(store.session_viewer("h2", NOW).await.expect("read"), None);
+});
+
+contract!(a_tab_reads_page_by_page_and_a_live_update_reads_only_what_it_names, |db| {
+    use atende_domain::listing::{ListPage, ListRange, PAGE};
+    let store = db.store().await;
+    let sales = store.ensure_team("Vendas", NOW).await.expect("team");
+    let finance = store.ensure_team("Financeiro", NOW).await.expect("team");
+    let channel = gateway_channel(&store).await;
+    // 130 conversations, four updated at each millisecond (ties are broken by the newer conversation), a
+    // third of them Financeiro's, which a Vendas agent does not see.
+    let mut visible = Vec::new();
+    let mut hidden = Vec::new();
+    for i in 0..130_i64 {
+        let team = [Some(sales), Some(finance), None][(i % 3) as usize];
+        let phone = format!("(11) 9{:04}-{:04}", 2000 + i / 10_000, i % 10_000);
+        let contact = store.create_contact(new_contact("Cliente", &phone), NOW).await.expect("contact");
+        let at = NOW.plus_millis(i / 4);
+        let id = store.open_conversation_on(contact.id.0, channel, team, at).await.expect("opened");
+        if team == Some(finance) {
+            hidden.push(id)
+        } else {
+            visible.push((at, id))
+        }
+    }
+    visible.sort_by(|a, b| b.cmp(a));
+    let expected: Vec<i64> = visible.iter().map(|(_, id)| *id).collect();
+    let read = |range: ListRange| {
+        let store = store.clone();
+        async move {
+            store
+                .list_visible(Tab::All, Some(&[sales]), AgentId(1), &ListFilter::default(), &range)
+                .await
+                .expect("page")
+        }
+    };
+    let mut shown = read(ListRange::first()).await;
+    assert_eq!(shown.rows.len(), PAGE as usize);
+    assert!(shown.next.is_some());
+    let mut pages = 1;
+    while let Some(after) = shown.next {
+        shown.append(read(ListRange::after(after)).await);
+        pages += 1;
+        assert!(pages <= 3, "a page read twice");
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(shown.rows.iter().map(|c| c.id.0).collect::<Vec<_>>(), expected, "every row once, in order");
+
+    // A live update names two the agent sees and one of Financeiro: only those two come back.
+    let named = vec![ConversationId(expected[70]), ConversationId(hidden[0]), ConversationId(expected[3])];
+    let ListPage { rows, next } = read(ListRange::Only(named)).await;
+    let mut got: Vec<i64> = rows.iter().map(|c| c.id.0).collect();
+    got.sort_unstable();
+    let mut want = vec![expected[70], expected[3]];
+    want.sort_unstable();
+    assert_eq!((got, next), (want, None));
 });
 
 contract!(the_audit_trail_keeps_who_did_what_in_order, |db| {
@@ -252,9 +315,10 @@ contract!(assignment_moves_conversations_between_tabs_and_admin_changes_are_kept
         let store = store.clone();
         async move {
             store
-                .list_visible(tab, Some(&[sales]), AgentId(me), &ListFilter::default())
+                .list_visible(tab, Some(&[sales]), AgentId(me), &ListFilter::default(), &ListRange::first())
                 .await
                 .expect("list")
+                .rows
                 .iter()
                 .map(|c| c.id)
                 .collect::<Vec<_>>()
@@ -407,9 +471,16 @@ contract!(a_conversation_started_for_another_team_moves_there_with_only_a_member
     assert_eq!(store.conversation_team(id).await.expect("team"), Some(support));
     assert_eq!(store.summary(id).await.expect("summary").assignee, Assignee::Unassigned);
     let waiting = store
-        .list_visible(Tab::Unassigned, Some(&[support]), AgentId(bia), &ListFilter::default())
+        .list_visible(
+            Tab::Unassigned,
+            Some(&[support]),
+            AgentId(bia),
+            &ListFilter::default(),
+            &ListRange::first(),
+        )
         .await
-        .expect("list");
+        .expect("list")
+        .rows;
     assert_eq!(waiting.iter().map(|c| c.id).collect::<Vec<_>>(), [id], "in Suporte's Não atribuídos");
 
     store.assign(id, Assignee::Agent(AgentId(bia)), None, NOW).await.expect("assigned");
@@ -1020,9 +1091,10 @@ contract!(labels_are_unique_by_name_go_on_conversations_once_and_filter_the_list
         let store = &store;
         async move {
             store
-                .list_visible(Tab::All, None, AgentId(1), &filter)
+                .list_visible(Tab::All, None, AgentId(1), &filter, &ListRange::first())
                 .await
                 .expect("list")
+                .rows
                 .into_iter()
                 .map(|c| (c.id, c.labels.len()))
                 .collect::<Vec<_>>()
