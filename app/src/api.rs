@@ -47,9 +47,9 @@ async fn list_range(
     filter: atende_domain::label::ListFilter,
     range: ListRange,
 ) -> Result<ListPage, AppError> {
-    range.check()?;
     let services = crate::ssr::Services::signed_in()?;
     let viewer = crate::ssr::viewer()?;
+    range.check()?;
     Ok(services.store.list_visible(tab, viewer.team_filter(), viewer.me(), &filter, &range).await?)
 }
 

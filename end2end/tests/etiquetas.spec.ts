@@ -99,6 +99,8 @@ test('uma etiqueta vai para o contato no CRM, filtra os contatos e aparece no ca
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await page.getByLabel('Pesquisar por nome ou número').fill('Cliente');
   const contacts = page.getByRole('list', { name: 'Contatos' });
+  // The search's rows, not the ones listed before it (a choice made in a row about to be replaced is lost).
+  await expect(contacts.getByRole('listitem').filter({ hasNotText: 'Cliente' })).toHaveCount(0);
   const row = contacts.getByRole('listitem').filter({ hasText: labelled });
   const chips = row.getByLabel('Etiquetas do contato');
   await chips.getByRole('combobox', { name: 'Adicionar etiqueta ao contato' }).selectOption({ label: name });

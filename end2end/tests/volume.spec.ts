@@ -50,8 +50,17 @@ test('com muitos atendimentos, a lista mostra 50, carrega mais ao rolar e o ao v
   await expect(oldest).toHaveCount(1);
   await expect(rows).toHaveCount(before);
 
+  // Taking one far down the list ("Assumir") takes only its row out: the pages read stay.
+  const far = rows.filter({ hasText: `Volume ${stamp} 05` });
+  await far.getByRole('button').first().click();
+  const pane = page.getByRole('region', { name: 'Atendimento' });
+  await pane.getByRole('button', { name: 'Assumir' }).click();
+  await expect(far).toHaveCount(0, { timeout: 3_000 });
+  await expect(rows).toHaveCount(before - 1);
+
   // On a phone the list alone fills the screen, and scrolls the same way.
   await page.setViewportSize({ width: 360, height: 740 });
+  await page.getByRole('button', { name: '← Atendimentos' }).click();
   await list.evaluate((element) => element.scrollTo(0, 0));
   await page.screenshot({ path: '../target/screens/lista-telefone-360.png' });
   expect(errors).toEqual([]);

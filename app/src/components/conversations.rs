@@ -56,7 +56,10 @@ pub(crate) fn ConversationTabs(tab: RwSignal<Tab>) -> impl IntoView {
 #[component]
 pub(crate) fn ConversationList(
     tab: RwSignal<Tab>,
+    /// Moves when everything is to be read again (a conversation just started).
     refresh: RwSignal<u32>,
+    /// Set to a conversation the agent just acted on: its row is read again, the rows read stay.
+    touched: RwSignal<Option<i64>>,
     on_open: Callback<i64>,
     /// The conversation open beside the list.
     selected: Signal<Option<i64>>,
@@ -65,9 +68,16 @@ pub(crate) fn ConversationList(
     let live = crate::live::Live::current();
     // The rows shown once a page was added or a live update applied (`None`: the first page as read).
     let shown = RwSignal::new(None::<ListPage>);
-    // Moves with every reading of the first page: an answer for an older list is dropped.
+    let more = RwSignal::new(More::Idle);
+    // Moves with every reading of the first page: an answer asked for an older list is dropped. `landed` is
+    // the generation whose first page arrived: until the new one has, the resource still holds the old one,
+    // and nothing is built on it.
     let generation = StoredValue::new(0_u32);
-    // Everything is read again for another tab or filter, after an action of the agent's, and when the stream
+    let landed = StoredValue::new(0_u32);
+    // Conversations that changed while the next page was being read (it may have been read before): read
+    // again once it is added.
+    let changed_meanwhile = StoredValue::new(Vec::<ConversationId>::new());
+    // Everything is read again for another tab or filter, after "Iniciar atendimento", and when the stream
     // says changes may have been missed.
     let everything = Memo::new(move |previous: Option<&u32>| {
         let previous = previous.copied().unwrap_or(0);
@@ -77,47 +87,26 @@ pub(crate) fn ConversationList(
         move || (tab.get(), refresh.get(), everything.get(), filter.get()),
         move |(tab, _, _, filter)| {
             generation.update_value(|n| *n = n.wrapping_add(1));
+            let asked = generation.get_value();
             shown.set(None);
-            list_filtered(tab, filter, None)
+            more.set(More::Idle);
+            changed_meanwhile.update_value(Vec::clear);
+            async move {
+                let page = list_filtered(tab, filter, None).await;
+                landed.set_value(asked);
+                page
+            }
         },
     );
-    let current = move || shown.get_untracked().or_else(|| first.get_untracked().and_then(Result::ok));
-    let more = RwSignal::new(More::Idle);
-    let load_more = move || {
-        let Some(after) = current().and_then(|page| page.next) else { return };
-        if more.get_untracked() == More::Loading {
-            return;
-        }
-        more.set(More::Loading);
-        let (asked, tab, filter) = (generation.get_value(), tab.get_untracked(), filter.get_untracked());
-        leptos::task::spawn_local(async move {
-            let answer = list_filtered(tab, filter, Some(after)).await;
-            if generation.get_value() != asked {
-                more.set(More::Idle);
-                return;
-            }
-            match (answer, current()) {
-                (Ok(page), Some(mut rows)) => {
-                    rows.append(page);
-                    shown.set(Some(rows));
-                    more.set(More::Idle);
-                }
-                (Ok(_), None) => more.set(More::Idle),
-                (Err(error), _) => more.set(More::Failed(error.to_string())),
-            }
-        });
+    let current = move || {
+        let fresh = landed.get_value() == generation.get_value();
+        shown.get_untracked().or_else(|| fresh.then(|| first.get_untracked().and_then(Result::ok)).flatten())
     };
-    // The conversations the stream named: read again, each put where it now sorts (or taken out).
-    Effect::new(move |_| {
-        let changed = live.changed.get();
-        if changed.burst == 0 || changed.everything || changed.conversations.is_empty() {
-            return;
+    // The conversations named: read again, each put where it now sorts (or taken out).
+    let read_again = move |ids: Vec<ConversationId>| {
+        if more.get_untracked() == More::Loading {
+            changed_meanwhile.update_value(|meanwhile| meanwhile.extend(ids.iter().copied()));
         }
-        if changed.conversations.len() > LIVE_ROWS_MAX {
-            first.refetch();
-            return;
-        }
-        let ids: Vec<ConversationId> = changed.conversations.iter().copied().map(ConversationId).collect();
         let (asked, tab, filter) = (generation.get_value(), tab.get_untracked(), filter.get_untracked());
         leptos::task::spawn_local(async move {
             let answer = list_rows(tab, filter, ids.clone()).await;
@@ -134,6 +123,63 @@ pub(crate) fn ConversationList(
                 (Err(_), _) => first.refetch(),
             }
         });
+    };
+    let load_more = move || {
+        let Some(after) = current().and_then(|page| page.next) else { return };
+        if more.get_untracked() == More::Loading {
+            return;
+        }
+        more.set(More::Loading);
+        let (asked, tab, filter) = (generation.get_value(), tab.get_untracked(), filter.get_untracked());
+        leptos::task::spawn_local(async move {
+            let answer = list_filtered(tab, filter, Some(after)).await;
+            if generation.get_value() != asked {
+                return;
+            }
+            match (answer, current()) {
+                (Ok(page), Some(mut rows)) => {
+                    rows.append(page);
+                    shown.set(Some(rows));
+                    more.set(More::Idle);
+                    let again = changed_meanwhile.try_update_value(std::mem::take).unwrap_or_default();
+                    if !again.is_empty() && again.len() <= LIVE_ROWS_MAX {
+                        read_again(again);
+                    }
+                }
+                (Ok(_), None) => more.set(More::Idle),
+                (Err(error), _) => more.set(More::Failed(error.to_string())),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let changed = live.changed.get();
+        if changed.burst == 0 || changed.everything || changed.conversations.is_empty() {
+            return;
+        }
+        if changed.conversations.len() > LIVE_ROWS_MAX {
+            first.refetch();
+            return;
+        }
+        read_again(changed.conversations.iter().copied().map(ConversationId).collect());
+    });
+    Effect::new(move |_| {
+        if let Some(id) = touched.get() {
+            read_again(vec![ConversationId(id)]);
+        }
+    });
+    // A first page that arrives while the agent is at the end of the list (they scrolled while it was being
+    // read again) is followed by the next at once: no scroll event would come to ask for it.
+    let list = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if first.with(Option::is_some) {
+            request_animation_frame(move || {
+                if list.get_untracked().is_some_and(|list| near_end(&list))
+                    && more.get_untracked() == More::Idle
+                {
+                    load_more();
+                }
+            });
+        }
     });
     let now = crate::clock::page_clock();
     let catalogue = expect_context::<LabelCatalogue>().0;
@@ -149,9 +195,10 @@ pub(crate) fn ConversationList(
             class="conversation-list"
             role="tabpanel"
             aria-label=move || tab.get().label()
+            node_ref=list
             on:scroll=move |ev| {
-                let list = event_target::<leptos::web_sys::Element>(&ev);
-                if list.scroll_top() + list.client_height() + NEAR_END_PX >= list.scroll_height() {
+                // After a failure, only "Tentar de novo" reads again (not every scroll).
+                if near_end(&event_target::<leptos::web_sys::Element>(&ev)) && more.get_untracked() == More::Idle {
                     load_more();
                 }
             }
@@ -192,6 +239,11 @@ pub(crate) fn ConversationList(
 
 /// How close to the end of the list scrolling reads the next page.
 const NEAR_END_PX: i32 = 400;
+
+/// Whether the list is scrolled to within [`NEAR_END_PX`] of its end (or is shorter than its box).
+fn near_end(list: &leptos::web_sys::Element) -> bool {
+    list.scroll_top() + list.client_height() + NEAR_END_PX >= list.scroll_height()
+}
 
 /// The reading of the next page.
 #[derive(Debug, Clone, PartialEq)]

@@ -55,6 +55,8 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
     let go = move |path: &str| navigate.with_value(|navigate| navigate(path, Default::default()));
     let side_panel_open = RwSignal::new(false);
     let refresh = RwSignal::new(0_u32);
+    // The conversation the agent just acted on (sent, concluded, assigned…): its row is read again.
+    let touched = RwSignal::new(None::<i64>);
     let live = crate::live::Live::provide();
     provide_context(crate::components::rich::ConversarCom(RwSignal::new(None)));
     // After the live stream: its changes move the clock.
@@ -137,6 +139,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                         tab
                         filter
                         refresh
+                        touched
                         on_open=open_conversation
                         selected=Signal::derive(move || match pane.get() {
                             Pane::Conversation(id) => Some(id),
@@ -173,7 +176,7 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                     }
                     Pane::Conversation(id) => {
                         view! {
-                            <ConversationPane id on_changed=Callback::new(move |()| refresh.update(|n| *n += 1)) />
+                            <ConversationPane id on_changed=Callback::new(move |()| touched.set(Some(id))) />
                         }
                             .into_any()
                     }

@@ -4,7 +4,7 @@
 //! ```text
 //! atende-bench ingest [--messages 20000] [--contacts 2000] [--concurrency 64] [--postgres URL]
 //! atende-bench page   [--conversations 10000] [--messages 200000] [--requests 300] [--concurrency 4]
-//! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5]
+//! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5] [--answer-every-ms 0]
 //! atende-bench kill   [--messages 10000] [--webhooks 10000] [--contacts 1000] [--kills 5] [--seed N]
 //!                     [--postgres URL]
 //! ```
@@ -20,7 +20,8 @@
 //!   "Simulador de contato"), `--per-conversation` messages held for each, then every contact answers: the
 //!   queue flushes to the sandbox's Cloud API under the cap `--rate` (`ATENDE_WA_RATE`). Measured: the rate
 //!   Meta accepted sends at against the cap, 130429 (rate limit) errors, and how long from a contact's answer
-//!   until their first held message was accepted (p50/p99).
+//!   until their first held message was accepted (p50/p99); with `--answer-every-ms` the contacts answer one at
+//!   a time that far apart (the flush without a backlog), else all at once, 16 at a time.
 //!
 //! - `kill`: the fault test at full size. A provider sandbox lives in this process (so it outlives the
 //!   server and retries its webhooks as Meta does); `--contacts` contacts whose window closed have
@@ -502,6 +503,7 @@ async fn page(options: &Options) -> anyhow::Result<()> {
     let url = format!("{}/", server.base);
     let first = client.get(&url).send().await?.text().await?;
     let rows = first.matches("<li class=\"row").count();
+    let deep_client = client.clone();
     let (mut latencies, took) = drive(requests, concurrency, move |_| {
         let (client, url) = (client.clone(), url.clone());
         async move {
@@ -514,8 +516,41 @@ async fn page(options: &Options) -> anyhow::Result<()> {
         }
     })
     .await?;
+    // A page deep in the list: the one after the row half-way down ("Carregar mais" far into it).
+    let middle = sqlx::query(
+        "SELECT updated_at, conversation_id FROM conversation ORDER BY updated_at DESC, conversation_id DESC \
+         LIMIT 1 OFFSET $1",
+    )
+    .bind(i64::try_from(conversations / 2)?)
+    .fetch_one(&database)
+    .await?;
+    let after =
+        serde_json::json!({ "updated_at": middle.try_get::<i64, _>(0)?, "id": middle.try_get::<i64, _>(1)? });
+    let deep_url = format!("{}/api/list_filtered", server.base);
+    let body = serde_json::json!({ "tab": "Mine", "filter": {}, "after": after }).to_string();
+    let (mut deep, _) = drive(requests, concurrency, move |_| {
+        let (client, url, body) = (deep_client.clone(), deep_url.clone(), body.clone());
+        async move {
+            let response = client
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                bail!("list_filtered: {}", response.status());
+            }
+            let page: serde_json::Value = response.json().await?;
+            if page["rows"].as_array().map_or(0, Vec::len) != atende_domain::listing::PAGE as usize {
+                bail!("a página do meio não veio cheia: {page}");
+            }
+            Ok(())
+        }
+    })
+    .await?;
     let peak = server.memory();
     let (p50, p99, max) = percentiles(&mut latencies);
+    let (d50, d99, _) = percentiles(&mut deep);
     println!(
         "## first page load ({}): {conversations} conversations, {messages} messages (seeded in {:.1} s)",
         if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" },
@@ -528,6 +563,10 @@ async fn page(options: &Options) -> anyhow::Result<()> {
     println!(
         "{requests} requests over {concurrency} connections: {:.0} req/s; p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms",
         requests as f64 / took.as_secs_f64()
+    );
+    println!(
+        "the page after row {} (list_filtered, JSON): p50 {d50:.1} ms, p99 {d99:.1} ms",
+        conversations / 2
     );
     println!("server RSS: after seeding {:.1} MiB, peak {:.1} MiB", idle.0, peak.1);
     database.close().await;
@@ -620,9 +659,16 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
     let answered = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
     let (base, list, record) = (server.base.clone(), numbers.clone(), answered.clone());
     let answering = Instant::now();
-    drive(conversations, 16, move |i| {
+    // All at once (16 at a time), or one every `--answer-every-ms`: then, with the gap over the cap's interval,
+    // nothing waits for the pacing and what is measured is the path from an answer to its first send.
+    let gap = options.number("answer-every-ms", 0)?;
+    let started = Instant::now();
+    drive(conversations, if gap > 0 { 1 } else { 16 }, move |i| {
         let (client, base, list, record) = (client.clone(), base.clone(), list.clone(), record.clone());
         async move {
+            if gap > 0 {
+                tokio::time::sleep_until((started + Duration::from_millis((gap * i) as u64)).into()).await;
+            }
             // The answer counts from the moment the contact sends it.
             let at = epoch_millis();
             contact_writes(&client, &base, &list[i], "Pode mandar", 0).await?;

@@ -665,8 +665,10 @@ impl Store for SqlStore {
                 let (at, id) = (next, next + 1);
                 (
                     format!(
-                        " AND (conversation.updated_at < ${at} OR (conversation.updated_at = ${at} \
-                         AND conversation.conversation_id < ${id}))"
+                        // The first part bounds the index range; the second drops the cursor's
+                        // own millisecond up to its row.
+                        " AND conversation.updated_at <= ${at} AND (conversation.updated_at < ${at} \
+                         OR conversation.conversation_id < ${id})"
                     ),
                     range.read_limit(),
                 )
