@@ -4,6 +4,7 @@
 //! ```text
 //! atende-bench ingest [--messages 20000] [--contacts 2000] [--concurrency 64] [--postgres URL]
 //! atende-bench page   [--conversations 10000] [--messages 200000] [--requests 300] [--concurrency 4]
+//! atende-bench search [--contacts 100000] [--messages 1000000] [--requests 300] [--concurrency 4] [--postgres URL]
 //! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5] [--answer-every-ms 0]
 //! atende-bench kill   [--messages 10000] [--webhooks 10000] [--contacts 1000] [--kills 5] [--seed N]
 //!                     [--postgres URL]
@@ -14,7 +15,12 @@
 //!   every message is stored (the processor works behind the acknowledgement). `--postgres` runs it on a
 //!   fresh database of that server instead of SQLite.
 //! - `page`: the server-rendered Atendimentos screen, signed in, after seeding `--conversations` conversations
-//!   (assigned to the admin, so "Meus" is full) with `--messages` messages between them.
+//!   (assigned to the admin, so "Meus" is full) with `--messages` messages between them; also a page deep in
+//!   the list, read as "Carregar mais" reads it.
+//!
+//! - `search`: what the Atendimentos search asks as the agent types (`search_contacts`, by name or number, and
+//!   `search_messages`, "Busca" by message text) at `--contacts` contacts (each with a conversation) and
+//!   `--messages` messages of three words from a small vocabulary and a number.
 //!
 //! - `dispatch`: `--conversations` contacts whose window closed 25 hours ago (written through the sandbox's
 //!   "Simulador de contato"), `--per-conversation` messages held for each, then every contact answers: the
@@ -64,7 +70,8 @@ async fn main() -> anyhow::Result<()> {
         "dispatch" => dispatch(&options).await,
         "kill" => kill(&options).await,
         "signin" => signin(&options).await,
-        other => bail!("comando desconhecido: {other} (ingest, page, dispatch, kill ou signin)"),
+        "search" => search(&options).await,
+        other => bail!("comando desconhecido: {other} (ingest, page, search, dispatch, kill ou signin)"),
     }
 }
 
@@ -488,17 +495,39 @@ async fn ingest(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn page(options: &Options) -> anyhow::Result<()> {
-    let conversations = options.number("conversations", 10_000)?;
-    let messages = options.number("messages", 200_000)?;
-    let requests = options.number("requests", 300)?;
-    let concurrency = options.number("concurrency", 4)?;
+/// A server on a fresh database (`--postgres` or SQLite) seeded with `conversations` conversations, each with a
+/// contact of its own, and `messages` messages; signed in; and how many requests to make over how many
+/// connections (`--requests`, `--concurrency`).
+struct Seeded {
+    server: Server,
+    client: reqwest::Client,
+    database: AnyPool,
+    took: Duration,
+    requests: usize,
+    concurrency: usize,
+}
+
+async fn seeded(options: &Options, conversations: usize, messages: usize) -> anyhow::Result<Seeded> {
     let server = Server::start(options.text("postgres")).await?;
     let client = server.signed_in().await?;
     let database = server.database().await?;
     let seeding = Instant::now();
     seed(&database, conversations, messages).await?;
-    let seeded = seeding.elapsed();
+    Ok(Seeded {
+        server,
+        client,
+        database,
+        took: seeding.elapsed(),
+        requests: options.number("requests", 300)?,
+        concurrency: options.number("concurrency", 4)?,
+    })
+}
+
+async fn page(options: &Options) -> anyhow::Result<()> {
+    let conversations = options.number("conversations", 10_000)?;
+    let messages = options.number("messages", 200_000)?;
+    let Seeded { server, client, database, took: seeded, requests, concurrency } =
+        seeded(options, conversations, messages).await?;
     let idle = server.memory();
     let url = format!("{}/", server.base);
     let first = client.get(&url).send().await?.text().await?;
@@ -569,6 +598,54 @@ async fn page(options: &Options) -> anyhow::Result<()> {
         conversations / 2
     );
     println!("server RSS: after seeding {:.1} MiB, peak {:.1} MiB", idle.0, peak.1);
+    database.close().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// What agents type in the Atendimentos search: each is asked of both searches the screen makes (contacts by
+/// name or number, and "Busca" by message text), in turn.
+const SEARCHES: [&str; 6] =
+    ["boleto atrasado", "troca tamanho", "Cliente 4242", "552190004", "garantia", "pix"];
+
+async fn search(options: &Options) -> anyhow::Result<()> {
+    let contacts = options.number("contacts", 100_000)?;
+    let messages = options.number("messages", 1_000_000)?;
+    let Seeded { server, client, database, took: seeded, requests, concurrency } =
+        seeded(options, contacts, messages).await?;
+    println!(
+        "## search ({}): {contacts} contacts, {messages} messages (seeded in {:.1} s)",
+        if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" },
+        seeded.as_secs_f64()
+    );
+    for function in ["search_contacts", "search_messages"] {
+        let url = format!("{}/api/{function}", server.base);
+        let found = Arc::new(AtomicUsize::new(0));
+        let counted = found.clone();
+        let client = client.clone();
+        let (mut latencies, took) = drive(requests, concurrency, move |i| {
+            let (client, url, counted) = (client.clone(), url.clone(), counted.clone());
+            async move {
+                let response =
+                    client.post(&url).form(&[("text", SEARCHES[i % SEARCHES.len()])]).send().await?;
+                if !response.status().is_success() {
+                    bail!("{url}: {}", response.status());
+                }
+                let hits: Vec<serde_json::Value> = response.json().await?;
+                counted.fetch_add(hits.len(), Ordering::Relaxed);
+                Ok(())
+            }
+        })
+        .await?;
+        let (p50, p99, max) = percentiles(&mut latencies);
+        println!(
+            "{function}: {requests} searches over {concurrency} connections ({:.0}/s), {:.1} results each: \
+             p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms",
+            requests as f64 / took.as_secs_f64(),
+            found.load(Ordering::Relaxed) as f64 / requests as f64
+        );
+    }
+    println!("server RSS: peak {:.1} MiB", server.memory().1);
     database.close().await;
     server.stop().await;
     Ok(())
@@ -765,6 +842,33 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
 
 /// Contacts, their conversations (assigned to the admin, in the sandbox's official channel, team Geral) and
 /// their messages, inserted in bulk.
+/// The words the seeded messages are made of (three each, and a number), so a search finds some and not all.
+const WORDS: [&str; 23] = [
+    "boleto",
+    "atrasado",
+    "pedido",
+    "entrega",
+    "troca",
+    "tamanho",
+    "pix",
+    "nota",
+    "fiscal",
+    "cancelamento",
+    "garantia",
+    "frete",
+    "cupom",
+    "desconto",
+    "endereco",
+    "obrigado",
+    "bom",
+    "dia",
+    "quando",
+    "chega",
+    "cor",
+    "devolucao",
+    "reembolso",
+];
+
 async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyhow::Result<()> {
     let one = |sql: &'static str| async move {
         sqlx::query(sql).fetch_one(database).await?.try_get::<i64, _>(0).map_err(anyhow::Error::from)
@@ -829,8 +933,14 @@ async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyh
             }
             let conversation = first_conversation + i64::try_from(i % conversations.max(1))?;
             let at = now - i64::try_from(messages - i)?;
+            let body = format!(
+                "{} {} {} {i}",
+                WORDS[i % WORDS.len()],
+                WORDS[(i / 7) % WORDS.len()],
+                WORDS[(i / 49) % WORDS.len()]
+            );
             sql.push_str(&format!(
-                "({conversation}, 'in', 'text', 'Mensagem {i}', '{{}}', 'wamid.SEED.{i}', 'received', 0, {at}, {at})"
+                "({conversation}, 'in', 'text', '{body}', '{{}}', 'wamid.SEED.{i}', 'received', 0, {at}, {at})"
             ));
         }
         tx.execute(sql.as_str()).await?;

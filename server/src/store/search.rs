@@ -23,15 +23,22 @@ impl MessageSearches for SqlStore {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<FoundMessage>, StoreError> {
-        let (from, matching, query) = match self.backend {
+        // On SQLite the order and the bound are the index's own rowid: FTS5 then walks its matches newest first
+        // and stops at the limit (ordered by `message.message_id`, it collected every match and sorted them:
+        // p50 124 ms at a million messages).
+        let (from, matching, query, key) = match self.backend {
             Backend::Sqlite => (
                 "message_fts JOIN message ON message.message_id = message_fts.rowid",
                 "message_fts MATCH $1".to_owned(),
                 search.fts5(),
+                "message_fts.rowid",
             ),
-            Backend::Postgres => {
-                ("message", format!("{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, $1)"), search.tsquery())
-            }
+            Backend::Postgres => (
+                "message",
+                format!("{PG_DOCUMENT} @@ to_tsquery('simple'::regconfig, $1)"),
+                search.tsquery(),
+                "message.message_id",
+            ),
         };
         let visible = super::visible_to(teams, 4);
         let sql = format!(
@@ -40,8 +47,8 @@ impl MessageSearches for SqlStore {
              FROM {from} \
              JOIN conversation ON conversation.conversation_id = message.conversation_id \
              JOIN contact ON contact.contact_id = conversation.contact_id \
-             WHERE {matching} AND message.body IS NOT NULL AND message.message_id < $3{visible} \
-             ORDER BY message.message_id DESC LIMIT $2"
+             WHERE {matching} AND message.body IS NOT NULL AND {key} < $3{visible} \
+             ORDER BY {key} DESC LIMIT $2"
         );
         let mut bound = sqlx::query(&sql).bind(query).bind(i64::from(limit)).bind(before.unwrap_or(i64::MAX));
         for team in teams.unwrap_or_default() {
