@@ -65,3 +65,14 @@ test('com muitos atendimentos, a lista mostra 50, carrega mais ao rolar e o ao v
   await page.screenshot({ path: '../target/screens/lista-telefone-360.png' });
   expect(errors).toEqual([]);
 });
+
+// A list whose rows do not fill its box (a tall screen, a page that came short) reads the next page by itself:
+// no scroll event would come to ask for it.
+test('numa tela alta, a lista lê a página seguinte sem rolar', async ({ page }) => {
+  await page.setViewportSize({ width: 1366, height: 6000 });
+  const errors = await openAtendimentos(page);
+  await page.getByRole('tab', { name: 'Não atribuídos' }).click();
+  const rows = page.getByRole('tabpanel', { name: 'Não atribuídos' }).getByRole('listitem');
+  await expect(rows.nth(50)).toBeAttached();
+  expect(errors).toEqual([]);
+});

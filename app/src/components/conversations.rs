@@ -167,10 +167,12 @@ pub(crate) fn ConversationList(
             read_again(vec![ConversationId(id)]);
         }
     });
-    // A first page that arrives while the agent is at the end of the list (they scrolled while it was being
-    // read again) is followed by the next at once: no scroll event would come to ask for it.
+    // Rows that leave the end of the list in sight — a first page that arrived while the agent was at the end
+    // (they scrolled while it was read again), a page that came short — are followed by the next at once: no
+    // scroll event would come to ask for it.
     let list = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
+        shown.track();
         if first.with(Option::is_some) {
             request_animation_frame(move || {
                 if list.get_untracked().is_some_and(|list| near_end(&list))
