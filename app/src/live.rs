@@ -80,9 +80,20 @@ impl Live {
 
     /// A counter that moves with every burst that concerns `conversation`.
     pub fn change_of(self, conversation: i64) -> Memo<u32> {
+        self.counter(move |c| c.touches(conversation))
+    }
+
+    /// A counter that moves with every burst that says changes may have been missed (the stream opened again,
+    /// or the server said so): everything on screen is to be read again.
+    pub fn missed(self) -> Memo<u32> {
+        self.counter(|c| c.everything)
+    }
+
+    /// A counter that moves with the bursts `moves` says so of.
+    fn counter(self, moves: impl Fn(&Changed) -> bool + Send + Sync + 'static) -> Memo<u32> {
         Memo::new(move |previous: Option<&u32>| {
             let previous = previous.copied().unwrap_or(0);
-            self.changed.with(|c| if c.touches(conversation) { c.burst } else { previous })
+            self.changed.with(|c| if moves(c) { c.burst } else { previous })
         })
     }
 }

@@ -79,10 +79,7 @@ pub(crate) fn ConversationList(
     let changed_meanwhile = StoredValue::new(Vec::<ConversationId>::new());
     // Everything is read again for another tab or filter, after "Iniciar atendimento", and when the stream
     // says changes may have been missed.
-    let everything = Memo::new(move |previous: Option<&u32>| {
-        let previous = previous.copied().unwrap_or(0);
-        live.changed.with(|c| if c.everything { c.burst } else { previous })
-    });
+    let everything = live.missed();
     let first = Resource::new(
         move || (tab.get(), refresh.get(), everything.get(), filter.get()),
         move |(tab, _, _, filter)| {

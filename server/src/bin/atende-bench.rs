@@ -505,6 +505,8 @@ struct Seeded {
     took: Duration,
     requests: usize,
     concurrency: usize,
+    /// "SQLite" or "PostgreSQL", for the results' headings.
+    store: &'static str,
 }
 
 async fn seeded(options: &Options, conversations: usize, messages: usize) -> anyhow::Result<Seeded> {
@@ -520,13 +522,14 @@ async fn seeded(options: &Options, conversations: usize, messages: usize) -> any
         took: seeding.elapsed(),
         requests: options.number("requests", 300)?,
         concurrency: options.number("concurrency", 4)?,
+        store: if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" },
     })
 }
 
 async fn page(options: &Options) -> anyhow::Result<()> {
     let conversations = options.number("conversations", 10_000)?;
     let messages = options.number("messages", 200_000)?;
-    let Seeded { server, client, database, took: seeded, requests, concurrency } =
+    let Seeded { server, client, database, took: seeded, requests, concurrency, store } =
         seeded(options, conversations, messages).await?;
     let idle = server.memory();
     let url = format!("{}/", server.base);
@@ -581,8 +584,7 @@ async fn page(options: &Options) -> anyhow::Result<()> {
     let (p50, p99, max) = percentiles(&mut latencies);
     let (d50, d99, _) = percentiles(&mut deep);
     println!(
-        "## first page load ({}): {conversations} conversations, {messages} messages (seeded in {:.1} s)",
-        if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" },
+        "## first page load ({store}): {conversations} conversations, {messages} messages (seeded in {:.1} s)",
         seeded.as_secs_f64()
     );
     println!("GET / signed in: {} bytes of HTML, {rows} rows in \"Meus\"", first.len());
@@ -611,11 +613,10 @@ const SEARCHES: [&str; 6] =
 async fn search(options: &Options) -> anyhow::Result<()> {
     let contacts = options.number("contacts", 100_000)?;
     let messages = options.number("messages", 1_000_000)?;
-    let Seeded { server, client, database, took: seeded, requests, concurrency } =
+    let Seeded { server, client, database, took: seeded, requests, concurrency, store } =
         seeded(options, contacts, messages).await?;
     println!(
-        "## search ({}): {contacts} contacts, {messages} messages (seeded in {:.1} s)",
-        if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" },
+        "## search ({store}): {contacts} contacts, {messages} messages (seeded in {:.1} s)",
         seeded.as_secs_f64()
     );
     for function in ["search_contacts", "search_messages"] {
@@ -739,12 +740,11 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
     // All at once (16 at a time), or one every `--answer-every-ms`: then, with the gap over the cap's interval,
     // nothing waits for the pacing and what is measured is the path from an answer to its first send.
     let gap = options.number("answer-every-ms", 0)?;
-    let started = Instant::now();
     drive(conversations, if gap > 0 { 1 } else { 16 }, move |i| {
         let (client, base, list, record) = (client.clone(), base.clone(), list.clone(), record.clone());
         async move {
             if gap > 0 {
-                tokio::time::sleep_until((started + Duration::from_millis((gap * i) as u64)).into()).await;
+                tokio::time::sleep_until((answering + Duration::from_millis((gap * i) as u64)).into()).await;
             }
             // The answer counts from the moment the contact sends it.
             let at = epoch_millis();
@@ -840,8 +840,6 @@ async fn dispatch(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Contacts, their conversations (assigned to the admin, in the sandbox's official channel, team Geral) and
-/// their messages, inserted in bulk.
 /// The words the seeded messages are made of (three each, and a number), so a search finds some and not all.
 const WORDS: [&str; 23] = [
     "boleto",
@@ -869,6 +867,8 @@ const WORDS: [&str; 23] = [
     "reembolso",
 ];
 
+/// Contacts, their conversations (assigned to the admin, in the sandbox's official channel, team Geral) and
+/// their messages, inserted in bulk.
 async fn seed(database: &AnyPool, conversations: usize, messages: usize) -> anyhow::Result<()> {
     let one = |sql: &'static str| async move {
         sqlx::query(sql).fetch_one(database).await?.try_get::<i64, _>(0).map_err(anyhow::Error::from)

@@ -656,32 +656,29 @@ impl Store for SqlStore {
         };
         let team_filter = visible_to(teams, 2);
         let team_count = teams.map_or(0, <[i64]>::len);
-        let (filtered, mut filter_binds) = filter_narrowing(filter, 2 + team_count);
-        let next = 2 + team_count + filter_binds.len();
+        let (filtered, mut binds) = filter_narrowing(filter, 2 + team_count);
+        let next = 2 + team_count + binds.len();
         // The page's keyset, or the conversations named (as many binds as names).
-        let (ranged, limit) = match range {
+        let ranged = match range {
             ListRange::Page { after: Some(after), .. } => {
-                filter_binds.extend([Bind::Id(after.updated_at.as_millis()), Bind::Id(after.id.0)]);
+                binds.extend([Bind::Id(after.updated_at.as_millis()), Bind::Id(after.id.0)]);
                 let (at, id) = (next, next + 1);
-                (
-                    format!(
-                        // The first part bounds the index range; the second drops the cursor's
-                        // own millisecond up to its row.
-                        " AND conversation.updated_at <= ${at} AND (conversation.updated_at < ${at} \
-                         OR conversation.conversation_id < ${id})"
-                    ),
-                    range.read_limit(),
+                // The first part bounds the index range; the second drops the cursor's own millisecond up to
+                // its row.
+                format!(
+                    " AND conversation.updated_at <= ${at} AND (conversation.updated_at < ${at} \
+                     OR conversation.conversation_id < ${id})"
                 )
             }
-            ListRange::Page { after: None, .. } => (String::new(), range.read_limit()),
+            ListRange::Page { after: None, .. } => String::new(),
             ListRange::Only(ids) => {
-                filter_binds.extend(ids.iter().map(|id| Bind::Id(id.0)));
+                binds.extend(ids.iter().map(|id| Bind::Id(id.0)));
                 let placeholders =
                     (next..next + ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-                (format!(" AND conversation.conversation_id IN ({placeholders})"), None)
+                format!(" AND conversation.conversation_id IN ({placeholders})")
             }
         };
-        let limit = limit.map(|limit| format!(" LIMIT {limit}")).unwrap_or_default();
+        let limit = range.read_limit().map(|limit| format!(" LIMIT {limit}")).unwrap_or_default();
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS}, {CONTACT_COLUMNS} FROM conversation \
              JOIN contact ON contact.contact_id = conversation.contact_id \
@@ -692,7 +689,7 @@ impl Store for SqlStore {
         for team in teams.unwrap_or_default() {
             query = query.bind(*team);
         }
-        for bind in filter_binds {
+        for bind in binds {
             query = match bind {
                 Bind::Id(id) => query.bind(id),
                 Bind::Code(code) => query.bind(code),
