@@ -5,6 +5,8 @@
 //! atende-bench ingest [--messages 20000] [--contacts 2000] [--concurrency 64] [--postgres URL]
 //! atende-bench page   [--conversations 10000] [--messages 200000] [--requests 300] [--concurrency 4]
 //! atende-bench search [--contacts 100000] [--messages 1000000] [--requests 300] [--concurrency 4] [--postgres URL]
+//!                     [--keep yes]
+//! atende-bench growth [--sizes 10000,100000,1000000,4000000] [--requests 200] [--webhooks 2000] [--postgres URL]
 //! atende-bench dispatch [--rate 80] [--conversations 400] [--per-conversation 5] [--answer-every-ms 0]
 //! atende-bench kill   [--messages 10000] [--webhooks 10000] [--contacts 1000] [--kills 5] [--seed N]
 //!                     [--postgres URL]
@@ -21,6 +23,10 @@
 //! - `search`: what the Atendimentos search asks as the agent types (`search_contacts`, by name or number, and
 //!   `search_messages`, "Busca" by message text) at `--contacts` contacts (each with a conversation) and
 //!   `--messages` messages of three words from a small vocabulary and a number.
+//!
+//! - `growth`: how the cost grows with the data: for each of `--sizes` messages (a conversation and a contact
+//!   for every 20), on a fresh database, the first page (`GET /`), both searches, opening a conversation
+//!   (`conversation_view`), `--webhooks` messages from new numbers applied end to end, and the server's memory.
 //!
 //! - `dispatch`: `--conversations` contacts whose window closed 25 hours ago (written through the sandbox's
 //!   "Simulador de contato"), `--per-conversation` messages held for each, then every contact answers: the
@@ -61,7 +67,7 @@ const ADMIN_PASSWORD: &str = "senha-do-bench";
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(command) = args.first().cloned() else {
-        bail!("uso: atende-bench ingest|page [--opção valor]…");
+        bail!("uso: atende-bench ingest|page|search|growth|dispatch|kill|signin [--opção valor]…");
     };
     let options = Options::parse(&args[1..])?;
     match command.as_str() {
@@ -71,7 +77,10 @@ async fn main() -> anyhow::Result<()> {
         "kill" => kill(&options).await,
         "signin" => signin(&options).await,
         "search" => search(&options).await,
-        other => bail!("comando desconhecido: {other} (ingest, page, search, dispatch, kill ou signin)"),
+        "growth" => growth(&options).await,
+        other => {
+            bail!("comando desconhecido: {other} (ingest, page, search, growth, dispatch, kill ou signin)")
+        }
     }
 }
 
@@ -621,6 +630,13 @@ async fn search(options: &Options) -> anyhow::Result<()> {
     );
     for function in ["search_contacts", "search_messages"] {
         let url = format!("{}/api/{function}", server.base);
+        // Each search twice first, not counted: the server's connections read the indexes' catalogs and
+        // pages once (a server in use has them), and the first of each took up to 80 ms on PostgreSQL.
+        let warm = (client.clone(), url.clone());
+        measured(2 * SEARCHES.len(), move |i| {
+            warm.0.post(&warm.1).form(&[("text", SEARCHES[i % SEARCHES.len()])])
+        })
+        .await?;
         let found = Arc::new(AtomicUsize::new(0));
         let counted = found.clone();
         let client = client.clone();
@@ -648,8 +664,156 @@ async fn search(options: &Options) -> anyhow::Result<()> {
     }
     println!("server RSS: peak {:.1} MiB", server.memory().1);
     database.close().await;
+    // `--keep yes` leaves a PostgreSQL database behind, to read the plans of its searches with psql.
+    if options.text("keep").is_some() {
+        println!("kept: {}", server.database_url);
+        return Ok(());
+    }
     server.stop().await;
     Ok(())
+}
+
+/// See the module's documentation.
+async fn growth(options: &Options) -> anyhow::Result<()> {
+    let sizes = options
+        .text("sizes")
+        .unwrap_or("10000,100000,1000000,4000000")
+        .split(',')
+        .map(|size| size.trim().parse::<usize>().with_context(|| format!("--sizes {size}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let requests = options.number("requests", 200)?;
+    let webhooks = options.number("webhooks", 2_000)?;
+    let store = if options.text("postgres").is_some() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "## growth ({store}): each size on a fresh database, a conversation (and a contact) for every 20 \
+         messages; {requests} requests of each kind over 4 connections; then {webhooks} webhooks from new \
+         numbers, 16 at a time, applied end to end"
+    );
+    println!(
+        "| messages | conversations | seeded in | `GET /` p50 / p99 | search_contacts p50 / p99 | \
+         search_messages p50 / p99 | conversation_view p50 / p99 | webhooks applied | RSS after seeding / peak |"
+    );
+    println!("|---:|---:|---:|---|---|---|---|---:|---|");
+    for messages in sizes {
+        let conversations = (messages / 20).max(1);
+        let Seeded { server, client, database, took: seeded, .. } =
+            seeded(options, conversations, messages).await?;
+        let idle = server.memory();
+        let base = server.base.clone();
+        let page = measured(requests, {
+            let (client, url) = (client.clone(), format!("{base}/"));
+            move |_| client.get(&url)
+        })
+        .await?;
+        let mut searches = Vec::new();
+        for function in ["search_contacts", "search_messages"] {
+            let (client, url) = (client.clone(), format!("{base}/api/{function}"));
+            searches.push(
+                measured(requests, move |i| {
+                    client.post(&url).form(&[("text", SEARCHES[i % SEARCHES.len()])])
+                })
+                .await?,
+            );
+        }
+        let ids: Vec<i64> = sqlx::query("SELECT conversation_id FROM conversation ORDER BY conversation_id")
+            .fetch_all(&database)
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let ids = Arc::new(ids);
+        let opened = measured(requests, {
+            let (client, url) = (client.clone(), format!("{base}/api/conversation_view"));
+            move |i| {
+                let id = ids[i.wrapping_mul(7_919) % ids.len()];
+                client.post(&url).form(&[("conversation", id)])
+            }
+        })
+        .await?;
+        let applied = applied_rate(&server, &database, webhooks).await?;
+        let peak = server.memory();
+        let pair = |(p50, p99): (f64, f64)| format!("{p50:.1} / {p99:.1} ms");
+        println!(
+            "| {messages} | {conversations} | {:.1} s | {} | {} | {} | {} | {applied:.0}/s | {:.0} / {:.0} MiB |",
+            seeded.as_secs_f64(),
+            pair(page),
+            pair(searches[0]),
+            pair(searches[1]),
+            pair(opened),
+            idle.0,
+            peak.1
+        );
+        database.close().await;
+        server.stop().await;
+    }
+    Ok(())
+}
+
+/// p50 and p99 of `requests` requests built by `call`, over 4 connections; any answer but a success fails.
+async fn measured<F>(requests: usize, call: F) -> anyhow::Result<(f64, f64)>
+where
+    F: Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let (mut latencies, _) = drive(requests, 4, move |i| {
+        let request = call(i);
+        async move {
+            let response = request.send().await?;
+            if !response.status().is_success() {
+                bail!("{}", response.status());
+            }
+            response.bytes().await?;
+            Ok(())
+        }
+    })
+    .await?;
+    let (p50, p99, _) = percentiles(&mut latencies);
+    Ok((p50, p99))
+}
+
+/// `webhooks` signed messages, each from a number the server has not seen (a contact, a conversation and a
+/// message to make), posted 16 at a time: how many a second were stored, from the first post until the last
+/// was.
+async fn applied_rate(server: &Server, database: &AnyPool, webhooks: usize) -> anyhow::Result<f64> {
+    let last: i64 = sqlx::query("SELECT COALESCE(MAX(message_id), 0) FROM message")
+        .fetch_one(database)
+        .await?
+        .try_get(0)?;
+    let run = epoch_millis();
+    let client = reqwest::Client::new();
+    let url = format!("{}/webhooks/whatsapp", server.base);
+    let started = Instant::now();
+    drive(webhooks, 16, move |i| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let body = webhook_body(run, i, usize::MAX);
+            let response = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", signature_header(APP_SECRET.as_bytes(), body.as_bytes()))
+                .body(body)
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                bail!("webhook {i}: {}", response.status());
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    loop {
+        let stored: i64 = sqlx::query("SELECT COUNT(*) FROM message WHERE message_id > $1")
+            .bind(last)
+            .fetch_one(database)
+            .await?
+            .try_get(0)?;
+        if usize::try_from(stored)? >= webhooks {
+            return Ok(webhooks as f64 / started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            bail!("{stored} de {webhooks} mensagens guardadas em 300 s");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The contact writes through the sandbox's "Simulador de contato" (`hours_ago` 0 or 25).
