@@ -127,11 +127,15 @@ impl SqlStore {
              WHERE {matching} AND message.body IS NOT NULL AND {key} < $3 AND {key} >= $4{visible} \
              ORDER BY {order} DESC LIMIT $2"
         );
-        // Not prepared once for all searches: a statement PostgreSQL keeps is planned, after its fifth use, for
-        // any words at all (a walk that reads every message, measured at p99 15 s); planned for the words typed,
-        // the index's plan is the one chosen (SQLite plans each statement for the words as well).
-        let mut bound =
-            sqlx::query(&sql).persistent(false).bind(query).bind(i64::from(limit)).bind(below).bind(from);
+        // Not kept prepared on PostgreSQL: a statement it keeps is planned, after its fifth use, for any words at
+        // all (a walk that reads every message, measured at p99 15 s); planned for the words typed, the index's
+        // plan is the one chosen. SQLite's plan does not depend on the words: there it is kept.
+        let mut bound = sqlx::query(&sql)
+            .persistent(self.backend == Backend::Sqlite)
+            .bind(query)
+            .bind(i64::from(limit))
+            .bind(below)
+            .bind(from);
         for team in teams.unwrap_or_default() {
             bound = bound.bind(*team);
         }

@@ -88,6 +88,50 @@ contract!(the_search_returns_at_most_the_limit_in_name_order, |db| {
     assert_eq!(names(&page), ["Cliente 0", "Cliente 1", "Cliente 2"]);
 });
 
+contract!(contacts_past_the_first_two_thousand_in_name_order_are_found_by_name_and_number, |db| {
+    use sqlx::Connection;
+    // SQLite tests the first 2,000 contacts in name order, then asks its trigram index for the rest
+    // (`search_contacts`): 2,100 contacts put some of them past those.
+    let store = db.store().await;
+    let mut conn = sqlx::AnyConnection::connect(&db.database.url()).await.expect("connect");
+    let rows: Vec<String> =
+        (0..2_100).map(|i| format!("('Cliente {i:04}', 'cliente {i:04}', '55219{i:08}', 0)")).collect();
+    sqlx::query(&format!(
+        "INSERT INTO contact (name, name_folded, phone, created_at) VALUES {}",
+        rows.join(",")
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("contacts");
+    let zelia = store.create_contact(new_contact("Zélia Rara", "(11) 99999-0000"), NOW).await.expect("saved");
+    store.create_contact(new_contact("Zoe_x", "(11) 98888-0001"), NOW).await.expect("saved");
+    store.create_contact(new_contact("Zoeax", "(11) 98888-0002"), NOW).await.expect("saved");
+    let search = |text: &str, limit: u32| {
+        let store = &store;
+        let query = ContactQuery { text: text.into(), limit, label: None };
+        async move { names(&store.search_contacts(&query).await.expect("searched")).join("|") }
+    };
+    assert_eq!(search("rara", 50).await, "Zélia Rara", "past the first 2,000, through the index");
+    assert_eq!(search("ZELIA", 50).await, "Zélia Rara", "case and accents aside");
+    assert_eq!(search("99999", 50).await, "Zélia Rara", "by number");
+    assert_eq!(search("ra", 50).await, "Zélia Rara", "two letters: the contacts read one by one");
+    assert_eq!(search("oe_x", 50).await, "Zoe_x", "'_' is a letter, not any letter");
+    assert_eq!(search("cliente 2099", 50).await, "Cliente 2099");
+    // By name ("cliente 20…") or by number (…0120): in name order.
+    assert_eq!(search("cliente 20", 3).await, "Cliente 0020|Cliente 0120|Cliente 0200");
+    // Two of the first 2,000 (by number: 552190000{0,1}209) and ten past them, in one list, in name order.
+    let expected: Vec<String> =
+        [209, 1_209].into_iter().chain(2_090..2_100).map(|i| format!("Cliente {i:04}")).collect();
+    assert_eq!(search("cliente 209", 20).await, expected.join("|"));
+    // Past the first 2,000 with more than 1,000 matches in the index: the contacts after them, in name order.
+    let many = search("cliente", 2_050).await;
+    assert_eq!(many.split('|').count(), 2_050);
+    assert!(many.ends_with("|Cliente 2048|Cliente 2049"), "{}", &many[many.len() - 60..]);
+    store.update_contact(zelia.id, new_contact("Zélia Nova", "(11) 99999-0000")).await.expect("renamed");
+    assert_eq!(search("rara", 50).await, "", "the index follows a new name");
+    assert_eq!(search("nova", 50).await, "Zélia Nova");
+});
+
 contract!(a_conversation_opens_only_for_a_known_contact_and_is_listed_under_meus, |db| {
     let store = db.store().await;
     let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
@@ -1363,6 +1407,64 @@ contract!(messages_are_found_by_their_words_plurals_and_accents_aside_in_the_tea
         ["Outro pedido de Vendas", "Meus pedidos não chegaram"],
         "newest first"
     );
+});
+
+/// The next message written gets the id `next` (ids further on than the newest messages a search walks).
+async fn next_message_id(db: &crate::common::TestDb, next: i64) {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&db.database.url()).await.expect("connect");
+    let sql = match db.database {
+        atende_server::Database::Postgres(_) => {
+            format!("ALTER TABLE message ALTER COLUMN message_id RESTART WITH {next}")
+        }
+        atende_server::Database::Sqlite(_) => {
+            format!("UPDATE sqlite_sequence SET seq = {} WHERE name = 'message'", next - 1)
+        }
+    };
+    sqlx::query(&sql).execute(&mut conn).await.expect("message ids moved on");
+}
+
+contract!(a_search_finds_matches_near_and_far_from_the_newest_messages_newest_first, |db| {
+    use atende_domain::ports::MessageSearches;
+    use atende_domain::search::MessageSearch;
+    // On PostgreSQL the store walks the newest 2,000 message ids, then up to 10,000, before it reads the rest
+    // from its index (server/src/store/search.rs): ids far apart put a match in each of the three.
+    let store = db.store().await;
+    let maria = store.create_contact(new_contact("Maria", "(11) 98765-4321"), NOW).await.expect("saved");
+    let id = store.open_conversation(maria.id, ChannelKind::WhatsappOfficial, NOW).await.expect("opened").id;
+    contact_wrote(&db, id, "Boleto antigo", NOW).await;
+    next_message_id(&db, 20_000).await;
+    contact_wrote(&db, id, "Boleto do meio", NOW.plus_millis(1)).await;
+    contact_wrote(&db, id, "Só no meio", NOW.plus_millis(2)).await;
+    next_message_id(&db, 25_000).await;
+    contact_wrote(&db, id, "Boleto novo", NOW.plus_millis(3)).await;
+    contact_wrote(&db, id, "Nada a ver", NOW.plus_millis(4)).await;
+    let found = |typed: &str, before: Option<i64>, limit: u32| {
+        let store = &store;
+        let search = MessageSearch::parse(typed).expect("a word");
+        async move {
+            let found = store.search_messages(&search, None, before, limit).await.expect("searched");
+            found.into_iter().map(|found| (found.message, found.body)).collect::<Vec<_>>()
+        }
+    };
+    let bodies = |found: Vec<(i64, String)>| found.into_iter().map(|(_, body)| body).collect::<Vec<_>>();
+    let all = found("boleto", None, 10).await;
+    assert_eq!(
+        bodies(all.clone()),
+        ["Boleto novo", "Boleto do meio", "Boleto antigo"],
+        "from all three reaches"
+    );
+    assert_eq!(bodies(found("boleto", None, 1).await), ["Boleto novo"]);
+    assert_eq!(bodies(found("boleto", None, 2).await), ["Boleto novo", "Boleto do meio"]);
+    assert_eq!(
+        bodies(found("boleto", Some(all[0].0), 10).await),
+        ["Boleto do meio", "Boleto antigo"],
+        "older"
+    );
+    assert_eq!(bodies(found("boleto", Some(all[1].0), 10).await), ["Boleto antigo"]);
+    assert_eq!(bodies(found("meio", None, 10).await), ["Só no meio", "Boleto do meio"], "none of the newest");
+    assert_eq!(bodies(found("antigo", None, 10).await), ["Boleto antigo"]);
+    assert!(found("reembolso", None, 10).await.is_empty());
 });
 
 /// A console channel on the unofficial gateway, for conversations opened in a team.
