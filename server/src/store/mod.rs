@@ -350,8 +350,8 @@ struct ContactSearch<'a> {
 /// Which contacts one reading of the search tests.
 enum ContactReach {
     All,
-    /// The first [`CONTACTS_WALKED`] in name order.
-    First,
+    /// Those up to `key` (name_folded, contact_id) in name order, `key` included.
+    UpTo((String, i64)),
     /// Those after `key` (name_folded, contact_id) in name order; only those the trigram index finds with
     /// `candidates` ((column, pattern) each) when there are some.
     After {
@@ -388,19 +388,16 @@ impl SqlStore {
         reach: ContactReach,
         limit: u32,
     ) -> Result<Vec<Contact>, StoreError> {
-        let mut table = "contact".to_owned();
         let mut narrowing = String::new();
         let mut after = None;
         let mut patterns = Vec::new();
         match reach {
             ContactReach::All => {}
-            ContactReach::First => {
-                table = format!(
-                    "(SELECT * FROM contact ORDER BY name_folded, contact_id LIMIT {CONTACTS_WALKED}) AS contact"
-                );
+            ContactReach::UpTo(key) => {
+                narrowing.push_str(" AND (contact.name_folded, contact.contact_id) <= ($5, $6)");
+                after = Some(key);
             }
             ContactReach::After { key, candidates } => {
-                // A row value: SQLite reads it as a range of the name index (16 ms → 12 ms at 100,000).
                 narrowing.push_str(" AND (contact.name_folded, contact.contact_id) > ($5, $6)");
                 after = Some(key);
                 if let Some(candidates) = candidates {
@@ -417,7 +414,7 @@ impl SqlStore {
             }
         }
         let sql = format!(
-            "SELECT {CONTACT_COLUMNS} FROM {table} \
+            "SELECT {CONTACT_COLUMNS} FROM contact \
              WHERE (contact.name_folded LIKE $1 ESCAPE '\\' \
                OR ($2 IS NOT NULL AND contact.phone LIKE $2 ESCAPE '\\')) \
              AND ($4 IS NULL OR contact.contact_id IN (SELECT contact_id FROM contact_label WHERE label_id = $4))\
@@ -627,7 +624,10 @@ impl Store for SqlStore {
     /// name order a common one. SQLite cannot tell which the text is, so the store asks in turn: the first
     /// [`CONTACTS_WALKED`] contacts in name order, each tested; when they hold fewer than `limit` matches,
     /// the rest come from the trigram index (`contact_trigram`) if it holds at most
-    /// [`INDEX_CANDIDATES_MAX`] matches, else from the contacts after those in name order.
+    /// [`INDEX_CANDIDATES_MAX`] matches for the name and for the number, else from the contacts after those
+    /// in name order. Both parts are bounded by the same contact, read first, so a contact written
+    /// meanwhile is neither listed twice nor skipped. The bounds are row values, which SQLite reads as a
+    /// range of the name index (16 ms → 12 ms at 100,000 with an `OR` instead).
     #[tracing::instrument(skip_all)]
     async fn search_contacts(&self, query: &ContactQuery) -> Result<Vec<Contact>, StoreError> {
         let text = fold_for_search(&query.text);
@@ -641,11 +641,6 @@ impl Store for SqlStore {
         if self.backend == Backend::Postgres {
             return self.contacts_matching(&search, ContactReach::All, query.limit).await;
         }
-        let mut found = self.contacts_matching(&search, ContactReach::First, query.limit).await?;
-        let wanted = query.limit.saturating_sub(u32::try_from(found.len()).unwrap_or(u32::MAX));
-        if wanted == 0 {
-            return Ok(found);
-        }
         let last = sqlx::query(
             "SELECT name_folded, contact_id FROM contact ORDER BY name_folded, contact_id LIMIT 1 OFFSET $1",
         )
@@ -653,12 +648,19 @@ impl Store for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        // Fewer contacts than that: every one was tested.
-        let Some(last) = last else { return Ok(found) };
-        let key = (
+        // Fewer contacts than that: each is tested.
+        let Some(last) = last else {
+            return self.contacts_matching(&search, ContactReach::All, query.limit).await;
+        };
+        let key: (String, i64) = (
             last.try_get("name_folded").map_err(unavailable)?,
             last.try_get("contact_id").map_err(unavailable)?,
         );
+        let mut found = self.contacts_matching(&search, ContactReach::UpTo(key.clone()), query.limit).await?;
+        let wanted = query.limit.saturating_sub(u32::try_from(found.len()).unwrap_or(u32::MAX));
+        if wanted == 0 {
+            return Ok(found);
+        }
         // The index's matches, if they are few; else the contacts in name order (a text in many of them is
         // found soon).
         let mut candidates = trigram_patterns(&search);
