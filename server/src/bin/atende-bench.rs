@@ -430,6 +430,27 @@ fn webhook_body(run: i64, index: usize, contacts: usize) -> String {
     .to_string()
 }
 
+/// Posts webhook `index` (`body`, signed with `signature`) to `url`; any answer but a success fails.
+async fn post_webhook(
+    client: &reqwest::Client,
+    url: &str,
+    body: String,
+    signature: &str,
+    index: usize,
+) -> anyhow::Result<()> {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature)
+        .body(body)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("webhook {index}: {}", response.status());
+    }
+    Ok(())
+}
+
 async fn ingest(options: &Options) -> anyhow::Result<()> {
     let messages = options.number("messages", 20_000)?;
     let contacts = options.number("contacts", 2_000)?;
@@ -454,17 +475,7 @@ async fn ingest(options: &Options) -> anyhow::Result<()> {
         let (client, url, bodies) = (client.clone(), url.clone(), bodies.clone());
         async move {
             let (body, signature) = &bodies[index];
-            let response = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-hub-signature-256", signature)
-                .body(body.clone())
-                .send()
-                .await?;
-            if !response.status().is_success() {
-                bail!("webhook {index}: {}", response.status());
-            }
-            Ok(())
+            post_webhook(&client, &url, body.clone(), signature, index).await
         }
     })
     .await?;
@@ -786,17 +797,8 @@ async fn applied_rate(server: &Server, database: &AnyPool, webhooks: usize) -> a
         let (client, url) = (client.clone(), url.clone());
         async move {
             let body = webhook_body(run, i, usize::MAX);
-            let response = client
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("x-hub-signature-256", signature_header(APP_SECRET.as_bytes(), body.as_bytes()))
-                .body(body)
-                .send()
-                .await?;
-            if !response.status().is_success() {
-                bail!("webhook {i}: {}", response.status());
-            }
-            Ok(())
+            let signature = signature_header(APP_SECRET.as_bytes(), body.as_bytes());
+            post_webhook(&client, &url, body, &signature, i).await
         }
     })
     .await?;
