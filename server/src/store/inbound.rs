@@ -6,15 +6,12 @@
 //! messages held for that conversation happen in one transaction.
 
 use super::queue::{status_rank, MessageId};
-use super::{corrupt, placeholders, unavailable, LifecycleRow, SqlStore};
-use atende_domain::channel::{Channel, ChannelKind};
-use atende_domain::contact::{fold_for_search, ContactName};
-use atende_domain::lifecycle::Lifecycle;
+use super::{placeholders, unavailable, SqlStore};
 use atende_domain::phone::Phone;
 use atende_domain::ports::StoreError;
 use atende_domain::time::Timestamp;
 use atende_domain::window::InboundKind;
-use sqlx::{AnyConnection, FromRow, Row};
+use sqlx::{AnyConnection, Row};
 
 /// A stored webhook body not applied yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +165,7 @@ pub enum StatusOutcome {
 
 const PREVIEW_CHARS: usize = 120;
 
-fn preview(message: &InboundMessage) -> String {
+pub(super) fn preview(message: &InboundMessage) -> String {
     let body = message.body.as_deref();
     if let Some(line) = message.extras.rich.as_ref().and_then(atende_domain::content::Rich::preview) {
         return line.chars().take(PREVIEW_CHARS).collect();
@@ -197,10 +194,7 @@ impl SqlStore {
         let mut tx = self.write_tx().await?;
         // Many rows to a statement, in the order received (their ids keep it).
         for chunk in bodies.chunks(200) {
-            let rows = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let rows = super::values_rows(chunk.len(), 2, &["?", "?", "$1"]);
             let sql = format!("INSERT INTO webhook_receipt (provider, body, received_at) VALUES {rows}");
             let mut query = sqlx::query(&sql).bind(now.as_millis());
             for (provider, body) in chunk {
@@ -439,180 +433,23 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<InboundOutcome, StoreError> {
         let mut tx = self.write_tx().await?;
-        let outcome = Self::record_inbound_on(&mut tx, message, now).await?;
+        let outcomes = Self::record_inbound_batch_on(&mut tx, std::slice::from_ref(message), now).await?;
+        let outcome = outcomes.first().copied().unwrap_or(InboundOutcome::Duplicate);
         self.commit(tx).await?;
         Ok(outcome)
     }
 
-    /// [`Self::record_inbound`] on `conn`, inside the caller's transaction.
-    #[tracing::instrument(skip_all, fields(channel = message.channel_id))]
-    pub(crate) async fn record_inbound_on(
-        tx: &mut AnyConnection,
-        message: &InboundMessage,
+    /// Stores several contacts' messages in one transaction, in order, as [`Self::record_inbound`] would one
+    /// after the other (what the webhook processor does with a batch of notifications).
+    pub async fn record_inbound_batch(
+        &self,
+        messages: &[InboundMessage],
         now: Timestamp,
-    ) -> Result<InboundOutcome, StoreError> {
-        let seen = sqlx::query("SELECT message_id FROM message WHERE provider_message_id = $1")
-            .bind(&message.provider_message_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        if seen.is_some() {
-            return Ok(InboundOutcome::Duplicate);
-        }
-
-        // The contact: by provider identity, else by phone (either ninth-digit form), else a new one.
-        let mut contact_id: Option<i64> =
-            sqlx::query("SELECT contact_id FROM contact_identity WHERE kind = $1 AND external_id = $2")
-                .bind(&message.identity_kind)
-                .bind(&message.external_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .map(|row| row.try_get("contact_id"))
-                .transpose()
-                .map_err(unavailable)?;
-        if let (None, Some(phone)) = (contact_id, &message.phone) {
-            let (first, second) = super::phone_forms(phone);
-            contact_id = sqlx::query("SELECT contact_id FROM contact WHERE phone = $1 OR phone = $2")
-                .bind(first)
-                .bind(second)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .map(|row| row.try_get("contact_id"))
-                .transpose()
-                .map_err(unavailable)?;
-        }
-        let contact_id = match contact_id {
-            Some(id) => id,
-            None => {
-                let fallback =
-                    message.phone.as_ref().map_or_else(|| message.external_id.clone(), Phone::to_string);
-                let name = message
-                    .profile_name
-                    .as_deref()
-                    .and_then(|n| ContactName::parse(n).ok())
-                    .or_else(|| ContactName::parse(&fallback).ok())
-                    .ok_or_else(|| StoreError::Unavailable(format!("no usable name for {fallback:?}")))?;
-                sqlx::query(
-                    "INSERT INTO contact (name, name_folded, phone, created_at) VALUES ($1, $2, $3, $4) \
-                     RETURNING contact_id",
-                )
-                .bind(name.as_str())
-                .bind(fold_for_search(name.as_str()))
-                .bind(message.phone.as_ref().map(Phone::digits))
-                .bind(now.as_millis())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .try_get("contact_id")
-                .map_err(unavailable)?
-            }
-        };
-        sqlx::query(
-            "INSERT INTO contact_identity (contact_id, kind, external_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (kind, external_id) DO NOTHING",
-        )
-        .bind(contact_id)
-        .bind(&message.identity_kind)
-        .bind(&message.external_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-
-        // The conversation: the latest with this contact on this channel, or a new one; and where it stands.
-        // Its row stays locked until the decision below is written (SQLite's write transaction holds the whole
-        // database already): a send refused meanwhile for a closed window, or another instance applying the
-        // same contact's message, waits instead of being overwritten.
-        let lock = if tx.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
-        let existing = sqlx::query(&format!(
-            "SELECT conversation_id, channel, status, last_inbound_at, attempt_category, attempt_started_at, \
-             provider_closed_at FROM conversation WHERE contact_id = $1 AND channel_id = $2 \
-             ORDER BY conversation_id DESC LIMIT 1{lock}"
-        ))
-        .bind(contact_id)
-        .bind(message.channel_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let (conversation_id, kind, before) = match existing {
-            Some(row) => (
-                row.try_get::<i64, _>("conversation_id").map_err(unavailable)?,
-                row.try_get::<String, _>("channel").map_err(unavailable)?,
-                LifecycleRow::from_row(&row).map_err(unavailable)?.lifecycle()?,
-            ),
-            None => {
-                let row = sqlx::query(
-                    "INSERT INTO conversation (contact_id, channel, channel_id, status, created_at, updated_at) \
-                     SELECT $1, kind, channel_id, 'open', $3, $3 FROM channel WHERE channel_id = $2 \
-                     RETURNING conversation_id, channel",
-                )
-                .bind(contact_id)
-                .bind(message.channel_id)
-                .bind(now.as_millis())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .ok_or(StoreError::NotFound)?;
-                (
-                    row.try_get::<i64, _>("conversation_id").map_err(unavailable)?,
-                    row.try_get::<String, _>("channel").map_err(unavailable)?,
-                    Lifecycle::started_by_business(None),
-                )
-            }
-        };
-
-        let message_id: i64 = sqlx::query(
-            "INSERT INTO message (conversation_id, direction, kind, body, detail, provider_message_id, status, \
-             status_rank, created_at, provider_at, content) \
-             VALUES ($1, 'in', $2, $3, $4, $5, 'received', 0, $6, $7, $8) RETURNING message_id",
-        )
-        .bind(conversation_id)
-        .bind(&message.kind)
-        .bind(message.body.as_deref())
-        .bind(&message.detail)
-        .bind(&message.provider_message_id)
-        .bind(now.as_millis())
-        .bind(message.sent_at.as_millis())
-        .bind((!message.extras.is_empty()).then(|| serde_json::to_string(&message.extras).unwrap_or_default()))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .try_get("message_id")
-        .map_err(unavailable)?;
-        if let Some(media) = &message.media {
-            Self::insert_media_on(&mut *tx, message_id, conversation_id, message.channel_id, media, now)
-                .await?;
-        }
-
-        // The domain decides what the message changes (the window, the conversation's state, whether what
-        // was held may leave); this writes it.
-        let channel =
-            Channel::from(ChannelKind::from_code(&kind).ok_or_else(|| corrupt("channel kind", &kind))?);
-        let decided = before.contact_message(&channel, message.activity, message.sent_at, now);
-        let after = decided.lifecycle;
-        // The list shows the contact's newest message, even when webhooks arrive out of order.
-        let newest = before.last_inbound_at().is_none_or(|last| last <= message.sent_at);
-        sqlx::query(
-            "UPDATE conversation SET status = $2, attempt_category = $3, attempt_started_at = $4, \
-             last_inbound_at = $5, provider_closed_at = $6, updated_at = $7, \
-             last_message = COALESCE($8, last_message) WHERE conversation_id = $1",
-        )
-        .bind(conversation_id)
-        .bind(after.status().code())
-        .bind(after.attempt().map(|attempt| attempt.category().code()))
-        .bind(after.attempt().map(|attempt| attempt.started_at().as_millis()))
-        .bind(after.last_inbound_at().map(Timestamp::as_millis))
-        .bind(after.provider_closed_at().map(Timestamp::as_millis))
-        .bind(now.as_millis())
-        .bind(newest.then(|| preview(message)))
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-
-        let released =
-            if decided.releases_held { Self::release_held_in(tx, conversation_id, now).await? } else { 0 };
-        Ok(InboundOutcome::Stored { conversation_id, message_id: MessageId(message_id), released })
+    ) -> Result<Vec<InboundOutcome>, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let outcomes = Self::record_inbound_batch_on(&mut tx, messages, now).await?;
+        self.commit(tx).await?;
+        Ok(outcomes)
     }
 
     /// Applies a delivery status, never backwards, keeping every status in the history.

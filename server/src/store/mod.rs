@@ -24,6 +24,7 @@ use std::time::Duration;
 pub mod agents;
 pub mod changes;
 pub mod channels;
+mod contact_messages;
 pub mod hours;
 pub mod inbound;
 pub mod labels;
@@ -57,6 +58,26 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     /// Whether the last write failed (a full disk, a database that refuses writes): `/health` says so.
     pub(crate) writes: Arc<WriteHealth>,
+    /// How many callers wait to begin a write transaction: on SQLite, a long one (the webhook processor's)
+    /// commits sooner while someone waits.
+    writers_waiting: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a caller among those waiting for the writer for as long as it lives (it is dropped once the
+/// transaction began, or failed, or the caller gave up waiting).
+struct WaitingWriter<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> WaitingWriter<'a> {
+    fn enter(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for WaitingWriter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The outcome of the latest write, for `/health`.
@@ -124,7 +145,7 @@ impl SqlStore {
             }
             Backend::Postgres => pool.clone(),
         };
-        Ok(Self { pool, writer, backend, writes: Arc::default() })
+        Ok(Self { pool, writer, backend, writes: Arc::default(), writers_waiting: Arc::default() })
     }
 
     /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a
@@ -134,6 +155,7 @@ impl SqlStore {
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let _waiting = WaitingWriter::enter(&self.writers_waiting);
         let begun = match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.writer.begin().await,
@@ -142,6 +164,11 @@ impl SqlStore {
             self.writes.record(&begun);
         }
         begun
+    }
+
+    /// Whether someone waits to begin a write transaction now.
+    pub(crate) fn writers_waiting(&self) -> bool {
+        self.writers_waiting.load(std::sync::atomic::Ordering::Relaxed) > 0
     }
 
     /// Commits a write transaction. Success is answered only from here: a commit that fails (a full disk) is
@@ -334,6 +361,29 @@ pub(crate) fn theirs_or_shared(column: &str, teams: Option<&[i64]>, first: usize
 /// `$first, $first+1, …`, `count` of them: binds for an `IN (…)` list.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `count` rows of a `VALUES` list, each of `cells`; in a cell, `?` is the next numbered placeholder, from
+/// `$first` on: `values_rows(2, 3, &["?", "'in'", "CAST(? AS TEXT)"])` is
+/// `($3, 'in', CAST($4 AS TEXT)), ($5, 'in', CAST($6 AS TEXT))`.
+pub(crate) fn values_rows(count: usize, first: usize, cells: &[&str]) -> String {
+    let mut next = first;
+    let mut rows = Vec::with_capacity(count);
+    for _ in 0..count {
+        let row: Vec<String> = cells
+            .iter()
+            .map(|cell| {
+                if !cell.contains('?') {
+                    return (*cell).to_owned();
+                }
+                let filled = cell.replacen('?', &format!("${next}"), 1);
+                next += 1;
+                filled
+            })
+            .collect();
+        rows.push(format!("({})", row.join(", ")));
+    }
+    rows.join(", ")
 }
 
 /// On SQLite, the contacts in name order tested one by one before the trigram index is asked (see
@@ -856,5 +906,17 @@ impl Store for SqlStore {
             .ok_or(StoreError::NotFound)?
             .try_get("team_id")
             .map_err(unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_rows_number_the_placeholders_across_rows_and_keep_the_rest() {
+        assert_eq!(
+            super::values_rows(2, 3, &["?", "'in'", "CAST(? AS TEXT)", "$1"]),
+            "($3, 'in', CAST($4 AS TEXT), $1), ($5, 'in', CAST($6 AS TEXT), $1)"
+        );
+        assert_eq!(super::values_rows(0, 1, &["?"]), "");
     }
 }

@@ -614,24 +614,46 @@ impl SqlStore {
         conversation_id: i64,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        sqlx::query(
-            "UPDATE message SET status = 'queued' WHERE message_id IN \
-             (SELECT message_id FROM outbound_job WHERE conversation_id = $1 AND state = 'held')",
-        )
-        .bind(conversation_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        let released = sqlx::query(
-            "UPDATE outbound_job SET state = 'ready', next_attempt_at = $2 \
-             WHERE conversation_id = $1 AND state = 'held'",
-        )
-        .bind(conversation_id)
-        .bind(now.as_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?
-        .rows_affected();
+        let released = Self::release_held_in_each(tx, &[conversation_id], now).await?;
+        Ok(released.values().sum())
+    }
+
+    /// [`Self::release_held_in`] for each of `conversations` at once: how many were released in each (only
+    /// those where some were).
+    pub(crate) async fn release_held_in_each(
+        tx: &mut sqlx::AnyConnection,
+        conversations: &[i64],
+        now: Timestamp,
+    ) -> Result<std::collections::HashMap<i64, u64>, StoreError> {
+        let mut released = std::collections::HashMap::new();
+        for chunk in conversations.chunks(200) {
+            let sql = format!(
+                "UPDATE message SET status = 'queued' WHERE message_id IN \
+                 (SELECT message_id FROM outbound_job WHERE conversation_id IN ({}) AND state = 'held')",
+                super::placeholders(1, chunk.len())
+            );
+            let kept = tx.backend_name() != "PostgreSQL";
+            let mut query = sqlx::query(&sql).persistent(kept);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            // Nothing held (the usual case): the jobs are not looked at again.
+            if query.execute(&mut *tx).await.map_err(unavailable)?.rows_affected() == 0 {
+                continue;
+            }
+            let sql = format!(
+                "UPDATE outbound_job SET state = 'ready', next_attempt_at = $1 \
+                 WHERE conversation_id IN ({}) AND state = 'held' RETURNING conversation_id",
+                super::placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query_scalar::<_, i64>(&sql).persistent(kept).bind(now.as_millis());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for conversation in query.fetch_all(&mut *tx).await.map_err(unavailable)? {
+                *released.entry(conversation).or_insert(0) += 1;
+            }
+        }
         Ok(released)
     }
 

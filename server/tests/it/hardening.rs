@@ -906,3 +906,30 @@ async fn slow_clients_are_cut_off_and_never_keep_others_out() {
     assert_eq!(answer.status(), 200);
     assert!(began.elapsed() < 5 * second, "/health waited {:?}", began.elapsed());
 }
+
+on_both!(a_receipt_the_store_refuses_amid_a_page_holds_up_none_of_the_others, |app| {
+    refuse_poison(&app).await;
+    // Eleven receipts stored at once, read by the processor as one page: the poison is the sixth.
+    let bodies: Vec<String> = (0..11)
+        .map(|i| {
+            let text = if i == 5 { "veneno".to_owned() } else { format!("vizinho {i} do veneno") };
+            whatsapp_text(&app, &format!("wamid.vizinho{i}"), &format!("55119777700{i:02}"), &text)
+                .to_string()
+        })
+        .collect();
+    let receipts: Vec<(&str, &str)> = bodies.iter().map(|body| ("whatsapp", body.as_str())).collect();
+    app.store
+        .record_webhooks(&receipts, atende_domain::time::Timestamp::from_millis(1_790_000_000_000))
+        .await
+        .expect("stored");
+    let set_aside = eventually("the poison is set aside", || async {
+        let listed = app.store.set_aside_webhooks(10).await.ok()?;
+        (listed.len() == 1).then_some(listed)
+    })
+    .await;
+    assert_eq!(set_aside[0].attempts, atende_server::inbox::RECEIPT_ATTEMPTS);
+    assert!(set_aside[0].excerpt.contains("wamid.vizinho5"), "{}", set_aside[0].excerpt);
+    let stored = stored_bodies(&app, "vizinho % do veneno").await;
+    assert_eq!(stored.len(), 10, "every receipt but the poison, once each: {stored:?}");
+    assert!(stored_bodies(&app, "veneno").await.is_empty());
+});

@@ -3,7 +3,7 @@
 use atende_domain::contact::ContactForm;
 use atende_domain::conversation::ChannelKind;
 use atende_domain::phone::Phone;
-use atende_domain::ports::{ContactQuery, Store};
+use atende_domain::ports::{ContactQuery, Outbox, Store};
 use atende_domain::time::Timestamp;
 use atende_server::store::channels::ChannelConfig;
 use atende_server::store::inbound::{InboundMessage, InboundOutcome, StatusOutcome, StatusUpdate};
@@ -439,3 +439,128 @@ async fn last_line(store: &SqlStore) -> Option<String> {
     let conversations = store.list_conversations(atende_domain::conversation::Tab::All).await.expect("list");
     conversations.into_iter().next().and_then(|c| c.last_message)
 }
+
+/// A fresh database of the same kind as `db` (SQLite or PostgreSQL).
+async fn another_like(db: &crate::common::TestDb) -> crate::common::TestDb {
+    match db.database {
+        atende_server::Database::Sqlite(_) => crate::common::TestDb::sqlite().await,
+        atende_server::Database::Postgres(_) => crate::common::TestDb::postgres().await.expect("PostgreSQL"),
+    }
+}
+
+/// What a store holds after the contacts wrote, without the ids (which the two ways may number apart): each
+/// conversation with its contact, status, window, list line and messages; every contact.
+async fn what_was_stored(store: &SqlStore) -> (Vec<String>, Vec<String>) {
+    use atende_domain::conversation::Tab;
+    let mut conversations = Vec::new();
+    for c in store.list_conversations(Tab::All).await.expect("list") {
+        let messages = store.conversation_messages(c.id.0).await.expect("messages");
+        conversations.push(format!(
+            "{} {:?} {:?} {:?} last_inbound={:?} closed={:?} line={:?} updated={:?} {messages:?}",
+            c.contact_name.as_str(),
+            c.contact_phone.as_ref().map(Phone::digits),
+            c.channel,
+            c.status,
+            c.last_inbound_at,
+            c.provider_closed_at,
+            c.last_message,
+            c.updated_at,
+        ));
+    }
+    conversations.sort();
+    let mut contacts: Vec<String> = store
+        .search_contacts(&ContactQuery { text: String::new(), limit: 500, label: None })
+        .await
+        .expect("contacts")
+        .into_iter()
+        .map(|c| format!("{} {:?}", c.name.as_str(), c.phone.as_ref().map(Phone::digits)))
+        .collect();
+    contacts.sort();
+    (conversations, contacts)
+}
+
+contract!(a_batch_stores_what_the_same_messages_stored_one_at_a_time_do, |db| {
+    let other = another_like(&db).await;
+    let (one_by_one, together) = (db.store().await, other.store().await);
+    let now = T0.plus_millis(2 * 86_400_000);
+    let mut released = Vec::new();
+    for store in [&one_by_one, &together] {
+        let wa = channel(store).await;
+        let page = messenger_page(store, false).await;
+        // Known before: a contact saved by hand (found by number), and one who wrote two days ago, whose
+        // conversation was concluded and who has a message held for them.
+        let saved =
+            ContactForm { name: "Joana".into(), phone: "(21) 98888-7777".into() }.validate().expect("valid");
+        store.create_contact(saved, T0).await.expect("saved");
+        let (old, _) = stored(
+            store.record_inbound(&from(wa, "5531977776666", "wamid.old", "Oi", T0), T0).await.expect("in"),
+        );
+        let id = atende_domain::conversation::ConversationId(old);
+        let concluded =
+            store.conversation_state(id).await.expect("state").lifecycle.conclude().expect("open");
+        store.set_status(id, &concluded, None, T0).await.expect("concluded");
+        store
+            .enqueue(&NewOutbound::text(old, wa, "Seu pedido saiu"), Dispatch::Hold, T0)
+            .await
+            .expect("held");
+        let at = |seconds: i64| now.plus_millis(seconds * 1_000);
+        let mut batch = vec![
+            // A new contact writing twice, the first message delivered twice.
+            from(wa, "5511987654321", "wamid.1", "Oi", at(1)),
+            from(wa, "5511987654321", "wamid.2", "Tudo bem?", at(2)),
+            from(wa, "5511987654321", "wamid.1", "Oi", at(1)),
+            // The same person under the number without the ninth digit.
+            from(wa, "551187654321", "wamid.3", "Sou eu de novo", at(3)),
+            // The contact saved by hand, by number; its two messages arrive out of order.
+            from(wa, "5521988887777", "wamid.5", "Mais novo", at(10)),
+            from(wa, "5521988887777", "wamid.4", "Mais antigo", at(5)),
+            // The one whose conversation was concluded: it reopens and what was held leaves.
+            from(wa, "5531977776666", "wamid.6", "Voltei", at(6)),
+            // Someone known by their page-scoped id only, twice.
+            from_psid(page, "PSID-1", "mid.1"),
+            from_psid(page, "PSID-1", "mid.2"),
+            // A message already stored before the batch.
+            from(wa, "5531977776666", "wamid.old", "Oi", T0),
+        ];
+        // More contacts than one statement takes (100 rows; 50 conversations to an update).
+        batch.extend(
+            (0..120).map(|i| from(wa, &format!("55119{i:08}"), &format!("wamid.n{i}"), "Olá", at(20 + i))),
+        );
+        let outcomes = if std::ptr::eq(store, &one_by_one) {
+            let mut outcomes = Vec::new();
+            for message in &batch {
+                outcomes.push(store.record_inbound(message, now).await.expect("one"));
+            }
+            outcomes
+        } else {
+            store.record_inbound_batch(&batch, now).await.expect("together")
+        };
+        let duplicates: Vec<bool> = outcomes.iter().map(|o| *o == InboundOutcome::Duplicate).collect();
+        assert_eq!(
+            duplicates,
+            [[false, false, true, false, false, false, false, false, false, true].as_slice(), &[false; 120]]
+                .concat(),
+            "which messages were new"
+        );
+        released.push(
+            outcomes
+                .iter()
+                .map(|o| match o {
+                    InboundOutcome::Stored { released, .. } => *released,
+                    InboundOutcome::Duplicate => 0,
+                })
+                .sum::<u64>(),
+        );
+    }
+    assert_eq!(released, [1, 1], "the held message left once, either way");
+    let (a, b) = (what_was_stored(&one_by_one).await, what_was_stored(&together).await);
+    assert_eq!(a.1.len(), 124, "four contacts and the 120: {:?}", a.1);
+    assert_eq!(a.0.len(), 124, "four conversations and the 120: {:#?}", a.0);
+    assert!(
+        a.0.iter().any(|c| c.starts_with("Joana") && c.contains("line=Some(\"Mais novo\")")),
+        "{:#?}",
+        a.0
+    );
+    assert_eq!(a, b, "the batch stored something else");
+    other.drop_database().await;
+});
