@@ -147,15 +147,20 @@ impl LiveFeed {
             }
             // Whatever happened while nobody listened is unknown.
             self.everything();
+            // What the gathering below got instead of a notification, handled as if received here.
+            let mut handed_back = None;
             loop {
-                match listener.try_recv().await {
+                let received = match handed_back.take() {
+                    Some(received) => received,
+                    None => listener.try_recv().await,
+                };
+                match received {
                     Ok(Some(notification)) => {
                         let mut changes = BTreeSet::new();
                         changes.extend(parse_notification(notification.payload()));
                         // Take what else arrives within [`GATHER`], to look the teams up in one query. Waiting
                         // for a notification may be given up: sqlx's listener loses nothing then.
                         let until = tokio::time::Instant::now() + GATHER;
-                        let mut interrupted = None;
                         while changes.len() < 500 {
                             if let Some(more) = listener.next_buffered() {
                                 changes.extend(parse_notification(more.payload()));
@@ -164,22 +169,13 @@ impl LiveFeed {
                             match tokio::time::timeout_at(until, listener.try_recv()).await {
                                 Ok(Ok(Some(more))) => changes.extend(parse_notification(more.payload())),
                                 Ok(other) => {
-                                    interrupted = Some(other);
+                                    handed_back = Some(other);
                                     break;
                                 }
                                 Err(_) => break,
                             }
                         }
                         self.announce(store, changes.into_iter().collect()).await;
-                        match interrupted {
-                            // The connection was lost and is back: notifications in between are gone.
-                            Some(Ok(_)) => self.everything(),
-                            Some(Err(error)) => {
-                                tracing::warn!(%error, "live updates: the PostgreSQL listener failed; reconnecting");
-                                break;
-                            }
-                            None => {}
-                        }
                     }
                     // The connection was lost and is back: notifications in between are gone.
                     Ok(None) => self.everything(),

@@ -205,10 +205,10 @@ const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// On SQLite, how many contacts' messages are stored together (see [`SqlStore::record_inbound_batch_on`]):
 /// [`FLUSH_WHILE_WAITED_FOR`] while another writer waits (a webhook to be acknowledged, say), else
-/// [`FLUSH_ALONE`]. Measured
-/// (`atende-bench ingest`, 20,000 webhooks, 2 cores), always 8: acknowledged 13,196/s (p99 9.7 ms), applied
-/// 5,174/s; always 16: 10,794/s (p99 12.8 ms), 4,756/s; always 32: 7,988/s (p99 18.9 ms), 5,354/s; a whole page
-/// of 128: 5,585/s (p99 33.7 ms), 5,423/s. PostgreSQL stores a page's messages together.
+/// [`FLUSH_ALONE`]. Measured (`atende-bench ingest`, 20,000 webhooks, 2 cores), always 8: acknowledged
+/// 13,196/s (p99 9.7 ms), applied 5,174/s; always 16: 10,794/s (p99 12.8 ms), 4,756/s; always 32: 7,988/s
+/// (p99 18.9 ms), 5,354/s; a whole page of 128: 5,585/s (p99 33.7 ms), 5,423/s. PostgreSQL stores a page's
+/// messages together.
 const FLUSH_WHILE_WAITED_FOR: usize = 8;
 const FLUSH_ALONE: usize = 32;
 

@@ -15,7 +15,7 @@
 
 use super::inbound::{preview, InboundMessage, InboundOutcome};
 use super::queue::MessageId;
-use super::{corrupt, placeholders, unavailable, values_rows, LifecycleRow, SqlStore};
+use super::{corrupt, kept, placeholders, unavailable, values_rows, LifecycleRow, SqlStore};
 use atende_domain::channel::{Channel, ChannelKind};
 use atende_domain::contact::{fold_for_search, ContactName};
 use atende_domain::lifecycle::Lifecycle;
@@ -27,16 +27,6 @@ use std::collections::{HashMap, HashSet};
 
 /// Most rows (or ids) to one statement: far under the bound parameters either database accepts.
 const ROWS: usize = 100;
-
-/// Whether a statement of a batch about `rows` rows (or ids) is kept prepared. Each length makes a text of its
-/// own, and the connection keeps 100: on SQLite the short ones are kept (preparing one costs more than running
-/// it; a longer one is prepared again, its cost spread over its rows), so those of the other writers are not
-/// pushed out. On PostgreSQL none is: each is planned with its values, which lets PostgreSQL hash a long `IN`
-/// list instead of comparing each row with every value (measured at 2,000 contacts whose statistics were not
-/// taken yet: 2.4 ms for the identities of 128 messages with the generic plan of a kept statement).
-fn kept(tx: &AnyConnection, rows: usize) -> bool {
-    tx.backend_name() != "PostgreSQL" && rows <= 8
-}
 
 /// A conversation as the batch found (or opened) it, and what its messages changed.
 struct Open {

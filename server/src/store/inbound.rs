@@ -432,11 +432,8 @@ impl SqlStore {
         message: &InboundMessage,
         now: Timestamp,
     ) -> Result<InboundOutcome, StoreError> {
-        let mut tx = self.write_tx().await?;
-        let outcomes = Self::record_inbound_batch_on(&mut tx, std::slice::from_ref(message), now).await?;
-        let outcome = outcomes.first().copied().unwrap_or(InboundOutcome::Duplicate);
-        self.commit(tx).await?;
-        Ok(outcome)
+        let outcomes = self.record_inbound_batch(std::slice::from_ref(message), now).await?;
+        Ok(outcomes.first().copied().unwrap_or(InboundOutcome::Duplicate))
     }
 
     /// Stores several contacts' messages in one transaction, in order, as [`Self::record_inbound`] would one

@@ -363,6 +363,17 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// Whether a statement about `rows` rows (or ids), one of many texts that differ only in their length, is kept
+/// prepared on `conn`. Each length makes a text of its own, and the connection keeps 100: on SQLite the short
+/// ones are kept (preparing one costs more than running it; a longer one is prepared again, its cost spread
+/// over its rows), so those of the other writers are not pushed out. On PostgreSQL none is: each is planned
+/// with its values, which lets PostgreSQL hash a long `IN` list instead of comparing each row with every value
+/// (measured at 2,000 contacts whose statistics were not taken yet: 2.4 ms for the identities of 128 messages
+/// with the generic plan of a kept statement).
+pub(crate) fn kept(conn: &sqlx::AnyConnection, rows: usize) -> bool {
+    conn.backend_name() != "PostgreSQL" && rows <= 8
+}
+
 /// `count` rows of a `VALUES` list, each of `cells`; in a cell, `?` is the next numbered placeholder, from
 /// `$first` on: `values_rows(2, 3, &["?", "'in'", "CAST(? AS TEXT)"])` is
 /// `($3, 'in', CAST($4 AS TEXT)), ($5, 'in', CAST($6 AS TEXT))`.

@@ -632,7 +632,7 @@ impl SqlStore {
                  (SELECT message_id FROM outbound_job WHERE conversation_id IN ({}) AND state = 'held')",
                 super::placeholders(1, chunk.len())
             );
-            let kept = tx.backend_name() != "PostgreSQL";
+            let kept = super::kept(tx, chunk.len());
             let mut query = sqlx::query(&sql).persistent(kept);
             for id in chunk {
                 query = query.bind(*id);

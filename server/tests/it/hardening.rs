@@ -139,6 +139,17 @@ async fn refuse_poison(app: &TestApp) {
     }
 }
 
+/// The one receipt set aside, once it is, after [`atende_server::inbox::RECEIPT_ATTEMPTS`] attempts.
+async fn poison_set_aside(app: &TestApp) -> Vec<atende_server::store::inbound::SetAsideWebhook> {
+    let set_aside = eventually("the poison is set aside", || async {
+        let listed = app.store.set_aside_webhooks(10).await.ok()?;
+        (listed.len() == 1).then_some(listed)
+    })
+    .await;
+    assert_eq!(set_aside[0].attempts, atende_server::inbox::RECEIPT_ATTEMPTS);
+    set_aside
+}
+
 on_both!(a_receipt_the_store_cannot_apply_is_set_aside_and_holds_up_nothing, |app| {
     refuse_poison(&app).await;
     let poison = whatsapp_text(&app, "wamid.veneno", "5511977770001", "veneno").to_string();
@@ -157,12 +168,7 @@ on_both!(a_receipt_the_store_cannot_apply_is_set_aside_and_holds_up_nothing, |ap
     })
     .await;
     // Tried a few times while the database works, then set aside with its reason, for an admin.
-    let set_aside = eventually("the poison is set aside", || async {
-        let listed = app.store.set_aside_webhooks(10).await.ok()?;
-        (listed.len() == 1).then_some(listed)
-    })
-    .await;
-    assert_eq!(set_aside[0].attempts, atende_server::inbox::RECEIPT_ATTEMPTS);
+    let set_aside = poison_set_aside(&app).await;
     assert!(set_aside[0].reason.contains("veneno recusado"), "{}", set_aside[0].reason);
     assert!(set_aside[0].excerpt.contains("wamid.veneno"));
     let said = health(&app).await;
@@ -922,12 +928,7 @@ on_both!(a_receipt_the_store_refuses_amid_a_page_holds_up_none_of_the_others, |a
         .record_webhooks(&receipts, atende_domain::time::Timestamp::from_millis(1_790_000_000_000))
         .await
         .expect("stored");
-    let set_aside = eventually("the poison is set aside", || async {
-        let listed = app.store.set_aside_webhooks(10).await.ok()?;
-        (listed.len() == 1).then_some(listed)
-    })
-    .await;
-    assert_eq!(set_aside[0].attempts, atende_server::inbox::RECEIPT_ATTEMPTS);
+    let set_aside = poison_set_aside(&app).await;
     assert!(set_aside[0].excerpt.contains("wamid.vizinho5"), "{}", set_aside[0].excerpt);
     let stored = stored_bodies(&app, "vizinho % do veneno").await;
     assert_eq!(stored.len(), 10, "every receipt but the poison, once each: {stored:?}");
