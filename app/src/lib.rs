@@ -22,6 +22,7 @@ pub mod shell;
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod usecases;
+mod wire;
 
 pub use shell::{shell, App};
 
@@ -30,9 +31,16 @@ pub use shell::{shell, App};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // Says "interactive now" to people's tools and to the end-to-end tests, which must not click earlier.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    // Hydrated asynchronously: a first load of a screen that comes in its own file (see `shell`) waits for that
+    // file before hydrating it.
+    // (`hydrate_from_async` sets the browser's event loop to drive the reactive system as it starts.)
+    wasm_bindgen_futures::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::prelude::document().body().expect("a <body>"), App)
+            .await
+            .forget();
+        // Says "interactive now" to people's tools and to the end-to-end tests, which must not click earlier.
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -1,17 +1,11 @@
 //! The HTML document and the router.
 
-use crate::pages::admin::AdminPage;
 use crate::pages::atendimentos::AtendimentosPage;
-use crate::pages::contatos::ContatosPage;
 use crate::pages::entrar::EntrarPage;
-use crate::pages::etiquetas::EtiquetasPage;
-use crate::pages::horario::HorarioPage;
-use crate::pages::respostas::RespostasPage;
-use crate::pages::senha::AlterarSenhaPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{ParamSegment, StaticSegment};
+use leptos_router::{lazy_route, Lazy, LazyRoute, ParamSegment, StaticSegment};
 
 /// The whole document, rendered on the server for the first load.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,14 +41,52 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=|| () />
                     <Route path=(StaticSegment("atendimentos"), ParamSegment("id")) view=|| () />
                 </ParentRoute>
-                <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view=ContatosPage />
                 <Route path=StaticSegment("entrar") view=EntrarPage />
-                <Route path=StaticSegment("admin") view=AdminPage />
-                <Route path=StaticSegment("senha") view=AlterarSenhaPage />
-                <Route path=StaticSegment("respostas-rapidas") view=RespostasPage />
-                <Route path=StaticSegment("etiquetas") view=EtiquetasPage />
-                <Route path=StaticSegment("horario") view=HorarioPage />
+                // The screens most agents never open come in their own files, fetched when one is opened
+                // (or, on a first load of one, before the page becomes interactive): the Atendimentos screen's
+                // client does not carry them.
+                <Route path=(StaticSegment("crm"), StaticSegment("contatos")) view={Lazy::<Contatos>::new()} />
+                <Route path=StaticSegment("admin") view={Lazy::<Administracao>::new()} />
+                <Route path=StaticSegment("senha") view={Lazy::<AlterarSenha>::new()} />
+                <Route path=StaticSegment("respostas-rapidas") view={Lazy::<RespostasRapidas>::new()} />
+                <Route path=StaticSegment("etiquetas") view={Lazy::<Etiquetas>::new()} />
+                <Route path=StaticSegment("horario") view={Lazy::<Horario>::new()} />
             </Routes>
         </Router>
     }
+}
+
+/// Declares a screen loaded on demand: its view is a split point, so the WASM build puts the page (and whatever
+/// only it uses) in a file of its own.
+macro_rules! lazy_screen {
+    ($($(#[$doc:meta])* $route:ident => $page:path;)*) => {$(
+        $(#[$doc])*
+        pub(crate) struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_screen! {
+    /// CRM → Contatos.
+    Contatos => crate::pages::contatos::ContatosPage;
+    /// Administração.
+    Administracao => crate::pages::admin::AdminPage;
+    /// Alterar senha.
+    AlterarSenha => crate::pages::senha::AlterarSenhaPage;
+    /// Respostas rápidas (their management; the picker in a conversation stays in the main file).
+    RespostasRapidas => crate::pages::respostas::RespostasPage;
+    /// Etiquetas.
+    Etiquetas => crate::pages::etiquetas::EtiquetasPage;
+    /// Horário de atendimento.
+    Horario => crate::pages::horario::HorarioPage;
 }

@@ -214,9 +214,9 @@ impl Application {
         let blobs = media::blob::open(settings.media_url.as_deref(), &settings.data_dir)
             .context("Failed to open the media store (ATENDE_MEDIA_URL)")?;
         let leptos_options = LeptosOptions::builder()
-            .output_name(client::name(&settings.site_root))
+            .output_name(client::NAME)
             .site_root(settings.site_root.to_string_lossy().into_owned())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(client::directory(&settings.site_root))
             .site_addr(address)
             .build();
         let services = Services {

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub(crate) fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let saved = RwSignal::new(0_u32);
-    let contacts = Resource::new(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
+    let contacts = crate::wire::load(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));
     // The search takes the keyboard as the panel opens; Escape closes it.
     let search_box = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {

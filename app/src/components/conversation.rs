@@ -22,7 +22,7 @@ use leptos::prelude::*;
 pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0_u32);
     let now = crate::clock::page_clock();
-    let loaded = Resource::new(move || (id, version.get()), |(id, _)| conversation_view(id));
+    let loaded = crate::wire::load(move || (id, version.get()), |(id, _)| conversation_view(id));
     let restart_open = RwSignal::new(false);
     let lightbox = crate::components::media::Lightbox(RwSignal::new(None));
     provide_context(lightbox);

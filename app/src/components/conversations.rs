@@ -80,7 +80,7 @@ pub(crate) fn ConversationList(
     // Everything is read again for another tab or filter, after "Iniciar atendimento", and when the stream
     // says changes may have been missed.
     let everything = live.missed();
-    let first = Resource::new(
+    let first = crate::wire::load(
         move || (tab.get(), refresh.get(), everything.get(), filter.get()),
         move |(tab, _, _, filter)| {
             generation.update_value(|n| *n = n.wrapping_add(1));
@@ -521,9 +521,9 @@ pub(crate) fn ContactSearchResults(
     on_start: Callback<atende_domain::contact::Contact>,
 ) -> impl IntoView {
     use crate::api::{find_protocol, search_contacts, LatestConversation};
-    let found = Resource::new(move || text.get(), search_contacts);
+    let found = crate::wire::load(move || text.get(), search_contacts);
     // A protocol typed ("2026-000123") finds its conversation too.
-    let by_protocol = Resource::new(
+    let by_protocol = crate::wire::load(
         move || text.get(),
         |text| async move {
             match atende_domain::conversation::Protocol::parse(&text) {
@@ -580,7 +580,7 @@ pub(crate) fn ContactSearchResults(
 /// one opens its conversation at that message.
 #[component]
 fn MessageResults(text: RwSignal<String>, on_open: Callback<i64>) -> impl IntoView {
-    let found = Resource::new(move || text.get(), crate::api::search_messages);
+    let found = crate::wire::load(move || text.get(), crate::api::search_messages);
     let jump = use_context::<crate::components::conversation::JumpTo>();
     let now = crate::clock::page_clock();
     let offset = crate::clock::utc_offset();

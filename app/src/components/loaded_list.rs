@@ -9,7 +9,7 @@ use serde::Serialize;
 
 #[component]
 pub(crate) fn LoadedList<T, R, V>(
-    items: Resource<Result<Vec<T>, AppError>>,
+    items: crate::wire::Loaded<Result<Vec<T>, AppError>>,
     loading: &'static str,
     empty: &'static str,
     /// The list's accessible name, when it needs one.

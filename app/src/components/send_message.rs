@@ -58,7 +58,7 @@ pub(crate) fn SendMessagePanel(
 #[component]
 fn StartFlow(contact: Contact, on_started: Callback<i64>) -> impl IntoView {
     let id = contact.id.0;
-    let options = Resource::new(move || id, start_options);
+    let options = crate::wire::load(move || id, start_options);
     // A number added here ("Adicionar número") changes which channels reach the contact: asked again.
     let renumbered = Callback::new(move |_: Contact| options.refetch());
     // Kept above the steps: asked again after "Adicionar número", the panel keeps what was chosen.

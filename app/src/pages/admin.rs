@@ -17,7 +17,7 @@ use leptos::prelude::*;
 #[component]
 pub(crate) fn AdminPage() -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let data = Resource::new(move || version.get(), |_| admin_overview());
+    let data = crate::wire::load(move || version.get(), |_| admin_overview());
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     // Kept here, above the sections the reload renders again: the new token (shown once) and the outcome of
     // "Sincronizar agora" must stay on screen after the lists refresh.

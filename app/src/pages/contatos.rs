@@ -17,7 +17,7 @@ pub(crate) fn ContatosPage() -> impl IntoView {
     // "Etiqueta": only the contacts with this label ("" for all).
     let label = RwSignal::new(String::new());
     let version = RwSignal::new(0_u32);
-    let page = Resource::new(
+    let page = crate::wire::load(
         move || (search.get(), label.get().parse::<i64>().ok(), version.get()),
         |(text, label, _)| crm_contacts(text, label),
     );

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub(crate) fn EtiquetasPage() -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let data = Resource::new(move || version.get(), |_| labels());
+    let data = crate::wire::load(move || version.get(), |_| labels());
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     let editing = RwSignal::new(None::<SavedLabel>);
     view! {

@@ -18,7 +18,7 @@ const ZONES: [(i32, &str); 4] = [
 #[component]
 pub(crate) fn HorarioPage() -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let data = Resource::new(move || version.get(), |_| hours_of_teams());
+    let data = crate::wire::load(move || version.get(), |_| hours_of_teams());
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
         <div class="crm hours-page">

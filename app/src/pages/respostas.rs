@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[component]
 pub(crate) fn RespostasPage() -> impl IntoView {
     let version = RwSignal::new(0_u32);
-    let data = Resource::new(move || version.get(), |_| quick_answers());
+    let data = crate::wire::load(move || version.get(), |_| quick_answers());
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     let search = RwSignal::new(String::new());
     // The answer being changed (its form above the list), or `None` for a new one.

@@ -19,14 +19,18 @@ async fn the_first_page_is_the_atendimentos_screen_rendered_on_the_server() {
 
 #[tokio::test]
 async fn the_client_is_served_under_its_content_name_precompressed_and_kept_by_browsers_for_a_year() {
-    const NAME: &str = "atende.0123456789abcdef";
+    const BUILD: &str = "0123456789abcdef";
+    const NAME: &str = "0123456789abcdef/atende";
     let app = crate::common::spawn_app_configured(crate::common::TestDb::sqlite().await, |settings| {
         let pkg = settings.site_root.join("pkg");
-        std::fs::write(pkg.join("client.txt"), format!("{NAME}\n")).expect("client.txt");
-        std::fs::write(pkg.join(format!("{NAME}.js")), "export default function(){}").expect("js");
-        std::fs::write(pkg.join(format!("{NAME}.js.br")), b"brotli bytes").expect("br");
-        std::fs::write(pkg.join(format!("{NAME}.js.gz")), b"gzip bytes").expect("gz");
-        std::fs::write(pkg.join(format!("{NAME}.css")), "body{}").expect("css");
+        let build = pkg.join(BUILD);
+        std::fs::create_dir_all(&build).expect("the build's directory");
+        std::fs::write(pkg.join("client.txt"), format!("{BUILD}\n")).expect("client.txt");
+        std::fs::write(build.join("atende.js"), "export default function(){}").expect("js");
+        std::fs::write(build.join("atende.js.br"), b"brotli bytes").expect("br");
+        std::fs::write(build.join("atende.js.gz"), b"gzip bytes").expect("gz");
+        std::fs::write(build.join("atende.css"), "body{}").expect("css");
+        std::fs::write(build.join("split___contatos_view_1.wasm"), b"\0asm").expect("a screen's file");
     })
     .await;
     let html = app.client.get(&app.address).send().await.expect("GET /").text().await.expect("body");
@@ -67,10 +71,13 @@ async fn the_client_is_served_under_its_content_name_precompressed_and_kept_by_b
         (status, encoding.as_str(), body.as_slice()),
         (200, "", b"export default function(){}".as_slice())
     );
+    // A screen loaded on demand is kept as long, as it is in the same build.
+    let (status, _, cache, _) = get(format!("/pkg/{BUILD}/split___contatos_view_1.wasm"), "br").await;
+    assert_eq!((status, cache.as_str()), (200, year));
     // A file not named by its content is revalidated every time; a missing one is 404.
     let (status, _, cache, _) = get("/pkg/atende.css".into(), "br").await;
     assert_eq!((status, cache.as_str()), (200, "no-cache"));
-    let (status, _, cache, _) = get("/pkg/atende.feedfeedfeedfeed.js".into(), "br").await;
+    let (status, _, cache, _) = get("/pkg/feedfeedfeedfeed/atende.js".into(), "br").await;
     assert_eq!((status, cache.as_str()), (404, ""));
 }
 
