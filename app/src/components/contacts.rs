@@ -6,6 +6,12 @@ use atende_domain::contact::{Contact, ContactForm, ContactName};
 use atende_domain::phone::Phone;
 use leptos::prelude::*;
 
+/// "Novo atendimento" from its own file: a split point, loaded as the panel first opens.
+#[leptos::lazy]
+pub(crate) fn new_conversation_panel(on_close: Callback<()>, on_start: Callback<Contact>) -> AnyView {
+    view! { <NewConversationPanel on_close on_start /> }.into_any()
+}
+
 #[component]
 pub(crate) fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
     let search = RwSignal::new(String::new());

@@ -6,7 +6,6 @@ use crate::api::{
     ConversationDetail, ReactToMessage, SendMedia, SendMessage, TransferConversation,
 };
 use crate::components::media::{LightboxView, MediaBlock};
-use crate::components::restart::RestartPanel;
 use crate::components::rich::RichBlock;
 use atende_domain::content::Rich;
 use atende_domain::conversation::ChannelKind;
@@ -170,19 +169,17 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
                     shown
                         .get_untracked()
                         .map(|view| {
-                            view! {
-                                <TransferPanel
-                                    view
-                                    on_close=Callback::new(move |()| transfer_open.set(false))
-                                    on_done=Callback::new(move |(visible, team): (bool, String)| {
-                                        transfer_open.set(false);
-                                        if !visible {
-                                            handed_over.set(Some(team));
-                                        }
-                                        reload.run(());
-                                    })
-                                />
-                            }
+                            Suspend::new(transfer_panel(
+                                view,
+                                Callback::new(move |()| transfer_open.set(false)),
+                                Callback::new(move |(visible, team): (bool, String)| {
+                                    transfer_open.set(false);
+                                    if !visible {
+                                        handed_over.set(Some(team));
+                                    }
+                                    reload.run(());
+                                }),
+                            ))
                         })
                 }}
             </Show>
@@ -191,17 +188,15 @@ pub(crate) fn ConversationPane(id: i64, on_changed: Callback<()>) -> impl IntoVi
                 {move || {
                     current()
                         .map(|view| {
-                            view! {
-                                <RestartPanel
-                                    view
-                                    now=now.get_untracked()
-                                    on_close=Callback::new(move |()| restart_open.set(false))
-                                    on_sent=Callback::new(move |()| {
-                                        restart_open.set(false);
-                                        reload.run(());
-                                    })
-                                />
-                            }
+                            Suspend::new(crate::components::restart::restart_panel(
+                                view,
+                                now.get_untracked(),
+                                Callback::new(move |()| restart_open.set(false)),
+                                Callback::new(move |()| {
+                                    restart_open.set(false);
+                                    reload.run(());
+                                }),
+                            ))
                         })
                 }}
             </Show>
@@ -585,39 +580,40 @@ fn MessageList(
         rows.push(row);
     }
     rows.extend(notes.map(note_row));
-    // A message chosen in the search: shown and marked once it is on screen.
+    // A message chosen in the search: marked and brought into view once the list that holds it exists (the
+    // list's element, not the moment this runs, says so).
+    let list = NodeRef::<leptos::html::Ol>::new();
     if let Some(jump) = use_context::<JumpTo>() {
         Effect::new(move |_| {
-            if let Some(message) = jump.0.get() {
-                if scroll_to(&format!("mensagem-{message}")) {
+            if let (Some(list), Some(message)) = (list.get(), jump.0.get()) {
+                if show_and_mark(&list, &format!("mensagem-{message}")) {
                     jump.0.set(None);
                 }
             }
         });
     }
-    view! { <ol class="messages" aria-label="Mensagens">{rows}</ol> }.into_any()
+    view! { <ol class="messages" aria-label="Mensagens" node_ref=list>{rows}</ol> }.into_any()
 }
 
 /// The message the agent chose among the search's results, until its conversation shows it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct JumpTo(pub(crate) RwSignal<Option<i64>>);
 
-/// Brings the element `id` into view and marks it; whether it was there.
-fn scroll_to(id: &str) -> bool {
+/// Marks the element `id` inside `list` and brings it into view as the next frame is drawn (the list may not be
+/// in the page yet); whether it was there.
+fn show_and_mark(list: &leptos::web_sys::Element, id: &str) -> bool {
     #[cfg(feature = "hydrate")]
     {
-        let Some(element) =
-            web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id))
-        else {
+        let Ok(Some(element)) = list.query_selector(&format!("#{id}")) else {
             return false;
         };
-        element.scroll_into_view();
         element.set_class_name(&format!("{} jumped", element.class_name()));
+        request_animation_frame(move || element.scroll_into_view());
         true
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        let _ = id;
+        let _ = (list, id);
         false
     }
 }
@@ -1096,6 +1092,16 @@ fn Attachment(id: i64, refused: Signal<bool>, reload: Callback<()>) -> impl Into
             </form>
         </Show>
     }
+}
+
+/// "Transferir" from its own file: a split point, loaded as the panel first opens.
+#[leptos::lazy]
+fn transfer_panel(
+    view: ConversationDetail,
+    on_close: Callback<()>,
+    on_done: Callback<(bool, String)>,
+) -> AnyView {
+    view! { <TransferPanel view on_close on_done /> }.into_any()
 }
 
 /// "Transferir": to a team and, optionally, one of its agents, with a note for whoever takes it; one step.

@@ -299,6 +299,17 @@ pub(crate) fn TemplateParamsForm(
 }
 
 /// "Reiniciar": picker → "Continuar" → parameters → "Enviar mensagem".
+/// "Reiniciar atendimento" from its own file: a split point, loaded as the panel first opens.
+#[leptos::lazy]
+pub(crate) fn restart_panel(
+    view: ConversationDetail,
+    now: Timestamp,
+    on_close: Callback<()>,
+    on_sent: Callback<()>,
+) -> AnyView {
+    view! { <RestartPanel view now on_close on_sent /> }.into_any()
+}
+
 #[component]
 pub(crate) fn RestartPanel(
     view: ConversationDetail,

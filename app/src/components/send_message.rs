@@ -13,6 +13,18 @@ use atende_domain::reach::Unreachable;
 use atende_domain::template::Template;
 use leptos::prelude::*;
 
+/// "Enviar mensagem" from its own file: a split point, loaded as the panel first opens (the Atendimentos screen's
+/// first load does not carry it).
+#[leptos::lazy]
+pub(crate) fn send_message_panel(
+    contact: Option<Contact>,
+    typed: String,
+    on_close: Callback<()>,
+    on_started: Callback<i64>,
+) -> AnyView {
+    view! { <SendMessagePanel contact typed on_close on_started /> }.into_any()
+}
+
 #[component]
 pub(crate) fn SendMessagePanel(
     contact: Option<Contact>,

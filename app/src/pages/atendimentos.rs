@@ -1,14 +1,14 @@
 //! The Atendimentos screen: conversation list on the left, conversation pane on the right, the number field
 //! with "Conversar" at the bottom left, and the ⋮ menu with "Novo atendimento".
 
-use crate::components::contacts::NewConversationPanel;
+use crate::components::contacts::new_conversation_panel;
 use crate::components::conversation::ConversationPane;
 use crate::components::conversations::{
     ContactSearchResults, ConversationList, ConversationTabs, LabelCatalogue, ListFilterBar,
 };
 use crate::components::number_bar::NumberBar;
 use crate::components::options_menu::OptionsMenu;
-use crate::components::send_message::SendMessagePanel;
+use crate::components::send_message::send_message_panel;
 use atende_domain::contact::Contact;
 use atende_domain::conversation::Tab;
 use leptos::prelude::*;
@@ -181,29 +181,27 @@ pub(crate) fn AtendimentosPage() -> impl IntoView {
                             .into_any()
                     }
                     Pane::SendMessage { contact, typed } => {
-                        view! {
-                            <SendMessagePanel
-                                contact
-                                typed
-                                on_close=Callback::new(move |()| pane.set(Pane::Empty))
-                                on_started=Callback::new(move |id: i64| {
-                                    refresh.update(|n| *n += 1);
-                                    open_conversation.run(id);
-                                })
-                            />
-                        }
+                        Suspend::new(send_message_panel(
+                            contact,
+                            typed,
+                            Callback::new(move |()| pane.set(Pane::Empty)),
+                            Callback::new(move |id: i64| {
+                                refresh.update(|n| *n += 1);
+                                open_conversation.run(id);
+                            }),
+                        ))
                             .into_any()
                     }
                 }}
             </main>
             <Show when=move || side_panel_open.get()>
-                <NewConversationPanel
-                    on_close=Callback::new(move |()| side_panel_open.set(false))
-                    on_start=Callback::new(move |contact: Contact| {
+                {Suspend::new(new_conversation_panel(
+                    Callback::new(move |()| side_panel_open.set(false)),
+                    Callback::new(move |contact: Contact| {
                         let typed = contact.phone.as_ref().map(ToString::to_string).unwrap_or_default();
                         open_send_message.run((Some(contact), typed));
-                    })
-                />
+                    }),
+                ))}
             </Show>
         </div>
     }
