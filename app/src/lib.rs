@@ -26,6 +26,13 @@ mod wire;
 
 pub use shell::{shell, App};
 
+// The server's HTML is what the client hydrates, and `erase_components` changes the views' shapes: a build
+// without it (a `RUSTFLAGS` of one's own makes cargo skip `.cargo/config.toml`) would hydrate nothing.
+#[cfg(not(erase_components))]
+compile_error!(
+    "built without `--cfg erase_components`: see .cargo/config.toml (RUSTFLAGS set elsewhere replaces it)"
+);
+
 /// The browser's entry point, called by the script Leptos puts in the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -35,12 +42,9 @@ pub fn hydrate() {
     // file before hydrating it.
     // (`hydrate_from_async` sets the browser's event loop to drive the reactive system as it starts.)
     wasm_bindgen_futures::spawn_local(async {
-        leptos::mount::hydrate_from_async(leptos::prelude::document().body().expect("a <body>"), App)
-            .await
-            .forget();
+        let body = leptos::prelude::document().body().expect("a <body>");
+        leptos::mount::hydrate_from_async(body.clone(), App).await.forget();
         // Says "interactive now" to people's tools and to the end-to-end tests, which must not click earlier.
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
+        let _ = body.set_attribute("data-hydrated", "true");
     });
 }

@@ -13,7 +13,7 @@ pub(crate) fn new_conversation_panel(on_close: Callback<()>, on_start: Callback<
 }
 
 #[component]
-pub(crate) fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
+fn NewConversationPanel(on_close: Callback<()>, on_start: Callback<Contact>) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let saved = RwSignal::new(0_u32);
     let contacts = crate::wire::load(move || (search.get(), saved.get()), |(text, _)| search_contacts(text));

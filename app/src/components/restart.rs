@@ -298,7 +298,6 @@ pub(crate) fn TemplateParamsForm(
     }
 }
 
-/// "Reiniciar": picker → "Continuar" → parameters → "Enviar mensagem".
 /// "Reiniciar atendimento" from its own file: a split point, loaded as the panel first opens.
 #[leptos::lazy]
 pub(crate) fn restart_panel(
@@ -310,8 +309,9 @@ pub(crate) fn restart_panel(
     view! { <RestartPanel view now on_close on_sent /> }.into_any()
 }
 
+/// "Reiniciar": picker → "Continuar" → parameters → "Enviar mensagem".
 #[component]
-pub(crate) fn RestartPanel(
+fn RestartPanel(
     view: ConversationDetail,
     now: Timestamp,
     on_close: Callback<()>,

@@ -26,7 +26,7 @@ pub(crate) fn send_message_panel(
 }
 
 #[component]
-pub(crate) fn SendMessagePanel(
+fn SendMessagePanel(
     contact: Option<Contact>,
     typed: String,
     on_close: Callback<()>,

@@ -218,10 +218,11 @@ async fn each_conversation_has_its_own_address_served_whole_to_who_may_see_it_an
     // Rendered on the server with the conversation open: a reload or a shared link shows it at once.
     let (status, html) = page(app.client.clone(), format!("/atendimentos/{id}")).await;
     assert_eq!(status, 200);
-    assert!(html.contains("<h2>Maria Endereço</h2>") && html.contains("Protocolo "), "{html}");
+    // (The heading's text may be followed by a hydration marker, `<!>`, before `</h2>`.)
+    assert!(html.contains("<h2>Maria Endereço<") && html.contains("Protocolo "), "{html}");
     let ana = app.agent_in("ana@teste.local", &[sales]).await;
     let (_, html) = page(ana, format!("/atendimentos/{id}")).await;
-    assert!(html.contains("<h2>Maria Endereço</h2>"), "an agent of the team");
+    assert!(html.contains("<h2>Maria Endereço<"), "an agent of the team");
     // Another team's agent gets the screen without it, told it is not theirs; so does a number that is none.
     let bia = app.agent_in("bia@teste.local", &[finance]).await;
     for path in [format!("/atendimentos/{id}"), "/atendimentos/999999".to_owned()] {
