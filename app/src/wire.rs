@@ -1,8 +1,8 @@
 //! How a resource's first answer travels inside the server-rendered page.
 //!
 //! Leptos' default resource codec reads its JSON back from a `&str`, and server functions read theirs from bytes:
-//! two readers, so the client carried every answer type's JSON parser twice (a third of the serde code in the
-//! WASM file). [`Wire`] writes the same JSON and reads it back from bytes, as server functions do, so each type
+//! two readers, so the client carried every answer type's JSON parser twice (about half of serde_json's code in
+//! the WASM file before `wasm-opt`: 664 KB, 349 KB after). [`Wire`] writes the same JSON and reads it back from bytes, as server functions do, so each type
 //! has one parser.
 
 use leptos::prelude::*;
